@@ -1,0 +1,59 @@
+import { ENVIRONMENTS, dev, lab } from "../environments";
+import { synthEnvironment } from "./support/synth";
+
+describe("every environment", () => {
+  it.each(ENVIRONMENTS.map((e) => [e.name, e] as const))("%s synthesizes its stacks in deploy order", (_name, env) => {
+    const stacks = synthEnvironment(env);
+    const expected = [`${env.name}-acl`, `${env.name}-platform`, `${env.name}-workloads`];
+    if (env.cluster.kind === "hetzner") expected.push(`${env.name}-hosts`);
+    expect(Object.keys(stacks).sort()).toEqual(expected.sort());
+  });
+});
+
+describe("lab", () => {
+  const stacks = synthEnvironment(lab);
+
+  it("pins every provider version", () => {
+    expect(stacks["lab-hosts"].terraform.required_providers.hcloud).toEqual({
+      source: "hetznercloud/hcloud",
+      version: "1.57.0",
+    });
+    expect(stacks["lab-acl"].terraform.required_providers.random.version).toBe("3.7.2");
+    expect(stacks["lab-platform"].terraform.required_providers.nomad).toEqual({ source: "nomad", version: "2.5.2" });
+    expect(stacks["lab-platform"].terraform.required_providers.consul).toEqual({ source: "consul", version: "2.22.1" });
+  });
+
+  it("keeps state in relative files outside cdktf.out", () => {
+    for (const [name, stack] of Object.entries(stacks)) {
+      expect(stack.terraform.backend).toEqual({ local: { path: `../../../state/${name}.tfstate` } });
+    }
+  });
+
+  it("configures the platform stack's providers from the acl stack's token by remote state", () => {
+    const platform = stacks["lab-platform"];
+    const remote = platform.data.terraform_remote_state;
+    expect(remote["cross-stack-reference-input-lab-acl"].config.path).toBe("../../../state/lab-acl.tfstate");
+    expect(platform.provider.nomad[0].secret_id).toMatch(
+      /^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-acl\.outputs\.[^}]+\}$/,
+    );
+    expect(platform.provider.consul[0].token).toContain("cross-stack-reference-input-lab-acl");
+  });
+
+  it("exports the management tokens from the acl stack as sensitive outputs only", () => {
+    const outputs = stacks["lab-acl"].output;
+    for (const [name, output] of Object.entries<any>(outputs)) {
+      if (/token|secret/.test(name) || JSON.stringify(output.value).includes("random_uuid")) {
+        expect(output.sensitive).toBe(true);
+      }
+    }
+  });
+});
+
+describe("dev", () => {
+  it("targets the local dev agents and has no hosts stack", () => {
+    const stacks = synthEnvironment(dev);
+    expect(stacks["dev-hosts"]).toBeUndefined();
+    expect(stacks["dev-platform"].provider.nomad[0].address).toBe("http://127.0.0.1:4646");
+    expect(stacks["dev-platform"].provider.consul[0].address).toBe("http://127.0.0.1:8500");
+  });
+});

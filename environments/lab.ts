@@ -1,0 +1,44 @@
+import { STANDARD_NAMESPACES } from "./namespaces";
+import { EnvironmentConfig } from "./types";
+
+/**
+ * The example Hetzner environment: three combined server+client hosts on a private
+ * network. Edit the operator CIDRs, SSH keys and domain before the first deploy.
+ * Credentials are not here: see README "Deploy".
+ */
+export const lab: EnvironmentConfig = {
+  name: "lab",
+  tier: "lab",
+  region: "global",
+  datacenter: "lab01",
+  domain: "lab.example.com",
+  namespaces: STANDARD_NAMESPACES,
+  anonymousAccess: "deny",
+  cluster: {
+    kind: "hetzner",
+    location: "nbg1",
+    networkZone: "eu-central",
+    image: "debian-12",
+    networkCidr: "10.0.0.0/16",
+    subnetCidr: "10.0.10.0/24",
+    servers: { count: 3, serverType: "cx23" },
+    serversAreClients: true,
+    // 198.51.100.0/24 is a documentation range: replace it with your own address.
+    operatorCidrs: ["198.51.100.7/32"],
+    sshKeys: [
+      {
+        name: "operator",
+        publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0 operator@example",
+      },
+    ],
+    nomadVersion: "1.10.5",
+    consulVersion: "1.21.5",
+  },
+  clients: {
+    count: 3,
+    drivers: ["docker", "podman", "exec"],
+    hostNetworks: ["private", "public"],
+  },
+  vipMode: "hetzner",
+  state: { kind: "local" },
+};

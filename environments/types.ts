@@ -1,0 +1,141 @@
+/**
+ * The typed description of one environment. Stacks are thin: everything that differs
+ * between environments lives here, and constructs read the facts they validate against
+ * (namespaces, client capabilities, host networks) from it.
+ */
+
+/** A Nomad namespace the environment declares; jobs and policies may only name these. */
+export interface NamespaceConfig {
+  readonly name: string;
+  readonly description: string;
+}
+
+/** Task drivers a client can run. raw_exec is off unless an environment enables it. */
+export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
+
+/** What the Nomad clients of an environment can do: synth-time checks use these facts. */
+export interface ClientCapabilities {
+  /** Number of Nomad clients (hosts that run workloads). */
+  readonly count: number;
+  /** Drivers enabled on every client. */
+  readonly drivers: readonly TaskDriver[];
+  /**
+   * Named host networks every client defines (Nomad `client.host_network`), e.g. "private"
+   * bound to the private network's interface and "public" to the public one.
+   */
+  readonly hostNetworks: readonly string[];
+  /** Extra paths linked into exec tasks' chroot (Nomad `client.chroot_env`). @default Nomad's built-in list */
+  readonly chrootEnv?: Readonly<Record<string, string>>;
+}
+
+/** One pool of Hetzner servers. */
+export interface HostPoolConfig {
+  readonly count: number;
+  /** Hetzner server type, e.g. "cx23" (x86) or "cax11" (Arm). */
+  readonly serverType: string;
+}
+
+/** A public SSH key the operator logs in with. */
+export interface SshKeyConfig {
+  readonly name: string;
+  /** The OpenSSH public key line, e.g. "ssh-ed25519 AAAA... me@laptop". */
+  readonly publicKey: string;
+}
+
+/** The cluster runs on Hetzner Cloud VMs that the `<env>-hosts` stack creates. */
+export interface HetznerClusterConfig {
+  readonly kind: "hetzner";
+  /** @default "nbg1" */
+  readonly location: string;
+  /** Hetzner network zone of the location. @default "eu-central" */
+  readonly networkZone: string;
+  /** @default "debian-12" */
+  readonly image: string;
+  /** The private network's range. */
+  readonly networkCidr: string;
+  /** The subnet the hosts get their private addresses from (inside networkCidr). */
+  readonly subnetCidr: string;
+  /** Nomad servers. With `serversAreClients` they also run workloads. */
+  readonly servers: HostPoolConfig;
+  /** Servers also run the Nomad client (combined hosts, as in seed 004's 1:1 topology). */
+  readonly serversAreClients: boolean;
+  /** Client-only hosts beside the servers. @default none */
+  readonly clients?: HostPoolConfig;
+  /** CIDRs allowed to reach SSH and the Nomad/Consul HTTP APIs. */
+  readonly operatorCidrs: readonly string[];
+  readonly sshKeys: readonly SshKeyConfig[];
+  /** Pinned agent versions, installed from HashiCorp's apt repository. */
+  readonly nomadVersion: string;
+  readonly consulVersion: string;
+}
+
+/**
+ * The cluster is run by hand on this machine: `nomad agent -dev -acl-enabled` and
+ * `consul agent -dev`, reachable on loopback.
+ */
+export interface LocalClusterConfig {
+  readonly kind: "local";
+  /** @default "http://127.0.0.1:4646" */
+  readonly nomadAddress: string;
+  /** @default "http://127.0.0.1:8500" */
+  readonly consulAddress: string;
+}
+
+export type ClusterConfig = HetznerClusterConfig | LocalClusterConfig;
+
+/** Public DNS for the environment's public hostnames. Absent: no public records. */
+export interface CloudflareConfig {
+  /** The zone's id (not a secret). */
+  readonly zoneId: string;
+  /** The zone's name, e.g. "example.com". */
+  readonly zoneName: string;
+}
+
+/** An S3-compatible state backend, e.g. Hetzner Object Storage. */
+export interface S3StateConfig {
+  readonly kind: "s3";
+  readonly bucket: string;
+  /** e.g. "https://fsn1.your-objectstorage.com" */
+  readonly endpoint: string;
+  /** @default "us-east-1" (S3-compatible stores ignore it, Terraform requires one) */
+  readonly region?: string;
+  /** Prefix of each stack's state key; the key is `<prefix>/<stack>.tfstate`. @default "hashilab" */
+  readonly keyPrefix?: string;
+}
+
+/** Local state files in a folder relative to the project (kept out of cdktf.out/ and git). */
+export interface LocalStateConfig {
+  readonly kind: "local";
+  /** Folder relative to the project root. @default "state" */
+  readonly directory?: string;
+}
+
+export type StateConfig = LocalStateConfig | S3StateConfig;
+
+/** How the lab domain's DNS VIP is held. */
+export type VipMode = "lan" | "hetzner" | "none";
+
+export interface EnvironmentConfig {
+  /** Short name; stacks are `<name>-hosts`, `<name>-acl`, ... */
+  readonly name: string;
+  /**
+   * How much the environment matters: production turns on delete/rebuild protection and
+   * refuses single-server clusters; dev and lab allow them with a warning.
+   */
+  readonly tier: "dev" | "lab" | "production";
+  /** Nomad region. @default "global" */
+  readonly region: string;
+  /** Nomad and Consul datacenter. */
+  readonly datacenter: string;
+  /** The lab domain CoreDNS answers for, e.g. "lab.example.com". */
+  readonly domain: string;
+  readonly namespaces: readonly NamespaceConfig[];
+  /** What anonymous requests may do: nothing, or read jobs and nodes. */
+  readonly anonymousAccess: "deny" | "read";
+  readonly cluster: ClusterConfig;
+  readonly clients: ClientCapabilities;
+  /** How the DNS VIP is held. */
+  readonly vipMode: VipMode;
+  readonly cloudflare?: CloudflareConfig;
+  readonly state: StateConfig;
+}

@@ -1,0 +1,47 @@
+import { Construct } from "constructs";
+import { EnvironmentConfig } from "../environments";
+import { AclStack } from "./acl-stack";
+import { ClusterEndpoints } from "./endpoints";
+import { HostsStack } from "./hosts-stack";
+import { PlatformStack } from "./platform-stack";
+import { WorkloadsStack } from "./workloads-stack";
+
+/** The stacks of one environment, in deploy order. */
+export interface EnvironmentStacks {
+  readonly hosts?: HostsStack;
+  readonly acl: AclStack;
+  readonly platform: PlatformStack;
+  readonly workloads: WorkloadsStack;
+}
+
+/**
+ * Adds `<env>-hosts` (Hetzner only), `<env>-acl`, `<env>-platform` and `<env>-workloads`
+ * to the app, wired by cdktf cross-stack references. Stack ids are a public contract:
+ * renaming one moves its state.
+ */
+export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
+  const cluster = env.cluster;
+  let hosts: HostsStack | undefined;
+  let endpoints: ClusterEndpoints;
+  if (cluster.kind === "hetzner") {
+    hosts = new HostsStack(scope, `${env.name}-hosts`, { env, cluster });
+    endpoints = hosts.endpoints;
+  } else {
+    endpoints = { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
+  }
+  const acl = new AclStack(scope, `${env.name}-acl`, { env, endpoints });
+  if (hosts) acl.addDependency(hosts);
+  const platform = new PlatformStack(scope, `${env.name}-platform`, {
+    env,
+    endpoints: acl.endpoints,
+    credentials: acl.credentials,
+  });
+  platform.addDependency(acl);
+  const workloads = new WorkloadsStack(scope, `${env.name}-workloads`, {
+    env,
+    endpoints: acl.endpoints,
+    credentials: acl.credentials,
+  });
+  workloads.addDependency(platform);
+  return { hosts, acl, platform, workloads };
+}
