@@ -1,3 +1,7 @@
+import { ClusterFacts, TaskDriver } from "../constructs/cluster-facts";
+
+export type { TaskDriver };
+
 /**
  * The typed description of one environment. Stacks are thin: everything that differs
  * between environments lives here, and constructs read the facts they validate against
@@ -10,8 +14,6 @@ export interface NamespaceConfig {
   readonly description: string;
 }
 
-/** Task drivers a client can run. raw_exec is off unless an environment enables it. */
-export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
 
 /** What the Nomad clients of an environment can do: synth-time checks use these facts. */
 export interface ClientCapabilities {
@@ -138,4 +140,16 @@ export interface EnvironmentConfig {
   readonly vipMode: VipMode;
   readonly cloudflare?: CloudflareConfig;
   readonly state: StateConfig;
+}
+
+/** The facts constructs validate against, from an environment. */
+export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
+  return {
+    namespaces: env.namespaces.map((ns) => ns.name),
+    clientCount: env.clients.count,
+    drivers: env.clients.drivers,
+    hostNetworks: env.clients.hostNetworks,
+    datacenter: env.datacenter,
+    region: env.region,
+  };
 }

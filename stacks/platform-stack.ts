@@ -1,6 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentConfig } from "../environments";
+import { EnvironmentConfig, environmentFacts } from "../environments";
+import { declareClusterFacts } from "../constructs/cluster-facts";
 import { NomadNamespace } from "../constructs/providers";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
@@ -17,6 +18,7 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     useStateBackend(this, props.env);
+    declareClusterFacts(this, environmentFacts(props.env));
     nomadProvider(this, props.endpoints, props.credentials);
     consulProvider(this, props.endpoints, props.credentials);
     for (const ns of props.env.namespaces) {

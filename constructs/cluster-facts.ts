@@ -1,0 +1,41 @@
+import { IConstruct } from "constructs";
+
+/** Task drivers a Nomad client can run. */
+export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
+
+/**
+ * What constructs may assume about the cluster their jobs and policies land on. Synth-time
+ * checks (undeclared namespace, static port with count > clients, driver not enabled, ...)
+ * use these; where no facts are declared those checks are skipped, so a library user can
+ * compose constructs without describing a cluster first.
+ */
+export interface ClusterFacts {
+  /** Namespaces that exist (created by the platform stack). */
+  readonly namespaces: readonly string[];
+  /** Number of Nomad clients that run workloads. */
+  readonly clientCount: number;
+  /** Drivers every client enables. */
+  readonly drivers: readonly TaskDriver[];
+  /** Host networks (`client.host_network` names) every client defines. */
+  readonly hostNetworks: readonly string[];
+  /** The Nomad datacenter jobs run in. */
+  readonly datacenter: string;
+  /** The Nomad region. */
+  readonly region: string;
+}
+
+const declared = new WeakMap<IConstruct, ClusterFacts>();
+
+/** Declares the cluster facts for `scope` and everything below it. */
+export function declareClusterFacts(scope: IConstruct, facts: ClusterFacts): void {
+  declared.set(scope, facts);
+}
+
+/** The facts declared on the nearest ancestor of `construct` (or itself), if any. */
+export function clusterFactsOf(construct: IConstruct): ClusterFacts | undefined {
+  for (const scope of [...construct.node.scopes].reverse()) {
+    const facts = declared.get(scope);
+    if (facts) return facts;
+  }
+  return undefined;
+}
