@@ -16,7 +16,7 @@ describe("lab", () => {
   it("pins every provider version", () => {
     expect(stacks["lab-hosts"].terraform.required_providers.hcloud).toEqual({
       source: "hetznercloud/hcloud",
-      version: "1.57.0",
+      version: "1.68.0",
     });
     expect(stacks["lab-acl"].terraform.required_providers.random.version).toBe("3.7.2");
     expect(stacks["lab-platform"].terraform.required_providers.nomad).toEqual({ source: "nomad", version: "2.5.2" });
