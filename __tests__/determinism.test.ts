@@ -1,0 +1,49 @@
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const projectRoot = resolve(__dirname, "..");
+const SKIP = new Set(["node_modules", "cdktf.out", ".git", "state", "dist"]);
+
+/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would. */
+function synthCopy(dir: string): Record<string, Buffer> {
+  for (const entry of readdirSync(projectRoot)) {
+    if (!SKIP.has(entry)) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
+  }
+  symlinkSync(join(projectRoot, "node_modules"), join(dir, "node_modules"));
+  execFileSync(process.execPath, [join(projectRoot, "node_modules", "tsx", "dist", "cli.mjs"), "main.ts"], {
+    cwd: dir,
+    env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out"), CHECKPOINT_DISABLE: "1" },
+    stdio: "pipe",
+  });
+  const files: Record<string, Buffer> = { "manifest.json": readFileSync(join(dir, "cdktf.out", "manifest.json")) };
+  for (const stack of readdirSync(join(dir, "cdktf.out", "stacks")).sort()) {
+    files[stack] = readFileSync(join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"));
+  }
+  return files;
+}
+
+describe("synth", () => {
+  const a = mkdtempSync(join(tmpdir(), "hashilab-a-"));
+  const b = join(mkdtempSync(join(tmpdir(), "hashilab-b-")), "some", "deeper", "checkout");
+  afterAll(() => {
+    rmSync(a, { recursive: true, force: true });
+    rmSync(resolve(b, "../../.."), { recursive: true, force: true });
+  });
+
+  it("gives byte-identical stacks from two checkouts at different paths, with no machine path in them", () => {
+    cpSync(projectRoot, b, { recursive: true, filter: () => false }); // creates the nested folder
+    const first = synthCopy(a);
+    const second = synthCopy(b);
+    expect(Object.keys(second)).toEqual(Object.keys(first));
+    expect(Object.keys(first).length).toBeGreaterThan(5);
+    for (const name of Object.keys(first)) {
+      expect({ name, same: first[name].equals(second[name]) }).toEqual({ name, same: true });
+      const text = first[name].toString("utf8");
+      for (const machinePath of [a, b, projectRoot, tmpdir(), "/home/", "/root/", "/Users/"]) {
+        expect({ name, machinePath, found: text.includes(machinePath) }).toEqual({ name, machinePath, found: false });
+      }
+    }
+  });
+});
