@@ -10,8 +10,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 process.env.CHECKPOINT_DISABLE = "1";
-// @cdktf/commons runs `terraform version` on load; an absent ~/.terraformrc only adds noise.
-process.env.TF_CLI_CONFIG_FILE ??= "/dev/null";
 const require = createRequire(import.meta.url);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const schemaPath = join(root, "providers", "hcloud", "schema.json");
