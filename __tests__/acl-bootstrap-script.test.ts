@@ -1,0 +1,389 @@
+import { execFileSync, spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { requireTool } from "./support/tools";
+
+/**
+ * The bootstrap script against a stand-in for the few Nomad and Consul ACL endpoints it calls,
+ * answering with the status codes and messages of the real sources:
+ * nomad/acl_endpoint.go (400 "ACL bootstrap already done (reset index: N)", 403 "ACL token not
+ * found") and consul agent/acl_endpoint.go (403 "Permission denied: ACL bootstrap no longer
+ * allowed (reset index: N)", 403 "ACL not found", 401 "ACL support disabled").
+ */
+const SCRIPT = join(__dirname, "..", "scripts", "acl-bootstrap.mjs");
+
+type System = "nomad" | "consul";
+
+interface FakeToken {
+  AccessorID: string;
+  SecretID: string;
+  Description: string;
+  Policies: { Name: string }[];
+}
+
+class FakeAclApi {
+  readonly requests: string[] = [];
+  bootstrapSecret?: string;
+  aclsEnabled = true;
+  /** Answers 500 "No cluster leader" this many times first, like a cluster still electing. */
+  leaderlessAnswers = 0;
+  /** Called when a request arrives, before answering (lets a test look at the client meanwhile). */
+  onRequest?: () => Promise<void>;
+  readonly tokens = new Map<string, FakeToken>();
+  readonly policies = new Map<string, { ID: string; Name: string; Description: string; Rules: string }>();
+  readonly agentTokens: string[] = [];
+
+  constructor(readonly system: System) {}
+
+  get tokenHeader(): string {
+    return this.system === "nomad" ? "x-nomad-token" : "x-consul-token";
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    this.requests.push(`${req.method} ${req.url}`);
+    await this.onRequest?.();
+    const reply = (status: number, payload: unknown) => {
+      res.writeHead(status, { "Content-Type": typeof payload === "string" ? "text/plain" : "application/json" });
+      res.end(typeof payload === "string" ? payload : JSON.stringify(payload));
+    };
+    if (!this.aclsEnabled) return reply(this.system === "consul" ? 401 : 400, "ACL support disabled");
+    if (this.leaderlessAnswers > 0) {
+      this.leaderlessAnswers--;
+      return reply(500, "No cluster leader");
+    }
+    const token = this.tokens.get(String(req.headers[this.tokenHeader] ?? ""));
+    const isManagement = token !== undefined && token.SecretID === this.bootstrapSecret;
+    const json = body ? JSON.parse(body) : {};
+    const route = `${req.method} ${req.url}`;
+    if (route === "PUT /v1/acl/bootstrap") {
+      if (this.bootstrapSecret) {
+        return this.system === "nomad"
+          ? reply(400, "ACL bootstrap already done (reset index: 7)")
+          : reply(403, "Permission denied: ACL bootstrap no longer allowed (reset index: 0)");
+      }
+      this.bootstrapSecret = json.BootstrapSecret ?? randomUUID();
+      const created = this.addToken(this.bootstrapSecret!, "Bootstrap Token", []);
+      return reply(200, created);
+    }
+    if (route === "GET /v1/acl/token/self") {
+      return token ? reply(200, token) : reply(403, this.system === "nomad" ? "ACL token not found" : "ACL not found");
+    }
+    if (this.system === "nomad" || !isManagement) return reply(403, "Permission denied");
+    const policyByName = req.url!.match(/^\/v1\/acl\/policy\/name\/(.+)$/);
+    if (req.method === "GET" && policyByName) {
+      const policy = this.policies.get(decodeURIComponent(policyByName[1]));
+      return policy ? reply(200, policy) : reply(403, "ACL not found");
+    }
+    if (req.method === "PUT" && req.url!.startsWith("/v1/acl/policy")) {
+      const policy = { ID: this.policies.get(json.Name)?.ID ?? randomUUID(), ...json };
+      this.policies.set(json.Name, policy);
+      return reply(200, policy);
+    }
+    if (route === "PUT /v1/acl/token") {
+      return reply(200, this.addToken(json.SecretID, json.Description, json.Policies));
+    }
+    const tokenUpdate = req.url!.match(/^\/v1\/acl\/token\/(.+)$/);
+    if (req.method === "PUT" && tokenUpdate) {
+      const existing = [...this.tokens.values()].find((t) => t.AccessorID === tokenUpdate[1])!;
+      Object.assign(existing, { Description: json.Description, Policies: json.Policies });
+      return reply(200, existing);
+    }
+    if (route === "PUT /v1/agent/token/agent") {
+      this.agentTokens.push(json.Token);
+      return reply(200, "");
+    }
+    return reply(404, `no route ${route}`);
+  }
+
+  private addToken(secret: string, description: string, policies: { Name: string }[]): FakeToken {
+    const token = { AccessorID: randomUUID(), SecretID: secret, Description: description, Policies: policies };
+    this.tokens.set(secret, token);
+    return token;
+  }
+}
+
+interface Running {
+  readonly api: FakeAclApi;
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+async function listen(server: Server, api: FakeAclApi, scheme: string): Promise<Running> {
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    api,
+    address: `${scheme}://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+function startFake(system: System): Promise<Running> {
+  const api = new FakeAclApi(system);
+  return listen(createHttpServer((req, res) => void api.handle(req, res)), api, "http");
+}
+
+/** A port nothing listens on: bound once, then released. */
+async function closedPort(): Promise<number> {
+  const server = createHttpServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Run {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  /** The child's command line as `ps` shows it (/proc/<pid>/cmdline), captured while it ran. */
+  readonly cmdline: string;
+}
+
+/** Runs the script as Terraform's local-exec does: `node <script> <system>`, settings in the environment. */
+function runScript(system: System, env: Record<string, string>, whileRunning?: FakeAclApi): Promise<Run> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SCRIPT, system], {
+      env: { PATH: process.env.PATH ?? "", ACL_MAX_ATTEMPTS: "3", ACL_RETRY_DELAY_MS: "10", ...env },
+    });
+    let stdout = "";
+    let stderr = "";
+    let cmdline = "";
+    if (whileRunning) {
+      whileRunning.onRequest = async () => {
+        cmdline ||= readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").filter(Boolean).join(" ");
+      };
+    }
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stdout, stderr, cmdline }));
+  });
+}
+
+describe("scripts/acl-bootstrap.mjs", () => {
+  let fake: Running;
+  afterEach(async () => fake?.close());
+
+  describe("nomad", () => {
+    it("bootstraps with the caller's secret, and a re-run changes nothing", async () => {
+      fake = await startFake("nomad");
+      const secret = randomUUID();
+      const first = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret });
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain(`bootstrapped the ACL system at ${fake.address}`);
+      expect(fake.api.bootstrapSecret).toBe(secret);
+
+      fake.api.requests.length = 0;
+      const again = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret });
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain("already bootstrapped with this token; nothing to do");
+      expect(fake.api.requests).toEqual(["PUT /v1/acl/bootstrap", "GET /v1/acl/token/self"]);
+      expect(fake.api.bootstrapSecret).toBe(secret);
+    });
+
+    it("never shows the secret in its output or in its command line", async () => {
+      fake = await startFake("nomad");
+      const secret = randomUUID();
+      const env = { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret };
+      const runs = [await runScript("nomad", env, fake.api), await runScript("nomad", env, fake.api)];
+      fake.api.bootstrapSecret = randomUUID();
+      runs.push(await runScript("nomad", env, fake.api));
+      for (const run of runs) {
+        expect(run.cmdline).toBe(`${process.execPath} ${SCRIPT} nomad`);
+        expect(run.stdout + run.stderr).not.toContain(secret);
+      }
+    });
+
+    it("waits for a leader, with bounded retries", async () => {
+      fake = await startFake("nomad");
+      fake.api.leaderlessAnswers = 2;
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(0);
+      expect(run.stdout).toMatch(/not ready \(no cluster leader yet\); attempt 1\/3/);
+      expect(fake.api.requests.filter((r) => r === "PUT /v1/acl/bootstrap")).toHaveLength(3);
+    });
+
+    it("fails naming the URL when the API stays unreachable", async () => {
+      const address = `http://127.0.0.1:${await closedPort()}`;
+      const started = Date.now();
+      const run = await runScript("nomad", { ACL_ADDRESS: address, ACL_BOOTSTRAP_SECRET: randomUUID(), ACL_MAX_ATTEMPTS: "2" });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${address}/v1/acl/bootstrap is unreachable after 2 attempts (ECONNREFUSED)`);
+      expect(Date.now() - started).toBeLessThan(10_000);
+    });
+
+    it("fails when the cluster was bootstrapped with a different token", async () => {
+      fake = await startFake("nomad");
+      fake.api.bootstrapSecret = randomUUID();
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`ACLs at ${fake.address} were bootstrapped with a different token`);
+      expect(run.stderr).toContain("answered 403");
+    });
+
+    it("fails when ACLs are disabled, saying how to enable them", async () => {
+      fake = await startFake("nomad");
+      fake.api.aclsEnabled = false;
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("ACLs are disabled");
+      expect(run.stderr).toContain("acl { enabled = true }");
+    });
+
+    it("fails on a secret that is not a UUID, without echoing it", async () => {
+      const run = await runScript("nomad", { ACL_ADDRESS: "http://127.0.0.1:1", ACL_BOOTSTRAP_SECRET: "hunter2" });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("ACL_BOOTSTRAP_SECRET must be a UUID");
+      expect(run.stderr).not.toContain("hunter2");
+    });
+
+    it("fails with usage on a secret passed as an argument", async () => {
+      const secret = randomUUID();
+      const run = await new Promise<Run>((resolve) => {
+        const child = spawn(process.execPath, [SCRIPT, "nomad", secret], { env: { PATH: process.env.PATH ?? "" } });
+        let stderr = "";
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("close", (code) => resolve({ code, stdout: "", stderr, cmdline: "" }));
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("usage: node acl-bootstrap.mjs nomad|consul");
+    });
+  });
+
+  describe("consul", () => {
+    const agentPolicy = 'node_prefix "" {\n  policy = "write"\n}\n';
+
+    it("bootstraps, creates the agent tokens with their chosen secrets and sets the agent token; a re-run changes nothing", async () => {
+      fake = await startFake("consul");
+      const secret = randomUUID();
+      const agentSecret = randomUUID();
+      const nomadSecret = randomUUID();
+      const tokens = JSON.stringify([
+        { name: "consul-agents", description: "Consul agents", rules: agentPolicy, secretId: agentSecret, agentTokenOn: [fake.address] },
+        { name: "nomad-agents", description: "Nomad agents", rules: 'agent_prefix "" { policy = "read" }', secretId: nomadSecret },
+      ]);
+      const env = { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_CONSUL_TOKENS: tokens };
+      const first = await runScript("consul", env);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(fake.api.bootstrapSecret).toBe(secret);
+      expect(fake.api.policies.get("consul-agents")?.Rules).toBe(agentPolicy);
+      expect(fake.api.tokens.get(agentSecret)?.Policies).toEqual([{ Name: "consul-agents" }]);
+      expect(fake.api.tokens.get(nomadSecret)?.Policies).toEqual([{ Name: "nomad-agents" }]);
+      expect(fake.api.agentTokens).toEqual([agentSecret]);
+      expect(first.stdout).toContain("policy consul-agents created; token created");
+
+      fake.api.requests.length = 0;
+      const again = await runScript("consul", env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain("already bootstrapped with this token; nothing to do");
+      expect(again.stdout).toContain("policy consul-agents unchanged; token unchanged");
+      const writes = fake.api.requests.filter((r) => r.startsWith("PUT") && r !== "PUT /v1/acl/bootstrap");
+      expect(writes).toEqual(["PUT /v1/agent/token/agent"]);
+      for (const run of [first, again]) {
+        for (const s of [secret, agentSecret, nomadSecret]) expect(run.stdout + run.stderr).not.toContain(s);
+      }
+    });
+
+    it("updates a policy whose rules changed", async () => {
+      fake = await startFake("consul");
+      const secret = randomUUID();
+      const spec = { name: "nomad-agents", description: "Nomad agents", rules: agentPolicy, secretId: randomUUID() };
+      const env = (rules: string) => ({
+        ACL_ADDRESS: fake.address,
+        ACL_BOOTSTRAP_SECRET: secret,
+        ACL_CONSUL_TOKENS: JSON.stringify([{ ...spec, rules }]),
+      });
+      await runScript("consul", env(agentPolicy));
+      const run = await runScript("consul", env('service_prefix "" { policy = "write" }'));
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("policy nomad-agents updated; token unchanged");
+      expect(fake.api.policies.get("nomad-agents")?.Rules).toBe('service_prefix "" { policy = "write" }');
+    });
+
+    it("fails when Consul was bootstrapped with a different token", async () => {
+      fake = await startFake("consul");
+      fake.api.bootstrapSecret = randomUUID();
+      const run = await runScript("consul", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("were bootstrapped with a different token");
+    });
+
+    it("fails when ACLs are disabled (consul agent -dev without an acl block)", async () => {
+      fake = await startFake("consul");
+      fake.api.aclsEnabled = false;
+      const run = await runScript("consul", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`consul: ACLs are disabled on ${fake.address}`);
+    });
+
+    it("fails on a token list whose secretId is not a UUID", async () => {
+      const run = await runScript("consul", {
+        ACL_ADDRESS: "http://127.0.0.1:1",
+        ACL_BOOTSTRAP_SECRET: randomUUID(),
+        ACL_CONSUL_TOKENS: JSON.stringify([{ name: "a", description: "b", rules: "c", secretId: "not-a-uuid" }]),
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("ACL_CONSUL_TOKENS[0].secretId must be a UUID");
+    });
+  });
+
+  describe("https", () => {
+    let dir: string;
+    beforeAll(() => {
+      requireTool("openssl");
+      dir = mkdtempSync(join(tmpdir(), "hashilab-tls-"));
+      const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+      writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:server.global.nomad\n");
+      for (const ca of ["ca", "other-ca"]) {
+        ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "1", "-subj", `/CN=${ca}`);
+      }
+      ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=server.global.nomad");
+      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    function startTls(): Promise<Running> {
+      const api = new FakeAclApi("nomad");
+      const server = createHttpsServer(
+        { key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.pem")) },
+        (req, res) => void api.handle(req, res),
+      );
+      return listen(server, api, "https");
+    }
+
+    it("verifies the agents' certificate with the given CA and server name", async () => {
+      fake = await startTls();
+      const run = await runScript("nomad", {
+        ACL_ADDRESS: fake.address,
+        ACL_BOOTSTRAP_SECRET: randomUUID(),
+        ACL_CA_PEM: readFileSync(join(dir, "ca.pem"), "utf8"),
+        ACL_TLS_SERVER_NAME: "server.global.nomad",
+      });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+    });
+
+    it("fails at once, without retrying, on a certificate from another CA", async () => {
+      fake = await startTls();
+      const run = await runScript("nomad", {
+        ACL_ADDRESS: fake.address,
+        ACL_BOOTSTRAP_SECRET: randomUUID(),
+        ACL_CA_PEM: readFileSync(join(dir, "other-ca.pem"), "utf8"),
+        ACL_TLS_SERVER_NAME: "server.global.nomad",
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`PUT ${fake.address}/v1/acl/bootstrap failed`);
+      expect(run.stderr).toContain("check ACL_CA_PEM and ACL_TLS_SERVER_NAME");
+      expect(run.stdout).not.toContain("retrying");
+    });
+  });
+});

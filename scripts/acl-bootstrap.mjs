@@ -1,0 +1,249 @@
+#!/usr/bin/env node
+// Bootstraps the Nomad or Consul ACL system with a caller-chosen management secret, idempotently.
+// Terraform runs it from a local-exec provisioner (constructs/acl-bootstrap); an operator can run
+// it by hand the same way. Node 20+, no dependencies.
+//
+//   node scripts/acl-bootstrap.mjs nomad|consul
+//
+// Everything comes from the environment, so no secret is ever visible in `ps`:
+//   ACL_ADDRESS           the API, e.g. https://203.0.113.10:4646 or http://127.0.0.1:8500
+//   ACL_BOOTSTRAP_SECRET  the management token's SecretID (a UUID)            [secret]
+//   ACL_CA_PEM            PEM of the CA that signed the agents' certificates (https only)
+//   ACL_TLS_SERVER_NAME   the name to verify the certificate against (default: the host)
+//   ACL_MAX_ATTEMPTS      attempts while the API is unreachable or has no leader (default 30)
+//   ACL_RETRY_DELAY_MS    first retry delay, doubled up to 10 s (default 1000)
+//   ACL_CONSUL_TOKENS     consul only: JSON list of tokens to ensure after bootstrap   [secret]
+//                         [{"name", "description", "rules", "secretId", "agentTokenOn": [addresses]}]
+//                         Each gets a policy `name` with `rules` and a token with SecretID
+//                         `secretId`; `agentTokenOn` lists Consul agents that use it as their
+//                         agent token (PUT /v1/agent/token/agent, persisted by the agent).
+import http from "node:http";
+import https from "node:https";
+
+const SYSTEMS = {
+  nomad: {
+    tokenHeader: "X-Nomad-Token",
+    // nomad/acl_endpoint.go: 400 "ACL bootstrap already done (reset index: N)"
+    alreadyBootstrapped: /ACL bootstrap already done/,
+  },
+  consul: {
+    tokenHeader: "X-Consul-Token",
+    // agent/acl_endpoint.go: 403 "Permission denied: ACL bootstrap no longer allowed (reset index: N)"
+    alreadyBootstrapped: /ACL bootstrap no longer allowed/,
+  },
+};
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_RETRY_DELAY_MS = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+class Failure extends Error {}
+
+/** Words that must never reach stdout/stderr: every secret this run knows. */
+const secrets = [];
+const redact = (text) => secrets.reduce((t, s) => t.split(s).join("<redacted>"), String(text));
+const log = (message) => process.stdout.write(`${redact(message)}\n`);
+
+function env(name, fallback) {
+  const value = process.env[name];
+  if (value !== undefined && value !== "") return value;
+  if (fallback !== undefined) return fallback;
+  throw new Failure(`${name} is not set`);
+}
+
+function positiveInt(name, fallback) {
+  const value = Number(env(name, String(fallback)));
+  if (!Number.isInteger(value) || value < 1) throw new Failure(`${name} must be a positive integer`);
+  return value;
+}
+
+/** Connection failures worth retrying while agents boot; TLS trust errors are not among them. */
+const TRANSIENT_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT", "EAI_AGAIN", "ENOTFOUND", "EPIPE"]);
+
+class Unreachable extends Error {}
+/** What an attempt returns to ask for another try. */
+const RETRY = Symbol("retry");
+
+function request(tls, method, url, { token, tokenHeader, body } = {}) {
+  const target = new URL(url);
+  const client = target.protocol === "https:" ? https : http;
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  const headers = { Accept: "application/json" };
+  if (payload !== undefined) Object.assign(headers, { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) });
+  if (token) headers[tokenHeader] = token;
+  const options = { method, headers, timeout: REQUEST_TIMEOUT_MS };
+  if (target.protocol === "https:") Object.assign(options, { ca: tls.ca, servername: tls.serverName });
+  return new Promise((resolve, reject) => {
+    const req = client.request(target, options, (res) => {
+      const chunks = [];
+      res.on("data", (c) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(Object.assign(new Error("timed out"), { code: "ETIMEDOUT" })));
+    req.on("error", (err) => {
+      if (TRANSIENT_CODES.has(err.code)) reject(new Unreachable(`${err.code ?? err.message}`));
+      else reject(new Failure(`${method} ${url} failed: ${err.message}${err.code?.startsWith("ERR_TLS") || /certificate/i.test(err.message) ? " (check ACL_CA_PEM and ACL_TLS_SERVER_NAME)" : ""}`));
+    });
+    req.end(payload);
+  });
+}
+
+/** Calls `attempt` until it returns a value; retries while the API is unreachable or leaderless. */
+async function withRetries(what, url, attempt, { maxAttempts, firstDelayMs }) {
+  let delay = firstDelayMs;
+  let lastReason = "";
+  for (let n = 1; n <= maxAttempts; n++) {
+    try {
+      const result = await attempt();
+      if (result !== RETRY) return result;
+      lastReason = "no cluster leader yet";
+    } catch (err) {
+      if (!(err instanceof Unreachable)) throw err;
+      lastReason = err.message;
+    }
+    if (n < maxAttempts) {
+      log(`${what}: ${url} not ready (${lastReason}); attempt ${n}/${maxAttempts}, retrying in ${delay} ms`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, MAX_RETRY_DELAY_MS);
+    }
+  }
+  throw new Failure(`${what}: ${url} is unreachable after ${maxAttempts} attempts (${lastReason}). Is the agent running and the address right?`);
+}
+
+/** 5xx answers while a cluster elects its first leader are worth waiting for. */
+const isStartingUp = (res) => res.status >= 500 && /leader|not yet initialized|ACL system/i.test(res.text);
+
+async function bootstrap(system, ctx) {
+  const { address, secret, tls, retry } = ctx;
+  const url = `${address}/v1/acl/bootstrap`;
+  const auth = { token: secret, tokenHeader: system.tokenHeader };
+  const res = await withRetries(system.name, url, async () => {
+    const r = await request(tls, "PUT", url, { body: { BootstrapSecret: secret } });
+    return isStartingUp(r) ? RETRY : r;
+  }, retry);
+  if (res.status === 200) {
+    const { AccessorID } = JSON.parse(res.text);
+    log(`${system.name}: bootstrapped the ACL system at ${address} (management token accessor ${AccessorID})`);
+    return;
+  }
+  if (/ACL support disabled/i.test(res.text)) {
+    throw new Failure(`${system.name}: ACLs are disabled on ${address}; enable them in the agent configuration (acl { enabled = true }) and restart it`);
+  }
+  if (!system.alreadyBootstrapped.test(res.text)) {
+    throw new Failure(`${system.name}: PUT ${url} answered ${res.status}: ${res.text.trim()}`);
+  }
+  const self = await request(tls, "GET", `${address}/v1/acl/token/self`, auth);
+  if (self.status === 200 && JSON.parse(self.text).SecretID === secret) {
+    log(`${system.name}: ACLs at ${address} were already bootstrapped with this token; nothing to do`);
+    return;
+  }
+  throw new Failure(
+    `${system.name}: ACLs at ${address} were bootstrapped with a different token (GET ${address}/v1/acl/token/self answered ${self.status}). ` +
+      "Either set the existing management token as the bootstrap secret or reset the ACL bootstrap (see docs/operations.md).",
+  );
+}
+
+/** A Consul API call with the management token. */
+function consulRequest(ctx, method, path, body, address = ctx.address) {
+  return request(ctx.tls, method, `${address}${path}`, { token: ctx.secret, tokenHeader: "X-Consul-Token", body });
+}
+
+async function expectOk(ctx, method, path, body, address) {
+  const res = await consulRequest(ctx, method, path, body, address);
+  if (res.status !== 200) throw new Failure(`consul: ${method} ${address ?? ctx.address}${path} answered ${res.status}: ${res.text.trim()}`);
+  return JSON.parse(res.text);
+}
+
+/** Consul answers 403 "ACL not found" (older) or 404 for a missing policy or token. */
+const isNotFound = (res) => res.status === 404 || (res.status === 403 && /not found/i.test(res.text));
+
+async function ensurePolicy(ctx, spec) {
+  const existing = await consulRequest(ctx, "GET", `/v1/acl/policy/name/${encodeURIComponent(spec.name)}`);
+  const policy = { Name: spec.name, Description: spec.description, Rules: spec.rules };
+  if (isNotFound(existing)) {
+    await expectOk(ctx, "PUT", "/v1/acl/policy", policy);
+    return "created";
+  }
+  if (existing.status !== 200) throw new Failure(`consul: reading policy ${spec.name} answered ${existing.status}: ${existing.text.trim()}`);
+  const current = JSON.parse(existing.text);
+  if (current.Rules === spec.rules && current.Description === spec.description) return "unchanged";
+  await expectOk(ctx, "PUT", `/v1/acl/policy/${current.ID}`, policy);
+  return "updated";
+}
+
+async function ensureToken(ctx, spec) {
+  const self = await request(ctx.tls, "GET", `${ctx.address}/v1/acl/token/self`, { token: spec.secretId, tokenHeader: "X-Consul-Token" });
+  const token = { Description: spec.description, Policies: [{ Name: spec.name }], SecretID: spec.secretId };
+  if (isNotFound(self)) {
+    const created = await expectOk(ctx, "PUT", "/v1/acl/token", token);
+    return `created (accessor ${created.AccessorID})`;
+  }
+  if (self.status !== 200) throw new Failure(`consul: looking up token ${spec.name} answered ${self.status}: ${self.text.trim()}`);
+  const current = JSON.parse(self.text);
+  const policies = (current.Policies ?? []).map((p) => p.Name);
+  if (current.Description === spec.description && policies.length === 1 && policies[0] === spec.name) {
+    return `unchanged (accessor ${current.AccessorID})`;
+  }
+  // Consul keeps the SecretID when an update leaves it out (and refuses to change it).
+  await expectOk(ctx, "PUT", `/v1/acl/token/${current.AccessorID}`, { AccessorID: current.AccessorID, Description: spec.description, Policies: token.Policies });
+  return `updated (accessor ${current.AccessorID})`;
+}
+
+async function ensureConsulTokens(ctx, specs) {
+  for (const spec of specs) {
+    const policy = await ensurePolicy(ctx, spec);
+    const token = await ensureToken(ctx, spec);
+    log(`consul: policy ${spec.name} ${policy}; token ${token}`);
+    for (const agent of spec.agentTokenOn ?? []) {
+      const url = `${agent}/v1/agent/token/agent`;
+      await withRetries("consul", url, async () => {
+        const res = await consulRequest(ctx, "PUT", "/v1/agent/token/agent", { Token: spec.secretId }, agent);
+        if (res.status !== 200) throw new Failure(`consul: PUT ${url} answered ${res.status}: ${res.text.trim()}`);
+        return res;
+      }, ctx.retry);
+      log(`consul: ${agent} uses the ${spec.name} token as its agent token`);
+    }
+  }
+}
+
+function parseTokenSpecs(text) {
+  let specs;
+  try {
+    specs = JSON.parse(text);
+  } catch {
+    throw new Failure("ACL_CONSUL_TOKENS is not valid JSON");
+  }
+  if (!Array.isArray(specs)) throw new Failure("ACL_CONSUL_TOKENS must be a JSON list");
+  for (const [i, spec] of specs.entries()) {
+    for (const field of ["name", "description", "rules", "secretId"]) {
+      if (typeof spec?.[field] !== "string" || spec[field] === "") throw new Failure(`ACL_CONSUL_TOKENS[${i}].${field} must be a non-empty string`);
+    }
+    if (!UUID.test(spec.secretId)) throw new Failure(`ACL_CONSUL_TOKENS[${i}].secretId must be a UUID`);
+    secrets.push(spec.secretId);
+  }
+  return specs;
+}
+
+async function main() {
+  const name = process.argv[2];
+  if (!(name in SYSTEMS) || process.argv.length !== 3) {
+    throw new Failure("usage: node acl-bootstrap.mjs nomad|consul (settings come from ACL_* environment variables)");
+  }
+  const secret = env("ACL_BOOTSTRAP_SECRET");
+  secrets.push(secret);
+  if (!UUID.test(secret)) throw new Failure("ACL_BOOTSTRAP_SECRET must be a UUID (Nomad and Consul reject anything else)");
+  const ctx = {
+    address: env("ACL_ADDRESS").replace(/\/+$/, ""),
+    secret,
+    tls: { ca: process.env.ACL_CA_PEM || undefined, serverName: process.env.ACL_TLS_SERVER_NAME || undefined },
+    retry: { maxAttempts: positiveInt("ACL_MAX_ATTEMPTS", 30), firstDelayMs: positiveInt("ACL_RETRY_DELAY_MS", 1000) },
+  };
+  const specs = name === "consul" ? parseTokenSpecs(env("ACL_CONSUL_TOKENS", "[]")) : [];
+  await bootstrap({ name, ...SYSTEMS[name] }, ctx);
+  await ensureConsulTokens(ctx, specs);
+}
+
+main().catch((err) => {
+  process.stderr.write(`acl-bootstrap: ${redact(err instanceof Failure ? err.message : err?.stack ?? err)}\n`);
+  process.exit(1);
+});
