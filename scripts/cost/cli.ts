@@ -1,0 +1,50 @@
+/**
+ * npm run cost -- <env>
+ * Prints the monthly cost of an environment's Hetzner resources from its synthesized
+ * stacks and pricing/hetzner-prices.json. Exit 1 on an unknown environment.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { App } from "cdktf";
+import { ENVIRONMENTS } from "../../environments";
+import { addEnvironment } from "../../stacks/environment";
+import { readStacks, SynthesizedApp } from "../review/checkout";
+import { estimateCost, formatEstimate } from "./estimate";
+import { loadPriceTable } from "./prices";
+
+/** Synthesizes the stacks of one environment into a temp folder. */
+export function synthEnvironmentByName(name: string): SynthesizedApp {
+  const env = ENVIRONMENTS.find((e) => e.name === name);
+  if (!env) {
+    throw new Error(`unknown environment "${name}": choose one of ${ENVIRONMENTS.map((e) => e.name).join(", ")}`);
+  }
+  const outdir = mkdtempSync(join(tmpdir(), "hashilab-cost-"));
+  try {
+    const app = new App({ outdir });
+    addEnvironment(app, env);
+    app.synth();
+    return readStacks(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function main(args: string[]): number {
+  const name = args[0];
+  if (!name || args.includes("--help")) {
+    console.error("usage: npm run cost -- <env>");
+    return name ? 0 : 1;
+  }
+  try {
+    const prices = loadPriceTable();
+    const stacks = synthEnvironmentByName(name);
+    console.log(formatEstimate(`Monthly cost of ${name}`, estimateCost(Object.values(stacks), prices), prices));
+    return 0;
+  } catch (e) {
+    console.error(`cost: ${(e as Error).message}`);
+    return 1;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

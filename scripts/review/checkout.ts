@@ -1,0 +1,86 @@
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** A synthesized app: each stack's parsed cdk.tf.json by stack name. */
+export type SynthesizedApp = Record<string, Record<string, any>>;
+
+/** Raised for anything that keeps the review from comparing two synths (exit code 1). */
+export class ReviewError extends Error {}
+
+/** The project root this tool runs from (two levels above scripts/review). */
+export const PROJECT_ROOT = resolve(__dirname, "..", "..");
+
+/**
+ * Synthesizes the app of a checkout at `dir` by running its main.ts with this checkout's
+ * tsx, into a temp folder (not the checkout's cdktf.out), and reads every stack.
+ */
+export function synthCheckout(dir: string): SynthesizedApp {
+  const outdir = mkdtempSync(join(tmpdir(), "hashilab-review-out-"));
+  try {
+    const tsx = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+    const run = spawnSync(process.execPath, [tsx, "main.ts"], {
+      cwd: dir,
+      env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
+      encoding: "utf8",
+    });
+    if (run.status !== 0) {
+      throw new ReviewError(`synth of ${dir} failed (exit ${run.status}):\n${(run.stderr || run.stdout).trim()}`);
+    }
+    return readStacks(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** Reads `<outdir>/stacks/<name>/cdk.tf.json` for every stack. */
+export function readStacks(outdir: string): SynthesizedApp {
+  const stacksDir = join(outdir, "stacks");
+  const app: SynthesizedApp = {};
+  if (!existsSync(stacksDir)) return app;
+  for (const name of readdirSync(stacksDir).sort()) {
+    app[name] = JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8"));
+  }
+  return app;
+}
+
+function git(cwd: string, ...args: string[]): string {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+  } catch (e: any) {
+    throw new ReviewError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).toString().trim()}`);
+  }
+}
+
+/**
+ * Checks `ref` out into a temporary git worktree that shares this checkout's node_modules
+ * (symlink; no install, no network) and gets hcloud bindings from a copy of this checkout's
+ * .gen, refreshed by the base's own generator when its vendored schema differs.
+ * Returns the worktree path and a function that removes it.
+ */
+export function checkoutRef(repo: string, ref: string): { dir: string; dispose: () => void } {
+  const commit = git(repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+  const dir = join(mkdtempSync(join(tmpdir(), "hashilab-review-base-")), "checkout");
+  git(repo, "worktree", "add", "--detach", dir, commit);
+  const dispose = () => {
+    try {
+      git(repo, "worktree", "remove", "--force", dir);
+    } finally {
+      rmSync(resolve(dir, ".."), { recursive: true, force: true });
+    }
+  };
+  try {
+    symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+    if (existsSync(join(repo, ".gen"))) cpSync(join(repo, ".gen"), join(dir, ".gen"), { recursive: true });
+    const generator = join(dir, "scripts", "generate-hcloud.mjs");
+    if (existsSync(generator)) {
+      const gen = spawnSync(process.execPath, [generator], { cwd: dir, encoding: "utf8" });
+      if (gen.status !== 0) throw new ReviewError(`generating hcloud bindings for ${ref} failed:\n${gen.stderr.trim()}`);
+    }
+    return { dir, dispose };
+  } catch (e) {
+    dispose();
+    throw e;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * npm run review -- <base-ref> [--markdown]
+ *
+ * Synthesizes the working tree and <base-ref> (in a temporary git worktree that reuses
+ * this checkout's node_modules; no install, no network) and prints, per stack, the
+ * resources to create / update / replace / delete, their changed attributes, the unified
+ * diffs of changed jobspecs, ACL policies and user-data, and the cost delta.
+ *
+ * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage).
+ */
+import { execFileSync } from "node:child_process";
+import { realpathSync } from "node:fs";
+import { estimateCost } from "../cost/estimate";
+import { loadPriceTable } from "../cost/prices";
+import { checkoutRef, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { compareApps, summarize } from "./plan";
+import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
+
+export const EXIT_NO_CHANGES = 0;
+export const EXIT_ERROR = 1;
+export const EXIT_CHANGES = 2;
+
+const USAGE = "usage: npm run review -- <base-ref> [--markdown]\nexit codes: 0 no changes, 2 changes, 1 error";
+
+/** Stacks are named `<env>-<kind>`; the cost is per environment. */
+function environmentOf(stack: string): string {
+  return stack.replace(/-[^-]+$/, "");
+}
+
+function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] {
+  const prices = loadPriceTable();
+  const envs = [...new Set([...Object.keys(before), ...Object.keys(after)].map(environmentOf))].sort();
+  const stacksOf = (app: SynthesizedApp, env: string) =>
+    Object.entries(app)
+      .filter(([name]) => environmentOf(name) === env)
+      .map(([, json]) => json);
+  return envs.map((environment) => ({
+    environment,
+    before: estimateCost(stacksOf(before, environment), prices),
+    after: estimateCost(stacksOf(after, environment), prices),
+  }));
+}
+
+/** Builds the review of the working tree at `repo` against `base`. */
+export function review(repo: string, base: string): ReviewReport {
+  const after = synthCheckout(repo);
+  const checkout = checkoutRef(repo, base);
+  let before: SynthesizedApp;
+  try {
+    before = synthCheckout(checkout.dir);
+  } finally {
+    checkout.dispose();
+  }
+  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable() };
+}
+
+function main(args: string[]): number {
+  const markdown = args.includes("--markdown");
+  const positional = args.filter((a) => !a.startsWith("--"));
+  if (args.includes("--help") || positional.length !== 1) {
+    console.error(USAGE);
+    return args.includes("--help") ? EXIT_NO_CHANGES : EXIT_ERROR;
+  }
+  try {
+    const repo = realpathSync(execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim());
+    const report = review(repo, positional[0]);
+    console.log(markdown ? renderMarkdown(report) : renderText(report));
+    const counts = summarize(report.stacks);
+    return Object.values(counts).some((n) => n > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
+  } catch (e) {
+    console.error(e instanceof ReviewError ? `review: ${e.message}` : e);
+    return EXIT_ERROR;
+  }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

@@ -1,0 +1,96 @@
+import { SynthesizedApp } from "./checkout";
+
+/** What a masked value shows instead. */
+export const MASK = "(sensitive)";
+
+/** Literal values that look like secrets, wherever they appear. */
+const SECRET_PATTERNS: readonly RegExp[] = [
+  /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
+  // Nomad/Consul tokens and bootstrap secrets are UUIDs.
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
+  // Gossip encryption keys: 32 random bytes in base64.
+  /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/g,
+  // Hetzner Cloud API tokens: 64 alphanumerics.
+  /(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])/g,
+];
+
+/** Resource attributes that are secret by nature, referenced as `${type.name.attr}`. */
+const SECRET_REFERENCES = /\b(random_(password|string|uuid|id|bytes)\.[\w-]+|tls_private_key\.[\w-]+\.private_key\w*|var\.__SENSITIVE__|outputs\.__SENSITIVE__)\b/;
+
+/**
+ * Masks the sensitive parts of synthesized strings: Terraform interpolations that read a
+ * sensitive variable, a sensitive output (of any stack, through remote state), a random_*
+ * result or a TLS private key, and literals that match a secret pattern.
+ */
+export class Masker {
+  private readonly reference: RegExp;
+
+  constructor(...apps: SynthesizedApp[]) {
+    const variables = new Set<string>();
+    const outputs = new Set<string>();
+    for (const app of apps) {
+      for (const stack of Object.values(app)) {
+        for (const [name, v] of Object.entries<any>(stack.variable ?? {})) if (v?.sensitive) variables.add(name);
+        for (const [name, o] of Object.entries<any>(stack.output ?? {})) if (o?.sensitive) outputs.add(name);
+      }
+    }
+    const alternatives = (names: Set<string>) => (names.size ? [...names].map(escapeRegExp).join("|") : "(?!)");
+    this.reference = new RegExp(
+      SECRET_REFERENCES.source
+        .replace("__SENSITIVE__", `(${alternatives(variables)})`)
+        .replace("__SENSITIVE__", `(${alternatives(outputs)})`),
+    );
+  }
+
+  /** The string with every sensitive interpolation and secret-looking literal replaced by MASK. */
+  maskString(text: string): string {
+    let masked = replaceInterpolations(text, (expr) => (this.reference.test(expr) ? MASK : undefined));
+    for (const pattern of SECRET_PATTERNS) masked = masked.replace(pattern, MASK);
+    return masked;
+  }
+
+  /** A deep copy of `value` with every string masked. */
+  mask<T>(value: T): T {
+    if (typeof value === "string") return this.maskString(value) as T;
+    if (Array.isArray(value)) return value.map((v) => this.mask(v)) as T;
+    if (value && typeof value === "object") {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.mask(v)])) as T;
+    }
+    return value;
+  }
+}
+
+/**
+ * Replaces each Terraform interpolation `${...}` (braces balanced, `$${` escapes left alone)
+ * for which `replace` returns a string.
+ */
+function replaceInterpolations(text: string, replace: (expr: string) => string | undefined): string {
+  let out = "";
+  let i = 0;
+  while (i < text.length) {
+    if (text.startsWith("$${", i)) {
+      out += "$${";
+      i += 3;
+      continue;
+    }
+    if (text.startsWith("${", i)) {
+      let depth = 1;
+      let j = i + 2;
+      while (j < text.length && depth > 0) {
+        if (text[j] === "{") depth++;
+        else if (text[j] === "}") depth--;
+        j++;
+      }
+      const whole = text.slice(i, j);
+      out += replace(whole.slice(2, -1)) ?? whole;
+      i = j;
+      continue;
+    }
+    out += text[i++];
+  }
+  return out;
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}

@@ -1,0 +1,170 @@
+import { SynthesizedApp } from "./checkout";
+import { unifiedDiff } from "./line-diff";
+import { Masker } from "./mask";
+import { replacingChanges } from "./replacement";
+
+/**
+ * Attributes that hold rendered documents (HCL, YAML): shown as unified diffs of their
+ * text. Any other multi-line string attribute is diffed the same way.
+ */
+export const TEXT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  nomad_job: ["jobspec"],
+  nomad_acl_policy: ["rules_hcl"],
+  consul_acl_policy: ["rules"],
+  hcloud_server: ["user_data"],
+};
+
+export type Action = "create" | "update" | "replace" | "delete";
+
+export interface AttributeChange {
+  /** e.g. "jobspec", "labels.role", "network[0].ip" */
+  readonly path: string;
+  /** Masked JSON of the old and new value (absent when the attribute is new / gone). */
+  readonly before?: string;
+  readonly after?: string;
+  /** For document attributes: the unified diff of the masked, rendered text. */
+  readonly textDiff?: string;
+}
+
+export interface ResourceChange {
+  readonly stack: string;
+  /** Terraform address, e.g. "nomad_job.it-tools". */
+  readonly address: string;
+  readonly type: string;
+  /** The construct path from cdktf's metadata, e.g. "lab-workloads/it-tools/job". */
+  readonly constructPath?: string;
+  readonly action: Action;
+  readonly attributes: readonly AttributeChange[];
+  /** Attributes that force the replacement (action "replace"). */
+  readonly replacedBecause: readonly string[];
+}
+
+export interface StackReview {
+  readonly stack: string;
+  readonly status: "added" | "removed" | "present";
+  readonly changes: readonly ResourceChange[];
+}
+
+/** Compares two synthesized apps stack by stack and resource by resource. */
+export function compareApps(before: SynthesizedApp, after: SynthesizedApp): StackReview[] {
+  const masker = new Masker(before, after);
+  const names = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+  return names.map((stack) => ({
+    stack,
+    status: !before[stack] ? "added" : !after[stack] ? "removed" : "present",
+    changes: compareStacks(stack, before[stack] ?? {}, after[stack] ?? {}, masker),
+  }));
+}
+
+function resourcesOf(stackJson: Record<string, any>): Map<string, { type: string; body: any }> {
+  const map = new Map<string, { type: string; body: any }>();
+  for (const [type, byName] of Object.entries<any>(stackJson.resource ?? {})) {
+    for (const [name, body] of Object.entries<any>(byName)) map.set(`${type}.${name}`, { type, body });
+  }
+  return map;
+}
+
+function compareStacks(stack: string, before: Record<string, any>, after: Record<string, any>, masker: Masker): ResourceChange[] {
+  const a = resourcesOf(before);
+  const b = resourcesOf(after);
+  const addresses = [...new Set([...a.keys(), ...b.keys()])].sort();
+  const changes: ResourceChange[] = [];
+  for (const address of addresses) {
+    const old = a.get(address);
+    const now = b.get(address);
+    const type = (now ?? old)!.type;
+    const constructPath = (now ?? old)!.body?.["//"]?.metadata?.path;
+    const oldBody = withoutMetadata(old?.body);
+    const newBody = withoutMetadata(now?.body);
+    const attributes = compareAttributes(type, oldBody, newBody, masker);
+    if (old && now && attributes.length === 0) continue;
+    let action: Action = !old ? "create" : !now ? "delete" : "update";
+    let replacedBecause: string[] = [];
+    if (action === "update") {
+      const topLevel = [...new Set(attributes.map((c) => c.path.split(/[.[]/)[0]))];
+      replacedBecause = replacingChanges(type, topLevel, oldBody, newBody);
+      if (replacedBecause.length > 0) action = "replace";
+    }
+    changes.push({
+      stack,
+      address,
+      type,
+      constructPath,
+      action,
+      // A created or deleted resource lists only its documents, in full.
+      attributes: action === "create" || action === "delete" ? attributes.filter((c) => c.textDiff !== undefined) : attributes,
+      replacedBecause,
+    });
+  }
+  return changes;
+}
+
+function withoutMetadata(body: any): any {
+  if (body === undefined) return undefined;
+  const { ["//"]: _metadata, ...rest } = body;
+  return rest;
+}
+
+function isText(type: string, path: string, value: unknown): boolean {
+  return (TEXT_ATTRIBUTES[type] ?? []).includes(path) || (typeof value === "string" && value.includes("\n"));
+}
+
+function compareAttributes(type: string, before: any, after: any, masker: Masker): AttributeChange[] {
+  const flatBefore = flatten(type, before ?? {});
+  const flatAfter = flatten(type, after ?? {});
+  const paths = [...new Set([...flatBefore.keys(), ...flatAfter.keys()])].sort();
+  const changes: AttributeChange[] = [];
+  for (const path of paths) {
+    const x = flatBefore.get(path);
+    const y = flatAfter.get(path);
+    if (JSON.stringify(x) === JSON.stringify(y)) continue;
+    if (isText(type, path, x) || isText(type, path, y)) {
+      const textDiff = unifiedDiff(renderText(x, masker), renderText(y, masker));
+      changes.push({ path, textDiff: textDiff || "(only sensitive values changed)" });
+    } else {
+      changes.push({ path, before: show(x, masker), after: show(y, masker) });
+    }
+  }
+  return changes;
+}
+
+/** Leaf values by path; document attributes stay whole. */
+function flatten(type: string, value: any, prefix = "", out = new Map<string, unknown>()): Map<string, unknown> {
+  if (prefix && (isText(type, prefix, value) || value === null || typeof value !== "object")) {
+    out.set(prefix, value);
+  } else if (Array.isArray(value)) {
+    if (value.length === 0) out.set(prefix, value);
+    value.forEach((v, i) => flatten(type, v, `${prefix}[${i}]`, out));
+  } else {
+    const entries = Object.entries(value);
+    if (prefix && entries.length === 0) out.set(prefix, value);
+    for (const [k, v] of entries) flatten(type, v, prefix ? `${prefix}.${k}` : k, out);
+  }
+  return out;
+}
+
+/**
+ * The text as Nomad/Consul/cloud-init receive it: masked, with Terraform's `$${`/`%%{`
+ * escapes undone. Interpolations that remain (`${...}`) are Terraform references,
+ * resolved at apply time.
+ */
+function renderText(value: unknown, masker: Masker): string {
+  if (value === undefined) return "";
+  const text = typeof value === "string" ? value : JSON.stringify(value, null, 2);
+  return masker.maskString(text).replace(/\$\$\{/g, "${").replace(/%%\{/g, "%{");
+}
+
+const MAX_VALUE_CHARS = 120;
+
+function show(value: unknown, masker: Masker): string | undefined {
+  if (value === undefined) return undefined;
+  const text = JSON.stringify(masker.mask(value));
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
+}
+
+/** Counts of changes by action across stacks. */
+export function summarize(stacks: readonly StackReview[]): Record<Action, number> {
+  const counts: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
+  for (const s of stacks) for (const c of s.changes) counts[c.action]++;
+  return counts;
+}

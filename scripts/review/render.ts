@@ -1,0 +1,121 @@
+import { CostEstimate, euros } from "../cost/estimate";
+import { PriceTable } from "../cost/prices";
+import { Action, ResourceChange, StackReview, summarize } from "./plan";
+
+/** The cost of one environment before and after the change. */
+export interface CostDelta {
+  readonly environment: string;
+  readonly before: CostEstimate;
+  readonly after: CostEstimate;
+}
+
+export interface ReviewReport {
+  readonly base: string;
+  readonly stacks: readonly StackReview[];
+  readonly costs: readonly CostDelta[];
+  readonly prices: PriceTable;
+}
+
+const SYMBOL: Record<Action, string> = { create: "+", update: "~", replace: "-/+", delete: "-" };
+const ORDER: readonly Action[] = ["update", "create", "replace", "delete"];
+
+function summaryLine(stacks: readonly StackReview[]): string {
+  const counts = summarize(stacks);
+  return ORDER.map((a) => `${counts[a]} to ${a}`).join(", ");
+}
+
+function stackCounts(changes: readonly ResourceChange[]): string {
+  return ORDER.map((a) => [a, changes.filter((c) => c.action === a).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([a, n]) => `${n} to ${a}`)
+    .join(", ");
+}
+
+function delta(c: CostDelta): string {
+  const d = c.after.total - c.before.total;
+  const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
+  const unpriced = c.after.unpriced.length > 0 ? ` (${c.after.unpriced.length} item(s) unpriced)` : "";
+  return `${c.environment}: ${euros(c.before.total)} → ${euros(c.after.total)} per month (${sign}${euros(Math.abs(d))})${unpriced}`;
+}
+
+function changedCosts(report: ReviewReport): CostDelta[] {
+  return report.costs.filter((c) => JSON.stringify(c.before.lines) !== JSON.stringify(c.after.lines));
+}
+
+function indent(text: string, by: string): string {
+  return text
+    .split("\n")
+    .map((l) => by + l)
+    .join("\n");
+}
+
+/** Plain text for a terminal. */
+export function renderText(report: ReviewReport): string {
+  const out: string[] = [`hashilab review: ${report.base} → working tree`, ""];
+  for (const stack of report.stacks) {
+    if (stack.changes.length === 0) continue;
+    const status = stack.status === "present" ? "" : ` (stack ${stack.status})`;
+    out.push(`${stack.stack}${status}: ${stackCounts(stack.changes)}`);
+    for (const c of stack.changes) {
+      const why = c.replacedBecause.length ? `  replaced because: ${c.replacedBecause.join(", ")}` : "";
+      out.push(`  ${SYMBOL[c.action]} ${c.address}${c.constructPath ? `  (${c.constructPath})` : ""}${why}`);
+      for (const a of c.attributes) {
+        if (a.textDiff !== undefined) out.push(`      ${a.path}:`, indent(a.textDiff, "        "));
+        else out.push(`      ${a.path}: ${a.before ?? "(none)"} → ${a.after ?? "(none)"}`);
+      }
+    }
+    out.push("");
+  }
+  const costs = changedCosts(report);
+  if (costs.length > 0) {
+    out.push(`Cost (${report.prices.currency}, VAT ${report.prices.vat}, prices of ${report.prices.date}):`);
+    for (const c of costs) out.push(`  ${delta(c)}`);
+    out.push("");
+  }
+  out.push(`${summaryLine(report.stacks)}.`);
+  return out.join("\n");
+}
+
+/** GitHub's comment size limit is 65536 characters; stay well below it. */
+const MAX_MARKDOWN_CHARS = 60000;
+
+function code(text: string): string {
+  return `\`${text.replace(/`/g, "ˋ")}\``;
+}
+
+/** Markdown for a pull-request comment: a table per stack, text diffs in collapsible blocks. */
+export function renderMarkdown(report: ReviewReport): string {
+  const out: string[] = [`### hashilab review against ${code(report.base)}`, "", `**${summaryLine(report.stacks)}**`, ""];
+  for (const stack of report.stacks) {
+    if (stack.changes.length === 0) continue;
+    const status = stack.status === "present" ? "" : ` (stack ${stack.status})`;
+    out.push(`#### ${code(stack.stack)}${status}: ${stackCounts(stack.changes)}`, "");
+    out.push("| | Resource | Construct path | Changed attributes |", "|---|---|---|---|");
+    for (const c of stack.changes) {
+      const attrs = c.attributes.map((a) => code(a.path)).join(", ");
+      const why = c.replacedBecause.length ? ` (replaced because: ${c.replacedBecause.join(", ")})` : "";
+      out.push(`| ${SYMBOL[c.action]} ${c.action} | ${code(c.address)} | ${c.constructPath ? code(c.constructPath) : ""} | ${attrs}${why} |`);
+    }
+    out.push("");
+    for (const c of stack.changes) {
+      const plain = c.attributes.filter((a) => a.textDiff === undefined);
+      if (plain.length > 0) {
+        out.push(`${code(c.address)}:`);
+        for (const a of plain) out.push(`- ${code(a.path)}: ${code(a.before ?? "(none)")} → ${code(a.after ?? "(none)")}`);
+        out.push("");
+      }
+      for (const a of c.attributes.filter((x) => x.textDiff !== undefined)) {
+        out.push(`<details><summary>${code(c.address)} ${code(a.path)}</summary>`, "", "```diff", a.textDiff!, "```", "", "</details>", "");
+      }
+    }
+  }
+  const costs = changedCosts(report);
+  if (costs.length > 0) {
+    out.push(`#### Cost (${report.prices.currency}, VAT ${report.prices.vat}, prices of ${report.prices.date})`, "");
+    for (const c of costs) out.push(`- ${delta(c)}`);
+    out.push("");
+  }
+  const text = out.join("\n");
+  if (text.length <= MAX_MARKDOWN_CHARS) return text;
+  return `${text.slice(0, MAX_MARKDOWN_CHARS)}\n\n… truncated: run \`npm run review -- ${report.base}\` for the full output.`;
+}
