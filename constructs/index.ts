@@ -1,0 +1,2 @@
+/** The package root: re-exports only. */
+export * from "./nomad-job";

@@ -1,0 +1,177 @@
+import { Token, Tokenization } from "cdktf";
+
+/**
+ * A small HCL writer with one canonical layout (what `nomad fmt` produces for the same body):
+ * two-space indents, `=` aligned across consecutive attributes, one blank line around blocks,
+ * heredocs for multi-line strings. The output is only ever a function of the body, so a
+ * one-line change in a model is a one-line change in the rendered text.
+ *
+ * cdktf tokens inside strings and numbers are kept as tokens (never escaped or split), so
+ * Terraform resolves them in the final jobspec.
+ */
+
+/** An HCL expression: a literal, a tuple, or an object (`{ key = value }`). */
+export type HclExpr = string | number | boolean | readonly HclExpr[] | HclObject;
+export interface HclObject {
+  readonly [key: string]: HclExpr;
+}
+
+export interface HclAttribute {
+  readonly name: string;
+  readonly value: HclExpr;
+}
+
+export interface HclBlock {
+  readonly type: string;
+  readonly labels: readonly string[];
+  readonly body: HclBody;
+}
+
+export type HclBody = readonly (HclAttribute | HclBlock)[];
+
+const INDENT = "  ";
+/** Tuples of scalars stay on one line up to this width, as people write them. */
+const MAX_INLINE_TUPLE = 100;
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+
+export function isIdentifier(name: string): boolean {
+  return IDENTIFIER.test(name);
+}
+
+export function isBlock(item: HclAttribute | HclBlock): item is HclBlock {
+  return "body" in item;
+}
+
+/** Renders a top-level body (e.g. one `job` block) as a file's text, ending in a newline. */
+export function formatHcl(body: HclBody): string {
+  return formatBody(body, "").join("\n") + "\n";
+}
+
+function formatBody(body: HclBody, indent: string): string[] {
+  const lines: string[] = [];
+  let run: { name: string; value: string[] }[] = [];
+  const flushRun = () => {
+    const width = Math.max(...run.map((a) => a.name.length));
+    for (const a of run) {
+      const [first, ...rest] = a.value;
+      lines.push(`${indent}${a.name.padEnd(width)} = ${first}`, ...rest);
+    }
+    run = [];
+  };
+  body.forEach((item, i) => {
+    if (isBlock(item)) {
+      if (run.length) flushRun();
+      if (i > 0) lines.push("");
+      const labels = item.labels.map((l) => ` ${quote(l)}`).join("");
+      lines.push(`${indent}${item.type}${labels} {`, ...formatBody(item.body, indent + INDENT), `${indent}}`);
+      return;
+    }
+    if (i > 0 && isBlock(body[i - 1])) lines.push("");
+    const value = formatExpr(item.value, indent);
+    run.push({ name: isIdentifier(item.name) ? item.name : quote(item.name), value });
+    // A multi-line value closes the alignment group, as hclwrite does.
+    if (value.length > 1) flushRun();
+  });
+  if (run.length) flushRun();
+  return lines;
+}
+
+/** An expression's lines: the first continues the `name = ` line, the rest are complete lines. */
+function formatExpr(value: HclExpr, indent: string): string[] {
+  if (typeof value === "string") return formatString(value);
+  if (typeof value === "number") return [Tokenization.stringifyNumber(value)];
+  if (typeof value === "boolean") return [String(value)];
+  if (isTuple(value)) return formatTuple(value, indent);
+  return formatObject(value, indent);
+}
+
+function isTuple(value: HclExpr): value is readonly HclExpr[] {
+  return Array.isArray(value);
+}
+
+function formatTuple(items: readonly HclExpr[], indent: string): string[] {
+  const scalars = items.every((v) => typeof v !== "object");
+  if (scalars) {
+    const inline = `[${items.map((v) => formatExpr(v, indent)[0]).join(", ")}]`;
+    if (inline.length <= MAX_INLINE_TUPLE && !inline.includes("\n")) return [inline];
+  }
+  const inner = indent + INDENT;
+  const lines = ["["];
+  for (const item of items) {
+    const [first, ...rest] = formatExpr(item, inner);
+    lines.push(`${inner}${first}`, ...rest);
+    lines[lines.length - 1] += ",";
+  }
+  lines.push(`${indent}]`);
+  return lines;
+}
+
+function formatObject(object: HclObject, indent: string): string[] {
+  const keys = Object.keys(object);
+  if (keys.length === 0) return ["{}"];
+  const inner = formatBody(
+    keys.map((name) => ({ name, value: object[name] })),
+    indent + INDENT,
+  );
+  return ["{", ...inner, `${indent}}`];
+}
+
+function formatString(value: string): string[] {
+  return isHeredocCandidate(value) ? heredoc(value) : [quote(value)];
+}
+
+/** Multi-line text that ends in a newline reads best (and diffs line by line) as a heredoc. */
+function isHeredocCandidate(value: string): boolean {
+  return value.includes("\n") && value.endsWith("\n") && !value.includes("\r");
+}
+
+function heredoc(value: string): string[] {
+  const lines = value.slice(0, -1).split("\n");
+  let marker = "EOH";
+  for (let n = 1; lines.includes(marker); n++) marker = `EOH${n}`;
+  // Heredoc content is taken verbatim (no backslash escapes), so it is not escaped here.
+  return [`<<${marker}`, ...lines, marker];
+}
+
+/**
+ * A quoted HCL string. Backslashes, quotes and control characters are escaped; `${` and `%{`
+ * are left as written (Nomad keeps its runtime interpolations); tokens are kept whole.
+ */
+export function quote(value: string): string {
+  return `"${mapLiterals(value, escapeQuoted)}"`;
+}
+
+function escapeQuoted(literal: string): string {
+  return literal
+    .replace(/\\/g, "\\\\")
+    .replace(/"/g, '\\"')
+    .replace(/\n/g, "\\n")
+    .replace(/\r/g, "\\r")
+    .replace(/\t/g, "\\t");
+}
+
+/** A string's parts: literal text, or a cdktf token's encoded string (kept whole). */
+export interface StringPiece {
+  readonly text: string;
+  readonly isToken: boolean;
+}
+
+export function stringPieces(value: string): StringPiece[] {
+  if (!Token.isUnresolved(value)) return [{ text: value, isToken: false }];
+  const fragments = Tokenization.reverseString(value);
+  const texts: string[] = [String(fragments.firstValue)];
+  fragments.join({
+    join: (left: unknown, right: unknown) => {
+      texts.push(String(right));
+      return left;
+    },
+  });
+  return texts.map((text) => ({ text, isToken: Token.isUnresolved(text) }));
+}
+
+/** Applies `escape` to the literal parts of a string and keeps cdktf tokens unchanged. */
+export function mapLiterals(value: string, escape: (literal: string) => string): string {
+  return stringPieces(value)
+    .map((piece) => (piece.isToken ? piece.text : escape(piece.text)))
+    .join("");
+}

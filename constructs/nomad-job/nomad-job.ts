@@ -1,0 +1,86 @@
+import { Lazy } from "cdktf";
+import { Construct } from "constructs";
+import { clusterFactsOf } from "../cluster-facts";
+import { NomadJobResource } from "../providers";
+import { escapeTerraformTemplate } from "./escape";
+import { Job, TaskGroup } from "./model";
+import { renderJobHcl } from "./render-hcl";
+import { validateCompleteJob, validateJob } from "./validate";
+
+export interface NomadJobProps extends Omit<Job, "groups"> {
+  /** Task groups; more can be added with `addGroup`. @default none */
+  readonly groups?: readonly TaskGroup[];
+  /**
+   * Wait for the deployment to finish (and fail the apply if it fails) instead of returning once
+   * Nomad accepted the job. Only service jobs have deployments.
+   * @default true for service jobs, false otherwise
+   */
+  readonly waitForDeployment?: boolean;
+  /**
+   * Purge the job (rather than just stop it) when the construct is removed, so a removed job
+   * leaves nothing behind and its name is free again at once.
+   * @default true
+   */
+  readonly purgeOnDestroy?: boolean;
+}
+
+/**
+ * A Nomad job: a typed model rendered to canonical HCL at synth time and submitted with a
+ * `nomad_job` resource (child id "Default"). Groups added later with `addGroup` are included.
+ *
+ * Changing `name` or `namespace` replaces the job (the old one is stopped); any other change
+ * is an in-place update whose plan diff is the changed HCL lines.
+ */
+export class NomadJob extends Construct {
+  /** The job id Nomad knows it by. */
+  public readonly jobId: string;
+  /** The namespace the job runs in. */
+  public readonly namespace: string;
+  /** The `nomad_job` resource. */
+  public readonly resource: NomadJobResource;
+  private readonly props: NomadJobProps;
+  private readonly groups: TaskGroup[];
+
+  constructor(scope: Construct, id: string, props: NomadJobProps) {
+    super(scope, id);
+    this.props = props;
+    this.groups = [...(props.groups ?? [])];
+    this.jobId = props.name;
+    this.namespace = props.namespace ?? "default";
+    this.throwIfInvalid();
+
+    this.resource = new NomadJobResource(this, "Default", {
+      jobspec: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderHcl()) }),
+      detach: !(props.waitForDeployment ?? (props.type ?? "service") === "service"),
+      deregisterOnDestroy: true,
+      // A renamed job is a different job: stop the old one instead of leaving it running.
+      deregisterOnIdChange: true,
+      purgeOnDestroy: props.purgeOnDestroy ?? true,
+    });
+    this.node.addValidation({ validate: () => [...validateJob(this.spec, clusterFactsOf(this)), ...validateCompleteJob(this.spec)] });
+  }
+
+  /** Adds a task group to the job. */
+  public addGroup(group: TaskGroup): void {
+    this.groups.push(group);
+    this.throwIfInvalid();
+  }
+
+  /** The job as it will be rendered (groups added so far included). */
+  public get spec(): Job {
+    const { waitForDeployment: _wait, purgeOnDestroy: _purge, groups: _groups, ...job } = this.props;
+    return { ...job, groups: this.groups };
+  }
+
+  /** The jobspec Nomad receives, before it is escaped for Terraform; may contain cdktf tokens. */
+  public renderHcl(): string {
+    return renderJobHcl(this.spec);
+  }
+
+  private throwIfInvalid(): void {
+    const problems = validateJob(this.spec, clusterFactsOf(this));
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: invalid Nomad job:\n  - ${problems.join("\n  - ")}`);
+    }
+  }
+}
