@@ -15,6 +15,16 @@ export interface NamespaceConfig {
 }
 
 
+/** Who gets a Nomad ACL token from the platform stack (names: lowercase letters, digits, dashes). */
+export interface AccessConfig {
+  /** Each gets a token with the `operators` role. @default ["operator"] */
+  readonly operators?: readonly string[];
+  /** Each gets a token with the `developers` role (seed 002's developer policy). @default ["developer"] */
+  readonly developers?: readonly string[];
+  /** The namespace developers submit jobs to; it must be declared. @default "dev" */
+  readonly developerNamespace?: string;
+}
+
 /** What the Nomad clients of an environment can do: synth-time checks use these facts. */
 export interface ClientCapabilities {
   /** Number of Nomad clients (hosts that run workloads). */
@@ -134,6 +144,8 @@ export interface EnvironmentConfig {
   readonly namespaces: readonly NamespaceConfig[];
   /** What anonymous requests may do: nothing, or read jobs and nodes. */
   readonly anonymousAccess: "deny" | "read";
+  /** Operator and developer tokens. @default one "operator" and one "developer" token, developers in "dev" */
+  readonly access?: AccessConfig;
   readonly cluster: ClusterConfig;
   readonly clients: ClientCapabilities;
   /** How the DNS VIP is held. */

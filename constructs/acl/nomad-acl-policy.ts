@@ -1,0 +1,112 @@
+import { TerraformStack } from "cdktf";
+import { Construct, IConstruct } from "constructs";
+import { NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
+import { clusterFactsOf } from "../cluster-facts";
+import { NomadAclPolicyResource } from "../providers";
+
+/** What a workload policy needs to know about the job it is bound to (a NomadJob satisfies it). */
+export interface AclBindableJob extends IConstruct {
+  /** The Nomad job ID. */
+  readonly jobId: string;
+  /** The namespace the job runs in. */
+  readonly namespace: string;
+}
+
+/** Binds a policy to a job's workload identities (`job_acl`), optionally to one group or task. */
+export interface JobAclBinding {
+  readonly job: AclBindableJob;
+  /** Only this task group's tasks. @default every group of the job */
+  readonly group?: string;
+  /** Only this task of `group`. @default every task of the group */
+  readonly task?: string;
+}
+
+export interface NomadAclPolicyProps {
+  /** The policy's name in Nomad. @default the construct id */
+  readonly policyName?: string;
+  /** @default none */
+  readonly description?: string;
+  readonly rules: NomadPolicyRules;
+  /**
+   * Grants the rules to a job's tasks through workload identity instead of to tokens.
+   * The job must be in the same stack, so Terraform manages both.
+   * @default not bound: attach the policy to roles or tokens
+   */
+  readonly job?: JobAclBinding;
+}
+
+const POLICY_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+
+/** A Nomad ACL policy (`nomad_acl_policy`) from typed rules, validated at synth. */
+export class NomadAclPolicy extends Construct {
+  readonly policyName: string;
+  readonly rules: NomadPolicyRules;
+  /** The rendered rules, as Nomad stores them. */
+  readonly rulesHcl: string;
+  /** The job whose workload identities get the rules, if bound. */
+  readonly boundJob?: AclBindableJob;
+  readonly resource: NomadAclPolicyResource;
+
+  constructor(scope: Construct, id: string, props: NomadAclPolicyProps) {
+    super(scope, id);
+    this.policyName = props.policyName ?? id;
+    this.rules = props.rules;
+    this.boundJob = props.job?.job;
+    const problems = [...this.nameProblems(), ...nomadPolicyProblems(props.rules), ...this.namespaceProblems()];
+    if (props.job) problems.push(...this.bindingProblems(props.job));
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: invalid Nomad ACL policy "${this.policyName}":\n  ${problems.join("\n  ")}`);
+    }
+    this.rulesHcl = renderNomadPolicy(props.rules);
+    const job = props.job;
+    this.resource = new NomadAclPolicyResource(this, "Resource", {
+      name: this.policyName,
+      description: props.description,
+      rulesHcl: this.rulesHcl,
+      jobAcl: job && { namespace: job.job.namespace, jobId: job.job.jobId, group: job.group, task: job.task },
+    });
+  }
+
+  private nameProblems(): string[] {
+    return POLICY_NAME.test(this.policyName)
+      ? []
+      : [`policy name "${this.policyName}" is invalid: use 1-128 letters, digits and dashes (set policyName)`];
+  }
+
+  /** Literal namespace names must be declared; globs must match at least one declared namespace. */
+  private namespaceProblems(): string[] {
+    const declared = clusterFactsOf(this)?.namespaces;
+    if (!declared) return [];
+    return (this.rules.namespaces ?? [])
+      .map((rule) => rule.name)
+      .filter((name) => !declared.some((ns) => globMatches(name, ns)))
+      .map(
+        (name) =>
+          `namespace "${name}" is not declared in this environment (declared: ${declared.join(", ")}); ` +
+          `add it to the environment's namespaces or fix the rule`,
+      );
+  }
+
+  private bindingProblems(binding: JobAclBinding): string[] {
+    const problems: string[] = [];
+    const jobStack = TerraformStack.of(binding.job);
+    const ownStack = TerraformStack.of(this);
+    if (jobStack !== ownStack) {
+      problems.push(
+        `it is bound to job "${binding.job.jobId}" (${binding.job.node.path}) of stack ${jobStack.node.id}, ` +
+          `but the policy is in stack ${ownStack.node.id}, which does not manage that job; ` +
+          `create the policy in the job's stack, e.g. with the job's attachPolicy()`,
+      );
+    }
+    if (binding.task !== undefined && binding.group === undefined) {
+      problems.push(`it is bound to task "${binding.task}" without its group; set group too (Nomad requires it)`);
+    }
+    return problems;
+  }
+}
+
+/** Nomad namespace rules match by glob ("*" any run of characters). */
+function globMatches(pattern: string, name: string): boolean {
+  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&")).join(".*");
+  return new RegExp(`^${source}$`).test(name);
+}

@@ -1,0 +1,40 @@
+import { Construct } from "constructs";
+import { NomadAclRoleResource } from "../providers";
+import { NomadAclPolicy } from "./nomad-acl-policy";
+
+export interface NomadAclRoleProps {
+  /** The role's name in Nomad. @default the construct id */
+  readonly roleName?: string;
+  /** @default none */
+  readonly description?: string;
+  /** Policies the role grants; none may be bound to a job. */
+  readonly policies: readonly NomadAclPolicy[];
+}
+
+const ROLE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+
+/** A Nomad ACL role (`nomad_acl_role`): a named set of policies tokens can carry. */
+export class NomadAclRole extends Construct {
+  readonly roleName: string;
+  readonly resource: NomadAclRoleResource;
+
+  constructor(scope: Construct, id: string, props: NomadAclRoleProps) {
+    super(scope, id);
+    this.roleName = props.roleName ?? id;
+    const problems: string[] = [];
+    if (!ROLE_NAME.test(this.roleName)) problems.push(`role name "${this.roleName}" is invalid: use 1-128 letters, digits and dashes`);
+    if (props.policies.length === 0) problems.push("it has no policies; give it at least one");
+    for (const policy of props.policies) {
+      if (policy.boundJob !== undefined) {
+        problems.push(`policy ${policy.node.path} is bound to a job; workload policies cannot be granted through roles`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad ACL role:\n  ${problems.join("\n  ")}`);
+    this.resource = new NomadAclRoleResource(this, "Resource", {
+      name: this.roleName,
+      description: props.description,
+      // The policy's name attribute (not a literal) makes Terraform create policies first.
+      policy: props.policies.map((policy) => ({ name: policy.resource.name })),
+    });
+  }
+}

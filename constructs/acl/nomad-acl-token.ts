@@ -1,0 +1,54 @@
+import { TerraformOutput } from "cdktf";
+import { Construct } from "constructs";
+import { NomadAclTokenResource } from "../providers";
+import { NomadAclPolicy } from "./nomad-acl-policy";
+import { NomadAclRole } from "./nomad-acl-role";
+
+export interface NomadAclTokenProps {
+  /** A human-readable name, e.g. the person's. @default the construct id */
+  readonly tokenName?: string;
+  /** Roles the token carries. @default none */
+  readonly roles?: readonly NomadAclRole[];
+  /** Policies the token carries besides its roles'. @default none */
+  readonly policies?: readonly NomadAclPolicy[];
+  /** Lifetime, e.g. "720h"; Terraform recreates the token after it expires. @default no expiry */
+  readonly expirationTtl?: string;
+  /** Name of the sensitive output that exposes the secret. @default `nomad_token_<id>` with "-" as "_" */
+  readonly outputName?: string;
+}
+
+/**
+ * A Nomad client token (`nomad_acl_token`). Its secret is only exposed as a sensitive
+ * output of the stack: `terraform output -raw <outputName>` in the stack's directory.
+ */
+export class NomadAclToken extends Construct {
+  readonly resource: NomadAclTokenResource;
+  /** The output that carries the secret. */
+  readonly secretOutput: TerraformOutput;
+
+  constructor(scope: Construct, id: string, props: NomadAclTokenProps) {
+    super(scope, id);
+    const roles = props.roles ?? [];
+    const policies = props.policies ?? [];
+    if (roles.length + policies.length === 0) {
+      throw new Error(`${this.node.path}: the Nomad ACL token grants nothing; give it roles or policies`);
+    }
+    const bound = policies.find((policy) => policy.boundJob !== undefined);
+    if (bound) {
+      throw new Error(`${this.node.path}: policy ${bound.node.path} is bound to a job; workload policies cannot be given to tokens`);
+    }
+    this.resource = new NomadAclTokenResource(this, "Resource", {
+      name: props.tokenName ?? id,
+      type: "client",
+      role: roles.length > 0 ? roles.map((role) => ({ id: role.resource.id })) : undefined,
+      policies: policies.length > 0 ? policies.map((policy) => policy.resource.name) : undefined,
+      expirationTtl: props.expirationTtl,
+    });
+    this.secretOutput = new TerraformOutput(this, "secret", {
+      value: this.resource.secretId,
+      sensitive: true,
+      description: `Secret of the Nomad ACL token "${props.tokenName ?? id}"`,
+    });
+    this.secretOutput.overrideLogicalId(props.outputName ?? `nomad_token_${id.replace(/-/g, "_")}`);
+  }
+}

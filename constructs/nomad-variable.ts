@@ -1,0 +1,65 @@
+import { TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { clusterFactsOf } from "./cluster-facts";
+import { NomadVariableResource } from "./providers";
+
+export interface NomadVariableProps {
+  /**
+   * The variable's path. A job's tasks read `nomad/jobs/<job>` (and `/<group>`,
+   * `/<group>/<task>` below it) without any policy.
+   */
+  readonly path: string;
+  /** @default "default" */
+  readonly namespace?: string;
+  /**
+   * Item names and the sensitive Terraform variables that supply them, so secrets come
+   * from the deployer's environment (`TF_VAR_<name>`), never from the code.
+   */
+  readonly items: Readonly<Record<string, TerraformVariable>>;
+}
+
+const PATH = /^[a-zA-Z0-9_~/-]{1,128}$/;
+
+/** A Nomad variable (`nomad_variable`) whose items are secrets supplied at deploy time. */
+export class NomadVariable extends Construct {
+  readonly path: string;
+  readonly namespace: string;
+  readonly resource: NomadVariableResource;
+
+  constructor(scope: Construct, id: string, props: NomadVariableProps) {
+    super(scope, id);
+    this.path = props.path;
+    this.namespace = props.namespace ?? "default";
+    const problems = [...pathProblems(props.path), ...this.namespaceProblems()];
+    const entries = Object.entries(props.items);
+    if (entries.length === 0) problems.push("it has no items; give it at least one");
+    for (const [name, variable] of entries) {
+      if (!(variable instanceof TerraformVariable)) {
+        problems.push(`item "${name}" is not a TerraformVariable; secrets must come from a sensitive variable, never a literal`);
+      } else if (variable.sensitive !== true) {
+        problems.push(`item "${name}" comes from variable ${variable.node.path}, which is not sensitive; declare it with sensitive: true`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad variable "${props.path}":\n  ${problems.join("\n  ")}`);
+    this.resource = new NomadVariableResource(this, "Resource", {
+      path: props.path,
+      namespace: this.namespace,
+      items: Object.fromEntries(entries.map(([name, variable]) => [name, variable.stringValue])),
+    });
+  }
+
+  private namespaceProblems(): string[] {
+    const declared = clusterFactsOf(this)?.namespaces;
+    if (!declared || Token.isUnresolved(this.namespace) || declared.includes(this.namespace)) return [];
+    return [`namespace "${this.namespace}" is not declared in this environment (declared: ${declared.join(", ")})`];
+  }
+}
+
+/** Nomad's own path rules (structs.ValidatePath). */
+function pathProblems(path: string): string[] {
+  if (!PATH.test(path)) return [`path "${path}" is invalid: use 1-128 of a-z A-Z 0-9 - _ ~ /`];
+  const parts = path.split("/");
+  if (parts[0] !== "nomad") return [];
+  const allowed = (parts[1] === "jobs") || (parts[1] === "job-templates" && parts.length === 3);
+  return allowed ? [] : [`path "${path}" is reserved: below "nomad/" only "nomad/jobs/..." and "nomad/job-templates/<name>" are allowed`];
+}

@@ -1,0 +1,95 @@
+import { ConsulPolicyRules } from "./consul-policy";
+import { NamespaceCapability } from "./nomad-capabilities";
+import { NomadPolicyRules } from "./nomad-policy";
+
+/** What a job needs to see other jobs and their services: seed 000's dns-read-jobs capabilities. */
+export const READ_JOBS: readonly NamespaceCapability[] = ["read-job", "list-jobs", "read-job-scaling"];
+
+export interface ReadJobsOptions {
+  /**
+   * The namespace the reading job runs in. It also gets list access to every variable
+   * there and full access below `variablesPath`.
+   */
+  readonly ownNamespace: string;
+  /** Variables the job may read, write, destroy and list. @default `app/<ownNamespace>/*` */
+  readonly variablesPath?: string;
+  /** Also allow /v1/agent/self and other agent reads. @default false (the seed's rules) */
+  readonly agentRead?: boolean;
+}
+
+/**
+ * Seed 000's `dns-read-jobs`: read-only job access in `namespaces`, plus variables in the
+ * job's own namespace. With namespaces ["default", "lab", "public"] and ownNamespace "dns"
+ * this is exactly the seed's policy.
+ */
+export function readJobsPolicy(namespaces: readonly string[], options: ReadJobsOptions): NomadPolicyRules {
+  const own = options.ownNamespace;
+  return {
+    namespaces: [
+      ...namespaces.filter((ns) => ns !== own).map((name) => ({ name, capabilities: READ_JOBS })),
+      {
+        name: own,
+        // The seed lists these in another order; kept so the policy text matches it.
+        capabilities: ["list-jobs", "read-job", "read-job-scaling"],
+        variables: [
+          { path: "*", capabilities: ["list"] },
+          { path: options.variablesPath ?? `app/${own}/*`, capabilities: ["write", "read", "destroy", "list"] },
+        ],
+      },
+    ],
+    agent: options.agentRead ? "read" : undefined,
+  };
+}
+
+/** Seed 002's developer policy: read a namespace, submit and dispatch jobs there, read their logs. */
+export function developerPolicy(namespace = "dev"): NomadPolicyRules {
+  return { namespaces: [{ name: namespace, policy: "read", capabilities: ["submit-job", "dispatch-job", "read-logs"] }] };
+}
+
+/**
+ * Day-to-day cluster operation without the management token: everything in every namespace
+ * (jobs, exec on any driver, variables), nodes, agents, operator APIs, volumes and plugins.
+ * ACL changes stay with Terraform's management token.
+ */
+export function operatorPolicy(): NomadPolicyRules {
+  return {
+    namespaces: [
+      {
+        name: "*",
+        policy: "write",
+        capabilities: ["alloc-node-exec"],
+        variables: [{ path: "*", capabilities: ["write", "read", "destroy", "list"] }],
+      },
+    ],
+    hostVolumes: [{ name: "*", policy: "write" }],
+    nodePools: [{ name: "*", policy: "write" }],
+    agent: "write",
+    node: "write",
+    operator: "write",
+    quota: "write",
+    plugin: "write",
+  };
+}
+
+/**
+ * The rules of Nomad's `anonymous` policy (requests without a token). "deny" states the
+ * default explicitly; "read" lets anyone on the network browse jobs and nodes.
+ */
+export function anonymousPolicy(access: "deny" | "read"): NomadPolicyRules {
+  if (access === "read") return { namespaces: [{ name: "*", policy: "read" }], node: "read" };
+  return { namespaces: [{ name: "*", policy: "deny" }], node: "deny", agent: "deny", operator: "deny" };
+}
+
+/**
+ * Traefik's Nomad provider lists and reads services and watches the service event stream
+ * of each namespace it routes for; Nomad allows all three with `read-job`
+ * (traefik/traefik#9677, Nomad's AllowServiceRegistrationReadList and event ACLs).
+ */
+export function traefikPolicy(namespaces: readonly string[]): NomadPolicyRules {
+  return { namespaces: namespaces.map((name) => ({ name, capabilities: ["read-job"] })) };
+}
+
+/** The Consul policy `nomad setup consul` creates for tasks (`policy-nomad-tasks`). */
+export function nomadTasksConsulPolicy(): ConsulPolicyRules {
+  return { nodePrefix: { "": "read" }, servicePrefix: { "": "read" }, keyPrefix: { "": "read" } };
+}
