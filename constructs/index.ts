@@ -1,2 +1,3 @@
 /** The package root: re-exports only. */
 export * from "./nomad-job";
+export * from "./nomad-service";

@@ -2,6 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig, environmentFacts } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
+import { NomadService } from "../constructs/nomad-service";
 import { nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -14,10 +15,25 @@ export interface WorkloadsStackProps {
 
 /** `<env>-workloads`: the Nomad jobs. */
 export class WorkloadsStack extends TerraformStack {
+  /** The seed's "basic test job" (seed 000): IT Tools behind a Nomad-checked HTTP service. */
+  public readonly itTools: NomadService;
+
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
     useStateBackend(this, props.env);
     declareClusterFacts(this, environmentFacts(props.env));
     nomadProvider(this, props.endpoints, props.credentials);
+
+    this.itTools = new NomadService(this, "ItTools", {
+      jobName: "it-tools",
+      groupName: "ittools",
+      taskName: "web",
+      serviceName: "ittools",
+      image: "corentinth/it-tools:latest",
+      ports: { http: { to: 80 } },
+      tags: ["app", "tools", "tech", "coding"],
+      cpuMhz: 500,
+      memoryMb: 1024,
+    });
   }
 }

@@ -1,0 +1,214 @@
+import { Construct } from "constructs";
+import { CheckRestart, Constraint, Duration, Restart, Service, Template, Update } from "./nomad-job/model";
+import { NomadJob } from "./nomad-job/nomad-job";
+
+/** A port of the service's group network. */
+export interface NomadServicePort {
+  /** The port the container listens on (bridge mode). @default the same as the host port */
+  readonly to?: number;
+  /** A fixed host port. @default a dynamic port (20000-32000) */
+  readonly static?: number;
+  /** The client host network to bind on. @default the default interface */
+  readonly hostNetwork?: string;
+}
+
+/** The service's health check (Nomad runs it when the provider is "nomad"). */
+export interface NomadServiceHealthCheck {
+  /** @default "http" */
+  readonly type?: "http" | "tcp";
+  /** HTTP path. @default "/" */
+  readonly path?: string;
+  /** @default "10s" */
+  readonly interval?: Duration;
+  /** @default "2s" */
+  readonly timeout?: Duration;
+  /** @default "<serviceName>_<type>" */
+  readonly name?: string;
+  /** Restart the task after failed checks. @default none (the check only marks the service unhealthy) */
+  readonly checkRestart?: CheckRestart;
+}
+
+/** An environment variable whose value is read from a Nomad variable at runtime. */
+export interface NomadVariableSecret {
+  /** The item's key in the variable. */
+  readonly key: string;
+  /** The variable's path; the job's own path is readable without extra policy. @default "nomad/jobs/<jobName>" */
+  readonly path?: string;
+}
+
+export interface NomadServiceProps {
+  /** Container image, e.g. "corentinth/it-tools:latest" (a cdktf token is fine). */
+  readonly image: string;
+  /** The job id. @default the construct id in kebab case ("ItTools" → "it-tools") */
+  readonly jobName?: string;
+  /** @default jobName */
+  readonly groupName?: string;
+  /** @default jobName */
+  readonly taskName?: string;
+  /** The registered service name. @default jobName */
+  readonly serviceName?: string;
+  /** @default "default" */
+  readonly namespace?: string;
+  /** @default Nomad's default (every datacenter) */
+  readonly datacenters?: readonly string[];
+  /** @default 1 */
+  readonly count?: number;
+  /** Ports by label. @default { http: { to: 80 } } */
+  readonly ports?: Readonly<Record<string, NomadServicePort>>;
+  /** The port label the service registers. @default the first port */
+  readonly servicePort?: string;
+  /** @default "nomad" (built-in service discovery, no Consul needed) */
+  readonly serviceProvider?: "nomad" | "consul";
+  readonly tags?: readonly string[];
+  /** `false` registers the service without a check. @default an HTTP GET of "/" every 10s, 2s timeout */
+  readonly healthCheck?: NomadServiceHealthCheck | false;
+  /** @default "docker" */
+  readonly driver?: "docker" | "podman";
+  /** @default "bridge" */
+  readonly networkMode?: "bridge" | "host";
+  readonly command?: string;
+  readonly args?: readonly string[];
+  /** "host:container" bind mounts (host paths relative to the task dir). */
+  readonly volumes?: readonly string[];
+  /** @default 100 */
+  readonly cpuMhz?: number;
+  /** @default 300 */
+  readonly memoryMb?: number;
+  /** Memory oversubscription limit (>= memoryMb). @default none */
+  readonly memoryMaxMb?: number;
+  readonly env?: Readonly<Record<string, string>>;
+  /** Environment variables read from Nomad variables at runtime: never in Terraform state or the jobspec. */
+  readonly secrets?: Readonly<Record<string, NomadVariableSecret>>;
+  readonly templates?: readonly Template[];
+  readonly constraints?: readonly Constraint[];
+  /** @default max_parallel 1, min_healthy_time "10s", healthy_deadline "3m", auto_revert, canary 0 */
+  readonly update?: Update;
+  /** @default 10 attempts in "5m", "25s" apart, then wait ("delay" mode) */
+  readonly restart?: Restart;
+}
+
+/** The update and restart behaviour of the seed's it-tools job: roll one at a time, revert on failure. */
+export const SERVICE_UPDATE_DEFAULTS: Update = {
+  maxParallel: 1,
+  minHealthyTime: "10s",
+  healthyDeadline: "3m",
+  autoRevert: true,
+  canary: 0,
+};
+export const SERVICE_RESTART_DEFAULTS: Restart = { attempts: 10, interval: "5m", delay: "25s", mode: "delay" };
+
+const SECRETS_DESTINATION = "secrets/nomad-variables.env";
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * The everyday long-running service: one group with one container task, a service registered
+ * with a health check, and update/restart defaults that roll safely. Its job is a `NomadJob`
+ * (child id "Job").
+ */
+export class NomadService extends Construct {
+  public readonly job: NomadJob;
+  public readonly jobId: string;
+  public readonly namespace: string;
+  /** The registered service name. */
+  public readonly serviceName: string;
+  /** The port label the service registers. */
+  public readonly servicePort: string;
+  private readonly tags: string[];
+
+  constructor(scope: Construct, id: string, props: NomadServiceProps) {
+    super(scope, id);
+    const jobName = props.jobName ?? kebabCase(id);
+    const ports = props.ports ?? { http: { to: 80 } };
+    const labels = Object.keys(ports);
+    this.serviceName = props.serviceName ?? jobName;
+    this.servicePort = props.servicePort ?? labels[0];
+    this.tags = [...(props.tags ?? [])];
+    if (this.servicePort === undefined) {
+      throw new Error(`${this.node.path}: a service needs a port. Set ports, e.g. { http: { to: 8080 } }.`);
+    }
+    const secretsTemplate = this.secretsTemplate(jobName, props.secrets);
+    const service: Service = {
+      name: this.serviceName,
+      provider: props.serviceProvider ?? "nomad",
+      port: this.servicePort,
+      tags: this.tags,
+      checks: props.healthCheck === false ? undefined : [healthCheck(this.serviceName, props.healthCheck ?? {})],
+    };
+    this.job = new NomadJob(this, "Job", {
+      name: jobName,
+      type: "service",
+      namespace: props.namespace,
+      datacenters: props.datacenters,
+      update: props.update ?? SERVICE_UPDATE_DEFAULTS,
+      groups: [
+        {
+          name: props.groupName ?? jobName,
+          count: props.count ?? 1,
+          constraints: props.constraints,
+          network: {
+            mode: props.networkMode ?? "bridge",
+            ports: labels.map((label) => ({ label, ...ports[label] })),
+          },
+          restart: props.restart ?? SERVICE_RESTART_DEFAULTS,
+          services: [service],
+          tasks: [
+            {
+              name: props.taskName ?? jobName,
+              driver: props.driver ?? "docker",
+              config: { image: props.image, command: props.command, args: props.args, ports: labels, volumes: props.volumes },
+              env: props.env,
+              templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
+              resources: { cpuMhz: props.cpuMhz ?? 100, memoryMb: props.memoryMb ?? 300, memoryMaxMb: props.memoryMaxMb },
+            },
+          ],
+        },
+      ],
+    });
+    this.jobId = this.job.jobId;
+    this.namespace = this.job.namespace;
+  }
+
+  /** Adds tags to the registered service (e.g. Traefik router rules); included at synth. */
+  public addTags(...tags: string[]): void {
+    this.tags.push(...tags);
+  }
+
+  /** One env-file template that reads every secret from its Nomad variable at runtime. */
+  private secretsTemplate(jobName: string, secrets: NomadServiceProps["secrets"]): Template | undefined {
+    if (!secrets || Object.keys(secrets).length === 0) return undefined;
+    const byPath = new Map<string, string[]>();
+    for (const name of Object.keys(secrets).sort()) {
+      if (!ENV_NAME.test(name)) {
+        throw new Error(`${this.node.path}: secret "${name}" is not an environment variable name. Use letters, digits and _, e.g. "DB_PASSWORD".`);
+      }
+      const { key, path = `nomad/jobs/${jobName}` } = secrets[name];
+      const item = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `index . ${JSON.stringify(key)}`;
+      byPath.set(path, [...(byPath.get(path) ?? []), `${name}={{ ${item} }}`]);
+    }
+    const data = [...byPath.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([path, lines]) => `{{ with nomadVar ${JSON.stringify(path)} }}\n${lines.join("\n")}\n{{ end }}\n`)
+      .join("");
+    return { destination: SECRETS_DESTINATION, env: true, changeMode: "restart", data };
+  }
+}
+
+function healthCheck(serviceName: string, check: NomadServiceHealthCheck) {
+  const type = check.type ?? "http";
+  return {
+    name: check.name ?? `${serviceName}_${type}`,
+    type,
+    path: type === "http" ? (check.path ?? "/") : undefined,
+    interval: check.interval ?? "10s",
+    timeout: check.timeout ?? "2s",
+    checkRestart: check.checkRestart,
+  };
+}
+
+/** "ItTools" → "it-tools", "Gitea2" → "gitea2". */
+function kebabCase(id: string): string {
+  return id
+    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
+    .replace(/[^A-Za-z0-9]+/g, "-")
+    .toLowerCase();
+}
