@@ -1,143 +1,14 @@
 import { execFileSync, spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttpServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
-import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { closedPort, FakeAclApi, listen, Running, startFake, System } from "./support/fake-acl-api";
 import { requireTool } from "./support/tools";
 
-/**
- * The bootstrap script against a stand-in for the few Nomad and Consul ACL endpoints it calls,
- * answering with the status codes and messages of the real sources:
- * nomad/acl_endpoint.go (400 "ACL bootstrap already done (reset index: N)", 403 "ACL token not
- * found") and consul agent/acl_endpoint.go (403 "Permission denied: ACL bootstrap no longer
- * allowed (reset index: N)", 403 "ACL not found", 401 "ACL support disabled").
- */
+/** The bootstrap script, run as Terraform runs it, against a stand-in for the ACL endpoints. */
 const SCRIPT = join(__dirname, "..", "scripts", "acl-bootstrap.mjs");
-
-type System = "nomad" | "consul";
-
-interface FakeToken {
-  AccessorID: string;
-  SecretID: string;
-  Description: string;
-  Policies: { Name: string }[];
-}
-
-class FakeAclApi {
-  readonly requests: string[] = [];
-  bootstrapSecret?: string;
-  aclsEnabled = true;
-  /** Answers 500 "No cluster leader" this many times first, like a cluster still electing. */
-  leaderlessAnswers = 0;
-  /** Called when a request arrives, before answering (lets a test look at the client meanwhile). */
-  onRequest?: () => Promise<void>;
-  readonly tokens = new Map<string, FakeToken>();
-  readonly policies = new Map<string, { ID: string; Name: string; Description: string; Rules: string }>();
-  readonly agentTokens: string[] = [];
-
-  constructor(readonly system: System) {}
-
-  get tokenHeader(): string {
-    return this.system === "nomad" ? "x-nomad-token" : "x-consul-token";
-  }
-
-  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let body = "";
-    for await (const chunk of req) body += chunk;
-    this.requests.push(`${req.method} ${req.url}`);
-    await this.onRequest?.();
-    const reply = (status: number, payload: unknown) => {
-      res.writeHead(status, { "Content-Type": typeof payload === "string" ? "text/plain" : "application/json" });
-      res.end(typeof payload === "string" ? payload : JSON.stringify(payload));
-    };
-    if (!this.aclsEnabled) return reply(this.system === "consul" ? 401 : 400, "ACL support disabled");
-    if (this.leaderlessAnswers > 0) {
-      this.leaderlessAnswers--;
-      return reply(500, "No cluster leader");
-    }
-    const token = this.tokens.get(String(req.headers[this.tokenHeader] ?? ""));
-    const isManagement = token !== undefined && token.SecretID === this.bootstrapSecret;
-    const json = body ? JSON.parse(body) : {};
-    const route = `${req.method} ${req.url}`;
-    if (route === "PUT /v1/acl/bootstrap") {
-      if (this.bootstrapSecret) {
-        return this.system === "nomad"
-          ? reply(400, "ACL bootstrap already done (reset index: 7)")
-          : reply(403, "Permission denied: ACL bootstrap no longer allowed (reset index: 0)");
-      }
-      this.bootstrapSecret = json.BootstrapSecret ?? randomUUID();
-      const created = this.addToken(this.bootstrapSecret!, "Bootstrap Token", []);
-      return reply(200, created);
-    }
-    if (route === "GET /v1/acl/token/self") {
-      return token ? reply(200, token) : reply(403, this.system === "nomad" ? "ACL token not found" : "ACL not found");
-    }
-    if (this.system === "nomad" || !isManagement) return reply(403, "Permission denied");
-    const policyByName = req.url!.match(/^\/v1\/acl\/policy\/name\/(.+)$/);
-    if (req.method === "GET" && policyByName) {
-      const policy = this.policies.get(decodeURIComponent(policyByName[1]));
-      return policy ? reply(200, policy) : reply(403, "ACL not found");
-    }
-    if (req.method === "PUT" && req.url!.startsWith("/v1/acl/policy")) {
-      const policy = { ID: this.policies.get(json.Name)?.ID ?? randomUUID(), ...json };
-      this.policies.set(json.Name, policy);
-      return reply(200, policy);
-    }
-    if (route === "PUT /v1/acl/token") {
-      return reply(200, this.addToken(json.SecretID, json.Description, json.Policies));
-    }
-    const tokenUpdate = req.url!.match(/^\/v1\/acl\/token\/(.+)$/);
-    if (req.method === "PUT" && tokenUpdate) {
-      const existing = [...this.tokens.values()].find((t) => t.AccessorID === tokenUpdate[1])!;
-      Object.assign(existing, { Description: json.Description, Policies: json.Policies });
-      return reply(200, existing);
-    }
-    if (route === "PUT /v1/agent/token/agent") {
-      this.agentTokens.push(json.Token);
-      return reply(200, "");
-    }
-    return reply(404, `no route ${route}`);
-  }
-
-  private addToken(secret: string, description: string, policies: { Name: string }[]): FakeToken {
-    const token = { AccessorID: randomUUID(), SecretID: secret, Description: description, Policies: policies };
-    this.tokens.set(secret, token);
-    return token;
-  }
-}
-
-interface Running {
-  readonly api: FakeAclApi;
-  readonly address: string;
-  close(): Promise<void>;
-}
-
-async function listen(server: Server, api: FakeAclApi, scheme: string): Promise<Running> {
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    api,
-    address: `${scheme}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
-
-function startFake(system: System): Promise<Running> {
-  const api = new FakeAclApi(system);
-  return listen(createHttpServer((req, res) => void api.handle(req, res)), api, "http");
-}
-
-/** A port nothing listens on: bound once, then released. */
-async function closedPort(): Promise<number> {
-  const server = createHttpServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 interface Run {
   readonly code: number | null;

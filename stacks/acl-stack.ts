@@ -1,13 +1,19 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../environments";
-import { RandomProvider, RandomUuid } from "../constructs/providers";
+import { AclBootstrap } from "../constructs/acl-bootstrap";
+import { RandomProvider } from "../constructs/providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
 
 export interface AclStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
+  /**
+   * Every Consul agent's HTTP API, to give each its agent token.
+   * @default [endpoints.consulAddress] (one agent, as in dev)
+   */
+  readonly consulAgentAddresses?: readonly string[];
 }
 
 /**
@@ -18,17 +24,45 @@ export interface AclStackProps {
 export class AclStack extends TerraformStack {
   readonly endpoints: ClusterEndpoints;
   readonly credentials: ClusterCredentials;
+  readonly bootstrap: AclBootstrap;
 
   constructor(scope: Construct, id: string, props: AclStackProps) {
     super(scope, id);
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
-    const nomadSecret = new RandomUuid(this, "nomad-bootstrap-secret", {});
-    const consulSecret = new RandomUuid(this, "consul-bootstrap-secret", {});
-    this.endpoints = props.endpoints;
-    this.credentials = { nomadToken: nomadSecret.result, consulToken: consulSecret.result };
-    new TerraformOutput(this, "nomad_address", { value: props.endpoints.nomadAddress });
-    new TerraformOutput(this, "nomad_token", { value: nomadSecret.result, sensitive: true });
-    new TerraformOutput(this, "consul_token", { value: consulSecret.result, sensitive: true });
+    const { endpoints, env } = props;
+    const tls = endpoints.caCertPem !== undefined;
+    this.bootstrap = new AclBootstrap(this, "acl-bootstrap", {
+      nomadAddress: endpoints.nomadAddress,
+      consulAddress: endpoints.consulAddress,
+      caCertPem: endpoints.caCertPem,
+      // The names Nomad and Consul servers' certificates carry for verify_server_hostname.
+      nomadTlsServerName: tls ? `server.${env.region}.nomad` : undefined,
+      consulTlsServerName: tls ? `server.${env.datacenter}.consul` : undefined,
+      consulAgentAddresses: props.consulAgentAddresses,
+    });
+    this.endpoints = endpoints;
+    this.credentials = {
+      nomadToken: this.bootstrap.nomadManagementToken,
+      consulToken: this.bootstrap.consulManagementToken,
+    };
+
+    new TerraformOutput(this, "nomad_address", { value: endpoints.nomadAddress });
+    new TerraformOutput(this, "consul_address", { value: endpoints.consulAddress });
+    new TerraformOutput(this, "nomad_token", {
+      description: "Nomad management token: export NOMAD_TOKEN=$(terraform output -raw nomad_token)",
+      value: this.bootstrap.nomadManagementToken,
+      sensitive: true,
+    });
+    new TerraformOutput(this, "consul_token", {
+      description: "Consul management token: export CONSUL_HTTP_TOKEN=$(terraform output -raw consul_token)",
+      value: this.bootstrap.consulManagementToken,
+      sensitive: true,
+    });
+    new TerraformOutput(this, "nomad_agent_consul_token", {
+      description: "The Consul token for the Nomad agents' consul { token } configuration",
+      value: this.bootstrap.nomadAgentConsulToken,
+      sensitive: true,
+    });
   }
 }

@@ -1,0 +1,209 @@
+import { execFile } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { App, Testing, TerraformStack } from "cdktf";
+import { dev, lab } from "../environments";
+import { AclBootstrap } from "../constructs/acl-bootstrap";
+import { AclStack } from "../stacks/acl-stack";
+import { Running, startFake } from "./support/fake-acl-api";
+import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
+import { requireTool } from "./support/tools";
+
+const run = promisify(execFile);
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
+
+function localExec(resource: any): { command: string; environment: Record<string, string> } {
+  return resource.provisioner[0]["local-exec"];
+}
+
+describe.each([
+  ["lab", lab],
+  ["dev", dev],
+])("the %s acl stack", (name, env) => {
+  const stack = synthEnvironment(env)[`${name}-acl`];
+  const bootstraps = resourcesOf(stack, "terraform_data");
+  const nomad = localExec(bootstraps["acl-bootstrap_nomad_95C71827"]);
+  const consul = localExec(bootstraps["acl-bootstrap_consul_40396F57"]);
+
+  it("bootstraps Nomad and Consul by running the script copied beside the stack", () => {
+    expect(nomad.command).toMatch(/^node "\$\{path\.module\}\/assets\/acl-bootstrap_script_[0-9A-F]+\/[0-9A-F]+\/acl-bootstrap\.mjs" nomad$/);
+    expect(consul.command).toMatch(/acl-bootstrap\.mjs" consul$/);
+    expect(nomad.environment.ACL_ADDRESS).toBe(stack.output.nomad_address.value);
+    expect(consul.environment.ACL_ADDRESS).toBe(stack.output.consul_address.value);
+  });
+
+  it("passes the secrets in the provisioners' environment only, never on the command line", () => {
+    expect(nomad.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.acl-bootstrap_nomad-management-secret_\w+\.result\}$/);
+    expect(consul.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.acl-bootstrap_consul-management-secret_\w+\.result\}$/);
+    for (const exec of [nomad, consul]) expect(exec.command).not.toMatch(/random_uuid|SECRET|TOKEN/);
+  });
+
+  it("re-runs a bootstrap when its address or secret changes, showing only hashes of secrets in the plan", () => {
+    for (const resource of Object.values<any>(bootstraps)) {
+      const triggers = JSON.stringify(resource.triggers_replace);
+      expect(triggers.replace(/\$\{sha256\([^}]*\)\}/g, "")).not.toContain("random_uuid");
+      expect(resource.triggers_replace.address).toBeDefined();
+    }
+    expect(bootstraps["acl-bootstrap_nomad_95C71827"].triggers_replace.secret_sha256).toContain("random_uuid");
+  });
+
+  it("exposes the management tokens only as sensitive outputs, read back from the bootstraps", () => {
+    expect(stack.output.nomad_token.value).toBe("${terraform_data.acl-bootstrap_nomad_95C71827.output.management}");
+    expect(stack.output.consul_token.value).toBe("${terraform_data.acl-bootstrap_consul_40396F57.output.management}");
+    for (const output of ["nomad_token", "consul_token", "nomad_agent_consul_token"]) {
+      expect(stack.output[output].sensitive).toBe(true);
+    }
+    for (const [key, output] of Object.entries<any>(stack.output)) {
+      if (/random_uuid|terraform_data/.test(JSON.stringify(output.value))) expect([key, output.sensitive]).toEqual([key, true]);
+    }
+  });
+
+  it("synthesizes no secret material", () => {
+    expect(JSON.stringify(stack)).not.toMatch(UUID);
+  });
+});
+
+it("verifies TLS with the hosts' CA against the names the servers' certificates carry", () => {
+  const endpoints = { nomadAddress: "https://203.0.113.10:4646", consulAddress: "https://203.0.113.10:8501", caCertPem: "-----BEGIN CERTIFICATE-----" };
+  const stack = synthApp((app) => new AclStack(app, "lab-acl", { env: lab, endpoints }))["lab-acl"];
+  const bootstraps = resourcesOf(stack, "terraform_data");
+  const nomad = localExec(bootstraps["acl-bootstrap_nomad_95C71827"]).environment;
+  const consul = localExec(bootstraps["acl-bootstrap_consul_40396F57"]).environment;
+  expect([nomad.ACL_CA_PEM, nomad.ACL_TLS_SERVER_NAME]).toEqual([endpoints.caCertPem, "server.global.nomad"]);
+  expect([consul.ACL_CA_PEM, consul.ACL_TLS_SERVER_NAME]).toEqual([endpoints.caCertPem, "server.lab01.consul"]);
+});
+
+describe("AclBootstrap", () => {
+  const build = (props: Partial<ConstructorParameters<typeof AclBootstrap>[2]>) => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    return new AclBootstrap(stack, "acl", { nomadAddress: "http://127.0.0.1:4646", consulAddress: "http://127.0.0.1:8500", ...props });
+  };
+
+  it("fails on an address with a path, naming the construct and the prop", () => {
+    expect(() => build({ nomadAddress: "http://127.0.0.1:4646/v1" })).toThrow(
+      /^test\/acl: nomadAddress "http:\/\/127\.0\.0\.1:4646\/v1" is not an API address\. Give scheme, host and port without a path/,
+    );
+  });
+
+  it("fails on an address without a scheme", () => {
+    expect(() => build({ consulAgentAddresses: ["10.0.10.2:8500"] })).toThrow(/test\/acl: consulAgentAddresses\[0\] "10\.0\.10\.2:8500" is not an API address/);
+  });
+
+  it("fails on an empty list of Consul agents", () => {
+    expect(() => build({ consulAgentAddresses: [] })).toThrow(/test\/acl: consulAgentAddresses is empty/);
+  });
+
+  it("fails on a maxAttempts that is not a positive whole number", () => {
+    expect(() => build({ maxAttempts: 0 })).toThrow(/test\/acl: maxAttempts 0 must be a whole number from 1 to 1000/);
+  });
+
+  it("sets the Consul agent token on every listed agent", () => {
+    const stack = new TerraformStack(Testing.app(), "test");
+    new AclBootstrap(stack, "acl", {
+      nomadAddress: "http://127.0.0.1:4646",
+      consulAddress: "http://127.0.0.1:8500",
+      consulAgentAddresses: ["https://10.0.10.2:8501", "https://10.0.10.3:8501"],
+    });
+    const json = JSON.parse(Testing.synth(stack));
+    const consul = Object.values<any>(json.resource.terraform_data).find((r) => localExec(r).command.endsWith("consul"));
+    const tokens = JSON.parse(localExec(consul).environment.ACL_CONSUL_TOKENS.replace(/\$\{[^}]+\}/g, "x"));
+    expect(tokens.map((t: any) => [t.name, t.agentTokenOn])).toEqual([
+      ["consul-agents", ["https://10.0.10.2:8501", "https://10.0.10.3:8501"]],
+      ["nomad-agents", []],
+    ]);
+  });
+});
+
+/**
+ * The synthesized stack applied by the real terraform binary against stand-in APIs. Offline
+ * there is no random provider, so its UUIDs become input variables; everything else
+ * (terraform_data, local-exec, the environment, the copied script, outputs) is what synth wrote.
+ */
+describe("terraform apply of the acl stack", () => {
+  let nomad: Running;
+  let consul: Running;
+  let dir: string;
+  const secrets: Record<string, string> = {};
+
+  beforeAll(async () => {
+    requireTool("terraform");
+    nomad = await startFake("nomad");
+    consul = await startFake("consul");
+    dir = mkdtempSync(join(tmpdir(), "hashilab-acl-apply-"));
+    const app = new App({ outdir: dir });
+    new AclStack(app, "t-acl", { env: dev, endpoints: { nomadAddress: nomad.address, consulAddress: consul.address } });
+    app.synth();
+    const stackDir = join(dir, "stacks", "t-acl");
+    const config = withUuidsAsVariables(JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")));
+    for (const variable of Object.keys(config.variable)) secrets[variable] = randomUUID();
+    writeFileSync(join(stackDir, "cdk.tf.json"), JSON.stringify(config, null, 2));
+  });
+  afterAll(async () => {
+    await nomad?.close();
+    await consul?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const terraform = async (...args: string[]) => {
+    const env: Record<string, string> = { PATH: process.env.PATH ?? "", HOME: dir, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+    for (const [name, value] of Object.entries(secrets)) env[`TF_VAR_${name}`] = value;
+    const { stdout, stderr } = await run("terraform", [...args, "-no-color"], { cwd: join(dir, "stacks", "t-acl"), env });
+    return stdout + stderr;
+  };
+  const secretOf = (prefix: string) => Object.entries(secrets).find(([name]) => name.startsWith(prefix))![1];
+
+  it("bootstraps both systems, creates the agent tokens, and never prints a secret", async () => {
+    await terraform("init", "-input=false");
+    const output = await terraform("apply", "-input=false", "-auto-approve");
+    expect(output).toContain("bootstrapped the ACL system at");
+    expect(nomad.api.bootstrapSecret).toBe(secretOf("acl-bootstrap_nomad-management-secret"));
+    expect(consul.api.bootstrapSecret).toBe(secretOf("acl-bootstrap_consul-management-secret"));
+    expect(consul.api.tokens.get(secretOf("acl-bootstrap_nomad-agent-consul-token-secret"))?.Policies).toEqual([{ Name: "nomad-agents" }]);
+    expect(consul.api.agentTokens).toEqual([secretOf("acl-bootstrap_consul-agent-token-secret")]);
+    for (const secret of Object.values(secrets)) expect(output).not.toContain(secret);
+  });
+
+  it("changes nothing on a second apply", async () => {
+    nomad.api.requests.length = 0;
+    consul.api.requests.length = 0;
+    const output = await terraform("apply", "-input=false", "-auto-approve");
+    expect(output).toContain("No changes.");
+    expect([...nomad.api.requests, ...consul.api.requests]).toEqual([]);
+  });
+
+  it("prints the operator tokens only on request", async () => {
+    const all = await terraform("output");
+    expect(all).toMatch(/nomad_token = <sensitive>/);
+    for (const secret of Object.values(secrets)) expect(all).not.toContain(secret);
+    expect(await terraform("output", "-raw", "nomad_token")).toBe(secretOf("acl-bootstrap_nomad-management-secret"));
+    expect(await terraform("output", "-raw", "consul_token")).toBe(secretOf("acl-bootstrap_consul-management-secret"));
+  });
+
+  it("re-runs the bootstrap for a new secret, which fails until the operator resets the ACL bootstrap", async () => {
+    const variable = Object.keys(secrets).find((name) => name.startsWith("acl-bootstrap_nomad-management-secret"))!;
+    secrets[variable] = randomUUID();
+    const failed = await terraform("apply", "-input=false", "-auto-approve").catch((err) => err.stdout + err.stderr);
+    expect(failed).toContain(`ACLs at ${nomad.address} were bootstrapped with a different token`);
+    expect(failed).not.toContain(secrets[variable]);
+
+    nomad.api.bootstrapSecret = undefined; // what the acl-bootstrap-reset file on the leader allows
+    await terraform("apply", "-input=false", "-auto-approve");
+    expect(nomad.api.bootstrapSecret).toBe(secrets[variable]);
+    expect(await terraform("output", "-raw", "nomad_token")).toBe(secrets[variable]);
+  });
+});
+
+/** Replaces the random provider (not installable offline) by variables of the same names. */
+function withUuidsAsVariables(stack: StackJson): StackJson {
+  const names = Object.keys(stack.resource.random_uuid);
+  const config = JSON.parse(JSON.stringify(stack).replace(/random_uuid\.([\w-]+)\.result/g, "var.$1"));
+  delete config.resource.random_uuid;
+  delete config.provider;
+  delete config.terraform.required_providers;
+  config.terraform.backend = { local: { path: "terraform.tfstate" } };
+  config.variable = Object.fromEntries(names.map((n) => [n, { type: "string" }]));
+  return config;
+}

@@ -1,0 +1,34 @@
+/**
+ * The Consul ACL policies of the agents' own tokens (HCL rules, as Consul stores them).
+ * Tokens of workloads are not here: Nomad workload identity logs them in (platform stack).
+ */
+
+/** Consul agents register their node and discover services (Consul's "Create an agent token"). */
+export const CONSUL_AGENT_RULES = `node_prefix "" {
+  policy = "write"
+}
+
+service_prefix "" {
+  policy = "read"
+}
+`;
+
+/**
+ * Nomad servers and clients register themselves and deregister their workloads' services
+ * (Nomad's "Integrate Consul ACL" minimum). Left out on purpose: `acl = "write"` (Nomad 1.7+
+ * with workload identity makes no Consul ACL calls with the agent token beyond reading
+ * itself, and acl:write could mint a management token) and `mesh = "write"` (only for
+ * Consul Connect ingress/terminating gateways, which this project does not run).
+ */
+export const NOMAD_AGENT_RULES = `agent_prefix "" {
+  policy = "read"
+}
+
+node_prefix "" {
+  policy = "write"
+}
+
+service_prefix "" {
+  policy = "write"
+}
+`;

@@ -1,0 +1,191 @@
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import { AssetType, DataResource, Fn, TerraformAsset, Token } from "cdktf";
+import { Construct } from "constructs";
+import { RandomUuid } from "../providers";
+import { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES } from "./agent-policies";
+
+export { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES };
+
+export interface AclBootstrapProps {
+  /** Nomad's HTTP API, e.g. "https://203.0.113.10:4646" or "http://127.0.0.1:4646". */
+  readonly nomadAddress: string;
+  /** Consul's HTTP API, e.g. "https://203.0.113.10:8501" or "http://127.0.0.1:8500". */
+  readonly consulAddress: string;
+  /**
+   * PEM of the CA that signed the agents' HTTPS certificates; the bootstrap verifies them with it.
+   * @default none: plain http, or certificates the operator's system already trusts
+   */
+  readonly caCertPem?: string;
+  /**
+   * The name Nomad's certificate is verified against, e.g. "server.global.nomad".
+   * @default the host of nomadAddress
+   */
+  readonly nomadTlsServerName?: string;
+  /**
+   * The name Consul's certificates are verified against, e.g. "server.dc1.consul".
+   * @default the host of each Consul address
+   */
+  readonly consulTlsServerName?: string;
+  /**
+   * The HTTP APIs of every Consul agent; each gets the Consul agent token through
+   * `PUT /v1/agent/token/agent` (it must run with `acl.enable_token_persistence = true`).
+   * @default [consulAddress] (a single agent, as in dev)
+   */
+  readonly consulAgentAddresses?: readonly string[];
+  /**
+   * Attempts while an API is unreachable or has no leader yet (the first delay is 1 s,
+   * doubling up to 10 s), so 30 attempts wait about 4.5 minutes for a cluster to come up.
+   * @default 30
+   */
+  readonly maxAttempts?: number;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The script, relative to this file; synth copies it beside the stack (see `script`). */
+const SCRIPT_SOURCE = join(__dirname, "..", "..", "scripts", "acl-bootstrap.mjs");
+
+/**
+ * Bootstraps Nomad's and Consul's ACL systems with management secrets that Terraform
+ * generates (random UUIDs, in state only), then creates the Consul tokens of the Consul
+ * agents and of the Nomad agents, each with a Terraform-generated secret too.
+ *
+ * Neither provider has a bootstrap resource, so a `terraform_data` runs
+ * scripts/acl-bootstrap.mjs with `local-exec` for each system. Secrets reach the script only
+ * through the provisioner's environment: never its command line (`ps`), never the plan.
+ * The script is idempotent; the resources re-run it when an address or a secret changes.
+ *
+ * The Consul agents get their token through Consul's agent API (persisted by the agent). Nomad
+ * has no such API: `nomadAgentConsulToken` must be written into the Nomad agents' `consul {
+ * token }` configuration by whoever manages the hosts (over SSH, never in user-data).
+ */
+export class AclBootstrap extends Construct {
+  /** Nomad's management token (SecretID). Sensitive: pass it on as a reference, output it only as sensitive. */
+  readonly nomadManagementToken: string;
+  /** Consul's management token (SecretID). Sensitive. */
+  readonly consulManagementToken: string;
+  /** The Consul token every Consul agent uses as its agent token (policy `consul-agents`). Sensitive. */
+  readonly consulAgentToken: string;
+  /** The Consul token for the Nomad agents' `consul { token }` (policy `nomad-agents`). Sensitive. */
+  readonly nomadAgentConsulToken: string;
+  /** The resources that run the bootstrap; depend on these before using the tokens. */
+  readonly nomadBootstrap: DataResource;
+  readonly consulBootstrap: DataResource;
+
+  constructor(scope: Construct, id: string, props: AclBootstrapProps) {
+    super(scope, id);
+    const agentAddresses = props.consulAgentAddresses ?? [props.consulAddress];
+    this.validate(props, agentAddresses);
+
+    const nomadManagement = new RandomUuid(this, "nomad-management-secret", {}).result;
+    const consulManagement = new RandomUuid(this, "consul-management-secret", {}).result;
+    const consulAgent = new RandomUuid(this, "consul-agent-token-secret", {}).result;
+    const nomadAgentConsul = new RandomUuid(this, "nomad-agent-consul-token-secret", {}).result;
+
+    const script = new TerraformAsset(this, "script", { path: SCRIPT_SOURCE, type: AssetType.FILE });
+    // Terraform runs local-exec in the stack's directory, where synth put the asset.
+    const command = (system: string) => `node "\${path.module}/${script.path}" ${system}`;
+    const common = {
+      ACL_MAX_ATTEMPTS: String(props.maxAttempts ?? 30),
+      ...(props.caCertPem ? { ACL_CA_PEM: props.caCertPem } : {}),
+    };
+
+    this.nomadBootstrap = new DataResource(this, "nomad", {
+      triggersReplace: {
+        address: props.nomadAddress,
+        secret_sha256: Fn.sha256(nomadManagement),
+      },
+      // The tokens are read back from here, so whatever uses one waits for its bootstrap.
+      input: Fn.sensitive({ management: nomadManagement }),
+      provisioners: [
+        {
+          type: "local-exec",
+          command: command("nomad"),
+          environment: {
+            ...common,
+            ACL_ADDRESS: props.nomadAddress,
+            ACL_BOOTSTRAP_SECRET: nomadManagement,
+            ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
+          },
+        },
+      ],
+    });
+
+    const tokens = [
+      {
+        name: "consul-agents",
+        description: "Consul agents: register their node, discover services",
+        rules: CONSUL_AGENT_RULES,
+        secretId: consulAgent,
+        agentTokenOn: agentAddresses,
+      },
+      {
+        name: "nomad-agents",
+        description: "Nomad servers and clients: register themselves and their workloads' services",
+        rules: NOMAD_AGENT_RULES,
+        secretId: nomadAgentConsul,
+        agentTokenOn: [],
+      },
+    ];
+    this.consulBootstrap = new DataResource(this, "consul", {
+      triggersReplace: {
+        address: props.consulAddress,
+        agent_addresses: agentAddresses,
+        policies_sha256: sha256(JSON.stringify(tokens.map(({ name, description, rules }) => ({ name, description, rules })))),
+        secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul])),
+      },
+      input: Fn.sensitive({ management: consulManagement, consul_agent: consulAgent, nomad_agent: nomadAgentConsul }),
+      provisioners: [
+        {
+          type: "local-exec",
+          command: command("consul"),
+          environment: {
+            ...common,
+            ACL_ADDRESS: props.consulAddress,
+            ACL_BOOTSTRAP_SECRET: consulManagement,
+            // JSON text with Terraform interpolations for the secrets: cdktf does not escape
+            // quotes in literals inside a Terraform function call such as jsonencode().
+            ACL_CONSUL_TOKENS: JSON.stringify(tokens),
+            ...(props.consulTlsServerName ? { ACL_TLS_SERVER_NAME: props.consulTlsServerName } : {}),
+          },
+        },
+      ],
+    });
+
+    this.nomadManagementToken = AclBootstrap.tokenOf(this.nomadBootstrap, "management");
+    this.consulManagementToken = AclBootstrap.tokenOf(this.consulBootstrap, "management");
+    this.consulAgentToken = AclBootstrap.tokenOf(this.consulBootstrap, "consul_agent");
+    this.nomadAgentConsulToken = AclBootstrap.tokenOf(this.consulBootstrap, "nomad_agent");
+  }
+
+  /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */
+  private static tokenOf(bootstrap: DataResource, key: string): string {
+    return bootstrap.getStringAttribute(`output.${key}`);
+  }
+
+  private validate(props: AclBootstrapProps, agentAddresses: readonly string[]): void {
+    const where = this.node.path;
+    const addresses: [string, string][] = [
+      ["nomadAddress", props.nomadAddress],
+      ["consulAddress", props.consulAddress],
+      ...agentAddresses.map((a, i): [string, string] => [`consulAgentAddresses[${i}]`, a]),
+    ];
+    for (const [name, value] of addresses) {
+      // References to another stack (the hosts' IPs) are checked by the script at apply time.
+      if (Token.isUnresolved(value)) continue;
+      if (!/^https?:\/\/[^/\s]+$/.test(value)) {
+        throw new Error(
+          `${where}: ${name} "${value}" is not an API address. Give scheme, host and port without a path, e.g. "https://203.0.113.10:4646".`,
+        );
+      }
+    }
+    if (agentAddresses.length === 0) {
+      throw new Error(`${where}: consulAgentAddresses is empty. List every Consul agent's HTTP API, or leave it out for a single agent.`);
+    }
+    const attempts = props.maxAttempts;
+    if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1 && attempts <= 1000)) {
+      throw new Error(`${where}: maxAttempts ${attempts} must be a whole number from 1 to 1000.`);
+    }
+  }
+}
