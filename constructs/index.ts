@@ -1,3 +1,4 @@
 /** The package root: re-exports only. */
 export * from "./nomad-job";
 export * from "./nomad-service";
+export * from "./acl-bootstrap";
