@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { ConsulPolicyRules, consulPolicyProblems, renderConsulPolicy } from "../../policies/consul-policy";
 import { nomadTasksConsulPolicy } from "../../policies/builtin";
 import { clusterFactsOf } from "../cluster-facts";
+import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
 
 export interface ConsulWorkloadIdentityProps {
@@ -76,14 +77,15 @@ export class ConsulWorkloadIdentity extends Construct {
       authMethod: this.authMethod.name,
       description: "Binding rule for Nomad services authenticated using a workload identity",
       bindType: "service",
-      bindName: literal("${value.nomad_service}"),
+      // Consul interpolates these itself: they must reach it unevaluated.
+      bindName: escapeTerraformTemplate("${value.nomad_service}"),
       selector: '"nomad_service" in value',
     });
     new ConsulAclBindingRule(this, "tasks-binding-rule", {
       authMethod: this.authMethod.name,
       description: "Binding rule for Nomad tasks authenticated using a workload identity",
       bindType: "role",
-      bindName: literal("nomad-${value.nomad_namespace}-tasks"),
+      bindName: escapeTerraformTemplate("nomad-${value.nomad_namespace}-tasks"),
       selector: '"nomad_service" not in value',
     });
     this.tasksPolicy = new ConsulAclPolicy(this, "tasks-policy", {
@@ -114,11 +116,6 @@ export class ConsulWorkloadIdentity extends Construct {
     }
     this.tasksRoles = roles;
   }
-}
-
-/** Terraform would interpolate `${`; Consul must receive it as written (`$${` in the JSON). */
-function literal(text: string): string {
-  return text.replace(/\$\{/g, () => "$${");
 }
 
 function withoutTrailingSlash(address: string): string {

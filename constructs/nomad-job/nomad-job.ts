@@ -1,6 +1,9 @@
 import { Lazy } from "cdktf";
 import { Construct } from "constructs";
+import { AttachPolicyOptions, GrantReadJobsOptions, attachJobPolicy, grantReadJobs } from "../acl/job-policies";
+import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { clusterFactsOf } from "../cluster-facts";
+import { NomadPolicyRules } from "../../policies/nomad-policy";
 import { NomadJobResource } from "../providers";
 import { escapeTerraformTemplate } from "./escape";
 import { Job, TaskGroup } from "./model";
@@ -64,6 +67,19 @@ export class NomadJob extends Construct {
   public addGroup(group: TaskGroup): void {
     this.groups.push(group);
     this.throwIfInvalid();
+  }
+
+  /**
+   * Lets this job's tasks read jobs and services in `namespaces` and use variables in its own
+   * namespace (seed 000's dns-read-jobs), through a policy bound to this job.
+   */
+  public grantReadJobs(namespaces: readonly string[], options?: GrantReadJobsOptions): NomadAclPolicy {
+    return grantReadJobs(this, namespaces, options);
+  }
+
+  /** Binds an ACL policy with `rules` to this job's (or one group's or task's) workload identities. */
+  public attachPolicy(id: string, rules: NomadPolicyRules, options?: AttachPolicyOptions): NomadAclPolicy {
+    return attachJobPolicy(this, id, rules, options);
   }
 
   /** The job as it will be rendered (groups added so far included). */

@@ -1,0 +1,4 @@
+namespace "dev" {
+  policy       = "read"
+  capabilities = ["submit-job","dispatch-job","read-logs"]
+}

@@ -1,0 +1,152 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import {
+  NAMESPACE_CAPABILITIES,
+  NomadPolicyRules,
+  READ_JOBS,
+  anonymousPolicy,
+  developerPolicy,
+  nomadPolicyProblems,
+  nomadTasksConsulPolicy,
+  operatorPolicy,
+  readJobsPolicy,
+  renderConsulPolicy,
+  renderNomadPolicy,
+  traefikPolicy,
+} from "../policies";
+import { parseHcl } from "./support/hcl";
+
+const golden = (name: string) => readFileSync(join(__dirname, "golden", "policies", name), "utf8");
+
+describe("rendering", () => {
+  it("writes canonical HCL: aligned attributes, lists on one line, blank lines between blocks", () => {
+    expect(renderNomadPolicy(developerPolicy())).toBe(
+      'namespace "dev" {\n  policy       = "read"\n  capabilities = ["submit-job", "dispatch-job", "read-logs"]\n}\n',
+    );
+    expect(renderNomadPolicy({ node: "read", agent: "read" })).toBe('agent {\n  policy = "read"\n}\n\nnode {\n  policy = "read"\n}\n');
+  });
+
+  it.each([
+    ["operator", operatorPolicy()],
+    ["anonymous deny", anonymousPolicy("deny")],
+    ["anonymous read", anonymousPolicy("read")],
+    ["traefik", traefikPolicy(["default", "public"])],
+    ["read jobs with agent read", readJobsPolicy(["default"], { ownNamespace: "dns", agentRead: true })],
+  ])("renders the %s policy to HCL that HashiCorp's parser reads back as the same rules", async (_name, rules) => {
+    const parsed = await parseHcl(renderNomadPolicy(rules));
+    for (const ns of rules.namespaces ?? []) {
+      const [block] = parsed.namespace[ns.name];
+      expect(block.policy).toBe(ns.policy);
+      expect(block.capabilities).toEqual(ns.capabilities);
+      expect(block.variables?.[0].path).toEqual(
+        ns.variables && Object.fromEntries(ns.variables.map((v) => [v.path, [{ capabilities: v.capabilities }]])),
+      );
+    }
+    for (const type of ["agent", "node", "operator", "quota", "plugin"] as const) {
+      expect(parsed[type]?.[0].policy).toBe(rules[type]);
+    }
+  });
+
+  it("escapes quotes and backslashes in names so the HCL stays valid", async () => {
+    const hcl = renderConsulPolicy({ keyPrefix: { 'odd"key\\': "read" } });
+    expect((await parseHcl(hcl)).key_prefix).toEqual({ 'odd"key\\': [{ policy: "read" }] });
+  });
+
+  it("is deterministic: the same rules render to the same text", () => {
+    expect(renderNomadPolicy(operatorPolicy())).toBe(renderNomadPolicy(operatorPolicy()));
+  });
+});
+
+describe("the seeds' policies", () => {
+  it("dns-read-jobs renders to exactly seed 000's rules", async () => {
+    const rules = readJobsPolicy(["default", "lab", "public"], { ownNamespace: "dns" });
+    expect(await parseHcl(renderNomadPolicy(rules))).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
+  });
+
+  it("the developer policy renders to exactly seed 002's rules", async () => {
+    expect(await parseHcl(renderNomadPolicy(developerPolicy("dev")))).toEqual(await parseHcl(golden("developer.hcl")));
+  });
+
+  it("policy-nomad-tasks renders to exactly what `nomad setup consul` writes", async () => {
+    expect(await parseHcl(renderConsulPolicy(nomadTasksConsulPolicy()))).toEqual(
+      await parseHcl(golden("consul-policy-nomad-tasks.hcl")),
+    );
+  });
+
+  it("read-jobs skips the job's own namespace among the read namespaces and gives it variables", () => {
+    const rules = readJobsPolicy(["default", "dns"], { ownNamespace: "dns", variablesPath: "coredns/*" });
+    expect(rules.namespaces?.map((ns) => ns.name)).toEqual(["default", "dns"]);
+    expect(rules.namespaces?.[0].capabilities).toEqual(READ_JOBS);
+    expect(rules.namespaces?.[1].variables?.[1]).toEqual({ path: "coredns/*", capabilities: ["write", "read", "destroy", "list"] });
+  });
+});
+
+describe("built-in policies", () => {
+  it("anonymous denies everything by default and only reads when the environment says so", () => {
+    expect(anonymousPolicy("deny").namespaces).toEqual([{ name: "*", policy: "deny" }]);
+    expect(anonymousPolicy("read")).toEqual({ namespaces: [{ name: "*", policy: "read" }], node: "read" });
+  });
+
+  it("traefik gets read-job (service list/read and the service event stream) in each namespace it routes", () => {
+    expect(traefikPolicy(["default", "public"]).namespaces).toEqual([
+      { name: "default", capabilities: ["read-job"] },
+      { name: "public", capabilities: ["read-job"] },
+    ]);
+  });
+
+  it("every built-in policy is valid", () => {
+    for (const rules of [operatorPolicy(), developerPolicy(), anonymousPolicy("deny"), anonymousPolicy("read"), traefikPolicy(["x"])]) {
+      expect(nomadPolicyProblems(rules)).toEqual([]);
+    }
+  });
+
+  it("knows every namespace capability of Nomad's ACL docs, 2.0's fine-grained ones included", () => {
+    expect(NAMESPACE_CAPABILITIES).toHaveLength(45);
+    expect(NAMESPACE_CAPABILITIES).toEqual(expect.arrayContaining(["read-job", "alloc-node-exec", "host-volume-delete", "register-job"]));
+  });
+});
+
+describe("validation", () => {
+  const problemsOf = (rules: unknown) => nomadPolicyProblems(rules as NomadPolicyRules);
+
+  it("fails on an unknown namespace capability, suggesting the near miss", () => {
+    expect(problemsOf({ namespaces: [{ name: "dev", capabilities: ["submit-jobs"] }] })).toEqual([
+      expect.stringMatching(/^namespace "dev": unknown namespace capability "submit-jobs" \(did you mean "submit-job"\?\); valid: deny, list-jobs/),
+    ]);
+    expect(() => renderNomadPolicy({ namespaces: [{ name: "dev", capabilities: ["reed-job" as never] }] })).toThrow(/unknown namespace capability "reed-job"/);
+  });
+
+  it("fails on an unknown variables capability, policy level or plugin level", () => {
+    expect(problemsOf({ namespaces: [{ name: "a", variables: [{ path: "*", capabilities: ["lists"] }] }] })).toEqual([
+      expect.stringContaining('unknown variables capability "lists"'),
+    ]);
+    expect(problemsOf({ namespaces: [{ name: "a", policy: "admin" }] })).toEqual([expect.stringContaining('unknown policy "admin"')]);
+    expect(problemsOf({ plugin: "scale" })).toEqual([expect.stringContaining('plugin: unknown policy "scale"')]);
+    expect(problemsOf({ hostVolumes: [{ name: "data", capabilities: ["mount-rw"] }] })).toEqual([
+      expect.stringContaining('unknown host volume capability "mount-rw"'),
+    ]);
+  });
+
+  it("fails on an empty policy, a rule that grants nothing and duplicate namespaces", () => {
+    expect(problemsOf({})).toEqual([expect.stringContaining("no rules")]);
+    expect(problemsOf({ namespaces: [{ name: "a" }] })).toEqual([expect.stringContaining("grants nothing")]);
+    expect(problemsOf({ namespaces: [{ name: "a", policy: "read" }, { name: "a", policy: "write" }] })).toEqual([
+      expect.stringContaining('namespace "a" appears twice'),
+    ]);
+  });
+
+  it("fails on variable paths Nomad rejects or Terraform would interpolate", () => {
+    const rules = { namespaces: [{ name: "a", variables: [{ path: "/abs", capabilities: ["read"] }, { path: "app/${x}", capabilities: ["read"] }] }] };
+    expect(problemsOf(rules)).toEqual([expect.stringContaining('cannot start with "/"'), expect.stringContaining("template sequence")]);
+    expect(problemsOf({ namespaces: [{ name: "a", variables: [] }] })).toEqual([expect.stringContaining("variables has no paths")]);
+  });
+
+  it("fails on an invalid namespace name", () => {
+    expect(problemsOf({ namespaces: [{ name: "my ns", policy: "read" }] })).toEqual([expect.stringContaining("invalid name")]);
+  });
+
+  it("fails on an unknown Consul policy level", () => {
+    expect(() => renderConsulPolicy({ servicePrefix: { "": "list" as never } })).toThrow(/service_prefix "": unknown policy "list"/);
+    expect(() => renderConsulPolicy({})).toThrow(/no rules/);
+  });
+});

@@ -1,0 +1,47 @@
+import { readJobsPolicy, ReadJobsOptions } from "../../policies/builtin";
+import { NomadPolicyRules } from "../../policies/nomad-policy";
+import { NomadJobResource } from "../providers";
+import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
+
+/** How a job-bound policy is named and scoped. */
+export interface AttachPolicyOptions {
+  /** The policy's name in Nomad (unique in the cluster). @default `<job id>-<id>` */
+  readonly policyName?: string;
+  /** @default none */
+  readonly description?: string;
+  /** Only this group's tasks get the rules. @default every group */
+  readonly group?: string;
+  /** Only this task (of `group`) gets the rules. @default every task of the group */
+  readonly task?: string;
+}
+
+export interface GrantReadJobsOptions extends AttachPolicyOptions, Omit<ReadJobsOptions, "ownNamespace"> {}
+
+/** A job that policies can be attached to: its `nomad_job` resource is created after them. */
+export interface PolicyAttachableJob extends AclBindableJob {
+  readonly resource: NomadJobResource;
+}
+
+/**
+ * Creates a policy with `rules` bound to `job`'s workload identities, as a child of the job,
+ * and makes Terraform create it before the job so the first allocations already have it.
+ */
+export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: NomadPolicyRules, options: AttachPolicyOptions = {}): NomadAclPolicy {
+  const policy = new NomadAclPolicy(job, id, {
+    policyName: options.policyName ?? `${job.jobId}-${id}`,
+    description: options.description,
+    rules,
+    job: { job, group: options.group, task: options.task },
+  });
+  job.resource.dependsOn = [...(job.resource.dependsOn ?? []), policy.resource.fqn];
+  return policy;
+}
+
+/** Seed 000's dns-read-jobs for `job`: read jobs and services in `namespaces`, variables in its own namespace. */
+export function grantReadJobs(job: PolicyAttachableJob, namespaces: readonly string[], options: GrantReadJobsOptions = {}): NomadAclPolicy {
+  const { variablesPath, agentRead, ...attach } = options;
+  return attachJobPolicy(job, "read-jobs", readJobsPolicy(namespaces, { ownNamespace: job.namespace, variablesPath, agentRead }), {
+    description: `Lets job ${job.jobId} read jobs and services in ${namespaces.join(", ")}`,
+    ...attach,
+  });
+}
