@@ -129,16 +129,23 @@ function heredoc(value: string): string[] {
   const lines = value.slice(0, -1).split("\n");
   let marker = "EOH";
   for (let n = 1; lines.includes(marker); n++) marker = `EOH${n}`;
-  // Heredoc content is taken verbatim (no backslash escapes), so it is not escaped here.
-  return [`<<${marker}`, ...lines, marker];
+  // Heredocs have no backslash escapes, only the template ones.
+  return [`<<${marker}`, ...lines.map((line) => mapLiterals(line, escapeTemplate)), marker];
 }
 
 /**
- * A quoted HCL string. Backslashes, quotes and control characters are escaped; `${` and `%{`
- * are left as written (Nomad keeps its runtime interpolations); tokens are kept whole.
+ * A quoted HCL string whose value is `value`. Backslashes, quotes and control characters are
+ * escaped, and so are HCL's template sequences, except `${`: Nomad's runtime interpolations
+ * (`${NOMAD_TASK_DIR}`, `${attr.unique.hostname}`) are meant for Nomad and pass through its
+ * parser unchanged. Tokens are kept whole.
  */
 export function quote(value: string): string {
-  return `"${mapLiterals(value, escapeQuoted)}"`;
+  return `"${mapLiterals(value, (literal) => escapeTemplate(escapeQuoted(literal)))}"`;
+}
+
+/** `%{` would start an HCL directive and `$${` is HCL's escape for `${`: both are doubled. */
+function escapeTemplate(literal: string): string {
+  return literal.replace(/%\{/g, "%%{").replace(/\$\$\{/g, () => "$$${");
 }
 
 function escapeQuoted(literal: string): string {
