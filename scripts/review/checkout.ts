@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -53,6 +53,11 @@ function git(cwd: string, ...args: string[]): string {
   }
 }
 
+/** The commit `ref` names; a ReviewError when it names none. */
+export function resolveCommit(repo: string, ref: string): string {
+  return git(repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+}
+
 /**
  * Checks `ref` out into a temporary git worktree that shares this checkout's node_modules
  * (symlink; no install, no network) and gets hcloud bindings from a copy of this checkout's
@@ -60,7 +65,7 @@ function git(cwd: string, ...args: string[]): string {
  * Returns the worktree path and a function that removes it.
  */
 export function checkoutRef(repo: string, ref: string): { dir: string; dispose: () => void } {
-  const commit = git(repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+  const commit = resolveCommit(repo, ref);
   const dir = join(mkdtempSync(join(tmpdir(), "hashilab-review-base-")), "checkout");
   git(repo, "worktree", "add", "--detach", dir, commit);
   const dispose = () => {
@@ -71,7 +76,9 @@ export function checkoutRef(repo: string, ref: string): { dir: string; dispose: 
     }
   };
   try {
-    symlinkSync(join(repo, "node_modules"), join(dir, "node_modules"), "dir");
+    if (!existsSync(join(dir, "node_modules"))) {
+      symlinkSync(realpathSync(join(repo, "node_modules")), join(dir, "node_modules"), "dir");
+    }
     if (existsSync(join(repo, ".gen"))) cpSync(join(repo, ".gen"), join(dir, ".gen"), { recursive: true });
     const generator = join(dir, "scripts", "generate-hcloud.mjs");
     if (existsSync(generator)) {

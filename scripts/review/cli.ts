@@ -12,7 +12,7 @@ import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
-import { checkoutRef, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
 import { compareApps, summarize } from "./plan";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
@@ -43,8 +43,9 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 
 /** Builds the review of the working tree at `repo` against `base`. */
 export function review(repo: string, base: string): ReviewReport {
+  const commit = resolveCommit(repo, base);
   const after = synthCheckout(repo);
-  const checkout = checkoutRef(repo, base);
+  const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
   try {
     before = synthCheckout(checkout.dir);
@@ -68,7 +69,7 @@ function main(args: string[]): number {
     const counts = summarize(report.stacks);
     return Object.values(counts).some((n) => n > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
-    console.error(e instanceof ReviewError ? `review: ${e.message}` : e);
+    console.error(e instanceof ReviewError ? `review: ${e.message}` : `review: ${(e as Error).stack ?? e}`);
     return EXIT_ERROR;
   }
 }
