@@ -1,0 +1,108 @@
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { estimateCost } from "../scripts/cost/estimate";
+import { loadPriceTable, PriceTable } from "../scripts/cost/prices";
+
+const ROOT = join(__dirname, "..");
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+function runCost(...args: string[]) {
+  const r = spawnSync(process.execPath, [TSX, "scripts/cost/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run cost", () => {
+  test("prices lab: three cx23 hosts with a primary IPv4 and IPv6 each", () => {
+    // By hand, from pricing/hetzner-prices.json: 3 × 3.99 (cx23) + 3 × 0.50 (IPv4) + 3 × 0 (IPv6) = 13.47.
+    const { status, stdout } = runCost("lab");
+    expect(status).toBe(0);
+    expect(stdout).toContain("Monthly cost of lab (EUR per month, VAT excluded, prices of 2026-05-27)");
+    expect(stdout).toMatch(/3 × server cx23\s+€3\.99\s+€11\.97/);
+    expect(stdout).toMatch(/3 × primary IPv4\s+€0\.50\s+€1\.50/);
+    expect(stdout).toMatch(/Total\s+€13\.47/);
+  });
+
+  test("dev has no Hetzner resources and costs nothing", () => {
+    const { status, stdout } = runCost("dev");
+    expect(status).toBe(0);
+    expect(stdout).toContain("(no Hetzner resources)");
+    expect(stdout).toMatch(/Total\s+€0\.00/);
+  });
+
+  test("fails on an unknown environment, naming the known ones", () => {
+    const { status, stderr } = runCost("staging");
+    expect(status).toBe(1);
+    expect(stderr).toContain('unknown environment "staging": choose one of lab, dev');
+  });
+});
+
+describe("estimateCost", () => {
+  const prices: PriceTable = loadPriceTable();
+
+  test("counts servers by type and count, their primary IPs, standalone IPs, volumes and load balancers", () => {
+    const stack = {
+      resource: {
+        hcloud_server: {
+          a: { server_type: "cx33", count: 2 },
+          b: { server_type: "cax11", public_net: [{ ipv4_enabled: false, ipv6_enabled: true }] },
+          c: { server_type: "cx23", public_net: [{ ipv4: "${hcloud_primary_ip.c.id}" }] },
+        },
+        hcloud_primary_ip: { c: { type: "ipv4" } },
+        hcloud_volume: { data: { size: 50 } },
+        hcloud_load_balancer: { ingress: { load_balancer_type: "lb11" } },
+      },
+    };
+    const estimate = estimateCost([stack], prices);
+    // By hand: 2 × 6.49 + 3.79 + 3.99 + 3 × 0.50 (a, a, c) + 50 × 0.0572 + 5.39 = 30.51
+    expect(estimate.total).toBe(30.51);
+    expect(estimate.lines.find((l) => l.item === "primary IPv4")?.quantity).toBe(3);
+    expect(estimate.lines.find((l) => l.item === "primary IPv6")?.quantity).toBe(4);
+    expect(estimate.unpriced).toEqual([]);
+  });
+
+  test("lists what it cannot price instead of counting it as free", () => {
+    const stack = {
+      resource: {
+        hcloud_server: { a: { server_type: "${var.server_type}" }, b: { server_type: "cx99", count: "${var.n}" } },
+        hcloud_floating_ip: { vip: { type: "ipv4" } },
+      },
+    };
+    const estimate = estimateCost([stack], prices);
+    expect(estimate.unpriced).toEqual([
+      'hcloud_server.a: server_type "${var.server_type}" is known only at apply time',
+      "hcloud_server.b: count ${var.n} is known only at apply time",
+      "1 × floating IPv4: no price in the table",
+    ]);
+  });
+
+  test("warns that US and Singapore locations cost more than the table says", () => {
+    const estimate = estimateCost([{ resource: { hcloud_server: { a: { server_type: "cx23", location: "ash" } } } }], prices);
+    expect(estimate.warnings[0]).toContain("hcloud_server.a: location ash costs more");
+  });
+});
+
+describe("pricing/hetzner-prices.json", () => {
+  const prices = loadPriceTable();
+
+  test("is dated and cites a known source for every price", () => {
+    expect(prices.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    const all = [
+      ...Object.values(prices.serverTypes),
+      ...Object.values(prices.primaryIp),
+      ...Object.values(prices.floatingIp),
+      prices.volumePerGb,
+      ...Object.values(prices.loadBalancerTypes),
+    ];
+    for (const price of all) {
+      expect(Object.keys(prices.sources)).toContain(price.source);
+      expect(["api", "third-party", "unverified"]).toContain(price.status);
+      if (price.monthly === null) expect(price.status).toBe("unverified");
+    }
+  });
+
+  test("has the current server types, none of the deprecated cx22 / cpx11 generation", () => {
+    expect(Object.keys(prices.serverTypes)).toEqual(expect.arrayContaining(["cx23", "cx33", "cx43", "cx53", "cax11", "cax21", "cax31", "cax41", "cpx22"]));
+    expect(Object.keys(prices.serverTypes)).not.toContain("cx22");
+    expect(Object.keys(prices.serverTypes)).not.toContain("cpx11");
+  });
+});
