@@ -41,3 +41,30 @@ job "coredns" {
     log
     errors
 }
+
+lab.example.com. {
+    bind {{ env "NOMAD_IP_dns" }}
+    debug
+    rewrite stop { name suffix lab.example.com default.service.nomad answer auto }
+    nomad service.nomad {
+        address unix:///secrets/api.sock
+        ttl 10
+    }
+    cache 30
+}
+EOH
+        destination = "local/coredns/corefile"
+        env         = false
+        change_mode = "signal"
+        change_signal = "SIGHUP"
+        left_delimiter  = "{{"
+        right_delimiter = "}}"
+      }
+
+      resources {
+        cpu    = 100
+        memory = 128
+      }
+    }
+  }
+}
