@@ -1,0 +1,72 @@
+import { formatHcl } from "../nomad-job/hcl";
+import { attr, block, present } from "./agent-hcl";
+import { HOST_PATHS } from "./host-paths";
+
+/** Ports Consul listens on: plain HTTP and plain gRPC are off, only their TLS variants. */
+export const CONSUL_PORTS = { https: 8501, grpcTls: 8503, dns: 8600, serverRpc: 8300, serfLan: 8301 } as const;
+
+export interface ConsulAgentSettings {
+  readonly datacenter: string;
+  readonly nodeName: string;
+  /** This host's private address: cluster traffic binds and advertises here. */
+  readonly privateIp: string;
+  /** Private addresses of every Consul server. */
+  readonly serverIps: readonly string[];
+  /** Present on servers. */
+  readonly server?: { readonly bootstrapExpect: number };
+}
+
+/** The agent configuration of one host (agent.hcl). Holds no secret: the gossip key is a separate, delivered file. */
+export function renderConsulAgentConfig(settings: ConsulAgentSettings): string {
+  const server = settings.server;
+  return formatHcl(present([
+    attr("datacenter", settings.datacenter),
+    attr("node_name", settings.nodeName),
+    attr("data_dir", HOST_PATHS.consulDataDir),
+    attr("bind_addr", settings.privateIp),
+    attr("advertise_addr", settings.privateIp),
+    // DNS and gRPC for the local Nomad agent and its Envoy sidecars stay on loopback; the
+    // HTTPS API is also public for the operator (the Hetzner firewall admits only their CIDRs).
+    attr("client_addr", "127.0.0.1"),
+    block("addresses", [], [attr("https", "0.0.0.0")]),
+    block("ports", [], [
+      attr("http", -1),
+      attr("https", CONSUL_PORTS.https),
+      attr("grpc", -1),
+      attr("grpc_tls", CONSUL_PORTS.grpcTls),
+    ]),
+    attr("retry_join", settings.serverIps),
+    server ? attr("server", true) : undefined,
+    server ? attr("bootstrap_expect", server.bootstrapExpect) : undefined,
+    server ? block("ui_config", [], [attr("enabled", true)]) : undefined,
+    server ? block("connect", [], [attr("enabled", true)]) : undefined,
+    block("acl", [], [
+      attr("enabled", true),
+      attr("default_policy", "deny"),
+      // Agent tokens set through the API (`consul acl set-agent-token`) survive restarts.
+      attr("enable_token_persistence", true),
+    ]),
+    block("tls", [], [
+      block("defaults", [], [
+        attr("ca_file", HOST_PATHS.caCert),
+        attr("cert_file", HOST_PATHS.agentCert),
+        attr("key_file", HOST_PATHS.agentKey),
+        attr("verify_incoming", true),
+        attr("verify_outgoing", true),
+      ]),
+      block("internal_rpc", [], [attr("verify_server_hostname", true)]),
+      // API clients (operators, Terraform, Nomad) authenticate with ACL tokens, not certificates.
+      block("https", [], [attr("verify_incoming", false)]),
+      block("grpc", [], [attr("verify_incoming", false)]),
+    ]),
+  ]));
+}
+
+/**
+ * The gossip encryption file. `key` is a Terraform reference to the generated key, so the
+ * synthesized JSON holds `${random_bytes...}`, never the key; the file is delivered over SSH.
+ * Consul persists the key in its keyring on first start (rotation: docs/operations.md).
+ */
+export function renderConsulGossipConfig(key: string): string {
+  return formatHcl([attr("encrypt", key)]);
+}

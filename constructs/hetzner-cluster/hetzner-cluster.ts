@@ -1,0 +1,290 @@
+import { Annotations, Token } from "cdktf";
+import { Construct } from "constructs";
+import type { TaskDriver } from "../cluster-facts";
+import { escapeTerraformTemplate } from "../nomad-job/escape";
+import {
+  HcloudFirewall,
+  HcloudNetwork,
+  HcloudNetworkSubnet,
+  HcloudPlacementGroup,
+  HcloudServer,
+  HcloudSshKey,
+  RandomBytes,
+} from "../providers";
+import { Ipv4Cidr, parseCidr } from "./cidr";
+import { renderUserData } from "./cloud-init";
+import { ClusterPki } from "./cluster-pki";
+import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
+import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
+import { HostSpec, planHosts } from "./host-plan";
+import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
+import { SecretsDelivery } from "./secrets-delivery";
+import { validateClusterShape } from "./validate";
+
+/** An operator's SSH public key (the one line of a `.pub` file). */
+export interface SshPublicKey {
+  readonly name: string;
+  readonly publicKey: string;
+}
+
+export interface HetznerClusterProps {
+  /** Prefix of every Hetzner resource name, e.g. the environment name "lab". */
+  readonly name: string;
+  /** Production turns on delete/rebuild protection and refuses a single server. @default "lab" */
+  readonly tier?: "dev" | "lab" | "production";
+  /** Nomad region. @default "global" */
+  readonly region?: string;
+  /** Nomad and Consul datacenter. @default "dc1" */
+  readonly datacenter?: string;
+  /** @default "nbg1" */
+  readonly location?: string;
+  /** The network zone of `location`. @default "eu-central" */
+  readonly networkZone?: string;
+  /** @default "debian-12" */
+  readonly image?: string;
+  /** The private network's range (RFC 1918). @default "10.0.0.0/16" */
+  readonly networkCidr?: string;
+  /** The hosts' subnet inside networkCidr; servers get .11, .12, ..., clients .101, .102, ... @default "10.0.10.0/24" */
+  readonly subnetCidr?: string;
+  /** Nomad and Consul servers: 3 or 5 (1 only for lab/dev). @default 3 */
+  readonly serverCount?: number;
+  /** @default "cx23" */
+  readonly serverType?: string;
+  /** Servers also run workloads (seed 004's combined topology). @default true */
+  readonly serversAreClients?: boolean;
+  /** Client-only hosts beside the servers. @default 0 */
+  readonly clientCount?: number;
+  /** @default serverType */
+  readonly clientType?: string;
+  /** Only to state the intent explicitly: it must equal serverCount. @default serverCount */
+  readonly bootstrapExpect?: number;
+  /** IPv4 CIDRs that may reach SSH and the Nomad/Consul HTTPS APIs. */
+  readonly operatorCidrs: readonly string[];
+  /** Keys for root logins; Terraform delivers the secrets with the matching key from ssh-agent. */
+  readonly sshKeys: readonly SshPublicKey[];
+  /** Pinned Nomad version, e.g. "1.10.5" (HashiCorp's apt repository). */
+  readonly nomadVersion: string;
+  /** Pinned Consul version, e.g. "1.21.5". */
+  readonly consulVersion: string;
+  /** nomad-driver-podman version, installed where podman is a driver. @default "0.6.4" */
+  readonly podmanDriverVersion?: string;
+  /** Task drivers every client enables; raw_exec only when listed. @default ["docker", "exec"] */
+  readonly drivers?: readonly TaskDriver[];
+  /** Paths linked into exec tasks' chroot (seed 003). @default Nomad's built-in list */
+  readonly chrootEnv?: Readonly<Record<string, string>>;
+  /** Fingerprint of HashiCorp's apt signing key, if HashiCorp rotates it. @default HASHICORP_APT_KEY_FINGERPRINT */
+  readonly hashicorpAptKeyFingerprint?: string;
+  /** Extra labels on every Hetzner resource. @default {} */
+  readonly labels?: Readonly<Record<string, string>>;
+}
+
+/** One host: what was planned and the resources that realize it. */
+export interface ClusterHost {
+  readonly spec: HostSpec;
+  readonly server: HcloudServer;
+  /** The cloud-config (public, holds no secret). */
+  readonly userData: string;
+  readonly delivery: SecretsDelivery;
+}
+
+/** Hetzner images name the public interface eth0. */
+const PUBLIC_INTERFACE = "eth0";
+
+/**
+ * A Nomad + Consul cluster on Hetzner Cloud: private network, spread placement, firewall,
+ * and servers (optionally also clients) plus client-only hosts, with TLS, gossip encryption
+ * and ACLs on. User-data holds no secret; keys and certificates are delivered over SSH.
+ */
+export class HetznerCluster extends Construct {
+  readonly network: HcloudNetwork;
+  readonly subnet: HcloudNetworkSubnet;
+  /** The private network's id, for resources that attach to it (alias IPs, load balancers). */
+  readonly privateNetworkId: string;
+  readonly subnetCidr: string;
+  readonly hosts: readonly ClusterHost[];
+  /** Private addresses of the servers (fixed at synth time). */
+  readonly serverPrivateIps: readonly string[];
+  /** Public IPv4 addresses of the servers (references). */
+  readonly serverPublicIps: readonly string[];
+  /** e.g. https://<first server>:4646 */
+  readonly nomadAddress: string;
+  /** e.g. https://<first server>:8501 */
+  readonly consulAddress: string;
+  /** The CA that signed the agents' certificates. */
+  readonly caCertPem: string;
+
+  constructor(scope: Construct, id: string, props: HetznerClusterProps) {
+    super(scope, id);
+    const tier = props.tier ?? "lab";
+    const serverCount = props.serverCount ?? 3;
+    const serverType = props.serverType ?? "cx23";
+    const shape = {
+      tier,
+      serverCount,
+      bootstrapExpect: props.bootstrapExpect ?? serverCount,
+      serversAreClients: props.serversAreClients ?? true,
+      clientCount: props.clientCount ?? 0,
+      serverType,
+      clientType: props.clientType ?? serverType,
+      networkCidr: props.networkCidr ?? "10.0.0.0/16",
+      subnetCidr: props.subnetCidr ?? "10.0.10.0/24",
+      operatorCidrs: props.operatorCidrs,
+      sshKeys: props.sshKeys,
+      nomadVersion: props.nomadVersion,
+      consulVersion: props.consulVersion,
+    };
+    const { errors, warnings } = validateClusterShape(shape);
+    if (errors.length > 0) {
+      throw new Error(`${this.node.path}: invalid HetznerCluster:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
+    }
+    warnings.forEach((w) => Annotations.of(this).addWarning(w));
+
+    const region = props.region ?? "global";
+    const datacenter = props.datacenter ?? "dc1";
+    const drivers = props.drivers ?? ["docker", "exec"];
+    const production = tier === "production";
+    const labels = { environment: props.name, "managed-by": "hashilab", ...props.labels };
+    this.subnetCidr = shape.subnetCidr;
+
+    this.network = new HcloudNetwork(this, "network", {
+      name: props.name,
+      ipRange: shape.networkCidr,
+      labels,
+      deleteProtection: production,
+    });
+    this.privateNetworkId = this.network.id;
+    this.subnet = new HcloudNetworkSubnet(this, "subnet", {
+      networkId: Token.asNumber(this.network.id),
+      type: "cloud",
+      networkZone: props.networkZone ?? "eu-central",
+      ipRange: shape.subnetCidr,
+    });
+    const sshKeys = props.sshKeys.map(
+      (key) => new HcloudSshKey(this, `ssh-key-${key.name}`, { name: `${props.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
+    );
+    const clusterFirewall = new HcloudFirewall(this, "firewall", {
+      name: `${props.name}-cluster`,
+      labels,
+      rule: clusterFirewallRules(shape.operatorCidrs),
+    });
+    const ingressFirewall = new HcloudFirewall(this, "ingress-firewall", {
+      name: `${props.name}-ingress`,
+      labels,
+      rule: ingressFirewallRules(),
+    });
+    const placementGroups = {
+      server: new HcloudPlacementGroup(this, "servers-placement", { name: `${props.name}-servers`, type: "spread", labels }),
+      client:
+        shape.clientCount > 0
+          ? new HcloudPlacementGroup(this, "clients-placement", { name: `${props.name}-clients`, type: "spread", labels })
+          : undefined,
+    };
+
+    const pki = new ClusterPki(this, "pki", { name: props.name });
+    this.caCertPem = pki.caCertPem;
+    // 32 random bytes, base64: the key size `consul keygen` and `nomad operator gossip keyring generate` produce.
+    const consulGossipKey = new RandomBytes(this, "consul-gossip-key", { length: 32 });
+    const nomadGossipKey = new RandomBytes(this, "nomad-gossip-key", { length: 32 });
+
+    const specs = planHosts({
+      name: props.name,
+      subnet: parseCidr(shape.subnetCidr) as Ipv4Cidr,
+      serverCount,
+      serverType,
+      serversAreClients: shape.serversAreClients,
+      clientCount: shape.clientCount,
+      clientType: shape.clientType,
+    });
+    this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
+
+    this.hosts = specs.map((spec) => {
+      const nomadConfig = renderNomadAgentConfig({
+        region,
+        datacenter,
+        nodeName: spec.name,
+        privateIp: spec.privateIp,
+        serverIps: this.serverPrivateIps,
+        server: spec.isServer ? { bootstrapExpect: shape.bootstrapExpect } : undefined,
+        client: spec.isClient
+          ? { drivers, privateCidr: shape.subnetCidr, publicInterface: PUBLIC_INTERFACE, chrootEnv: props.chrootEnv }
+          : undefined,
+      });
+      const consulConfig = renderConsulAgentConfig({
+        datacenter,
+        nodeName: spec.name,
+        privateIp: spec.privateIp,
+        serverIps: this.serverPrivateIps,
+        server: spec.isServer ? { bootstrapExpect: shape.bootstrapExpect } : undefined,
+      });
+      const userData = renderUserData({
+        isServer: spec.isServer,
+        isClient: spec.isClient,
+        nomadConfig,
+        consulConfig,
+        nomadVersion: props.nomadVersion,
+        consulVersion: props.consulVersion,
+        podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
+        drivers,
+        hashicorpAptKeyFingerprint: props.hashicorpAptKeyFingerprint,
+      });
+      const placementGroup = spec.isServer ? placementGroups.server : placementGroups.client;
+      const server = new HcloudServer(this, spec.id, {
+        name: spec.name,
+        serverType: spec.serverType,
+        image: props.image ?? "debian-12",
+        location: props.location ?? "nbg1",
+        sshKeys: sshKeys.map((key) => key.id),
+        // User-data is a plain string (no references): escape Terraform's template syntax.
+        userData: escapeTerraformTemplate(userData),
+        labels: { ...labels, role: spec.isServer ? (spec.isClient ? "server-client" : "server") : "client" },
+        publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        network: [{ networkId: Token.asNumber(this.network.id), ip: spec.privateIp, aliasIps: [] }],
+        firewallIds: [clusterFirewall, ...(spec.isClient ? [ingressFirewall] : [])].map((fw) => Token.asNumber(fw.id)),
+        placementGroupId: placementGroup ? Token.asNumber(placementGroup.id) : undefined,
+        deleteProtection: production,
+        rebuildProtection: production,
+        // Hetzner attaches the server to the network only once the subnet exists.
+        dependsOn: [this.subnet],
+        lifecycle: {
+          // Both force a new server (losing its Raft data). Configuration and version
+          // changes reach running hosts through docs/operations.md, not by replacement.
+          ignoreChanges: ["user_data", "ssh_keys"],
+        },
+      });
+      const certificate = pki.issueHostCertificate(spec.id, {
+        commonName: spec.name,
+        dnsNames: [
+          spec.name,
+          "localhost",
+          ...(spec.isServer ? [`server.${region}.nomad`, `server.${datacenter}.consul`] : []),
+          ...(spec.isClient ? [`client.${region}.nomad`, `client.${datacenter}.consul`] : []),
+        ],
+        ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
+      });
+      const delivery = new SecretsDelivery(this, `${spec.id}-secrets`, {
+        host: server.ipv4Address,
+        serverId: server.id,
+        files: {
+          caCert: pki.caCertPem,
+          agentCert: certificate.certPem,
+          agentKey: certificate.privateKeyPem,
+          consulGossip: renderConsulGossipConfig(consulGossipKey.base64),
+          nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
+        },
+        secrets: {
+          ca_cert: pki.caCertPem,
+          agent_cert: certificate.certPem,
+          agent_key: certificate.privateKeyPem,
+          consul_gossip_key: consulGossipKey.base64,
+          ...(spec.isServer ? { nomad_gossip_key: nomadGossipKey.base64 } : {}),
+        },
+      });
+      return { spec, server, userData, delivery };
+    });
+
+    const servers = this.hosts.filter((h) => h.spec.isServer).map((h) => h.server);
+    this.serverPublicIps = servers.map((s) => s.ipv4Address);
+    this.nomadAddress = `https://${servers[0].ipv4Address}:${NOMAD_PORTS.http}`;
+    this.consulAddress = `https://${servers[0].ipv4Address}:${CONSUL_PORTS.https}`;
+  }
+}

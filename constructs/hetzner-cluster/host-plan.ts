@@ -1,0 +1,47 @@
+import { hostAddress, Ipv4Cidr } from "./cidr";
+import { CLIENT_IP_OFFSET, SERVER_IP_OFFSET } from "./validate";
+
+/** One VM of the cluster, decided at synth time. */
+export interface HostSpec {
+  /** Construct id and name suffix: "server-1", "client-1". Part of the public contract. */
+  readonly id: string;
+  /** The Hetzner server name, e.g. "lab-server-1". */
+  readonly name: string;
+  readonly isServer: boolean;
+  /** Runs the Nomad client (workloads). */
+  readonly isClient: boolean;
+  readonly serverType: string;
+  /** Fixed private address: Raft member ids include it (seed 004). */
+  readonly privateIp: string;
+}
+
+export interface HostPlanInput {
+  readonly name: string;
+  readonly subnet: Ipv4Cidr;
+  readonly serverCount: number;
+  readonly serverType: string;
+  readonly serversAreClients: boolean;
+  readonly clientCount: number;
+  readonly clientType: string;
+}
+
+/** Servers first, then client-only hosts, each at a fixed offset in the subnet. */
+export function planHosts(input: HostPlanInput): HostSpec[] {
+  const servers = Array.from({ length: input.serverCount }, (_, i) => ({
+    id: `server-${i + 1}`,
+    name: `${input.name}-server-${i + 1}`,
+    isServer: true,
+    isClient: input.serversAreClients,
+    serverType: input.serverType,
+    privateIp: hostAddress(input.subnet, SERVER_IP_OFFSET + i),
+  }));
+  const clients = Array.from({ length: input.clientCount }, (_, i) => ({
+    id: `client-${i + 1}`,
+    name: `${input.name}-client-${i + 1}`,
+    isServer: false,
+    isClient: true,
+    serverType: input.clientType,
+    privateIp: hostAddress(input.subnet, CLIENT_IP_OFFSET + i),
+  }));
+  return [...servers, ...clients];
+}

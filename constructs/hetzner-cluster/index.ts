@@ -1,0 +1,13 @@
+export { HetznerCluster } from "./hetzner-cluster";
+export type { HetznerClusterProps, ClusterHost, SshPublicKey } from "./hetzner-cluster";
+export { ClusterPki } from "./cluster-pki";
+export type { ClusterPkiProps, HostCertificate, HostCertificateSubject } from "./cluster-pki";
+export { SecretsDelivery } from "./secrets-delivery";
+export type { SecretsDeliveryProps } from "./secrets-delivery";
+export type { HostSpec } from "./host-plan";
+export { renderNomadAgentConfig } from "./nomad-config";
+export type { NomadAgentSettings, NomadClientSettings } from "./nomad-config";
+export { renderConsulAgentConfig } from "./consul-config";
+export type { ConsulAgentSettings } from "./consul-config";
+export { renderUserData, HASHICORP_APT_KEY_FINGERPRINT } from "./cloud-init";
+export type { UserDataSettings } from "./cloud-init";

@@ -1,0 +1,140 @@
+import type { TaskDriver } from "../cluster-facts";
+import { formatHcl } from "../nomad-job/hcl";
+import { AgentBodyItem, attr, block, present } from "./agent-hcl";
+import { HOST_PATHS } from "./host-paths";
+
+/** Ports Nomad uses (DESIGN.md "Ports"). */
+export const NOMAD_PORTS = { http: 4646, rpc: 4647, serf: 4648 } as const;
+
+/** Workload identity audience Consul's `nomad-workloads` auth method expects. */
+export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
+
+export interface NomadClientSettings {
+  /** Task drivers the client fingerprints; everything else is switched off. */
+  readonly drivers: readonly TaskDriver[];
+  /** The private subnet: host network "private" and the interface services advertise on. */
+  readonly privateCidr: string;
+  /** The interface holding the public address (Hetzner images: eth0). */
+  readonly publicInterface: string;
+  /** Paths linked into exec tasks' chroot (seed 003). @default Nomad's built-in list */
+  readonly chrootEnv?: Readonly<Record<string, string>>;
+}
+
+export interface NomadAgentSettings {
+  readonly region: string;
+  readonly datacenter: string;
+  readonly nodeName: string;
+  /** This host's private address: RPC and Serf bind and advertise here. */
+  readonly privateIp: string;
+  /** Private addresses of every server (retry_join for servers and clients). */
+  readonly serverIps: readonly string[];
+  /** Present on servers. */
+  readonly server?: { readonly bootstrapExpect: number };
+  /** Present on hosts that run workloads. */
+  readonly client?: NomadClientSettings;
+  /** TTL of the workload identities Nomad signs for Consul. @default "1h" */
+  readonly consulIdentityTtl?: string;
+}
+
+function tlsBlock() {
+  return block("tls", [], [
+    attr("http", true),
+    attr("rpc", true),
+    attr("ca_file", HOST_PATHS.caCert),
+    attr("cert_file", HOST_PATHS.agentCert),
+    attr("key_file", HOST_PATHS.agentKey),
+    attr("verify_server_hostname", true),
+    // Operators and Terraform authenticate to the HTTP API with ACL tokens, not client certificates.
+    attr("verify_https_client", false),
+  ]);
+}
+
+function consulBlock(ttl: string) {
+  const identity = (name: string) => block(name, [], [attr("aud", [CONSUL_WORKLOAD_AUDIENCE]), attr("ttl", ttl)]);
+  return block("consul", [], [
+    attr("address", "127.0.0.1:8501"),
+    attr("ssl", true),
+    attr("ca_file", HOST_PATHS.caCert),
+    attr("grpc_address", "127.0.0.1:8503"),
+    attr("grpc_ca_file", HOST_PATHS.caCert),
+    // Workload identity: tasks and services log in to Consul with JWTs Nomad signs.
+    identity("service_identity"),
+    identity("task_identity"),
+  ]);
+}
+
+function serverBlock(settings: NomadAgentSettings) {
+  if (!settings.server) return undefined;
+  return block("server", [], [
+    attr("enabled", true),
+    attr("bootstrap_expect", settings.server.bootstrapExpect),
+    block("server_join", [], [attr("retry_join", settings.serverIps)]),
+  ]);
+}
+
+function clientBlock(settings: NomadAgentSettings, client: NomadClientSettings) {
+  return block("client", [], [
+    attr("enabled", true),
+    block("server_join", [], [attr("retry_join", settings.serverIps.map((ip) => `${ip}:${NOMAD_PORTS.rpc}`))]),
+    // Fingerprint (and advertise services on) the private interface, not the default route's.
+    attr("network_interface", `{{ GetAllInterfaces | include "network" "${client.privateCidr}" | attr "name" }}`),
+    attr("cni_path", HOST_PATHS.cniPath),
+    block("host_network", ["private"], [attr("cidr", client.privateCidr)]),
+    block("host_network", ["public"], [attr("interface", client.publicInterface)]),
+    client.chrootEnv ? attr("chroot_env", client.chrootEnv) : undefined,
+    attr("options", { "driver.allowlist": [...client.drivers].sort().join(",") }),
+  ]);
+}
+
+function driverPlugins(client: NomadClientSettings | undefined): AgentBodyItem[] {
+  if (!client) return [];
+  const drivers = new Set(client.drivers);
+  return [
+    drivers.has("docker")
+      ? block("plugin", ["docker"], [
+          block("config", [], [
+            attr("allow_privileged", false),
+            attr("extra_labels", ["job_name", "namespace", "task_group_name", "task_name"]),
+          ]),
+        ])
+      : undefined,
+    drivers.has("podman")
+      ? block("plugin", ["nomad-driver-podman"], [block("config", [], [attr("socket_path", "unix:///run/podman/podman.sock")])])
+      : undefined,
+    // raw_exec runs tasks unisolated as root (seed 003): only where the environment asks for it.
+    drivers.has("raw_exec") ? block("plugin", ["raw_exec"], [block("config", [], [attr("enabled", true)])]) : undefined,
+  ];
+}
+
+/** The agent configuration of one host (agent.hcl). Holds no secret: gossip keys are a separate, delivered file. */
+export function renderNomadAgentConfig(settings: NomadAgentSettings): string {
+  const ip = settings.privateIp;
+  return formatHcl(present([
+    attr("region", settings.region),
+    attr("datacenter", settings.datacenter),
+    attr("name", settings.nodeName),
+    attr("data_dir", HOST_PATHS.nomadDataDir),
+    attr("plugin_dir", HOST_PATHS.nomadPluginDir),
+    attr("bind_addr", "0.0.0.0"),
+    // RPC and Serf only on the private network; the HTTPS API also on the public address
+    // (the Hetzner firewall admits only the operator's CIDRs there).
+    block("addresses", [], [attr("http", "0.0.0.0"), attr("rpc", ip), attr("serf", ip)]),
+    block("advertise", [], [attr("http", ip), attr("rpc", ip), attr("serf", ip)]),
+    serverBlock(settings),
+    settings.client ? clientBlock(settings, settings.client) : undefined,
+    block("acl", [], [attr("enabled", true)]),
+    tlsBlock(),
+    consulBlock(settings.consulIdentityTtl ?? "1h"),
+    settings.server ? block("ui", [], [attr("enabled", true)]) : undefined,
+    ...driverPlugins(settings.client),
+  ]));
+}
+
+/**
+ * The servers' gossip encryption file. `key` is a Terraform reference to the generated key,
+ * so the synthesized JSON holds `${random_bytes...}`, never the key; the file is delivered
+ * over SSH. Nomad persists the key in its keyring on first start (rotation: docs/operations.md).
+ */
+export function renderNomadGossipConfig(key: string): string {
+  return formatHcl([block("server", [], [attr("encrypt", key)])]);
+}

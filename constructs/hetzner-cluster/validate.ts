@@ -1,0 +1,151 @@
+import { blockSize, cidrContains, cidrsOverlap, Ipv4Cidr, parseCidr, PRIVATE_RANGES } from "./cidr";
+import { replacementForDeprecatedServerType } from "./server-types";
+import { sshPublicKeyProblem } from "./ssh-public-key";
+
+/** Raft needs a majority: more than 7 servers only slows every write down (seed 004). */
+export const MAX_SERVERS = 7;
+/** Hetzner's limit of servers in one spread placement group. */
+export const MAX_HOSTS_PER_PLACEMENT_GROUP = 10;
+
+/** Where hosts sit in the subnet: fixed offsets, so adding clients never moves a server (Raft ids include the IP). */
+export const SERVER_IP_OFFSET = 11;
+export const CLIENT_IP_OFFSET = 101;
+
+/** Container networks on every client: the private network must not overlap them. */
+const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
+  ["172.17.0.0/16", "Docker's default bridge"],
+  ["172.26.64.0/20", "Nomad's bridge network"],
+  ["10.88.0.0/16", "Podman's default network"],
+];
+
+/** The facts the rules look at, already defaulted. */
+export interface ClusterShape {
+  readonly tier: "dev" | "lab" | "production";
+  readonly serverCount: number;
+  readonly bootstrapExpect: number;
+  readonly serversAreClients: boolean;
+  readonly clientCount: number;
+  readonly serverType: string;
+  readonly clientType: string;
+  readonly networkCidr: string;
+  readonly subnetCidr: string;
+  readonly operatorCidrs: readonly string[];
+  readonly sshKeys: ReadonlyArray<{ readonly name: string; readonly publicKey: string }>;
+  readonly nomadVersion: string;
+  readonly consulVersion: string;
+}
+
+export interface ValidationResult {
+  readonly errors: string[];
+  readonly warnings: string[];
+}
+
+function serverCountRules(shape: ClusterShape, result: ValidationResult): void {
+  const n = shape.serverCount;
+  if (!Number.isInteger(n) || n < 1) {
+    result.errors.push(`serverCount is ${n}; use 3 (or 5) servers`);
+  } else if (n > MAX_SERVERS) {
+    result.errors.push(`serverCount is ${n}; Raft clusters above ${MAX_SERVERS} servers only slow writes down: use 3 or 5 and add clients instead`);
+  } else if (n % 2 === 0) {
+    result.errors.push(
+      `serverCount is ${n}, an even number: ${n} servers tolerate no more failures than ${n - 1} (a quorum of ${n / 2 + 1}), and 2 tolerate none; use ${n - 1} or ${n + 1}`,
+    );
+  } else if (n === 1) {
+    const message = "serverCount is 1: a single server has no fault tolerance; losing it loses the cluster state";
+    if (shape.tier === "production") result.errors.push(`${message}. Production needs 3 or 5 servers`);
+    else result.warnings.push(`${message}. Fine for a ${shape.tier} environment; use 3 for anything you rely on`);
+  }
+  if (shape.bootstrapExpect !== n) {
+    result.errors.push(
+      `bootstrapExpect is ${shape.bootstrapExpect} but serverCount is ${n}: the servers would wait for peers that never come (or elect a leader too early); leave bootstrapExpect unset or set it to ${n}`,
+    );
+  }
+}
+
+function poolRules(shape: ClusterShape, result: ValidationResult): void {
+  const c = shape.clientCount;
+  if (!Number.isInteger(c) || c < 0) result.errors.push(`clientCount is ${c}; it must be 0 or more`);
+  if (!shape.serversAreClients && c === 0) {
+    result.errors.push("no host runs workloads: set serversAreClients to true or clientCount above 0");
+  }
+  if (c > MAX_HOSTS_PER_PLACEMENT_GROUP) {
+    result.errors.push(`clientCount is ${c}; a Hetzner spread placement group holds at most ${MAX_HOSTS_PER_PLACEMENT_GROUP} servers`);
+  }
+  for (const [prop, type] of [["serverType", shape.serverType], ["clientType", shape.clientType]] as const) {
+    const replacement = replacementForDeprecatedServerType(type);
+    if (replacement) {
+      result.errors.push(`${prop} "${type}" is deprecated by Hetzner (no new servers of it can be created); use "${replacement}" (same size, current generation) or an Arm type such as "cax11"`);
+    }
+  }
+  for (const [prop, version] of [["nomadVersion", shape.nomadVersion], ["consulVersion", shape.consulVersion]] as const) {
+    if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
+      result.errors.push(`${prop} "${version}" is not a release version like "1.10.5"`);
+    }
+  }
+}
+
+function parsed(label: string, text: string, result: ValidationResult): Ipv4Cidr | undefined {
+  const cidr = parseCidr(text);
+  if (typeof cidr === "string") {
+    result.errors.push(`${label} ${cidr}`);
+    return undefined;
+  }
+  return cidr;
+}
+
+function networkRules(shape: ClusterShape, result: ValidationResult): void {
+  const network = parsed("networkCidr", shape.networkCidr, result);
+  const subnet = parsed("subnetCidr", shape.subnetCidr, result);
+  if (network && !PRIVATE_RANGES.some((range) => cidrContains(range, network))) {
+    result.errors.push(`networkCidr "${network.text}" is not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16), which Hetzner networks require`);
+  }
+  if (network) {
+    for (const [text, what] of CONTAINER_RANGES) {
+      const range = parseCidr(text) as Ipv4Cidr;
+      if (cidrsOverlap(network, range)) {
+        result.errors.push(`networkCidr "${network.text}" overlaps ${what} (${text}); pick a range that avoids it, e.g. "10.0.0.0/16"`);
+      }
+    }
+  }
+  if (network && subnet && !cidrContains(network, subnet)) {
+    result.errors.push(`subnetCidr "${subnet.text}" is not inside networkCidr "${network.text}"; pick a subnet of the network, e.g. its first /24`);
+  }
+  if (subnet) {
+    const highest = Math.max(SERVER_IP_OFFSET + shape.serverCount - 1, shape.clientCount > 0 ? CLIENT_IP_OFFSET + shape.clientCount - 1 : 0);
+    if (highest >= blockSize(subnet.prefix) - 1) {
+      result.errors.push(`subnetCidr "${subnet.text}" is too small: hosts use offsets ${SERVER_IP_OFFSET}+ (servers) and ${CLIENT_IP_OFFSET}+ (clients); use a /24`);
+    }
+  }
+  if (shape.operatorCidrs.length === 0) {
+    result.errors.push("operatorCidrs is empty: nobody could reach SSH or the APIs; add your address, e.g. \"203.0.113.7/32\"");
+  }
+  for (const text of shape.operatorCidrs) {
+    const cidr = parsed("operatorCidrs entry", text, result);
+    if (cidr?.prefix === 0) {
+      result.warnings.push(`operatorCidrs contains "${text}": SSH and the Nomad/Consul APIs are open to the whole internet`);
+    }
+  }
+}
+
+function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
+  if (shape.sshKeys.length === 0) {
+    result.errors.push("sshKeys is empty: Terraform delivers the cluster's secrets over SSH and needs at least one key (your ssh-agent's)");
+  }
+  const seen = new Set<string>();
+  for (const key of shape.sshKeys) {
+    if (seen.has(key.name)) result.errors.push(`sshKeys has two keys named "${key.name}"; names must be unique`);
+    seen.add(key.name);
+    const problem = sshPublicKeyProblem(key.publicKey);
+    if (problem) result.errors.push(`sshKeys "${key.name}" ${problem}`);
+  }
+}
+
+/** Every rule at once, so one synth reports every problem. */
+export function validateClusterShape(shape: ClusterShape): ValidationResult {
+  const result: ValidationResult = { errors: [], warnings: [] };
+  serverCountRules(shape, result);
+  poolRules(shape, result);
+  networkRules(shape, result);
+  sshKeyRules(shape, result);
+  return result;
+}
