@@ -33,7 +33,9 @@ export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: Nom
     rules,
     job: { job, group: options.group, task: options.task },
   });
-  job.resource.dependsOn = [...(job.resource.dependsOn ?? []), policy.resource.fqn];
+  // depends_on takes a bare address; `fqn` would render as "${...}", which Terraform rejects there.
+  const address = `${policy.resource.terraformResourceType}.${policy.resource.friendlyUniqueId}`;
+  job.resource.dependsOn = [...(job.resource.dependsOn ?? []), address];
   return policy;
 }
 

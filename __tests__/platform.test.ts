@@ -1,0 +1,278 @@
+import { App, TerraformStack, TerraformVariable } from "cdktf";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { EnvironmentConfig, dev, lab } from "../environments";
+import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
+import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
+import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
+import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
+import { declareClusterFacts } from "../constructs/cluster-facts";
+import { ConsulProvider } from "../constructs/providers";
+import { NomadJob } from "../constructs/nomad-job";
+import { NomadVariable } from "../constructs/nomad-variable";
+import { environmentFacts } from "../environments";
+import { developerPolicy, readJobsPolicy, renderNomadPolicy } from "../policies";
+import { EnvironmentStacks } from "../stacks/environment";
+import { parseHcl } from "./support/hcl";
+import { StackJson, resourcesOf, synthApp, synthEnvironment } from "./support/synth";
+import { evaluateWithTerraform } from "./support/terraform";
+import { requireTool } from "./support/tools";
+
+const golden = (name: string) => readFileSync(join(__dirname, "golden", "policies", name), "utf8");
+const byName = (stack: StackJson, type: string) =>
+  Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
+
+/** A small CoreDNS-like job in the dns namespace. */
+function corednsJob(scope: TerraformStack, namespace = "dns"): NomadJob {
+  return new NomadJob(scope, "coredns", {
+    name: "coredns",
+    namespace,
+    groups: [{ name: "dns", tasks: [{ name: "coredns", driver: "docker", config: { image: "docker.io/coredns/coredns:1.13.2" } }] }],
+  });
+}
+
+describe.each([
+  ["lab", lab],
+  ["dev", dev],
+])("the %s-platform stack", (name, env) => {
+  const stack = synthEnvironment(env)[`${name}-platform`];
+  const declared = env.namespaces.map((ns) => ns.name);
+
+  it("creates every declared namespace, default included", () => {
+    expect(Object.keys(byName(stack, "nomad_namespace")).sort()).toEqual([...declared].sort());
+  });
+
+  it("has the JWT auth method nomad-workloads that `nomad setup consul` creates", () => {
+    const method = byName(stack, "consul_acl_auth_method")["nomad-workloads"];
+    expect(method).toMatchObject({ type: "jwt", token_locality: "local", display_name: "nomad-workloads" });
+    expect(method.config_json).toMatch(/^\$\{jsonencode\(/);
+  });
+
+  it("binds services to their service identity and tasks to their namespace's role, with ${value.…} intact after Terraform", () => {
+    requireTool("terraform");
+    const rules = Object.values<any>(resourcesOf(stack, "consul_acl_binding_rule"));
+    expect(rules).toHaveLength(2);
+    const evaluated = evaluateWithTerraform(
+      Object.fromEntries(rules.flatMap((rule) => [[`${rule.bind_type}_name`, rule.bind_name], [`${rule.bind_type}_selector`, rule.selector]])),
+    );
+    expect(evaluated).toEqual({
+      service_name: "${value.nomad_service}",
+      service_selector: '"nomad_service" in value',
+      role_name: "nomad-${value.nomad_namespace}-tasks",
+      role_selector: '"nomad_service" not in value',
+    });
+    for (const rule of rules) expect(rule.auth_method).toMatch(/^\$\{consul_acl_auth_method\.[^.]+\.name\}$/);
+  });
+
+  it("has policy-nomad-tasks with exactly the rules `nomad setup consul` writes", async () => {
+    const policy = byName(stack, "consul_acl_policy")["policy-nomad-tasks"];
+    expect(await parseHcl(policy.rules)).toEqual(await parseHcl(golden("consul-policy-nomad-tasks.hcl")));
+  });
+
+  it("has a nomad-<ns>-tasks role with policy-nomad-tasks for every declared namespace", () => {
+    const roles = byName(stack, "consul_acl_role");
+    const policyId = Object.entries<any>(resourcesOf(stack, "consul_acl_policy")).find(([, p]) => p.name === "policy-nomad-tasks")![0];
+    expect(Object.keys(roles).sort()).toEqual(declared.map((ns) => `nomad-${ns}-tasks`).sort());
+    for (const role of Object.values<any>(roles)) expect(role.policies).toEqual([`\${consul_acl_policy.${policyId}.name}`]);
+  });
+
+  it("has operator, developer and anonymous policies, roles for operators and developers, and a token per person", () => {
+    const policies = byName(stack, "nomad_acl_policy");
+    expect(Object.keys(policies).sort()).toEqual(["anonymous", "developer", "operator"]);
+    expect(policies.developer.rules_hcl).toBe(renderNomadPolicy(developerPolicy("dev")));
+    expect(Object.keys(byName(stack, "nomad_acl_role")).sort()).toEqual(["developers", "operators"]);
+    const tokens = byName(stack, "nomad_acl_token");
+    expect(Object.keys(tokens).sort()).toEqual(["developer", "operator"]);
+    for (const token of Object.values<any>(tokens)) expect(token.type).toBe("client");
+  });
+
+  it("exposes token secrets only as sensitive outputs", () => {
+    const outputs = stack.output as Record<string, any>;
+    const secretOutputs = Object.entries(outputs).filter(([, output]) => JSON.stringify(output.value).includes("secret_id"));
+    expect(secretOutputs.map(([outputName]) => outputName).sort()).toEqual(["nomad_token_developer", "nomad_token_operator"]);
+    for (const [, output] of secretOutputs) expect(output.sensitive).toBe(true);
+    for (const [, output] of Object.entries(outputs)) expect(output.sensitive).toBe(true);
+  });
+
+  it("stores Traefik's basic-auth line from a sensitive Terraform variable, never a literal", () => {
+    const variable = Object.values<any>(resourcesOf(stack, "nomad_variable")).find((v) => v.path === "nomad/jobs/traefik");
+    expect(variable.items).toEqual({ BASIC_AUTH: "${var.traefik_basic_auth}" });
+    expect(variable.namespace).toMatch(/^\$\{nomad_namespace\.namespace-ingress\.name\}$/);
+    expect(stack.variable.traefik_basic_auth).toMatchObject({ sensitive: true, type: "string" });
+    expect(stack.variable.traefik_basic_auth.default).toBeUndefined();
+  });
+});
+
+describe("Consul workload identity", () => {
+  it("points the JWKS URL at the Nomad servers and maps Nomad's claims, as evaluated by Terraform", () => {
+    requireTool("terraform");
+    const method = byName(synthEnvironment(dev)["dev-platform"], "consul_acl_auth_method")["nomad-workloads"];
+    const config = JSON.parse(evaluateWithTerraform({ config: method.config_json }).config);
+    expect(config).toEqual({
+      JWKSURL: "http://127.0.0.1:4646/.well-known/jwks.json",
+      JWTSupportedAlgs: ["RS256"],
+      BoundAudiences: ["consul.io"],
+      ClaimMappings: {
+        consul_namespace: "consul_namespace",
+        nomad_namespace: "nomad_namespace",
+        nomad_job_id: "nomad_job_id",
+        nomad_task: "nomad_task",
+        nomad_service: "nomad_service",
+      },
+    });
+  });
+
+  it("uses the lab's Nomad address from the hosts stack", () => {
+    const method = byName(synthEnvironment(lab)["lab-platform"], "consul_acl_auth_method")["nomad-workloads"];
+    expect(method.config_json).toMatch(/"JWKSURL" = "https:\/\/\$\{data\.terraform_remote_state\.[^}]+\}:4646\/\.well-known\/jwks\.json"/);
+  });
+
+  it("trusts the cluster CA for an https JWKS URL and adds per-namespace policies", () => {
+    requireTool("terraform");
+    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    const stack = synthApp((app) => {
+      const scope = new TerraformStack(app, "test");
+      new ConsulProvider(scope, "consul", {});
+      new ConsulWorkloadIdentity(scope, "wi", {
+        nomadAddress: "https://nomad.lab.example.com:4646/",
+        nomadCaPem: pem,
+        namespaces: ["dns"],
+        namespacePolicies: { dns: { servicePrefix: { coredns: "write" } } },
+      });
+    }).test;
+    const config = JSON.parse(evaluateWithTerraform({ config: byName(stack, "consul_acl_auth_method")["nomad-workloads"].config_json }).config);
+    expect(config.JWKSURL).toBe("https://nomad.lab.example.com:4646/.well-known/jwks.json");
+    expect(config.JWKSCACert).toBe(pem);
+    const roles = byName(stack, "consul_acl_role");
+    expect(Object.keys(roles).sort()).toEqual(["nomad-default-tasks", "nomad-dns-tasks"]);
+    expect(roles["nomad-dns-tasks"].policies).toHaveLength(2);
+    expect(byName(stack, "consul_acl_policy")["policy-nomad-dns-tasks"].rules).toBe('service_prefix "coredns" {\n  policy = "write"\n}\n');
+  });
+
+  it("fails when a per-namespace policy names an undeclared namespace", () => {
+    const stack = new TerraformStack(new App(), "test");
+    declareClusterFacts(stack, environmentFacts(lab));
+    expect(
+      () => new ConsulWorkloadIdentity(stack, "wi", { nomadAddress: "http://n:4646", namespacePolicies: { staging: { keyPrefix: { "": "read" } } } }),
+    ).toThrow(/test\/wi: .*namespacePolicies names namespace "staging"/s);
+  });
+});
+
+describe("job-bound policies", () => {
+  const withCoreDns = (extend: (stacks: EnvironmentStacks) => void) => synthEnvironment(lab, extend)["lab-workloads"];
+
+  it("grantReadJobs binds seed 000's dns-read-jobs to the job with job_acl, created before the job", async () => {
+    const workloads = withCoreDns(({ workloads }) => {
+      corednsJob(workloads).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
+    });
+    const policy = byName(workloads, "nomad_acl_policy")["dns-read-jobs"];
+    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns" });
+    expect(await parseHcl(policy.rules_hcl)).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
+    const [policyId] = Object.keys(resourcesOf(workloads, "nomad_acl_policy"));
+    const job = Object.values<any>(resourcesOf(workloads, "nomad_job")).find((j) => j["//"].metadata.path === "lab-workloads/coredns/Default");
+    expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
+  });
+
+  it("attachPolicy binds any typed policy to one task, named after the job by default", () => {
+    const workloads = withCoreDns(({ workloads }) => {
+      corednsJob(workloads).attachPolicy("agent-read", { agent: "read" }, { group: "dns", task: "coredns" });
+    });
+    const policy = byName(workloads, "nomad_acl_policy")["coredns-agent-read"];
+    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns", group: "dns", task: "coredns" });
+  });
+
+  it("fails when the policy is in another stack than the job", () => {
+    expect(() =>
+      synthEnvironment(lab, ({ platform, workloads }) => {
+        new NomadAclPolicy(platform, "dns-read-jobs", { rules: readJobsPolicy(["default"], { ownNamespace: "dns" }), job: { job: corednsJob(workloads) } });
+      }),
+    ).toThrow(/lab-platform\/dns-read-jobs: .*bound to job "coredns" \(lab-workloads\/coredns\) of stack lab-workloads, but the policy is in stack lab-platform/s);
+  });
+
+  it("fails when a task is bound without its group", () => {
+    expect(() => withCoreDns(({ workloads }) => corednsJob(workloads).attachPolicy("x", { agent: "read" }, { task: "coredns" }))).toThrow(
+      /lab-workloads\/coredns\/x: .*set group too/s,
+    );
+  });
+
+  it("fails when the job is in an undeclared namespace (NomadJob's own check)", () => {
+    expect(() => withCoreDns(({ workloads }) => corednsJob(workloads, "staging"))).toThrow(
+      /lab-workloads\/coredns: .*namespace "staging" is not declared/s,
+    );
+  });
+
+  it("fails when a job-bound policy is given to a role or token", () => {
+    expect(() =>
+      withCoreDns(({ workloads }) => {
+        const policy = corednsJob(workloads).grantReadJobs(["default"]);
+        new NomadAclRole(workloads, "role", { policies: [policy] });
+      }),
+    ).toThrow(/lab-workloads\/role: .*bound to a job/s);
+    expect(() =>
+      withCoreDns(({ workloads }) => {
+        const policy = corednsJob(workloads).grantReadJobs(["default"]);
+        new NomadAclToken(workloads, "token", { policies: [policy] });
+      }),
+    ).toThrow(/lab-workloads\/token: .*bound to a job/);
+  });
+});
+
+describe("validation in the platform stack", () => {
+  const platformWith = (extend: (stacks: EnvironmentStacks) => void, env: EnvironmentConfig = lab) => synthEnvironment(env, extend);
+
+  it("fails on a policy for an undeclared namespace, naming the construct and the declared ones", () => {
+    expect(() =>
+      platformWith(({ platform }) => new NomadAclPolicy(platform, "staging-dev", { rules: developerPolicy("staging") })),
+    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev\)/);
+  });
+
+  it("accepts globs that match a declared namespace and fails on globs that match none", () => {
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "all", { rules: { namespaces: [{ name: "*", policy: "read" }] } }))).not.toThrow();
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "team", { rules: { namespaces: [{ name: "team-*", policy: "read" }] } }))).toThrow(
+      /namespace "team-\*" is not declared/,
+    );
+  });
+
+  it("fails on an unknown capability with the construct path", () => {
+    expect(() =>
+      platformWith(({ platform }) => new NomadAclPolicy(platform, "typo", { rules: { namespaces: [{ name: "dev", capabilities: ["submit-jobs" as never] }] } })),
+    ).toThrow(/lab-platform\/typo: .*unknown namespace capability "submit-jobs" \(did you mean "submit-job"\?\)/s);
+  });
+
+  it("fails on an invalid policy name", () => {
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "read_jobs", { rules: { node: "read" } }))).toThrow(
+      /lab-platform\/read_jobs: .*policy name "read_jobs" is invalid/s,
+    );
+  });
+
+  it("fails on a Nomad variable fed by a non-sensitive Terraform variable", () => {
+    expect(() =>
+      platformWith(({ platform }) => {
+        const plain = new TerraformVariable(platform, "plain", { type: "string" });
+        new NomadVariable(platform, "app-secret", { path: "nomad/jobs/app", items: { TOKEN: plain } });
+      }),
+    ).toThrow(/lab-platform\/app-secret: .*item "TOKEN" comes from variable lab-platform\/plain, which is not sensitive/s);
+  });
+
+  it("fails on a Nomad variable under a reserved path or in an undeclared namespace", () => {
+    expect(() =>
+      platformWith(({ platform }) => {
+        const secret = new TerraformVariable(platform, "secret", { type: "string", sensitive: true });
+        new NomadVariable(platform, "v", { path: "nomad/other", namespace: "staging", items: { A: secret } });
+      }),
+    ).toThrow(/lab-platform\/v: .*path "nomad\/other" is reserved.*namespace "staging" is not declared/s);
+  });
+
+  it("fails on a token holder listed twice", () => {
+    expect(() => synthEnvironment({ ...lab, access: { operators: ["ada"], developers: ["ada"] } })).toThrow(
+      /lab-platform: access token holder "ada" is listed twice/,
+    );
+  });
+
+  it("creates a token per listed person and lets anonymous read when the environment says so", () => {
+    const stack = synthEnvironment({ ...dev, anonymousAccess: "read", access: { operators: ["ada"], developers: ["max-mustermann"] } })["dev-platform"];
+    expect(Object.keys(byName(stack, "nomad_acl_token")).sort()).toEqual(["ada", "max-mustermann"]);
+    expect(Object.keys(stack.output).sort()).toEqual(["nomad_token_ada", "nomad_token_max_mustermann"]);
+    expect(byName(stack, "nomad_acl_policy").anonymous.rules_hcl).toBe('namespace "*" {\n  policy = "read"\n}\n\nnode {\n  policy = "read"\n}\n');
+  });
+});
