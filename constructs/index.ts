@@ -2,3 +2,6 @@
 export * from "./nomad-job";
 export * from "./nomad-service";
 export * from "./acl-bootstrap";
+export * from "./acl";
+export * from "./nomad-variable";
+export * from "../policies";
