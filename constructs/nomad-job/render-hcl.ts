@@ -52,6 +52,11 @@ function optional<T>(value: T | undefined, render: (v: T) => HclBlock): HclBlock
   return value === undefined ? undefined : render(value);
 }
 
+/** An empty tag list means the same as none; leaving it out keeps the jobspec minimal. */
+function nonEmpty<T>(values: readonly T[] | undefined): readonly T[] | undefined {
+  return values?.length ? values : undefined;
+}
+
 function each<T>(values: readonly T[] | undefined, render: (v: T) => HclBlock): HclBlock[] {
   return (values ?? []).map(render);
 }
@@ -239,8 +244,8 @@ function serviceBlock(s: Service): HclBlock {
       ["provider", s.provider],
       ["port", s.port],
       ["task", s.task],
-      ["tags", s.tags],
-      ["canary_tags", s.canaryTags],
+      ["tags", nonEmpty(s.tags)],
+      ["canary_tags", nonEmpty(s.canaryTags)],
       ["address_mode", s.addressMode],
       ["address", s.address],
     ),

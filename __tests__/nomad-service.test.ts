@@ -1,0 +1,103 @@
+import { NomadService } from "../constructs";
+import { jobStack, LAB_LIKE_FACTS, parseJob, synthJobStack } from "./nomad-job.support";
+import { resourcesOf } from "./support/synth";
+
+async function jobOf(build: (scope: import("constructs").Construct) => void): Promise<any> {
+  const [resource] = Object.values(resourcesOf(synthJobStack(build, LAB_LIKE_FACTS), "nomad_job"));
+  const parsed = await parseJob(resource.jobspec);
+  const [name] = Object.keys(parsed);
+  return parsed[name][0];
+}
+
+describe("NomadService", () => {
+  it("needs only an image: one bridge-networked container, a Nomad service with an HTTP check, safe roll-outs", async () => {
+    const job = await jobOf((scope) => new NomadService(scope, "Whoami", { image: "traefik/whoami:v1.10" }));
+    expect(job.type).toBe("service");
+    expect(job.update).toEqual([{ max_parallel: 1, min_healthy_time: "10s", healthy_deadline: "3m", auto_revert: true, canary: 0 }]);
+    const group = job.group.whoami[0];
+    expect(group.count).toBe(1);
+    expect(group.network).toEqual([{ mode: "bridge", port: { http: [{ to: 80 }] } }]);
+    expect(group.restart).toEqual([{ attempts: 10, interval: "5m", delay: "25s", mode: "delay" }]);
+    expect(group.service).toEqual([
+      {
+        name: "whoami",
+        provider: "nomad",
+        port: "http",
+        check: [{ name: "whoami_http", type: "http", path: "/", interval: "10s", timeout: "2s" }],
+      },
+    ]);
+    expect(group.task.whoami[0]).toEqual({
+      driver: "docker",
+      config: [{ image: "traefik/whoami:v1.10", ports: ["http"] }],
+      resources: [{ cpu: 100, memory: 300 }],
+    });
+  });
+
+  it("derives the job name from the construct id", () => {
+    const service = new NomadService(jobStack(), "ItTools", { image: "corentinth/it-tools:latest" });
+    expect([service.jobId, service.serviceName, service.servicePort]).toEqual(["it-tools", "it-tools", "http"]);
+  });
+
+  it("reads secrets from Nomad variables at runtime, so no value is in the jobspec or state", async () => {
+    const job = await jobOf(
+      (scope) =>
+        new NomadService(scope, "Shynet", {
+          image: "milesmcc/shynet:latest",
+          ports: { http: { to: 8080 } },
+          secrets: {
+            DJANGO_SECRET_KEY: { key: "django_secret_key" },
+            DB_PASSWORD: { key: "db-password", path: "nomad/jobs/postgres" },
+          },
+        }),
+    );
+    expect(job.group.shynet[0].task.shynet[0].template).toEqual([
+      {
+        destination: "secrets/nomad-variables.env",
+        env: true,
+        change_mode: "restart",
+        data: [
+          '{{ with nomadVar "nomad/jobs/postgres" }}',
+          'DB_PASSWORD={{ index . "db-password" }}',
+          "{{ end }}",
+          '{{ with nomadVar "nomad/jobs/shynet" }}',
+          "DJANGO_SECRET_KEY={{ .django_secret_key }}",
+          "{{ end }}",
+          "",
+        ].join("\n"),
+      },
+    ]);
+  });
+
+  it("registers tags added later, e.g. by an ingress", async () => {
+    const job = await jobOf((scope) => {
+      const service = new NomadService(scope, "Whoami", { image: "traefik/whoami:v1.10", tags: ["app"] });
+      service.addTags("traefik.enable=true");
+    });
+    expect(job.group.whoami[0].service[0].tags).toEqual(["app", "traefik.enable=true"]);
+  });
+
+  it("registers a TCP check or none at all", async () => {
+    const tcp = await jobOf(
+      (scope) => new NomadService(scope, "Redis", { image: "redis:7", ports: { db: { to: 6379 } }, healthCheck: { type: "tcp" } }),
+    );
+    expect(tcp.group.redis[0].service[0].check).toEqual([{ name: "redis_tcp", type: "tcp", interval: "10s", timeout: "2s" }]);
+    const none = await jobOf((scope) => new NomadService(scope, "Redis", { image: "redis:7", healthCheck: false }));
+    expect(none.group.redis[0].service[0].check).toBeUndefined();
+  });
+
+  it("fails when a secret is not an environment variable name", () => {
+    expect(() => new NomadService(jobStack(), "App", { image: "x", secrets: { "db-password": { key: "db" } } })).toThrow(
+      'test/App: secret "db-password" is not an environment variable name',
+    );
+  });
+
+  it("fails when it has no port to register", () => {
+    expect(() => new NomadService(jobStack(), "App", { image: "x", ports: {} })).toThrow("test/App: a service needs a port");
+  });
+
+  it("fails with its job's rules, naming the job's path", () => {
+    expect(() => new NomadService(jobStack(LAB_LIKE_FACTS), "App", { image: "x", namespace: "prod" })).toThrow(
+      /test\/App\/Job: invalid Nomad job:[\s\S]*namespace "prod" is not declared/,
+    );
+  });
+});
