@@ -1,0 +1,281 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { TerraformVariable } from "cdktf";
+import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
+import { hetznerDnsVip, localInterface, renderKeepalivedTemplate, SampleHost, SEED_FACTS, SEED_PROPS } from "./dns-vip.support";
+import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job.support";
+import { resourcesOf, StackJson } from "./support/synth";
+import { requireTool } from "./support/tools";
+
+const seedJob = () => parseJob(readFileSync(join(__dirname, "golden", "coredns-seed.hcl"), "utf8"));
+
+const received = new WeakMap<StackJson, Promise<Record<string, any>>>();
+
+/** What Nomad receives for the one DNS job of a stack (after Terraform evaluated the jobspec). */
+function receivedJob(stack: StackJson): Promise<Record<string, any>> {
+  if (!received.has(stack)) {
+    const [jobspec] = Object.values(evaluateJobspecs(stack));
+    received.set(stack, parseJob(jobspec).then((job) => job.coredns[0]));
+  }
+  return received.get(stack)!;
+}
+
+const group = (job: Record<string, any>) => job.group.dns[0];
+const task = (job: Record<string, any>, name: string) => group(job).task[name][0];
+const templateAt = (job: Record<string, any>, taskName: string, destination: string): string =>
+  task(job, taskName).template.find((t: any) => t.destination === destination).data;
+
+/**
+ * Where DnsVip's job may differ from seed 000's, and why. Paths are inside the parsed job
+ * (hcl2json's shape); the test removes them from both sides and compares everything else.
+ */
+const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string }[] = [
+  { path: "group.dns.0.network.0.port.dns.0.static", modes: ["lan", "hetzner"], reason: 'the seed quotes the port ("53"); Nomad reads the number, which DnsVip writes' },
+  { path: "group.dns.0.network.0.port.metrics.0.static", modes: ["lan", "hetzner"], reason: 'the seed quotes the port ("9153"); Nomad reads the number' },
+  {
+    path: "group.dns.0.task.coredns.0.template",
+    modes: ["lan", "hetzner"],
+    reason:
+      "the Corefile is generated (asserted below): it enables prometheus on the metrics port the seed publishes but never serves, " +
+      "adds log/errors to the lab zone, per-namespace rewrites and upstream forwarding, and drops `debug` (it disables panic recovery)",
+  },
+  {
+    path: "group.dns.0.task.coredns.0.service",
+    modes: ["lan", "hetzner"],
+    reason:
+      'services use provider "nomad": CoreDNS serves Nomad services and keepalived finds its peers with nomadService; ' +
+      "the seed's default (Consul) would need a Consul token in the dns namespace for its `range service`",
+  },
+  {
+    path: "group.dns.0.task.keepalived-dns.0.config.0.volumes",
+    modes: ["lan", "hetzner"],
+    reason: "keepalived.conf is generated from typed settings and mounted where the image's keepalived reads it, instead of the image's env.yaml",
+  },
+  {
+    path: "group.dns.0.task.keepalived-dns.0.template",
+    modes: ["lan", "hetzner"],
+    reason: "the template renders keepalived.conf (asserted below) instead of env.yaml; hetzner adds the notify script and the API token header",
+  },
+  { path: "group.dns.0.network.0.port.dns.0.host_network", modes: ["hetzner"], reason: "on Hetzner DNS binds the private network, never the public one (an open resolver)" },
+  { path: "group.dns.0.network.0.port.metrics.0.host_network", modes: ["hetzner"], reason: "metrics stay on the private network too" },
+];
+
+function lookup(value: any, path: string): any {
+  return path.split(".").reduce((v, key) => v?.[key], value);
+}
+
+function withoutPaths(job: Record<string, any>, paths: readonly string[]): Record<string, any> {
+  const copy = structuredClone(job);
+  for (const path of paths) {
+    const keys = path.split(".");
+    const parent = lookup(copy, keys.slice(0, -1).join("."));
+    if (parent) delete parent[keys[keys.length - 1]];
+  }
+  return copy;
+}
+
+describe.each([
+  ["lan", (scope: any) => new DnsVip(scope, "Dns", SEED_PROPS)],
+  ["hetzner", (scope: any) => hetznerDnsVip(scope)],
+] as const)("DnsVip in mode %s", (mode, build) => {
+  const stack = synthJobStack((scope) => build(scope), SEED_FACTS);
+  const differences = SEED_DIFFERENCES.filter((d) => d.modes.includes(mode));
+
+  it("reproduces seed 000's second CoreDNS job in every block the seed sets, apart from the listed differences", async () => {
+    requireTool("terraform");
+    const ours = await receivedJob(stack);
+    const seed = (await seedJob()).coredns[0];
+    const paths = differences.map((d) => d.path);
+    expect(withoutPaths(ours, paths)).toEqual(withoutPaths(seed, paths));
+  });
+
+  it.each(differences.map((d) => [d.path, d.reason]))("differs from the seed at %s, because %s", async (path) => {
+    const ours = await receivedJob(stack);
+    const seed = (await seedJob()).coredns[0];
+    expect(lookup(ours, path)).not.toEqual(lookup(seed, path));
+  });
+
+  it("binds its least-privilege policy to the job: dns-read-jobs over the served namespaces plus agent read", async () => {
+    const [policy] = Object.values(resourcesOf(stack, "nomad_acl_policy"));
+    expect(policy.name).toBe("dns-read-jobs");
+    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns" });
+    const rules = await import("./support/hcl").then((m) => m.parseHcl(policy.rules_hcl));
+    expect(Object.keys(rules.namespace).sort()).toEqual(["default", "dns", "lab", "public"]);
+    expect(rules.agent).toEqual([{ policy: "read" }]);
+    expect(Object.keys(rules).sort()).toEqual(["agent", "namespace"]);
+  });
+});
+
+describe("keepalived.conf, rendered as consul-template does on a DNS host", () => {
+  const hosts = ["10.0.10.11", "10.0.10.12", "10.0.10.13"];
+  const sample = (): SampleHost => ({
+    interface: localInterface(),
+    address: hosts[0],
+    dnsInstances: hosts,
+    variables: { vrrp_password: "s3cret", hcloud_token: "unused" },
+  });
+
+  async function renderedConf(props: Partial<DnsVipProps>, hetzner: boolean): Promise<string> {
+    const stack = synthJobStack((scope) => {
+      const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true, default: "s3cret" });
+      if (hetzner) hetznerDnsVip(scope, { vrrpPassword, ...props });
+      else new DnsVip(scope, "Dns", { ...SEED_PROPS, vrrpPassword, ...props });
+    }, SEED_FACTS);
+    const template = templateAt(await receivedJob(stack), "keepalived-dns", "local/keepalived.conf");
+    return renderKeepalivedTemplate(template, sample());
+  }
+
+  function keepalivedCheck(conf: string): void {
+    requireTool("keepalived");
+    const dir = mkdtempSync(join(tmpdir(), "hashilab-keepalived-"));
+    try {
+      const file = join(dir, "keepalived.conf");
+      writeFileSync(file, conf);
+      execFileSync("keepalived", ["-t", "-f", file], { stdio: "pipe" });
+    } catch (error: any) {
+      throw new Error(`keepalived -t rejected:\n${conf}\n${error.stderr ?? error}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it.each([
+    ["lan", false],
+    ["hetzner", true],
+  ] as const)("passes keepalived -t in mode %s", async (_mode, hetzner) => {
+    const conf = await renderedConf({}, hetzner);
+    expect(conf).not.toContain("{{");
+    keepalivedCheck(conf);
+  });
+
+  it("lists the other DNS hosts as unicast peers, never this one", async () => {
+    const conf = await renderedConf({}, false);
+    expect(conf).toContain(`unicast_src_ip 10.0.10.11\n    unicast_peer {\n        10.0.10.12\n        10.0.10.13\n    }`);
+  });
+
+  it("adds the VIP with the subnet's prefix on a LAN and as a /32 on Hetzner's layer-3 network", async () => {
+    const iface = localInterface();
+    expect(await renderedConf({}, false)).toContain(`10.0.10.2/24 dev ${iface}`);
+    expect(await renderedConf({}, true)).toContain(`10.0.10.2/32 dev ${iface}`);
+  });
+
+  it("moves the VIP through the Hetzner API only in mode hetzner", async () => {
+    expect(await renderedConf({}, true)).toContain('notify_master "/local/hetzner-vip.sh"');
+    expect(await renderedConf({}, false)).not.toContain("notify_master");
+  });
+
+  it("takes the VRRP password from the Nomad variable, and a named interface as written", async () => {
+    const conf = await renderedConf({ interface: "ens10" }, false);
+    expect(conf).toContain("auth_pass s3cret");
+    expect(conf).toContain("interface ens10");
+  });
+
+  it("fails keepalived -t for a router id keepalived rejects (the construct refuses it earlier)", () => {
+    requireTool("keepalived");
+    const conf = `vrrp_instance x {\n    interface ${localInterface()}\n    virtual_router_id 256\n    priority 100\n    virtual_ipaddress {\n        10.0.10.2/32\n    }\n}\n`;
+    expect(() => keepalivedCheck(conf)).toThrow(/virtual_router_id|VRID/);
+  });
+});
+
+describe("the Hetzner notify script", () => {
+  const stack = synthJobStack((scope) => hetznerDnsVip(scope), SEED_FACTS);
+
+  it("passes shellcheck as Nomad writes it", async () => {
+    requireTool("shellcheck");
+    const script = templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh");
+    const dir = mkdtempSync(join(tmpdir(), "hashilab-notify-"));
+    try {
+      writeFileSync(join(dir, "notify.sh"), script);
+      execFileSync("shellcheck", ["--shell=sh", join(dir, "notify.sh")], { stdio: "pipe" });
+    } catch (error: any) {
+      throw new Error(`shellcheck:\n${error.stdout ?? error}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is executable and moves the VIP on the configured network", async () => {
+    const job = await receivedJob(stack);
+    const template = task(job, "keepalived-dns").template.find((t: any) => t.destination === "local/hetzner-vip.sh");
+    expect(template.perms).toBe("0755");
+    expect(template.data).toContain("network_id='4711'");
+    expect(template.data).toContain("vip='10.0.10.2'");
+    expect(template.data).toContain('"/servers/$1/actions/change_alias_ips"');
+  });
+
+  it("reads the API token from a Nomad variable only the keepalived task can read, never from the jobspec", async () => {
+    const job = await receivedJob(stack);
+    const header = task(job, "keepalived-dns").template.find((t: any) => t.destination === "secrets/hcloud-auth.header");
+    expect(header.perms).toBe("0400");
+    expect(header.data).toBe('Authorization: Bearer {{ with nomadVar "nomad/jobs/coredns/dns/keepalived-dns" }}{{ .hcloud_token }}{{ end }}\n');
+    const [variable] = Object.values(resourcesOf(stack, "nomad_variable"));
+    expect(variable.path).toBe("nomad/jobs/coredns/dns/keepalived-dns");
+    expect(variable.namespace).toBe("dns");
+    expect(variable.items).toEqual({ hcloud_token: "${var.hcloud_dns_token}" });
+    expect(JSON.stringify(resourcesOf(stack, "nomad_job"))).not.toContain("test-token");
+    const [job] = Object.values(resourcesOf(stack, "nomad_job"));
+    expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^nomad_variable\.[^$]+$/)]));
+  });
+});
+
+describe("DnsVip in mode none (a single dev agent)", () => {
+  const stack = synthJobStack(
+    (scope) => new DnsVip(scope, "Dns", { domain: "lab.example.com", mode: "none", namespaces: ["default"], driver: "docker" }),
+    { ...SEED_FACTS, clientCount: 1 },
+  );
+
+  it("runs one CoreDNS on the host's address, without keepalived", async () => {
+    const job = await receivedJob(stack);
+    expect(group(job).count).toBe(1);
+    expect(Object.keys(group(job).task)).toEqual(["coredns"]);
+    expect(templateAt(job, "coredns", "local/coredns/corefile")).toContain('    bind {{ env "NOMAD_IP_dns" }}\n');
+    expect(resourcesOf(stack, "nomad_variable")).toEqual({});
+  });
+});
+
+describe("DnsVip validation", () => {
+  const build = (props: Partial<DnsVipProps>) => () =>
+    new DnsVip(jobStack(SEED_FACTS), "Dns", { ...SEED_PROPS, hostAddresses: ["10.0.10.11", "10.0.10.12", "10.0.10.13"], ...props });
+
+  it("fails for a VIP outside the hosts' subnet", () => {
+    expect(build({ vip: "10.0.20.2" })).toThrow(/test\/Dns: invalid DnsVip:[\s\S]*vip "10\.0\.20\.2" is outside the hosts' subnet 10\.0\.10\.0\/24/);
+  });
+
+  it("fails for a VIP that is a host's address", () => {
+    expect(build({ vip: "10.0.10.12" })).toThrow(/test\/Dns:[\s\S]*vip "10\.0\.10\.12" is the address of a host/);
+  });
+
+  it("fails for the subnet's network or broadcast address as VIP", () => {
+    expect(build({ vip: "10.0.10.255" })).toThrow(/network or broadcast address of 10\.0\.10\.0\/24/);
+    expect(build({ vip: "10.0.10.0" })).toThrow(/network or broadcast address/);
+  });
+
+  it.each([0, 256, 1.5])("fails for virtual_router_id %s", (id) => {
+    expect(build({ virtualRouterId: id })).toThrow(new RegExp(`test/Dns:[\\s\\S]*virtualRouterId ${id} is not a VRRP router id: use a whole number from 1 to 255`));
+  });
+
+  it("fails for a VIP that is not an address, or a subnet that is not a CIDR", () => {
+    expect(build({ vip: "dns.lab" })).toThrow(/vip "dns\.lab" is not an IPv4 address/);
+    expect(build({ subnetCidr: "10.0.10.5/24" })).toThrow(/subnetCidr: "10\.0\.10\.5\/24" has host bits set/);
+  });
+
+  it("fails in mode lan or hetzner without a VIP", () => {
+    expect(build({ vip: undefined })).toThrow(/mode "lan" needs vip and subnetCidr/);
+  });
+
+  it("fails in mode hetzner without the Hetzner network and token", () => {
+    expect(build({ mode: "hetzner" })).toThrow(/mode "hetzner" needs hetzner: \{ networkId, apiToken \}/);
+  });
+
+  it("fails when the default namespace is not served", () => {
+    expect(build({ namespaces: ["lab"] })).toThrow(/defaultNamespace "default" is not in namespaces \(lab\)/);
+  });
+
+  it("fails for a VRRP password keepalived cannot use", () => {
+    const stack = jobStack(SEED_FACTS);
+    const vrrpPassword = new TerraformVariable(stack, "pw", { type: "string", sensitive: true, default: "much-too-long" });
+    expect(() => new DnsVip(stack, "Dns", { ...SEED_PROPS, vrrpPassword })).toThrow(/VRRP PASS authentication takes 1-8/);
+  });
+});

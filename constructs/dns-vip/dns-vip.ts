@@ -1,0 +1,202 @@
+import { TerraformVariable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { blockSize, cidrContains, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "../hetzner-cluster/cidr";
+import { NomadJob } from "../nomad-job/nomad-job";
+import { NomadVariable } from "../nomad-variable";
+import {
+  CoreDnsJobSettings,
+  coreDnsJob,
+  HCLOUD_TOKEN_ITEM,
+  SECRETS_VARIABLE_PATH,
+  VipMode,
+  VRRP_PASSWORD_ITEM,
+} from "./coredns-job";
+import { keepalivedProblems, MAX_AUTH_PASSWORD_LENGTH } from "./keepalived";
+
+export type { VipMode };
+
+/** Hetzner Cloud specifics of the `hetzner` VIP mode. */
+export interface DnsVipHetznerProps {
+  /** Id of the Hetzner network the DNS hosts are attached to (e.g. the hosts stack's network id). */
+  readonly networkId: string;
+  /**
+   * A Hetzner Cloud API token (read/write) that may move alias IPs, as a sensitive Terraform
+   * variable. It is stored in a Nomad variable that only the keepalived task reads; it never
+   * appears in the jobspec.
+   */
+  readonly apiToken: TerraformVariable;
+}
+
+export interface DnsVipProps {
+  /** The lab domain CoreDNS answers for, e.g. "lab.example.com". */
+  readonly domain: string;
+  /**
+   * How the VIP is held: "lan" (plain VRRP, the VIP moves by ARP, seed 000), "hetzner"
+   * (layer-3 network: the new MASTER moves an alias IP through the Hetzner API) or "none"
+   * (one CoreDNS on the host's address, no keepalived; for a single dev agent).
+   */
+  readonly mode: VipMode;
+  /** The virtual IP clients resolve the lab domain through. Required unless mode is "none". */
+  readonly vip?: string;
+  /** The hosts' subnet; the VIP must lie in it. Required unless mode is "none". */
+  readonly subnetCidr?: string;
+  /** Addresses of the hosts in the subnet; the VIP must not be one of them. @default none known */
+  readonly hostAddresses?: readonly string[];
+  /** The interface keepalived manages. @default the host interface with an address in subnetCidr */
+  readonly interface?: string;
+  /** VRRP router id, 1-255, unique among VRRP instances on the network. @default 53 */
+  readonly virtualRouterId?: number;
+  /** keepalived priority (equal priorities elect the highest address). @default 100 */
+  readonly priority?: number;
+  /**
+   * VRRP PASS authentication (1-8 characters) as a sensitive Terraform variable, stored in a
+   * Nomad variable only the keepalived task reads. @default no VRRP authentication
+   */
+  readonly vrrpPassword?: TerraformVariable;
+  /** Required in mode "hetzner". */
+  readonly hetzner?: DnsVipHetznerProps;
+  /**
+   * Namespaces CoreDNS answers for (`<service>.<namespace>.<domain>`) and may read jobs and
+   * services in (the dns-read-jobs policy).
+   */
+  readonly namespaces: readonly string[];
+  /** The namespace `<service>.<domain>` resolves in. @default "default" */
+  readonly defaultNamespace?: string;
+  /** Resolvers for names outside the lab domain. @default none: only the lab domain is answered */
+  readonly upstreams?: readonly string[];
+  /** How long answers are cached. @default 30 */
+  readonly cacheSeconds?: number;
+  /** CoreDNS instances, one per host. @default 3 (1 in mode "none") */
+  readonly instances?: number;
+  /** The namespace the DNS job runs in. @default "dns" */
+  readonly namespace?: string;
+  /** @default every datacenter */
+  readonly datacenters?: readonly string[];
+  /** keepalived needs capabilities Docker's default set lacks, hence podman. @default "podman" */
+  readonly driver?: "podman" | "docker";
+  /** The client host network the DNS and metrics ports bind on. @default the client's default network */
+  readonly hostNetwork?: string;
+  /** The policy's name in Nomad. @default "dns-read-jobs" (seed 000) */
+  readonly policyName?: string;
+  /** @default "docker.io/coredns/coredns:1.13.2" (the nomad plugin needs CoreDNS >= 1.13) */
+  readonly coreDnsImage?: string;
+  /** @default "docker.io/osixia/keepalived:2.0.20" */
+  readonly keepalivedImage?: string;
+}
+
+/**
+ * CoreDNS answering for the lab domain from Nomad's service discovery, one instance per host,
+ * on a virtual IP held by keepalived (seed 000's second CoreDNS job). Its least-privilege
+ * policy (dns-read-jobs over `namespaces`, plus the agent read the nomad plugin needs for
+ * /v1/agent/self) is bound to the job with `job_acl`.
+ *
+ * Children: "Job" (NomadJob), "Policy" under it, and "Secrets" (NomadVariable) when the
+ * keepalived task has secrets (Hetzner API token, VRRP password).
+ */
+export class DnsVip extends Construct {
+  public readonly job: NomadJob;
+  public readonly policy: NomadAclPolicy;
+  /** The address clients resolve the lab domain through (the VIP), undefined in mode "none". */
+  public readonly vip?: string;
+  public readonly domain: string;
+
+  constructor(scope: Construct, id: string, props: DnsVipProps) {
+    super(scope, id);
+    const problems = validate(props);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: invalid DnsVip:\n  - ${problems.join("\n  - ")}`);
+    }
+    const mode = props.mode;
+    const instances = props.instances ?? (mode === "none" ? 1 : 3);
+    const subnet = props.subnetCidr ? (parseCidr(props.subnetCidr) as Ipv4Cidr) : undefined;
+    this.vip = mode === "none" ? undefined : props.vip;
+    this.domain = props.domain;
+    const settings: CoreDnsJobSettings = {
+      mode,
+      domain: props.domain,
+      namespace: props.namespace ?? "dns",
+      datacenters: props.datacenters,
+      instances,
+      driver: props.driver ?? "podman",
+      coreDnsImage: props.coreDnsImage ?? "docker.io/coredns/coredns:1.13.2",
+      keepalivedImage: props.keepalivedImage ?? "docker.io/osixia/keepalived:2.0.20",
+      hostNetwork: props.hostNetwork,
+      servedNamespaces: props.namespaces,
+      defaultNamespace: props.defaultNamespace ?? "default",
+      upstreams: props.upstreams ?? [],
+      cacheSeconds: props.cacheSeconds ?? 30,
+      vip:
+        this.vip && subnet
+          ? {
+              address: this.vip,
+              subnetCidr: subnet.text,
+              // A LAN interface holds the VIP in its subnet; on Hetzner every address is a /32 route.
+              prefixLength: mode === "hetzner" ? 32 : subnet.prefix,
+            }
+          : undefined,
+      interface: props.interface,
+      virtualRouterId: props.virtualRouterId ?? 53,
+      priority: props.priority ?? 100,
+      vrrpAuthentication: props.vrrpPassword !== undefined,
+      hetznerNetworkId: props.hetzner?.networkId,
+    };
+    this.job = new NomadJob(this, "Job", coreDnsJob(settings));
+    this.policy = this.job.grantReadJobs(props.namespaces, {
+      agentRead: true,
+      policyName: props.policyName ?? "dns-read-jobs",
+      description: `CoreDNS (${props.domain}): read jobs and services in ${props.namespaces.join(", ")}, and /v1/agent/self`,
+    });
+    const items: Record<string, TerraformVariable> = {};
+    if (mode === "hetzner" && props.hetzner) items[HCLOUD_TOKEN_ITEM] = props.hetzner.apiToken;
+    if (mode !== "none" && props.vrrpPassword) items[VRRP_PASSWORD_ITEM] = props.vrrpPassword;
+    if (Object.keys(items).length > 0) {
+      const secrets = new NomadVariable(this, "Secrets", { path: SECRETS_VARIABLE_PATH, namespace: this.job.namespace, items });
+      // The keepalived task's templates block until the variable exists. depends_on takes a
+      // bare address (`fqn` renders as "${...}", which Terraform rejects there).
+      const address = `${secrets.resource.terraformResourceType}.${secrets.resource.friendlyUniqueId}`;
+      this.job.resource.dependsOn = [...(this.job.resource.dependsOn ?? []), address];
+    }
+  }
+}
+
+function validate(props: DnsVipProps): string[] {
+  const problems: string[] = [];
+  if (props.namespaces.length === 0) problems.push("namespaces is empty: list the namespaces whose services CoreDNS answers for");
+  const defaultNamespace = props.defaultNamespace ?? "default";
+  if (!props.namespaces.includes(defaultNamespace)) {
+    problems.push(`defaultNamespace "${defaultNamespace}" is not in namespaces (${props.namespaces.join(", ")}): add it, or set defaultNamespace`);
+  }
+  if (props.mode === "none") return problems;
+  problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId ?? 53, priority: props.priority ?? 100 }));
+  problems.push(...vipProblems(props));
+  if (props.mode === "hetzner" && !props.hetzner) {
+    problems.push('mode "hetzner" needs hetzner: { networkId, apiToken } so the new MASTER can move the alias IP through the API');
+  }
+  const password = props.vrrpPassword?.default;
+  if (typeof password === "string" && !Token.isUnresolved(password) && (password.length < 1 || password.length > MAX_AUTH_PASSWORD_LENGTH)) {
+    problems.push(`vrrpPassword's default has ${password.length} characters; VRRP PASS authentication takes 1-${MAX_AUTH_PASSWORD_LENGTH}`);
+  }
+  return problems;
+}
+
+function vipProblems(props: DnsVipProps): string[] {
+  const { vip, subnetCidr } = props;
+  if (vip === undefined || subnetCidr === undefined) {
+    return [`mode "${props.mode}" needs vip and subnetCidr (e.g. vip "10.0.10.2" in subnetCidr "10.0.10.0/24"); use mode "none" for a single host without a VIP`];
+  }
+  const subnet = parseCidr(subnetCidr);
+  if (typeof subnet === "string") return [`subnetCidr: ${subnet}`];
+  const address = parseIpv4(vip);
+  if (address === undefined) return [`vip "${vip}" is not an IPv4 address; use one from ${subnet.text}, e.g. "${formatIpv4(subnet.base + 2)}"`];
+  if (!cidrContains(subnet, { base: address, prefix: 32, text: `${vip}/32` })) {
+    return [`vip "${vip}" is outside the hosts' subnet ${subnet.text}: clients could not reach it; pick a free address inside ${subnet.text}`];
+  }
+  if (subnet.prefix < 31 && (address === subnet.base || address === subnet.base + blockSize(subnet.prefix) - 1)) {
+    return [`vip "${vip}" is the network or broadcast address of ${subnet.text}; pick a free host address inside it`];
+  }
+  if ((props.hostAddresses ?? []).includes(vip)) {
+    return [`vip "${vip}" is the address of a host (${(props.hostAddresses ?? []).join(", ")}); pick a free address of ${subnet.text} that no host uses`];
+  }
+  return [];
+}

@@ -1,0 +1,87 @@
+/**
+ * keepalived's notify_master script for Hetzner Cloud. Hetzner networks are layer 3: a VIP
+ * cannot move by gratuitous ARP, the network routes it to the server that has it as an alias
+ * IP. So the new MASTER takes the alias away from whichever server holds it (a MASTER that
+ * died never gives it back) and assigns it to itself through the Hetzner Cloud API.
+ *
+ * It runs inside the keepalived container (busybox sh, curl, sed, grep). The API token is
+ * never in the script or the jobspec: a Nomad template renders it from a Nomad variable into
+ * a header file in the task's secrets/ directory, and curl reads the header from that file,
+ * so the token does not appear in any process's arguments either.
+ */
+
+export interface HetznerVipScriptSettings {
+  /** The VIP, an address of the hosts' subnet. */
+  readonly vip: string;
+  /** Id of the Hetzner network the hosts are attached to (may be a Terraform reference). */
+  readonly networkId: string;
+  /** File holding the line `Authorization: Bearer <token>`, as the container sees it. */
+  readonly authHeaderFile: string;
+  /** Hetzner Cloud API base URL. */
+  readonly apiUrl: string;
+  /** Hetzner metadata service base URL (tells the server its own id). */
+  readonly metadataUrl: string;
+  /** Attempts to move the VIP before giving up (2 s apart). */
+  readonly attempts: number;
+}
+
+export const HETZNER_API_URL = "https://api.hetzner.cloud/v1";
+export const HETZNER_METADATA_URL = "http://169.254.169.254/hetzner/v1/metadata";
+
+/** Renders the notify_master script. */
+export function renderHetznerVipScript(s: HetznerVipScriptSettings): string {
+  return `#!/bin/sh
+# keepalived notify_master: move the DNS VIP ${s.vip} (a Hetzner alias IP) to this server.
+set -eu
+
+api='${s.apiUrl}'
+metadata='${s.metadataUrl}'
+network_id='${s.networkId}'
+vip='${s.vip}'
+auth_header='${s.authHeaderFile}'
+attempts=${s.attempts}
+
+hcloud() {
+  method=$1
+  path=$2
+  shift 2
+  curl --fail --silent --show-error --max-time 10 \\
+    -H "@$auth_header" -H 'Content-Type: application/json' \\
+    -X "$method" "$@" "$api$path"
+}
+
+# Replaces the alias IPs of a server's attachment to the network (a JSON list).
+set_alias_ips() {
+  hcloud POST "/servers/$1/actions/change_alias_ips" \\
+    --data "{\\"network\\": $network_id, \\"alias_ips\\": $2}" >/dev/null
+}
+
+# The servers attached to the network: the only flat "servers" list in a network object.
+network_servers() {
+  hcloud GET "/networks/$network_id" | tr -d ' \\n' |
+    sed -n 's/.*"servers":\\[\\([0-9,]*\\)\\].*/\\1/p' | tr ',' ' '
+}
+
+release_from_others() {
+  for server in $(network_servers); do
+    [ "$server" = "$self" ] && continue
+    if hcloud GET "/servers/$server" | grep -q "\\"$vip\\""; then
+      set_alias_ips "$server" '[]' || echo "could not release $vip from server $server" >&2
+    fi
+  done
+}
+
+self=$(curl --fail --silent --show-error --max-time 5 "$metadata/instance-id")
+
+attempt=1
+until release_from_others && set_alias_ips "$self" "[\\"$vip\\"]"; do
+  if [ "$attempt" -ge "$attempts" ]; then
+    echo "giving up: $vip is not assigned to server $self after $attempts attempts" >&2
+    exit 1
+  fi
+  attempt=$((attempt + 1))
+  sleep 2
+done
+echo "$vip is now an alias IP of server $self"
+`;
+}
