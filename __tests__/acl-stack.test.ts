@@ -42,7 +42,7 @@ describe.each([
   });
 
   it("re-runs a bootstrap when its address or secret changes, showing only hashes of secrets in the plan", () => {
-    for (const resource of Object.values<any>(bootstraps)) {
+    for (const resource of [bootstraps["acl-bootstrap_nomad_95C71827"], bootstraps["acl-bootstrap_consul_40396F57"]]) {
       const triggers = JSON.stringify(resource.triggers_replace);
       expect(triggers.replace(/\$\{sha256\([^}]*\)\}/g, "")).not.toContain("random_uuid");
       expect(resource.triggers_replace.address).toBeDefined();
@@ -66,14 +66,47 @@ describe.each([
   });
 });
 
-it("verifies TLS with the hosts' CA against the names the servers' certificates carry", () => {
+describe("an acl stack for hosts with TLS", () => {
   const endpoints = { nomadAddress: "https://203.0.113.10:4646", consulAddress: "https://203.0.113.10:8501", caCertPem: "-----BEGIN CERTIFICATE-----" };
-  const stack = synthApp((app) => new AclStack(app, "lab-acl", { env: lab, endpoints }))["lab-acl"];
-  const bootstraps = resourcesOf(stack, "terraform_data");
-  const nomad = localExec(bootstraps["acl-bootstrap_nomad_95C71827"]).environment;
-  const consul = localExec(bootstraps["acl-bootstrap_consul_40396F57"]).environment;
-  expect([nomad.ACL_CA_PEM, nomad.ACL_TLS_SERVER_NAME]).toEqual([endpoints.caCertPem, "server.global.nomad"]);
-  expect([consul.ACL_CA_PEM, consul.ACL_TLS_SERVER_NAME]).toEqual([endpoints.caCertPem, "server.lab01.consul"]);
+  const stack = synthApp(
+    (app) =>
+      new AclStack(app, "lab-acl", {
+        env: lab,
+        endpoints,
+        consulAgentAddresses: ["https://203.0.113.10:8501", "https://203.0.113.11:8501"],
+        nomadAgentHosts: ["203.0.113.10", "203.0.113.11"],
+      }),
+  )["lab-acl"];
+  const resources = resourcesOf(stack, "terraform_data");
+
+  it("verifies the agents' certificates with the hosts' CA", () => {
+    for (const id of ["acl-bootstrap_nomad_95C71827", "acl-bootstrap_consul_40396F57"]) {
+      expect(localExec(resources[id]).environment.ACL_CA_PEM).toBe(endpoints.caCertPem);
+    }
+  });
+
+  it("gives every Consul agent its agent token", () => {
+    const tokens = JSON.parse(localExec(resources["acl-bootstrap_consul_40396F57"]).environment.ACL_CONSUL_TOKENS.replace(/\$\{[^}]+\}/g, "x"));
+    expect(tokens[0].agentTokenOn).toEqual(["https://203.0.113.10:8501", "https://203.0.113.11:8501"]);
+  });
+
+  it("writes the Nomad agents' Consul token over SSH, one host after another, after the Consul bootstrap", () => {
+    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("nomad-agent-consul-token"));
+    expect(deliveries).toHaveLength(2);
+    const [[firstId, first], [, second]] = deliveries;
+    expect(first.depends_on).toEqual(["terraform_data.acl-bootstrap_consul_40396F57"]);
+    expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
+    expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m" });
+    const file = first.provisioner.find((p: any) => p.file).file;
+    expect(file.content).toBe('consul {\n  token = "${terraform_data.acl-bootstrap_consul_40396F57.output.nomad_agent}"\n}\n');
+    const install = first.provisioner[2]["remote-exec"].inline;
+    expect(install).toEqual([
+      "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /etc/hashilab/nomad.d/consul-token.hcl",
+      "rm -rf /run/hashilab-nomad-token",
+      "systemctl restart nomad.service",
+    ]);
+    expect(JSON.stringify(first.triggers_replace)).toContain("sha256(terraform_data.acl-bootstrap_consul_40396F57.output.nomad_agent)");
+  });
 });
 
 describe("AclBootstrap", () => {
@@ -98,22 +131,6 @@ describe("AclBootstrap", () => {
 
   it("fails on a maxAttempts that is not a positive whole number", () => {
     expect(() => build({ maxAttempts: 0 })).toThrow(/test\/acl: maxAttempts 0 must be a whole number from 1 to 1000/);
-  });
-
-  it("sets the Consul agent token on every listed agent", () => {
-    const stack = new TerraformStack(Testing.app(), "test");
-    new AclBootstrap(stack, "acl", {
-      nomadAddress: "http://127.0.0.1:4646",
-      consulAddress: "http://127.0.0.1:8500",
-      consulAgentAddresses: ["https://10.0.10.2:8501", "https://10.0.10.3:8501"],
-    });
-    const json = JSON.parse(Testing.synth(stack));
-    const consul = Object.values<any>(json.resource.terraform_data).find((r) => localExec(r).command.endsWith("consul"));
-    const tokens = JSON.parse(localExec(consul).environment.ACL_CONSUL_TOKENS.replace(/\$\{[^}]+\}/g, "x"));
-    expect(tokens.map((t: any) => [t.name, t.agentTokenOn])).toEqual([
-      ["consul-agents", ["https://10.0.10.2:8501", "https://10.0.10.3:8501"]],
-      ["nomad-agents", []],
-    ]);
   });
 });
 

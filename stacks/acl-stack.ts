@@ -14,6 +14,12 @@ export interface AclStackProps {
    * @default [endpoints.consulAddress] (one agent, as in dev)
    */
   readonly consulAgentAddresses?: readonly string[];
+  /**
+   * SSH addresses of every host that runs a Nomad agent; each gets the Nomad agents' Consul
+   * token in its configuration.
+   * @default none: deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
+   */
+  readonly nomadAgentHosts?: readonly string[];
 }
 
 /**
@@ -30,17 +36,14 @@ export class AclStack extends TerraformStack {
     super(scope, id);
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
-    const { endpoints, env } = props;
-    const tls = endpoints.caCertPem !== undefined;
+    const { endpoints } = props;
     this.bootstrap = new AclBootstrap(this, "acl-bootstrap", {
       nomadAddress: endpoints.nomadAddress,
       consulAddress: endpoints.consulAddress,
       caCertPem: endpoints.caCertPem,
-      // The names Nomad and Consul servers' certificates carry for verify_server_hostname.
-      nomadTlsServerName: tls ? `server.${env.region}.nomad` : undefined,
-      consulTlsServerName: tls ? `server.${env.datacenter}.consul` : undefined,
       consulAgentAddresses: props.consulAgentAddresses,
     });
+    if (props.nomadAgentHosts) this.bootstrap.deliverNomadAgentConsulToken(props.nomadAgentHosts);
     this.endpoints = endpoints;
     this.credentials = {
       nomadToken: this.bootstrap.nomadManagementToken,

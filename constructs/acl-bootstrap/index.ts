@@ -4,8 +4,10 @@ import { AssetType, DataResource, Fn, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { RandomUuid } from "../providers";
 import { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES } from "./agent-policies";
+import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
 
-export { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES };
+export { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES, NomadConsulTokenDelivery };
+export type { NomadConsulTokenDeliveryProps } from "./nomad-token-delivery";
 
 export interface AclBootstrapProps {
   /** Nomad's HTTP API, e.g. "https://203.0.113.10:4646" or "http://127.0.0.1:4646". */
@@ -57,8 +59,8 @@ const SCRIPT_SOURCE = join(__dirname, "..", "..", "scripts", "acl-bootstrap.mjs"
  * The script is idempotent; the resources re-run it when an address or a secret changes.
  *
  * The Consul agents get their token through Consul's agent API (persisted by the agent). Nomad
- * has no such API: `nomadAgentConsulToken` must be written into the Nomad agents' `consul {
- * token }` configuration by whoever manages the hosts (over SSH, never in user-data).
+ * has no such API: `deliverNomadAgentConsulToken` writes `nomadAgentConsulToken` into the Nomad
+ * agents' configuration over SSH (never user-data); without SSH access, deliver it yourself.
  */
 export class AclBootstrap extends Construct {
   /** Nomad's management token (SecretID). Sensitive: pass it on as a reference, output it only as sensitive. */
@@ -157,6 +159,20 @@ export class AclBootstrap extends Construct {
     this.consulManagementToken = AclBootstrap.tokenOf(this.consulBootstrap, "management");
     this.consulAgentToken = AclBootstrap.tokenOf(this.consulBootstrap, "consul_agent");
     this.nomadAgentConsulToken = AclBootstrap.tokenOf(this.consulBootstrap, "nomad_agent");
+  }
+
+  /**
+   * Writes `nomadAgentConsulToken` into the Nomad configuration of each host (SSH as root with
+   * the operator's ssh-agent) and restarts Nomad there, one host at a time.
+   * @param hosts the hosts' SSH addresses, e.g. their public IPv4 addresses
+   */
+  public deliverNomadAgentConsulToken(hosts: readonly string[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
+    return new NomadConsulTokenDelivery(this, "nomad-agent-consul-token", {
+      hosts,
+      token: this.nomadAgentConsulToken,
+      after: [this.consulBootstrap],
+      configFile: options.configFile,
+    });
   }
 
   /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */

@@ -1,0 +1,55 @@
+import { DataResource, Fn, ITerraformDependable } from "cdktf";
+import { Construct } from "constructs";
+import { HOST_PATHS } from "../hetzner-cluster/host-paths";
+
+export interface NomadConsulTokenDeliveryProps {
+  /** The hosts' addresses; Terraform connects as root, authenticated by the operator's ssh-agent. */
+  readonly hosts: readonly string[];
+  /** The Consul token for the Nomad agents (a reference; it lands only in a root-only file). */
+  readonly token: string;
+  /** Must run after these (the Consul token must exist before Nomad uses it). */
+  readonly after: readonly ITerraformDependable[];
+  /**
+   * The file written, in a directory the Nomad agent loads; Nomad merges its `consul` block.
+   * @default "/etc/hashilab/nomad.d/consul-token.hcl"
+   */
+  readonly configFile?: string;
+}
+
+/** Where the file waits between upload and install (tmpfs, root only). */
+const UPLOAD_DIR = "/run/hashilab-nomad-token";
+
+/**
+ * Writes the Nomad agents' Consul token (`consul { token = ... }`) onto each host over SSH
+ * and restarts Nomad: Nomad has no API to set it, and user-data must not hold it. The hosts
+ * go one after another, so at most one Nomad server restarts at a time and quorum holds.
+ * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced.
+ */
+export class NomadConsulTokenDelivery extends Construct {
+  readonly deliveries: readonly DataResource[];
+
+  constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
+    super(scope, id);
+    const configFile = props.configFile ?? `${HOST_PATHS.nomadConfigDir}/consul-token.hcl`;
+    const uploaded = `${UPLOAD_DIR}/consul-token.hcl`;
+    const deliveries: DataResource[] = [];
+    props.hosts.forEach((host, i) => {
+      deliveries.push(
+        new DataResource(this, `host-${i}`, {
+          dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
+          triggersReplace: { host, token_sha256: Fn.sha256(props.token) },
+          connection: { type: "ssh", host, user: "root", agent: "true", timeout: "10m" },
+          provisioners: [
+            { type: "remote-exec", inline: [`install -d -m 0700 ${UPLOAD_DIR}`] },
+            { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: uploaded },
+            {
+              type: "remote-exec",
+              inline: [`install -o root -g root -m 0600 ${uploaded} ${configFile}`, `rm -rf ${UPLOAD_DIR}`, "systemctl restart nomad.service"],
+            },
+          ],
+        }),
+      );
+    });
+    this.deliveries = deliveries;
+  }
+}
