@@ -215,8 +215,8 @@ describe("the Hetzner notify script", () => {
     expect(variable.namespace).toBe("dns");
     expect(variable.items).toEqual({ hcloud_token: "${var.hcloud_dns_token}" });
     expect(JSON.stringify(resourcesOf(stack, "nomad_job"))).not.toContain("test-token");
-    const [job] = Object.values(resourcesOf(stack, "nomad_job"));
-    expect(job.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^nomad_variable\.[^$]+$/)]));
+    const [jobResource] = Object.values(resourcesOf(stack, "nomad_job"));
+    expect(jobResource.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^nomad_variable\.[^$]+$/)]));
   });
 });
 
