@@ -263,6 +263,36 @@ describe("validation in the platform stack", () => {
     ).toThrow(/lab-platform\/v: .*path "nomad\/other" is reserved.*namespace "staging" is not declared/s);
   });
 
+  it("fails on a role without policies or with an invalid name, and on a token that grants nothing", () => {
+    expect(() => platformWith(({ platform }) => new NomadAclRole(platform, "empty", { policies: [] }))).toThrow(/lab-platform\/empty: .*no policies/s);
+    expect(() =>
+      platformWith(({ platform }) => new NomadAclRole(platform, "r", { roleName: "ops team", policies: [new NomadAclPolicy(platform, "p", { rules: { node: "read" } })] })),
+    ).toThrow(/lab-platform\/r: .*role name "ops team" is invalid/s);
+    expect(() => platformWith(({ platform }) => new NomadAclToken(platform, "nothing", {}))).toThrow(/lab-platform\/nothing: .*grants nothing/);
+  });
+
+  it("fails on a Nomad variable with an invalid path, no items, or a literal instead of a variable", () => {
+    expect(() =>
+      platformWith(({ platform }) => new NomadVariable(platform, "v", { path: "app/my.secret", items: { A: "literal" as unknown as TerraformVariable } })),
+    ).toThrow(/lab-platform\/v: .*path "app\/my.secret" is invalid.*item "A" is not a TerraformVariable/s);
+    expect(() => platformWith(({ platform }) => new NomadVariable(platform, "w", { path: "app/x", items: {} }))).toThrow(/lab-platform\/w: .*no items/s);
+  });
+
+  it("fails on workload identity namespaces Nomad would reject and on invalid per-namespace Consul rules", () => {
+    expect(() => platformWith(({ platform }) => new ConsulWorkloadIdentity(platform, "wi2", { nomadAddress: "http://n:4646", namespaces: ["my_ns"] }))).toThrow(
+      /lab-platform\/wi2: .*namespace "my_ns" is not a valid Nomad namespace name/s,
+    );
+    expect(() =>
+      platformWith(({ platform }) =>
+        new ConsulWorkloadIdentity(platform, "wi3", { nomadAddress: "http://n:4646", namespacePolicies: { dns: { servicePrefix: { "": "admin" as never } } } }),
+      ),
+    ).toThrow(/lab-platform\/wi3: .*namespacePolicies\["dns"\]: service_prefix "": unknown policy "admin"/s);
+  });
+
+  it("fails on an invalid token holder name", () => {
+    expect(() => synthEnvironment({ ...lab, access: { operators: ["Ada Lovelace"] } })).toThrow(/access token holder "Ada Lovelace" is not a valid name/);
+  });
+
   it("fails on a token holder listed twice", () => {
     expect(() => synthEnvironment({ ...lab, access: { operators: ["ada"], developers: ["ada"] } })).toThrow(
       /lab-platform: access token holder "ada" is listed twice/,
