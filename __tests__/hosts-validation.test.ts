@@ -1,0 +1,153 @@
+import { generateKeyPairSync } from "node:crypto";
+import { buildCluster, warningsOf } from "./support/hetzner-cluster";
+
+/** Expects building the cluster with `overrides` to throw an error naming its path and `pattern`. */
+function expectInvalid(overrides: Parameters<typeof buildCluster>[0], pattern: RegExp): void {
+  expect(() => buildCluster(overrides)).toThrow(/^test\/cluster: invalid HetznerCluster:/);
+  expect(() => buildCluster(overrides)).toThrow(pattern);
+}
+
+describe("HetznerCluster validation", () => {
+  it("accepts the valid example without warnings", () => {
+    const { cluster } = buildCluster();
+    expect(warningsOf(cluster)).toEqual([]);
+  });
+
+  describe("server count", () => {
+    it("fails with 2 servers: no fault tolerance", () => {
+      expectInvalid({ serverCount: 2 }, /serverCount is 2, an even number: .*2 tolerate none; use 1 or 3/);
+    });
+
+    it("fails with any even number of servers", () => {
+      expectInvalid({ serverCount: 4 }, /serverCount is 4, an even number.*use 3 or 5/);
+      expectInvalid({ serverCount: 6 }, /serverCount is 6, an even number/);
+    });
+
+    it("fails with more than 7 servers", () => {
+      expectInvalid({ serverCount: 9 }, /serverCount is 9; Raft clusters above 7 servers/);
+    });
+
+    it("fails with no servers", () => {
+      expectInvalid({ serverCount: 0 }, /serverCount is 0/);
+    });
+
+    it("fails with 1 server in production", () => {
+      expectInvalid({ tier: "production", serverCount: 1 }, /serverCount is 1: .*Production needs 3 or 5 servers/);
+    });
+
+    it.each(["lab", "dev"] as const)("warns (but builds) with 1 server in a %s environment", (tier) => {
+      const { cluster } = buildCluster({ tier, serverCount: 1 });
+      expect(warningsOf(cluster)).toEqual([expect.stringMatching(/serverCount is 1: a single server has no fault tolerance/)]);
+    });
+
+    it("fails when bootstrapExpect does not match the server count", () => {
+      expectInvalid({ serverCount: 3, bootstrapExpect: 5 }, /bootstrapExpect is 5 but serverCount is 3/);
+    });
+  });
+
+  describe("pools and versions", () => {
+    it("fails when no host runs workloads", () => {
+      expectInvalid({ serversAreClients: false, clientCount: 0 }, /no host runs workloads/);
+    });
+
+    it("fails with more clients than a spread placement group holds", () => {
+      expectInvalid({ clientCount: 11 }, /clientCount is 11; a Hetzner spread placement group holds at most 10/);
+    });
+
+    it.each([
+      ["cx22", "cx23"],
+      ["cx32", "cx33"],
+      ["cx42", "cx43"],
+      ["cx52", "cx53"],
+      ["cpx11", "cpx12"],
+      ["cpx21", "cpx22"],
+      ["cpx31", "cpx32"],
+      ["cpx41", "cpx42"],
+      ["cpx51", "cpx52"],
+    ])("fails with the deprecated server type %s and names %s instead", (deprecated, current) => {
+      expectInvalid({ serverType: deprecated }, new RegExp(`serverType "${deprecated}" is deprecated by Hetzner.*use "${current}"`));
+    });
+
+    it("fails with a deprecated client type", () => {
+      expectInvalid({ clientCount: 2, clientType: "cpx21" }, /clientType "cpx21" is deprecated.*"cpx22"/);
+    });
+
+    it("fails with a version that is not a release number", () => {
+      expectInvalid({ nomadVersion: "latest" }, /nomadVersion "latest" is not a release version/);
+    });
+  });
+
+  describe("CIDRs", () => {
+    it("fails with a network CIDR that is not a CIDR", () => {
+      expectInvalid({ networkCidr: "10.0.0.0" }, /networkCidr "10.0.0.0" is not an IPv4 CIDR/);
+      expectInvalid({ networkCidr: "10.0.300.0/16" }, /networkCidr "10.0.300.0\/16" has an invalid IPv4 address/);
+      expectInvalid({ networkCidr: "10.0.0.0/33" }, /prefix length above 32/);
+    });
+
+    it("fails with host bits set and names the range meant", () => {
+      expectInvalid({ subnetCidr: "10.0.10.5/24" }, /subnetCidr "10.0.10.5\/24" has host bits set; the range is "10.0.10.0\/24"/);
+    });
+
+    it("fails with a subnet outside the network", () => {
+      expectInvalid({ subnetCidr: "10.1.10.0/24" }, /subnetCidr "10.1.10.0\/24" is not inside networkCidr "10.0.0.0\/16"/);
+    });
+
+    it("fails with a public network range", () => {
+      expectInvalid({ networkCidr: "8.8.0.0/16", subnetCidr: "8.8.10.0/24" }, /networkCidr "8.8.0.0\/16" is not inside a private range/);
+    });
+
+    it("fails with a network overlapping a container network", () => {
+      expectInvalid({ networkCidr: "172.16.0.0/12", subnetCidr: "172.16.10.0/24" }, /overlaps Docker's default bridge \(172.17.0.0\/16\)/);
+      expectInvalid({ networkCidr: "10.88.0.0/16", subnetCidr: "10.88.1.0/24" }, /overlaps Podman's default network/);
+    });
+
+    it("fails with a subnet too small for the hosts' fixed addresses", () => {
+      expectInvalid({ subnetCidr: "10.0.10.0/29" }, /subnetCidr "10.0.10.0\/29" is too small/);
+      expectInvalid({ subnetCidr: "10.0.10.0/28", clientCount: 1 }, /subnetCidr "10.0.10.0\/28" is too small/);
+    });
+
+    it("fails with an invalid operator CIDR or none", () => {
+      expectInvalid({ operatorCidrs: ["my laptop"] }, /operatorCidrs entry "my laptop" is not an IPv4 CIDR/);
+      expectInvalid({ operatorCidrs: [] }, /operatorCidrs is empty/);
+    });
+
+    it("warns when the operator CIDR is the whole internet", () => {
+      const { cluster } = buildCluster({ operatorCidrs: ["0.0.0.0/0"] });
+      expect(warningsOf(cluster)).toEqual([expect.stringMatching(/open to the whole internet/)]);
+    });
+  });
+
+  describe("SSH keys", () => {
+    const key = (publicKey: string) => ({ sshKeys: [{ name: "me", publicKey }] });
+
+    it("fails with a private key pasted instead of the public one", () => {
+      const { privateKey } = generateKeyPairSync("ed25519");
+      const pem = privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+      expectInvalid(key(pem), /sshKeys "me" is a private key; paste the public key instead/);
+      expectInvalid(key("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----"), /is a private key/);
+    });
+
+    it("fails with garbage", () => {
+      expectInvalid(key("hello"), /sshKeys "me" does not start with a public key type/);
+      expectInvalid(key("ssh-ed25519"), /has no base64 key data/);
+    });
+
+    it("fails with key data of another type or truncated", () => {
+      const rsaBlob = Buffer.concat([Buffer.from([0, 0, 0, 7]), Buffer.from("ssh-rsa"), Buffer.alloc(16)]).toString("base64");
+      expectInvalid(key(`ssh-ed25519 ${rsaBlob} me`), /has key data that is not a "ssh-ed25519" key/);
+      expectInvalid(key("ssh-ed25519 AAAAC3 me"), /has key data that is not a "ssh-ed25519" key/);
+    });
+
+    it("fails without keys or with duplicate names", () => {
+      expectInvalid({ sshKeys: [] }, /sshKeys is empty/);
+      const publicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0 a";
+      expectInvalid({ sshKeys: [{ name: "a", publicKey }, { name: "a", publicKey }] }, /two keys named "a"/);
+    });
+  });
+
+  it("fails listing every problem at once", () => {
+    expect(() => buildCluster({ serverCount: 2, serverType: "cx22", operatorCidrs: [] })).toThrow(
+      /serverCount is 2[\s\S]*serverType "cx22"[\s\S]*operatorCidrs is empty/,
+    );
+  });
+});
