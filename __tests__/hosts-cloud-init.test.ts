@@ -1,0 +1,139 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { lab } from "../environments";
+import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
+import { buildCluster } from "./support/hetzner-cluster";
+import { resourcesOf, synthEnvironment } from "./support/synth";
+import { evaluateWithTerraform } from "./support/terraform";
+import { requireTool } from "./support/tools";
+import { parseUserData, writtenFile } from "./support/user-data";
+
+const workdir = mkdtempSync(join(tmpdir(), "hashilab-cloud-init-"));
+afterAll(() => rmSync(workdir, { recursive: true, force: true }));
+
+/** Runs a validator on `content` written to a temp file; returns its output, throws with it on failure. */
+function validate(tool: string, args: string[], content: string, name: string): string {
+  requireTool(tool);
+  const file = join(workdir, name);
+  writeFileSync(file, content);
+  try {
+    return execFileSync(tool, [...args, file], { encoding: "utf8", stdio: "pipe" });
+  } catch (error: any) {
+    throw new Error(`${tool} rejected ${name}:\n${error.stdout ?? ""}${error.stderr ?? ""}`);
+  }
+}
+
+const combined = buildCluster().cluster.hosts[0];
+const pools = buildCluster({ serversAreClients: false, clientCount: 1, drivers: ["docker", "exec", "raw_exec"] }).cluster.hosts;
+const serverOnly = pools[0];
+const clientOnly = pools[3];
+const variants = [
+  ["combined server+client", combined],
+  ["server-only", serverOnly],
+  ["client-only", clientOnly],
+] as const;
+
+describe.each(variants)("user-data of a %s host", (variant, host) => {
+  it("passes `cloud-init schema`", () => {
+    const output = validate("cloud-init", ["schema", "--config-file"], host.userData, `${variant}.yaml`);
+    expect(output).toMatch(/Valid cloud-config/);
+  });
+
+  it("stays under Hetzner's 32 KiB user-data limit", () => {
+    expect(Buffer.byteLength(host.userData)).toBeLessThan(32 * 1024);
+  });
+
+  it("embeds only shell scripts that pass shellcheck", () => {
+    const scripts = (parseUserData(host.userData).write_files as { path: string; content: string }[]).filter(
+      (f) => f.content.startsWith("#!/bin/bash") || f.path.startsWith("/etc/profile.d/"),
+    );
+    expect(scripts.map((s) => s.path).sort()).toEqual([
+      "/etc/profile.d/hashilab.sh",
+      HOST_PATHS.bootstrapScript,
+      HOST_PATHS.installSecretsScript,
+    ]);
+    for (const script of scripts) validate("shellcheck", [], script.content, script.path.replace(/\//g, "_"));
+  });
+
+  it("installs pinned Nomad and Consul from HashiCorp's signed apt repository", () => {
+    const config = parseUserData(host.userData);
+    expect(config.apt.sources.hashicorp).toEqual({
+      source: "deb [signed-by=$KEY_FILE] https://apt.releases.hashicorp.com $RELEASE main",
+      keyid: "798AEC654E5C15428C8E42EEAA16FCBCA621E701",
+      keyserver: "keyserver.ubuntu.com",
+    });
+    expect(config.packages).toEqual(expect.arrayContaining([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"]]));
+  });
+
+  it("starts the agents only once Terraform has delivered their secrets", () => {
+    const consul = writtenFile(host.userData, "/etc/systemd/system/consul.service").content;
+    const nomad = writtenFile(host.userData, "/etc/systemd/system/nomad.service").content;
+    for (const unit of [consul, nomad]) expect(unit).toContain(`ConditionPathExists=${HOST_PATHS.agentKey}`);
+    expect(consul).toContain(`ConditionPathExists=${HOST_PATHS.consulGossipConfig}`);
+    expect(nomad.includes(`ConditionPathExists=${HOST_PATHS.nomadGossipConfig}`)).toBe(host.spec.isServer);
+    expect(consul).toContain(`ExecStart=/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir}`);
+    expect(nomad).toContain(`ExecStart=/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir}`);
+  });
+
+  it("drops forwarded traffic to the metadata service", () => {
+    const rules = writtenFile(host.userData, HOST_PATHS.metadataFirewall).content;
+    expect(rules).toMatch(/hook forward .*\n\s*ip daddr 169\.254\.169\.254 counter drop/);
+    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain("systemctl enable --now hashilab-metadata-block.service");
+  });
+});
+
+describe("client hosts", () => {
+  it("get the CNI reference plugins, the container runtimes their drivers need, and kernel settings for bridges and the DNS VIP", () => {
+    const config = parseUserData(combined.userData);
+    expect(config.packages).toEqual(
+      expect.arrayContaining(["containernetworking-plugins", "docker.io", "podman", ["nomad-driver-podman", "0.6.4-1"]]),
+    );
+    const sysctl = writtenFile(combined.userData, "/etc/sysctl.d/90-hashilab.conf").content;
+    expect(sysctl).toMatch(/^net\.ipv4\.ip_nonlocal_bind = 1$/m);
+    expect(sysctl).toMatch(/^net\.bridge\.bridge-nf-call-iptables = 1$/m);
+    expect(writtenFile(combined.userData, "/etc/modules-load.d/hashilab.conf").content).toBe("br_netfilter\n");
+  });
+
+  it("install only the runtimes of their drivers", () => {
+    const packages = parseUserData(clientOnly.userData).packages;
+    expect(packages).toContain("docker.io");
+    expect(packages).not.toContain("podman");
+  });
+
+  it("server-only hosts get no container runtime", () => {
+    const packages = parseUserData(serverOnly.userData).packages;
+    expect(packages).toEqual([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"], "nftables"]);
+    expect(() => writtenFile(serverOnly.userData, "/etc/sysctl.d/90-hashilab.conf")).toThrow();
+  });
+});
+
+describe("the secrets delivery's commands", () => {
+  it("pass shellcheck", () => {
+    const script = ["#!/bin/sh", ...PREPARE_COMMANDS, HOST_PATHS.installSecretsScript, ""].join("\n");
+    validate("shellcheck", [], script, "delivery-inline.sh");
+  });
+});
+
+describe("the synthesized hcloud_server.user_data", () => {
+  const userData: Record<string, string> = {};
+  const stacks = synthEnvironment(lab, (built) => {
+    for (const host of built.hosts!.cluster.hosts) userData[host.spec.id] = host.userData;
+  });
+  const servers = resourcesOf(stacks["lab-hosts"], "hcloud_server");
+
+  it("refers to no Terraform resource, so rotating a secret cannot replace a server", () => {
+    for (const server of Object.values<any>(servers)) {
+      expect(server.user_data.replace(/\$\$\{/g, "")).not.toContain("${");
+    }
+  });
+
+  it("evaluates in Terraform to exactly the rendered cloud-config", () => {
+    const [logicalId, server] = Object.entries<any>(servers).find(([, s]) => s.name === "lab-server-1")!;
+    expect(logicalId).toBeDefined();
+    const { user_data } = evaluateWithTerraform({ user_data: server.user_data });
+    expect(user_data).toBe(userData["server-1"]);
+  });
+});
