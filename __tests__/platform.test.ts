@@ -1,5 +1,7 @@
-import { App, TerraformStack, TerraformVariable } from "cdktf";
-import { readFileSync } from "node:fs";
+import { App, DataResource, TerraformStack, TerraformVariable } from "cdktf";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { EnvironmentConfig, dev, lab } from "../environments";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
@@ -7,6 +9,7 @@ import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { declareClusterFacts } from "../constructs/cluster-facts";
+import { addDependsOn } from "../constructs/depends-on";
 import { ConsulProvider } from "../constructs/providers";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";
@@ -171,6 +174,25 @@ describe("job-bound policies", () => {
     const [policyId] = Object.keys(resourcesOf(workloads, "nomad_acl_policy"));
     const job = Object.values<any>(resourcesOf(workloads, "nomad_job")).find((j) => j["//"].metadata.path === "lab-workloads/coredns/Default");
     expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
+  });
+
+  it("writes depends_on as a bare address, which terraform validate accepts", () => {
+    requireTool("terraform");
+    const stack = synthApp((app) => {
+      const scope = new TerraformStack(app, "test");
+      const first = new DataResource(scope, "first", { input: "a" });
+      addDependsOn(new DataResource(scope, "second", { input: "b" }), first);
+    }).test;
+    expect(stack.resource.terraform_data.second.depends_on).toEqual(["terraform_data.first"]);
+    const dir = mkdtempSync(join(tmpdir(), "hashilab-depends-on-"));
+    try {
+      writeFileSync(join(dir, "main.tf.json"), JSON.stringify({ resource: stack.resource }));
+      const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+      execFileSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, stdio: "pipe" });
+      expect(execFileSync("terraform", ["validate", "-no-color"], { cwd: dir, env, encoding: "utf8" })).toContain("The configuration is valid");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("attachPolicy binds any typed policy to one task, named after the job by default", () => {

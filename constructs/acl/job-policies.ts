@@ -1,5 +1,6 @@
 import { readJobsPolicy, ReadJobsOptions } from "../../policies/builtin";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
+import { addDependsOn } from "../depends-on";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
 
@@ -33,9 +34,7 @@ export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: Nom
     rules,
     job: { job, group: options.group, task: options.task },
   });
-  // depends_on takes a bare address; `fqn` would render as "${...}", which Terraform rejects there.
-  const address = `${policy.resource.terraformResourceType}.${policy.resource.friendlyUniqueId}`;
-  job.resource.dependsOn = [...(job.resource.dependsOn ?? []), address];
+  addDependsOn(job.resource, policy.resource);
   return policy;
 }
 
