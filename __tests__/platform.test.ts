@@ -180,8 +180,8 @@ describe("job-bound policies", () => {
     requireTool("terraform");
     const stack = synthApp((app) => {
       const scope = new TerraformStack(app, "test");
-      const first = new DataResource(scope, "first", { input: "a" });
-      addDependsOn(new DataResource(scope, "second", { input: "b" }), first);
+      const first = new DataResource(scope, "first", { input: { value: "a" } });
+      addDependsOn(new DataResource(scope, "second", { input: { value: "b" } }), first);
     }).test;
     expect(stack.resource.terraform_data.second.depends_on).toEqual(["terraform_data.first"]);
     const dir = mkdtempSync(join(tmpdir(), "hashilab-depends-on-"));
