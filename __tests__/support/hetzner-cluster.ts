@@ -1,6 +1,7 @@
 import { App, TerraformStack } from "cdktf";
 import { HetznerCluster, HetznerClusterProps } from "../../constructs/hetzner-cluster";
 import { HcloudProvider, RandomProvider, TlsProvider } from "../../constructs/providers";
+import { StackJson, synthApp } from "./synth";
 
 /** Props of a valid three-server lab cluster; tests override what they examine. */
 export const VALID_CLUSTER_PROPS: HetznerClusterProps = {
@@ -20,9 +21,12 @@ export const VALID_CLUSTER_PROPS: HetznerClusterProps = {
   drivers: ["docker", "podman", "exec"],
 };
 
-/** A HetznerCluster with id "cluster" in a stack "test" of a fresh app (not synthesized). */
-export function buildCluster(overrides: Partial<HetznerClusterProps> = {}): { stack: TerraformStack; cluster: HetznerCluster } {
-  const stack = new TerraformStack(new App(), "test");
+/** A HetznerCluster with id "cluster" in a stack "test" of `app` (not synthesized). */
+export function buildCluster(
+  overrides: Partial<HetznerClusterProps> = {},
+  app: App = new App(),
+): { stack: TerraformStack; cluster: HetznerCluster } {
+  const stack = new TerraformStack(app, "test");
   new HcloudProvider(stack, "hcloud", {});
   new TlsProvider(stack, "tls", {});
   new RandomProvider(stack, "random", {});
@@ -33,4 +37,9 @@ export function buildCluster(overrides: Partial<HetznerClusterProps> = {}): { st
 /** The warnings cdktf prints for `cluster` at synth. */
 export function warningsOf(cluster: HetznerCluster): string[] {
   return cluster.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+}
+
+/** The synthesized "test" stack of buildCluster(overrides). */
+export function synthCluster(overrides: Partial<HetznerClusterProps> = {}): StackJson {
+  return synthApp((app) => buildCluster(overrides, app)).test;
 }
