@@ -41,18 +41,21 @@ export function jobspecsOf(stack: StackJson): Record<string, string> {
 
 /**
  * What Nomad receives: the stack's jobspecs evaluated by the real terraform binary. Variables
- * keep their defaults; references to other resources or remote state cannot be evaluated
- * offline, so each becomes a placeholder string ("ref-<n>").
+ * with a (non-sensitive) default keep it; references to other resources, remote state or
+ * variables without a usable default cannot be evaluated offline, so each becomes a
+ * placeholder string ("ref-<n>").
  */
 export function evaluateJobspecs(stack: StackJson): Record<string, string> {
+  const variables = Object.fromEntries(
+    Object.entries<any>(stack.variable ?? {}).filter(([, v]) => v.default !== undefined && !v.sensitive),
+  );
   const stubs: string[] = [];
   const outputs = Object.fromEntries(
-    Object.entries(jobspecsOf(stack)).map(([id, jobspec]) => [outputName(id), stubReferences(jobspec, stubs)]),
+    Object.entries(jobspecsOf(stack)).map(([id, jobspec]) => [outputName(id), stubReferences(jobspec, Object.keys(variables), stubs)]),
   );
-  const locals = Object.fromEntries(stubs.map((_, i) => [`ref_${i}`, `ref-${i}`]));
   const extra: Record<string, unknown> = {};
-  if (stack.variable) extra.variable = stack.variable;
-  if (stubs.length > 0) extra.locals = locals;
+  if (Object.keys(variables).length > 0) extra.variable = variables;
+  if (stubs.length > 0) extra.locals = Object.fromEntries(stubs.map((_, i) => [`ref_${i}`, `ref-${i}`]));
   const values = evaluateWithTerraform(outputs, extra);
   return Object.fromEntries(Object.keys(jobspecsOf(stack)).map((id) => [id, values[outputName(id)]]));
 }
@@ -61,8 +64,8 @@ function outputName(logicalId: string): string {
   return `jobspec_${logicalId.replace(/[^A-Za-z0-9_]/g, "_")}`;
 }
 
-/** Replaces every Terraform interpolation except `var.*` with a local (escapes `$${`/`%%{` stay). */
-function stubReferences(template: string, stubs: string[]): string {
+/** Replaces every Terraform interpolation but `var.<kept>` with a local (escapes `$${`/`%%{` stay). */
+function stubReferences(template: string, keptVariables: readonly string[], stubs: string[]): string {
   let out = "";
   for (let i = 0; i < template.length; ) {
     if (template.startsWith("$${", i) || template.startsWith("%%{", i)) {
@@ -71,7 +74,7 @@ function stubReferences(template: string, stubs: string[]): string {
     } else if (template.startsWith("${", i)) {
       const end = closingBrace(template, i + 2);
       const expression = template.slice(i + 2, end);
-      const keep = /^var\.[A-Za-z0-9_-]+$/.test(expression) || /^"[^"]*"$/.test(expression);
+      const keep = keptVariables.some((v) => expression === `var.${v}`) || /^"[^"]*"$/.test(expression);
       out += keep ? template.slice(i, end + 1) : `\${local.ref_${stubs.push(expression) - 1}}`;
       i = end + 1;
     } else {

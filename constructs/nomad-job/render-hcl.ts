@@ -1,30 +1,5 @@
 import { formatHcl, HclAttribute, HclBlock, HclBody, HclExpr, HclObject, isIdentifier } from "./hcl";
-import {
-  Affinity,
-  Artifact,
-  Check,
-  ConfigMap,
-  ConfigValue,
-  Constraint,
-  ContainerConfig,
-  Identity,
-  Job,
-  Migrate,
-  Network,
-  Periodic,
-  Parameterized,
-  Reschedule,
-  Restart,
-  Scaling,
-  Service,
-  Spread,
-  Task,
-  TaskGroup,
-  Template,
-  Update,
-  Volume,
-  VolumeMount,
-} from "./model";
+import { Check, ConfigMap, ConfigValue, Constraint, ContainerConfig, Job, Network, Service, Spread, Task, TaskGroup, Template } from "./model";
 
 /**
  * Renders a job as canonical HCL: attributes in a fixed order (the order of the Nomad docs),
@@ -35,12 +10,16 @@ export function renderJobHcl(job: Job): string {
   return formatHcl([jobBlock(job)]);
 }
 
-type Entry = readonly [string, HclExpr | undefined];
 type Item = HclAttribute | HclBlock | undefined;
 
-/** Attributes for the entries that are set, in the given order. */
-function attrs(...entries: Entry[]): HclAttribute[] {
-  return entries.filter((e): e is readonly [string, HclExpr] => e[1] !== undefined).map(([name, value]) => ({ name, value }));
+/** A model field's HCL name: snake_case without the unit (cpuMhz → cpu, maxFileSizeMb → max_file_size). */
+function hclName(field: string): string {
+  return field.replace(/(Mhz|Mb)$/, "").replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** The fields of `value` that are set, as attributes in the order given. */
+function fields<T extends object>(value: T, order: readonly (keyof T & string)[]): HclAttribute[] {
+  return order.filter((f) => value[f] !== undefined).map((f) => ({ name: hclName(f), value: value[f] as HclExpr }));
 }
 
 function block(type: string, labels: readonly string[], ...items: (Item | readonly Item[])[]): HclBlock {
@@ -48,13 +27,13 @@ function block(type: string, labels: readonly string[], ...items: (Item | readon
   return { type, labels, body };
 }
 
-function optional<T>(value: T | undefined, render: (v: T) => HclBlock): HclBlock | undefined {
-  return value === undefined ? undefined : render(value);
+/** A block of just the given scalar fields, or nothing when `value` is unset. */
+function simple<T extends object>(type: string, value: T | undefined, order: readonly (keyof T & string)[]): HclBlock | undefined {
+  return value === undefined ? undefined : block(type, [], fields(value, order));
 }
 
-/** An empty tag list means the same as none; leaving it out keeps the jobspec minimal. */
-function nonEmpty<T>(values: readonly T[] | undefined): readonly T[] | undefined {
-  return values?.length ? values : undefined;
+function optional<T>(value: T | undefined, render: (v: T) => HclBlock): HclBlock | undefined {
+  return value === undefined ? undefined : render(value);
 }
 
 function each<T>(values: readonly T[] | undefined, render: (v: T) => HclBlock): HclBlock[] {
@@ -64,12 +43,13 @@ function each<T>(values: readonly T[] | undefined, render: (v: T) => HclBlock): 
 /**
  * A string map (env, meta) as a block of attributes, or as an object attribute when a key is
  * not an HCL identifier (e.g. "discovery.type"), which Nomad's docs prescribe for such keys.
+ * Keys are sorted: a map has no order worth keeping.
  */
-function stringMap(name: string, map: Readonly<Record<string, string>> | undefined): Item {
+function stringMap(name: string, map: Readonly<Record<string, string | readonly string[]>> | undefined): Item {
   if (map === undefined) return undefined;
   const keys = Object.keys(map).sort();
   const sorted: HclObject = Object.fromEntries(keys.map((k) => [k, map[k]]));
-  if (keys.every(isIdentifier)) return block(name, [], attrs(...keys.map((k) => [k, map[k]] as const)));
+  if (keys.every(isIdentifier)) return block(name, [], keys.map((k) => ({ name: k, value: map[k] })));
   return { name, value: sorted };
 }
 
@@ -77,105 +57,40 @@ function jobBlock(job: Job): HclBlock {
   return block(
     "job",
     [job.name],
-    attrs(
-      ["namespace", job.namespace],
-      ["type", job.type],
-      ["region", job.region],
-      ["datacenters", job.datacenters],
-      ["node_pool", job.nodePool],
-      ["priority", job.priority],
-    ),
+    fields(job, ["namespace", "type", "region", "datacenters", "nodePool", "priority"]),
     stringMap("meta", job.meta),
-    optional(job.periodic, periodicBlock),
-    optional(job.parameterized, parameterizedBlock),
+    simple("periodic", job.periodic, ["crons", "timeZone", "prohibitOverlap", "enabled"]),
+    simple("parameterized", job.parameterized, ["payload", "metaRequired", "metaOptional"]),
     each(job.constraints, constraintBlock),
-    each(job.affinities, affinityBlock),
+    each(job.affinities, (a) => block("affinity", [], fields(a, ["attribute", "operator", "value", "weight"]))),
     each(job.spreads, spreadBlock),
-    optional(job.update, updateBlock),
+    simple("update", job.update, UPDATE_FIELDS),
     each(job.groups, groupBlock),
   );
 }
 
-function periodicBlock(p: Periodic): HclBlock {
-  return block(
-    "periodic",
-    [],
-    attrs(["crons", p.crons], ["time_zone", p.timeZone], ["prohibit_overlap", p.prohibitOverlap], ["enabled", p.enabled]),
-  );
-}
-
-function parameterizedBlock(p: Parameterized): HclBlock {
-  return block("parameterized", [], attrs(["payload", p.payload], ["meta_required", p.metaRequired], ["meta_optional", p.metaOptional]));
-}
+const UPDATE_FIELDS = [
+  "maxParallel",
+  "healthCheck",
+  "minHealthyTime",
+  "healthyDeadline",
+  "progressDeadline",
+  "autoRevert",
+  "autoPromote",
+  "canary",
+  "stagger",
+] as const;
 
 function constraintBlock(c: Constraint): HclBlock {
-  return block("constraint", [], attrs(["attribute", c.attribute], ["operator", c.operator], ["value", c.value]));
-}
-
-function affinityBlock(a: Affinity): HclBlock {
-  return block("affinity", [], attrs(["attribute", a.attribute], ["operator", a.operator], ["value", a.value], ["weight", a.weight]));
+  return block("constraint", [], fields(c, ["attribute", "operator", "value"]));
 }
 
 function spreadBlock(s: Spread): HclBlock {
   return block(
     "spread",
     [],
-    attrs(["attribute", s.attribute], ["weight", s.weight]),
-    (s.targets ?? []).map((t) => block("target", [t.value], attrs(["percent", t.percent]))),
-  );
-}
-
-function updateBlock(u: Update): HclBlock {
-  return block(
-    "update",
-    [],
-    attrs(
-      ["max_parallel", u.maxParallel],
-      ["health_check", u.healthCheck],
-      ["min_healthy_time", u.minHealthyTime],
-      ["healthy_deadline", u.healthyDeadline],
-      ["progress_deadline", u.progressDeadline],
-      ["auto_revert", u.autoRevert],
-      ["auto_promote", u.autoPromote],
-      ["canary", u.canary],
-      ["stagger", u.stagger],
-    ),
-  );
-}
-
-function restartBlock(r: Restart): HclBlock {
-  return block(
-    "restart",
-    [],
-    attrs(["attempts", r.attempts], ["interval", r.interval], ["delay", r.delay], ["mode", r.mode], ["render_templates", r.renderTemplates]),
-  );
-}
-
-function rescheduleBlock(r: Reschedule): HclBlock {
-  return block(
-    "reschedule",
-    [],
-    attrs(
-      ["attempts", r.attempts],
-      ["interval", r.interval],
-      ["delay", r.delay],
-      ["delay_function", r.delayFunction],
-      ["max_delay", r.maxDelay],
-      ["unlimited", r.unlimited],
-    ),
-  );
-}
-
-function migrateBlock(m: Migrate): HclBlock {
-  return block(
-    "migrate",
-    [],
-    attrs(
-      ["max_parallel", m.maxParallel],
-      ["health_check", m.healthCheck],
-      ["min_healthy_time", m.minHealthyTime],
-      ["healthy_deadline", m.healthyDeadline],
-    ),
+    fields(s, ["attribute", "weight"]),
+    (s.targets ?? []).map((t) => block("target", [t.value], fields(t, ["percent"]))),
   );
 }
 
@@ -183,72 +98,49 @@ function groupBlock(g: TaskGroup): HclBlock {
   return block(
     "group",
     [g.name],
-    attrs(["count", g.count], ["shutdown_delay", g.shutdownDelay]),
+    fields(g, ["count", "shutdownDelay"]),
     stringMap("meta", g.meta),
     each(g.constraints, constraintBlock),
-    each(g.affinities, affinityBlock),
+    each(g.affinities, (a) => block("affinity", [], fields(a, ["attribute", "operator", "value", "weight"]))),
     each(g.spreads, spreadBlock),
     optional(g.network, networkBlock),
-    each(g.volumes, volumeBlock),
-    optional(g.ephemeralDisk, (d) => block("ephemeral_disk", [], attrs(["size", d.sizeMb], ["migrate", d.migrate], ["sticky", d.sticky]))),
-    optional(g.update, updateBlock),
-    optional(g.migrate, migrateBlock),
-    optional(g.restart, restartBlock),
-    optional(g.reschedule, rescheduleBlock),
-    optional(g.scaling, scalingBlock),
+    each(g.volumes, (v) =>
+      block("volume", [v.name], fields(v, ["type", "source", "readOnly", "accessMode", "attachmentMode", "perAlloc"])),
+    ),
+    simple("ephemeral_disk", g.ephemeralDisk, ["sizeMb", "migrate", "sticky"]),
+    simple("update", g.update, UPDATE_FIELDS),
+    simple("migrate", g.migrate, ["maxParallel", "healthCheck", "minHealthyTime", "healthyDeadline"]),
+    simple("restart", g.restart, RESTART_FIELDS),
+    simple("reschedule", g.reschedule, ["attempts", "interval", "delay", "delayFunction", "maxDelay", "unlimited"]),
+    optional(g.scaling, (s) =>
+      block("scaling", [], fields(s, ["enabled", "min", "max"]), optional(s.policy, (p) => block("policy", [], configBody(p)))),
+    ),
     each(g.services, serviceBlock),
     each(g.tasks, taskBlock),
   );
 }
 
+const RESTART_FIELDS = ["attempts", "interval", "delay", "mode", "renderTemplates"] as const;
+
 function networkBlock(n: Network): HclBlock {
   return block(
     "network",
     [],
-    attrs(["mode", n.mode], ["hostname", n.hostname]),
-    (n.ports ?? []).map((p) => block("port", [p.label], attrs(["static", p.static], ["to", p.to], ["host_network", p.hostNetwork]))),
-    optional(n.dns, (d) => block("dns", [], attrs(["servers", d.servers], ["searches", d.searches], ["options", d.options]))),
-  );
-}
-
-function volumeBlock(v: Volume): HclBlock {
-  return block(
-    "volume",
-    [v.name],
-    attrs(
-      ["type", v.type],
-      ["source", v.source],
-      ["read_only", v.readOnly],
-      ["access_mode", v.accessMode],
-      ["attachment_mode", v.attachmentMode],
-      ["per_alloc", v.perAlloc],
-    ),
-  );
-}
-
-function scalingBlock(s: Scaling): HclBlock {
-  return block(
-    "scaling",
-    [],
-    attrs(["enabled", s.enabled], ["min", s.min], ["max", s.max]),
-    optional(s.policy, (p) => block("policy", [], configBody(p))),
+    fields(n, ["mode", "hostname"]),
+    (n.ports ?? []).map((p) => block("port", [p.label], fields(p, ["static", "to", "hostNetwork"]))),
+    simple("dns", n.dns, ["servers", "searches", "options"]),
   );
 }
 
 function serviceBlock(s: Service): HclBlock {
+  // An empty tag list means the same as none; leaving it out keeps the jobspec minimal.
+  const tags = { tags: s.tags?.length ? s.tags : undefined, canaryTags: s.canaryTags?.length ? s.canaryTags : undefined };
   return block(
     "service",
     [],
-    attrs(
-      ["name", s.name],
-      ["provider", s.provider],
-      ["port", s.port],
-      ["task", s.task],
-      ["tags", nonEmpty(s.tags)],
-      ["canary_tags", nonEmpty(s.canaryTags)],
-      ["address_mode", s.addressMode],
-      ["address", s.address],
-    ),
+    fields(s, ["name", "provider", "port", "task"]),
+    fields(tags, ["tags", "canaryTags"]),
+    fields(s, ["addressMode", "address"]),
     stringMap("meta", s.meta),
     each(s.checks, checkBlock),
   );
@@ -258,25 +150,9 @@ function checkBlock(c: Check): HclBlock {
   return block(
     "check",
     [],
-    attrs(
-      ["name", c.name],
-      ["type", c.type],
-      ["port", c.port],
-      ["protocol", c.protocol],
-      ["method", c.method],
-      ["path", c.path],
-      ["command", c.command],
-      ["args", c.args],
-      ["task", c.task],
-      ["address_mode", c.addressMode],
-      ["interval", c.interval],
-      ["timeout", c.timeout],
-      ["on_update", c.onUpdate],
-    ),
-    optional(c.header, (h) => block("header", [], attrs(...Object.keys(h).sort().map((k) => [k, h[k]] as const)))),
-    optional(c.checkRestart, (r) =>
-      block("check_restart", [], attrs(["limit", r.limit], ["grace", r.grace], ["ignore_warnings", r.ignoreWarnings])),
-    ),
+    fields(c, ["name", "type", "port", "protocol", "method", "path", "command", "args", "task", "addressMode", "interval", "timeout", "onUpdate"]),
+    stringMap("header", c.header),
+    simple("check_restart", c.checkRestart, ["limit", "grace", "ignoreWarnings"]),
   );
 }
 
@@ -285,47 +161,36 @@ function taskBlock(t: Task): HclBlock {
   return block(
     "task",
     [t.name],
-    attrs(["driver", t.driver], ["user", t.user], ["leader", t.leader], ["kill_timeout", t.killTimeout], ["kill_signal", t.killSignal], [
-      "shutdown_delay",
-      t.shutdownDelay,
-    ]),
-    optional(t.lifecycle, (l) => block("lifecycle", [], attrs(["hook", l.hook], ["sidecar", l.sidecar]))),
+    fields(t, ["driver", "user", "leader", "killTimeout", "killSignal", "shutdownDelay"]),
+    simple("lifecycle", t.lifecycle, ["hook", "sidecar"]),
     each(t.constraints, constraintBlock),
     optional(config, (c) => block("config", [], configBody(c))),
-    each(t.artifacts, artifactBlock),
-    each(t.volumeMounts, volumeMountBlock),
-    each(t.identities, identityBlock),
+    each(t.artifacts, (a) =>
+      block(
+        "artifact",
+        [],
+        fields(a, ["source", "destination", "mode", "chown"]),
+        stringMap("options", a.options),
+        stringMap("headers", a.headers),
+      ),
+    ),
+    each(t.volumeMounts, (v) => block("volume_mount", [], fields(v, ["volume", "destination", "readOnly", "propagationMode"]))),
+    each(t.identities, (i) => block("identity", [], fields(i, ["name", "aud", "env", "file", "ttl", "changeMode", "changeSignal"]))),
     stringMap("env", t.env),
     stringMap("meta", t.meta),
     each(t.services, serviceBlock),
     each(t.templates, templateBlock),
-    optional(t.restart, restartBlock),
-    optional(t.resources, (r) =>
-      block("resources", [], attrs(["cpu", r.cpuMhz], ["cores", r.cores], ["memory", r.memoryMb], ["memory_max", r.memoryMaxMb])),
-    ),
-    optional(t.logs, (l) => block("logs", [], attrs(["max_files", l.maxFiles], ["max_file_size", l.maxFileSizeMb], ["disabled", l.disabled]))),
+    simple("restart", t.restart, RESTART_FIELDS),
+    simple("resources", t.resources, ["cpuMhz", "cores", "memoryMb", "memoryMaxMb"]),
+    simple("logs", t.logs, ["maxFiles", "maxFileSizeMb", "disabled"]),
   );
 }
 
 /** The docker/podman options in the drivers' own (snake_case) names, typed ones first. */
 function containerConfig(c: ContainerConfig): ConfigMap {
-  const typed: Record<string, ConfigValue | undefined> = {
-    image: c.image,
-    command: c.command,
-    entrypoint: c.entrypoint,
-    args: c.args,
-    ports: c.ports,
-    network_mode: c.networkMode,
-    force_pull: c.forcePull,
-    privileged: c.privileged,
-    work_dir: c.workDir,
-    cap_add: c.capAdd,
-    cap_drop: c.capDrop,
-    volumes: c.volumes,
-    labels: c.labels,
-  };
-  const defined = Object.entries(typed).filter((e): e is [string, ConfigValue] => e[1] !== undefined);
-  return { ...Object.fromEntries(defined), ...c.extra };
+  const order = ["image", "command", "entrypoint", "args", "ports", "networkMode", "forcePull", "privileged", "workDir", "capAdd", "capDrop", "volumes", "labels"] as const;
+  const typed = order.filter((f) => c[f] !== undefined).map((f): [string, ConfigValue] => [hclName(f), c[f] as ConfigValue]);
+  return { ...Object.fromEntries(typed), ...c.extra };
 }
 
 /** Free-form config: scalars and tuples of scalars as attributes, objects as nested blocks. */
@@ -357,54 +222,20 @@ function templateBlock(t: Template): HclBlock {
   return block(
     "template",
     [],
-    attrs(
-      ["source", t.source],
-      ["destination", t.destination],
-      ["env", t.env],
-      ["perms", t.perms],
-      ["change_mode", t.changeMode],
-      ["change_signal", t.changeSignal],
-      ["splay", t.splay],
-      ["left_delimiter", t.leftDelimiter],
-      ["right_delimiter", t.rightDelimiter],
-      ["error_on_missing_key", t.errorOnMissingKey],
+    fields(t, [
+      "source",
+      "destination",
+      "env",
+      "perms",
+      "changeMode",
+      "changeSignal",
+      "splay",
+      "leftDelimiter",
+      "rightDelimiter",
+      "errorOnMissingKey",
       // Last: a heredoc closes the aligned group above it.
-      ["data", t.data],
-    ),
-    optional(t.wait, (w) => block("wait", [], attrs(["min", w.min], ["max", w.max]))),
-  );
-}
-
-function identityBlock(i: Identity): HclBlock {
-  return block(
-    "identity",
-    [],
-    attrs(
-      ["name", i.name],
-      ["aud", i.aud],
-      ["env", i.env],
-      ["file", i.file],
-      ["ttl", i.ttl],
-      ["change_mode", i.changeMode],
-      ["change_signal", i.changeSignal],
-    ),
-  );
-}
-
-function artifactBlock(a: Artifact): HclBlock {
-  return block(
-    "artifact",
-    [],
-    attrs(["source", a.source], ["destination", a.destination], ["mode", a.mode], ["chown", a.chown]),
-    stringMap("options", a.options),
-    stringMap("headers", a.headers),
-  );
-}
-
-function volumeMountBlock(v: VolumeMount): HclBlock {
-  return block(
-    "volume_mount",
-    [],
-    attrs(["volume", v.volume], ["destination", v.destination], ["read_only", v.readOnly], ["propagation_mode", v.propagationMode]),
+      "data",
+    ]),
+    simple("wait", t.wait, ["min", "max"]),
   );
 }
