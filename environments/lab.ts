@@ -41,4 +41,12 @@ export const lab: EnvironmentConfig = {
   },
   vipMode: "hetzner",
   state: { kind: "local" },
+  // Create the bucket (private) in Hetzner Object Storage first; keys: TF_VAR_snapshots_s3_*.
+  snapshots: {
+    bucket: "hashilab-lab-snapshots",
+    endpoint: "https://nbg1.your-objectstorage.com",
+    region: "nbg1",
+    retention: 14,
+    schedule: "0 3 * * *",
+  },
 };

@@ -124,6 +124,24 @@ export interface LocalStateConfig {
 
 export type StateConfig = LocalStateConfig | S3StateConfig;
 
+/**
+ * Periodic Raft snapshots of Nomad and Consul, uploaded to an S3-compatible bucket (e.g.
+ * Hetzner Object Storage). The bucket's keys come from the sensitive Terraform variables
+ * `snapshots_s3_access_key_id` and `snapshots_s3_secret_access_key` at deploy time.
+ */
+export interface SnapshotsConfig {
+  /** The bucket; create it (private) before the first deploy. */
+  readonly bucket: string;
+  /** The S3 endpoint, e.g. "https://nbg1.your-objectstorage.com" (path-style requests). */
+  readonly endpoint: string;
+  /** The signing region. @default "us-east-1" */
+  readonly region?: string;
+  /** Snapshots kept per system; older ones are deleted after each upload. @default 14 */
+  readonly retention?: number;
+  /** When to take them: a 5-field cron in UTC. @default "0 3 * * *" (daily at 03:00) */
+  readonly schedule?: string;
+}
+
 /** How the lab domain's DNS VIP is held. */
 export type VipMode = "lan" | "hetzner" | "none";
 
@@ -152,6 +170,8 @@ export interface EnvironmentConfig {
   readonly vipMode: VipMode;
   readonly cloudflare?: CloudflareConfig;
   readonly state: StateConfig;
+  /** Raft snapshot backups. @default none: no snapshot job */
+  readonly snapshots?: SnapshotsConfig;
 }
 
 /** The facts constructs validate against, from an environment. */

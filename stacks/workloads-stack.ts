@@ -3,8 +3,10 @@ import { Construct } from "constructs";
 import { EnvironmentConfig, environmentFacts } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { NomadService } from "../constructs/nomad-service";
+import { RaftSnapshots } from "../constructs/raft-snapshots";
 import { nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
+import { addRaftSnapshots } from "./raft-snapshots";
 import { useStateBackend } from "./state-backend";
 
 export interface WorkloadsStackProps {
@@ -17,12 +19,15 @@ export interface WorkloadsStackProps {
 export class WorkloadsStack extends TerraformStack {
   /** The seed's "basic test job" (seed 000): IT Tools behind a Nomad-checked HTTP service. */
   public readonly itTools: NomadService;
+  /** Raft snapshot backups, when the environment configures a bucket. */
+  public readonly raftSnapshots?: RaftSnapshots;
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
     useStateBackend(this, props.env);
     declareClusterFacts(this, environmentFacts(props.env));
     nomadProvider(this, props.endpoints, props.credentials);
+    this.raftSnapshots = addRaftSnapshots(this, props.env, props.endpoints, props.credentials);
 
     this.itTools = new NomadService(this, "ItTools", {
       jobName: "it-tools",

@@ -1,0 +1,164 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { dependable, Token } from "cdktf";
+import { Construct } from "constructs";
+import { NomadJob } from "../nomad-job";
+import { ConsulAclToken, ConsulAclTokenSecretId, NomadAclTokenResource, NomadVariableResource } from "../providers";
+
+export interface RaftSnapshotsProps {
+  /** The bucket the snapshots go to; keep it private: snapshots hold every ACL token. */
+  readonly bucket: string;
+  /** The S3 endpoint, e.g. "https://nbg1.your-objectstorage.com" (path-style requests). */
+  readonly endpoint: string;
+  /** The region requests are signed for. @default "us-east-1" */
+  readonly region?: string;
+  /** Prepended to every key, e.g. "lab/". @default "" (keys are nomad/<time>.snap, consul/<time>.snap) */
+  readonly prefix?: string;
+  /** Snapshots kept per system; older ones are deleted after each upload. @default 14 */
+  readonly retention?: number;
+  /** A 5-field cron in UTC. @default "0 3 * * *" (daily at 03:00) */
+  readonly schedule?: string;
+  /** The bucket's access key id: a reference to a sensitive Terraform variable, never a literal. */
+  readonly s3AccessKeyId: string;
+  /** The bucket's secret key: a reference to a sensitive Terraform variable, never a literal. */
+  readonly s3SecretAccessKey: string;
+  /** The periodic job's id; its secrets live in the Nomad variable `nomad/jobs/<jobName>`. @default "raft-snapshots" */
+  readonly jobName?: string;
+  /** @default "default" */
+  readonly namespace?: string;
+  /** Nomad's HTTP API as seen from a client host. @default "http://127.0.0.1:4646" */
+  readonly nomadAddress?: string;
+  /** Consul's HTTP API as seen from a client host. @default "http://127.0.0.1:8500" */
+  readonly consulAddress?: string;
+  /** The CA certificate on the hosts, for https addresses. @default none */
+  readonly caCertFile?: string;
+  /** The name Nomad's certificate is verified against, e.g. "server.global.nomad". @default the address's host */
+  readonly nomadTlsServerName?: string;
+  /** The name Consul's certificate is verified against, e.g. "server.dc1.consul". @default the address's host */
+  readonly consulTlsServerName?: string;
+}
+
+/** The task's script: a real file, so shellcheck checks what the job runs. */
+const SCRIPT = readFileSync(join(__dirname, "snapshot.sh"), "utf8");
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Consul's built-in management policy. */
+const CONSUL_GLOBAL_MANAGEMENT = "global-management";
+
+/**
+ * Periodic Raft snapshots of Nomad and Consul (`nomad operator snapshot save`, `consul
+ * snapshot save`) uploaded to an S3-compatible bucket, keeping the newest `retention`.
+ *
+ * Both snapshot APIs require management rights; nothing less privileged exists. So the job gets
+ * management tokens of its own (revocable without touching the operators' ones), and they
+ * and the S3 keys live only in the Nomad variable `nomad/jobs/<jobName>`, which no policy
+ * grants and only this job's workload identity can read. The jobspec holds no secret. The
+ * task runs with the exec driver and the hosts' own `nomad`, `consul` and `curl`, so
+ * snapshots are always taken by the cluster's own versions.
+ *
+ * The stack needs the Nomad and Consul providers, configured with management tokens.
+ */
+export class RaftSnapshots extends Construct {
+  readonly job: NomadJob;
+  readonly variable: NomadVariableResource;
+
+  constructor(scope: Construct, id: string, props: RaftSnapshotsProps) {
+    super(scope, id);
+    const jobName = props.jobName ?? "raft-snapshots";
+    const namespace = props.namespace ?? "default";
+    const retention = props.retention ?? 14;
+    this.validate(props, retention);
+    const variablePath = `nomad/jobs/${jobName}`;
+
+    const nomadToken = new NomadAclTokenResource(this, "nomad-token", { name: jobName, type: "management" });
+    const consulToken = new ConsulAclToken(this, "consul-token", {
+      description: `${jobName}: consul snapshot save`,
+      policies: [CONSUL_GLOBAL_MANAGEMENT],
+    });
+    const consulSecret = new ConsulAclTokenSecretId(this, "consul-token-secret", { accessorId: consulToken.accessorId });
+
+    this.variable = new NomadVariableResource(this, "variable", {
+      path: variablePath,
+      namespace,
+      items: {
+        nomad_token: nomadToken.secretId,
+        consul_token: consulSecret.secretId,
+        s3_access_key_id: props.s3AccessKeyId,
+        s3_secret_access_key: props.s3SecretAccessKey,
+      },
+    });
+
+    const fromVariable = (body: string) => `{{ with nomadVar "${variablePath}" }}${body}{{ end }}`;
+    const env: Record<string, string> = {
+      NOMAD_ADDR: props.nomadAddress ?? "http://127.0.0.1:4646",
+      CONSUL_HTTP_ADDR: props.consulAddress ?? "http://127.0.0.1:8500",
+      S3_ENDPOINT: props.endpoint.replace(/\/+$/, ""),
+      S3_BUCKET: props.bucket,
+      S3_REGION: props.region ?? "us-east-1",
+      S3_PREFIX: props.prefix ?? "",
+      RETAIN: String(retention),
+    };
+    if (props.caCertFile) Object.assign(env, { NOMAD_CACERT: props.caCertFile, CONSUL_CACERT: props.caCertFile });
+    if (props.nomadTlsServerName) env.NOMAD_TLS_SERVER_NAME = props.nomadTlsServerName;
+    if (props.consulTlsServerName) env.CONSUL_TLS_SERVER_NAME = props.consulTlsServerName;
+
+    this.job = new NomadJob(this, "job", {
+      name: jobName,
+      namespace,
+      type: "batch",
+      periodic: { crons: [props.schedule ?? "0 3 * * *"], timeZone: "UTC", prohibitOverlap: true },
+      groups: [
+        {
+          name: "snapshot",
+          tasks: [
+            {
+              name: "save",
+              driver: "exec",
+              config: { command: "/bin/sh", args: ["local/snapshot.sh"] },
+              env,
+              templates: [
+                { destination: "local/snapshot.sh", data: SCRIPT, perms: "0755" },
+                {
+                  destination: "secrets/tokens.env",
+                  env: true,
+                  perms: "0400",
+                  data: fromVariable("\nNOMAD_TOKEN={{ .nomad_token }}\nCONSUL_HTTP_TOKEN={{ .consul_token }}\n"),
+                },
+                {
+                  destination: "secrets/s3.curlrc",
+                  perms: "0400",
+                  data: fromVariable('\nuser = "{{ .s3_access_key_id }}:{{ .s3_secret_access_key }}"\n'),
+                },
+              ],
+              resources: { cpuMhz: 200, memoryMb: 256 },
+            },
+          ],
+        },
+      ],
+    });
+    // The first run must find its variable.
+    this.job.resource.dependsOn = [dependable(this.variable)];
+  }
+
+  private validate(props: RaftSnapshotsProps, retention: number): void {
+    const problems: string[] = [];
+    if (!Token.isUnresolved(props.bucket) && !BUCKET.test(props.bucket)) {
+      problems.push(`bucket "${props.bucket}" is not an S3 bucket name: 3-63 of a-z 0-9 . - starting and ending with a letter or digit`);
+    }
+    if (!Token.isUnresolved(props.endpoint) && !/^https?:\/\/[^/\s]+\/?$/.test(props.endpoint)) {
+      problems.push(`endpoint "${props.endpoint}" is not an S3 endpoint: give scheme and host without a path, e.g. "https://nbg1.your-objectstorage.com"`);
+    }
+    if (!Number.isInteger(retention) || retention < 1) {
+      problems.push(`retention ${retention} must be a whole number of snapshots, at least 1`);
+    }
+    const prefix = props.prefix ?? "";
+    if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
+      problems.push(`prefix "${prefix}" must end with "/" and not start with one, e.g. "lab/"`);
+    }
+    for (const [name, value] of [["s3AccessKeyId", props.s3AccessKeyId], ["s3SecretAccessKey", props.s3SecretAccessKey]]) {
+      if (!Token.isUnresolved(value)) {
+        problems.push(`${name} is a literal; pass a sensitive TerraformVariable's value so the key stays out of the code and the synthesized JSON`);
+      }
+    }
+    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Raft snapshots:\n  - ${problems.join("\n  - ")}`);
+  }
+}

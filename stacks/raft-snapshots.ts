@@ -1,0 +1,37 @@
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { EnvironmentConfig } from "../environments";
+import { CONSUL_PORTS } from "../constructs/hetzner-cluster/consul-config";
+import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { RaftSnapshots } from "../constructs/raft-snapshots";
+import { consulProvider } from "./cluster-providers";
+import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
+
+/**
+ * The environment's Raft snapshot job (none without `env.snapshots`). The bucket's keys are
+ * the sensitive variables `snapshots_s3_access_key_id` / `snapshots_s3_secret_access_key`
+ * (TF_VAR_...). Adds the Consul provider, which creates the job's Consul token.
+ */
+export function addRaftSnapshots(
+  stack: TerraformStack,
+  env: EnvironmentConfig,
+  endpoints: ClusterEndpoints,
+  credentials: ClusterCredentials,
+): RaftSnapshots | undefined {
+  const snapshots = env.snapshots;
+  if (!snapshots) return undefined;
+  consulProvider(stack, endpoints, credentials);
+  const key = (id: string, description: string) =>
+    new TerraformVariable(stack, id, { type: "string", sensitive: true, description }).stringValue;
+  // On Hetzner hosts the agents serve HTTPS only; their certificates carry 127.0.0.1.
+  const local =
+    env.cluster.kind === "hetzner"
+      ? { nomadAddress: "https://127.0.0.1:4646", consulAddress: `https://127.0.0.1:${CONSUL_PORTS.https}`, caCertFile: HOST_PATHS.caCert }
+      : { nomadAddress: env.cluster.nomadAddress, consulAddress: env.cluster.consulAddress };
+  return new RaftSnapshots(stack, "RaftSnapshots", {
+    ...snapshots,
+    ...local,
+    prefix: `${env.name}/`,
+    s3AccessKeyId: key("snapshots_s3_access_key_id", "Access key id of the Raft snapshot bucket"),
+    s3SecretAccessKey: key("snapshots_s3_secret_access_key", "Secret key of the Raft snapshot bucket"),
+  });
+}
