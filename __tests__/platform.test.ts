@@ -261,9 +261,12 @@ describe("validation in the platform stack", () => {
     ).toThrow(/lab-platform\/typo: .*unknown namespace capability "submit-jobs" \(did you mean "submit-job"\?\)/s);
   });
 
-  it("fails on an invalid policy name", () => {
+  it("fails on an invalid policy name or a description Nomad would reject", () => {
     expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "read_jobs", { rules: { node: "read" } }))).toThrow(
       /lab-platform\/read_jobs: .*policy name "read_jobs" is invalid/s,
+    );
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "long", { description: "x".repeat(257), rules: { node: "read" } }))).toThrow(
+      /lab-platform\/long: .*longer than Nomad's limit of 256/s,
     );
   });
 

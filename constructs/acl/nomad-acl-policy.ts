@@ -36,6 +36,7 @@ export interface NomadAclPolicyProps {
 }
 
 const POLICY_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+const MAX_DESCRIPTION_LENGTH = 256;
 
 /** A Nomad ACL policy (`nomad_acl_policy`) from typed rules, validated at synth. */
 export class NomadAclPolicy extends Construct {
@@ -53,6 +54,9 @@ export class NomadAclPolicy extends Construct {
     this.rules = props.rules;
     this.boundJob = props.job?.job;
     const problems = [...this.nameProblems(), ...nomadPolicyProblems(props.rules), ...this.namespaceProblems()];
+    if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
+      problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
+    }
     if (props.job) problems.push(...this.bindingProblems(props.job));
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: invalid Nomad ACL policy "${this.policyName}":\n  ${problems.join("\n  ")}`);
