@@ -5,3 +5,4 @@ export * from "./acl-bootstrap";
 export * from "./acl";
 export * from "./nomad-variable";
 export * from "../policies";
+export * from "./raft-snapshots";
