@@ -1,6 +1,8 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, Restart, Service, Template, Update } from "./nomad-job/model";
 import { NomadJob } from "./nomad-job/nomad-job";
+import type { Ingress } from "./ingress/ingress";
+import type { PublicHostname } from "./public-hostname";
 
 /** A port of the service's group network. */
 export interface NomadServicePort {
@@ -171,6 +173,14 @@ export class NomadService extends Construct {
   /** Adds tags to the registered service (e.g. Traefik router rules); included at synth. */
   public addTags(...tags: string[]): void {
     this.tags.push(...tags);
+  }
+
+  /**
+   * Routes `hostname` to this service through `ingress` (Traefik router tags) and, when the
+   * ingress has a public zone containing the name, creates its public DNS records.
+   */
+  public exposeVia(ingress: Ingress, hostname: string): PublicHostname | undefined {
+    return ingress.expose(this, hostname);
   }
 
   /** One env-file template that reads every secret from its Nomad variable at runtime. */

@@ -33,3 +33,5 @@ export { SelfSignedCert as TlsSelfSignedCert } from "@cdktf/provider-tls/lib/sel
 export { CertRequest as TlsCertRequest } from "@cdktf/provider-tls/lib/cert-request";
 export { LocallySignedCert as TlsLocallySignedCert } from "@cdktf/provider-tls/lib/locally-signed-cert";
 export { Bytes as RandomBytes } from "@cdktf/provider-random/lib/bytes";
+export { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
+export { DnsRecord as CloudflareDnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";

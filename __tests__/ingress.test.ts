@@ -1,0 +1,138 @@
+import { Construct } from "constructs";
+import { parse as parseYaml } from "yaml";
+import { Ingress, IngressProps } from "../constructs/ingress";
+import { NomadService } from "../constructs/nomad-service";
+import { CloudflareProvider } from "../constructs/providers";
+import { SEED_FACTS } from "./dns-vip.support";
+import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job.support";
+import { parseHcl } from "./support/hcl";
+import { resourcesOf, StackJson } from "./support/synth";
+import { requireTool } from "./support/tools";
+
+const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
+const INGRESS: IngressProps = { namespaces: ["default", "public"], hostNetwork: "public" };
+
+async function traefikJob(stack: StackJson): Promise<Record<string, any>> {
+  requireTool("terraform");
+  const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith('job "traefik"'));
+  return (await parseJob(jobspec!)).traefik[0];
+}
+
+const traefikTask = (job: Record<string, any>) => job.group.traefik[0].task.traefik[0];
+const template = (job: Record<string, any>, destination: string): string =>
+  traefikTask(job).template.find((t: any) => t.destination === destination).data;
+
+describe("Ingress (Traefik)", () => {
+  const stack = synthJobStack((scope) => new Ingress(scope, "Ingress", INGRESS), SEED_FACTS);
+
+  it("listens on static ports 80 and 443 of the ingress hosts' public network", async () => {
+    const job = await traefikJob(stack);
+    expect(job.namespace).toBe("ingress");
+    expect(job.group.traefik[0].network[0].port).toEqual({
+      http: [{ static: 80, to: 80, host_network: "public" }],
+      https: [{ static: 443, to: 443, host_network: "public" }],
+    });
+  });
+
+  it("discovers Nomad services over the task API socket with its workload identity (NOMAD_TOKEN), no token in the config", async () => {
+    const job = await traefikJob(stack);
+    expect(traefikTask(job).identity).toEqual([{ env: true }]);
+    const config = parseYaml(template(job, "local/traefik.yml"));
+    expect(config.providers.nomad).toEqual({
+      exposedByDefault: false,
+      namespaces: ["default", "public"],
+      endpoint: { address: "unix:///secrets/api.sock" },
+    });
+    expect(JSON.stringify(config)).not.toMatch(/token/i);
+    expect(config.entryPoints).toEqual({ web: { address: ":80" }, websecure: { address: ":443" } });
+  });
+
+  it("keeps the dashboard behind basic auth whose line comes from a Nomad variable at runtime", async () => {
+    const job = await traefikJob(stack);
+    const dynamic = template(job, "secrets/dynamic.yml");
+    expect(dynamic).toContain(`{{- with nomadVar "nomad/jobs/traefik" }}\n          - '{{ .BASIC_AUTH }}'\n{{- end }}`);
+    const rendered = parseYaml(dynamic.replace(/\{\{- with nomadVar "nomad\/jobs\/traefik" \}\}\n(.*)\{\{ \.BASIC_AUTH \}\}(.*)\n\{\{- end \}\}/, "\n$1admin:$$apr1$$x$$y$2"));
+    expect(rendered.http.routers.dashboard).toEqual({
+      rule: "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+      entryPoints: ["web"],
+      service: "api@internal",
+      middlewares: ["dashboard-auth"],
+    });
+    expect(rendered.http.middlewares["dashboard-auth"].basicAuth.users).toEqual(["admin:$apr1$x$y"]);
+  });
+
+  it("has a minimal policy: read-job in the routed namespaces and nothing else, bound to the job with job_acl", async () => {
+    const policies = Object.values(resourcesOf(stack, "nomad_acl_policy"));
+    expect(policies).toHaveLength(1);
+    const [policy] = policies;
+    expect(policy.name).toBe("traefik");
+    expect(policy.job_acl).toEqual({ namespace: "ingress", job_id: "traefik" });
+    expect(await parseHcl(policy.rules_hcl)).toEqual({
+      namespace: { default: [{ capabilities: ["read-job"] }], public: [{ capabilities: ["read-job"] }] },
+    });
+  });
+
+  it("is created before the job it is bound to", () => {
+    const [job] = Object.values(resourcesOf(stack, "nomad_job"));
+    expect(job.depends_on).toEqual([expect.stringMatching(/^nomad_acl_policy\./)]);
+  });
+
+  it("fails without namespaces to route", () => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { namespaces: [] })).toThrow(/test\/Ingress: the ingress routes no namespaces/);
+  });
+});
+
+describe("NomadService.exposeVia", () => {
+  function build(scope: Construct, ingress: Partial<IngressProps> = {}, namespace = "default") {
+    new CloudflareProvider(scope, "cloudflare", {});
+    const traefik = new Ingress(scope, "Ingress", { ...INGRESS, ...ingress });
+    const tools = new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest", namespace });
+    tools.exposeVia(traefik, "tools.example.com");
+    return tools;
+  }
+
+  async function toolsTags(stack: StackJson): Promise<string[]> {
+    const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith('job "it-tools"'));
+    return (await parseJob(jobspec!))["it-tools"][0].group["it-tools"][0].service[0].tags;
+  }
+
+  it("adds Traefik router tags for the hostname to the service", async () => {
+    requireTool("terraform");
+    const stack = synthJobStack((scope) => build(scope), SEED_FACTS);
+    expect(await toolsTags(stack)).toEqual([
+      "traefik.enable=true",
+      "traefik.http.routers.it-tools-tools-example-com.rule=Host(`tools.example.com`)",
+      "traefik.http.routers.it-tools-tools-example-com.entrypoints=web",
+    ]);
+    expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
+  it("with a Cloudflare zone, creates a cloudflare_dns_record with the right zone, name, type and content", () => {
+    const stack = synthJobStack((scope) => build(scope, { publicZone: ZONE, publicAddresses: ["203.0.113.10"] }), SEED_FACTS);
+    const records = Object.values(resourcesOf(stack, "cloudflare_dns_record"));
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ zone_id: ZONE.zoneId, name: "tools.example.com", type: "A", content: "203.0.113.10" });
+  });
+
+  it("creates no public record for a name outside the zone (e.g. the lab domain served by DnsVip)", () => {
+    const stack = synthJobStack((scope) => build(scope, { publicZone: { zoneId: ZONE.zoneId, zoneName: "example.org" }, publicAddresses: ["203.0.113.10"] }), SEED_FACTS);
+    expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
+  it("fails for a service in a namespace the ingress does not route", () => {
+    expect(() => build(jobStack(SEED_FACTS), {}, "dns")).toThrow(
+      /test\/ItTools: cannot expose "tools\.example\.com" via test\/Ingress: the service runs in namespace "dns", which the ingress does not route/,
+    );
+  });
+
+  it("fails for a public zone without addresses to point at", () => {
+    expect(() => build(jobStack(SEED_FACTS), { publicZone: ZONE })).toThrow(/has the public zone "example\.com" but no publicAddresses/);
+  });
+
+  it("fails for a hostname that is not a DNS name", () => {
+    const stack = jobStack(SEED_FACTS);
+    const traefik = new Ingress(stack, "Ingress", INGRESS);
+    const tools = new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
+    expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App".*not a lowercase DNS name/);
+  });
+});

@@ -1,0 +1,181 @@
+import { Construct, IConstruct } from "constructs";
+import { traefikPolicy } from "../../policies/builtin";
+import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { Port } from "../nomad-job/model";
+import { NomadJob } from "../nomad-job/nomad-job";
+import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
+import { traefikDashboardConfig, traefikStaticConfig, WEB_ENTRYPOINT } from "./traefik-config";
+
+/** A Nomad service Traefik can route to (NomadService satisfies it). */
+export interface ExposableService extends IConstruct {
+  readonly serviceName: string;
+  readonly namespace: string;
+  addTags(...tags: string[]): void;
+}
+
+/** Where the dashboard's htpasswd line ("user:hash") is kept. */
+export interface DashboardAuthVariable {
+  /** A path the Traefik job reads without a policy (`nomad/jobs/<job>...`). */
+  readonly path: string;
+  readonly item: string;
+}
+
+export interface IngressProps {
+  /** Namespaces whose services Traefik routes; its policy grants `read-job` there and nothing else. */
+  readonly namespaces: readonly string[];
+  /** The namespace the Traefik job runs in. @default "ingress" */
+  readonly namespace?: string;
+  /** Traefik instances, one per ingress host. @default 1 */
+  readonly instances?: number;
+  /** The client host network ports 80 and 443 bind on. @default the client's default network */
+  readonly hostNetwork?: string;
+  /** The ingress hosts' public IPv4 addresses: public hostnames resolve to these. @default none */
+  readonly publicAddresses?: readonly string[];
+  /** The Cloudflare zone public hostnames are created in. @default none: exposeVia only adds router tags */
+  readonly publicZone?: PublicDnsZone;
+  /** The dashboard's router rule. @default "PathPrefix(`/api`) || PathPrefix(`/dashboard`)" (seed 002) */
+  readonly dashboardRule?: string;
+  /**
+   * The Nomad variable holding the dashboard's basic-auth line, or false for no dashboard.
+   * @default { path: "nomad/jobs/traefik", item: "BASIC_AUTH" }
+   */
+  readonly dashboardAuth?: DashboardAuthVariable | false;
+  /** @default every datacenter */
+  readonly datacenters?: readonly string[];
+  /** @default "docker.io/library/traefik:v3.6" */
+  readonly image?: string;
+  /** @default 200 */
+  readonly cpuMhz?: number;
+  /** @default 128 */
+  readonly memoryMb?: number;
+}
+
+export const TRAEFIK_JOB = "traefik";
+const DYNAMIC_CONFIG = "secrets/dynamic.yml";
+const ROUTER_NAME = /[^a-z0-9-]+/g;
+const HOSTNAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
+
+/**
+ * Traefik as the cluster's HTTP ingress (seed 002): it discovers Nomad services through the
+ * task API socket with its workload identity, under a minimal policy (`read-job` in the
+ * routed namespaces) bound to the job with `job_acl`; ports 80 and 443 are static on the
+ * ingress hosts; the dashboard sits behind basic auth read from a Nomad variable.
+ *
+ * Children: "Job" (NomadJob) and "Policy" under it.
+ */
+export class Ingress extends Construct {
+  public readonly job: NomadJob;
+  public readonly policy: NomadAclPolicy;
+  public readonly namespaces: readonly string[];
+  public readonly publicZone?: PublicDnsZone;
+  public readonly publicAddresses: readonly string[];
+  private readonly enabled = new WeakSet<ExposableService>();
+
+  constructor(scope: Construct, id: string, props: IngressProps) {
+    super(scope, id);
+    if (props.namespaces.length === 0) {
+      throw new Error(`${this.node.path}: the ingress routes no namespaces; list the namespaces whose services Traefik may route`);
+    }
+    this.namespaces = props.namespaces;
+    this.publicZone = props.publicZone;
+    this.publicAddresses = props.publicAddresses ?? [];
+    const instances = props.instances ?? 1;
+    const auth = props.dashboardAuth ?? { path: `nomad/jobs/${TRAEFIK_JOB}`, item: "BASIC_AUTH" };
+    const port = (label: string, number: number): Port => ({ label, static: number, to: number, hostNetwork: props.hostNetwork });
+
+    this.job = new NomadJob(this, "Job", {
+      name: TRAEFIK_JOB,
+      namespace: props.namespace ?? "ingress",
+      datacenters: props.datacenters,
+      type: "service",
+      update: { maxParallel: 1, minHealthyTime: "10s", healthyDeadline: "3m", autoRevert: true },
+      groups: [
+        {
+          name: TRAEFIK_JOB,
+          count: instances,
+          constraints: instances > 1 ? [{ operator: "distinct_hosts", value: "true" }] : undefined,
+          network: { ports: [port("http", 80), port("https", 443)] },
+          services: [
+            {
+              name: TRAEFIK_JOB,
+              provider: "nomad",
+              port: "http",
+              checks: [{ name: "traefik_ping", type: "http", path: "/ping", interval: "10s", timeout: "2s" }],
+            },
+          ],
+          tasks: [
+            {
+              name: TRAEFIK_JOB,
+              driver: "docker",
+              config: {
+                image: props.image ?? "docker.io/library/traefik:v3.6",
+                ports: ["http", "https"],
+                args: ["--configFile=/local/traefik.yml"],
+              },
+              // NOMAD_TOKEN for the Nomad provider: the workload identity the policy is bound to.
+              identities: [{ env: true }],
+              templates: [
+                {
+                  destination: "local/traefik.yml",
+                  changeMode: "restart",
+                  data: traefikStaticConfig({ namespaces: props.namespaces, dynamicConfigFile: `/${DYNAMIC_CONFIG}`, dashboard: auth !== false }),
+                },
+                ...(auth === false
+                  ? []
+                  : [
+                      {
+                        destination: DYNAMIC_CONFIG,
+                        perms: "0400",
+                        // Traefik watches the file: new credentials apply without a restart.
+                        changeMode: "noop" as const,
+                        data: traefikDashboardConfig({
+                          rule: props.dashboardRule ?? "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+                          authVariablePath: auth.path,
+                          authItem: auth.item,
+                        }),
+                      },
+                    ]),
+              ],
+              resources: { cpuMhz: props.cpuMhz ?? 200, memoryMb: props.memoryMb ?? 128 },
+            },
+          ],
+        },
+      ],
+    });
+    this.policy = this.job.attachPolicy("Policy", traefikPolicy(props.namespaces), {
+      policyName: "traefik",
+      description: `Traefik: read services in ${props.namespaces.join(", ")} to route to them`,
+    });
+  }
+
+  /**
+   * Routes `hostname` to `service` (Traefik router tags on its service registration) and, when
+   * the ingress has a public zone that contains the name, creates its public DNS records
+   * (child "PublicHostname-<hostname>" of the service). Returns them, if any.
+   */
+  public expose(service: ExposableService, hostname: string): PublicHostname | undefined {
+    const where = `${service.node.path}: cannot expose "${hostname}" via ${this.node.path}`;
+    if (!HOSTNAME.test(hostname)) {
+      throw new Error(`${where}: it is not a lowercase DNS name like "tools.example.com"`);
+    }
+    if (!this.namespaces.includes(service.namespace)) {
+      throw new Error(
+        `${where}: the service runs in namespace "${service.namespace}", which the ingress does not route ` +
+          `(it routes ${this.namespaces.join(", ")}); add the namespace to the ingress's namespaces`,
+      );
+    }
+    const router = `${service.serviceName}-${hostname}`.toLowerCase().replace(ROUTER_NAME, "-");
+    if (!this.enabled.has(service)) {
+      service.addTags("traefik.enable=true");
+      this.enabled.add(service);
+    }
+    service.addTags(`traefik.http.routers.${router}.rule=Host(\`${hostname}\`)`, `traefik.http.routers.${router}.entrypoints=${WEB_ENTRYPOINT}`);
+
+    const zone = this.publicZone;
+    if (!zone || !inZone(hostname, zone)) return undefined;
+    if (this.publicAddresses.length === 0) {
+      throw new Error(`${where}: the ingress has the public zone "${zone.zoneName}" but no publicAddresses for the record to point at`);
+    }
+    return new PublicHostname(service, `PublicHostname-${hostname}`, { zone, hostname, addresses: this.publicAddresses });
+  }
+}
