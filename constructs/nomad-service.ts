@@ -1,18 +1,11 @@
 import { Construct } from "constructs";
-import { CheckRestart, Constraint, Duration, Restart, Service, Template, Update } from "./nomad-job/model";
+import { CheckRestart, Constraint, Duration, Port, Restart, Service, Template, Update } from "./nomad-job/model";
 import { NomadJob } from "./nomad-job/nomad-job";
 import type { Ingress } from "./ingress/ingress";
 import type { PublicHostname } from "./public-hostname";
 
-/** A port of the service's group network. */
-export interface NomadServicePort {
-  /** The port the container listens on (bridge mode). @default the same as the host port */
-  readonly to?: number;
-  /** A fixed host port. @default a dynamic port (20000-32000) */
-  readonly static?: number;
-  /** The client host network to bind on. @default the default interface */
-  readonly hostNetwork?: string;
-}
+/** A port of the service's group network (the label is its key in `ports`). */
+export type NomadServicePort = Omit<Port, "label">;
 
 /** The service's health check (Nomad runs it when the provider is "nomad"). */
 export interface NomadServiceHealthCheck {

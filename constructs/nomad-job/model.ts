@@ -20,7 +20,14 @@ export interface ConfigMap {
 
 export type JobType = "service" | "batch" | "system" | "sysbatch";
 
-export interface Job {
+/** Where allocations may and should go; set on the job, a group may add its own. */
+export interface Placement {
+  readonly constraints?: readonly Constraint[];
+  readonly affinities?: readonly Affinity[];
+  readonly spreads?: readonly Spread[];
+}
+
+export interface Job extends Placement {
   /** The job id (`job "<name>"`); unique in its namespace. */
   readonly name: string;
   /** @default "service" */
@@ -42,9 +49,6 @@ export interface Job {
   readonly parameterized?: Parameterized;
   /** Update strategy for every group (groups may override). */
   readonly update?: Update;
-  readonly constraints?: readonly Constraint[];
-  readonly affinities?: readonly Affinity[];
-  readonly spreads?: readonly Spread[];
   readonly groups: readonly TaskGroup[];
 }
 
@@ -144,7 +148,7 @@ export interface Spread {
   readonly targets?: readonly { readonly value: string; readonly percent: number }[];
 }
 
-export interface TaskGroup {
+export interface TaskGroup extends Placement {
   readonly name: string;
   /** @default 1 */
   readonly count?: number;
@@ -155,9 +159,6 @@ export interface TaskGroup {
   readonly restart?: Restart;
   readonly reschedule?: Reschedule;
   readonly migrate?: Migrate;
-  readonly constraints?: readonly Constraint[];
-  readonly affinities?: readonly Affinity[];
-  readonly spreads?: readonly Spread[];
   readonly volumes?: readonly Volume[];
   readonly ephemeralDisk?: EphemeralDisk;
   /** Time between deregistering services and killing tasks. */

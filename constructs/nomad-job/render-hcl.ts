@@ -1,5 +1,5 @@
 import { formatHcl, HclAttribute, HclBlock, HclBody, HclExpr, HclObject, isIdentifier } from "./hcl";
-import { Check, ConfigMap, ConfigValue, Constraint, ContainerConfig, Job, Network, Service, Spread, Task, TaskGroup, Template } from "./model";
+import { Check, ConfigMap, ConfigValue, Constraint, ContainerConfig, Job, Network, Placement, Service, Task, TaskGroup, Template } from "./model";
 
 /**
  * Renders a job as canonical HCL: attributes in a fixed order (the order of the Nomad docs),
@@ -61,9 +61,7 @@ function jobBlock(job: Job): HclBlock {
     stringMap("meta", job.meta),
     simple("periodic", job.periodic, ["crons", "timeZone", "prohibitOverlap", "enabled"]),
     simple("parameterized", job.parameterized, ["payload", "metaRequired", "metaOptional"]),
-    each(job.constraints, constraintBlock),
-    each(job.affinities, (a) => block("affinity", [], fields(a, ["attribute", "operator", "value", "weight"]))),
-    each(job.spreads, spreadBlock),
+    placementBlocks(job),
     simple("update", job.update, UPDATE_FIELDS),
     each(job.groups, groupBlock),
   );
@@ -85,13 +83,19 @@ function constraintBlock(c: Constraint): HclBlock {
   return block("constraint", [], fields(c, ["attribute", "operator", "value"]));
 }
 
-function spreadBlock(s: Spread): HclBlock {
-  return block(
-    "spread",
-    [],
-    fields(s, ["attribute", "weight"]),
-    (s.targets ?? []).map((t) => block("target", [t.value], fields(t, ["percent"]))),
-  );
+function placementBlocks(p: Placement): HclBlock[] {
+  return [
+    ...each(p.constraints, constraintBlock),
+    ...each(p.affinities, (a) => block("affinity", [], fields(a, ["attribute", "operator", "value", "weight"]))),
+    ...each(p.spreads, (s) =>
+      block(
+        "spread",
+        [],
+        fields(s, ["attribute", "weight"]),
+        (s.targets ?? []).map((t) => block("target", [t.value], fields(t, ["percent"]))),
+      ),
+    ),
+  ];
 }
 
 function groupBlock(g: TaskGroup): HclBlock {
@@ -100,9 +104,7 @@ function groupBlock(g: TaskGroup): HclBlock {
     [g.name],
     fields(g, ["count", "shutdownDelay"]),
     stringMap("meta", g.meta),
-    each(g.constraints, constraintBlock),
-    each(g.affinities, (a) => block("affinity", [], fields(a, ["attribute", "operator", "value", "weight"]))),
-    each(g.spreads, spreadBlock),
+    placementBlocks(g),
     optional(g.network, networkBlock),
     each(g.volumes, (v) =>
       block("volume", [v.name], fields(v, ["type", "source", "readOnly", "accessMode", "attachmentMode", "perAlloc"])),
