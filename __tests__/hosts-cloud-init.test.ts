@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lab } from "../environments";
-import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
 import { buildCluster } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
@@ -107,6 +108,22 @@ describe("client hosts", () => {
     const packages = parseUserData(serverOnly.userData).packages;
     expect(packages).toEqual([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"], "nftables"]);
     expect(() => writtenFile(serverOnly.userData, "/etc/sysctl.d/90-hashilab.conf")).toThrow();
+  });
+});
+
+describe("the shipped scripts", () => {
+  const scripts = ["hashilab-bootstrap.sh", "hashilab-install-secrets.sh", "hashilab-profile.sh"].map(shippedFile).join("\n");
+
+  it("install every file a delivery can carry", () => {
+    for (const name of Object.values(DELIVERED_FILES)) {
+      expect(shippedFile("hashilab-install-secrets.sh")).toMatch(new RegExp(`^install_delivered ${name.replace(".", "\\.")} `, "m"));
+    }
+  });
+
+  it("use only the host paths the agent configurations and units use", () => {
+    const known = new Set<string>(Object.values(HOST_PATHS));
+    const used = [...scripts.matchAll(/\/etc\/hashilab\/[A-Za-z0-9./_-]+/g)].map((m) => m[0]);
+    expect(used.filter((path) => !known.has(path))).toEqual([]);
   });
 });
 

@@ -51,6 +51,8 @@ export class HostsStack extends TerraformStack {
       consulVersion: cluster.consulVersion,
       drivers: env.clients.drivers,
       chrootEnv: env.clients.chrootEnv,
+      // DnsVip on Hetzner moves its VIP as an alias IP from keepalived's notify script.
+      aliasIpsMovedByApi: env.vipMode === "hetzner",
     });
     this.endpoints = {
       nomadAddress: this.cluster.nomadAddress,

@@ -72,6 +72,14 @@ export interface HetznerClusterProps {
   readonly drivers?: readonly TaskDriver[];
   /** Paths linked into exec tasks' chroot (seed 003). @default Nomad's built-in list */
   readonly chrootEnv?: Readonly<Record<string, string>>;
+  /**
+   * Something other than Terraform moves alias IPs between the servers' private network
+   * attachments through the Hetzner API (keepalived's notify script, for a DNS VIP on
+   * Hetzner's layer-3 network). Terraform then sets no alias IPs and leaves the attachment
+   * alone after creation instead of undoing each move.
+   * @default false
+   */
+  readonly aliasIpsMovedByApi?: boolean;
   /** Fingerprint of HashiCorp's apt signing key, if HashiCorp rotates it. @default HASHICORP_APT_KEY_FINGERPRINT */
   readonly hashicorpAptKeyFingerprint?: string;
   /** Extra labels on every Hetzner resource. @default {} */
@@ -238,7 +246,13 @@ export class HetznerCluster extends Construct {
         userData: escapeTerraformTemplate(userData),
         labels: { ...labels, role: spec.isServer ? (spec.isClient ? "server-client" : "server") : "client" },
         publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
-        network: [{ networkId: Token.asNumber(this.network.id), ip: spec.privateIp, aliasIps: [] }],
+        network: [
+          {
+            networkId: Token.asNumber(this.network.id),
+            ip: spec.privateIp,
+            aliasIps: props.aliasIpsMovedByApi ? undefined : [],
+          },
+        ],
         firewallIds: [clusterFirewall, ...(spec.isClient ? [ingressFirewall] : [])].map((fw) => Token.asNumber(fw.id)),
         placementGroupId: placementGroup ? Token.asNumber(placementGroup.id) : undefined,
         deleteProtection: production,
@@ -248,7 +262,7 @@ export class HetznerCluster extends Construct {
         lifecycle: {
           // Both force a new server (losing its Raft data). Configuration and version
           // changes reach running hosts through docs/operations.md, not by replacement.
-          ignoreChanges: ["user_data", "ssh_keys"],
+          ignoreChanges: ["user_data", "ssh_keys", ...(props.aliasIpsMovedByApi ? ["network"] : [])],
         },
       });
       const certificate = pki.issueHostCertificate(spec.id, {
