@@ -31,6 +31,10 @@ describe("NomadJob validation", () => {
     expect(message).toContain("add it to the environment's namespaces");
   });
 
+  it("fails on an empty job name or one with spaces", () => {
+    expect(errorOf({ name: "it tools" })).toContain("the job name must be non-empty without spaces");
+  });
+
   it("fails when two services of a group are not all named", () => {
     const services = [{ port: "http" }, { name: "metrics", port: "http" }];
     expect(errorOf({ groups: [group({ services })] })).toContain('group "web": has 2 services and not all are named');

@@ -36,6 +36,9 @@ type Report = (message: string) => void;
 const known = <T>(value: T | undefined): value is T => value !== undefined && !Token.isUnresolved(value);
 
 function checkJob(job: Job, facts: ClusterFacts | undefined, report: Report): void {
+  if (known(job.name) && !/^[^\s\0]+$/.test(job.name)) {
+    report(`the job name must be non-empty without spaces. Use e.g. "it-tools".`);
+  }
   const namespace = job.namespace ?? "default";
   if (facts && known(namespace) && !facts.namespaces.includes(namespace)) {
     report(
