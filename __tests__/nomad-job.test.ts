@@ -67,6 +67,13 @@ describe("rendering a job to HCL", () => {
     expect((await parseJob(hcl)).web[0].meta).toEqual([meta]);
   });
 
+  it("keeps multi-line strings inside lists quoted, where a heredoc cannot close cleanly", async () => {
+    const args = ["-c", "echo one\necho two\n"];
+    const hcl = renderJobHcl(job({ groups: [group({ tasks: [{ ...group().tasks[0], config: { image: "x", args } }] })] }));
+    expect(hcl).toContain('args  = ["-c", "echo one\\necho two\\n"]');
+    expect((await parseJob(hcl)).web[0].group.web[0].task.web[0].config[0].args).toEqual(args);
+  });
+
   it("writes maps whose keys are not identifiers with the object syntax Nomad documents", async () => {
     const env = { "discovery.type": "single-node", JAVA_OPTS: "-Xmx1g" };
     const hcl = renderJobHcl(job({ groups: [group({ tasks: [{ ...group().tasks[0], env }] })] }));

@@ -76,9 +76,13 @@ function formatBody(body: HclBody, indent: string): string[] {
   return lines;
 }
 
-/** An expression's lines: the first continues the `name = ` line, the rest are complete lines. */
-function formatExpr(value: HclExpr, indent: string): string[] {
-  if (typeof value === "string") return formatString(value);
+/**
+ * An expression's lines: the first continues the `name = ` line, the rest are complete lines.
+ * Heredocs only as attribute values: in a tuple the closing marker would need a line of its own
+ * before the comma.
+ */
+function formatExpr(value: HclExpr, indent: string, heredoc = true): string[] {
+  if (typeof value === "string") return heredoc && isHeredocCandidate(value) ? formatHeredoc(value) : [quote(value)];
   if (typeof value === "number") return [Tokenization.stringifyNumber(value)];
   if (typeof value === "boolean") return [String(value)];
   if (isTuple(value)) return formatTuple(value, indent);
@@ -90,15 +94,14 @@ function isTuple(value: HclExpr): value is readonly HclExpr[] {
 }
 
 function formatTuple(items: readonly HclExpr[], indent: string): string[] {
-  const scalars = items.every((v) => typeof v !== "object");
-  if (scalars) {
-    const inline = `[${items.map((v) => formatExpr(v, indent)[0]).join(", ")}]`;
-    if (inline.length <= MAX_INLINE_TUPLE && !inline.includes("\n")) return [inline];
+  if (items.every((v) => typeof v !== "object")) {
+    const inline = `[${items.map((v) => formatExpr(v, indent, false)[0]).join(", ")}]`;
+    if (inline.length <= MAX_INLINE_TUPLE) return [inline];
   }
   const inner = indent + INDENT;
   const lines = ["["];
   for (const item of items) {
-    const [first, ...rest] = formatExpr(item, inner);
+    const [first, ...rest] = formatExpr(item, inner, false);
     lines.push(`${inner}${first}`, ...rest);
     lines[lines.length - 1] += ",";
   }
@@ -116,16 +119,12 @@ function formatObject(object: HclObject, indent: string): string[] {
   return ["{", ...inner, `${indent}}`];
 }
 
-function formatString(value: string): string[] {
-  return isHeredocCandidate(value) ? heredoc(value) : [quote(value)];
-}
-
 /** Multi-line text that ends in a newline reads best (and diffs line by line) as a heredoc. */
 function isHeredocCandidate(value: string): boolean {
   return value.includes("\n") && value.endsWith("\n") && !value.includes("\r");
 }
 
-function heredoc(value: string): string[] {
+function formatHeredoc(value: string): string[] {
   const lines = value.slice(0, -1).split("\n");
   let marker = "EOH";
   for (let n = 1; lines.includes(marker); n++) marker = `EOH${n}`;
