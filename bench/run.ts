@@ -1,10 +1,19 @@
 /**
- * `npm run bench`: runs each benchmark in a fresh node process per size and prints a table.
- * A benchmark is a script that takes a size argument and prints one JSON line with at least
- * {"n", "ms", "peakRssMb"}; add more to BENCHMARKS.
+ * `npm run bench [-- --runs 3] [--skip-tests]`
+ *
+ * 1. In-process synth of N NomadService instances in one stack (fresh node process per
+ *    size), beside the baseline app (baseline/: the same providers, one resource).
+ * 2. Whole commands, as a user runs them, each beside the same command on the baseline app:
+ *    synth of the app (lab + dev environments) through the cdktf CLI, by running main.ts
+ *    with node directly, and the jest test suite. Wall time and peak RSS (GNU time), median
+ *    of --runs runs.
+ * Prints the tables with ratios and writes them to docs/performance.md.
  */
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
+import { measure, Measurement, ratio } from "./measure";
 
 export interface Benchmark {
   readonly name: string;
@@ -23,6 +32,11 @@ export const BENCHMARKS: Benchmark[] = [
   { name: "synth NomadService ×N in one stack", script: "synth-services.ts", sizes: [10, 100, 1000] },
 ];
 
+const BASELINE_SAMPLE: Benchmark = { name: "baseline app (one resource)", script: "synth-baseline.ts", sizes: [1] };
+
+const ROOT = join(__dirname, "..");
+const BASELINE_DIR = join(__dirname, "baseline");
+
 /** Runs one sample in its own process (tsx as a node loader, no npx overhead). */
 export function runSample(benchmark: Benchmark, n: number): Sample {
   const output = execFileSync(process.execPath, ["--import", "tsx", join(__dirname, benchmark.script), String(n)], {
@@ -32,19 +46,116 @@ export function runSample(benchmark: Benchmark, n: number): Sample {
   return JSON.parse(output.trim().split("\n").pop()!) as Sample;
 }
 
-export function formatTable(name: string, samples: readonly Sample[]): string {
+export function formatTable(name: string, samples: readonly Sample[], baseline: Sample): string {
   const rows = samples.map((s, i) => {
     const previous = samples[i - 1];
     const growth = previous ? `×${(s.ms / previous.ms).toFixed(1)} time, ×${(s.peakRssMb / previous.peakRssMb).toFixed(1)} memory` : "";
     const perItem = (s.ms / s.n).toFixed(2);
-    return `| ${s.n} | ${s.ms} | ${perItem} | ${s.peakRssMb} | ${growth} |`;
+    return `| ${s.n} | ${s.ms} | ${perItem} | ${s.peakRssMb} | ${ratio(s.ms, baseline.ms)} / ${ratio(s.peakRssMb, baseline.peakRssMb)} | ${growth} |`;
   });
-  return [`### ${name}`, "", "| n | ms | ms per item | peak RSS MB | growth vs previous |", "|---|---|---|---|---|", ...rows].join("\n");
+  return [
+    `### ${name}`,
+    "",
+    `Synth time inside the process (after module loading); baseline: ${baseline.ms} ms, ${baseline.peakRssMb} MB.`,
+    "",
+    "| n | ms | ms per item | peak RSS MB | vs baseline (time / memory) | growth vs previous |",
+    "|---|---|---|---|---|---|",
+    ...rows,
+  ].join("\n");
+}
+
+interface Comparison {
+  readonly name: string;
+  readonly command: string;
+  readonly hashilab: Measurement;
+  readonly baseline: Measurement;
+}
+
+/** Runs `command(outdir)` in `cwd` with a fresh temp output folder per measurement. */
+function withOutdir(runs: number, cwd: string, command: (outdir: string) => string[], env: (outdir: string) => NodeJS.ProcessEnv = () => ({})): Measurement {
+  const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-out-"));
+  try {
+    return measure(runs, command(outdir), cwd, env(outdir));
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+function compareCommands(runs: number, skipTests: boolean): Comparison[] {
+  const npx = "npx";
+  const tsxNode = [process.execPath, "--import", "tsx"];
+  const comparisons: Comparison[] = [
+    {
+      name: "synth through the cdktf CLI",
+      command: "npx cdktf synth",
+      hashilab: withOutdir(runs, ROOT, (out) => [npx, "cdktf", "synth", "--output", out]),
+      baseline: withOutdir(runs, BASELINE_DIR, (out) => [npx, "cdktf", "synth", "--output", out]),
+    },
+    {
+      name: "synth by running the app with node directly",
+      command: "node --import tsx main.ts",
+      hashilab: withOutdir(runs, ROOT, () => [...tsxNode, "main.ts"], (out) => ({ CDKTF_OUTDIR: out })),
+      baseline: withOutdir(runs, BASELINE_DIR, () => [...tsxNode, "main.ts"], (out) => ({ CDKTF_OUTDIR: out })),
+    },
+    {
+      name: "synth as cdktf.json's app runs it",
+      command: "npx tsx main.ts",
+      hashilab: withOutdir(runs, ROOT, () => [npx, "tsx", "main.ts"], (out) => ({ CDKTF_OUTDIR: out })),
+      baseline: withOutdir(runs, BASELINE_DIR, () => [npx, "tsx", "main.ts"], (out) => ({ CDKTF_OUTDIR: out })),
+    },
+  ];
+  if (!skipTests) {
+    const jest = join(ROOT, "node_modules", ".bin", "jest");
+    comparisons.push({
+      name: "test suite (jest, all tests)",
+      command: "jest",
+      hashilab: measure(1, [jest], ROOT),
+      baseline: measure(1, [jest, "--config", join(BASELINE_DIR, "jest.config.js")], ROOT),
+    });
+  }
+  return comparisons;
+}
+
+function formatComparisons(comparisons: readonly Comparison[], runs: number): string {
+  return [
+    "### Whole commands vs the baseline app",
+    "",
+    `Wall time and peak RSS of the largest process (GNU time), median of ${runs} run(s) (the test suite: 1 run).`,
+    "The app synthesizes every environment main.ts builds (lab and dev).",
+    "",
+    "| what | command | hashilab ms | hashilab MB | baseline ms | baseline MB | time ratio | memory ratio |",
+    "|---|---|---|---|---|---|---|---|",
+    ...comparisons.map(
+      (c) =>
+        `| ${c.name} | \`${c.command}\` | ${c.hashilab.ms} | ${c.hashilab.peakRssMb} | ${c.baseline.ms} | ${c.baseline.peakRssMb} | ${ratio(c.hashilab.ms, c.baseline.ms)} | ${ratio(c.hashilab.peakRssMb, c.baseline.peakRssMb)} |`,
+    ),
+  ].join("\n");
+}
+
+function option(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
 if (require.main === module) {
+  const args = process.argv.slice(2);
+  const runs = option(args, "--runs", 3);
+  const baseline = runSample(BASELINE_SAMPLE, 1);
+  const sections: string[] = [];
   for (const benchmark of BENCHMARKS) {
     const samples = benchmark.sizes.map((n) => runSample(benchmark, n));
-    console.log(formatTable(benchmark.name, samples) + "\n");
+    sections.push(formatTable(benchmark.name, samples, baseline));
+    console.log(sections[sections.length - 1] + "\n");
   }
+  sections.push(formatComparisons(compareCommands(runs, args.includes("--skip-tests")), runs));
+  console.log(sections[sections.length - 1]);
+  const header = [
+    "# Performance",
+    "",
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPU(s), Node ${process.version}.`,
+    "The baseline is bench/baseline/: a cdktf app that loads the same provider bindings and creates one resource.",
+    "",
+  ];
+  writeFileSync(join(ROOT, "docs", "performance.md"), [...header, sections.join("\n\n"), ""].join("\n"));
+  console.log("\nwrote docs/performance.md");
 }

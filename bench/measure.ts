@@ -1,0 +1,54 @@
+/**
+ * Wall time and peak memory of a whole command, as a user experiences it: GNU time's
+ * elapsed seconds and maximum resident set size (of the largest process in the command's
+ * tree, which is what ru_maxrss reports for waited-for children).
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export interface Measurement {
+  readonly ms: number;
+  readonly peakRssMb: number;
+}
+
+const GNU_TIME = "/usr/bin/time";
+
+/** Runs `command` once under GNU time; throws with its output when it fails. */
+export function measureOnce(command: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Measurement {
+  const dir = mkdtempSync(join(tmpdir(), "hashilab-time-"));
+  try {
+    const report = join(dir, "time");
+    const run = spawnSync(GNU_TIME, ["-f", "%e %M", "-o", report, ...command], {
+      cwd,
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    if (run.status !== 0) {
+      throw new Error(`${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`);
+    }
+    const [seconds, kilobytes] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+    return { ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The median time and the median peak memory of `runs` runs. */
+export function measure(runs: number, command: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Measurement {
+  const samples = Array.from({ length: runs }, () => measureOnce(command, cwd, env));
+  return { ms: median(samples.map((s) => s.ms)), peakRssMb: median(samples.map((s) => s.peakRssMb)) };
+}
+
+export function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : Math.round((sorted[mid - 1] + sorted[mid]) / 2);
+}
+
+/** "×2.4" */
+export function ratio(value: number, baseline: number): string {
+  return baseline > 0 ? `×${(value / baseline).toFixed(1)}` : "–";
+}
