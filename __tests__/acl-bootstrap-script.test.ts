@@ -91,24 +91,6 @@ describe("scripts/acl-bootstrap.mjs", () => {
       expect(Date.now() - started).toBeLessThan(10_000);
     });
 
-    it("fails when the cluster was bootstrapped with a different token", async () => {
-      fake = await startFake("nomad");
-      fake.api.bootstrapSecret = randomUUID();
-      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`ACLs at ${fake.address} were bootstrapped with a different token`);
-      expect(run.stderr).toContain("answered 403");
-    });
-
-    it("fails when ACLs are disabled, saying how to enable them", async () => {
-      fake = await startFake("nomad");
-      fake.api.aclsEnabled = false;
-      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain("ACLs are disabled");
-      expect(run.stderr).toContain("acl { enabled = true }");
-    });
-
     it("fails on a secret that is not a UUID, without echoing it", async () => {
       const run = await runScript("nomad", { ACL_ADDRESS: "http://127.0.0.1:1", ACL_BOOTSTRAP_SECRET: "hunter2" });
       expect(run.code).toBe(1);
@@ -126,6 +108,26 @@ describe("scripts/acl-bootstrap.mjs", () => {
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toContain("usage: node acl-bootstrap.mjs nomad|consul");
+    });
+  });
+
+  describe.each(["nomad", "consul"] as const)("%s", (system) => {
+    it("fails when the cluster was bootstrapped with a different token", async () => {
+      fake = await startFake(system);
+      fake.api.bootstrapSecret = randomUUID();
+      const run = await runScript(system, { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${system}: ACLs at ${fake.address} were bootstrapped with a different token`);
+      expect(run.stderr).toContain("answered 403");
+    });
+
+    it("fails when ACLs are disabled (e.g. consul agent -dev without an acl block), saying how to enable them", async () => {
+      fake = await startFake(system);
+      fake.api.aclsEnabled = false;
+      const run = await runScript(system, { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain(`${system}: ACLs are disabled on ${fake.address}`);
+      expect(run.stderr).toContain("acl { enabled = true }");
     });
   });
 
@@ -178,22 +180,6 @@ describe("scripts/acl-bootstrap.mjs", () => {
       expect(run.code).toBe(0);
       expect(run.stdout).toContain("policy nomad-agents updated; token unchanged");
       expect(fake.api.policies.get("nomad-agents")?.Rules).toBe('service_prefix "" { policy = "write" }');
-    });
-
-    it("fails when Consul was bootstrapped with a different token", async () => {
-      fake = await startFake("consul");
-      fake.api.bootstrapSecret = randomUUID();
-      const run = await runScript("consul", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain("were bootstrapped with a different token");
-    });
-
-    it("fails when ACLs are disabled (consul agent -dev without an acl block)", async () => {
-      fake = await startFake("consul");
-      fake.api.aclsEnabled = false;
-      const run = await runScript("consul", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID() });
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain(`consul: ACLs are disabled on ${fake.address}`);
     });
 
     it("fails on a token list whose secretId is not a UUID", async () => {
