@@ -147,6 +147,16 @@ describe("the synthesized hcloud_server.user_data", () => {
     }
   });
 
+  it("agrees with the agent configuration the SSH delivery keeps up to date on running hosts", () => {
+    const delivery = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data")).find(
+      (d) => d["//"].metadata.path === "lab-hosts/cluster/server-1-secrets/delivery",
+    );
+    const uploaded = (name: string) => delivery.provisioner.find((p: any) => p.file?.destination.endsWith(`/${name}`)).file.content;
+    const evaluated = evaluateWithTerraform({ nomad: uploaded("nomad-agent.hcl"), consul: uploaded("consul-agent.hcl") });
+    expect(evaluated.nomad).toBe(writtenFile(userData["server-1"], HOST_PATHS.nomadAgentConfig).content);
+    expect(evaluated.consul).toBe(writtenFile(userData["server-1"], HOST_PATHS.consulAgentConfig).content);
+  });
+
   it("evaluates in Terraform to exactly the rendered cloud-config", () => {
     const [logicalId, server] = Object.entries<any>(servers).find(([, s]) => s.name === "lab-server-1")!;
     expect(logicalId).toBeDefined();

@@ -155,7 +155,7 @@ describe("the lab hosts stack", () => {
     expect(request.ip_addresses).toEqual(["127.0.0.1", "10.0.10.11", expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/)]);
   });
 
-  it("delivers each host's secrets over SSH as root with the operator's agent, again whenever one changes", () => {
+  it("delivers each host's secrets and agent configuration over SSH as root with the operator's agent, again whenever one changes", () => {
     const deliveries = Object.values<any>(resourcesOf(hosts, "terraform_data"));
     const delivery = deliveries.find((d) => d["//"].metadata.path === "lab-hosts/cluster/server-1-secrets/delivery");
     expect(delivery.connection).toEqual({
@@ -166,7 +166,7 @@ describe("the lab hosts stack", () => {
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
     });
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
-    expect(steps).toEqual(["remote-exec", "file", "file", "file", "file", "file", "remote-exec"]);
+    expect(steps).toEqual(["remote-exec", "file", "file", "file", "file", "file", "file", "file", "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(files).toEqual([
       "/run/hashilab-delivery/ca.pem",
@@ -174,16 +174,22 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/agent-key.pem",
       "/run/hashilab-delivery/consul-gossip.hcl",
       "/run/hashilab-delivery/nomad-gossip.hcl",
+      "/run/hashilab-delivery/nomad-agent.hcl",
+      "/run/hashilab-delivery/consul-agent.hcl",
     ]);
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["/usr/local/sbin/hashilab-install-secrets"]);
     expect(Object.keys(delivery.triggers_replace).sort()).toEqual([
       "agent_cert_sha256",
       "agent_key_sha256",
       "ca_cert_sha256",
+      "consul_config_sha256",
       "consul_gossip_key_sha256",
+      "nomad_config_sha256",
       "nomad_gossip_key_sha256",
       "server",
     ]);
+    // Configuration is public: synth hashes it; secrets are hashed by Terraform from references.
+    expect(delivery.triggers_replace.nomad_config_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(delivery.triggers_replace.agent_key_sha256).toMatch(/^\$\{sha256\(tls_private_key\.[^)]+\.private_key_pem\)\}$/);
   });
 

@@ -284,8 +284,12 @@ export class HetznerCluster extends Construct {
           agentKey: certificate.privateKeyPem,
           consulGossip: renderConsulGossipConfig(consulGossipKey.base64),
           nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
+          nomadAgentConfig: nomadConfig,
+          consulAgentConfig: consulConfig,
         },
-        secrets: {
+        triggers: {
+          nomad_config: nomadConfig,
+          consul_config: consulConfig,
           ca_cert: pki.caCertPem,
           agent_cert: certificate.certPem,
           agent_key: certificate.privateKeyPem,

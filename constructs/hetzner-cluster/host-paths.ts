@@ -35,4 +35,6 @@ export const DELIVERED_FILES = {
   agentKey: "agent-key.pem",
   consulGossip: "consul-gossip.hcl",
   nomadGossip: "nomad-gossip.hcl",
+  nomadAgentConfig: "nomad-agent.hcl",
+  consulAgentConfig: "consul-agent.hcl",
 } as const;

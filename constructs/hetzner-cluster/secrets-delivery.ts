@@ -1,5 +1,7 @@
-import { DataResource, Fn } from "cdktf";
+import { createHash } from "node:crypto";
+import { DataResource, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
+import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { DELIVERED_FILES, HOST_PATHS } from "./host-paths";
 
 /**
@@ -16,20 +18,26 @@ export interface SecretsDeliveryProps {
   readonly host: string;
   /** The server's id: a new server gets a new delivery. */
   readonly serverId: string;
-  /** The files to deliver, whose content refers to the secrets. */
+  /** The files to deliver: secrets (as references) and the agents' configuration. */
   readonly files: Readonly<Partial<Record<keyof typeof DELIVERED_FILES, string>>>;
   /**
-   * The secrets (plain references, e.g. a private key's PEM) the files are made of, by a
-   * name shown in plans. A change to any of them re-runs the delivery.
+   * What the files are made of, by a name shown in plans: secrets as plain references
+   * (e.g. a private key's PEM), configuration as text. A change to any re-runs the delivery.
    */
-  readonly secrets: Readonly<Record<string, string>>;
+  readonly triggers: Readonly<Record<string, string>>;
+}
+
+/** A digest, so the plan names what changed without repeating it: Terraform hashes references, synth hashes text. */
+function digest(value: string): string {
+  return Token.isUnresolved(value) ? Fn.sha256(value) : createHash("sha256").update(value).digest("hex");
 }
 
 /**
- * Copies one host's secrets over SSH (root, authenticated by the operator's ssh-agent) and
- * runs hashilab-install-secrets, which installs them and starts or reloads the agents.
- * The resource is replaced when any secret changes, so a rotation re-runs the delivery; the
- * server itself is untouched because its user-data never contains a secret.
+ * Copies one host's secrets (and its agent configuration, so changes reach running hosts)
+ * over SSH as root, authenticated by the operator's ssh-agent, and runs
+ * hashilab-install-secrets, which installs them and starts, reloads or restarts the agents.
+ * The resource is replaced when any of its triggers changes, so a rotation re-runs the
+ * delivery; the server itself is untouched because its user-data never contains a secret.
  */
 export class SecretsDelivery extends Construct {
   readonly resource: DataResource;
@@ -42,15 +50,15 @@ export class SecretsDelivery extends Construct {
     this.resource = new DataResource(this, "delivery", {
       triggersReplace: {
         server: props.serverId,
-        // Digests: the plan names what changed without repeating the secrets.
-        ...Object.fromEntries(Object.entries(props.secrets).map(([name, value]) => [`${name}_sha256`, Fn.sha256(value)])),
+        ...Object.fromEntries(Object.entries(props.triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),
       },
       connection: { type: "ssh", host: props.host, user: "root", agent: "true", timeout: "10m" },
       provisioners: [
         { type: "remote-exec", inline: PREPARE_COMMANDS },
         ...entries.map((e) => ({
           type: "file" as const,
-          content: e.content,
+          // Literal text must reach the host as written; references stay references.
+          content: escapeTerraformTemplate(e.content),
           destination: `${HOST_PATHS.deliveryDir}/${e.name}`,
         })),
         { type: "remote-exec", inline: [HOST_PATHS.installSecretsScript] },
