@@ -98,14 +98,15 @@ describe("an acl stack for hosts with TLS", () => {
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
     expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m" });
     const file = first.provisioner.find((p: any) => p.file).file;
-    expect(file.content).toBe('consul {\n  token = "${terraform_data.acl-bootstrap_consul_40396F57.output.nomad_agent}"\n}\n');
+    expect(file.content).toBe('consul {\n  token = "${random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result}"\n}\n');
     const install = first.provisioner[2]["remote-exec"].inline;
     expect(install).toEqual([
       "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /etc/hashilab/nomad.d/consul-token.hcl",
       "rm -rf /run/hashilab-nomad-token",
       "systemctl restart nomad.service",
     ]);
-    expect(JSON.stringify(first.triggers_replace)).toContain("sha256(terraform_data.acl-bootstrap_consul_40396F57.output.nomad_agent)");
+    // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
+    expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result)}");
   });
 });
 

@@ -74,6 +74,8 @@ export class AclBootstrap extends Construct {
   /** The resources that run the bootstrap; depend on these before using the tokens. */
   readonly nomadBootstrap: DataResource;
   readonly consulBootstrap: DataResource;
+  /** The random secret itself: known at plan time while unchanged, unlike the read-back token. */
+  private readonly nomadAgentConsulSecret: string;
 
   constructor(scope: Construct, id: string, props: AclBootstrapProps) {
     super(scope, id);
@@ -84,6 +86,7 @@ export class AclBootstrap extends Construct {
     const consulManagement = new RandomUuid(this, "consul-management-secret", {}).result;
     const consulAgent = new RandomUuid(this, "consul-agent-token-secret", {}).result;
     const nomadAgentConsul = new RandomUuid(this, "nomad-agent-consul-token-secret", {}).result;
+    this.nomadAgentConsulSecret = nomadAgentConsul;
 
     const script = new TerraformAsset(this, "script", { path: SCRIPT_SOURCE, type: AssetType.FILE });
     // Terraform runs local-exec in the stack's directory, where synth put the asset.
@@ -169,7 +172,9 @@ export class AclBootstrap extends Construct {
   public deliverNomadAgentConsulToken(hosts: readonly string[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
     return new NomadConsulTokenDelivery(this, "nomad-agent-consul-token", {
       hosts,
-      token: this.nomadAgentConsulToken,
+      // Not the read-back token: a re-run of the Consul bootstrap (a new agent address) would
+      // make it unknown at plan time and replace, so restart, every delivery.
+      token: this.nomadAgentConsulSecret,
       after: [this.consulBootstrap],
       configFile: options.configFile,
     });
