@@ -6,3 +6,6 @@ export * from "./acl";
 export * from "./nomad-variable";
 export * from "../policies";
 export * from "./raft-snapshots";
+export * from "./dns-vip";
+export * from "./ingress";
+export * from "./public-hostname";

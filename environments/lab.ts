@@ -40,6 +40,12 @@ export const lab: EnvironmentConfig = {
     hostNetworks: ["private", "public"],
   },
   vipMode: "hetzner",
+  dns: {
+    // Inside subnetCidr, clear of the hosts (servers .11+, clients .101+).
+    vip: "10.0.10.53",
+    // Hetzner's recursive resolvers, for names outside the lab domain.
+    upstreams: ["185.12.64.1", "185.12.64.2"],
+  },
   state: { kind: "local" },
   // Create the bucket (private) in Hetzner Object Storage first; keys: TF_VAR_snapshots_s3_*.
   snapshots: {

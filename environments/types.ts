@@ -140,10 +140,33 @@ export interface SnapshotsConfig {
   readonly retention?: number;
   /** When to take them: a 5-field cron in UTC. @default "0 3 * * *" (daily at 03:00) */
   readonly schedule?: string;
+  /**
+   * The job's namespace. Whoever may submit jobs or exec into allocations there can read the
+   * job's management tokens, so prefer one that only management tokens may write.
+   * @default "default"
+   */
+  readonly namespace?: string;
 }
 
 /** How the lab domain's DNS VIP is held. */
 export type VipMode = "lan" | "hetzner" | "none";
+
+/** The lab domain's DNS (DnsVip: CoreDNS behind a keepalived VIP). */
+export interface DnsConfig {
+  /**
+   * The VIP clients resolve the lab domain through: a free address of the hosts' subnet that
+   * is no host's address. Required unless vipMode is "none".
+   */
+  readonly vip?: string;
+  /** The subnet the VIP lies in. @default the Hetzner cluster's subnetCidr */
+  readonly vipCidr?: string;
+  /** VRRP router id (1-255), unique among VRRP instances on the network. @default 53 */
+  readonly virtualRouterId?: number;
+  /** Resolvers for names outside the lab domain. @default none: CoreDNS answers only the lab domain */
+  readonly upstreams?: readonly string[];
+  /** CoreDNS instances, one per host. @default the client count, at most 3 (1 with vipMode "none") */
+  readonly instances?: number;
+}
 
 export interface EnvironmentConfig {
   /** Short name; stacks are `<name>-hosts`, `<name>-acl`, ... */
@@ -168,6 +191,8 @@ export interface EnvironmentConfig {
   readonly clients: ClientCapabilities;
   /** How the DNS VIP is held. */
   readonly vipMode: VipMode;
+  /** Where the DNS VIP lives and what CoreDNS forwards. @default no VIP settings (enough for vipMode "none") */
+  readonly dns?: DnsConfig;
   readonly cloudflare?: CloudflareConfig;
   readonly state: StateConfig;
   /** Raft snapshot backups. @default none: no snapshot job */

@@ -5,6 +5,9 @@ import { declareClusterFacts } from "../constructs/cluster-facts";
 import { NomadService } from "../constructs/nomad-service";
 import { RaftSnapshots } from "../constructs/raft-snapshots";
 import { nomadProvider } from "./cluster-providers";
+import { DnsVip } from "../constructs/dns-vip";
+import { Ingress } from "../constructs/ingress";
+import { addDnsVip, addIngress, HostsOutputs, hostsOutputsOf } from "./dns-and-ingress";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { addRaftSnapshots } from "./raft-snapshots";
 import { useStateBackend } from "./state-backend";
@@ -13,6 +16,8 @@ export interface WorkloadsStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   readonly credentials: ClusterCredentials;
+  /** The hosts stack's network and public addresses (Hetzner environments). @default the app's `<env>-hosts` stack, if any */
+  readonly hosts?: HostsOutputs;
 }
 
 /** `<env>-workloads`: the Nomad jobs. */
@@ -21,6 +26,10 @@ export class WorkloadsStack extends TerraformStack {
   public readonly itTools: NomadService;
   /** Raft snapshot backups, when the environment configures a bucket. */
   public readonly raftSnapshots?: RaftSnapshots;
+  /** CoreDNS for the lab domain on the DNS VIP. */
+  public readonly dns: DnsVip;
+  /** Traefik, the HTTP ingress. */
+  public readonly ingress: Ingress;
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
@@ -28,6 +37,9 @@ export class WorkloadsStack extends TerraformStack {
     declareClusterFacts(this, environmentFacts(props.env));
     nomadProvider(this, props.endpoints, props.credentials);
     this.raftSnapshots = addRaftSnapshots(this, props.env, props.endpoints, props.credentials);
+    const hosts = props.hosts ?? hostsOutputsOf(this, props.env);
+    this.dns = addDnsVip(this, props.env, hosts);
+    this.ingress = addIngress(this, props.env, hosts);
 
     this.itTools = new NomadService(this, "ItTools", {
       jobName: "it-tools",

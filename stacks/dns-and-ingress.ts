@@ -1,0 +1,112 @@
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { EnvironmentConfig } from "../environments";
+import { DnsVip, DnsVipHetznerProps } from "../constructs/dns-vip";
+import { parseCidr } from "../constructs/hetzner-cluster/cidr";
+import { planHosts } from "../constructs/hetzner-cluster/host-plan";
+import { Ingress } from "../constructs/ingress";
+import { CloudflareProvider } from "../constructs/providers";
+import { HostsStack } from "./hosts-stack";
+import { TRAEFIK_BASIC_AUTH } from "./platform-stack";
+
+/** What the workloads stack needs from the hosts stack (Hetzner environments). */
+export interface HostsOutputs {
+  /** The private network's id: the DNS VIP is an alias IP on it. */
+  readonly privateNetworkId: string;
+  /** Public IPv4 addresses of the hosts Traefik runs on: public hostnames point here. */
+  readonly publicAddresses: readonly string[];
+}
+
+const DNS_NAMESPACE = "dns";
+const INGRESS_NAMESPACE = "ingress";
+
+/** The namespaces whose services DNS answers for and Traefik routes: all but the two infrastructure ones. */
+function workloadNamespaces(env: EnvironmentConfig): string[] {
+  return env.namespaces.map((ns) => ns.name).filter((ns) => ns !== DNS_NAMESPACE && ns !== INGRESS_NAMESPACE);
+}
+
+/** The host network a port should bind on, when the clients define it. */
+function hostNetwork(env: EnvironmentConfig, name: string): string | undefined {
+  return env.clients.hostNetworks.includes(name) ? name : undefined;
+}
+
+/**
+ * The outputs of the environment's `<env>-hosts` stack in the same app (stack ids are a
+ * public contract), as cdktf cross-stack references; undefined without one.
+ */
+export function hostsOutputsOf(stack: TerraformStack, env: EnvironmentConfig): HostsOutputs | undefined {
+  const hosts = stack.node.scope?.node.tryFindChild(`${env.name}-hosts`);
+  if (!(hosts instanceof HostsStack)) return undefined;
+  return { privateNetworkId: hosts.cluster.privateNetworkId, publicAddresses: hosts.cluster.serverPublicIps };
+}
+
+/**
+ * DnsVip for the environment's lab domain (construct id "Dns"): on every client (at most 3)
+ * with the environment's VIP mode. On Hetzner the VIP moves as an alias IP of the hosts
+ * stack's network, with a token from TF_VAR_hcloud_dns_token.
+ */
+export function addDnsVip(stack: TerraformStack, env: EnvironmentConfig, hosts?: HostsOutputs): DnsVip {
+  const cluster = env.cluster;
+  const mode = env.vipMode;
+  const dns = env.dns ?? {};
+  const subnetCidr = dns.vipCidr ?? (cluster.kind === "hetzner" ? cluster.subnetCidr : undefined);
+  let hetzner: DnsVipHetznerProps | undefined;
+  if (mode === "hetzner" && hosts) {
+    const apiToken = new TerraformVariable(stack, "hcloud_dns_token", {
+      type: "string",
+      sensitive: true,
+      description: "Hetzner Cloud API token (read/write) keepalived uses to move the DNS VIP between hosts",
+    });
+    hetzner = { networkId: hosts.privateNetworkId, apiToken };
+  }
+  return new DnsVip(stack, "Dns", {
+    domain: env.domain,
+    mode,
+    vip: dns.vip,
+    subnetCidr,
+    hostAddresses: cluster.kind === "hetzner" ? hetznerHostAddresses(env, cluster) : [],
+    virtualRouterId: dns.virtualRouterId,
+    hetzner,
+    namespaces: workloadNamespaces(env),
+    upstreams: dns.upstreams,
+    instances: dns.instances ?? (mode === "none" ? 1 : Math.min(env.clients.count, 3)),
+    namespace: DNS_NAMESPACE,
+    datacenters: [env.datacenter],
+    // keepalived needs podman (seed 000); a single host without keepalived can use docker.
+    driver: mode === "none" && !env.clients.drivers.includes("podman") ? "docker" : "podman",
+    hostNetwork: hostNetwork(env, "private"),
+  });
+}
+
+/** The private addresses the hosts stack gives its VMs (fixed at synth time). */
+function hetznerHostAddresses(env: EnvironmentConfig, cluster: Extract<EnvironmentConfig["cluster"], { kind: "hetzner" }>): string[] {
+  const subnet = parseCidr(cluster.subnetCidr);
+  if (typeof subnet === "string") return [];
+  return planHosts({
+    name: env.name,
+    subnet,
+    serverCount: cluster.servers.count,
+    serverType: cluster.servers.serverType,
+    serversAreClients: cluster.serversAreClients,
+    clientCount: cluster.clients?.count ?? 0,
+    clientType: cluster.clients?.serverType ?? cluster.servers.serverType,
+  }).map((host) => host.privateIp);
+}
+
+/**
+ * Traefik (construct id "Ingress") on every client, routing the workload namespaces, with
+ * public hostnames in the environment's Cloudflare zone (and a Cloudflare provider, token
+ * from CLOUDFLARE_API_TOKEN) when it has one.
+ */
+export function addIngress(stack: TerraformStack, env: EnvironmentConfig, hosts?: HostsOutputs): Ingress {
+  if (env.cloudflare) new CloudflareProvider(stack, "cloudflare", {});
+  return new Ingress(stack, "Ingress", {
+    namespaces: workloadNamespaces(env),
+    namespace: INGRESS_NAMESPACE,
+    instances: env.clients.count,
+    hostNetwork: hostNetwork(env, "public"),
+    publicZone: env.cloudflare,
+    publicAddresses: hosts?.publicAddresses,
+    dashboardAuth: { path: TRAEFIK_BASIC_AUTH.path, item: TRAEFIK_BASIC_AUTH.item },
+    datacenters: [env.datacenter],
+  });
+}
