@@ -9,7 +9,8 @@ import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 /**
  * The environment's Raft snapshot job (none without `env.snapshots`). The bucket's keys are
  * the sensitive variables `snapshots_s3_access_key_id` / `snapshots_s3_secret_access_key`
- * (TF_VAR_...). Adds the Consul provider, which creates the job's Consul token.
+ * (TF_VAR_...). Adds the Consul provider (unless the stack has one), which creates the job's
+ * Consul token.
  */
 export function addRaftSnapshots(
   stack: TerraformStack,
@@ -19,7 +20,7 @@ export function addRaftSnapshots(
 ): RaftSnapshots | undefined {
   const snapshots = env.snapshots;
   if (!snapshots) return undefined;
-  consulProvider(stack, endpoints, credentials);
+  if (!stack.node.tryFindChild("consul")) consulProvider(stack, endpoints, credentials);
   const key = (id: string, description: string) =>
     new TerraformVariable(stack, id, { type: "string", sensitive: true, description }).stringValue;
   // On Hetzner hosts the agents serve HTTPS only; their certificates carry 127.0.0.1.
