@@ -126,8 +126,7 @@ export class Ingress extends Construct {
                       {
                         destination: DYNAMIC_CONFIG,
                         perms: "0400",
-                        // Traefik watches the file: new credentials apply without a restart.
-                        changeMode: "noop" as const,
+                        changeMode: "restart" as const,
                         data: traefikDashboardConfig({
                           rule: props.dashboardRule ?? "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
                           authVariablePath: auth.path,

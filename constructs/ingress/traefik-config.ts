@@ -38,7 +38,7 @@ export function traefikStaticConfig(s: TraefikStaticSettings): string {
         namespaces: [...s.namespaces],
         endpoint: { address: "unix:///secrets/api.sock" },
       },
-      file: { filename: s.dynamicConfigFile, watch: true },
+      file: { filename: s.dynamicConfigFile },
     },
   });
 }
