@@ -8,6 +8,7 @@ import { App, Testing, TerraformStack } from "cdktf";
 import { dev, lab } from "../environments";
 import { AclBootstrap } from "../constructs/acl-bootstrap";
 import { AclStack } from "../stacks/acl-stack";
+import { HostsStack } from "../stacks/hosts-stack";
 import { Running, startFake } from "./support/fake-acl-api";
 import { scanStacksForSecrets } from "./support/secret-scan";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
@@ -108,6 +109,28 @@ describe("an acl stack for hosts with TLS", () => {
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
     expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result)}");
   });
+});
+
+it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/environment.ts can use)", () => {
+  if (lab.cluster.kind !== "hetzner") throw new Error("lab is a Hetzner environment");
+  const cluster = lab.cluster;
+  const stacks = synthApp((app) => {
+    const hosts = new HostsStack(app, "lab-hosts", { env: lab, cluster });
+    new AclStack(app, "lab-acl", {
+      env: lab,
+      endpoints: hosts.endpoints,
+      consulAgentAddresses: hosts.consulAgentAddresses,
+      nomadAgentHosts: hosts.cluster.hosts.map((h) => h.server.ipv4Address),
+    }).addDependency(hosts);
+  });
+  const resources = resourcesOf(stacks["lab-acl"], "terraform_data");
+  const deliveries = Object.values<any>(resources).filter((r) => r.connection);
+  expect(deliveries).toHaveLength(cluster.servers.count);
+  for (const d of deliveries) expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
+  const tokens = localExec(resources["acl-bootstrap_consul_40396F57"]).environment.ACL_CONSUL_TOKENS;
+  expect(tokens.match(/https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts[^}]+\}:8501/g)).toHaveLength(cluster.servers.count);
+  expect(localExec(resources["acl-bootstrap_nomad_95C71827"]).environment.ACL_CA_PEM).toContain("cross-stack-reference-input-lab-hosts");
+  expect(scanStacksForSecrets(stacks)).toEqual([]);
 });
 
 describe("AclBootstrap", () => {
