@@ -9,7 +9,7 @@ import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job
 import { resourcesOf, StackJson } from "./support/synth";
 import { requireTool } from "./support/tools";
 
-const seedJob = () => parseJob(readFileSync(join(__dirname, "golden", "coredns-seed.hcl"), "utf8"));
+const seedJob = () => parseJob(readFileSync(join(__dirname, "golden", "coredns-keepalived.nomad.hcl"), "utf8"));
 
 const received = new WeakMap<StackJson, Promise<Record<string, any>>>();
 
