@@ -162,6 +162,12 @@ describe("compareApps", () => {
     ]);
   });
 
+  test("a long value is shown from shortly before its first difference", () => {
+    const policy = (region: string) => ({ s: { resource: { nomad_variable: { a: { items: { config: `${"x".repeat(200)} region=${region}` } } } } } });
+    const [attr] = compareApps(policy("nbg1"), policy("fsn1"))[0].changes[0].attributes;
+    expect(attr).toEqual({ path: "items.config", before: `…${"x".repeat(22)} region=nbg1"`, after: `…${"x".repeat(22)} region=fsn1"` });
+  });
+
   test("an added stack lists its resources as created, with their documents in full", () => {
     const [stack] = compareApps({}, { s: job('job "web" {}\n') });
     expect(stack.status).toBe("added");
@@ -171,7 +177,15 @@ describe("compareApps", () => {
 
 describe("Masker", () => {
   const masker = new Masker({
-    acl: { output: { nomad_token: { sensitive: true, value: "x" }, nomad_address: { value: "y" } } },
+    acl: {
+      output: {
+        nomad_token: { sensitive: true, value: "x" },
+        nomad_address: { value: "y" },
+        // cdktf marks every cross-stack output sensitive; only what it carries decides.
+        "cross-stack-output-random_uuidsecretresult": { sensitive: true, value: "${random_uuid.secret.result}" },
+        "cross-stack-output-hcloud_serverserveripv4_address": { sensitive: true, value: "${hcloud_server.server.ipv4_address}" },
+      },
+    },
     hosts: { variable: { hcloud_token: { sensitive: true }, region: {} } },
   });
 
@@ -181,6 +195,12 @@ describe("Masker", () => {
     ["${data.terraform_remote_state.acl.outputs.nomad_token}", MASK],
     ["${data.terraform_remote_state.acl.outputs.nomad_address}", "${data.terraform_remote_state.acl.outputs.nomad_address}"],
     ["token=${random_password.gossip.result}", `token=${MASK}`],
+    ["${data.terraform_remote_state.acl.outputs.cross-stack-output-random_uuidsecretresult}", MASK],
+    [
+      "https://${data.terraform_remote_state.hosts.outputs.cross-stack-output-hcloud_serverserveripv4_address}:4646",
+      "https://${data.terraform_remote_state.hosts.outputs.cross-stack-output-hcloud_serverserveripv4_address}:4646",
+    ],
+    ['${jsonencode({"Token" = var.hcloud_token, "Region" = var.region})}', `\${jsonencode({"Token" = ${MASK}, "Region" = var.region})}`],
     ["$${NOMAD_TASK_DIR}/run", "$${NOMAD_TASK_DIR}/run"],
     ["encrypt = \"pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=\"", `encrypt = "${MASK}"`],
     ["-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----", MASK],

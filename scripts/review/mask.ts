@@ -15,36 +15,56 @@ const SECRET_PATTERNS: readonly RegExp[] = [
 ];
 
 /** Resource attributes that are secret by nature, referenced as `${type.name.attr}`. */
-const SECRET_REFERENCES = /\b(random_(password|string|uuid|id|bytes)\.[\w-]+|tls_private_key\.[\w-]+\.private_key\w*|var\.__SENSITIVE__|outputs\.__SENSITIVE__)\b/;
+const SECRET_REFERENCES = /(\brandom_(password|string|uuid|id|bytes)\.[\w-]+(\.\w+)?|\btls_private_key\.[\w-]+\.private_key\w*|\bvar\.__SENSITIVE__|[\w.-]*\boutputs\.__SENSITIVE__)(?![\w-])/;
+
+/** cdktf marks every cross-stack output sensitive, whatever it carries. */
+const CROSS_STACK_OUTPUT = "cross-stack-output-";
 
 /**
- * Masks the sensitive parts of synthesized strings: Terraform interpolations that read a
- * sensitive variable, a sensitive output (of any stack, through remote state), a random_*
- * result or a TLS private key, and literals that match a secret pattern.
+ * Masks the sensitive parts of synthesized strings: references to a sensitive variable, a
+ * sensitive output (of any stack, read through remote state), a random_* result or a TLS
+ * private key inside Terraform interpolations, and literals that match a secret pattern.
+ * A cross-stack output counts as sensitive only when its value references something
+ * sensitive: cdktf marks them all sensitive, addresses and CA certificates included.
  */
 export class Masker {
   private readonly reference: RegExp;
 
   constructor(...apps: SynthesizedApp[]) {
     const variables = new Set<string>();
-    const outputs = new Set<string>();
+    const outputs = new Map<string, { sensitive: boolean; value: string }>();
     for (const app of apps) {
       for (const stack of Object.values(app)) {
         for (const [name, v] of Object.entries<any>(stack.variable ?? {})) if (v?.sensitive) variables.add(name);
-        for (const [name, o] of Object.entries<any>(stack.output ?? {})) if (o?.sensitive) outputs.add(name);
+        for (const [name, o] of Object.entries<any>(stack.output ?? {})) {
+          outputs.set(name, { sensitive: Boolean(o?.sensitive), value: JSON.stringify(o?.value ?? "") });
+        }
       }
     }
-    const alternatives = (names: Set<string>) => (names.size ? [...names].map(escapeRegExp).join("|") : "(?!)");
-    this.reference = new RegExp(
-      SECRET_REFERENCES.source
-        .replace("__SENSITIVE__", `(${alternatives(variables)})`)
-        .replace("__SENSITIVE__", `(${alternatives(outputs)})`),
-    );
+    const sensitiveOutputs = new Set<string>();
+    for (const [name, o] of outputs) if (o.sensitive && !name.startsWith(CROSS_STACK_OUTPUT)) sensitiveOutputs.add(name);
+    // Cross-stack outputs of cross-stack outputs: repeat until nothing changes.
+    for (let grew = true; grew; ) {
+      grew = false;
+      const pattern = referencePattern(variables, sensitiveOutputs);
+      for (const [name, o] of outputs) {
+        if (o.sensitive && !sensitiveOutputs.has(name) && pattern.test(o.value)) {
+          sensitiveOutputs.add(name);
+          grew = true;
+        }
+      }
+    }
+    this.reference = referencePattern(variables, sensitiveOutputs);
   }
 
-  /** The string with every sensitive interpolation and secret-looking literal replaced by MASK. */
+  /** The string with every sensitive reference and secret-looking literal replaced by MASK. */
   maskString(text: string): string {
-    let masked = replaceInterpolations(text, (expr) => (this.reference.test(expr) ? MASK : undefined));
+    const global = new RegExp(this.reference.source, "g");
+    let masked = replaceInterpolations(text, (expr) => {
+      if (!this.reference.test(expr)) return undefined;
+      // A bare reference becomes MASK; inside an expression only the reference is masked.
+      return expr.trim().replace(global, "") === "" ? MASK : `\${${expr.replace(global, MASK)}}`;
+    });
     for (const pattern of SECRET_PATTERNS) masked = masked.replace(pattern, MASK);
     return masked;
   }
@@ -58,6 +78,15 @@ export class Masker {
     }
     return value;
   }
+}
+
+function referencePattern(variables: Set<string>, outputs: Set<string>): RegExp {
+  const alternatives = (names: Set<string>) => (names.size ? [...names].map(escapeRegExp).join("|") : "(?!)");
+  return new RegExp(
+    SECRET_REFERENCES.source
+      .replace("__SENSITIVE__", `(${alternatives(variables)})`)
+      .replace("__SENSITIVE__", `(${alternatives(outputs)})`),
+  );
 }
 
 /**

@@ -91,8 +91,8 @@ function compareStacks(stack: string, before: Record<string, any>, after: Record
       type,
       constructPath,
       action,
-      // A created or deleted resource lists only its documents, in full.
-      attributes: action === "create" || action === "delete" ? attributes.filter((c) => c.textDiff !== undefined) : attributes,
+      // A created or deleted resource lists only its documents (jobspec, policy, user-data), in full.
+      attributes: action === "create" || action === "delete" ? attributes.filter((c) => (TEXT_ATTRIBUTES[type] ?? []).includes(c.path)) : attributes,
       replacedBecause,
     });
   }
@@ -122,7 +122,8 @@ function compareAttributes(type: string, before: any, after: any, masker: Masker
       const textDiff = unifiedDiff(renderText(x, masker), renderText(y, masker));
       changes.push({ path, textDiff: textDiff || "(only sensitive values changed)" });
     } else {
-      changes.push({ path, before: show(x, masker), after: show(y, masker) });
+      const [before, after] = showPair(x, y, masker);
+      changes.push({ path, before, after });
     }
   }
   return changes;
@@ -156,10 +157,28 @@ function renderText(value: unknown, masker: Masker): string {
 
 const MAX_VALUE_CHARS = 120;
 
-function show(value: unknown, masker: Masker): string | undefined {
-  if (value === undefined) return undefined;
-  const text = JSON.stringify(masker.mask(value));
-  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 1)}…` : text;
+/** Context kept before the first difference of two long values. */
+const CONTEXT_CHARS = 30;
+
+/**
+ * Masked JSON of an old and a new value, each cut to MAX_VALUE_CHARS; long values that share
+ * a prefix start shortly before their first difference, so the change is what shows.
+ */
+function showPair(x: unknown, y: unknown, masker: Masker): [string | undefined, string | undefined] {
+  const a = x === undefined ? undefined : JSON.stringify(masker.mask(x));
+  const b = y === undefined ? undefined : JSON.stringify(masker.mask(y));
+  let start = 0;
+  if (a !== undefined && b !== undefined) {
+    let common = 0;
+    while (common < a.length && common < b.length && a[common] === b[common]) common++;
+    start = Math.max(0, common - CONTEXT_CHARS);
+  }
+  const cut = (text: string | undefined) => {
+    if (text === undefined) return undefined;
+    const shown = (start > 0 ? "…" : "") + text.slice(start);
+    return shown.length > MAX_VALUE_CHARS ? `${shown.slice(0, MAX_VALUE_CHARS - 1)}…` : shown;
+  };
+  return [cut(a), cut(b)];
 }
 
 /** Counts of changes by action across stacks. */
