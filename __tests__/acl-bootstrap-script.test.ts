@@ -217,26 +217,25 @@ describe("scripts/acl-bootstrap.mjs", () => {
       return listen(server, api, "https");
     }
 
-    it("verifies the agents' certificate with the given CA and server name", async () => {
+    /** Bootstraps the TLS stand-in, trusting the CA in `caFile`. */
+    async function bootstrapTrusting(caFile: string) {
       fake = await startTls();
-      const run = await runScript("nomad", {
+      return runScript("nomad", {
         ACL_ADDRESS: fake.address,
         ACL_BOOTSTRAP_SECRET: randomUUID(),
-        ACL_CA_PEM: readFileSync(join(dir, "ca.pem"), "utf8"),
+        ACL_CA_PEM: readFileSync(join(dir, caFile), "utf8"),
         ACL_TLS_SERVER_NAME: "server.global.nomad",
       });
+    }
+
+    it("verifies the agents' certificate with the given CA and server name", async () => {
+      const run = await bootstrapTrusting("ca.pem");
       expect(run.stderr).toBe("");
       expect(run.code).toBe(0);
     });
 
     it("fails at once, without retrying, on a certificate from another CA", async () => {
-      fake = await startTls();
-      const run = await runScript("nomad", {
-        ACL_ADDRESS: fake.address,
-        ACL_BOOTSTRAP_SECRET: randomUUID(),
-        ACL_CA_PEM: readFileSync(join(dir, "other-ca.pem"), "utf8"),
-        ACL_TLS_SERVER_NAME: "server.global.nomad",
-      });
+      const run = await bootstrapTrusting("other-ca.pem");
       expect(run.code).toBe(1);
       expect(run.stderr).toContain(`PUT ${fake.address}/v1/acl/bootstrap failed`);
       expect(run.stderr).toContain("check ACL_CA_PEM and ACL_TLS_SERVER_NAME");
