@@ -19,7 +19,7 @@ import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
 import { HostSpec, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
-import { validateClusterShape } from "./validate";
+import { ClusterShape, validateClusterShape } from "./validate";
 
 /** An operator's SSH public key (the one line of a `.pub` file). */
 export interface SshPublicKey {
@@ -98,6 +98,48 @@ export interface ClusterHost {
 /** Hetzner images name the public interface eth0. */
 const PUBLIC_INTERFACE = "eth0";
 
+/** The props with every default applied. */
+type ClusterSettings = ClusterShape &
+  Required<Pick<HetznerClusterProps, "region" | "datacenter" | "location" | "networkZone" | "image" | "podmanDriverVersion" | "drivers">> &
+  Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi" | "hashicorpAptKeyFingerprint">;
+
+function withDefaults(props: HetznerClusterProps): ClusterSettings {
+  const serverCount = props.serverCount ?? 3;
+  const serverType = props.serverType ?? "cx23";
+  return {
+    ...props,
+    tier: props.tier ?? "lab",
+    region: props.region ?? "global",
+    datacenter: props.datacenter ?? "dc1",
+    location: props.location ?? "nbg1",
+    networkZone: props.networkZone ?? "eu-central",
+    image: props.image ?? "debian-12",
+    networkCidr: props.networkCidr ?? "10.0.0.0/16",
+    subnetCidr: props.subnetCidr ?? "10.0.10.0/24",
+    serverCount,
+    serverType,
+    serversAreClients: props.serversAreClients ?? true,
+    clientCount: props.clientCount ?? 0,
+    clientType: props.clientType ?? serverType,
+    bootstrapExpect: props.bootstrapExpect ?? serverCount,
+    podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
+    drivers: props.drivers ?? ["docker", "exec"],
+  };
+}
+
+/** What every host shares: the cluster-wide resources it is attached to or built from. */
+interface SharedResources {
+  readonly sshKeys: readonly HcloudSshKey[];
+  readonly clusterFirewall: HcloudFirewall;
+  readonly ingressFirewall: HcloudFirewall;
+  readonly serverPlacement: HcloudPlacementGroup;
+  readonly clientPlacement?: HcloudPlacementGroup;
+  readonly pki: ClusterPki;
+  readonly consulGossipKey: RandomBytes;
+  readonly nomadGossipKey: RandomBytes;
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /**
  * A Nomad + Consul cluster on Hetzner Cloud: private network, spread placement, firewall,
  * and servers (optionally also clients) plus client-only hosts, with TLS, gossip encryption
@@ -121,42 +163,24 @@ export class HetznerCluster extends Construct {
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
 
+  private readonly settings: ClusterSettings;
+
   constructor(scope: Construct, id: string, props: HetznerClusterProps) {
     super(scope, id);
-    const tier = props.tier ?? "lab";
-    const serverCount = props.serverCount ?? 3;
-    const serverType = props.serverType ?? "cx23";
-    const shape = {
-      tier,
-      serverCount,
-      bootstrapExpect: props.bootstrapExpect ?? serverCount,
-      serversAreClients: props.serversAreClients ?? true,
-      clientCount: props.clientCount ?? 0,
-      serverType,
-      clientType: props.clientType ?? serverType,
-      networkCidr: props.networkCidr ?? "10.0.0.0/16",
-      subnetCidr: props.subnetCidr ?? "10.0.10.0/24",
-      operatorCidrs: props.operatorCidrs,
-      sshKeys: props.sshKeys,
-      nomadVersion: props.nomadVersion,
-      consulVersion: props.consulVersion,
-    };
-    const { errors, warnings } = validateClusterShape(shape);
+    const settings = withDefaults(props);
+    this.settings = settings;
+    const { errors, warnings } = validateClusterShape(settings);
     if (errors.length > 0) {
       throw new Error(`${this.node.path}: invalid HetznerCluster:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
     }
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
-    const region = props.region ?? "global";
-    const datacenter = props.datacenter ?? "dc1";
-    const drivers = props.drivers ?? ["docker", "exec"];
-    const production = tier === "production";
-    const labels = { environment: props.name, "managed-by": "hashilab", ...props.labels };
-    this.subnetCidr = shape.subnetCidr;
-
+    const production = settings.tier === "production";
+    const labels = { environment: settings.name, "managed-by": "hashilab", ...props.labels };
+    this.subnetCidr = settings.subnetCidr;
     this.network = new HcloudNetwork(this, "network", {
-      name: props.name,
-      ipRange: shape.networkCidr,
+      name: settings.name,
+      ipRange: settings.networkCidr,
       labels,
       deleteProtection: production,
     });
@@ -164,145 +188,138 @@ export class HetznerCluster extends Construct {
     this.subnet = new HcloudNetworkSubnet(this, "subnet", {
       networkId: Token.asNumber(this.network.id),
       type: "cloud",
-      networkZone: props.networkZone ?? "eu-central",
-      ipRange: shape.subnetCidr,
+      networkZone: settings.networkZone,
+      ipRange: settings.subnetCidr,
     });
-    const sshKeys = props.sshKeys.map(
-      (key) => new HcloudSshKey(this, `ssh-key-${key.name}`, { name: `${props.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
-    );
-    const clusterFirewall = new HcloudFirewall(this, "firewall", {
-      name: `${props.name}-cluster`,
+
+    const placement = (id: string, name: string) =>
+      new HcloudPlacementGroup(this, id, { name: `${settings.name}-${name}`, type: "spread", labels });
+    const pki = new ClusterPki(this, "pki", { name: settings.name });
+    const shared: SharedResources = {
+      sshKeys: settings.sshKeys.map(
+        (key) =>
+          new HcloudSshKey(this, `ssh-key-${key.name}`, { name: `${settings.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
+      ),
+      clusterFirewall: new HcloudFirewall(this, "firewall", {
+        name: `${settings.name}-cluster`,
+        labels,
+        rule: clusterFirewallRules(settings.operatorCidrs),
+      }),
+      ingressFirewall: new HcloudFirewall(this, "ingress-firewall", { name: `${settings.name}-ingress`, labels, rule: ingressFirewallRules() }),
+      serverPlacement: placement("servers-placement", "servers"),
+      clientPlacement: settings.clientCount > 0 ? placement("clients-placement", "clients") : undefined,
+      pki,
+      // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.
+      consulGossipKey: new RandomBytes(this, "consul-gossip-key", { length: 32 }),
+      nomadGossipKey: new RandomBytes(this, "nomad-gossip-key", { length: 32 }),
       labels,
-      rule: clusterFirewallRules(shape.operatorCidrs),
-    });
-    const ingressFirewall = new HcloudFirewall(this, "ingress-firewall", {
-      name: `${props.name}-ingress`,
-      labels,
-      rule: ingressFirewallRules(),
-    });
-    const placementGroups = {
-      server: new HcloudPlacementGroup(this, "servers-placement", { name: `${props.name}-servers`, type: "spread", labels }),
-      client:
-        shape.clientCount > 0
-          ? new HcloudPlacementGroup(this, "clients-placement", { name: `${props.name}-clients`, type: "spread", labels })
-          : undefined,
     };
-
-    const pki = new ClusterPki(this, "pki", { name: props.name });
     this.caCertPem = pki.caCertPem;
-    // 32 random bytes, base64: the key size `consul keygen` and `nomad operator gossip keyring generate` produce.
-    const consulGossipKey = new RandomBytes(this, "consul-gossip-key", { length: 32 });
-    const nomadGossipKey = new RandomBytes(this, "nomad-gossip-key", { length: 32 });
 
-    const specs = planHosts({
-      name: props.name,
-      subnet: parseCidr(shape.subnetCidr) as Ipv4Cidr,
-      serverCount,
-      serverType,
-      serversAreClients: shape.serversAreClients,
-      clientCount: shape.clientCount,
-      clientType: shape.clientType,
-    });
+    const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
-
-    this.hosts = specs.map((spec) => {
-      const nomadConfig = renderNomadAgentConfig({
-        region,
-        datacenter,
-        nodeName: spec.name,
-        privateIp: spec.privateIp,
-        serverIps: this.serverPrivateIps,
-        server: spec.isServer ? { bootstrapExpect: shape.bootstrapExpect } : undefined,
-        client: spec.isClient
-          ? { drivers, privateCidr: shape.subnetCidr, publicInterface: PUBLIC_INTERFACE, chrootEnv: props.chrootEnv }
-          : undefined,
-      });
-      const consulConfig = renderConsulAgentConfig({
-        datacenter,
-        nodeName: spec.name,
-        privateIp: spec.privateIp,
-        serverIps: this.serverPrivateIps,
-        server: spec.isServer ? { bootstrapExpect: shape.bootstrapExpect } : undefined,
-      });
-      const userData = renderUserData({
-        isServer: spec.isServer,
-        isClient: spec.isClient,
-        nomadConfig,
-        consulConfig,
-        nomadVersion: props.nomadVersion,
-        consulVersion: props.consulVersion,
-        podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
-        drivers,
-        hashicorpAptKeyFingerprint: props.hashicorpAptKeyFingerprint,
-      });
-      const placementGroup = spec.isServer ? placementGroups.server : placementGroups.client;
-      const server = new HcloudServer(this, spec.id, {
-        name: spec.name,
-        serverType: spec.serverType,
-        image: props.image ?? "debian-12",
-        location: props.location ?? "nbg1",
-        sshKeys: sshKeys.map((key) => key.id),
-        // User-data is a plain string (no references): escape Terraform's template syntax.
-        userData: escapeTerraformTemplate(userData),
-        labels: { ...labels, role: spec.isServer ? (spec.isClient ? "server-client" : "server") : "client" },
-        publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
-        network: [
-          {
-            networkId: Token.asNumber(this.network.id),
-            ip: spec.privateIp,
-            aliasIps: props.aliasIpsMovedByApi ? undefined : [],
-          },
-        ],
-        firewallIds: [clusterFirewall, ...(spec.isClient ? [ingressFirewall] : [])].map((fw) => Token.asNumber(fw.id)),
-        placementGroupId: placementGroup ? Token.asNumber(placementGroup.id) : undefined,
-        deleteProtection: production,
-        rebuildProtection: production,
-        // Hetzner attaches the server to the network only once the subnet exists.
-        dependsOn: [this.subnet],
-        lifecycle: {
-          // Both force a new server (losing its Raft data). Configuration and version
-          // changes reach running hosts through docs/operations.md, not by replacement.
-          ignoreChanges: ["user_data", "ssh_keys", ...(props.aliasIpsMovedByApi ? ["network"] : [])],
-        },
-      });
-      const certificate = pki.issueHostCertificate(spec.id, {
-        commonName: spec.name,
-        dnsNames: [
-          spec.name,
-          "localhost",
-          ...(spec.isServer ? [`server.${region}.nomad`, `server.${datacenter}.consul`] : []),
-          ...(spec.isClient ? [`client.${region}.nomad`, `client.${datacenter}.consul`] : []),
-        ],
-        ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
-      });
-      const delivery = new SecretsDelivery(this, `${spec.id}-secrets`, {
-        host: server.ipv4Address,
-        serverId: server.id,
-        files: {
-          caCert: pki.caCertPem,
-          agentCert: certificate.certPem,
-          agentKey: certificate.privateKeyPem,
-          consulGossip: renderConsulGossipConfig(consulGossipKey.base64),
-          nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
-          nomadAgentConfig: nomadConfig,
-          consulAgentConfig: consulConfig,
-        },
-        triggers: {
-          nomad_config: nomadConfig,
-          consul_config: consulConfig,
-          ca_cert: pki.caCertPem,
-          agent_cert: certificate.certPem,
-          agent_key: certificate.privateKeyPem,
-          consul_gossip_key: consulGossipKey.base64,
-          ...(spec.isServer ? { nomad_gossip_key: nomadGossipKey.base64 } : {}),
-        },
-      });
-      return { spec, server, userData, delivery };
-    });
+    this.hosts = specs.map((spec) => this.addHost(spec, shared));
 
     const servers = this.hosts.filter((h) => h.spec.isServer).map((h) => h.server);
     this.serverPublicIps = servers.map((s) => s.ipv4Address);
     this.nomadAddress = `https://${servers[0].ipv4Address}:${NOMAD_PORTS.http}`;
     this.consulAddress = `https://${servers[0].ipv4Address}:${CONSUL_PORTS.https}`;
+  }
+
+  /** The agent configuration files of one host (no secrets in them). */
+  private agentConfigs(spec: HostSpec): { nomad: string; consul: string } {
+    const s = this.settings;
+    const server = spec.isServer ? { bootstrapExpect: s.bootstrapExpect } : undefined;
+    const common = { datacenter: s.datacenter, nodeName: spec.name, privateIp: spec.privateIp, serverIps: this.serverPrivateIps, server };
+    return {
+      nomad: renderNomadAgentConfig({
+        ...common,
+        region: s.region,
+        client: spec.isClient
+          ? { drivers: s.drivers, privateCidr: s.subnetCidr, publicInterface: PUBLIC_INTERFACE, chrootEnv: s.chrootEnv }
+          : undefined,
+      }),
+      consul: renderConsulAgentConfig(common),
+    };
+  }
+
+  private addHost(spec: HostSpec, shared: SharedResources): ClusterHost {
+    const s = this.settings;
+    const production = s.tier === "production";
+    const configs = this.agentConfigs(spec);
+    const userData = renderUserData({
+      ...spec,
+      nomadConfig: configs.nomad,
+      consulConfig: configs.consul,
+      nomadVersion: s.nomadVersion,
+      consulVersion: s.consulVersion,
+      podmanDriverVersion: s.podmanDriverVersion,
+      drivers: s.drivers,
+      hashicorpAptKeyFingerprint: s.hashicorpAptKeyFingerprint,
+    });
+    const placementGroup = spec.isServer ? shared.serverPlacement : shared.clientPlacement;
+    const server = new HcloudServer(this, spec.id, {
+      name: spec.name,
+      serverType: spec.serverType,
+      image: s.image,
+      location: s.location,
+      sshKeys: shared.sshKeys.map((key) => key.id),
+      // User-data is a plain string (no references): escape Terraform's template syntax.
+      userData: escapeTerraformTemplate(userData),
+      labels: { ...shared.labels, role: spec.isServer ? (spec.isClient ? "server-client" : "server") : "client" },
+      publicNet: [{ ipv4Enabled: true, ipv6Enabled: true }],
+      network: [
+        {
+          networkId: Token.asNumber(this.network.id),
+          ip: spec.privateIp,
+          aliasIps: s.aliasIpsMovedByApi ? undefined : [],
+        },
+      ],
+      firewallIds: [shared.clusterFirewall, ...(spec.isClient ? [shared.ingressFirewall] : [])].map((fw) => Token.asNumber(fw.id)),
+      placementGroupId: placementGroup ? Token.asNumber(placementGroup.id) : undefined,
+      deleteProtection: production,
+      rebuildProtection: production,
+      // Hetzner attaches the server to the network only once the subnet exists.
+      dependsOn: [this.subnet],
+      lifecycle: {
+        // Both would force a new server, losing its Raft data: the agent configuration
+        // reaches running hosts by the SSH delivery, versions by docs/operations.md.
+        ignoreChanges: ["user_data", "ssh_keys", ...(s.aliasIpsMovedByApi ? ["network"] : [])],
+      },
+    });
+    const certificate = shared.pki.issueHostCertificate(spec.id, {
+      commonName: spec.name,
+      dnsNames: [
+        spec.name,
+        "localhost",
+        ...(spec.isServer ? [`server.${s.region}.nomad`, `server.${s.datacenter}.consul`] : []),
+        ...(spec.isClient ? [`client.${s.region}.nomad`, `client.${s.datacenter}.consul`] : []),
+      ],
+      ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
+    });
+    const { consulGossipKey, nomadGossipKey, pki } = shared;
+    const delivery = new SecretsDelivery(this, `${spec.id}-secrets`, {
+      host: server.ipv4Address,
+      serverId: server.id,
+      files: {
+        caCert: pki.caCertPem,
+        agentCert: certificate.certPem,
+        agentKey: certificate.privateKeyPem,
+        consulGossip: renderConsulGossipConfig(consulGossipKey.base64),
+        nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
+        nomadAgentConfig: configs.nomad,
+        consulAgentConfig: configs.consul,
+      },
+      triggers: {
+        nomad_config: configs.nomad,
+        consul_config: configs.consul,
+        ca_cert: pki.caCertPem,
+        agent_cert: certificate.certPem,
+        agent_key: certificate.privateKeyPem,
+        consul_gossip_key: consulGossipKey.base64,
+        ...(spec.isServer ? { nomad_gossip_key: nomadGossipKey.base64 } : {}),
+      },
+    });
+    return { spec, server, userData, delivery };
   }
 }
