@@ -44,6 +44,10 @@ describe("rendering a job to HCL", () => {
 `);
   });
 
+  it("writes an empty block on one line, as for a dynamic port", () => {
+    expect(renderJobHcl(job({ groups: [group({ network: { ports: [{ label: "http" }] } })] }))).toContain('    network {\n      port "http" {}\n    }');
+  });
+
   it("turns a one-field change into a one-line diff", () => {
     const before = renderJobHcl(job()).split("\n");
     const after = renderJobHcl(job({ groups: [group({ tasks: [{ ...group().tasks[0], resources: { cpuMhz: 200, memoryMb: 512 } }] })] })).split(

@@ -63,7 +63,9 @@ function formatBody(body: HclBody, indent: string): string[] {
       if (run.length) flushRun();
       if (i > 0) lines.push("");
       const labels = item.labels.map((l) => ` ${quote(l)}`).join("");
-      lines.push(`${indent}${item.type}${labels} {`, ...formatBody(item.body, indent + INDENT), `${indent}}`);
+      const inner = formatBody(item.body, indent + INDENT);
+      if (inner.length === 0) lines.push(`${indent}${item.type}${labels} {}`);
+      else lines.push(`${indent}${item.type}${labels} {`, ...inner, `${indent}}`);
       return;
     }
     if (i > 0 && isBlock(body[i - 1])) lines.push("");
