@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,6 +57,25 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
       HOST_PATHS.installSecretsScript,
     ]);
     for (const script of scripts) validate("shellcheck", [], script.content, script.path.replace(/\//g, "_"));
+  });
+
+  it("has systemd units that pass `systemd-analyze verify`", () => {
+    requireTool("systemd-analyze");
+    const dir = mkdtempSync(join(workdir, "units-"));
+    const units = (parseUserData(host.userData).write_files as { path: string; content: string }[])
+      .filter((f) => f.path.startsWith("/etc/systemd/system/"))
+      .map((f) => {
+        const file = join(dir, f.path.split("/").pop()!);
+        writeFileSync(file, f.content);
+        return file;
+      });
+    expect(units).toHaveLength(3);
+    const result = spawnSync("systemd-analyze", ["verify", ...units], { encoding: "utf8" });
+    // The binaries come with the packages cloud-init installs; this machine has none of them.
+    const problems = `${result.stdout}${result.stderr}`
+      .split("\n")
+      .filter((line) => line.trim() !== "" && !/: Command \/usr\/s?bin\/(consul|nomad|nft) is not executable: No such file or directory$/.test(line));
+    expect(problems).toEqual([]);
   });
 
   it("installs pinned Nomad and Consul from HashiCorp's signed apt repository", () => {
