@@ -2,9 +2,10 @@ import { STANDARD_NAMESPACES } from "./namespaces";
 import { EnvironmentConfig } from "./types";
 
 /**
- * Everything but the VMs, against agents on this machine:
+ * Everything but the VMs, against agents on this machine (scripts/e2e/start-agents.sh):
  *   nomad agent -dev -acl-enabled
- *   consul agent -dev
+ *   consul agent -dev -hcl 'acl { enabled = true default_policy = "deny" enable_token_persistence = true }'
+ * (`consul agent -dev` has no ACL flag; without the block the acl stack's bootstrap fails.)
  * A dev agent is one combined server+client with docker, exec and raw_exec.
  */
 export const dev: EnvironmentConfig = {

@@ -29,7 +29,13 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
   } else {
     endpoints = { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   }
-  const acl = new AclStack(scope, `${env.name}-acl`, { env, endpoints });
+  const acl = new AclStack(scope, `${env.name}-acl`, {
+    env,
+    endpoints,
+    // Agent tokens go to every agent through the APIs and SSH, never through user-data.
+    consulAgentAddresses: hosts?.consulAgentAddresses,
+    nomadAgentHosts: hosts?.cluster.hosts.map((h) => h.server.ipv4Address),
+  });
   if (hosts) acl.addDependency(hosts);
   const platform = new PlatformStack(scope, `${env.name}-platform`, {
     env,
