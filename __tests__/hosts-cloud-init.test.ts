@@ -98,9 +98,11 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     expect(nomad).toContain(`ExecStart=/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir}`);
   });
 
-  it("drops forwarded traffic to the metadata service", () => {
+  it("drops forwarded traffic to the metadata service, with rules `nft --check` accepts", () => {
     const rules = writtenFile(host.userData, HOST_PATHS.metadataFirewall).content;
     expect(rules).toMatch(/hook forward .*\n\s*ip daddr 169\.254\.169\.254 counter drop/);
+    // --check parses and resolves the rules against the kernel without applying them (needs root).
+    validate("nft", ["--check", "--file"], rules, `${variant}.nft`);
     expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain("systemctl enable --now hashilab-metadata-block.service");
   });
 });
