@@ -1,6 +1,7 @@
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { addDependsOn } from "../depends-on";
 import { blockSize, cidrContains, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "../hetzner-cluster/cidr";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { NomadVariable } from "../nomad-variable";
@@ -152,10 +153,8 @@ export class DnsVip extends Construct {
     if (mode !== "none" && props.vrrpPassword) items[VRRP_PASSWORD_ITEM] = props.vrrpPassword;
     if (Object.keys(items).length > 0) {
       const secrets = new NomadVariable(this, "Secrets", { path: SECRETS_VARIABLE_PATH, namespace: this.job.namespace, items });
-      // The keepalived task's templates block until the variable exists. depends_on takes a
-      // bare address (`fqn` renders as "${...}", which Terraform rejects there).
-      const address = `${secrets.resource.terraformResourceType}.${secrets.resource.friendlyUniqueId}`;
-      this.job.resource.dependsOn = [...(this.job.resource.dependsOn ?? []), address];
+      // The keepalived task's templates block until the variable exists.
+      addDependsOn(this.job.resource, secrets.resource);
     }
   }
 }
