@@ -9,46 +9,34 @@ import { commitAll, PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch
 const TSX = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
 
 /**
- * A fixture stack added to the scratch copy's main.ts: one Nomad job and one ACL policy
- * whose image and rules come from review-fixture.json, so a commit can change just those.
+ * A fixture stack added to the scratch copy's main.ts: the everyday NomadService and a
+ * typed Nomad ACL policy, whose image and capabilities come from review-fixture.json, so a
+ * commit can change just those.
  */
 const FIXTURE_STACK = `import { App, TerraformStack, TerraformVariable } from "cdktf";
-import { NomadAclPolicyResource, NomadJobResource, NomadProvider } from "./constructs/providers";
+import { NomadAclPolicy } from "./constructs/acl/nomad-acl-policy";
+import { NomadService } from "./constructs/nomad-service";
+import { NomadProvider } from "./constructs/providers";
 import fixture from "./review-fixture.json";
 
 export function addReviewFixture(app: App): void {
   const stack = new TerraformStack(app, "fixture-workloads");
   new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" });
   const token = new TerraformVariable(stack, "api_token", { type: "string", sensitive: true });
-  new NomadJobResource(stack, "it-tools", {
-    jobspec: [
-      'job "it-tools" {',
-      '  group "it-tools" {',
-      '    task "it-tools" {',
-      '      driver = "docker"',
-      "      env {",
-      \`        API_TOKEN = "\${token.stringValue}"\`,
-      "      }",
-      "      config {",
-      \`        image = "\${fixture.image}"\`,
-      '        args  = ["--listen", "$\${NOMAD_IP_http}"]',
-      "      }",
-      "    }",
-      "  }",
-      "}",
-      "",
-    ].join("\\n"),
+  new NomadService(stack, "it-tools", {
+    image: fixture.image,
+    ports: { http: { to: 80 } },
+    args: ["--listen", "\${NOMAD_IP_http}", "--api-token", token.stringValue],
   });
-  new NomadAclPolicyResource(stack, "developer", {
-    name: "developer",
-    rulesHcl: fixture.rules.join("\\n") + "\\n",
+  new NomadAclPolicy(stack, "developer", {
+    rules: { namespaces: [{ name: "dev", policy: "read", capabilities: fixture.capabilities as any }] },
   });
 }
 `;
 
 const BASE_FIXTURE = {
   image: "ghcr.io/corentinth/it-tools:2023.12.21-5ed3693",
-  rules: ['namespace "dev" {', '  policy       = "read"', '  capabilities = ["submit-job", "dispatch-job", "read-logs"]', "}"],
+  capabilities: ["submit-job", "dispatch-job", "read-logs"],
 };
 
 function runReview(cwd: string, ...args: string[]) {
@@ -71,7 +59,7 @@ describe("npm run review", () => {
     commitAll(repo, "add the review fixture");
     const changed = {
       image: "ghcr.io/corentinth/it-tools:2024.10.22-7ca5933",
-      rules: BASE_FIXTURE.rules.map((l) => l.replace('"read-logs"]', '"read-logs", "alloc-exec"]')),
+      capabilities: [...BASE_FIXTURE.capabilities, "alloc-exec"],
     };
     writeFileSync(join(repo, "review-fixture.json"), JSON.stringify(changed, null, 2));
     commitAll(repo, "new it-tools image, developers may exec");
@@ -85,8 +73,8 @@ describe("npm run review", () => {
     expect(status).toBe(2);
     const resourceLines = stdout.split("\n").filter((l) => /^ {2}(\+|~|-\/\+|-) /.test(l));
     expect(resourceLines).toEqual([
-      "  ~ nomad_acl_policy.developer  (fixture-workloads/developer)",
-      "  ~ nomad_job.it-tools  (fixture-workloads/it-tools)",
+      "  ~ nomad_acl_policy.developer_3716CCE4  (fixture-workloads/developer/Resource)",
+      "  ~ nomad_job.it-tools_Job_6DE87BDB  (fixture-workloads/it-tools/Job/Default)",
     ]);
     expect(stdout).toContain('-        image = "ghcr.io/corentinth/it-tools:2023.12.21-5ed3693"');
     expect(stdout).toContain('+        image = "ghcr.io/corentinth/it-tools:2024.10.22-7ca5933"');
@@ -97,15 +85,15 @@ describe("npm run review", () => {
 
   test("shows jobspecs as Nomad receives them, with sensitive references masked", () => {
     const { stdout } = runReview(repo, "HEAD~1");
-    expect(stdout).toContain(`         API_TOKEN = "${MASK}"`);
-    expect(stdout).toContain('         args  = ["--listen", "${NOMAD_IP_http}"]');
+    expect(stdout).toContain(`         args  = ["--listen", "\${NOMAD_IP_http}", "--api-token", "${MASK}"]`);
     expect(stdout).not.toContain("var.api_token");
   });
 
   test("--markdown puts the text diffs in diff blocks for a pull-request comment", () => {
     const { status, stdout } = runReview(repo, "HEAD~1", "--markdown");
     expect(status).toBe(2);
-    expect(stdout).toContain("| ~ update | `nomad_job.it-tools` | `fixture-workloads/it-tools` | `jobspec` |");
+    expect(stdout).toContain("| ~ update | `nomad_job.it-tools_Job_6DE87BDB` | `fixture-workloads/it-tools/Job/Default` | `jobspec` |");
+    expect(stdout).toContain("<details><summary><code>nomad_job.it-tools_Job_6DE87BDB</code> <code>jobspec</code></summary>");
     expect(stdout.match(/```diff/g)).toHaveLength(2);
   });
 

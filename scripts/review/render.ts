@@ -83,6 +83,11 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "ˋ")}\``;
 }
 
+/** Inline code inside HTML (a <summary>), where Markdown backticks do not render. */
+function html(text: string): string {
+  return `<code>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</code>`;
+}
+
 /** Markdown for a pull-request comment: a table per stack, text diffs in collapsible blocks. */
 export function renderMarkdown(report: ReviewReport): string {
   const out: string[] = [`### hashilab review against ${code(report.base)}`, "", `**${summaryLine(report.stacks)}**`, ""];
@@ -105,7 +110,7 @@ export function renderMarkdown(report: ReviewReport): string {
         out.push("");
       }
       for (const a of c.attributes.filter((x) => x.textDiff !== undefined)) {
-        out.push(`<details><summary>${code(c.address)} ${code(a.path)}</summary>`, "", "```diff", a.textDiff!, "```", "", "</details>", "");
+        out.push(`<details><summary>${html(c.address)} ${html(a.path)}</summary>`, "", "```diff", a.textDiff!, "```", "", "</details>", "");
       }
     }
   }
