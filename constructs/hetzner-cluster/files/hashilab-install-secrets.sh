@@ -6,14 +6,16 @@
 # restarts one whose configuration changed, or reloads it so it picks up new certificates
 # (a new gossip key also needs the keyring steps in docs/operations.md).
 set -euo pipefail
-delivery=/run/hashilab-delivery
+# HASHILAB_ROOT only exists for tests: on a host every path is absolute.
+root=${HASHILAB_ROOT:-}
+delivery=$root/run/hashilab-delivery
 restart=""
 
 # install_delivered NAME DESTINATION GROUP MODE [AGENT]: installs NAME if it was delivered
 # and differs from DESTINATION; AGENT then needs a restart, not just a reload.
 install_delivered() {
-  if [ -f "$delivery/$1" ] && ! cmp -s "$delivery/$1" "$2"; then
-    install -o root -g "$3" -m "$4" "$delivery/$1" "$2"
+  if [ -f "$delivery/$1" ] && ! cmp -s "$delivery/$1" "$root$2"; then
+    install -o root -g "$3" -m "$4" "$delivery/$1" "$root$2"
     restart="$restart ${5:-}"
   fi
 }
