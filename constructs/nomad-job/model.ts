@@ -4,9 +4,10 @@
  * (`cpuMhz`, `memoryMb`). Every optional field is left out of the rendered HCL when unset, so
  * Nomad's own default applies (noted as `@default` where it matters).
  *
- * Strings are passed to Nomad as written: Nomad runtime interpolations such as
- * `${NOMAD_TASK_DIR}` or `${attr.unique.hostname}` stay literal. cdktf tokens (references to
- * other resources, variables) may appear in any string or number and are resolved by Terraform.
+ * A string is the value the job gets in Nomad: `${NOMAD_TASK_DIR}`, `${attr.unique.hostname}`
+ * and other runtime interpolations stay literal for Nomad to fill in; quotes, backslashes and
+ * `%{` need no escaping. cdktf tokens (references to variables or other resources) may appear
+ * in any string or number and are resolved by Terraform.
  */
 
 /** A Go duration, e.g. "10s", "5m", "1h30m". Validated at synth. */
