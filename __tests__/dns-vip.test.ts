@@ -58,6 +58,18 @@ const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string
     modes: ["lan", "hetzner"],
     reason: "the template renders keepalived.conf (asserted below) instead of env.yaml; hetzner adds the notify script and the API token header",
   },
+  {
+    path: "group.dns.0.update.0.canary",
+    modes: ["lan", "hetzner"],
+    reason:
+      "the seed's canary = count can never be placed: each canary needs a host of its own (static port 53, distinct_hosts) and all are taken " +
+      "by the running instances, so every update would fail and revert; DnsVip rolls one instance at a time (canaries is a prop)",
+  },
+  {
+    path: "group.dns.0.update.0.auto_promote",
+    modes: ["lan", "hetzner"],
+    reason: "Nomad rejects auto_promote without canaries",
+  },
   { path: "group.dns.0.network.0.port.dns.0.host_network", modes: ["hetzner"], reason: "on Hetzner DNS binds the private network, never the public one (an open resolver)" },
   { path: "group.dns.0.network.0.port.metrics.0.host_network", modes: ["hetzner"], reason: "metrics stay on the private network too" },
 ];
@@ -271,6 +283,19 @@ describe("DnsVip validation", () => {
 
   it("fails when the default namespace is not served", () => {
     expect(build({ namespaces: ["lab"] })).toThrow(/defaultNamespace "default" is not in namespaces \(lab\)/);
+  });
+
+  it("fails for canaries the clients cannot hold beside the running instances", () => {
+    expect(build({ canaries: 3 })).toThrow(/3 instances \+ 3 canaries need 6 clients \(static port 53, one per host\), but the environment has 3: set canaries to 0 or fewer/);
+    expect(build({ canaries: -1 })).toThrow(/canaries -1 is not a whole number/);
+  });
+
+  it("promotes canaries automatically when the clients can hold them", async () => {
+    requireTool("terraform");
+    const stack = synthJobStack((scope) => new DnsVip(scope, "Dns", { ...SEED_PROPS, instances: 2, canaries: 1 }), SEED_FACTS);
+    expect(group(await receivedJob(stack)).update).toEqual([
+      { max_parallel: 1, min_healthy_time: "60s", auto_revert: true, auto_promote: true, canary: 1 },
+    ]);
   });
 
   it("fails for a VRRP password keepalived cannot use", () => {

@@ -34,6 +34,7 @@ export interface CoreDnsJobSettings {
   readonly namespace: string;
   readonly datacenters?: readonly string[];
   readonly instances: number;
+  readonly canaries: number;
   readonly driver: "podman" | "docker";
   readonly coreDnsImage: string;
   readonly keepalivedImage: string;
@@ -86,8 +87,9 @@ export function coreDnsJob(s: CoreDnsJobSettings): Job {
           maxParallel: 1,
           minHealthyTime: "60s",
           autoRevert: true,
-          autoPromote: true,
-          canary: s.instances,
+          // Nomad only accepts auto_promote with canaries.
+          autoPromote: s.canaries > 0 ? true : undefined,
+          canary: s.canaries > 0 ? s.canaries : undefined,
         },
         tasks,
       },

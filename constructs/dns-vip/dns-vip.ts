@@ -1,6 +1,7 @@
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { clusterFactsOf } from "../cluster-facts";
 import { addDependsOn } from "../depends-on";
 import { blockSize, cidrContains, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "../hetzner-cluster/cidr";
 import { NomadJob } from "../nomad-job/nomad-job";
@@ -70,6 +71,13 @@ export interface DnsVipProps {
   readonly cacheSeconds?: number;
   /** CoreDNS instances, one per host. @default 3 (1 in mode "none") */
   readonly instances?: number;
+  /**
+   * Canaries per update, promoted automatically once healthy. Seed 000 sets one per instance,
+   * but a canary needs a host of its own (static port 53, distinct_hosts): set this only with
+   * at least `instances + canaries` clients.
+   * @default 0: a rolling update, one instance at a time, 60 s apart, reverted on failure
+   */
+  readonly canaries?: number;
   /** The namespace the DNS job runs in. @default "dns" */
   readonly namespace?: string;
   /** @default every datacenter */
@@ -104,7 +112,7 @@ export class DnsVip extends Construct {
 
   constructor(scope: Construct, id: string, props: DnsVipProps) {
     super(scope, id);
-    const problems = validate(props);
+    const problems = [...validate(props), ...this.canaryProblems(props)];
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: invalid DnsVip:\n  - ${problems.join("\n  - ")}`);
     }
@@ -119,6 +127,7 @@ export class DnsVip extends Construct {
       namespace: props.namespace ?? "dns",
       datacenters: props.datacenters,
       instances,
+      canaries: props.canaries ?? 0,
       driver: props.driver ?? "podman",
       coreDnsImage: props.coreDnsImage ?? "docker.io/coredns/coredns:1.13.2",
       keepalivedImage: props.keepalivedImage ?? "docker.io/osixia/keepalived:2.0.20",
@@ -156,6 +165,19 @@ export class DnsVip extends Construct {
       // The keepalived task's templates block until the variable exists.
       addDependsOn(this.job.resource, secrets.resource);
     }
+  }
+
+  /** Canaries run beside the instances on hosts of their own. */
+  private canaryProblems(props: DnsVipProps): string[] {
+    const canaries = props.canaries ?? 0;
+    if (!Number.isInteger(canaries) || canaries < 0) return [`canaries ${canaries} is not a whole number of 0 or more`];
+    const clients = clusterFactsOf(this)?.clientCount;
+    const instances = props.instances ?? (props.mode === "none" ? 1 : 3);
+    if (canaries === 0 || clients === undefined || instances + canaries <= clients) return [];
+    return [
+      `${instances} instances + ${canaries} canaries need ${instances + canaries} clients (static port 53, one per host), ` +
+        `but the environment has ${clients}: set canaries to ${Math.max(clients - instances, 0)} or fewer`,
+    ];
   }
 }
 
