@@ -68,6 +68,14 @@ describe("NomadService", () => {
     ]);
   });
 
+  it("overrides the update and restart defaults field by field", async () => {
+    const job = await jobOf(
+      (scope) => new NomadService(scope, "Web", { image: "nginx:1.27", update: { canary: 1, autoPromote: true }, restart: { mode: "fail" } }),
+    );
+    expect(job.update[0]).toMatchObject({ max_parallel: 1, auto_revert: true, canary: 1, auto_promote: true });
+    expect(job.group.web[0].restart[0]).toEqual({ attempts: 10, interval: "5m", delay: "25s", mode: "fail" });
+  });
+
   it("registers tags added later, e.g. by an ingress", async () => {
     const job = await jobOf((scope) => {
       const service = new NomadService(scope, "Whoami", { image: "traefik/whoami:v1.10", tags: ["app"] });

@@ -76,13 +76,13 @@ export interface NomadServiceProps {
   readonly secrets?: Readonly<Record<string, NomadVariableSecret>>;
   readonly templates?: readonly Template[];
   readonly constraints?: readonly Constraint[];
-  /** @default max_parallel 1, min_healthy_time "10s", healthy_deadline "3m", auto_revert, canary 0 */
+  /** Fields set here override the defaults one by one. @default SERVICE_UPDATE_DEFAULTS */
   readonly update?: Update;
-  /** @default 10 attempts in "5m", "25s" apart, then wait ("delay" mode) */
+  /** Fields set here override the defaults one by one. @default SERVICE_RESTART_DEFAULTS */
   readonly restart?: Restart;
 }
 
-/** The update and restart behaviour of the seed's it-tools job: roll one at a time, revert on failure. */
+/** The seed's it-tools update: roll one allocation at a time, revert when it does not get healthy. */
 export const SERVICE_UPDATE_DEFAULTS: Update = {
   maxParallel: 1,
   minHealthyTime: "10s",
@@ -90,6 +90,7 @@ export const SERVICE_UPDATE_DEFAULTS: Update = {
   autoRevert: true,
   canary: 0,
 };
+/** The seed's it-tools restart: 10 attempts in 5 minutes, 25s apart, then wait (never give up). */
 export const SERVICE_RESTART_DEFAULTS: Restart = { attempts: 10, interval: "5m", delay: "25s", mode: "delay" };
 
 const SECRETS_DESTINATION = "secrets/nomad-variables.env";
@@ -134,7 +135,7 @@ export class NomadService extends Construct {
       type: "service",
       namespace: props.namespace,
       datacenters: props.datacenters,
-      update: props.update ?? SERVICE_UPDATE_DEFAULTS,
+      update: { ...SERVICE_UPDATE_DEFAULTS, ...props.update },
       groups: [
         {
           name: props.groupName ?? jobName,
@@ -144,7 +145,7 @@ export class NomadService extends Construct {
             mode: props.networkMode ?? "bridge",
             ports: labels.map((label) => ({ label, ...ports[label] })),
           },
-          restart: props.restart ?? SERVICE_RESTART_DEFAULTS,
+          restart: { ...SERVICE_RESTART_DEFAULTS, ...props.restart },
           services: [service],
           tasks: [
             {
