@@ -178,6 +178,12 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
     expect(await renderedConf({}, false)).not.toContain("notify_master");
   });
 
+  it("finds the interface on the host by the subnet, whichever interface has the default route", async () => {
+    const stack = synthJobStack((scope) => new DnsVip(scope, "Dns", SEED_PROPS), SEED_FACTS);
+    const template = templateAt(await receivedJob(stack), "keepalived-dns", "local/keepalived.conf");
+    expect(template).toContain(`interface {{ sockaddr "GetAllInterfaces | include \\"network\\" \\"10.0.10.0/24\\" | limit 1 | attr \\"name\\"" }}`);
+  });
+
   it("takes the VRRP password from the Nomad variable, and a named interface as written", async () => {
     const conf = await renderedConf({ interface: "ens10" }, false);
     expect(conf).toContain("auth_pass s3cret");

@@ -204,13 +204,15 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
 
 /**
  * What keepalived.conf takes from the host, as consul-template expressions: the interface
- * holding an address of the subnet (seed 000's sockaddr query) unless one is named, this
- * host's DNS address, and the other DNS instances from Nomad's service catalog (only the dns
- * port's registrations, so each peer appears once, and never this host itself).
+ * holding an address of the subnet unless one is named, this host's DNS address, and the
+ * other DNS instances from Nomad's service catalog (only the dns port's registrations, so
+ * each peer appears once, and never this host itself). Seed 000 starts its interface query
+ * from GetPrivateInterfaces, which older go-sockaddr limits to the default route's interface:
+ * on Hetzner that is the public one, so all interfaces are searched here.
  */
 export function keepalivedTemplateRuntime(subnetCidr: string, iface?: string): KeepalivedRuntime {
   return {
-    interface: iface ?? `{{ sockaddr "GetPrivateInterfaces | include \\"network\\" \\"${subnetCidr}\\" | attr \\"name\\"" }}`,
+    interface: iface ?? `{{ sockaddr "GetAllInterfaces | include \\"network\\" \\"${subnetCidr}\\" | limit 1 | attr \\"name\\"" }}`,
     sourceAddress: HOST_IP,
     peerLines: [
       `{{- range nomadService "${SERVICE_NAME}" }}{{ if and (eq .Port ${DNS_PORT}) (ne .Address (env "NOMAD_IP_dns")) }}`,
