@@ -191,6 +191,8 @@ describe("Masker", () => {
     ['${jsonencode({"Token" = var.hcloud_token, "Region" = var.region})}', `\${jsonencode({"Token" = ${MASK}, "Region" = var.region})}`],
     ["$${NOMAD_TASK_DIR}/run", "$${NOMAD_TASK_DIR}/run"],
     ["encrypt = \"pUqJrVyVRj5jsiYEkM/tFQYfWyJIv4s3XkvDwy7Cu5s=\"", `encrypt = "${MASK}"`],
+    [`HCLOUD_TOKEN=${"aB3".repeat(21)}x`, `HCLOUD_TOKEN=${MASK}`],
+    [`image = "coredns@sha256:${"0f".repeat(32)}"`, `image = "coredns@sha256:${"0f".repeat(32)}"`],
     ["-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----", MASK],
   ])("masks %j as %j", (input, expected) => {
     expect(masker.maskString(input)).toBe(expected);

@@ -10,8 +10,8 @@ const SECRET_PATTERNS: readonly RegExp[] = [
   /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi,
   // Gossip encryption keys: 32 random bytes in base64.
   /(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=(?![A-Za-z0-9+/=])/g,
-  // Hetzner Cloud API tokens: 64 alphanumerics.
-  /(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])/g,
+  // Hetzner Cloud API tokens: 64 alphanumerics (not lowercase hex: that is a sha256 digest).
+  /(?<![A-Za-z0-9])(?=[0-9a-f]*[g-zA-Z])[A-Za-z0-9]{64}(?![A-Za-z0-9])/g,
 ];
 
 /** Resource attributes that are secret by nature, referenced as `${type.name.attr}`. */
