@@ -207,9 +207,18 @@ describe("the lab hosts stack", () => {
     expect(hosts.output.ca_certificate.value).toMatch(/^\$\{tls_self_signed_cert\.[^}]+\.cert_pem\}$/);
   });
 
-  it("hands the acl stack the first server's HTTPS endpoints and the CA", () => {
-    const providers = JSON.stringify(stacks["lab-acl"]);
-    expect(providers).toContain("cross-stack-reference-input-lab-hosts");
+  it("hands the acl stack the first server's address and the CA as cross-stack outputs", () => {
+    const crossStack = Object.entries<any>(hosts.output)
+      .filter(([name]) => name.startsWith("cross-stack-output"))
+      .map(([, output]) => output.value);
+    const firstServer = Object.keys(servers).find((id) => servers[id].name === "lab-server-1");
+    expect(crossStack).toEqual(
+      expect.arrayContaining([
+        `\${hcloud_server.${firstServer}.ipv4_address}`,
+        expect.stringMatching(/^\$\{tls_self_signed_cert\.[^}]+\.cert_pem\}$/),
+      ]),
+    );
+    expect(JSON.stringify(stacks["lab-acl"])).toContain("cross-stack-reference-input-lab-hosts");
   });
 });
 
