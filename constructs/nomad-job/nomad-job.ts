@@ -41,24 +41,25 @@ export class NomadJob extends Construct {
   public readonly namespace: string;
   /** The `nomad_job` resource. */
   public readonly resource: NomadJobResource;
-  private readonly props: NomadJobProps;
+  private readonly job: Omit<Job, "groups">;
   private readonly groups: TaskGroup[];
 
   constructor(scope: Construct, id: string, props: NomadJobProps) {
     super(scope, id);
-    this.props = props;
-    this.groups = [...(props.groups ?? [])];
+    const { groups = [], waitForDeployment, purgeOnDestroy, ...job } = props;
+    this.job = job;
+    this.groups = [...groups];
     this.jobId = props.name;
     this.namespace = props.namespace ?? "default";
     this.throwIfInvalid();
 
     this.resource = new NomadJobResource(this, "Default", {
       jobspec: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderHcl()) }),
-      detach: !(props.waitForDeployment ?? (props.type ?? "service") === "service"),
+      detach: !(waitForDeployment ?? (props.type ?? "service") === "service"),
       deregisterOnDestroy: true,
       // A renamed job is a different job: stop the old one instead of leaving it running.
       deregisterOnIdChange: true,
-      purgeOnDestroy: props.purgeOnDestroy ?? true,
+      purgeOnDestroy: purgeOnDestroy ?? true,
     });
     this.node.addValidation({ validate: () => [...validateJob(this.spec, clusterFactsOf(this)), ...validateCompleteJob(this.spec)] });
   }
@@ -84,8 +85,7 @@ export class NomadJob extends Construct {
 
   /** The job as it will be rendered (groups added so far included). */
   public get spec(): Job {
-    const { waitForDeployment: _wait, purgeOnDestroy: _purge, groups: _groups, ...job } = this.props;
-    return { ...job, groups: this.groups };
+    return { ...this.job, groups: this.groups };
   }
 
   /** The jobspec Nomad receives, before it is escaped for Terraform; may contain cdktf tokens. */
