@@ -45,6 +45,14 @@ describe("HetznerCluster validation", () => {
     });
   });
 
+  describe("names", () => {
+    it("fails with a name, region or datacenter that cannot be part of a hostname", () => {
+      expectInvalid({ name: "My Lab" }, /name "My Lab" is not a lowercase DNS label/);
+      expectInvalid({ datacenter: "lab_01" }, /datacenter "lab_01" is not a lowercase DNS label/);
+      expectInvalid({ region: "-global" }, /region "-global" is not a lowercase DNS label/);
+    });
+  });
+
   describe("pools and versions", () => {
     it("fails when no host runs workloads", () => {
       expectInvalid({ serversAreClients: false, clientCount: 0 }, /no host runs workloads/);

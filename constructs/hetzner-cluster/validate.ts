@@ -20,6 +20,9 @@ const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
 
 /** The facts the rules look at, already defaulted. */
 export interface ClusterShape {
+  readonly name: string;
+  readonly region: string;
+  readonly datacenter: string;
   readonly tier: "dev" | "lab" | "production";
   readonly serverCount: number;
   readonly bootstrapExpect: number;
@@ -127,6 +130,23 @@ function networkRules(shape: ClusterShape, result: ValidationResult): void {
   }
 }
 
+/** A DNS label: server names become hostnames, region and datacenter parts of certificate names. */
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/;
+
+function nameRules(shape: ClusterShape, result: ValidationResult): void {
+  for (const [prop, value, example] of [
+    ["name", shape.name, "lab"],
+    ["region", shape.region, "global"],
+    ["datacenter", shape.datacenter, "lab01"],
+  ] as const) {
+    if (!DNS_LABEL.test(value)) {
+      result.errors.push(
+        `${prop} "${value}" is not a lowercase DNS label (letters, digits, inner hyphens; it ends up in host and certificate names), e.g. "${example}"`,
+      );
+    }
+  }
+}
+
 function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
   if (shape.sshKeys.length === 0) {
     result.errors.push("sshKeys is empty: Terraform delivers the cluster's secrets over SSH and needs at least one key (your ssh-agent's)");
@@ -143,6 +163,7 @@ function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
 /** Every rule at once, so one synth reports every problem. */
 export function validateClusterShape(shape: ClusterShape): ValidationResult {
   const result: ValidationResult = { errors: [], warnings: [] };
+  nameRules(shape, result);
   serverCountRules(shape, result);
   poolRules(shape, result);
   networkRules(shape, result);
