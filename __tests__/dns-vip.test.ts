@@ -287,6 +287,10 @@ describe("DnsVip validation", () => {
     expect(build({ mode: "hetzner" })).toThrow(/mode "hetzner" needs hetzner: \{ networkId, apiToken \}/);
   });
 
+  it("fails for a domain that is not a DNS name", () => {
+    expect(build({ domain: "Lab.Example.com." })).toThrow(/domain "Lab\.Example\.com\." is not a lowercase DNS name/);
+  });
+
   it("fails when the default namespace is not served", () => {
     expect(build({ namespaces: ["lab"] })).toThrow(/defaultNamespace "default" is not in namespaces \(lab\)/);
   });

@@ -1,5 +1,6 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
+import { isDnsName } from "./dns-name";
 import { parseIpv4 } from "./hetzner-cluster/cidr";
 import { CloudflareDnsRecord } from "./providers";
 
@@ -22,8 +23,6 @@ export interface PublicHostnameProps {
   /** Record TTL; Cloudflare's minimum is 60, and proxied records are always automatic. @default 300 (1, automatic, when proxied) */
   readonly ttlSeconds?: number;
 }
-
-const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
 /**
  * A public hostname in Cloudflare DNS (provider 5.x `cloudflare_dns_record`): one A record
@@ -67,7 +66,7 @@ function hostnameProblems(props: PublicHostnameProps): string[] {
   const problems: string[] = [];
   const { hostname, zone } = props;
   if (!Token.isUnresolved(hostname)) {
-    if (hostname.endsWith(".") || !hostname.split(".").every((label) => LABEL.test(label))) {
+    if (!isDnsName(hostname)) {
       problems.push("it is not a lowercase DNS name without a trailing dot, like \"tools.example.com\"");
     } else if (!Token.isUnresolved(zone.zoneName) && !inZone(hostname, zone)) {
       problems.push(`it is not inside the zone "${zone.zoneName}": use a name ending in ".${zone.zoneName}"`);

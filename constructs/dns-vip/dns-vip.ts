@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { clusterFactsOf } from "../cluster-facts";
 import { addDependsOn } from "../depends-on";
+import { isDnsName } from "../dns-name";
 import { blockSize, cidrContains, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "../hetzner-cluster/cidr";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { NomadVariable } from "../nomad-variable";
@@ -183,6 +184,9 @@ export class DnsVip extends Construct {
 
 function validate(props: DnsVipProps): string[] {
   const problems: string[] = [];
+  if (!Token.isUnresolved(props.domain) && !isDnsName(props.domain)) {
+    problems.push(`domain "${props.domain}" is not a lowercase DNS name without a trailing dot, like "lab.example.com"`);
+  }
   if (props.namespaces.length === 0) problems.push("namespaces is empty: list the namespaces whose services CoreDNS answers for");
   const defaultNamespace = props.defaultNamespace ?? "default";
   if (!props.namespaces.includes(defaultNamespace)) {

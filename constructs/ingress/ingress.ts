@@ -1,6 +1,7 @@
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies/builtin";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { isDnsName } from "../dns-name";
 import { Port } from "../nomad-job/model";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
@@ -53,7 +54,6 @@ export interface IngressProps {
 export const TRAEFIK_JOB = "traefik";
 const DYNAMIC_CONFIG = "secrets/dynamic.yml";
 const ROUTER_NAME = /[^a-z0-9-]+/g;
-const HOSTNAME = /^(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))+$/;
 
 /**
  * Traefik as the cluster's HTTP ingress (seed 002): it discovers Nomad services through the
@@ -154,7 +154,7 @@ export class Ingress extends Construct {
    */
   public expose(service: ExposableService, hostname: string): PublicHostname | undefined {
     const where = `${service.node.path}: cannot expose "${hostname}" via ${this.node.path}`;
-    if (!HOSTNAME.test(hostname)) {
+    if (!isDnsName(hostname)) {
       throw new Error(`${where}: it is not a lowercase DNS name like "tools.example.com"`);
     }
     if (!this.namespaces.includes(service.namespace)) {
