@@ -6,6 +6,7 @@ import { lab } from "../environments";
 import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
+import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
 import { buildCluster } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
@@ -83,9 +84,11 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     expect(config.apt.sources.hashicorp).toEqual({
       source: "deb [signed-by=$KEY_FILE] https://apt.releases.hashicorp.com $RELEASE main",
       keyid: "798AEC654E5C15428C8E42EEAA16FCBCA621E701",
-      keyserver: "keyserver.ubuntu.com",
+      keyserver: "hkps://keyserver.ubuntu.com",
     });
     expect(config.packages).toEqual(expect.arrayContaining([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"]]));
+    // cloud-init's apt module needs gpg and dirmngr for the key; Debian's cloud images lack them.
+    expect(config.bootcmd).toEqual(BOOT_COMMANDS);
   });
 
   it("starts the agents only once Terraform has delivered their secrets", () => {
@@ -145,6 +148,12 @@ describe("the shipped scripts", () => {
     const known = new Set<string>(Object.values(HOST_PATHS));
     const used = [...scripts.matchAll(/\/etc\/hashilab\/[A-Za-z0-9./_-]+/g)].map((m) => m[0]);
     expect(used.filter((path) => !known.has(path))).toEqual([]);
+  });
+});
+
+describe("the boot commands", () => {
+  it("pass shellcheck", () => {
+    validate("shellcheck", [], ["#!/bin/sh", ...BOOT_COMMANDS, ""].join("\n"), "bootcmd.sh");
   });
 });
 

@@ -42,6 +42,14 @@ function packages(settings: UserDataSettings): Array<string | [string, string]> 
   return list;
 }
 
+/**
+ * Runs before cloud-init's apt module: it fetches the HashiCorp key with gpg and dirmngr,
+ * which Debian's cloud images do not ship (canonical/cloud-init#5535).
+ */
+export const BOOT_COMMANDS = [
+  "command -v dirmngr >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gpg dirmngr; }",
+];
+
 function writeFile(file: HostFile) {
   return { path: file.path, content: file.content, owner: "root:root", permissions: file.permissions };
 }
@@ -53,17 +61,18 @@ function writeFile(file: HostFile) {
  */
 export function renderUserData(settings: UserDataSettings): string {
   const config = {
+    bootcmd: BOOT_COMMANDS,
     package_update: true,
     apt: {
       // Leave Debian's own sources alone; only add HashiCorp's repository.
       preserve_sources_list: true,
       sources: {
         hashicorp: {
-          // cloud-init fetches the key by its full fingerprint into its own keyring file
-          // (/etc/apt/cloud-init.gpg.d/hashicorp.gpg) and substitutes $KEY_FILE.
+          // cloud-init fetches the key by its full fingerprint (gpg checks the key matches it)
+          // into its own keyring file, /etc/apt/cloud-init.gpg.d/hashicorp.gpg, for $KEY_FILE.
           source: "deb [signed-by=$KEY_FILE] https://apt.releases.hashicorp.com $RELEASE main",
           keyid: settings.hashicorpAptKeyFingerprint ?? HASHICORP_APT_KEY_FINGERPRINT,
-          keyserver: "keyserver.ubuntu.com",
+          keyserver: "hkps://keyserver.ubuntu.com",
         },
       },
     },
