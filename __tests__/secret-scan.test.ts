@@ -4,14 +4,19 @@ import { findSecretMaterial, scanStacksForSecrets } from "./support/secret-scan"
 import { synthEnvironment } from "./support/synth";
 
 describe("the secret scanner", () => {
-  it("finds a token UUID, a 32-byte gossip key and a private key in literal text", () => {
+  it("finds a token UUID, a 32-byte gossip key, a private key and a Hetzner API token in literal text", () => {
     const { privateKey } = generateKeyPairSync("ed25519");
     const text = JSON.stringify({
       token: randomUUID(),
       gossip: `encrypt = "${randomBytes(32).toString("base64")}"`,
       key: privateKey.export({ type: "pkcs8", format: "pem" }),
+      hcloud: "Zk9Xq2LmT7vBn4RcW8yHs1JdP6uGe3AoKi5ZtQwVx0MbNfCjYhUlDpEr2SgIaOk7",
     });
-    expect(findSecretMaterial(text, "sample").map((f) => f.kind).sort()).toEqual(["gossip-key", "private-key", "token-uuid"]);
+    expect(findSecretMaterial(text, "sample").map((f) => f.kind).sort()).toEqual(["api-token", "gossip-key", "private-key", "token-uuid"]);
+  });
+
+  it("does not take a SHA-256 digest for a token", () => {
+    expect(findSecretMaterial(`{"nomad_config_sha256":"${"0123456789abcdef".repeat(4)}"}`, "sample")).toEqual([]);
   });
 
   it("ignores secrets that are Terraform references, and SSH public keys", () => {

@@ -4,7 +4,7 @@ import { StackJson } from "./synth";
 export interface SecretFinding {
   /** e.g. "lab-acl" or "user-data of lab-server-1" */
   readonly where: string;
-  readonly kind: "token-uuid" | "gossip-key" | "private-key";
+  readonly kind: "token-uuid" | "gossip-key" | "private-key" | "api-token";
   /** The first characters only: a report must not leak what it found. */
   readonly excerpt: string;
 }
@@ -19,6 +19,12 @@ const PATTERNS: ReadonlyArray<{ kind: SecretFinding["kind"]; pattern: RegExp; ac
     accept: (match) => Buffer.from(match, "base64").length === 32,
   },
   { kind: "private-key", pattern: /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/g },
+  // A Hetzner Cloud API token: 64 letters and digits. SHA-256 digests (lowercase hex) are not tokens.
+  {
+    kind: "api-token",
+    pattern: /(?<![A-Za-z0-9])[A-Za-z0-9]{64}(?![A-Za-z0-9])/g,
+    accept: (match) => !/^[0-9a-f]{64}$/.test(match),
+  },
 ];
 
 /**
