@@ -79,6 +79,8 @@ export interface HetznerClusterConfig {
   /** Pinned agent versions, installed from HashiCorp's apt repository. */
   readonly nomadVersion: string;
   readonly consulVersion: string;
+  /** Pinned nomad-driver-podman version, installed on clients where podman is a driver. @default "0.6.4" */
+  readonly podmanDriverVersion?: string;
 }
 
 /**

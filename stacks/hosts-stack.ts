@@ -49,6 +49,7 @@ export class HostsStack extends TerraformStack {
       sshKeys: cluster.sshKeys,
       nomadVersion: cluster.nomadVersion,
       consulVersion: cluster.consulVersion,
+      podmanDriverVersion: cluster.podmanDriverVersion,
       drivers: env.clients.drivers,
       chrootEnv: env.clients.chrootEnv,
       // DnsVip on Hetzner moves its VIP as an alias IP from keepalived's notify script.
