@@ -11,35 +11,47 @@ import { join } from "node:path";
 export interface Measurement {
   readonly ms: number;
   readonly peakRssMb: number;
+  /** The command's exit code (non-zero only where failures are allowed). */
+  readonly exitCode: number;
+}
+
+export interface MeasureOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  /** Record a failing run instead of throwing, e.g. a test suite with failing tests. @default false */
+  readonly allowFailure?: boolean;
 }
 
 const GNU_TIME = "/usr/bin/time";
 
-/** Runs `command` once under GNU time; throws with its output when it fails. */
-export function measureOnce(command: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): Measurement {
+/** Runs `command` once under GNU time; throws with its output when it fails (unless allowed). */
+export function measureOnce(command: readonly string[], cwd: string, options: MeasureOptions = {}): Measurement {
   const dir = mkdtempSync(join(tmpdir(), "hashilab-time-"));
   try {
     const report = join(dir, "time");
     const run = spawnSync(GNU_TIME, ["-f", "%e %M", "-o", report, ...command], {
       cwd,
-      env: { ...process.env, CHECKPOINT_DISABLE: "1", ...env },
+      env: { ...process.env, CHECKPOINT_DISABLE: "1", ...options.env },
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (run.status !== 0) {
+    if (run.status !== 0 && !options.allowFailure) {
       throw new Error(`${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`);
     }
     const [seconds, kilobytes] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-    return { ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024) };
+    return { ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024), exitCode: run.status ?? 1 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** The median time and the median peak memory of `runs` runs. */
-export function measure(runs: number, command: readonly string[], cwd: string, env?: NodeJS.ProcessEnv): Measurement {
-  const samples = Array.from({ length: runs }, () => measureOnce(command, cwd, env));
-  return { ms: median(samples.map((s) => s.ms)), peakRssMb: median(samples.map((s) => s.peakRssMb)) };
+export function measure(runs: number, command: readonly string[], cwd: string, options: MeasureOptions = {}): Measurement {
+  const samples = Array.from({ length: runs }, () => measureOnce(command, cwd, options));
+  return {
+    ms: median(samples.map((s) => s.ms)),
+    peakRssMb: median(samples.map((s) => s.peakRssMb)),
+    exitCode: Math.max(...samples.map((s) => s.exitCode)),
+  };
 }
 
 export function median(values: readonly number[]): number {

@@ -13,7 +13,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
-import { measure, Measurement, ratio } from "./measure";
+import { measure, Measurement, median, ratio } from "./measure";
 
 export interface Benchmark {
   readonly name: string;
@@ -46,6 +46,12 @@ export function runSample(benchmark: Benchmark, n: number): Sample {
   return JSON.parse(output.trim().split("\n").pop()!) as Sample;
 }
 
+/** The median time and median peak memory of `runs` samples. */
+export function runSamples(benchmark: Benchmark, n: number, runs: number): Sample {
+  const samples = Array.from({ length: runs }, () => runSample(benchmark, n));
+  return { n, ms: median(samples.map((s) => s.ms)), peakRssMb: median(samples.map((s) => s.peakRssMb)) };
+}
+
 export function formatTable(name: string, samples: readonly Sample[], baseline: Sample): string {
   const rows = samples.map((s, i) => {
     const previous = samples[i - 1];
@@ -56,7 +62,7 @@ export function formatTable(name: string, samples: readonly Sample[], baseline: 
   return [
     `### ${name}`,
     "",
-    `Synth time inside the process (after module loading); baseline: ${baseline.ms} ms, ${baseline.peakRssMb} MB.`,
+    `Synth time inside the process (after module loading), median of the runs; baseline: ${baseline.ms} ms, ${baseline.peakRssMb} MB.`,
     "",
     "| n | ms | ms per item | peak RSS MB | vs baseline (time / memory) | growth vs previous |",
     "|---|---|---|---|---|---|",
@@ -75,7 +81,7 @@ interface Comparison {
 function withOutdir(runs: number, cwd: string, command: (outdir: string) => string[], env: (outdir: string) => NodeJS.ProcessEnv = () => ({})): Measurement {
   const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-out-"));
   try {
-    return measure(runs, command(outdir), cwd, env(outdir));
+    return measure(runs, command(outdir), cwd, { env: env(outdir) });
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
@@ -109,7 +115,8 @@ function compareCommands(runs: number, skipTests: boolean): Comparison[] {
     comparisons.push({
       name: "test suite (jest, all tests)",
       command: "jest",
-      hashilab: measure(1, [jest], ROOT),
+      // Timed even when another change's test fails; the table says so.
+      hashilab: measure(1, [jest], ROOT, { allowFailure: true }),
       baseline: measure(1, [jest, "--config", join(BASELINE_DIR, "jest.config.js")], ROOT),
     });
   }
@@ -125,10 +132,10 @@ function formatComparisons(comparisons: readonly Comparison[], runs: number): st
     "",
     "| what | command | hashilab ms | hashilab MB | baseline ms | baseline MB | time ratio | memory ratio |",
     "|---|---|---|---|---|---|---|---|",
-    ...comparisons.map(
-      (c) =>
-        `| ${c.name} | \`${c.command}\` | ${c.hashilab.ms} | ${c.hashilab.peakRssMb} | ${c.baseline.ms} | ${c.baseline.peakRssMb} | ${ratio(c.hashilab.ms, c.baseline.ms)} | ${ratio(c.hashilab.peakRssMb, c.baseline.peakRssMb)} |`,
-    ),
+    ...comparisons.map((c) => {
+      const failed = c.hashilab.exitCode !== 0 ? ` (exit code ${c.hashilab.exitCode}: some tests failed)` : "";
+      return `| ${c.name}${failed} | \`${c.command}\` | ${c.hashilab.ms} | ${c.hashilab.peakRssMb} | ${c.baseline.ms} | ${c.baseline.peakRssMb} | ${ratio(c.hashilab.ms, c.baseline.ms)} | ${ratio(c.hashilab.peakRssMb, c.baseline.peakRssMb)} |`;
+    }),
   ].join("\n");
 }
 
@@ -140,10 +147,10 @@ function option(args: string[], name: string, fallback: number): number {
 if (require.main === module) {
   const args = process.argv.slice(2);
   const runs = option(args, "--runs", 3);
-  const baseline = runSample(BASELINE_SAMPLE, 1);
+  const baseline = runSamples(BASELINE_SAMPLE, 1, runs);
   const sections: string[] = [];
   for (const benchmark of BENCHMARKS) {
-    const samples = benchmark.sizes.map((n) => runSample(benchmark, n));
+    const samples = benchmark.sizes.map((n) => runSamples(benchmark, n, runs));
     sections.push(formatTable(benchmark.name, samples, baseline));
     console.log(sections[sections.length - 1] + "\n");
   }
