@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { lab } from "../environments";
 import { parse as parseYaml } from "yaml";
 import { Ingress, IngressProps } from "../constructs/ingress";
 import { NomadService } from "../constructs/nomad-service";
@@ -6,7 +7,7 @@ import { CloudflareProvider } from "../constructs/providers";
 import { SEED_FACTS } from "./dns-vip.support";
 import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job.support";
 import { parseHcl } from "./support/hcl";
-import { resourcesOf, StackJson } from "./support/synth";
+import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
@@ -134,5 +135,21 @@ describe("NomadService.exposeVia", () => {
     const traefik = new Ingress(stack, "Ingress", INGRESS);
     const tools = new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
     expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App".*not a lowercase DNS name/);
+  });
+});
+
+describe("an environment with a Cloudflare zone", () => {
+  it("publishes an exposed service at the hosts stack's public addresses, with a Cloudflare provider", () => {
+    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE }, ({ workloads }) => {
+      workloads.itTools.exposeVia(workloads.ingress, "tools.example.com");
+    });
+    const workloads = stacks["lab-workloads"];
+    expect(workloads.provider.cloudflare).toEqual([{}]);
+    const records = Object.values(resourcesOf(workloads, "cloudflare_dns_record"));
+    expect(records).toHaveLength(lab.cluster.kind === "hetzner" ? lab.cluster.servers.count : 0);
+    for (const record of records) {
+      expect(record).toMatchObject({ zone_id: ZONE.zoneId, name: "tools.example.com", type: "A" });
+      expect(record.content).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
+    }
   });
 });
