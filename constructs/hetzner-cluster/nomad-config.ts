@@ -1,6 +1,7 @@
 import type { TaskDriver } from "../cluster-facts";
 import { formatHcl } from "../nomad-job/hcl";
 import { AgentBodyItem, attr, block, present } from "./agent-hcl";
+import { CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
@@ -52,10 +53,10 @@ function tlsBlock() {
 function consulBlock(ttl: string) {
   const identity = (name: string) => block(name, [], [attr("aud", [CONSUL_WORKLOAD_AUDIENCE]), attr("ttl", ttl)]);
   return block("consul", [], [
-    attr("address", "127.0.0.1:8501"),
+    attr("address", `127.0.0.1:${CONSUL_PORTS.https}`),
     attr("ssl", true),
     attr("ca_file", HOST_PATHS.caCert),
-    attr("grpc_address", "127.0.0.1:8503"),
+    attr("grpc_address", `127.0.0.1:${CONSUL_PORTS.grpcTls}`),
     attr("grpc_ca_file", HOST_PATHS.caCert),
     // Workload identity: tasks and services log in to Consul with JWTs Nomad signs.
     identity("service_identity"),
