@@ -3,7 +3,7 @@ import { attr, block, present } from "./agent-hcl";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Consul listens on: plain HTTP and plain gRPC are off, only their TLS variants. */
-export const CONSUL_PORTS = { https: 8501, grpcTls: 8503, dns: 8600, serverRpc: 8300, serfLan: 8301 } as const;
+export const CONSUL_PORTS = { https: 8501, grpcTls: 8503 } as const;
 
 export interface ConsulAgentSettings {
   readonly datacenter: string;

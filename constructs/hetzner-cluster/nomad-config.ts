@@ -5,7 +5,7 @@ import { CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
-export const NOMAD_PORTS = { http: 4646, rpc: 4647, serf: 4648 } as const;
+export const NOMAD_PORTS = { http: 4646, rpc: 4647 } as const;
 
 /** Workload identity audience Consul's `nomad-workloads` auth method expects. */
 export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
