@@ -171,7 +171,7 @@ describe("job-bound policies", () => {
     const policy = byName(workloads, "nomad_acl_policy")["dns-read-jobs"];
     expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns" });
     expect(await parseHcl(policy.rules_hcl)).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
-    const [policyId] = Object.entries<any>(resourcesOf(workloads, "nomad_acl_policy")).find(([, p]) => p.name === "dns-read-jobs")!;
+    const [policyId] = Object.entries<any>(resourcesOf(workloads, "nomad_acl_policy")).find(([, p]) => p["//"].metadata.path.startsWith("lab-workloads/coredns/"))!;
     const job = Object.values<any>(resourcesOf(workloads, "nomad_job")).find((j) => j["//"].metadata.path === "lab-workloads/coredns/Default");
     expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
   });
