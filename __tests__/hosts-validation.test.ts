@@ -53,6 +53,16 @@ describe("HetznerCluster validation", () => {
     });
   });
 
+  describe("location", () => {
+    it("fails with a network zone the location is not in, and names the right one", () => {
+      expectInvalid({ location: "ash", networkZone: "eu-central" }, /location "ash" is in network zone "us-east", not "eu-central".*set networkZone to "us-east"/);
+    });
+
+    it("accepts a location it does not know (Hetzner opens new ones)", () => {
+      expect(() => buildCluster({ location: "xyz1", networkZone: "eu-central" })).not.toThrow();
+    });
+  });
+
   describe("pools and versions", () => {
     it("fails when no host runs workloads", () => {
       expectInvalid({ serversAreClients: false, clientCount: 0 }, /no host runs workloads/);

@@ -11,6 +11,16 @@ export const MAX_HOSTS_PER_PLACEMENT_GROUP = 10;
 export const SERVER_IP_OFFSET = 11;
 export const CLIENT_IP_OFFSET = 101;
 
+/** Hetzner's locations and the network zone each belongs to (a subnet serves one zone). */
+const NETWORK_ZONES: Readonly<Record<string, string>> = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+};
+
 /** Container networks on every client: the private network must not overlap them. */
 const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
   ["172.17.0.0/16", "Docker's default bridge"],
@@ -21,6 +31,8 @@ const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
 /** The facts the rules look at, already defaulted. */
 export interface ClusterShape {
   readonly name: string;
+  readonly location: string;
+  readonly networkZone: string;
   readonly region: string;
   readonly datacenter: string;
   readonly tier: "dev" | "lab" | "production";
@@ -84,6 +96,15 @@ function poolRules(shape: ClusterShape, result: ValidationResult): void {
     if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
       result.errors.push(`${prop} "${version}" is not a release version like "1.10.5"`);
     }
+  }
+}
+
+function locationRules(shape: ClusterShape, result: ValidationResult): void {
+  const zone = NETWORK_ZONES[shape.location];
+  if (zone && zone !== shape.networkZone) {
+    result.errors.push(
+      `location "${shape.location}" is in network zone "${zone}", not "${shape.networkZone}": servers there cannot join the subnet; set networkZone to "${zone}"`,
+    );
   }
 }
 
@@ -164,6 +185,7 @@ function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
 export function validateClusterShape(shape: ClusterShape): ValidationResult {
   const result: ValidationResult = { errors: [], warnings: [] };
   nameRules(shape, result);
+  locationRules(shape, result);
   serverCountRules(shape, result);
   poolRules(shape, result);
   networkRules(shape, result);
