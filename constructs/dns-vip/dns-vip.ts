@@ -89,7 +89,11 @@ export interface DnsVipProps {
   readonly hostNetwork?: string;
   /** The policy's name in Nomad. @default "dns-read-jobs" (seed 000) */
   readonly policyName?: string;
-  /** @default "docker.io/coredns/coredns:1.13.2" (the nomad plugin needs CoreDNS >= 1.13) */
+  /**
+   * An image with the nomad plugin: CoreDNS 1.13 and 1.14 releases include it; later sources
+   * compile it only with the `coredns_nomad` build tag.
+   * @default "docker.io/coredns/coredns:1.13.2"
+   */
   readonly coreDnsImage?: string;
   /** @default "docker.io/osixia/keepalived:2.0.20" */
   readonly keepalivedImage?: string;
