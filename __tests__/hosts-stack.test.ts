@@ -178,6 +178,9 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/consul-agent.hcl",
     ]);
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["/usr/local/sbin/hashilab-install-secrets"]);
+    const uploaded = (name: string) => delivery.provisioner.find((p: any) => p.file?.destination.endsWith(`/${name}`)).file.content;
+    expect(uploaded("consul-gossip.hcl")).toMatch(/^encrypt = "\$\{random_bytes\.[^}]+\.base64\}"\n$/);
+    expect(uploaded("agent-key.pem")).toMatch(/^\$\{tls_private_key\.[^}]+\.private_key_pem\}$/);
     expect(Object.keys(delivery.triggers_replace).sort()).toEqual([
       "agent_cert_sha256",
       "agent_key_sha256",
