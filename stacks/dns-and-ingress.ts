@@ -5,7 +5,6 @@ import { parseCidr } from "../constructs/hetzner-cluster/cidr";
 import { planHosts } from "../constructs/hetzner-cluster/host-plan";
 import { Ingress } from "../constructs/ingress";
 import { CloudflareProvider } from "../constructs/providers";
-import { HostsStack } from "./hosts-stack";
 import { TRAEFIK_BASIC_AUTH } from "./platform-stack";
 
 /** What the workloads stack needs from the hosts stack (Hetzner environments). */
@@ -27,16 +26,6 @@ function workloadNamespaces(env: EnvironmentConfig): string[] {
 /** The host network a port should bind on, when the clients define it. */
 function hostNetwork(env: EnvironmentConfig, name: string): string | undefined {
   return env.clients.hostNetworks.includes(name) ? name : undefined;
-}
-
-/**
- * The outputs of the environment's `<env>-hosts` stack in the same app (stack ids are a
- * public contract), as cdktf cross-stack references; undefined without one.
- */
-export function hostsOutputsOf(stack: TerraformStack, env: EnvironmentConfig): HostsOutputs | undefined {
-  const hosts = stack.node.scope?.node.tryFindChild(`${env.name}-hosts`);
-  if (!(hosts instanceof HostsStack)) return undefined;
-  return { privateNetworkId: hosts.cluster.privateNetworkId, publicAddresses: hosts.cluster.serverPublicIps };
 }
 
 /**

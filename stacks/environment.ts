@@ -47,6 +47,7 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     env,
     endpoints: acl.endpoints,
     credentials: acl.credentials,
+    hosts: hosts && { privateNetworkId: hosts.cluster.privateNetworkId, publicAddresses: hosts.cluster.serverPublicIps },
   });
   workloads.addDependency(platform);
   return { hosts, acl, platform, workloads };

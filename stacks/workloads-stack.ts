@@ -7,7 +7,7 @@ import { RaftSnapshots } from "../constructs/raft-snapshots";
 import { nomadProvider } from "./cluster-providers";
 import { DnsVip } from "../constructs/dns-vip";
 import { Ingress } from "../constructs/ingress";
-import { addDnsVip, addIngress, HostsOutputs, hostsOutputsOf } from "./dns-and-ingress";
+import { addDnsVip, addIngress, HostsOutputs } from "./dns-and-ingress";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { addRaftSnapshots } from "./raft-snapshots";
 import { useStateBackend } from "./state-backend";
@@ -16,7 +16,7 @@ export interface WorkloadsStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   readonly credentials: ClusterCredentials;
-  /** The hosts stack's network and public addresses (Hetzner environments). @default the app's `<env>-hosts` stack, if any */
+  /** The hosts stack's network and public addresses (Hetzner environments). @default none (no hosts stack) */
   readonly hosts?: HostsOutputs;
 }
 
@@ -37,9 +37,8 @@ export class WorkloadsStack extends TerraformStack {
     declareClusterFacts(this, environmentFacts(props.env));
     nomadProvider(this, props.endpoints, props.credentials);
     this.raftSnapshots = addRaftSnapshots(this, props.env, props.endpoints, props.credentials);
-    const hosts = props.hosts ?? hostsOutputsOf(this, props.env);
-    this.dns = addDnsVip(this, props.env, hosts);
-    this.ingress = addIngress(this, props.env, hosts);
+    this.dns = addDnsVip(this, props.env, props.hosts);
+    this.ingress = addIngress(this, props.env, props.hosts);
 
     this.itTools = new NomadService(this, "ItTools", {
       jobName: "it-tools",
