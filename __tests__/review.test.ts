@@ -156,6 +156,16 @@ describe("compareApps", () => {
     expect(attr).toEqual({ path: "items.config", before: `…${"x".repeat(22)} region=nbg1"`, after: `…${"x".repeat(22)} region=fsn1"` });
   });
 
+  test("outputs, providers and other blocks that change are listed by address", () => {
+    const stack = (address: string) => ({ s: { output: { nomad_address: { value: address } }, provider: { nomad: [{ address }] } } });
+    const [review] = compareApps(stack("http://a:4646"), stack("http://b:4646"));
+    expect(review.changes).toEqual([]);
+    expect(review.otherChanges).toEqual([
+      { address: "output.nomad_address", action: "update" },
+      { address: "provider.nomad", action: "update" },
+    ]);
+  });
+
   test("an added stack lists its resources as created, with their documents in full", () => {
     const [stack] = compareApps({}, { s: job('job "web" {}\n') });
     expect(stack.status).toBe("added");

@@ -28,19 +28,27 @@ export function synthCheckout(dir: string): SynthesizedApp {
     if (run.status !== 0) {
       throw new ReviewError(`synth of ${dir} failed (exit ${run.status}):\n${(run.stderr || run.stdout).trim()}`);
     }
-    return readStacks(outdir);
+    return readStacks(outdir, realpathSync(dir));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }
 }
 
-/** Reads `<outdir>/stacks/<name>/cdk.tf.json` for every stack. */
-export function readStacks(outdir: string): SynthesizedApp {
+/** What the checkout's own absolute path reads as, so two checkouts compare equal. */
+export const CHECKOUT_PLACEHOLDER = "<checkout>";
+
+/**
+ * Reads `<outdir>/stacks/<name>/cdk.tf.json` for every stack. With `checkoutDir`, that path
+ * (e.g. in cdktf's default local backend path) is replaced by CHECKOUT_PLACEHOLDER.
+ */
+export function readStacks(outdir: string, checkoutDir?: string): SynthesizedApp {
   const stacksDir = join(outdir, "stacks");
   const app: SynthesizedApp = {};
   if (!existsSync(stacksDir)) return app;
+  const escapedDir = checkoutDir && JSON.stringify(checkoutDir).slice(1, -1);
   for (const name of readdirSync(stacksDir).sort()) {
-    app[name] = JSON.parse(readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8"));
+    const text = readFileSync(join(stacksDir, name, "cdk.tf.json"), "utf8");
+    app[name] = JSON.parse(escapedDir ? text.split(escapedDir).join(CHECKOUT_PLACEHOLDER) : text);
   }
   return app;
 }

@@ -13,7 +13,7 @@ import { realpathSync } from "node:fs";
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
 import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
-import { compareApps, summarize } from "./plan";
+import { compareApps, hasChanges } from "./plan";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
 export const EXIT_NO_CHANGES = 0;
@@ -66,8 +66,7 @@ function main(args: string[]): number {
     const repo = realpathSync(execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim());
     const report = review(repo, positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
-    const counts = summarize(report.stacks);
-    return Object.values(counts).some((n) => n > 0) ? EXIT_CHANGES : EXIT_NO_CHANGES;
+    return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
     console.error(e instanceof ReviewError ? `review: ${e.message}` : `review: ${(e as Error).stack ?? e}`);
     return EXIT_ERROR;

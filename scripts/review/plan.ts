@@ -39,10 +39,18 @@ export interface ResourceChange {
   readonly replacedBecause: readonly string[];
 }
 
+/** A change outside `resource`: an output, variable, provider, data source or backend block. */
+export interface BlockChange {
+  readonly action: "create" | "update" | "delete";
+  /** e.g. "output.nomad_token", "provider.nomad", "terraform.backend" */
+  readonly address: string;
+}
+
 export interface StackReview {
   readonly stack: string;
   readonly status: "added" | "removed" | "present";
   readonly changes: readonly ResourceChange[];
+  readonly otherChanges: readonly BlockChange[];
 }
 
 /** Compares two synthesized apps stack by stack and resource by resource. */
@@ -53,7 +61,33 @@ export function compareApps(before: SynthesizedApp, after: SynthesizedApp): Stac
     stack,
     status: !before[stack] ? "added" : !after[stack] ? "removed" : "present",
     changes: compareStacks(stack, before[stack] ?? {}, after[stack] ?? {}, masker),
+    otherChanges: compareBlocks(before[stack] ?? {}, after[stack] ?? {}),
   }));
+}
+
+/** Blocks other than resources, by `<kind>.<name>` (data sources by `data.<type>.<name>`). */
+function blocksOf(stackJson: Record<string, any>): Map<string, string> {
+  const blocks = new Map<string, string>();
+  for (const [kind, byName] of Object.entries<any>(stackJson)) {
+    if (kind === "resource" || kind === "//" || !byName || typeof byName !== "object") continue;
+    for (const [name, body] of Object.entries<any>(byName)) {
+      if (kind === "data") {
+        for (const [dataName, dataBody] of Object.entries<any>(body)) blocks.set(`data.${name}.${dataName}`, JSON.stringify(withoutMetadata(dataBody)));
+      } else {
+        blocks.set(`${kind}.${name}`, JSON.stringify(body));
+      }
+    }
+  }
+  return blocks;
+}
+
+function compareBlocks(before: Record<string, any>, after: Record<string, any>): BlockChange[] {
+  const a = blocksOf(before);
+  const b = blocksOf(after);
+  return [...new Set([...a.keys(), ...b.keys()])]
+    .sort()
+    .filter((address) => a.get(address) !== b.get(address))
+    .map((address) => ({ address, action: !a.has(address) ? "create" : !b.has(address) ? "delete" : "update" }));
 }
 
 function resourcesOf(stackJson: Record<string, any>): Map<string, { type: string; body: any }> {
@@ -181,7 +215,12 @@ function showPair(x: unknown, y: unknown, masker: Masker): [string | undefined, 
   return [cut(a), cut(b)];
 }
 
-/** Counts of changes by action across stacks. */
+/** Whether the review found any difference at all (resources or other blocks). */
+export function hasChanges(stacks: readonly StackReview[]): boolean {
+  return stacks.some((s) => s.changes.length > 0 || s.otherChanges.length > 0);
+}
+
+/** Counts of resource changes by action across stacks. */
 export function summarize(stacks: readonly StackReview[]): Record<Action, number> {
   const counts: Record<Action, number> = { create: 0, update: 0, replace: 0, delete: 0 };
   for (const s of stacks) for (const c of s.changes) counts[c.action]++;

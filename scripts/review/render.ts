@@ -1,6 +1,6 @@
 import { CostEstimate, euros } from "../cost/estimate";
 import { PriceTable } from "../cost/prices";
-import { Action, ResourceChange, StackReview, summarize } from "./plan";
+import { Action, StackReview, summarize } from "./plan";
 
 /** The cost of one environment before and after the change. */
 export interface CostDelta {
@@ -24,11 +24,12 @@ function summaryLine(stacks: readonly StackReview[]): string {
   return ORDER.map((a) => `${counts[a]} to ${a}`).join(", ");
 }
 
-function stackCounts(changes: readonly ResourceChange[]): string {
-  return ORDER.map((a) => [a, changes.filter((c) => c.action === a).length] as const)
+function stackCounts(stack: StackReview): string {
+  const counts = ORDER.map((a) => [a, stack.changes.filter((c) => c.action === a).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([a, n]) => `${n} to ${a}`)
-    .join(", ");
+    .map(([a, n]) => `${n} to ${a}`);
+  if (stack.otherChanges.length > 0) counts.push(`${stack.otherChanges.length} other block(s) changed`);
+  return counts.join(", ");
 }
 
 function delta(c: CostDelta): string {
@@ -53,9 +54,9 @@ function indent(text: string, by: string): string {
 export function renderText(report: ReviewReport): string {
   const out: string[] = [`hashilab review: ${report.base} → working tree`, ""];
   for (const stack of report.stacks) {
-    if (stack.changes.length === 0) continue;
+    if (stack.changes.length === 0 && stack.otherChanges.length === 0) continue;
     const status = stack.status === "present" ? "" : ` (stack ${stack.status})`;
-    out.push(`${stack.stack}${status}: ${stackCounts(stack.changes)}`);
+    out.push(`${stack.stack}${status}: ${stackCounts(stack)}`);
     for (const c of stack.changes) {
       const why = c.replacedBecause.length ? `  replaced because: ${c.replacedBecause.join(", ")}` : "";
       out.push(`  ${SYMBOL[c.action]} ${c.address}${c.constructPath ? `  (${c.constructPath})` : ""}${why}`);
@@ -64,6 +65,7 @@ export function renderText(report: ReviewReport): string {
         else out.push(`      ${a.path}: ${a.before ?? "(none)"} → ${a.after ?? "(none)"}`);
       }
     }
+    for (const b of stack.otherChanges) out.push(`  ${SYMBOL[b.action]} ${b.address}`);
     out.push("");
   }
   const costs = changedCosts(report);
@@ -92,15 +94,16 @@ function html(text: string): string {
 export function renderMarkdown(report: ReviewReport): string {
   const out: string[] = [`### hashilab review against ${code(report.base)}`, "", `**${summaryLine(report.stacks)}**`, ""];
   for (const stack of report.stacks) {
-    if (stack.changes.length === 0) continue;
+    if (stack.changes.length === 0 && stack.otherChanges.length === 0) continue;
     const status = stack.status === "present" ? "" : ` (stack ${stack.status})`;
-    out.push(`#### ${code(stack.stack)}${status}: ${stackCounts(stack.changes)}`, "");
+    out.push(`#### ${code(stack.stack)}${status}: ${stackCounts(stack)}`, "");
     out.push("| | Resource | Construct path | Changed attributes |", "|---|---|---|---|");
     for (const c of stack.changes) {
       const attrs = c.attributes.map((a) => code(a.path)).join(", ");
       const why = c.replacedBecause.length ? ` (replaced because: ${c.replacedBecause.join(", ")})` : "";
       out.push(`| ${SYMBOL[c.action]} ${c.action} | ${code(c.address)} | ${c.constructPath ? code(c.constructPath) : ""} | ${attrs}${why} |`);
     }
+    for (const b of stack.otherChanges) out.push(`| ${SYMBOL[b.action]} ${b.action} | ${code(b.address)} | | |`);
     out.push("");
     for (const c of stack.changes) {
       const plain = c.attributes.filter((a) => a.textDiff === undefined);
