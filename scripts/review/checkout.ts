@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -14,20 +14,23 @@ export const PROJECT_ROOT = resolve(__dirname, "..", "..");
 
 /**
  * Synthesizes the app of a checkout at `dir` by running its main.ts with this checkout's
- * tsx, into a temp folder (not the checkout's cdktf.out), and reads every stack.
+ * tsx, into a temp folder (not the checkout's cdktf.out), and reads every stack. Async, so
+ * the two sides of a review synthesize in parallel.
  */
-export function synthCheckout(dir: string): SynthesizedApp {
+export async function synthCheckout(dir: string): Promise<SynthesizedApp> {
   const outdir = mkdtempSync(join(tmpdir(), "hashilab-review-out-"));
   try {
     const tsx = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-    const run = spawnSync(process.execPath, [tsx, "main.ts"], {
+    const child = spawn(process.execPath, [tsx, "main.ts"], {
       cwd: dir,
       env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
-      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
     });
-    if (run.status !== 0) {
-      throw new ReviewError(`synth of ${dir} failed (exit ${run.status}):\n${(run.stderr || run.stdout).trim()}`);
-    }
+    let output = "";
+    child.stdout.on("data", (chunk) => (output += chunk));
+    child.stderr.on("data", (chunk) => (output += chunk));
+    const status = await new Promise<number | null>((done, fail) => child.on("error", fail).on("close", done));
+    if (status !== 0) throw new ReviewError(`synth of ${dir} failed (exit ${status}):\n${output.trim()}`);
     return readStacks(outdir, realpathSync(dir));
   } finally {
     rmSync(outdir, { recursive: true, force: true });

@@ -42,20 +42,20 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 }
 
 /** Builds the review of the working tree at `repo` against `base`. */
-export function review(repo: string, base: string): ReviewReport {
+export async function review(repo: string, base: string): Promise<ReviewReport> {
   const commit = resolveCommit(repo, base);
-  const after = synthCheckout(repo);
   const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
+  let after: SynthesizedApp;
   try {
-    before = synthCheckout(checkout.dir);
+    [before, after] = await Promise.all([synthCheckout(checkout.dir), synthCheckout(repo)]);
   } finally {
     checkout.dispose();
   }
   return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable() };
 }
 
-function main(args: string[]): number {
+async function main(args: string[]): Promise<number> {
   const markdown = args.includes("--markdown");
   const positional = args.filter((a) => !a.startsWith("--"));
   if (args.includes("--help") || positional.length !== 1) {
@@ -64,7 +64,7 @@ function main(args: string[]): number {
   }
   try {
     const repo = realpathSync(execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim());
-    const report = review(repo, positional[0]);
+    const report = await review(repo, positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
@@ -73,4 +73,4 @@ function main(args: string[]): number {
   }
 }
 
-if (require.main === module) process.exitCode = main(process.argv.slice(2));
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));
