@@ -11,7 +11,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { measure, Measurement, median, ratio } from "./measure";
 
@@ -147,6 +147,7 @@ function option(args: string[], name: string, fallback: number): number {
 if (require.main === module) {
   const args = process.argv.slice(2);
   const runs = option(args, "--runs", 3);
+  const loadAtStart = loadavg()[0].toFixed(1);
   const baseline = runSamples(BASELINE_SAMPLE, 1, runs);
   const sections: string[] = [];
   for (const benchmark of BENCHMARKS) {
@@ -159,7 +160,8 @@ if (require.main === module) {
   const header = [
     "# Performance",
     "",
-    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPU(s), Node ${process.version}.`,
+    `Measured by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${cpus().length} CPU(s), Node ${process.version},`,
+    `load average ${loadAtStart} at the start (other work on the machine slows both columns alike; compare the ratios).`,
     "The baseline is bench/baseline/: a cdktf app that loads the same provider bindings and creates one resource.",
     "",
   ];
