@@ -156,6 +156,21 @@ describe("compareApps", () => {
     expect(attr).toEqual({ path: "items.config", before: `…${"x".repeat(22)} region=nbg1"`, after: `…${"x".repeat(22)} region=fsn1"` });
   });
 
+  test("a deleted and a created resource with one configuration are flagged as a renamed construct", () => {
+    const ns = (name: string) => ({ s: { resource: { nomad_namespace: { [name]: { name: "lab", "//": { metadata: { path: `s/${name}` } } } } } } });
+    const changes = compareApps(ns("namespace-lab"), ns("Namespace_lab_1A2B"))[0].changes;
+    expect(changes.map((c) => [c.action, c.address, c.renamedFrom ?? c.renamedTo])).toEqual([
+      ["create", "nomad_namespace.Namespace_lab_1A2B", "nomad_namespace.namespace-lab"],
+      ["delete", "nomad_namespace.namespace-lab", "nomad_namespace.Namespace_lab_1A2B"],
+    ]);
+  });
+
+  test("does not guess a rename among resources that all look alike", () => {
+    const uuids = (...names: string[]) => ({ s: { resource: { random_uuid: Object.fromEntries(names.map((n) => [n, {}])) } } });
+    const changes = compareApps(uuids("a", "b"), uuids("c", "d"))[0].changes;
+    expect(changes.filter((c) => c.renamedFrom || c.renamedTo)).toEqual([]);
+  });
+
   test("outputs, providers and other blocks that change are listed by address", () => {
     const stack = (address: string) => ({ s: { output: { nomad_address: { value: address } }, provider: { nomad: [{ address }] } } });
     const [review] = compareApps(stack("http://a:4646"), stack("http://b:4646"));

@@ -37,6 +37,12 @@ export interface ResourceChange {
   readonly attributes: readonly AttributeChange[];
   /** Attributes that force the replacement (action "replace"). */
   readonly replacedBecause: readonly string[];
+  /**
+   * A deleted and a created resource of one type with the same configuration: most likely a
+   * changed construct id. The address of the other side.
+   */
+  readonly renamedFrom?: string;
+  readonly renamedTo?: string;
 }
 
 /** A change outside `resource`: an output, variable, provider, data source or backend block. */
@@ -130,7 +136,45 @@ function compareStacks(stack: string, before: Record<string, any>, after: Record
       replacedBecause,
     });
   }
-  return changes;
+  return markRenames(changes, a, b);
+}
+
+/**
+ * Pairs a deleted resource with a created one of the same type and configuration, when the
+ * pairing is unambiguous: exactly one of each, and a configuration that says something (an
+ * empty random_uuid matches every other one).
+ */
+function markRenames(
+  changes: ResourceChange[],
+  before: Map<string, { type: string; body: any }>,
+  after: Map<string, { type: string; body: any }>,
+): ResourceChange[] {
+  const config = (r: { type: string; body: any } | undefined) => {
+    const body = withoutMetadata(r?.body) ?? {};
+    return Object.keys(body).length === 0 ? undefined : `${r?.type} ${JSON.stringify(body)}`;
+  };
+  const group = (action: Action, resources: Map<string, { type: string; body: any }>) => {
+    const byConfig = new Map<string, string[]>();
+    for (const c of changes) {
+      const key = c.action === action ? config(resources.get(c.address)) : undefined;
+      if (key) byConfig.set(key, [...(byConfig.get(key) ?? []), c.address]);
+    }
+    return byConfig;
+  };
+  const created = group("create", after);
+  const renamed = new Map<string, string>();
+  for (const [key, deleted] of group("delete", before)) {
+    const targets = created.get(key);
+    if (deleted.length === 1 && targets?.length === 1) {
+      renamed.set(deleted[0], targets[0]);
+      renamed.set(targets[0], deleted[0]);
+    }
+  }
+  return changes.map((c) => {
+    const other = renamed.get(c.address);
+    if (!other) return c;
+    return c.action === "create" ? { ...c, renamedFrom: other } : { ...c, renamedTo: other };
+  });
 }
 
 function withoutMetadata(body: any): any {

@@ -1,6 +1,6 @@
 import { CostEstimate, euros } from "../cost/estimate";
 import { PriceTable } from "../cost/prices";
-import { Action, StackReview, summarize } from "./plan";
+import { Action, ResourceChange, StackReview, summarize } from "./plan";
 
 /** The cost of one environment before and after the change. */
 export interface CostDelta {
@@ -32,6 +32,14 @@ function stackCounts(stack: StackReview): string {
   return counts.join(", ");
 }
 
+/** Why a resource is replaced, or the hint that a delete/create pair is a renamed construct. */
+function note(c: ResourceChange): string {
+  if (c.replacedBecause.length) return `  replaced because: ${c.replacedBecause.join(", ")}`;
+  const other = c.renamedFrom ?? c.renamedTo;
+  if (!other) return "";
+  return `  same configuration as ${other}: a construct id changed? Terraform will destroy and re-create it unless it is moved (moveTo / moveFromId)`;
+}
+
 function delta(c: CostDelta): string {
   const d = c.after.total - c.before.total;
   const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
@@ -58,8 +66,7 @@ export function renderText(report: ReviewReport): string {
     const status = stack.status === "present" ? "" : ` (stack ${stack.status})`;
     out.push(`${stack.stack}${status}: ${stackCounts(stack)}`);
     for (const c of stack.changes) {
-      const why = c.replacedBecause.length ? `  replaced because: ${c.replacedBecause.join(", ")}` : "";
-      out.push(`  ${SYMBOL[c.action]} ${c.address}${c.constructPath ? `  (${c.constructPath})` : ""}${why}`);
+      out.push(`  ${SYMBOL[c.action]} ${c.address}${c.constructPath ? `  (${c.constructPath})` : ""}${note(c)}`);
       for (const a of c.attributes) {
         if (a.textDiff !== undefined) out.push(`      ${a.path}:`, indent(a.textDiff, "        "));
         else out.push(`      ${a.path}: ${a.before ?? "(none)"} → ${a.after ?? "(none)"}`);
@@ -85,6 +92,16 @@ function code(text: string): string {
   return `\`${text.replace(/`/g, "ˋ")}\``;
 }
 
+/** Lines of one text diff a comment shows, so one new server's user-data cannot fill it. */
+const MAX_DIFF_LINES = 150;
+
+function clip(diff: string, base: string): string {
+  const lines = diff.split("\n");
+  if (lines.length <= MAX_DIFF_LINES) return diff;
+  const rest = lines.length - MAX_DIFF_LINES;
+  return [...lines.slice(0, MAX_DIFF_LINES), `… ${rest} more lines: npm run review -- ${base}`].join("\n");
+}
+
 /** Inline code inside HTML (a <summary>), where Markdown backticks do not render. */
 function html(text: string): string {
   return `<code>${text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")}</code>`;
@@ -100,8 +117,7 @@ export function renderMarkdown(report: ReviewReport): string {
     out.push("| | Resource | Construct path | Changed attributes |", "|---|---|---|---|");
     for (const c of stack.changes) {
       const attrs = c.attributes.map((a) => code(a.path)).join(", ");
-      const why = c.replacedBecause.length ? ` (replaced because: ${c.replacedBecause.join(", ")})` : "";
-      out.push(`| ${SYMBOL[c.action]} ${c.action} | ${code(c.address)} | ${c.constructPath ? code(c.constructPath) : ""} | ${attrs}${why} |`);
+      out.push(`| ${SYMBOL[c.action]} ${c.action} | ${code(c.address)} | ${c.constructPath ? code(c.constructPath) : ""} | ${attrs}${note(c)} |`);
     }
     for (const b of stack.otherChanges) out.push(`| ${SYMBOL[b.action]} ${b.action} | ${code(b.address)} | | |`);
     out.push("");
@@ -113,7 +129,7 @@ export function renderMarkdown(report: ReviewReport): string {
         out.push("");
       }
       for (const a of c.attributes.filter((x) => x.textDiff !== undefined)) {
-        out.push(`<details><summary>${html(c.address)} ${html(a.path)}</summary>`, "", "```diff", a.textDiff!, "```", "", "</details>", "");
+        out.push(`<details><summary>${html(c.address)} ${html(a.path)}</summary>`, "", "```diff", clip(a.textDiff!, report.base), "```", "", "</details>", "");
       }
     }
   }
