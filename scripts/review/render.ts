@@ -21,7 +21,9 @@ const ORDER: readonly Action[] = ["update", "create", "replace", "delete"];
 
 function summaryLine(stacks: readonly StackReview[]): string {
   const counts = summarize(stacks);
-  return ORDER.map((a) => `${counts[a]} to ${a}`).join(", ");
+  const others = stacks.reduce((n, s) => n + s.otherChanges.length, 0);
+  const resources = ORDER.map((a) => `${counts[a]} to ${a}`).join(", ");
+  return others > 0 ? `${resources}; ${others} other block(s) changed` : resources;
 }
 
 function stackCounts(stack: StackReview): string {
