@@ -106,6 +106,44 @@ describe.each([
   });
 });
 
+describe("the management-only namespace ops (the Raft snapshot job's)", () => {
+  const stacks = synthEnvironment(lab);
+  const policies = byName(stacks["lab-platform"], "nomad_acl_policy");
+  const denied = [{ policy: "deny", variables: [{ path: { "*": [{ capabilities: ["deny"] }] } }] }];
+
+  it("is where the lab's snapshot job keeps its tokens", () => {
+    const variable = Object.values<any>(resourcesOf(stacks["lab-workloads"], "nomad_variable")).find((v) => v.path === "nomad/jobs/raft-snapshots");
+    expect(variable.namespace).toBe("ops");
+  });
+
+  it("is denied, variables included, by the operator policy rendered for lab, which still writes everywhere else", async () => {
+    const parsed = await parseHcl(policies.operator.rules_hcl);
+    expect(parsed.namespace.ops).toEqual(denied);
+    expect(parsed.namespace["*"][0]).toMatchObject({ policy: "write", capabilities: ["alloc-node-exec"] });
+  });
+
+  it("is denied by the anonymous policy, also when anonymous may read", async () => {
+    expect((await parseHcl(policies.anonymous.rules_hcl)).namespace.ops).toEqual(denied);
+    const readable = byName(synthEnvironment({ ...lab, anonymousAccess: "read" })["lab-platform"], "nomad_acl_policy");
+    const parsed = await parseHcl(readable.anonymous.rules_hcl);
+    expect(parsed.namespace["*"]).toEqual([{ policy: "read" }]);
+    expect(parsed.namespace.ops).toEqual(denied);
+  });
+
+  it("is out of the developer policy's reach, and DNS and Traefik do not serve it", () => {
+    expect(policies.developer.rules_hcl).not.toContain('"ops"');
+    for (const policy of Object.values<any>(resourcesOf(stacks["lab-workloads"], "nomad_acl_policy"))) {
+      expect(policy.rules_hcl).not.toContain('namespace "ops"');
+    }
+  });
+
+  it("fails as the developer namespace, since developers could read its jobs' tokens", () => {
+    expect(() => synthEnvironment({ ...lab, access: { developerNamespace: "ops" } })).toThrow(
+      /^lab-platform: access\.developerNamespace "ops" is management-only: its jobs hold management tokens that developers could read/,
+    );
+  });
+});
+
 describe("Consul workload identity", () => {
   it("points the JWKS URL at the Nomad servers and maps Nomad's claims, as evaluated by Terraform", () => {
     requireTool("terraform");
@@ -245,7 +283,7 @@ describe("validation in the platform stack", () => {
   it("fails on a policy for an undeclared namespace, naming the construct and the declared ones", () => {
     expect(() =>
       platformWith(({ platform }) => new NomadAclPolicy(platform, "staging-dev", { rules: developerPolicy("staging") })),
-    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev\)/);
+    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev, ops\)/);
   });
 
   it("accepts globs that match a declared namespace and fails on globs that match none", () => {
@@ -328,6 +366,10 @@ describe("validation in the platform stack", () => {
     const stack = synthEnvironment({ ...dev, anonymousAccess: "read", access: { operators: ["ada"], developers: ["max-mustermann"] } })["dev-platform"];
     expect(Object.keys(byName(stack, "nomad_acl_token")).sort()).toEqual(["ada", "max-mustermann"]);
     expect(Object.keys(stack.output).sort()).toEqual(["nomad_token_ada", "nomad_token_max_mustermann"]);
-    expect(byName(stack, "nomad_acl_policy").anonymous.rules_hcl).toBe('namespace "*" {\n  policy = "read"\n}\n\nnode {\n  policy = "read"\n}\n');
+    expect(byName(stack, "nomad_acl_policy").anonymous.rules_hcl).toBe(
+      'namespace "*" {\n  policy = "read"\n}\n\n' +
+        'namespace "ops" {\n  policy = "deny"\n\n  variables {\n    path "*" {\n      capabilities = ["deny"]\n    }\n  }\n}\n\n' +
+        'node {\n  policy = "read"\n}\n',
+    );
   });
 });

@@ -28,6 +28,7 @@ describe("rendering", () => {
 
   it.each([
     ["operator", operatorPolicy()],
+    ["operator denying a management-only namespace", operatorPolicy({ managementOnly: ["ops"] })],
     ["anonymous deny", anonymousPolicy("deny")],
     ["anonymous read", anonymousPolicy("read")],
     ["traefik", traefikPolicy(["default", "public"])],
@@ -87,6 +88,12 @@ describe("built-in policies", () => {
     expect(anonymousPolicy("read")).toEqual({ namespaces: [{ name: "*", policy: "read" }], node: "read" });
   });
 
+  it("a management-only namespace is denied with its variables: Nomad matches variables by their own globs, so namespace \"*\"'s would reach them", () => {
+    expect(operatorPolicy({ managementOnly: ["ops"] }).namespaces?.slice(1)).toEqual([
+      { name: "ops", policy: "deny", variables: [{ path: "*", capabilities: ["deny"] }] },
+    ]);
+  });
+
   it("traefik gets read-job (service list/read and the service event stream) in each namespace it routes", () => {
     expect(traefikPolicy(["default", "public"]).namespaces).toEqual([
       { name: "default", capabilities: ["read-job"] },
@@ -95,7 +102,15 @@ describe("built-in policies", () => {
   });
 
   it("every built-in policy is valid", () => {
-    for (const rules of [operatorPolicy(), developerPolicy(), anonymousPolicy("deny"), anonymousPolicy("read"), traefikPolicy(["x"])]) {
+    const managementOnly = ["ops"];
+    for (const rules of [
+      operatorPolicy(),
+      operatorPolicy({ managementOnly }),
+      developerPolicy(),
+      anonymousPolicy("deny"),
+      anonymousPolicy("read", { managementOnly }),
+      traefikPolicy(["x"]),
+    ]) {
       expect(nomadPolicyProblems(rules)).toEqual([]);
     }
   });

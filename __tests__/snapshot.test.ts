@@ -5,7 +5,8 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformStack, TerraformVariable, Testing } from "cdktf";
-import { dev, lab } from "../environments";
+import { dev, EnvironmentConfig, lab } from "../environments";
+import { NomadJob } from "../constructs/nomad-job";
 import { RaftSnapshots, RaftSnapshotsProps } from "../constructs/raft-snapshots";
 import { evaluateJobspecs, parseJob } from "./nomad-job.support";
 import { scanStacksForSecrets } from "./support/secret-scan";
@@ -56,9 +57,16 @@ describe("the lab's Raft snapshots", () => {
     expect(task.template[0].data).toBe(readFileSync(SCRIPT, "utf8"));
   });
 
+  it("run in the management-only namespace ops, alone", () => {
+    expect(job.namespace).toBe("ops");
+    expect(lab.namespaces.find((ns) => ns.name === "ops")?.managementOnly).toBe(true);
+    const inOps = Object.values<any>(resourcesOf(stack, "nomad_job")).filter((j) => /^\s*namespace\s*=\s*"ops"/m.test(j.jobspec));
+    expect(inOps).toHaveLength(1);
+  });
+
   it("keep their secrets in nomad/jobs/<job id> of the job's namespace, from management tokens of their own and sensitive variables", () => {
     const [variable] = Object.values<any>(resourcesOf(stack, "nomad_variable")).filter((v) => v.path.startsWith("nomad/jobs/raft"));
-    expect([variable.path, variable.namespace]).toEqual(["nomad/jobs/raft-snapshots", "default"]);
+    expect([variable.path, variable.namespace]).toEqual(["nomad/jobs/raft-snapshots", "ops"]);
     expect(variable.items).toEqual({
       nomad_token: expect.stringMatching(/^\$\{nomad_acl_token\.RaftSnapshots_nomad-token_\w+\.secret_id\}$/),
       consul_token: expect.stringMatching(/^\$\{data\.consul_acl_token_secret_id\.RaftSnapshots_consul-token-secret_\w+\.secret_id\}$/),
@@ -80,6 +88,28 @@ describe("the lab's Raft snapshots", () => {
 
   it("synthesize no secret material", () => {
     expect(scanStacksForSecrets({ "lab-workloads": stack })).toEqual([]);
+  });
+});
+
+describe("the snapshot namespace", () => {
+  const snapshotsIn = (namespace: string): EnvironmentConfig => ({ ...lab, snapshots: { ...lab.snapshots!, namespace } });
+
+  it("fails when it is not declared managementOnly, since the operator policy would reach the tokens", () => {
+    expect(() => synthEnvironment(snapshotsIn("lab"))).toThrow(
+      /^lab-workloads: snapshots\.namespace "lab" is not declared managementOnly in environment "lab", so the operator policy .* could read the snapshot job's management tokens; declare it with managementOnly: true or use "ops"/,
+    );
+  });
+
+  it("fails when another job of the stack runs in it (even one added after the snapshot job), naming that job", () => {
+    expect(() =>
+      synthEnvironment(lab, ({ workloads }) => {
+        new NomadJob(workloads, "cleanup", {
+          name: "cleanup",
+          namespace: "ops",
+          groups: [{ name: "cleanup", tasks: [{ name: "run", driver: "exec", config: { command: "/bin/true" } }] }],
+        });
+      }),
+    ).toThrow(/lab-workloads\/RaftSnapshots: namespace "ops" also runs job "cleanup" \(lab-workloads\/cleanup\)/);
   });
 });
 

@@ -8,4 +8,5 @@ export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
   { name: "lab", description: "Experiments" },
   { name: "public", description: "Services reachable from the internet" },
   { name: "dev", description: "Developers submit and dispatch jobs here" },
+  { name: "ops", description: "Raft snapshots: jobs holding management tokens; only management tokens reach it", managementOnly: true },
 ];

@@ -12,6 +12,13 @@ export type { TaskDriver };
 export interface NamespaceConfig {
   readonly name: string;
   readonly description: string;
+  /**
+   * Only management tokens (and the jobs running there) may use it: the operator, developer
+   * and anonymous policies deny it, variables included, and DNS and the ingress do not serve
+   * it. For jobs that hold management tokens, such as the Raft snapshot job.
+   * @default false
+   */
+  readonly managementOnly?: boolean;
 }
 
 
@@ -143,9 +150,10 @@ export interface SnapshotsConfig {
   /** When to take them: a 5-field cron in UTC. @default "0 3 * * *" (daily at 03:00) */
   readonly schedule?: string;
   /**
-   * The job's namespace. Whoever may submit jobs or exec into allocations there can read the
-   * job's management tokens, so prefer one that only management tokens may write.
-   * @default "default"
+   * The job's namespace. Whoever may submit jobs, exec into allocations or read variables
+   * there can read the job's management tokens, so it must be declared `managementOnly` and
+   * no other job may run in it (synth fails otherwise).
+   * @default "ops"
    */
   readonly namespace?: string;
 }
@@ -211,4 +219,9 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     datacenter: env.datacenter,
     region: env.region,
   };
+}
+
+/** The namespaces only management tokens may use (declared `managementOnly`). */
+export function managementOnlyNamespaces(env: EnvironmentConfig): string[] {
+  return env.namespaces.filter((ns) => ns.managementOnly).map((ns) => ns.name);
 }

@@ -1,6 +1,6 @@
 import { ConsulPolicyRules } from "./consul-policy";
 import { NamespaceCapability } from "./nomad-capabilities";
-import { NomadPolicyRules } from "./nomad-policy";
+import { NamespaceRule, NomadPolicyRules } from "./nomad-policy";
 
 /** What a job needs to see other jobs and their services: seed 000's dns-read-jobs capabilities. */
 export const READ_JOBS: readonly NamespaceCapability[] = ["read-job", "list-jobs", "read-job-scaling"];
@@ -46,12 +46,33 @@ export function developerPolicy(namespace = "dev"): NomadPolicyRules {
   return { namespaces: [{ name: namespace, policy: "read", capabilities: ["submit-job", "dispatch-job", "read-logs"] }] };
 }
 
+/** Options of the policies that reach every namespace. */
+export interface AllNamespacesPolicyOptions {
+  /**
+   * Namespaces the policy denies, variables included, although it reaches every other one:
+   * those of jobs that hold management tokens (e.g. the Raft snapshot job's).
+   * @default none
+   */
+  readonly managementOnly?: readonly string[];
+}
+
+/**
+ * Denies a namespace and every variable in it. A namespace rule alone does not cover
+ * variables: Nomad matches them by `<namespace>` + `<path>` globs of their own (acl/acl.go
+ * matchingVariablesCapabilitySet), so `namespace "*"`'s `path "*"` would still reach them.
+ * An exact namespace rule wins over "*", `<name>` + `*` is a closer variables glob than
+ * `*` + `*`, and a "deny" in the winning rule grants nothing.
+ */
+export function denyNamespace(name: string): NamespaceRule {
+  return { name, policy: "deny", variables: [{ path: "*", capabilities: ["deny"] }] };
+}
+
 /**
  * Day-to-day cluster operation without the management token: everything in every namespace
- * (jobs, exec on any driver, variables), nodes, agents, operator APIs, volumes and plugins.
- * ACL changes stay with Terraform's management token.
+ * (jobs, exec on any driver, variables) except the `managementOnly` ones, nodes, agents,
+ * operator APIs, volumes and plugins. ACL changes stay with Terraform's management token.
  */
-export function operatorPolicy(): NomadPolicyRules {
+export function operatorPolicy(options: AllNamespacesPolicyOptions = {}): NomadPolicyRules {
   return {
     namespaces: [
       {
@@ -60,6 +81,7 @@ export function operatorPolicy(): NomadPolicyRules {
         capabilities: ["alloc-node-exec"],
         variables: [{ path: "*", capabilities: ["write", "read", "destroy", "list"] }],
       },
+      ...(options.managementOnly ?? []).map(denyNamespace),
     ],
     hostVolumes: [{ name: "*", policy: "write" }],
     nodePools: [{ name: "*", policy: "write" }],
@@ -73,11 +95,13 @@ export function operatorPolicy(): NomadPolicyRules {
 
 /**
  * The rules of Nomad's `anonymous` policy (requests without a token). "deny" states the
- * default explicitly; "read" lets anyone on the network browse jobs and nodes.
+ * default explicitly; "read" lets anyone on the network browse jobs and nodes, except in the
+ * `managementOnly` namespaces.
  */
-export function anonymousPolicy(access: "deny" | "read"): NomadPolicyRules {
-  if (access === "read") return { namespaces: [{ name: "*", policy: "read" }], node: "read" };
-  return { namespaces: [{ name: "*", policy: "deny" }], node: "deny", agent: "deny", operator: "deny" };
+export function anonymousPolicy(access: "deny" | "read", options: AllNamespacesPolicyOptions = {}): NomadPolicyRules {
+  const denied = (options.managementOnly ?? []).map(denyNamespace);
+  if (access === "read") return { namespaces: [{ name: "*", policy: "read" }, ...denied], node: "read" };
+  return { namespaces: [{ name: "*", policy: "deny" }, ...denied], node: "deny", agent: "deny", operator: "deny" };
 }
 
 /**

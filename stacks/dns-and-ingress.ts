@@ -1,5 +1,5 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
-import { EnvironmentConfig } from "../environments";
+import { EnvironmentConfig, managementOnlyNamespaces } from "../environments";
 import { DnsVip, DnsVipHetznerProps } from "../constructs/dns-vip";
 import { parseCidr } from "../constructs/hetzner-cluster/cidr";
 import { planHosts } from "../constructs/hetzner-cluster/host-plan";
@@ -18,9 +18,10 @@ export interface HostsOutputs {
 const DNS_NAMESPACE = "dns";
 const INGRESS_NAMESPACE = "ingress";
 
-/** The namespaces whose services DNS answers for and Traefik routes: all but the two infrastructure ones. */
+/** The namespaces whose services DNS answers for and Traefik routes: all but the two infrastructure and the management-only ones. */
 function workloadNamespaces(env: EnvironmentConfig): string[] {
-  return env.namespaces.map((ns) => ns.name).filter((ns) => ns !== DNS_NAMESPACE && ns !== INGRESS_NAMESPACE);
+  const excluded = [DNS_NAMESPACE, INGRESS_NAMESPACE, ...managementOnlyNamespaces(env)];
+  return env.namespaces.map((ns) => ns.name).filter((ns) => !excluded.includes(ns));
 }
 
 /** The host network a port should bind on, when the clients define it. */

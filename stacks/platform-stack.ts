@@ -1,6 +1,6 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { AccessConfig, EnvironmentConfig, environmentFacts } from "../environments";
+import { AccessConfig, EnvironmentConfig, environmentFacts, managementOnlyNamespaces } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
@@ -42,10 +42,11 @@ export class PlatformStack extends TerraformStack {
     this.namespaces = new Map(
       env.namespaces.map((ns) => [ns.name, new NomadNamespace(this, `namespace-${ns.name}`, { name: ns.name, description: ns.description })]),
     );
-    this.addAccess(env.access ?? {});
+    const managementOnly = managementOnlyNamespaces(env);
+    this.addAccess(env.access ?? {}, managementOnly);
     new NomadAclPolicy(this, "anonymous", {
       description: `Requests without a token: ${env.anonymousAccess === "read" ? "read jobs and nodes" : "nothing"}`,
-      rules: anonymousPolicy(env.anonymousAccess),
+      rules: anonymousPolicy(env.anonymousAccess, { managementOnly }),
     });
     this.workloadIdentity = new ConsulWorkloadIdentity(this, "consul-workload-identity", {
       nomadAddress: props.endpoints.nomadAddress,
@@ -54,14 +55,25 @@ export class PlatformStack extends TerraformStack {
     this.addTraefikBasicAuth();
   }
 
-  /** Operator and developer policies, roles, and one token per person. */
-  private addAccess(access: AccessConfig): void {
+  /** Operator and developer policies, roles, and one token per person; none reaches the management-only namespaces. */
+  private addAccess(access: AccessConfig, managementOnly: readonly string[]): void {
     const operators = new NomadAclRole(this, "operators-role", {
       roleName: "operators",
       description: "Day-to-day cluster operation (everything but ACLs)",
-      policies: [new NomadAclPolicy(this, "operator", { description: "Everything but ACL management", rules: operatorPolicy() })],
+      policies: [
+        new NomadAclPolicy(this, "operator", {
+          description: "Everything but ACL management and the management-only namespaces",
+          rules: operatorPolicy({ managementOnly }),
+        }),
+      ],
     });
     const developerNamespace = access.developerNamespace ?? "dev";
+    if (managementOnly.includes(developerNamespace)) {
+      throw new Error(
+        `${this.node.path}: access.developerNamespace "${developerNamespace}" is management-only: its jobs hold management ` +
+          `tokens that developers could read by submitting jobs there; choose another namespace for developers`,
+      );
+    }
     const developers = new NomadAclRole(this, "developers-role", {
       roleName: "developers",
       description: `Submit and dispatch jobs in namespace ${developerNamespace}`,

@@ -1,8 +1,8 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
-import { EnvironmentConfig } from "../environments";
+import { EnvironmentConfig, managementOnlyNamespaces } from "../environments";
 import { CONSUL_PORTS } from "../constructs/hetzner-cluster/consul-config";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
-import { RaftSnapshots } from "../constructs/raft-snapshots";
+import { RAFT_SNAPSHOTS_NAMESPACE, RaftSnapshots } from "../constructs/raft-snapshots";
 import { consulProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 
@@ -10,7 +10,8 @@ import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
  * The environment's Raft snapshot job (none without `env.snapshots`). The bucket's keys are
  * the sensitive variables `snapshots_s3_access_key_id` / `snapshots_s3_secret_access_key`
  * (TF_VAR_...). Adds the Consul provider (unless the stack has one), which creates the job's
- * Consul token.
+ * Consul token. The job's namespace must be declared `managementOnly`, so that the operator,
+ * developer and anonymous policies deny it.
  */
 export function addRaftSnapshots(
   stack: TerraformStack,
@@ -20,6 +21,14 @@ export function addRaftSnapshots(
 ): RaftSnapshots | undefined {
   const snapshots = env.snapshots;
   if (!snapshots) return undefined;
+  const namespace = snapshots.namespace ?? RAFT_SNAPSHOTS_NAMESPACE;
+  if (!managementOnlyNamespaces(env).includes(namespace)) {
+    throw new Error(
+      `${stack.node.path}: snapshots.namespace "${namespace}" is not declared managementOnly in environment "${env.name}", ` +
+        `so the operator policy (write and all variables in every other namespace) could read the snapshot job's management tokens; ` +
+        `declare it with managementOnly: true or use "${RAFT_SNAPSHOTS_NAMESPACE}"`,
+    );
+  }
   if (!stack.node.tryFindChild("consul")) consulProvider(stack, endpoints, credentials);
   const key = (id: string, description: string) =>
     new TerraformVariable(stack, id, { type: "string", sensitive: true, description }).stringValue;
@@ -30,6 +39,7 @@ export function addRaftSnapshots(
       : { nomadAddress: env.cluster.nomadAddress, consulAddress: env.cluster.consulAddress };
   return new RaftSnapshots(stack, "RaftSnapshots", {
     ...snapshots,
+    namespace,
     ...local,
     prefix: `${env.name}/`,
     s3AccessKeyId: key("snapshots_s3_access_key_id", "Access key id of the Raft snapshot bucket"),

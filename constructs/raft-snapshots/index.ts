@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dependable, Token } from "cdktf";
+import { dependable, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadJob } from "../nomad-job";
 import { ConsulAclToken, ConsulAclTokenSecretId, NomadAclTokenResource, NomadVariableResource } from "../providers";
@@ -24,7 +24,13 @@ export interface RaftSnapshotsProps {
   readonly s3SecretAccessKey: string;
   /** The periodic job's id; its secrets live in the Nomad variable `nomad/jobs/<jobName>`. @default "raft-snapshots" */
   readonly jobName?: string;
-  /** @default "default" */
+  /**
+   * The job's namespace (it must exist). Whoever may submit jobs, exec into allocations or
+   * read variables there can read the job's management tokens: give it a namespace that only
+   * management tokens reach (deny it in every other policy). No other job of the stack may run
+   * in it; synth fails otherwise.
+   * @default "ops"
+   */
   readonly namespace?: string;
   /** Nomad's HTTP API as seen from a client host. @default "http://127.0.0.1:4646" */
   readonly nomadAddress?: string;
@@ -41,6 +47,8 @@ export interface RaftSnapshotsProps {
 /** The task's script: a real file, so shellcheck checks what the job runs. */
 const SCRIPT = readFileSync(join(__dirname, "snapshot.sh"), "utf8");
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** The namespace the job runs in unless told otherwise: hashilab's environments declare it management-only. */
+export const RAFT_SNAPSHOTS_NAMESPACE = "ops";
 /** Consul's built-in management policy. */
 const CONSUL_GLOBAL_MANAGEMENT = "global-management";
 
@@ -50,8 +58,9 @@ const CONSUL_GLOBAL_MANAGEMENT = "global-management";
  *
  * Both snapshot APIs require management rights; nothing less privileged exists. So the job gets
  * management tokens of its own (revocable without touching the operators' ones), and they
- * and the S3 keys live only in the Nomad variable `nomad/jobs/<jobName>`, which no policy
- * grants and only this job's workload identity can read. The jobspec holds no secret. The
+ * and the S3 keys live only in the Nomad variable `nomad/jobs/<jobName>` of a namespace no
+ * other job uses, which only this job's workload identity (and whatever policy reaches that
+ * namespace: deny it in all of them) can read. The jobspec holds no secret. The
  * task runs with the exec driver and the hosts' own `nomad`, `consul` and `curl`, so
  * snapshots are always taken by the cluster's own versions.
  *
@@ -64,7 +73,7 @@ export class RaftSnapshots extends Construct {
   constructor(scope: Construct, id: string, props: RaftSnapshotsProps) {
     super(scope, id);
     const jobName = props.jobName ?? "raft-snapshots";
-    const namespace = props.namespace ?? "default";
+    const namespace = props.namespace ?? RAFT_SNAPSHOTS_NAMESPACE;
     const retention = props.retention ?? 14;
     this.validate(props, retention);
     const variablePath = `nomad/jobs/${jobName}`;
@@ -137,6 +146,20 @@ export class RaftSnapshots extends Construct {
     });
     // The first run must find its variable.
     this.job.resource.dependsOn = [dependable(this.variable)];
+    this.node.addValidation({ validate: () => this.sharedNamespaceProblems() });
+  }
+
+  /** Jobs added to the stack later count too, hence a validation. */
+  private sharedNamespaceProblems(): string[] {
+    const others = TerraformStack.of(this)
+      .node.findAll()
+      .filter((c): c is NomadJob => c instanceof NomadJob && c !== this.job && c.namespace === this.job.namespace);
+    if (others.length === 0) return [];
+    return [
+      `${this.node.path}: namespace "${this.job.namespace}" also runs ${others.map((job) => `job "${job.jobId}" (${job.node.path})`).join(", ")}; ` +
+        `whoever may submit, exec into or read variables of jobs there can read the snapshot job's management tokens, ` +
+        `so it needs a namespace of its own: move the other jobs or set the snapshot namespace to one no other job uses`,
+    ];
   }
 
   private validate(props: RaftSnapshotsProps, retention: number): void {
