@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EnvironmentConfig, dev, lab } from "../environments";
+import { EnvironmentConfig, HetznerClusterConfig, dev, lab } from "../environments";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
@@ -297,6 +297,18 @@ describe("validation in the platform stack", () => {
     expect(() =>
       platformWith(({ platform }) => new NomadAclPolicy(platform, "typo", { rules: { namespaces: [{ name: "dev", capabilities: ["submit-jobs" as never] }] } })),
     ).toThrow(/lab-platform\/typo: .*unknown namespace capability "submit-jobs" \(did you mean "submit-job"\?\)/s);
+  });
+
+  it("fails on a capability the environment's Nomad version does not know yet (lab pins 1.10.5), with the construct path", () => {
+    const rules = { namespaces: [{ name: "dev", capabilities: ["register-job" as const] }] };
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }))).toThrow(
+      /lab-platform\/registrar: invalid Nomad ACL policy "registrar":\n {2}namespace "dev": capability "register-job" needs Nomad 1\.11\.2 or later, but the cluster runs Nomad 1\.10\.5, whose policy parser rejects it; use "submit-job" instead/,
+    );
+    const newer: EnvironmentConfig = { ...lab, cluster: { ...(lab.cluster as HetznerClusterConfig), nomadVersion: "1.11.2" } };
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }), newer)).not.toThrow();
+    // dev runs whatever local binary the user has: no version, every capability.
+    expect(environmentFacts(dev).nomadVersion).toBeUndefined();
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }), dev)).not.toThrow();
   });
 
   it("fails on an invalid policy name or a description Nomad would reject", () => {

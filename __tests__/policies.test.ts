@@ -2,6 +2,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   NAMESPACE_CAPABILITIES,
+  NAMESPACE_CAPABILITIES_1_10,
+  capabilityVersionProblem,
   NomadPolicyRules,
   READ_JOBS,
   anonymousPolicy,
@@ -119,10 +121,45 @@ describe("built-in policies", () => {
     expect(NAMESPACE_CAPABILITIES).toHaveLength(45);
     expect(NAMESPACE_CAPABILITIES).toEqual(expect.arrayContaining(["read-job", "alloc-node-exec", "host-volume-delete", "register-job"]));
   });
+
+  it("knows which release's parser accepts each: 1.10.5 rejects the 18 fine-grained ones and host-volume-delete, 1.11.2 accepts all", () => {
+    const rejectedBy = (nomadVersion: string) =>
+      NAMESPACE_CAPABILITIES.filter((capability) => capabilityVersionProblem("x", capability, nomadVersion) !== undefined);
+    expect(rejectedBy("1.10.5")).toHaveLength(19);
+    expect(rejectedBy("1.10.5")).toEqual(expect.arrayContaining(["register-job", "delete-service-registration", "host-volume-delete"]));
+    expect(rejectedBy("1.11.1")).toEqual(rejectedBy("1.10.5"));
+    expect(new Set(rejectedBy("1.9.7"))).toEqual(new Set([...rejectedBy("1.10.5"), ...NAMESPACE_CAPABILITIES_1_10]));
+    expect(rejectedBy("1.11.2")).toEqual([]);
+    expect(rejectedBy("2.0.0")).toEqual([]);
+  });
 });
 
 describe("validation", () => {
-  const problemsOf = (rules: unknown) => nomadPolicyProblems(rules as NomadPolicyRules);
+  const problemsOf = (rules: unknown, nomadVersion?: string) => nomadPolicyProblems(rules as NomadPolicyRules, { nomadVersion });
+
+  it("fails on a capability the declared Nomad version's parser rejects, naming it, the version and the older equivalent", () => {
+    expect(problemsOf({ namespaces: [{ name: "dev", capabilities: ["read-job", "register-job"] }] }, "1.10.5")).toEqual([
+      'namespace "dev": capability "register-job" needs Nomad 1.11.2 or later, but the cluster runs Nomad 1.10.5, whose policy parser rejects it; ' +
+        `use "submit-job" instead (it grants register-job there), or upgrade Nomad (an environment's cluster.nomadVersion)`,
+    ]);
+    expect(problemsOf({ namespaces: [{ name: "a", capabilities: ["host-volume-delete"] }] }, "1.10.5")).toEqual([
+      expect.stringMatching(/capability "host-volume-delete" needs Nomad 1\.11\.2 .*use "host-volume-write" instead/),
+    ]);
+    expect(problemsOf({ namespaces: [{ name: "a", capabilities: ["host-volume-create"] }] }, "1.9.7")).toEqual([
+      expect.stringMatching(/capability "host-volume-create" needs Nomad 1\.10\.0 or later, .*; drop it, or upgrade Nomad/),
+    ]);
+  });
+
+  it("accepts every capability when no Nomad version is declared, or a new enough one", () => {
+    const rules = { namespaces: [{ name: "dev", capabilities: ["register-job", "host-volume-delete"] }] };
+    expect(problemsOf(rules)).toEqual([]);
+    expect(problemsOf(rules, "1.11.2")).toEqual([]);
+  });
+
+  it("fails on a declared Nomad version that is no release version or older than the capabilities known", () => {
+    expect(problemsOf({ node: "read" }, "latest")).toEqual(['Nomad version "latest" is not a release version like "1.10.5"']);
+    expect(problemsOf({ node: "read" }, "1.2.6")).toEqual([expect.stringContaining("Nomad 1.2.6 is older than 1.3.0")]);
+  });
 
   it("fails on an unknown namespace capability, suggesting the near miss", () => {
     expect(problemsOf({ namespaces: [{ name: "dev", capabilities: ["submit-jobs"] }] })).toEqual([

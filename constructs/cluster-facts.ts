@@ -22,6 +22,12 @@ export interface ClusterFacts {
   readonly datacenter: string;
   /** The Nomad region. */
   readonly region: string;
+  /**
+   * The Nomad release the servers run, e.g. "1.10.5": ACL policies may only use capabilities
+   * its parser accepts.
+   * @default unknown: policies may use every capability some Nomad release accepts
+   */
+  readonly nomadVersion?: string;
 }
 
 const declared = new WeakMap<IConstruct, ClusterFacts>();

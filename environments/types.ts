@@ -218,6 +218,8 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     hostNetworks: env.clients.hostNetworks,
     datacenter: env.datacenter,
     region: env.region,
+    // Local agents are whatever binary the user has.
+    nomadVersion: env.cluster.kind === "hetzner" ? env.cluster.nomadVersion : undefined,
   };
 }
 

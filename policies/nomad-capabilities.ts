@@ -1,14 +1,13 @@
 /**
- * The names Nomad's ACL policy parser accepts (hashicorp/nomad acl/policy.go and
- * website/content/docs/other-specifications/acl-policy.mdx). A name outside these lists
- * is a typo: Nomad would reject the whole policy at apply time, so synth rejects it first.
+ * The names Nomad's ACL policy parser accepts (hashicorp/nomad acl/policy.go:
+ * isNamespaceCapabilityValid and its siblings, read at every release tag). A name outside
+ * these lists is a typo, and a name newer than the cluster's Nomad is rejected by its
+ * parser: either way Nomad would reject the whole policy at apply time, so synth rejects
+ * it first.
  */
 
-/**
- * Namespace capabilities of Nomad 1.10 (the version the lab pins). Note that Nomad 1.10's
- * parser rejects `host-volume-delete` although its docs list it; 1.11 accepts it.
- */
-export const NAMESPACE_CAPABILITIES_1_10 = [
+/** Namespace capabilities every Nomad release from 1.3.0 on accepts. */
+export const NAMESPACE_CAPABILITIES_1_3 = [
   "deny",
   "list-jobs",
   "parse-job",
@@ -25,11 +24,6 @@ export const NAMESPACE_CAPABILITIES_1_10 = [
   "csi-read-volume",
   "csi-list-volume",
   "csi-mount-volume",
-  "host-volume-create",
-  "host-volume-register",
-  "host-volume-read",
-  "host-volume-write",
-  "host-volume-delete",
   "list-scaling-policies",
   "read-scaling-policy",
   "read-job-scaling",
@@ -38,8 +32,19 @@ export const NAMESPACE_CAPABILITIES_1_10 = [
   "submit-recommendation",
 ] as const;
 
-/** Fine-grained job, deployment and allocation capabilities split out of `submit-job` in Nomad 2.0. */
-export const NAMESPACE_CAPABILITIES_2_0 = [
+/**
+ * Dynamic host volumes, accepted from Nomad 1.10.0. `host-volume-delete` is documented with
+ * them, but parsers before 1.11.2 reject it (hashicorp/nomad#27433); there `host-volume-write`
+ * grants deleting.
+ */
+export const NAMESPACE_CAPABILITIES_1_10 = ["host-volume-create", "host-volume-register", "host-volume-read", "host-volume-write"] as const;
+
+/**
+ * Accepted from Nomad 1.11.2 (and in 2.0): the job, deployment and allocation capabilities
+ * split out of `submit-job` (hashicorp/nomad#27287, backported to 1.11.2), which still grants
+ * each of them, and `host-volume-delete` (#27434).
+ */
+export const NAMESPACE_CAPABILITIES_1_11_2 = [
   "register-job",
   "revert-job",
   "deregister-job",
@@ -58,17 +63,37 @@ export const NAMESPACE_CAPABILITIES_2_0 = [
   "pause-allocation",
   "force-periodic-job",
   "delete-service-registration",
+  "host-volume-delete",
 ] as const;
 
-/** Every namespace capability Nomad knows. */
+export type NamespaceCapability =
+  | (typeof NAMESPACE_CAPABILITIES_1_3)[number]
+  | (typeof NAMESPACE_CAPABILITIES_1_10)[number]
+  | (typeof NAMESPACE_CAPABILITIES_1_11_2)[number];
+
+/** Every namespace capability some Nomad release accepts. */
 export const NAMESPACE_CAPABILITIES: readonly NamespaceCapability[] = [
+  ...NAMESPACE_CAPABILITIES_1_3,
   ...NAMESPACE_CAPABILITIES_1_10,
-  ...NAMESPACE_CAPABILITIES_2_0,
+  ...NAMESPACE_CAPABILITIES_1_11_2,
 ];
 
-export type NamespaceCapability =
-  | (typeof NAMESPACE_CAPABILITIES_1_10)[number]
-  | (typeof NAMESPACE_CAPABILITIES_2_0)[number];
+/** The first Nomad release whose parser accepts each group of namespace capabilities, oldest first. */
+export const NAMESPACE_CAPABILITIES_SINCE: ReadonlyArray<{ readonly since: string; readonly capabilities: readonly NamespaceCapability[] }> = [
+  { since: "1.3.0", capabilities: NAMESPACE_CAPABILITIES_1_3 },
+  { since: "1.10.0", capabilities: NAMESPACE_CAPABILITIES_1_10 },
+  { since: "1.11.2", capabilities: NAMESPACE_CAPABILITIES_1_11_2 },
+];
+
+/**
+ * What grants a capability on releases older than the one that accepts its name: the
+ * fine-grained job capabilities were all part of `submit-job`, and `host-volume-write`
+ * includes deleting.
+ */
+export const NAMESPACE_CAPABILITY_PREDECESSORS: Readonly<Partial<Record<NamespaceCapability, NamespaceCapability>>> = {
+  ...Object.fromEntries(NAMESPACE_CAPABILITIES_1_11_2.map((capability) => [capability, "submit-job"])),
+  "host-volume-delete": "host-volume-write",
+};
 
 /** `policy = ...` shorthands of namespace, host_volume, node_pool, agent, node, operator and quota rules. */
 export const POLICY_LEVELS = ["deny", "read", "write", "scale"] as const;

@@ -13,6 +13,7 @@ import {
   VARIABLE_CAPABILITIES,
   VariableCapability,
 } from "./nomad-capabilities";
+import { capabilityVersionProblem, nomadVersionProblems } from "./nomad-version";
 import { checkLiteral, checkOneOf } from "./validation";
 
 /** Access to Nomad variables below a path (glob) of a namespace. */
@@ -75,13 +76,24 @@ export interface NomadPolicyRules {
   readonly plugin?: PluginPolicyLevel;
 }
 
+/** What the rules are checked against besides Nomad's own names. */
+export interface NomadPolicyCheckOptions {
+  /**
+   * The Nomad release the policy is for, e.g. "1.10.5": capabilities its parser does not know
+   * yet are rejected.
+   * @default unknown: every capability some release accepts
+   */
+  readonly nomadVersion?: string;
+}
+
 const NAMESPACE_NAME = /^[a-zA-Z0-9*-]{1,128}$/;
 const VOLUME_NAME = /^[a-zA-Z0-9*-]{1,128}$/;
 const NODE_POOL_NAME = /^[a-zA-Z0-9_*-]{1,128}$/;
 
 /** What is wrong with `rules` (empty when Nomad's policy parser would accept them). */
-export function nomadPolicyProblems(rules: NomadPolicyRules): string[] {
-  const problems: string[] = [];
+export function nomadPolicyProblems(rules: NomadPolicyRules, options: NomadPolicyCheckOptions = {}): string[] {
+  const nomadVersion = options.nomadVersion;
+  const problems = nomadVersion === undefined ? [] : nomadVersionProblems(nomadVersion);
   const coarse = { agent: rules.agent, node: rules.node, operator: rules.operator, quota: rules.quota };
   const hasRule =
     (rules.namespaces?.length ?? 0) + (rules.hostVolumes?.length ?? 0) + (rules.nodePools?.length ?? 0) > 0 ||
@@ -94,6 +106,12 @@ export function nomadPolicyProblems(rules: NomadPolicyRules): string[] {
     const where = `namespace "${ns.name}"`;
     problems.push(...checkName(where, ns.name, NAMESPACE_NAME));
     problems.push(...checkPolicyAndCapabilities(where, ns, NAMESPACE_CAPABILITIES, "namespace capability"));
+    if (nomadVersion !== undefined) {
+      for (const capability of ns.capabilities ?? []) {
+        const problem = capabilityVersionProblem(where, capability, nomadVersion);
+        if (problem) problems.push(problem);
+      }
+    }
     if (ns.variables !== undefined) problems.push(...variablesProblems(where, ns.variables));
   }
   problems.push(...duplicateNames("host_volume", rules.hostVolumes ?? []));

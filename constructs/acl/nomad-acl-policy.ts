@@ -53,7 +53,8 @@ export class NomadAclPolicy extends Construct {
     this.policyName = props.policyName ?? id;
     this.rules = props.rules;
     this.boundJob = props.job?.job;
-    const problems = [...this.nameProblems(), ...nomadPolicyProblems(props.rules), ...this.namespaceProblems()];
+    const nomadVersion = clusterFactsOf(this)?.nomadVersion;
+    const problems = [...this.nameProblems(), ...nomadPolicyProblems(props.rules, { nomadVersion }), ...this.namespaceProblems()];
     if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
       problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
     }
