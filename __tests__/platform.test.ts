@@ -10,7 +10,7 @@ import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { addDependsOn } from "../constructs/depends-on";
-import { ConsulProvider } from "../constructs/providers";
+import { ConsulProvider, NomadProvider } from "../constructs/providers";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { environmentFacts } from "../environments";
@@ -203,14 +203,18 @@ describe("job-bound policies", () => {
   const withCoreDns = (extend: (stacks: EnvironmentStacks) => void) => synthEnvironment(lab, extend)["lab-workloads"];
 
   it("grantReadJobs binds seed 000's dns-read-jobs to the job with job_acl, created before the job", async () => {
-    const workloads = withCoreDns(({ workloads }) => {
-      corednsJob(workloads).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
-    });
-    const policy = byName(workloads, "nomad_acl_policy")["dns-read-jobs"];
+    // A stack of the lab's cluster of its own: lab-workloads already has DnsVip's coredns job and dns-read-jobs.
+    const stack = synthApp((app) => {
+      const scope = new TerraformStack(app, "jobs");
+      declareClusterFacts(scope, environmentFacts(lab));
+      new NomadProvider(scope, "nomad", {});
+      corednsJob(scope).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
+    }).jobs;
+    const [[policyId, policy]] = Object.entries<any>(resourcesOf(stack, "nomad_acl_policy"));
+    expect(policy.name).toBe("dns-read-jobs");
     expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns" });
     expect(await parseHcl(policy.rules_hcl)).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
-    const [policyId] = Object.entries<any>(resourcesOf(workloads, "nomad_acl_policy")).find(([, p]) => p["//"].metadata.path.startsWith("lab-workloads/coredns/"))!;
-    const job = Object.values<any>(resourcesOf(workloads, "nomad_job")).find((j) => j["//"].metadata.path === "lab-workloads/coredns/Default");
+    const [job] = Object.values<any>(resourcesOf(stack, "nomad_job"));
     expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
   });
 
@@ -274,6 +278,37 @@ describe("job-bound policies", () => {
         new NomadAclToken(workloads, "token", { policies: [policy] });
       }),
     ).toThrow(/lab-workloads\/token: .*bound to a job/);
+  });
+});
+
+describe("ACL names, unique per stack", () => {
+  it("fails on a second Nomad policy of the same name, naming both constructs", () => {
+    expect(() =>
+      synthEnvironment(lab, ({ workloads }) => corednsJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
+    ).toThrow(
+      /^lab-workloads\/coredns\/read-jobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/read-jobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
+    );
+    expect(() => synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "ops-readers", { policyName: "operator", rules: { node: "read" } }))).toThrow(
+      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is already used by lab-platform\/operator in stack lab-platform/,
+    );
+  });
+
+  it("fails on a second Nomad role of the same name, naming both constructs", () => {
+    expect(() =>
+      synthEnvironment(lab, ({ platform }) => {
+        new NomadAclRole(platform, "more-operators", { roleName: "operators", policies: [new NomadAclPolicy(platform, "readers", { rules: { node: "read" } })] });
+      }),
+    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is already used by lab-platform\/operators-role in stack lab-platform; one of the two would be refused at apply/);
+  });
+
+  it("fails on a second ConsulWorkloadIdentity in the stack: its Consul policy and role names are fixed", () => {
+    expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "again", { nomadAddress: "http://n:4646" }))).toThrow(
+      /^lab-platform\/again\/tasks-policy: Consul ACL policy name "policy-nomad-tasks" is already used by lab-platform\/consul-workload-identity\/tasks-policy in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
+    );
+  });
+
+  it("allows the same names in different stacks (each environment is its own cluster)", () => {
+    expect(() => synthEnvironment(lab, ({ workloads }) => new NomadAclPolicy(workloads, "operator", { rules: { node: "read" } }))).not.toThrow();
   });
 });
 

@@ -1,9 +1,10 @@
 import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
+import { claimAclName } from "./unique-names";
 
 export interface NomadAclRoleProps {
-  /** The role's name in Nomad. @default the construct id */
+  /** The role's name in Nomad, unique in the stack (and the cluster). @default the construct id */
   readonly roleName?: string;
   /** @default none */
   readonly description?: string;
@@ -30,6 +31,7 @@ export class NomadAclRole extends Construct {
       }
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad ACL role:\n  ${problems.join("\n  ")}`);
+    claimAclName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
     this.resource = new NomadAclRoleResource(this, "Resource", {
       name: this.roleName,
       description: props.description,
