@@ -207,7 +207,7 @@ describe("job-bound policies", () => {
     const stack = synthApp((app) => {
       const scope = new TerraformStack(app, "jobs");
       declareClusterFacts(scope, environmentFacts(lab));
-      new NomadProvider(scope, "nomad", {});
+      new NomadProvider(scope, "nomad", { address: "http://127.0.0.1:4646" });
       corednsJob(scope).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
     }).jobs;
     const [[policyId, policy]] = Object.entries<any>(resourcesOf(stack, "nomad_acl_policy"));
