@@ -109,7 +109,7 @@ describe("the snapshot namespace", () => {
           groups: [{ name: "cleanup", tasks: [{ name: "run", driver: "exec", config: { command: "/bin/true" } }] }],
         });
       }),
-    ).toThrow(/lab-workloads\/RaftSnapshots: namespace "ops" also runs job "cleanup" \(lab-workloads\/cleanup\)/);
+    ).toThrow(/\[lab-workloads\/RaftSnapshots\] namespace "ops" also runs job "cleanup" \(lab-workloads\/cleanup\); whoever may submit, exec into or read variables of jobs there can read the snapshot job's management tokens/);
   });
 });
 

@@ -149,14 +149,14 @@ export class RaftSnapshots extends Construct {
     this.node.addValidation({ validate: () => this.sharedNamespaceProblems() });
   }
 
-  /** Jobs added to the stack later count too, hence a validation. */
+  /** Jobs added to the stack later count too, hence a validation (cdktf prefixes the construct path). */
   private sharedNamespaceProblems(): string[] {
     const others = TerraformStack.of(this)
       .node.findAll()
       .filter((c): c is NomadJob => c instanceof NomadJob && c !== this.job && c.namespace === this.job.namespace);
     if (others.length === 0) return [];
     return [
-      `${this.node.path}: namespace "${this.job.namespace}" also runs ${others.map((job) => `job "${job.jobId}" (${job.node.path})`).join(", ")}; ` +
+      `namespace "${this.job.namespace}" also runs ${others.map((job) => `job "${job.jobId}" (${job.node.path})`).join(", ")}; ` +
         `whoever may submit, exec into or read variables of jobs there can read the snapshot job's management tokens, ` +
         `so it needs a namespace of its own: move the other jobs or set the snapshot namespace to one no other job uses`,
     ];
