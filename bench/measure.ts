@@ -34,8 +34,10 @@ export function measureOnce(command: readonly string[], cwd: string, options: Me
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (run.status !== 0 && !options.allowFailure) {
-      throw new Error(`${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`);
+    if (run.status !== 0) {
+      const message = `${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`;
+      if (!options.allowFailure) throw new Error(message);
+      console.warn(message);
     }
     const [seconds, kilobytes] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
     return { ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024), exitCode: run.status ?? 1 };
