@@ -1,6 +1,5 @@
-import { NAMESPACE_CAPABILITIES_SINCE, NAMESPACE_CAPABILITY_PREDECESSORS, NamespaceCapability } from "./nomad-capabilities";
-
 /** Which namespace capabilities a Nomad release's policy parser accepts. */
+import { NAMESPACE_CAPABILITIES_SINCE, NAMESPACE_CAPABILITY_PREDECESSORS, NamespaceCapability } from "./nomad-capabilities";
 
 type Version = readonly [number, number, number];
 
