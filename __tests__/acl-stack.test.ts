@@ -102,7 +102,8 @@ describe("an acl stack for hosts with TLS", () => {
     expect(file.content).toBe('consul {\n  token = "${random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result}"\n}\n');
     const install = first.provisioner[2]["remote-exec"].inline;
     expect(install).toEqual([
-      "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /etc/hashilab/nomad.d/consul-token.hcl",
+      "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
+      "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
       "rm -rf /run/hashilab-nomad-token",
       "systemctl restart nomad.service",
     ]);

@@ -3,9 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lab } from "../environments";
-import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_FILES, DELIVERED_INSTALL_SCRIPT, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
-import { PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
+import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
 import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
 import { buildCluster } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
@@ -52,11 +52,7 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     const scripts = (parseUserData(host.userData).write_files as { path: string; content: string }[]).filter(
       (f) => f.content.startsWith("#!/bin/bash") || f.path.startsWith("/etc/profile.d/"),
     );
-    expect(scripts.map((s) => s.path).sort()).toEqual([
-      "/etc/profile.d/hashilab.sh",
-      HOST_PATHS.bootstrapScript,
-      HOST_PATHS.installSecretsScript,
-    ]);
+    expect(scripts.map((s) => s.path).sort()).toEqual(["/etc/profile.d/hashilab.sh", HOST_PATHS.bootstrapScript]);
     for (const script of scripts) validate("shellcheck", [], script.content, script.path.replace(/\//g, "_"));
   });
 
@@ -97,8 +93,11 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     for (const unit of [consul, nomad]) expect(unit).toContain(`ConditionPathExists=${HOST_PATHS.agentKey}`);
     expect(consul).toContain(`ConditionPathExists=${HOST_PATHS.consulGossipConfig}`);
     expect(nomad.includes(`ConditionPathExists=${HOST_PATHS.nomadGossipConfig}`)).toBe(host.spec.isServer);
-    expect(consul).toContain(`ExecStart=/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir}`);
-    expect(nomad).toContain(`ExecStart=/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir}`);
+    // The secret settings (gossip keys, Nomad's Consul token) come from a directory of their own.
+    expect(consul).toContain(
+      `ExecStart=/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir} -config-dir=${HOST_PATHS.consulSecretConfigDir}\n`,
+    );
+    expect(nomad).toContain(`ExecStart=/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir} -config=${HOST_PATHS.nomadSecretConfigDir}\n`);
   });
 
   it("drops forwarded traffic to the metadata service, with rules `nft --check` accepts", () => {
@@ -144,10 +143,15 @@ describe("the shipped scripts", () => {
     }
   });
 
-  it("use only the host paths the agent configurations and units use", () => {
-    const known = new Set<string>(Object.values(HOST_PATHS));
-    const used = [...scripts.matchAll(/\/etc\/hashilab\/[A-Za-z0-9./_-]+/g)].map((m) => m[0]);
+  it("use only the host paths the agent configurations and units use (and the secrets' old ones, to move them)", () => {
+    const known = new Set<string>([...Object.values(HOST_PATHS), ...Object.values(LEGACY_SECRET_PATHS)]);
+    const used = [...scripts.matchAll(/\/(etc|var\/lib)\/hashilab\/[A-Za-z0-9./_-]+/g)].map((m) => m[0]);
+    expect(used.length).toBeGreaterThan(0);
     expect(used.filter((path) => !known.has(path))).toEqual([]);
+  });
+
+  it("include an install script that passes shellcheck (it comes with each delivery, not in user-data)", () => {
+    validate("shellcheck", [], shippedFile(DELIVERED_INSTALL_SCRIPT), DELIVERED_INSTALL_SCRIPT);
   });
 });
 
@@ -159,7 +163,7 @@ describe("the boot commands", () => {
 
 describe("the secrets delivery's commands", () => {
   it("pass shellcheck", () => {
-    const script = ["#!/bin/sh", ...PREPARE_COMMANDS, HOST_PATHS.installSecretsScript, ""].join("\n");
+    const script = ["#!/bin/sh", ...PREPARE_COMMANDS, INSTALL_COMMAND, ""].join("\n");
     validate("shellcheck", [], script, "delivery-inline.sh");
   });
 });

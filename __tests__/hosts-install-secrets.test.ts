@@ -1,50 +1,6 @@
-import { execFileSync } from "node:child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
-import { shippedFile } from "../constructs/hetzner-cluster/host-files";
-
-/**
- * Runs the real hashilab-install-secrets under a temporary root (HASHILAB_ROOT), with
- * `systemctl` recorded and `install` stripped of its owner/group (the consul user only
- * exists on a host).
- */
-function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), "hashilab-install-"));
-  const stubs = join(root, "stubs");
-  mkdirSync(stubs);
-  for (const dir of [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir]) {
-    mkdirSync(join(root, dir), { recursive: true });
-  }
-  const log = join(root, "systemctl.log");
-  writeFileSync(join(stubs, "systemctl"), `#!/bin/sh\necho "$*" >> "${log}"\n`);
-  writeFileSync(
-    join(stubs, "install"),
-    '#!/bin/sh\nwhile [ "$1" = -o ] || [ "$1" = -g ]; do shift 2; done\nexec /usr/bin/install "$@"\n',
-  );
-  chmodSync(join(stubs, "systemctl"), 0o755);
-  chmodSync(join(stubs, "install"), 0o755);
-  const script = join(root, "install-secrets");
-  writeFileSync(script, shippedFile("hashilab-install-secrets.sh"));
-
-  return {
-    path: (hostPath: string) => join(root, hostPath),
-    /** Uploads `files` (by delivered name) and runs the script; returns the systemctl calls. */
-    deliver(files: Record<string, string>): string[] {
-      rmSync(log, { force: true });
-      const delivery = join(root, HOST_PATHS.deliveryDir);
-      mkdirSync(delivery, { recursive: true });
-      for (const [name, content] of Object.entries(files)) writeFileSync(join(delivery, name), content);
-      execFileSync("bash", [script], {
-        env: { ...process.env, HASHILAB_ROOT: root, PATH: `${stubs}:${process.env.PATH}` },
-        stdio: "pipe",
-      });
-      return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];
-    },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
-}
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { DELIVERED_FILES, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { installSandbox } from "./support/install-secrets";
 
 const SERVER_DELIVERY = {
   [DELIVERED_FILES.caCert]: "CA\n",
@@ -54,21 +10,29 @@ const SERVER_DELIVERY = {
   [DELIVERED_FILES.nomadGossip]: 'server {\n  encrypt = "nomad key"\n}\n',
   [DELIVERED_FILES.consulAgentConfig]: "consul config\n",
   [DELIVERED_FILES.nomadAgentConfig]: "nomad config\n",
+  [DELIVERED_FILES.consulUnit]: "consul unit\n",
+  [DELIVERED_FILES.nomadUnit]: "nomad unit\n",
 };
 
+/** Every delivery reloads systemd first: a delivered unit may have changed. */
+const started = (consul: string, nomad: string) => ["daemon-reload", `${consul} consul.service`, `${nomad} nomad.service`];
+
 describe("hashilab-install-secrets", () => {
-  let host: ReturnType<typeof sandbox>;
+  let host: ReturnType<typeof installSandbox>;
   beforeEach(() => {
-    host = sandbox();
-    // cloud-init wrote the agent configuration on first boot.
+    host = installSandbox();
+    // cloud-init wrote the agent configuration and units on first boot.
     writeFileSync(host.path(HOST_PATHS.consulAgentConfig), "consul config\n");
     writeFileSync(host.path(HOST_PATHS.nomadAgentConfig), "nomad config\n");
+    writeFileSync(host.path(HOST_PATHS.consulUnit), "consul unit\n");
+    writeFileSync(host.path(HOST_PATHS.nomadUnit), "nomad unit\n");
   });
   afterEach(() => host?.cleanup());
 
+  const mode = (path: string) => (statSync(host.path(path)).mode & 0o777).toString(8);
+
   it("installs the first delivery with tight permissions, starts both agents and removes the upload", () => {
-    expect(host.deliver(SERVER_DELIVERY)).toEqual(["restart consul.service", "restart nomad.service"]);
-    const mode = (path: string) => (statSync(host.path(path)).mode & 0o777).toString(8);
+    expect(host.deliver(SERVER_DELIVERY)).toEqual(started("restart", "restart"));
     expect(readFileSync(host.path(HOST_PATHS.agentKey), "utf8")).toBe("KEY 1\n");
     expect(mode(HOST_PATHS.agentKey)).toBe("640");
     expect(mode(HOST_PATHS.caCert)).toBe("644");
@@ -78,29 +42,52 @@ describe("hashilab-install-secrets", () => {
     expect(existsSync(host.path(HOST_PATHS.deliveryDir))).toBe(false);
   });
 
+  it("keeps the secrets in directories only root and the consul group can enter, Nomad's in one only root can", () => {
+    host.deliver(SERVER_DELIVERY);
+    expect(mode(HOST_PATHS.secretsDir)).toBe("750");
+    expect(mode(HOST_PATHS.secretTlsDir)).toBe("750");
+    expect(mode(HOST_PATHS.consulSecretConfigDir)).toBe("750");
+    expect(mode(HOST_PATHS.nomadSecretConfigDir)).toBe("700");
+  });
+
   it("only reloads the agents when nothing they need a restart for changed", () => {
     host.deliver(SERVER_DELIVERY);
-    expect(host.deliver(SERVER_DELIVERY)).toEqual(["reload-or-restart consul.service", "reload-or-restart nomad.service"]);
+    expect(host.deliver(SERVER_DELIVERY)).toEqual(started("reload-or-restart", "reload-or-restart"));
   });
 
   it("reloads (not restarts) for a renewed certificate, which the agents pick up on SIGHUP", () => {
     host.deliver(SERVER_DELIVERY);
     const renewed = { ...SERVER_DELIVERY, [DELIVERED_FILES.agentCert]: "CERT 2\n", [DELIVERED_FILES.agentKey]: "KEY 2\n" };
-    expect(host.deliver(renewed)).toEqual(["reload-or-restart consul.service", "reload-or-restart nomad.service"]);
+    expect(host.deliver(renewed)).toEqual(started("reload-or-restart", "reload-or-restart"));
     expect(readFileSync(host.path(HOST_PATHS.agentCert), "utf8")).toBe("CERT 2\n");
   });
 
   it("restarts only the agent whose configuration changed", () => {
     host.deliver(SERVER_DELIVERY);
     const changed = { ...SERVER_DELIVERY, [DELIVERED_FILES.nomadAgentConfig]: "nomad config with raw_exec\n" };
-    expect(host.deliver(changed)).toEqual(["reload-or-restart consul.service", "restart nomad.service"]);
+    expect(host.deliver(changed)).toEqual(started("reload-or-restart", "restart"));
     expect(readFileSync(host.path(HOST_PATHS.nomadAgentConfig), "utf8")).toBe("nomad config with raw_exec\n");
+  });
+
+  it("restarts an agent whose unit changed", () => {
+    host.deliver(SERVER_DELIVERY);
+    const changed = { ...SERVER_DELIVERY, [DELIVERED_FILES.consulUnit]: "consul unit 2\n" };
+    expect(host.deliver(changed)).toEqual(started("restart", "reload-or-restart"));
+    expect(readFileSync(host.path(HOST_PATHS.consulUnit), "utf8")).toBe("consul unit 2\n");
   });
 
   it("installs a client's delivery, which has no Nomad gossip key", () => {
     const client: Record<string, string> = { ...SERVER_DELIVERY };
     delete client[DELIVERED_FILES.nomadGossip];
-    expect(host.deliver(client)).toEqual(["restart consul.service", "reload-or-restart nomad.service"]);
+    expect(host.deliver(client)).toEqual(started("restart", "reload-or-restart"));
     expect(existsSync(host.path(HOST_PATHS.nomadGossipConfig))).toBe(false);
+  });
+
+  it("moves a host's secrets out of /etc, keeping the Nomad agents' Consul token", () => {
+    for (const path of Object.values(LEGACY_SECRET_PATHS)) writeFileSync(host.path(path), `old ${path}\n`);
+    expect(host.deliver(SERVER_DELIVERY)).toEqual(started("restart", "restart"));
+    for (const path of Object.values(LEGACY_SECRET_PATHS)) expect(existsSync(host.path(path))).toBe(false);
+    expect(readFileSync(host.path(HOST_PATHS.nomadConsulTokenConfig), "utf8")).toBe(`old ${LEGACY_SECRET_PATHS.nomadConsulTokenConfig}\n`);
+    expect(mode(HOST_PATHS.nomadConsulTokenConfig)).toBe("600");
   });
 });

@@ -163,6 +163,13 @@ describe("HetznerCluster validation", () => {
     });
   });
 
+  it("fails when chrootEnv links a directory holding the agents' secrets into exec tasks", () => {
+    expectInvalid({ chrootEnv: { "/bin": "/bin", "/var": "/var" } }, /chrootEnv links "\/var" into every exec task, which would expose the agents' secrets in \/var\/lib\/hashilab\/secrets/);
+    expectInvalid({ chrootEnv: { "/run": "/run" } }, /chrootEnv links "\/run".*\/run\/hashilab-delivery/);
+    expectInvalid({ chrootEnv: { "/var/lib/hashilab/secrets/tls": "/tls" } }, /chrootEnv links "\/var\/lib\/hashilab\/secrets\/tls"/);
+    expect(() => buildCluster({ chrootEnv: { "/etc": "/etc", "/var/lib/app": "/var/lib/app" } })).not.toThrow();
+  });
+
   it("fails listing every problem at once", () => {
     expect(() => buildCluster({ serverCount: 2, serverType: "cx22", operatorCidrs: [] })).toThrow(
       /serverCount is 2[\s\S]*serverType "cx22"[\s\S]*operatorCidrs is empty/,

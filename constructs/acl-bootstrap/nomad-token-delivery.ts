@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { DataResource, Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { HOST_PATHS } from "../hetzner-cluster/host-paths";
@@ -11,13 +12,14 @@ export interface NomadConsulTokenDeliveryProps {
   readonly after: readonly ITerraformDependable[];
   /**
    * The file written, in a directory the Nomad agent loads; Nomad merges its `consul` block.
-   * @default "/etc/hashilab/nomad.d/consul-token.hcl"
+   * Keep it out of every path exec tasks' chroot links in (by default /etc among others).
+   * @default "/var/lib/hashilab/secrets/nomad.d/consul-token.hcl"
    */
   readonly configFile?: string;
 }
 
 /** Where the file waits between upload and install (tmpfs, root only). */
-const UPLOAD_DIR = "/run/hashilab-nomad-token";
+const UPLOAD_DIR = HOST_PATHS.nomadTokenUploadDir;
 
 /**
  * Writes the Nomad agents' Consul token (`consul { token = ... }`) onto each host over SSH
@@ -30,21 +32,26 @@ export class NomadConsulTokenDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
     super(scope, id);
-    const configFile = props.configFile ?? `${HOST_PATHS.nomadConfigDir}/consul-token.hcl`;
+    const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
     const uploaded = `${UPLOAD_DIR}/consul-token.hcl`;
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
         new DataResource(this, `host-${i}`, {
           dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
-          triggersReplace: { host, token_sha256: Fn.sha256(props.token) },
+          triggersReplace: { host, token_sha256: Fn.sha256(props.token), config_file: configFile },
           connection: { type: "ssh", host, user: "root", agent: "true", timeout: "10m" },
           provisioners: [
             { type: "remote-exec", inline: [`install -d -m 0700 ${UPLOAD_DIR}`] },
             { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: uploaded },
             {
               type: "remote-exec",
-              inline: [`install -o root -g root -m 0600 ${uploaded} ${configFile}`, `rm -rf ${UPLOAD_DIR}`, "systemctl restart nomad.service"],
+              inline: [
+                `install -d -o root -g root -m 0700 ${posix.dirname(configFile)}`,
+                `install -o root -g root -m 0600 ${uploaded} ${configFile}`,
+                `rm -rf ${UPLOAD_DIR}`,
+                "systemctl restart nomad.service",
+              ],
             },
           ],
         }),

@@ -16,6 +16,7 @@ import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
+import { consulUnit, nomadUnit } from "./host-files";
 import { HostSpec, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
@@ -70,7 +71,11 @@ export interface HetznerClusterProps {
   readonly podmanDriverVersion?: string;
   /** Task drivers every client enables; raw_exec only when listed. @default ["docker", "exec"] */
   readonly drivers?: readonly TaskDriver[];
-  /** Paths linked into exec tasks' chroot (seed 003). @default Nomad's built-in list */
+  /**
+   * Paths linked into exec tasks' chroot (seed 003); none may hold or lie inside the
+   * agents' secrets directory, /var/lib/hashilab/secrets.
+   * @default Nomad's built-in list (NOMAD_DEFAULT_CHROOT_ENV)
+   */
   readonly chrootEnv?: Readonly<Record<string, string>>;
   /**
    * Something other than Terraform moves alias IPs between the servers' private network
@@ -298,6 +303,7 @@ export class HetznerCluster extends Construct {
       ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
     });
     const { consulGossipKey, nomadGossipKey, pki } = shared;
+    const units = { consul: consulUnit(), nomad: nomadUnit(spec.isServer) };
     const delivery = new SecretsDelivery(this, `${spec.id}-secrets`, {
       host: server.ipv4Address,
       serverId: server.id,
@@ -309,10 +315,14 @@ export class HetznerCluster extends Construct {
         nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
         nomadAgentConfig: configs.nomad,
         consulAgentConfig: configs.consul,
+        consulUnit: units.consul,
+        nomadUnit: units.nomad,
       },
       triggers: {
         nomad_config: configs.nomad,
         consul_config: configs.consul,
+        consul_unit: units.consul,
+        nomad_unit: units.nomad,
         ca_cert: pki.caCertPem,
         agent_cert: certificate.certPem,
         agent_key: certificate.privateKeyPem,

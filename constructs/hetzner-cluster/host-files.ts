@@ -28,7 +28,8 @@ function deliveredConditions(configFiles: readonly string[]): Array<readonly [st
   return [HOST_PATHS.agentKey, ...configFiles].map((path) => ["ConditionPathExists", path] as const);
 }
 
-function consulUnit(): string {
+/** The Consul agent's unit; also delivered over SSH, so changes reach running hosts. */
+export function consulUnit(): string {
   return renderUnit([
     [
       "Unit",
@@ -45,7 +46,7 @@ function consulUnit(): string {
         ["Type", "notify"],
         ["User", "consul"],
         ["Group", "consul"],
-        ["ExecStart", `/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir}`],
+        ["ExecStart", `/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir} -config-dir=${HOST_PATHS.consulSecretConfigDir}`],
         ["ExecReload", "/bin/kill --signal HUP $MAINPID"],
         ["KillMode", "process"],
         ["KillSignal", "SIGTERM"],
@@ -57,7 +58,8 @@ function consulUnit(): string {
   ]);
 }
 
-function nomadUnit(isServer: boolean): string {
+/** The Nomad agent's unit; also delivered over SSH, so changes reach running hosts. */
+export function nomadUnit(isServer: boolean): string {
   return renderUnit([
     [
       "Unit",
@@ -72,7 +74,7 @@ function nomadUnit(isServer: boolean): string {
       "Service",
       [
         // Clients need root for isolation (cgroups, chroot, network namespaces).
-        ["ExecStart", `/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir}`],
+        ["ExecStart", `/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir} -config=${HOST_PATHS.nomadSecretConfigDir}`],
         ["ExecReload", "/bin/kill --signal HUP $MAINPID"],
         ["KillMode", "process"],
         ["KillSignal", "SIGINT"],
@@ -116,12 +118,11 @@ const CLIENT_SYSCTL = [
 /** The files every host gets, plus the client's kernel settings where it runs workloads. */
 export function systemFiles(host: { readonly isServer: boolean; readonly isClient: boolean }): HostFile[] {
   const files: HostFile[] = [
-    { path: "/etc/systemd/system/consul.service", content: consulUnit(), permissions: "0644" },
-    { path: "/etc/systemd/system/nomad.service", content: nomadUnit(host.isServer), permissions: "0644" },
+    { path: HOST_PATHS.consulUnit, content: consulUnit(), permissions: "0644" },
+    { path: HOST_PATHS.nomadUnit, content: nomadUnit(host.isServer), permissions: "0644" },
     { path: "/etc/systemd/system/hashilab-metadata-block.service", content: metadataBlockUnit(), permissions: "0644" },
     { path: HOST_PATHS.metadataFirewall, content: shippedFile("metadata-block.nft"), permissions: "0644" },
     { path: HOST_PATHS.bootstrapScript, content: shippedFile("hashilab-bootstrap.sh"), permissions: "0755" },
-    { path: HOST_PATHS.installSecretsScript, content: shippedFile("hashilab-install-secrets.sh"), permissions: "0755" },
     { path: "/etc/profile.d/hashilab.sh", content: shippedFile("hashilab-profile.sh"), permissions: "0644" },
   ];
   if (host.isClient) {

@@ -5,14 +5,25 @@
 export const HOST_PATHS = {
   nomadConfigDir: "/etc/hashilab/nomad.d",
   consulConfigDir: "/etc/hashilab/consul.d",
-  /** Delivered over SSH, never in user-data. */
+  /** Public TLS files (the CA and this host's certificate), also readable by jobs that call the local APIs. */
   tlsDir: "/etc/hashilab/tls",
   caCert: "/etc/hashilab/tls/ca.pem",
   agentCert: "/etc/hashilab/tls/agent.pem",
-  agentKey: "/etc/hashilab/tls/agent-key.pem",
-  /** Delivered over SSH: the gossip keys. */
-  nomadGossipConfig: "/etc/hashilab/nomad.d/gossip.hcl",
-  consulGossipConfig: "/etc/hashilab/consul.d/gossip.hcl",
+  /**
+   * Every secret lives here, delivered over SSH, never in user-data. Not under /etc: Nomad's
+   * exec driver links /etc into every task's chroot by default (see NOMAD_DEFAULT_CHROOT_ENV).
+   */
+  secretsDir: "/var/lib/hashilab/secrets",
+  secretTlsDir: "/var/lib/hashilab/secrets/tls",
+  agentKey: "/var/lib/hashilab/secrets/tls/agent-key.pem",
+  /** Config directories the agents load beside their public ones, for the settings that are secret. */
+  consulSecretConfigDir: "/var/lib/hashilab/secrets/consul.d",
+  nomadSecretConfigDir: "/var/lib/hashilab/secrets/nomad.d",
+  /** The gossip keys (Nomad's on servers only). */
+  consulGossipConfig: "/var/lib/hashilab/secrets/consul.d/gossip.hcl",
+  nomadGossipConfig: "/var/lib/hashilab/secrets/nomad.d/gossip.hcl",
+  /** The Nomad agents' Consul token, written by the ACL stack (NomadConsulTokenDelivery). */
+  nomadConsulTokenConfig: "/var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
@@ -23,10 +34,33 @@ export const HOST_PATHS = {
   cniPath: "/usr/lib/cni",
   /** Where Terraform uploads a delivery before the install script moves it into place (tmpfs). */
   deliveryDir: "/run/hashilab-delivery",
-  installSecretsScript: "/usr/local/sbin/hashilab-install-secrets",
+  /** Where the Nomad agents' Consul token waits between upload and install (tmpfs). */
+  nomadTokenUploadDir: "/run/hashilab-nomad-token",
+  consulUnit: "/etc/systemd/system/consul.service",
+  nomadUnit: "/etc/systemd/system/nomad.service",
   bootstrapScript: "/usr/local/sbin/hashilab-bootstrap",
   metadataFirewall: "/etc/hashilab/metadata-block.nft",
 } as const;
+
+/** Directories that hold secrets, even briefly: no exec task's chroot may include them. */
+export const SECRET_DIRS: readonly string[] = [HOST_PATHS.secretsDir, HOST_PATHS.deliveryDir, HOST_PATHS.nomadTokenUploadDir];
+
+/**
+ * Where hosts set up before the secrets moved out of /etc kept them; the install script
+ * moves the Nomad agents' Consul token on and deletes the rest (redelivered at once).
+ */
+export const LEGACY_SECRET_PATHS = {
+  agentKey: "/etc/hashilab/tls/agent-key.pem",
+  consulGossipConfig: "/etc/hashilab/consul.d/gossip.hcl",
+  nomadGossipConfig: "/etc/hashilab/nomad.d/gossip.hcl",
+  nomadConsulTokenConfig: "/etc/hashilab/nomad.d/consul-token.hcl",
+} as const;
+
+/** Whether `path` is `dir` or lies beneath it ("/" holds everything). */
+export function isWithinPath(path: string, dir: string): boolean {
+  const trimmed = dir.replace(/\/+$/, "");
+  return trimmed === "" || path === trimmed || path.startsWith(`${trimmed}/`);
+}
 
 /** Files a delivery uploads, by their name in the delivery directory. */
 export const DELIVERED_FILES = {
@@ -37,4 +71,9 @@ export const DELIVERED_FILES = {
   nomadGossip: "nomad-gossip.hcl",
   nomadAgentConfig: "nomad-agent.hcl",
   consulAgentConfig: "consul-agent.hcl",
+  consulUnit: "consul.service",
+  nomadUnit: "nomad.service",
 } as const;
+
+/** The install script, uploaded with each delivery so that running hosts always run the current one. */
+export const DELIVERED_INSTALL_SCRIPT = "hashilab-install-secrets.sh";

@@ -7,6 +7,23 @@ import { HOST_PATHS } from "./host-paths";
 /** Ports Nomad uses (DESIGN.md "Ports"). */
 export const NOMAD_PORTS = { http: 4646, rpc: 4647 } as const;
 
+/**
+ * The host paths Nomad links into every exec (and java) task's chroot when the client sets no
+ * `chroot_env` (DefaultChrootEnv in Nomad's client/config/config.go). A `chroot_env` replaces
+ * this list rather than adding to it.
+ */
+export const NOMAD_DEFAULT_CHROOT_ENV: Readonly<Record<string, string>> = {
+  "/bin": "/bin",
+  "/etc": "/etc",
+  "/lib": "/lib",
+  "/lib32": "/lib32",
+  "/lib64": "/lib64",
+  "/run/resolvconf": "/run/resolvconf",
+  "/run/systemd/resolve": "/run/systemd/resolve",
+  "/sbin": "/sbin",
+  "/usr": "/usr",
+};
+
 /** Workload identity audience Consul's `nomad-workloads` auth method expects. */
 export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
 
@@ -17,7 +34,7 @@ export interface NomadClientSettings {
   readonly privateCidr: string;
   /** The interface holding the public address (Hetzner images: eth0). */
   readonly publicInterface: string;
-  /** Paths linked into exec tasks' chroot (seed 003). @default Nomad's built-in list */
+  /** Paths linked into exec tasks' chroot (seed 003). @default NOMAD_DEFAULT_CHROOT_ENV (Nomad's built-in list) */
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
 

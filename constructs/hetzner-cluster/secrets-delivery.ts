@@ -2,7 +2,8 @@ import { createHash } from "node:crypto";
 import { DataResource, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
-import { DELIVERED_FILES, HOST_PATHS } from "./host-paths";
+import { shippedFile } from "./host-files";
+import { DELIVERED_FILES, DELIVERED_INSTALL_SCRIPT, HOST_PATHS } from "./host-paths";
 
 /**
  * Runs before the upload. Terraform can connect while cloud-init is still installing the
@@ -12,6 +13,9 @@ export const PREPARE_COMMANDS = [
   "cloud-init status --wait >/dev/null || echo 'hashilab: cloud-init reported errors, see /var/log/cloud-init-output.log' >&2",
   `install -d -m 0700 ${HOST_PATHS.deliveryDir}`,
 ];
+
+/** Runs after the upload: the install script that came with it. */
+export const INSTALL_COMMAND = `bash ${HOST_PATHS.deliveryDir}/${DELIVERED_INSTALL_SCRIPT}`;
 
 export interface SecretsDeliveryProps {
   /** The server's public IPv4 address (a reference): Terraform connects there as root. */
@@ -33,9 +37,9 @@ function digest(value: string): string {
 }
 
 /**
- * Copies one host's secrets (and its agent configuration, so changes reach running hosts)
- * over SSH as root, authenticated by the operator's ssh-agent, and runs
- * hashilab-install-secrets, which installs them and starts, reloads or restarts the agents.
+ * Copies one host's secrets (and its agent configuration and units, so changes reach running
+ * hosts) over SSH as root, authenticated by the operator's ssh-agent, with the install script
+ * (hashilab-install-secrets.sh), which installs them and starts, reloads or restarts the agents.
  * The resource is replaced when any of its triggers changes, so a rotation re-runs the
  * delivery; the server itself is untouched because its user-data never contains a secret.
  */
@@ -44,13 +48,16 @@ export class SecretsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
-    const entries = (Object.keys(DELIVERED_FILES) as Array<keyof typeof DELIVERED_FILES>)
+    const installScript = shippedFile(DELIVERED_INSTALL_SCRIPT);
+    const entries: Array<{ name: string; content: string }> = (Object.keys(DELIVERED_FILES) as Array<keyof typeof DELIVERED_FILES>)
       .filter((key) => props.files[key] !== undefined)
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
+    entries.push({ name: DELIVERED_INSTALL_SCRIPT, content: installScript });
+    const triggers = { ...props.triggers, install_script: installScript };
     this.resource = new DataResource(this, "delivery", {
       triggersReplace: {
         server: props.serverId,
-        ...Object.fromEntries(Object.entries(props.triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),
+        ...Object.fromEntries(Object.entries(triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),
       },
       connection: { type: "ssh", host: props.host, user: "root", agent: "true", timeout: "10m" },
       provisioners: [
@@ -61,7 +68,7 @@ export class SecretsDelivery extends Construct {
           content: escapeTerraformTemplate(e.content),
           destination: `${HOST_PATHS.deliveryDir}/${e.name}`,
         })),
-        { type: "remote-exec", inline: [HOST_PATHS.installSecretsScript] },
+        { type: "remote-exec", inline: [INSTALL_COMMAND] },
       ],
     });
   }

@@ -1,4 +1,5 @@
 import { blockSize, cidrContains, cidrsOverlap, Ipv4Cidr, parseCidr, PRIVATE_RANGES } from "./cidr";
+import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 
@@ -48,6 +49,7 @@ export interface ClusterShape {
   readonly sshKeys: ReadonlyArray<{ readonly name: string; readonly publicKey: string }>;
   readonly nomadVersion: string;
   readonly consulVersion: string;
+  readonly chrootEnv?: Readonly<Record<string, string>>;
 }
 
 export interface ValidationResult {
@@ -181,6 +183,17 @@ function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
   }
 }
 
+function chrootRules(shape: ClusterShape, result: ValidationResult): void {
+  for (const hostPath of Object.keys(shape.chrootEnv ?? {})) {
+    const exposed = SECRET_DIRS.filter((dir) => isWithinPath(dir, hostPath) || isWithinPath(hostPath, dir));
+    if (exposed.length > 0) {
+      result.errors.push(
+        `chrootEnv links "${hostPath}" into every exec task, which would expose the agents' secrets in ${exposed.join(", ")}; link narrower paths that leave them out`,
+      );
+    }
+  }
+}
+
 /** Every rule at once, so one synth reports every problem. */
 export function validateClusterShape(shape: ClusterShape): ValidationResult {
   const result: ValidationResult = { errors: [], warnings: [] };
@@ -190,5 +203,6 @@ export function validateClusterShape(shape: ClusterShape): ValidationResult {
   poolRules(shape, result);
   networkRules(shape, result);
   sshKeyRules(shape, result);
+  chrootRules(shape, result);
   return result;
 }

@@ -2,7 +2,7 @@
 # First boot, after cloud-init installed the packages and wrote the files: kernel settings
 # for bridge networking, the metadata firewall, container runtimes and the agents' units.
 # The agents start only once Terraform has delivered their TLS files and gossip keys over
-# SSH (their units carry ConditionPathExists); hashilab-install-secrets starts them then.
+# SSH (their units carry ConditionPathExists); the delivery's install script starts them then.
 set -euo pipefail
 
 if [ -f /etc/modules-load.d/hashilab.conf ]; then

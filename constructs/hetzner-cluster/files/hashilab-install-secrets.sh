@@ -1,14 +1,18 @@
 #!/bin/bash
-# Installs what Terraform uploaded to /run/hashilab-delivery (tmpfs): the CA certificate,
-# this host's certificate and key, the gossip keys and the agents' configuration, each only
-# if delivered. Terraform runs it after each delivery: the first one (once cloud-init has
-# finished), each rotation and each configuration change. Then it starts the agents,
-# restarts one whose configuration changed, or reloads it so it picks up new certificates
-# (a new gossip key also needs the keyring steps in docs/operations.md).
+# Installs what Terraform uploaded to /run/hashilab-delivery (tmpfs), where this script came
+# too: the CA certificate, this host's certificate and key, the gossip keys, the agents'
+# configuration and units, each only if delivered. Terraform runs it after each delivery: the
+# first one (once cloud-init has finished), each rotation and each configuration change. Then
+# it starts the agents, restarts one whose configuration changed, or reloads it so it picks up
+# new certificates (a new gossip key also needs the keyring steps in docs/operations.md).
+#
+# Secrets go to /var/lib/hashilab/secrets, never /etc: Nomad's exec driver links /etc into
+# every task's chroot by default.
 set -euo pipefail
 # HASHILAB_ROOT only exists for tests: on a host every path is absolute.
 root=${HASHILAB_ROOT:-}
 delivery=$root/run/hashilab-delivery
+secrets=/var/lib/hashilab/secrets
 restart=""
 
 # install_delivered NAME DESTINATION GROUP MODE [AGENT]: installs NAME if it was delivered
@@ -20,16 +24,36 @@ install_delivered() {
   fi
 }
 
+# Consul runs as the consul user: it reads the TLS key and its gossip key through the group.
+install -d -o root -g consul -m 0750 "$root$secrets" "$root$secrets/tls" "$root$secrets/consul.d"
+install -d -o root -g root -m 0700 "$root$secrets/nomad.d"
+
 install_delivered ca.pem /etc/hashilab/tls/ca.pem consul 0644
 install_delivered agent.pem /etc/hashilab/tls/agent.pem consul 0644
-install_delivered agent-key.pem /etc/hashilab/tls/agent-key.pem consul 0640
+install_delivered agent-key.pem /var/lib/hashilab/secrets/tls/agent-key.pem consul 0640
 install_delivered consul-agent.hcl /etc/hashilab/consul.d/agent.hcl consul 0640 consul
-install_delivered consul-gossip.hcl /etc/hashilab/consul.d/gossip.hcl consul 0640 consul
+install_delivered consul-gossip.hcl /var/lib/hashilab/secrets/consul.d/gossip.hcl consul 0640 consul
 install_delivered nomad-agent.hcl /etc/hashilab/nomad.d/agent.hcl root 0600 nomad
 # Only Nomad servers gossip; clients get no Nomad key.
-install_delivered nomad-gossip.hcl /etc/hashilab/nomad.d/gossip.hcl root 0600 nomad
+install_delivered nomad-gossip.hcl /var/lib/hashilab/secrets/nomad.d/gossip.hcl root 0600 nomad
+install_delivered consul.service /etc/systemd/system/consul.service root 0644 consul
+install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
 rm -rf "$delivery"
 
+# Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
+# stack writes it only when it changes), drop the copies this delivery has just replaced.
+if [ -f "$root/etc/hashilab/nomad.d/consul-token.hcl" ]; then
+  if [ ! -f "$root$secrets/nomad.d/consul-token.hcl" ]; then
+    install -o root -g root -m 0600 "$root/etc/hashilab/nomad.d/consul-token.hcl" "$root$secrets/nomad.d/consul-token.hcl"
+  fi
+  rm -f "$root/etc/hashilab/nomad.d/consul-token.hcl"
+  restart="$restart nomad"
+fi
+for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl /etc/hashilab/nomad.d/gossip.hcl; do
+  rm -f "$root$legacy"
+done
+
+systemctl daemon-reload
 # A stopped agent (the first delivery) is started either way.
 for agent in consul nomad; do
   case " $restart " in
