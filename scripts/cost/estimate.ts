@@ -22,6 +22,9 @@ type StackJson = Record<string, any>;
 
 const EU_LOCATIONS = new Set(["fsn1", "nbg1", "hel1"]);
 
+/** Line order of an estimate: what costs most first. */
+const ITEM_ORDER = ["server", "load balancer", "volume", "primary", "floating"];
+
 /** `count` of a resource body: a literal number, or 1. */
 function countOf(body: any): number | string {
   if (body.count === undefined) return 1;
@@ -90,7 +93,9 @@ export function estimateCost(stacks: readonly StackJson[], prices: PriceTable): 
   }
 
   const lines: CostLine[] = [];
-  for (const [item, { quantity, price }] of [...quantities].sort(([a], [b]) => a.localeCompare(b))) {
+  const rank = (item: string) => ITEM_ORDER.findIndex((prefix) => item.startsWith(prefix));
+  const sorted = [...quantities].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  for (const [item, { quantity, price }] of sorted) {
     if (quantity === 0) continue;
     if (price === undefined || price.monthly === null) unpriced.push(`${quantity} × ${item}: no price in the table`);
     lines.push({ item, quantity, unitPrice: price?.monthly ?? null, status: price?.status ?? "unverified" });
