@@ -199,19 +199,27 @@ describe("scripts/acl-bootstrap.mjs", () => {
       requireTool("openssl");
       dir = mkdtempSync(join(tmpdir(), "hashilab-tls-"));
       const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-      writeFileSync(join(dir, "san.ext"), "subjectAltName=DNS:server.global.nomad\n");
+      const newKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
       for (const ca of ["ca", "other-ca"]) {
-        ssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "1", "-subj", `/CN=${ca}`);
+        ssl("req", "-x509", ...newKey, "-keyout", `${ca}.key`, "-out", `${ca}.pem`, "-days", "1", "-subj", `/CN=${ca}`);
       }
-      ssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=server.global.nomad");
-      ssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "1", "-extfile", "san.ext");
+      /** Issues `<name>.pem`/`<name>.key` for the subject alternative names `san`, signed by `ca`. */
+      const issue = (name: string, ca: string, san: string) => {
+        writeFileSync(join(dir, `${name}.ext`), `subjectAltName=${san}\n`);
+        ssl("req", ...newKey, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
+        ssl("x509", "-req", "-in", `${name}.csr`, "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", `${name}.pem`, "-days", "1", "-extfile", `${name}.ext`);
+      };
+      // Like HetznerCluster's: servers carry the server names, client-only hosts only their names and IPs.
+      issue("server", "ca", "DNS:server.global.nomad,DNS:server.dc1.consul");
+      issue("client-agent", "ca", "DNS:lab-client-1,IP:127.0.0.1");
+      issue("rogue-agent", "other-ca", "DNS:lab-client-1,IP:127.0.0.1");
     });
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-    function startTls(): Promise<Running> {
-      const api = new FakeAclApi("nomad");
+    /** An HTTPS stand-in presenting the certificate `name`; agents of one cluster share `api`. */
+    function startTls(api = new FakeAclApi("nomad"), name = "server"): Promise<Running> {
       const server = createHttpsServer(
-        { key: readFileSync(join(dir, "server.key")), cert: readFileSync(join(dir, "server.pem")) },
+        { key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.pem`)) },
         (req, res) => void api.handle(req, res),
       );
       return listen(server, api, "https");
@@ -240,6 +248,45 @@ describe("scripts/acl-bootstrap.mjs", () => {
       expect(run.stderr).toContain(`PUT ${fake.address}/v1/acl/bootstrap failed`);
       expect(run.stderr).toContain("check ACL_CA_PEM and ACL_TLS_SERVER_NAME");
       expect(run.stdout).not.toContain("retrying");
+    });
+
+    describe("a Consul cluster with a client-only agent", () => {
+      let agent: Running;
+      afterEach(async () => agent?.close());
+
+      /** Bootstraps the server (verified by its server name) and sets the agent token on `agentCert`'s agent. */
+      async function bootstrapWithAgent(agentCert: string) {
+        const api = new FakeAclApi("consul");
+        fake = await startTls(api);
+        agent = await startTls(api, agentCert);
+        const agentSecret = randomUUID();
+        const run = await runScript("consul", {
+          ACL_ADDRESS: fake.address,
+          ACL_BOOTSTRAP_SECRET: randomUUID(),
+          ACL_CA_PEM: readFileSync(join(dir, "ca.pem"), "utf8"),
+          ACL_TLS_SERVER_NAME: "server.dc1.consul",
+          ACL_CONSUL_TOKENS: JSON.stringify([
+            { name: "consul-agents", description: "Consul agents", rules: "node_prefix \"\" {}", secretId: agentSecret, agentTokenOn: [fake.address, agent.address] },
+          ]),
+        });
+        return { run, api, agentSecret };
+      }
+
+      it("verifies each agent against the IP in its address, which its certificate holds, not the server name", async () => {
+        const { run, api, agentSecret } = await bootstrapWithAgent("client-agent");
+        expect(run.stderr).toBe("");
+        expect(run.code).toBe(0);
+        expect(api.agentTokens).toEqual([agentSecret, agentSecret]);
+        expect(run.stdout).toContain(`${agent.address} uses the consul-agents token as its agent token`);
+      });
+
+      it("still refuses an agent whose certificate another CA signed, naming it, without retrying", async () => {
+        const { run, api } = await bootstrapWithAgent("rogue-agent");
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain(`PUT ${agent.address}/v1/agent/token/agent failed`);
+        expect(run.stdout).not.toContain("retrying");
+        expect(api.agentTokens).toHaveLength(1);
+      });
     });
   });
 });

@@ -9,14 +9,17 @@
 //   ACL_ADDRESS           the API, e.g. https://203.0.113.10:4646 or http://127.0.0.1:8500
 //   ACL_BOOTSTRAP_SECRET  the management token's SecretID (a UUID)            [secret]
 //   ACL_CA_PEM            PEM of the CA that signed the agents' certificates (https only)
-//   ACL_TLS_SERVER_NAME   the name to verify the certificate against (default: the host)
+//   ACL_TLS_SERVER_NAME   the name to verify ACL_ADDRESS's certificate against (default: the host)
 //   ACL_MAX_ATTEMPTS      attempts while the API is unreachable or has no leader (default 30)
 //   ACL_RETRY_DELAY_MS    first retry delay, doubled up to 10 s (default 1000)
 //   ACL_CONSUL_TOKENS     consul only: JSON list of tokens to ensure after bootstrap   [secret]
 //                         [{"name", "description", "rules", "secretId", "agentTokenOn": [addresses]}]
 //                         Each gets a policy `name` with `rules` and a token with SecretID
 //                         `secretId`; `agentTokenOn` lists Consul agents that use it as their
-//                         agent token (PUT /v1/agent/token/agent, persisted by the agent).
+//                         agent token (PUT /v1/agent/token/agent, persisted by the agent). Each
+//                         agent's certificate is verified against its own address's host (e.g.
+//                         its IP), never ACL_TLS_SERVER_NAME: client agents' certificates rightly
+//                         lack the server name (server.<dc>.consul).
 import http from "node:http";
 import https from "node:https";
 
@@ -143,9 +146,13 @@ async function bootstrap(system, ctx) {
   );
 }
 
-/** A Consul API call with the management token. */
+/**
+ * A Consul API call with the management token. Only ACL_ADDRESS is verified against
+ * ACL_TLS_SERVER_NAME; any other agent against the host in its own address.
+ */
 function consulRequest(ctx, method, path, body, address = ctx.address) {
-  return request(ctx.tls, method, `${address}${path}`, { token: ctx.secret, tokenHeader: "X-Consul-Token", body });
+  const tls = address === ctx.address ? ctx.tls : { ca: ctx.tls.ca };
+  return request(tls, method, `${address}${path}`, { token: ctx.secret, tokenHeader: "X-Consul-Token", body });
 }
 
 async function expectOk(ctx, method, path, body, address) {

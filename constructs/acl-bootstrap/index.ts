@@ -25,8 +25,11 @@ export interface AclBootstrapProps {
    */
   readonly nomadTlsServerName?: string;
   /**
-   * The name Consul's certificates are verified against, e.g. "server.dc1.consul".
-   * @default the host of each Consul address
+   * The name consulAddress's certificate is verified against, e.g. "server.dc1.consul". The
+   * agents in consulAgentAddresses are always verified against their own address's host
+   * (client agents' certificates carry no server name), so give those as IP addresses or
+   * names their certificates hold.
+   * @default the host of consulAddress
    */
   readonly consulTlsServerName?: string;
   /**
