@@ -77,6 +77,7 @@ describe("GitHub workflows", () => {
     expect(wf.jobs.diff.needs).toBe("prepare");
     expect(wf.jobs.diff.if).toBe("needs.prepare.outputs.available == 'true'");
     expect(runSteps(wf)).toContain('npx cdktf diff "${{ matrix.stack }}"');
+    expect(runSteps(wf)).toContain("scripts/ci/export-tf-vars.mjs");
     expect(runSteps(wf)[0]).toBe("scripts/ci/has-credentials.sh HCLOUD_TOKEN AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY");
   });
 
@@ -112,6 +113,21 @@ describe("GitHub workflows", () => {
     expect(readFileSync(out, "utf8")).toBe("### review\n");
     rmSync(bin, { recursive: true, force: true });
   });
+});
+
+test("export-tf-vars turns TF_VAR_<NAME> secrets into lower-case Terraform variables, multi-line safe", () => {
+  const dir = mkdtempSync(join(tmpdir(), "hashilab-gh-env-"));
+  const githubEnv = join(dir, "env");
+  writeFileSync(githubEnv, "");
+  const run = spawnSync(join(ROOT, "scripts", "ci", "export-tf-vars.mjs"), [], {
+    env: { ...process.env, GITHUB_ENV: githubEnv, SECRETS_JSON: JSON.stringify({ TF_VAR_TRAEFIK_BASIC_AUTH: "admin:$apr1$x\ny", HCLOUD_TOKEN: "t" }) },
+    encoding: "utf8",
+  });
+  expect(run.stdout).toBe("Terraform variables from secrets: TF_VAR_traefik_basic_auth\n");
+  const [first, value1, value2, last] = readFileSync(githubEnv, "utf8").trimEnd().split("\n");
+  const delimiter = first.split("<<")[1];
+  expect([first, value1, value2, last]).toEqual([`TF_VAR_traefik_basic_auth<<${delimiter}`, "admin:$apr1$x", "y", delimiter]);
+  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("CI and end-to-end shell scripts", () => {
