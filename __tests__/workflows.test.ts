@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
@@ -128,6 +128,19 @@ test("export-tf-vars turns TF_VAR_<NAME> secrets into lower-case Terraform varia
   const delimiter = first.split("<<")[1];
   expect([first, value1, value2, last]).toEqual([`TF_VAR_traefik_basic_auth<<${delimiter}`, "admin:$apr1$x", "y", delimiter]);
   rmSync(dir, { recursive: true, force: true });
+});
+
+test("throwaway-vars gives a value to each variable without a default that the environment leaves unset", () => {
+  const out = mkdtempSync(join(tmpdir(), "hashilab-e2e-out-"));
+  mkdirSync(join(out, "stacks", "dev-platform"), { recursive: true });
+  const variable = { a_token: { type: "string", sensitive: true }, preset: { type: "string" }, with_default: { type: "string", default: "x" } };
+  writeFileSync(join(out, "stacks", "dev-platform", "cdk.tf.json"), JSON.stringify({ variable }));
+  const run = spawnSync(join(ROOT, "scripts", "e2e", "throwaway-vars.mjs"), [out, "dev-platform"], {
+    env: { ...process.env, TF_VAR_preset: "set" },
+    encoding: "utf8",
+  });
+  expect(run.stdout).toMatch(/^a_token=[0-9a-f]{32}\n$/);
+  rmSync(out, { recursive: true, force: true });
 });
 
 describe("CI and end-to-end shell scripts", () => {
