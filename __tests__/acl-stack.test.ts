@@ -100,13 +100,18 @@ describe("an acl stack for hosts with TLS", () => {
     expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m" });
     const file = first.provisioner.find((p: any) => p.file).file;
     expect(file.content).toBe('consul {\n  token = "${random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result}"\n}\n');
-    const install = first.provisioner[2]["remote-exec"].inline;
+    const install = first.provisioner.at(-1)["remote-exec"].inline;
     expect(install).toEqual([
       "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
       "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
-      "rm -rf /run/hashilab-nomad-token",
+      "rm -f /run/hashilab-nomad-token/consul-token.hcl",
       "systemctl restart nomad.service",
+      // The next host waits until this one's Nomad answers again; one that does not fails the deploy.
+      "bash /run/hashilab-nomad-token/hashilab-wait-healthy.sh nomad",
+      "rm -rf /run/hashilab-nomad-token",
     ]);
+    const uploads = first.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
+    expect(uploads).toEqual(["/run/hashilab-nomad-token/consul-token.hcl", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh"]);
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
     expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result)}");
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lab } from "../environments";
-import { DELIVERED_FILES, DELIVERED_INSTALL_SCRIPT, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
 import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
@@ -135,7 +135,7 @@ describe("client hosts", () => {
 });
 
 describe("the shipped scripts", () => {
-  const scripts = ["hashilab-bootstrap.sh", "hashilab-install-secrets.sh", "hashilab-profile.sh"].map(shippedFile).join("\n");
+  const scripts = ["hashilab-bootstrap.sh", "hashilab-profile.sh", ...Object.values(DELIVERED_SCRIPTS)].map(shippedFile).join("\n");
 
   it("install every file a delivery can carry", () => {
     for (const name of Object.values(DELIVERED_FILES)) {
@@ -150,8 +150,8 @@ describe("the shipped scripts", () => {
     expect(used.filter((path) => !known.has(path))).toEqual([]);
   });
 
-  it("include an install script that passes shellcheck (it comes with each delivery, not in user-data)", () => {
-    validate("shellcheck", [], shippedFile(DELIVERED_INSTALL_SCRIPT), DELIVERED_INSTALL_SCRIPT);
+  it.each(Object.values(DELIVERED_SCRIPTS))("include %s, which passes shellcheck (it comes with each delivery, not in user-data)", (name) => {
+    validate("shellcheck", [], shippedFile(name), name);
   });
 });
 

@@ -83,6 +83,13 @@ describe("hashilab-install-secrets", () => {
     expect(existsSync(host.path(HOST_PATHS.nomadGossipConfig))).toBe(false);
   });
 
+  it("fails the delivery when a restarted agent does not answer its API, and still removes the upload", () => {
+    host.stubs.stub("curl", '[[ "$*" == *--write-out* ]] && echo 000; exit 7');
+    expect(() => host.deliver(SERVER_DELIVERY, { HASHILAB_WAIT_ATTEMPTS: "1" })).toThrow(/consul did not answer https:\/\/127\.0\.0\.1:8501/);
+    expect(existsSync(host.path(HOST_PATHS.deliveryDir))).toBe(false);
+    expect(readFileSync(host.path(HOST_PATHS.agentKey), "utf8")).toBe("KEY 1\n");
+  });
+
   it("moves a host's secrets out of /etc, keeping the Nomad agents' Consul token", () => {
     for (const path of Object.values(LEGACY_SECRET_PATHS)) writeFileSync(host.path(path), `old ${path}\n`);
     expect(host.deliver(SERVER_DELIVERY)).toEqual(started("restart", "restart"));

@@ -2,49 +2,57 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DELIVERED_INSTALL_SCRIPT, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 
 /** What cloud-init's bootstrap leaves on a host before the first delivery: the public config directories. */
 const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system"];
 
+/** A directory of stand-in commands to put first on PATH. */
+export function commandStubs(dir: string) {
+  mkdirSync(dir, { recursive: true });
+  return {
+    dir,
+    /** Writes the command `name` as a bash script with `body`. */
+    stub(name: string, body: string): void {
+      writeFileSync(join(dir, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(join(dir, name), 0o755);
+    },
+  };
+}
+
 /**
  * A host to run the real hashilab-install-secrets.sh on: a temporary root (HASHILAB_ROOT),
- * with `systemctl` recorded and `install` stripped of its owner/group (the consul user only
- * exists on a host).
+ * with `systemctl` recorded (units are active), `curl` answering 200 like healthy agents, and
+ * `install` stripped of its owner/group (the consul user only exists on a host).
  */
 export function installSandbox() {
   const root = mkdtempSync(join(tmpdir(), "hashilab-install-"));
-  const stubs = join(root, "stubs");
-  mkdirSync(stubs);
+  const stubs = commandStubs(join(root, "stubs"));
   for (const dir of BOOTSTRAPPED_DIRS) mkdirSync(join(root, dir), { recursive: true });
   const log = join(root, "systemctl.log");
-  writeFileSync(join(stubs, "systemctl"), `#!/bin/sh\necho "$*" >> "${log}"\n`);
-  writeFileSync(
-    join(stubs, "install"),
-    [
-      "#!/bin/bash",
-      "args=()",
-      'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done',
-      'exec /usr/bin/install "${args[@]}"',
-      "",
-    ].join("\n"),
+  stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${log}" ;; esac`);
+  stubs.stub("curl", "echo 200");
+  stubs.stub(
+    "install",
+    ["args=()", 'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done', 'exec /usr/bin/install "${args[@]}"'].join(
+      "\n",
+    ),
   );
-  chmodSync(join(stubs, "systemctl"), 0o755);
-  chmodSync(join(stubs, "install"), 0o755);
 
   return {
     root,
+    stubs,
     path: (hostPath: string) => join(root, hostPath),
-    /** Uploads `files` (by delivered name) with the install script and runs it from there, as the delivery does; returns the systemctl calls. */
-    deliver(files: Record<string, string>): string[] {
+    /** Uploads `files` (by delivered name) with the scripts and runs the install script from there, as the delivery does; returns the systemctl calls. */
+    deliver(files: Record<string, string>, env: Record<string, string> = {}): string[] {
       rmSync(log, { force: true });
       const delivery = join(root, HOST_PATHS.deliveryDir);
       mkdirSync(delivery, { recursive: true });
-      const uploads = { ...files, [DELIVERED_INSTALL_SCRIPT]: shippedFile(DELIVERED_INSTALL_SCRIPT) };
-      for (const [name, content] of Object.entries(uploads)) writeFileSync(join(delivery, name), content);
-      execFileSync("bash", [join(delivery, DELIVERED_INSTALL_SCRIPT)], {
-        env: { ...process.env, HASHILAB_ROOT: root, PATH: `${stubs}:${process.env.PATH}` },
+      const scripts = Object.fromEntries(Object.values(DELIVERED_SCRIPTS).map((name) => [name, shippedFile(name)]));
+      for (const [name, content] of Object.entries({ ...files, ...scripts })) writeFileSync(join(delivery, name), content);
+      execFileSync("bash", [join(delivery, DELIVERED_SCRIPTS.install)], {
+        env: { ...process.env, ...env, HASHILAB_ROOT: root, PATH: `${stubs.dir}:${process.env.PATH}` },
         stdio: "pipe",
       });
       return existsSync(log) ? readFileSync(log, "utf8").trim().split("\n") : [];

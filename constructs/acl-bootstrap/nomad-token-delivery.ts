@@ -1,7 +1,9 @@
 import { posix } from "node:path";
 import { DataResource, Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
-import { HOST_PATHS } from "../hetzner-cluster/host-paths";
+import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { shippedFile } from "../hetzner-cluster/host-files";
+import { DELIVERED_SCRIPTS, HOST_PATHS } from "../hetzner-cluster/host-paths";
 
 export interface NomadConsulTokenDeliveryProps {
   /** The hosts' addresses; Terraform connects as root, authenticated by the operator's ssh-agent. */
@@ -24,7 +26,8 @@ const UPLOAD_DIR = HOST_PATHS.nomadTokenUploadDir;
 /**
  * Writes the Nomad agents' Consul token (`consul { token = ... }`) onto each host over SSH
  * and restarts Nomad: Nomad has no API to set it, and user-data must not hold it. The hosts
- * go one after another, so at most one Nomad server restarts at a time and quorum holds.
+ * go one after another, each only once its Nomad answers its API again (a Nomad that does not
+ * come back fails the delivery), so at most one Nomad server restarts at a time.
  * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced.
  */
 export class NomadConsulTokenDelivery extends Construct {
@@ -34,6 +37,7 @@ export class NomadConsulTokenDelivery extends Construct {
     super(scope, id);
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
     const uploaded = `${UPLOAD_DIR}/consul-token.hcl`;
+    const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
@@ -44,13 +48,17 @@ export class NomadConsulTokenDelivery extends Construct {
           provisioners: [
             { type: "remote-exec", inline: [`install -d -m 0700 ${UPLOAD_DIR}`] },
             { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: uploaded },
+            { type: "file", content: escapeTerraformTemplate(shippedFile(DELIVERED_SCRIPTS.waitHealthy)), destination: waitHealthy },
             {
               type: "remote-exec",
               inline: [
                 `install -d -o root -g root -m 0700 ${posix.dirname(configFile)}`,
                 `install -o root -g root -m 0600 ${uploaded} ${configFile}`,
-                `rm -rf ${UPLOAD_DIR}`,
+                // The token is gone from the upload before anything below can fail.
+                `rm -f ${uploaded}`,
                 "systemctl restart nomad.service",
+                `bash ${waitHealthy} nomad`,
+                `rm -rf ${UPLOAD_DIR}`,
               ],
             },
           ],

@@ -75,5 +75,9 @@ export const DELIVERED_FILES = {
   nomadUnit: "nomad.service",
 } as const;
 
-/** The install script, uploaded with each delivery so that running hosts always run the current one. */
-export const DELIVERED_INSTALL_SCRIPT = "hashilab-install-secrets.sh";
+/** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
+export const DELIVERED_SCRIPTS = {
+  install: "hashilab-install-secrets.sh",
+  /** Waits until the (re)started agents answer their local APIs. */
+  waitHealthy: "hashilab-wait-healthy.sh",
+} as const;

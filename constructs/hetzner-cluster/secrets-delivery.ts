@@ -3,7 +3,7 @@ import { DataResource, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { shippedFile } from "./host-files";
-import { DELIVERED_FILES, DELIVERED_INSTALL_SCRIPT, HOST_PATHS } from "./host-paths";
+import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 
 /**
  * Runs before the upload. Terraform can connect while cloud-init is still installing the
@@ -15,7 +15,7 @@ export const PREPARE_COMMANDS = [
 ];
 
 /** Runs after the upload: the install script that came with it. */
-export const INSTALL_COMMAND = `bash ${HOST_PATHS.deliveryDir}/${DELIVERED_INSTALL_SCRIPT}`;
+export const INSTALL_COMMAND = `bash ${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`;
 
 export interface SecretsDeliveryProps {
   /** The server's public IPv4 address (a reference): Terraform connects there as root. */
@@ -48,12 +48,12 @@ export class SecretsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
-    const installScript = shippedFile(DELIVERED_INSTALL_SCRIPT);
+    const scripts = { install: shippedFile(DELIVERED_SCRIPTS.install), wait_healthy: shippedFile(DELIVERED_SCRIPTS.waitHealthy) };
     const entries: Array<{ name: string; content: string }> = (Object.keys(DELIVERED_FILES) as Array<keyof typeof DELIVERED_FILES>)
       .filter((key) => props.files[key] !== undefined)
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
-    entries.push({ name: DELIVERED_INSTALL_SCRIPT, content: installScript });
-    const triggers = { ...props.triggers, install_script: installScript };
+    entries.push({ name: DELIVERED_SCRIPTS.install, content: scripts.install }, { name: DELIVERED_SCRIPTS.waitHealthy, content: scripts.wait_healthy });
+    const triggers = { ...props.triggers, install_script: scripts.install, wait_healthy_script: scripts.wait_healthy };
     this.resource = new DataResource(this, "delivery", {
       triggersReplace: {
         server: props.serverId,

@@ -4,7 +4,8 @@
 # configuration and units, each only if delivered. Terraform runs it after each delivery: the
 # first one (once cloud-init has finished), each rotation and each configuration change. Then
 # it starts the agents, restarts one whose configuration changed, or reloads it so it picks up
-# new certificates (a new gossip key also needs the keyring steps in docs/operations.md).
+# new certificates (a new gossip key also needs the keyring steps in docs/operations.md), and
+# waits until both answer their local APIs (hashilab-wait-healthy.sh, uploaded beside it).
 #
 # Secrets go to /var/lib/hashilab/secrets, never /etc: Nomad's exec driver links /etc into
 # every task's chroot by default.
@@ -14,6 +15,8 @@ root=${HASHILAB_ROOT:-}
 delivery=$root/run/hashilab-delivery
 secrets=/var/lib/hashilab/secrets
 restart=""
+# The upload holds secrets: remove it however this script ends.
+trap 'rm -rf "$delivery"' EXIT
 
 # install_delivered NAME DESTINATION GROUP MODE [AGENT]: installs NAME if it was delivered
 # and differs from DESTINATION; AGENT then needs a restart, not just a reload.
@@ -38,7 +41,6 @@ install_delivered nomad-agent.hcl /etc/hashilab/nomad.d/agent.hcl root 0600 noma
 install_delivered nomad-gossip.hcl /var/lib/hashilab/secrets/nomad.d/gossip.hcl root 0600 nomad
 install_delivered consul.service /etc/systemd/system/consul.service root 0644 consul
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
-rm -rf "$delivery"
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
@@ -61,3 +63,4 @@ for agent in consul nomad; do
     *) systemctl reload-or-restart "$agent.service" ;;
   esac
 done
+bash "$delivery/hashilab-wait-healthy.sh" consul nomad
