@@ -43,7 +43,11 @@ export interface ClientCapabilities {
    * bound to the private network's interface and "public" to the public one.
    */
   readonly hostNetworks: readonly string[];
-  /** Extra paths linked into exec tasks' chroot (Nomad `client.chroot_env`). @default Nomad's built-in list */
+  /**
+   * Paths linked into exec tasks' chroot (Nomad `client.chroot_env`). Replaces Nomad's built-in
+   * list rather than adding to it; synth fails if one would expose the hosts' secrets directory.
+   * @default Nomad's built-in list
+   */
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
 
