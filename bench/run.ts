@@ -150,6 +150,21 @@ function formatComparisons(comparisons: readonly Comparison[], runs: number): st
   ].join("\n");
 }
 
+/** What the lab rows say about overheads, in words (the table's own differences). */
+function readings(comparisons: readonly Comparison[]): string {
+  const byName = (prefix: string) => comparisons.find((c) => c.name.startsWith(prefix))!;
+  const cli = byName("synth lab through the cdktf CLI");
+  const direct = byName("synth lab by running the app with node directly");
+  const npxTsx = byName("synth lab as cdktf.json's app runs it");
+  return [
+    "Reading the lab rows:",
+    "",
+    `- the cdktf CLI adds ${cli.hashilab.ms - direct.hashilab.ms} ms over running the app with node directly (baseline: ${cli.baseline.ms - direct.baseline.ms} ms);`,
+    `- \`npx tsx\` (cdktf.json's "app") adds ${npxTsx.hashilab.ms - direct.hashilab.ms} ms over \`node --import tsx\` (baseline: ${npxTsx.baseline.ms - direct.baseline.ms} ms);`,
+    `- hashilab's own work (its modules, constructs and the synth of lab's stacks) is ${direct.hashilab.ms - direct.baseline.ms} ms and ${direct.hashilab.peakRssMb - direct.baseline.peakRssMb} MB over the baseline app.`,
+  ].join("\n");
+}
+
 function option(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
@@ -166,8 +181,9 @@ if (require.main === module) {
     sections.push(formatTable(benchmark.name, samples, baseline));
     console.log(sections[sections.length - 1] + "\n");
   }
-  sections.push(formatComparisons(compareCommands(runs, args.includes("--skip-tests")), runs));
-  console.log(sections[sections.length - 1]);
+  const comparisons = compareCommands(runs, args.includes("--skip-tests"));
+  sections.push(formatComparisons(comparisons, runs), readings(comparisons));
+  console.log(sections.slice(-2).join("\n\n"));
   const header = [
     "# Performance",
     "",
