@@ -4,6 +4,8 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest"] },
+  // examples/ import the library by its package name, as a consumer repository does.
+  moduleNameMapper: { "^hashilab$": "<rootDir>/constructs/index.ts" },
   // Synthesizing stacks and running terraform/validators takes seconds, not milliseconds.
   testTimeout: 120000,
 };

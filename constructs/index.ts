@@ -1,6 +1,7 @@
 /** The package root: re-exports only. */
 export * from "./nomad-job";
 export * from "./nomad-service";
+export * from "./cluster-facts";
 export * from "./hetzner-cluster";
 export * from "./acl-bootstrap";
 export * from "./acl";

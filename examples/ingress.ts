@@ -1,0 +1,14 @@
+import { TerraformStack } from "cdktf";
+import { Ingress, NomadService } from "hashilab";
+
+/** Traefik routing whoami.example.com to a service, with the public DNS record in Cloudflare. */
+export function whoamiBehindTraefik(stack: TerraformStack): Ingress {
+  const ingress = new Ingress(stack, "Ingress", {
+    namespaces: ["default"],
+    publicZone: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", zoneName: "example.com" },
+    publicAddresses: ["203.0.113.10"],
+  });
+  const whoami = new NomadService(stack, "Whoami", { image: "docker.io/traefik/whoami:v1.10.3" });
+  whoami.exposeVia(ingress, "whoami.example.com");
+  return ingress;
+}

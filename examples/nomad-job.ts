@@ -1,0 +1,34 @@
+import { TerraformStack } from "cdktf";
+import { NomadJob } from "hashilab";
+
+/** A nightly restic backup: a periodic batch job whose group is added after construction. */
+export function resticBackup(stack: TerraformStack): NomadJob {
+  const job = new NomadJob(stack, "Restic", {
+    name: "restic",
+    type: "batch",
+    periodic: { crons: ["0 3 * * *"], timeZone: "Europe/Berlin", prohibitOverlap: true },
+  });
+  job.addGroup({
+    name: "restic",
+    tasks: [
+      {
+        name: "backup",
+        driver: "docker",
+        config: { image: "docker.io/restic/restic:0.17.3", args: ["backup", "/data"], volumes: ["/srv/homelab:/data:ro"] },
+        templates: [
+          {
+            destination: "secrets/restic.env",
+            env: true,
+            data: '{{ with nomadVar "restic/repository" }}RESTIC_REPOSITORY={{ .url }}\nRESTIC_PASSWORD={{ .password }}{{ end }}\n',
+          },
+        ],
+        resources: { cpuMhz: 200, memoryMb: 256 },
+      },
+    ],
+  });
+  // restic/... is outside the job's own nomad/jobs/restic: the job needs a policy to read it.
+  job.attachPolicy("repository", {
+    namespaces: [{ name: "default", variables: [{ path: "restic/*", capabilities: ["read"] }] }],
+  });
+  return job;
+}

@@ -1,0 +1,13 @@
+import { TerraformStack, TerraformVariable } from "cdktf";
+import { RaftSnapshots } from "hashilab";
+
+/** Daily Nomad and Consul snapshots to Hetzner Object Storage; keys from TF_VAR_snapshots_s3_*. */
+export function raftSnapshots(stack: TerraformStack): RaftSnapshots {
+  const key = (id: string) => new TerraformVariable(stack, id, { type: "string", sensitive: true }).stringValue;
+  return new RaftSnapshots(stack, "RaftSnapshots", {
+    bucket: "my-homelab-snapshots",
+    endpoint: "https://nbg1.your-objectstorage.com",
+    s3AccessKeyId: key("snapshots_s3_access_key_id"),
+    s3SecretAccessKey: key("snapshots_s3_secret_access_key"),
+  });
+}
