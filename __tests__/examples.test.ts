@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformStack } from "cdktf";
+import { Construct } from "constructs";
 import * as hashilab from "hashilab";
 import * as builtinPolicies from "../policies/builtin";
 import { ClusterFacts, declareClusterFacts } from "../constructs/cluster-facts";
@@ -281,12 +282,34 @@ describe("the README's construct guide", () => {
     for (const name of listed) expect(typeof (hashilab as Record<string, unknown>)[name]).toBe("function");
   });
 
+  test("has a section for every construct the package root exports (building blocks in their whole's section)", () => {
+    const guide = README.split("\n## Construct guide\n")[1].split("\n## ")[0];
+    const sections = guide.split("\n### ").slice(1).map((section) => ({ heading: section.split("\n")[0], body: section }));
+    const constructs = Object.entries(hashilab).filter(([, value]) => typeof value === "function" && value.prototype instanceof Construct);
+    const undocumented = constructs
+      .map(([name]) => name)
+      .filter((name) => {
+        const whole = BUILDING_BLOCKS[name];
+        if (whole) return !sections.some((s) => s.heading.includes(whole) && s.body.includes(`\`${name}\``));
+        return !sections.some((s) => new RegExp(`\\b${name}\\b`).test(s.heading));
+      });
+    expect(constructs.length).toBeGreaterThan(10);
+    expect(undocumented).toEqual([]);
+  });
+
   test("draws the architecture diagram of docs/architecture.md", () => {
     const doc = readFileSync(join(ROOT, "docs", "architecture.md"), "utf8");
     const firstDiagram = (markdown: string) => markdown.split("```mermaid")[1].split("```")[0];
     expect(firstDiagram(README)).toBe(firstDiagram(doc));
   });
 });
+
+/** Exported constructs that are parts of another one, documented in that one's section. */
+const BUILDING_BLOCKS: Record<string, string> = {
+  ClusterPki: "HetznerCluster",
+  SecretsDelivery: "HetznerCluster",
+  NomadConsulTokenDelivery: "AclBootstrap",
+};
 
 /** `*` matches within one path segment. */
 function globMatches(glob: string, path: string): boolean {
