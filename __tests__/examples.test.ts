@@ -17,6 +17,7 @@ import { itTools } from "../examples/nomad-service";
 import { giteaSecrets } from "../examples/nomad-variable";
 import { homeHostname } from "../examples/public-hostname";
 import { raftSnapshots } from "../examples/raft-snapshots";
+import { parseHcl } from "./support/hcl";
 import { codeSpans, documentedInterfaces, DocumentedProp, MarkdownTable, plainText, readmeParts } from "./support/readme";
 import { StackJson, synthApp } from "./support/synth";
 
@@ -220,6 +221,19 @@ describe("each example synthesizes to what its README section says it creates", 
     expect(Object.keys(variable.items).sort()).toEqual(["consul_token", "nomad_token", "s3_access_key_id", "s3_secret_access_key"]);
     expect(resourceAt(file, "nomad_acl_token", "RaftSnapshots/nomad-token").type).toBe("management");
   });
+});
+
+test("every example's jobspecs parse with HashiCorp's HCL parser, as a job each", async () => {
+  const jobspecs = Object.keys(EXAMPLES).flatMap((file) =>
+    createdBy(synthExample(file))
+      .filter((c) => c.type === "nomad_job")
+      .map((c) => ({ where: `${file} ${c.path}`, jobspec: String(c.config.jobspec) })),
+  );
+  expect(jobspecs.length).toBeGreaterThanOrEqual(7);
+  for (const { where, jobspec } of jobspecs) {
+    const parsed = await parseHcl(jobspec, `${where}.nomad.hcl`);
+    expect({ where, jobs: Object.keys(parsed.job ?? {}).length }).toEqual({ where, jobs: 1 });
+  }
 });
 
 describe("the README's construct guide", () => {
