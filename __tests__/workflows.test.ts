@@ -60,6 +60,7 @@ describe("GitHub workflows", () => {
   test("pull-request: tests, then the review against the base branch posted as a comment", () => {
     const wf = workflow("pull-request.yml");
     expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+    expect(Object.keys(wf.jobs)).toEqual(["test", "review"]);
     expect(runSteps(wf)).toEqual([
       "scripts/ci/install-validators.sh",
       "npm ci",
@@ -74,6 +75,7 @@ describe("GitHub workflows", () => {
 
   test("cdktf-diff: one diff per stack, skipped when the credentials are not configured", () => {
     const wf = workflow("cdktf-diff.yml");
+    expect(Object.keys(wf.jobs)).toEqual(["prepare", "diff"]);
     expect(wf.jobs.diff.needs).toBe("prepare");
     expect(wf.jobs.diff.if).toBe("needs.prepare.outputs.available == 'true'");
     expect(runSteps(wf)).toContain('npx cdktf diff "${{ matrix.stack }}"');
@@ -83,6 +85,7 @@ describe("GitHub workflows", () => {
 
   test("e2e: agents, leader, deploy of the dev stacks, checks, and always a stop", () => {
     const wf = workflow("e2e.yml");
+    expect(Object.keys(wf.jobs)).toEqual(["dev-environment"]);
     const steps = wf.jobs["dev-environment"].steps;
     expect(runSteps(wf)).toEqual([
       "npm ci",
