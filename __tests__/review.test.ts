@@ -109,6 +109,20 @@ describe("npm run review", () => {
     expect(stderr).toContain("review: git rev-parse");
   });
 
+  test("fails with exit code 1 and the synth error when the working tree does not synthesize", () => {
+    const fixture = join(repo, "review-fixture.json");
+    const committed = readFileSync(fixture, "utf8");
+    try {
+      writeFileSync(fixture, JSON.stringify({ ...JSON.parse(committed), capabilities: ["submit-jobs"] }));
+      const { status, stderr } = runReview(repo, "HEAD~1");
+      expect(status).toBe(1);
+      expect(stderr).toContain(`review: synth of ${repo} failed`);
+      expect(stderr).toContain("fixture-workloads/developer");
+    } finally {
+      writeFileSync(fixture, committed);
+    }
+  });
+
   test("fails with exit code 1 and usage without a base ref", () => {
     const { status, stderr } = runReview(repo);
     expect(status).toBe(1);
