@@ -33,6 +33,16 @@ describe("NomadService", () => {
     });
   });
 
+  it("grants its job read access to other namespaces through a policy bound to the job", () => {
+    const stack = synthJobStack((scope) => {
+      const service = new NomadService(scope, "Homepage", { image: "ghcr.io/gethomepage/homepage:v1.0.0" });
+      service.grantReadJobs(["default", "dns"], { policyName: "homepage-read-jobs" });
+    }, LAB_LIKE_FACTS);
+    const [policy] = Object.values<any>(resourcesOf(stack, "nomad_acl_policy"));
+    expect(policy.name).toBe("homepage-read-jobs");
+    expect(policy.job_acl).toEqual({ namespace: "default", job_id: "homepage" });
+  });
+
   it("derives the job name from the construct id", () => {
     const service = new NomadService(jobStack(), "ItTools", { image: "corentinth/it-tools:latest" });
     expect([service.jobId, service.serviceName, service.servicePort]).toEqual(["it-tools", "it-tools", "http"]);

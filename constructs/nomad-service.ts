@@ -1,6 +1,9 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, Port, Restart, Service, Template, Update } from "./nomad-job/model";
 import { NomadJob } from "./nomad-job/nomad-job";
+import type { AttachPolicyOptions, GrantReadJobsOptions } from "./acl/job-policies";
+import type { NomadAclPolicy } from "./acl/nomad-acl-policy";
+import type { NomadPolicyRules } from "../policies";
 import type { Ingress } from "./ingress/ingress";
 import type { PublicHostname } from "./public-hostname";
 
@@ -167,6 +170,16 @@ export class NomadService extends Construct {
   /** Adds tags to the registered service (e.g. Traefik router rules); included at synth. */
   public addTags(...tags: string[]): void {
     this.tags.push(...tags);
+  }
+
+  /** Lets the service's tasks read jobs and services in `namespaces`: see NomadJob.grantReadJobs. */
+  public grantReadJobs(namespaces: readonly string[], options?: GrantReadJobsOptions): NomadAclPolicy {
+    return this.job.grantReadJobs(namespaces, options);
+  }
+
+  /** Binds an ACL policy to the service's workload identity: see NomadJob.attachPolicy. */
+  public attachPolicy(id: string, rules: NomadPolicyRules, options?: AttachPolicyOptions): NomadAclPolicy {
+    return this.job.attachPolicy(id, rules, options);
   }
 
   /**
