@@ -57,6 +57,7 @@ export interface NomadServiceProps {
   readonly servicePort?: string;
   /** @default "nomad" (built-in service discovery, no Consul needed) */
   readonly serviceProvider?: "nomad" | "consul";
+  /** Tags of the registered service; `addTags` adds more later. @default none */
   readonly tags?: readonly string[];
   /** `false` registers the service without a check. @default an HTTP GET of "/" every 10s, 2s timeout */
   readonly healthCheck?: NomadServiceHealthCheck | false;
@@ -64,9 +65,11 @@ export interface NomadServiceProps {
   readonly driver?: "docker" | "podman";
   /** @default "bridge" */
   readonly networkMode?: "bridge" | "host";
+  /** The container's command. @default the image's entrypoint */
   readonly command?: string;
+  /** Arguments to the command. @default the image's arguments */
   readonly args?: readonly string[];
-  /** "host:container" bind mounts (host paths relative to the task dir). */
+  /** "host:container" bind mounts (host paths relative to the task dir). @default none */
   readonly volumes?: readonly string[];
   /** @default 100 */
   readonly cpuMhz?: number;
@@ -74,10 +77,13 @@ export interface NomadServiceProps {
   readonly memoryMb?: number;
   /** Memory oversubscription limit (>= memoryMb). @default none */
   readonly memoryMaxMb?: number;
+  /** Plain environment variables (not secrets: they are in the jobspec). @default none */
   readonly env?: Readonly<Record<string, string>>;
-  /** Environment variables read from Nomad variables at runtime: never in Terraform state or the jobspec. */
+  /** Environment variables read from Nomad variables at runtime: never in Terraform state or the jobspec. @default none */
   readonly secrets?: Readonly<Record<string, NomadVariableSecret>>;
+  /** Extra `template` blocks of the task. @default none */
   readonly templates?: readonly Template[];
+  /** Placement constraints of the group. @default none */
   readonly constraints?: readonly Constraint[];
   /** Fields set here override the defaults one by one. @default SERVICE_UPDATE_DEFAULTS */
   readonly update?: Update;

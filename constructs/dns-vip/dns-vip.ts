@@ -40,9 +40,9 @@ export interface DnsVipProps {
    * (one CoreDNS on the host's address, no keepalived; for a single dev agent).
    */
   readonly mode: VipMode;
-  /** The virtual IP clients resolve the lab domain through. Required unless mode is "none". */
+  /** The virtual IP clients resolve the lab domain through. Required unless mode is "none". @default none */
   readonly vip?: string;
-  /** The hosts' subnet; the VIP must lie in it. Required unless mode is "none". */
+  /** The hosts' subnet; the VIP must lie in it. Required unless mode is "none". @default none */
   readonly subnetCidr?: string;
   /** Addresses of the hosts in the subnet; the VIP must not be one of them. @default none known */
   readonly hostAddresses?: readonly string[];
@@ -57,7 +57,7 @@ export interface DnsVipProps {
    * Nomad variable only the keepalived task reads. @default no VRRP authentication
    */
   readonly vrrpPassword?: TerraformVariable;
-  /** Required in mode "hetzner". */
+  /** The Hetzner network and API token the VIP moves with. Required in mode "hetzner". @default none */
   readonly hetzner?: DnsVipHetznerProps;
   /**
    * Namespaces CoreDNS answers for (`<service>.<namespace>.<domain>`) and may read jobs and
