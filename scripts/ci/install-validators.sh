@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages of the real validators the tests call (as .ci/run does),
-# with sudo on a hosted runner that is not root.
+# Installs the Debian packages of the real validators the tests call, with sudo on a hosted
+# runner that is not root. The one list of them: .ci/run and the workflows call this.
 set -euo pipefail
 as_root=()
 if [ "$(id -u)" != 0 ]; then
@@ -8,5 +8,6 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
-"${as_root[@]}" apt-get install -y -qq --no-install-recommends shellcheck keepalived cloud-init >/dev/null
+"${as_root[@]}" apt-get install -y -qq --no-install-recommends \
+  shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates >/dev/null
 shellcheck --version | head -n 2
