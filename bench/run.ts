@@ -4,9 +4,9 @@
  * 1. In-process synth of N NomadService instances in one stack (fresh node process per
  *    size), beside the baseline app (baseline/: the same providers, one resource).
  * 2. Whole commands, as a user runs them, each beside the same command on the baseline app:
- *    synth of the lab environment (bench/lab) through the cdktf CLI, with node directly and
- *    as cdktf.json's `npx tsx` runs it; the whole app through the CLI; the jest test suite. Wall time and peak RSS (GNU time), median
- *    of --runs runs.
+ *    synth of the lab environment (bench/lab) through the cdktf CLI and with node directly (as
+ *    cdktf.json's app runs it); the whole app through the CLI; the jest test suite. Wall time
+ *    and peak RSS (GNU time), median of --runs runs.
  * Prints the tables with ratios and writes them to docs/performance.md.
  */
 import { execFileSync } from "node:child_process";
@@ -92,7 +92,6 @@ function withOutdir(runs: number, cwd: string, command: (outdir: string) => stri
 function compareCommands(runs: number, skipTests: boolean): Comparison[] {
   const cli = (out: string) => ["npx", "cdktf", "synth", "--output", out];
   const direct = () => [process.execPath, "--import", "tsx", "main.ts"];
-  const npxTsx = () => ["npx", "tsx", "main.ts"];
   const outdirEnv = (out: string) => ({ CDKTF_OUTDIR: out });
   const baselineCli = withOutdir(runs, BASELINE_DIR, cli);
   const comparisons: Comparison[] = [
@@ -103,16 +102,10 @@ function compareCommands(runs: number, skipTests: boolean): Comparison[] {
       baseline: baselineCli,
     },
     {
-      name: "synth lab by running the app with node directly",
+      name: "synth lab by running the app with node directly (cdktf.json's app)",
       command: "node --import tsx main.ts",
       hashilab: withOutdir(runs, LAB_DIR, direct, outdirEnv),
       baseline: withOutdir(runs, BASELINE_DIR, direct, outdirEnv),
-    },
-    {
-      name: "synth lab as cdktf.json's app runs it",
-      command: "npx tsx main.ts",
-      hashilab: withOutdir(runs, LAB_DIR, npxTsx, outdirEnv),
-      baseline: withOutdir(runs, BASELINE_DIR, npxTsx, outdirEnv),
     },
     {
       name: "synth the whole app (lab + dev) through the cdktf CLI",
@@ -155,12 +148,10 @@ function readings(comparisons: readonly Comparison[]): string {
   const byName = (prefix: string) => comparisons.find((c) => c.name.startsWith(prefix))!;
   const cli = byName("synth lab through the cdktf CLI");
   const direct = byName("synth lab by running the app with node directly");
-  const npxTsx = byName("synth lab as cdktf.json's app runs it");
   return [
     "Reading the lab rows:",
     "",
     `- the cdktf CLI adds ${cli.hashilab.ms - direct.hashilab.ms} ms over running the app with node directly (baseline: ${cli.baseline.ms - direct.baseline.ms} ms);`,
-    `- \`npx tsx\` (cdktf.json's "app") adds ${npxTsx.hashilab.ms - direct.hashilab.ms} ms over \`node --import tsx\` (baseline: ${npxTsx.baseline.ms - direct.baseline.ms} ms);`,
     `- hashilab's own work (its modules, constructs and the synth of lab's stacks) is ${direct.hashilab.ms - direct.baseline.ms} ms and ${direct.hashilab.peakRssMb - direct.baseline.peakRssMb} MB over the baseline app.`,
   ].join("\n");
 }
