@@ -58,12 +58,19 @@ describe("the npm package", () => {
   test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", () => {
     const consumer = join(work, "consumer");
     mkdirSync(consumer);
-    // The library's dependencies come from this checkout's node_modules, so no registry is needed.
+    // The library's dependencies, and the cdktf and constructs the consumer brings itself (peer
+    // dependencies: one copy shared with the app), come from this checkout's node_modules, so
+    // no registry is needed.
     const dependencies: Record<string, string> = { hashilab: `file:${tarball}` };
-    for (const dep of Object.keys(pkg.dependencies)) dependencies[dep] = `file:${join(ROOT, "node_modules", dep)}`;
+    for (const dep of [...Object.keys(pkg.dependencies), ...Object.keys(pkg.peerDependencies)]) {
+      dependencies[dep] = `file:${join(ROOT, "node_modules", dep)}`;
+    }
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "my-homelab", private: true, dependencies }, null, 2));
     npm(consumer, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts");
     expect(readdirSync(join(consumer, "node_modules", "hashilab"))).toEqual(expect.arrayContaining(["dist", "package.json"]));
+    // One cdktf for the app and the library: two copies would split the construct tree.
+    const cdktfFrom = (dir: string) => realpathSync(require.resolve("cdktf", { paths: [dir] }));
+    expect(cdktfFrom(join(consumer, "node_modules", "hashilab", "dist", "constructs"))).toBe(cdktfFrom(consumer));
 
     writeFileSync(join(consumer, "main.ts"), CONSUMER_APP);
     writeFileSync(
