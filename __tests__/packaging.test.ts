@@ -47,9 +47,9 @@ describe("the npm package", () => {
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
   test("ships the compiled library, the hcloud bindings it imports, and nothing else", () => {
-    expect(files).toEqual(expect.arrayContaining(["package.json", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/policies/index.js", "dist/.gen/providers/hcloud/server/index.js"]));
+    expect(files).toEqual(expect.arrayContaining(["package.json", "LICENSE", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/policies/index.js", "dist/.gen/providers/hcloud/server/index.js"]));
     const unexpected = files.filter(
-      (f) => !["package.json", "README.md"].includes(f) && !/^dist\/(constructs|policies|\.gen\/providers\/hcloud|scripts)\//.test(f),
+      (f) => !["package.json", "README.md", "LICENSE"].includes(f) && !/^dist\/(constructs|policies|\.gen\/providers\/hcloud|scripts)\//.test(f),
     );
     expect(unexpected).toEqual([]);
     expect(files.filter((f) => /(__tests__|\.test\.|environments\/|stacks\/|main\.(ts|js)$|\.ts$)/.test(f.replace(/\.d\.ts$/, "")))).toEqual([]);
