@@ -57,3 +57,26 @@ describe("dev", () => {
     expect(stacks["dev-platform"].provider.consul[0].address).toBe("http://127.0.0.1:8500");
   });
 });
+
+describe("an environment with S3-compatible state", () => {
+  it("keeps each stack's state at <prefix>/<stack>.tfstate in the bucket, path-style, without AWS-only checks", () => {
+    const stacks = synthEnvironment({
+      ...dev,
+      state: { kind: "s3", bucket: "hashilab-state", endpoint: "https://fsn1.your-objectstorage.com", keyPrefix: "home" },
+    });
+    for (const [name, stack] of Object.entries(stacks)) {
+      expect(stack.terraform.backend.s3).toMatchObject({
+        bucket: "hashilab-state",
+        key: `home/${name}.tfstate`,
+        endpoints: { s3: "https://fsn1.your-objectstorage.com" },
+        use_path_style: true,
+        skip_credentials_validation: true,
+        skip_requesting_account_id: true,
+      });
+    }
+    // Cross-stack references read the producing stack's state from the same bucket.
+    const remote = stacks["dev-platform"].data.terraform_remote_state["cross-stack-reference-input-dev-acl"];
+    expect(remote.backend).toBe("s3");
+    expect(remote.config).toMatchObject({ bucket: "hashilab-state", key: "home/dev-acl.tfstate" });
+  });
+});
