@@ -31,6 +31,16 @@ describe("NomadJob validation", () => {
     expect(message).toContain("add it to the environment's namespaces");
   });
 
+  it("fails when two jobs of one stack have the same id in the same namespace", () => {
+    const stack = jobStack(LAB_LIKE_FACTS);
+    new NomadJob(stack, "Web", { name: "web", groups: [group()] });
+    expect(() => new NomadJob(stack, "WebAgain", { name: "web", groups: [group()] })).toThrow(
+      /test\/WebAgain: Nomad job name "default\/web" is already used by test\/Web in stack test; .*give one a distinct name or another namespace/,
+    );
+    // The same id in another namespace is another job.
+    expect(() => new NomadJob(stack, "WebInDns", { name: "web", namespace: "dns", groups: [group()] })).not.toThrow();
+  });
+
   it("fails on an empty job name or one with spaces", () => {
     expect(errorOf({ name: "it tools" })).toContain("the job name must be non-empty without spaces");
   });

@@ -25,10 +25,10 @@ const golden = (name: string) => readFileSync(join(__dirname, "golden", "policie
 const byName = (stack: StackJson, type: string) =>
   Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
 
-/** A small CoreDNS-like job in the dns namespace. */
-function corednsJob(scope: TerraformStack, namespace = "dns"): NomadJob {
-  return new NomadJob(scope, "coredns", {
-    name: "coredns",
+/** A small CoreDNS-like job in the dns namespace (named "resolver": lab-workloads already runs DnsVip's "coredns"). */
+function resolverJob(scope: TerraformStack, namespace = "dns"): NomadJob {
+  return new NomadJob(scope, "resolver", {
+    name: "resolver",
     namespace,
     groups: [{ name: "dns", tasks: [{ name: "coredns", driver: "docker", config: { image: "docker.io/coredns/coredns:1.13.2" } }] }],
   });
@@ -200,19 +200,19 @@ describe("Consul workload identity", () => {
 });
 
 describe("job-bound policies", () => {
-  const withCoreDns = (extend: (stacks: EnvironmentStacks) => void) => synthEnvironment(lab, extend)["lab-workloads"];
+  const inLabWorkloads = (extend: (stacks: EnvironmentStacks) => void) => synthEnvironment(lab, extend)["lab-workloads"];
 
   it("grantReadJobs binds seed 000's dns-read-jobs to the job with job_acl, created before the job", async () => {
-    // A stack of the lab's cluster of its own: lab-workloads already has DnsVip's coredns job and dns-read-jobs.
+    // A stack of the lab's cluster of its own: lab-workloads already has DnsVip's dns-read-jobs.
     const stack = synthApp((app) => {
       const scope = new TerraformStack(app, "jobs");
       declareClusterFacts(scope, environmentFacts(lab));
       new NomadProvider(scope, "nomad", { address: "http://127.0.0.1:4646" });
-      corednsJob(scope).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
+      resolverJob(scope).grantReadJobs(["default", "lab", "public"], { policyName: "dns-read-jobs" });
     }).jobs;
     const [[policyId, policy]] = Object.entries<any>(resourcesOf(stack, "nomad_acl_policy"));
     expect(policy.name).toBe("dns-read-jobs");
-    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns" });
+    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "resolver" });
     expect(await parseHcl(policy.rules_hcl)).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
     const [job] = Object.values<any>(resourcesOf(stack, "nomad_job"));
     expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
@@ -238,43 +238,43 @@ describe("job-bound policies", () => {
   });
 
   it("attachPolicy binds any typed policy to one task, named after the job by default", () => {
-    const workloads = withCoreDns(({ workloads }) => {
-      corednsJob(workloads).attachPolicy("agent-read", { agent: "read" }, { group: "dns", task: "coredns" });
+    const workloads = inLabWorkloads(({ workloads }) => {
+      resolverJob(workloads).attachPolicy("agent-read", { agent: "read" }, { group: "dns", task: "coredns" });
     });
-    const policy = byName(workloads, "nomad_acl_policy")["coredns-agent-read"];
-    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "coredns", group: "dns", task: "coredns" });
+    const policy = byName(workloads, "nomad_acl_policy")["resolver-agent-read"];
+    expect(policy.job_acl).toEqual({ namespace: "dns", job_id: "resolver", group: "dns", task: "coredns" });
   });
 
   it("fails when the policy is in another stack than the job", () => {
     expect(() =>
       synthEnvironment(lab, ({ platform, workloads }) => {
-        new NomadAclPolicy(platform, "dns-read-jobs", { rules: readJobsPolicy(["default"], { ownNamespace: "dns" }), job: { job: corednsJob(workloads) } });
+        new NomadAclPolicy(platform, "dns-read-jobs", { rules: readJobsPolicy(["default"], { ownNamespace: "dns" }), job: { job: resolverJob(workloads) } });
       }),
-    ).toThrow(/lab-platform\/dns-read-jobs: .*bound to job "coredns" \(lab-workloads\/coredns\) of stack lab-workloads, but the policy is in stack lab-platform/s);
+    ).toThrow(/lab-platform\/dns-read-jobs: .*bound to job "resolver" \(lab-workloads\/resolver\) of stack lab-workloads, but the policy is in stack lab-platform/s);
   });
 
   it("fails when a task is bound without its group", () => {
-    expect(() => withCoreDns(({ workloads }) => corednsJob(workloads).attachPolicy("x", { agent: "read" }, { task: "coredns" }))).toThrow(
-      /lab-workloads\/coredns\/x: .*set group too/s,
+    expect(() => inLabWorkloads(({ workloads }) => resolverJob(workloads).attachPolicy("x", { agent: "read" }, { task: "coredns" }))).toThrow(
+      /lab-workloads\/resolver\/x: .*set group too/s,
     );
   });
 
   it("fails when the job is in an undeclared namespace (NomadJob's own check)", () => {
-    expect(() => withCoreDns(({ workloads }) => corednsJob(workloads, "staging"))).toThrow(
-      /lab-workloads\/coredns: .*namespace "staging" is not declared/s,
+    expect(() => inLabWorkloads(({ workloads }) => resolverJob(workloads, "staging"))).toThrow(
+      /lab-workloads\/resolver: .*namespace "staging" is not declared/s,
     );
   });
 
   it("fails when a job-bound policy is given to a role or token", () => {
     expect(() =>
-      withCoreDns(({ workloads }) => {
-        const policy = corednsJob(workloads).grantReadJobs(["default"]);
+      inLabWorkloads(({ workloads }) => {
+        const policy = resolverJob(workloads).grantReadJobs(["default"]);
         new NomadAclRole(workloads, "role", { policies: [policy] });
       }),
     ).toThrow(/lab-workloads\/role: .*bound to a job/s);
     expect(() =>
-      withCoreDns(({ workloads }) => {
-        const policy = corednsJob(workloads).grantReadJobs(["default"]);
+      inLabWorkloads(({ workloads }) => {
+        const policy = resolverJob(workloads).grantReadJobs(["default"]);
         new NomadAclToken(workloads, "token", { policies: [policy] });
       }),
     ).toThrow(/lab-workloads\/token: .*bound to a job/);
@@ -284,9 +284,9 @@ describe("job-bound policies", () => {
 describe("ACL names, unique per stack", () => {
   it("fails on a second Nomad policy of the same name, naming both constructs", () => {
     expect(() =>
-      synthEnvironment(lab, ({ workloads }) => corednsJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
+      synthEnvironment(lab, ({ workloads }) => resolverJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
     ).toThrow(
-      /^lab-workloads\/coredns\/read-jobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/read-jobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
+      /^lab-workloads\/resolver\/read-jobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/read-jobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
     );
     expect(() => synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "ops-readers", { policyName: "operator", rules: { node: "read" } }))).toThrow(
       /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is already used by lab-platform\/operator in stack lab-platform/,

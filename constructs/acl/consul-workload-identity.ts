@@ -5,7 +5,7 @@ import { nomadTasksConsulPolicy } from "../../policies/builtin";
 import { clusterFactsOf } from "../cluster-facts";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
-import { claimAclName } from "./unique-names";
+import { claimUniqueName } from "../unique-names";
 
 export interface ConsulWorkloadIdentityProps {
   /**
@@ -95,7 +95,7 @@ export class ConsulWorkloadIdentity extends Construct {
     });
     // Every name here is fixed (`nomad setup consul`'s), and this one is always created: a
     // second instance in the stack collides on it first.
-    claimAclName(this.tasksPolicy, "consul_acl_policy", NOMAD_TASKS_POLICY, "create one ConsulWorkloadIdentity per cluster");
+    claimUniqueName(this.tasksPolicy, "consul_acl_policy", NOMAD_TASKS_POLICY, "create one ConsulWorkloadIdentity per cluster");
 
     const roles = new Map<string, ConsulAclRole>();
     for (const ns of namespaces) {

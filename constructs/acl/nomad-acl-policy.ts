@@ -3,7 +3,7 @@ import { Construct, IConstruct } from "constructs";
 import { NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
 import { clusterFactsOf } from "../cluster-facts";
 import { NomadAclPolicyResource } from "../providers";
-import { claimAclName } from "./unique-names";
+import { claimUniqueName } from "../unique-names";
 
 /** What a workload policy needs to know about the job it is bound to (a NomadJob satisfies it). */
 export interface AclBindableJob extends IConstruct {
@@ -63,7 +63,7 @@ export class NomadAclPolicy extends Construct {
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: invalid Nomad ACL policy "${this.policyName}":\n  ${problems.join("\n  ")}`);
     }
-    claimAclName(this, "nomad_acl_policy", this.policyName, "give one a distinct policyName");
+    claimUniqueName(this, "nomad_acl_policy", this.policyName, "give one a distinct policyName");
     this.rulesHcl = renderNomadPolicy(props.rules);
     const job = props.job;
     this.resource = new NomadAclPolicyResource(this, "Resource", {

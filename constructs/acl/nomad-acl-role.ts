@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
-import { claimAclName } from "./unique-names";
+import { claimUniqueName } from "../unique-names";
 
 export interface NomadAclRoleProps {
   /** The role's name in Nomad, unique in the stack (and the cluster). @default the construct id */
@@ -31,7 +31,7 @@ export class NomadAclRole extends Construct {
       }
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad ACL role:\n  ${problems.join("\n  ")}`);
-    claimAclName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
+    claimUniqueName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
     this.resource = new NomadAclRoleResource(this, "Resource", {
       name: this.roleName,
       description: props.description,

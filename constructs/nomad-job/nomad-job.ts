@@ -1,8 +1,9 @@
-import { Lazy } from "cdktf";
+import { Lazy, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AttachPolicyOptions, GrantReadJobsOptions, attachJobPolicy, grantReadJobs } from "../acl/job-policies";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { clusterFactsOf } from "../cluster-facts";
+import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
 import { NomadJobResource } from "../providers";
 import { escapeTerraformTemplate } from "./escape";
@@ -52,6 +53,9 @@ export class NomadJob extends Construct {
     this.jobId = props.name;
     this.namespace = props.namespace ?? "default";
     this.throwIfInvalid();
+    if (!Token.isUnresolved(this.jobId) && !Token.isUnresolved(this.namespace)) {
+      claimUniqueName(this, "nomad_job", `${this.namespace}/${this.jobId}`, "give one a distinct name or another namespace");
+    }
 
     this.resource = new NomadJobResource(this, "Default", {
       jobspec: Lazy.stringValue({ produce: () => escapeTerraformTemplate(this.renderHcl()) }),
