@@ -163,9 +163,11 @@ describe("Consul workload identity", () => {
     });
   });
 
-  it("uses the lab's Nomad address from the hosts stack", () => {
+  it("has each lab Consul server fetch the JWKS from its own Nomad over loopback, trusting the cluster CA", () => {
+    // Whichever Consul server leads fetches the keys; the public API address admits only operators.
     const method = byName(synthEnvironment(lab)["lab-platform"], "consul_acl_auth_method")["nomad-workloads"];
-    expect(method.config_json).toMatch(/"JWKSURL" = "https:\/\/\$\{data\.terraform_remote_state\.[^}]+\}:4646\/\.well-known\/jwks\.json"/);
+    expect(method.config_json).toContain('"JWKSURL" = "https://127.0.0.1:4646/.well-known/jwks.json"');
+    expect(method.config_json).toMatch(/"JWKSCACert" = data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.\S*cert_pem,/);
   });
 
   it("trusts the cluster CA for an https JWKS URL and adds per-namespace policies", () => {

@@ -6,6 +6,7 @@ import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identi
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
+import { NOMAD_PORTS } from "../constructs/hetzner-cluster/nomad-config";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { NomadNamespace } from "../constructs/providers";
 import { anonymousPolicy, developerPolicy, operatorPolicy } from "../policies/builtin";
@@ -49,7 +50,7 @@ export class PlatformStack extends TerraformStack {
       rules: anonymousPolicy(env.anonymousAccess, { managementOnly }),
     });
     this.workloadIdentity = new ConsulWorkloadIdentity(this, "consul-workload-identity", {
-      nomadAddress: props.endpoints.nomadAddress,
+      nomadAddress: jwksNomadAddress(env, props.endpoints),
       nomadCaPem: props.endpoints.caCertPem,
     });
     this.addTraefikBasicAuth();
@@ -117,4 +118,14 @@ export class PlatformStack extends TerraformStack {
       items: { [TRAEFIK_BASIC_AUTH.item]: secret },
     });
   }
+}
+
+/**
+ * Where Consul fetches Nomad's signing keys from. The Consul leader fetches them itself; on
+ * Hetzner every Consul server is also a Nomad server, so it asks its own Nomad over loopback
+ * (the agents' certificates carry 127.0.0.1). The operator-facing address would be dropped by
+ * the firewall (its API ports admit only the operator's CIDRs) whenever another server leads.
+ */
+function jwksNomadAddress(env: EnvironmentConfig, endpoints: ClusterEndpoints): string {
+  return env.cluster.kind === "hetzner" ? `https://127.0.0.1:${NOMAD_PORTS.http}` : endpoints.nomadAddress;
 }
