@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, IncomingMessage, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -214,10 +214,9 @@ describe("snapshot.sh", () => {
       if (dir) rmSync(dir, { recursive: true, force: true });
     });
 
-    it("uploads both snapshots, signed with SigV4, and deletes all but the newest RETAIN of each", async () => {
-      for (let day = 10; day < 15; day++) objects.set(`lab/nomad/202501${day}T030000Z.snap`, "old");
-      objects.set("lab/consul/20250110T030000Z.snap", "old");
-      const result = await new Promise<{ code: number | null; out: string }>((resolve) => {
+    /** Runs the script as the job would, with the stand-ins first on PATH. */
+    function runScript(overrides: Record<string, string> = {}): Promise<{ code: number | null; out: string }> {
+      return new Promise((resolve) => {
         const child = spawn("sh", [SCRIPT], {
           env: {
             PATH: `${join(dir, "bin")}:${process.env.PATH}`,
@@ -230,6 +229,7 @@ describe("snapshot.sh", () => {
             S3_REGION: "nbg1",
             S3_PREFIX: "lab/",
             RETAIN: "3",
+            ...overrides,
           },
         });
         let out = "";
@@ -237,6 +237,12 @@ describe("snapshot.sh", () => {
         child.stderr.on("data", (d) => (out += d));
         child.on("close", (code) => resolve({ code, out }));
       });
+    }
+
+    it("uploads both snapshots, signed with SigV4, and deletes all but the newest RETAIN of each", async () => {
+      for (let day = 10; day < 15; day++) objects.set(`lab/nomad/202501${day}T030000Z.snap`, "old");
+      objects.set("lab/consul/20250110T030000Z.snap", "old");
+      const result = await runScript();
       expect(result.out).not.toContain("s3-secret-key");
       expect(result.code).toBe(0);
       const nomad = [...objects.keys()].filter((k) => k.startsWith("lab/nomad/")).sort();
@@ -251,6 +257,12 @@ describe("snapshot.sh", () => {
         expect(auth).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/nbg1\/s3\/aws4_request/);
         expect(auth).not.toContain("s3-secret-key");
       }
+    });
+
+    it("fails on a rejected upload and leaves no snapshot (they hold every ACL secret) on the client", async () => {
+      const result = await runScript({ S3_BUCKET: "no-such-bucket" });
+      expect(result.code).not.toBe(0);
+      expect(readdirSync(join(dir, "local")).filter((f) => f.endsWith(".snap"))).toEqual([]);
     });
   });
 });

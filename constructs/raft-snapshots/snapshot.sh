@@ -5,6 +5,8 @@
 # from a curl config file in the secrets dir: nothing secret is on any command line.
 # (No braces after dollar signs: Nomad's HCL would read them as its own interpolation.)
 set -eu
+# A snapshot holds every ACL secret of its cluster: never leave one behind, even when an upload fails.
+trap 'rm -f "$NOMAD_TASK_DIR"/*.snap' EXIT
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 
