@@ -107,6 +107,10 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     validate("nft", ["--check", "--file"], rules, `${variant}.nft`);
     expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain("systemctl enable --now hashilab-metadata-block.service");
   });
+
+  it("creates the public TLS directory world-readable, for jobs that read the CA as nobody", () => {
+    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain(`install -d -o root -g root -m 0755 ${HOST_PATHS.tlsDir}\n`);
+  });
 });
 
 describe("client hosts", () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { DELIVERED_FILES, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { installSandbox } from "./support/install-secrets";
 
@@ -48,6 +48,19 @@ describe("hashilab-install-secrets", () => {
     expect(mode(HOST_PATHS.secretTlsDir)).toBe("750");
     expect(mode(HOST_PATHS.consulSecretConfigDir)).toBe("750");
     expect(mode(HOST_PATHS.nomadSecretConfigDir)).toBe("700");
+  });
+
+  it("makes the public TLS directory world-readable, for jobs that call the local APIs as nobody, and keeps the keys private", () => {
+    // Hosts bootstrapped before the directory held only public files have it 0750.
+    chmodSync(host.path(HOST_PATHS.tlsDir), 0o750);
+    host.deliver(SERVER_DELIVERY);
+    expect(mode(HOST_PATHS.tlsDir)).toBe("755");
+    expect(mode(HOST_PATHS.caCert)).toBe("644");
+    expect(mode(HOST_PATHS.agentCert)).toBe("644");
+    expect(HOST_PATHS.agentKey.startsWith(`${HOST_PATHS.secretsDir}/`)).toBe(true);
+    expect(mode(HOST_PATHS.agentKey)).toBe("640");
+    expect(mode(HOST_PATHS.consulGossipConfig)).toBe("640");
+    expect(mode(HOST_PATHS.nomadGossipConfig)).toBe("600");
   });
 
   it("only reloads the agents when nothing they need a restart for changed", () => {

@@ -5,7 +5,10 @@
 export const HOST_PATHS = {
   nomadConfigDir: "/etc/hashilab/nomad.d",
   consulConfigDir: "/etc/hashilab/consul.d",
-  /** Public TLS files (the CA and this host's certificate), also readable by jobs that call the local APIs. */
+  /**
+   * Public TLS files only (the CA and this host's certificate): the directory is 0755 and the
+   * files 0644, so jobs that call the local APIs (the exec driver runs them as nobody) can read the CA.
+   */
   tlsDir: "/etc/hashilab/tls",
   caCert: "/etc/hashilab/tls/ca.pem",
   agentCert: "/etc/hashilab/tls/agent.pem",

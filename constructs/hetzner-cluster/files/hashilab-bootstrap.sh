@@ -18,7 +18,9 @@ fi
 
 install -d -o consul -g consul -m 0750 /opt/consul
 install -d -o root -g root -m 0700 /opt/nomad/data
-install -d -o root -g consul -m 0750 /etc/hashilab/tls /etc/hashilab/consul.d
+# Only public certificates: jobs that call the local APIs (as nobody) read the CA here.
+install -d -o root -g root -m 0755 /etc/hashilab/tls
+install -d -o root -g consul -m 0750 /etc/hashilab/consul.d
 install -d -o root -g root -m 0700 /etc/hashilab/nomad.d
 
 systemctl daemon-reload

@@ -30,6 +30,9 @@ install_delivered() {
 # Consul runs as the consul user: it reads the TLS key and its gossip key through the group.
 install -d -o root -g consul -m 0750 "$root$secrets" "$root$secrets/tls" "$root$secrets/consul.d"
 install -d -o root -g root -m 0700 "$root$secrets/nomad.d"
+# Only public certificates, world-readable: jobs that call the local APIs run as nobody and
+# need the CA. Also opens the directory on hosts bootstrapped when it was 0750.
+install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
 
 install_delivered ca.pem /etc/hashilab/tls/ca.pem consul 0644
 install_delivered agent.pem /etc/hashilab/tls/agent.pem consul 0644
