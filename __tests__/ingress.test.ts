@@ -11,7 +11,7 @@ import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
-const INGRESS: IngressProps = { namespaces: ["default", "public"], hostNetwork: "public" };
+const INGRESS: IngressProps = { namespaces: ["default", "public"], domain: "lab.example.com", hostNetwork: "public" };
 
 async function traefikJob(stack: StackJson): Promise<Record<string, any>> {
   requireTool("terraform");
@@ -48,13 +48,14 @@ describe("Ingress (Traefik)", () => {
     expect(config.entryPoints).toEqual({ web: { address: ":80" }, websecure: { address: ":443" } });
   });
 
-  it("keeps the dashboard behind basic auth whose line comes from a Nomad variable at runtime", async () => {
+  it("keeps the dashboard behind basic auth whose line comes from a Nomad variable at runtime, on traefik.<domain> only", async () => {
     const job = await traefikJob(stack);
     const dynamic = template(job, "secrets/dynamic.yml");
     expect(dynamic).toContain(`{{- with nomadVar "nomad/jobs/traefik" }}\n          - '{{ .BASIC_AUTH }}'\n{{- end }}`);
     const rendered = parseYaml(dynamic.replace(/\{\{- with nomadVar "nomad\/jobs\/traefik" \}\}\n(.*)\{\{ \.BASIC_AUTH \}\}(.*)\n\{\{- end \}\}/, "\n$1admin:$$apr1$$x$$y$2"));
     expect(rendered.http.routers.dashboard).toEqual({
-      rule: "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+      // Without the Host, the longer-ranked rule would take /api and /dashboard of every exposed hostname.
+      rule: "Host(`traefik.lab.example.com`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))",
       entryPoints: ["web"],
       service: "api@internal",
       middlewares: ["dashboard-auth"],
@@ -76,6 +77,36 @@ describe("Ingress (Traefik)", () => {
   it("is created before the job it is bound to", () => {
     const [job] = Object.values(resourcesOf(stack, "nomad_job"));
     expect(job.depends_on).toEqual([expect.stringMatching(/^nomad_acl_policy\./)]);
+  });
+
+  it("without a dashboard, renders no dynamic configuration and needs no domain", async () => {
+    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...INGRESS, domain: undefined, dashboardAuth: false }), SEED_FACTS));
+    expect(traefikTask(job).template.map((t: any) => t.destination)).toEqual(["local/traefik.yml"]);
+    expect(parseYaml(template(job, "local/traefik.yml")).api).toEqual({ dashboard: false });
+  });
+
+  it("takes a custom dashboard rule that matches a Host", async () => {
+    const rule = "Host(`dash.lab.example.com`) && PathPrefix(`/dashboard`)";
+    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...INGRESS, domain: undefined, dashboardRule: rule }), SEED_FACTS));
+    expect(template(job, "secrets/dynamic.yml")).toContain(`rule: ${rule}`);
+  });
+
+  it("fails with a dashboard but no domain or rule to give it a host", () => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, domain: undefined })).toThrow(
+      /test\/Ingress: the dashboard needs a host to answer on, but the ingress has no domain; set domain .*dashboardRule, or dashboardAuth: false/,
+    );
+  });
+
+  it("fails for a domain that is not a DNS name", () => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, domain: "Lab.Example.com." })).toThrow(
+      /test\/Ingress: .*domain "Lab\.Example\.com\.", which is not a lowercase DNS name/,
+    );
+  });
+
+  it("fails for a dashboard rule without a Host, which would take /api and /dashboard of every hostname", () => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, dashboardRule: "PathPrefix(`/dashboard`)" })).toThrow(
+      /test\/Ingress: dashboardRule "PathPrefix\(`\/dashboard`\)" matches no Host, so it would route \/api and \/dashboard on every exposed hostname; add one/,
+    );
   });
 
   it("fails without namespaces to route", () => {

@@ -5,6 +5,7 @@ import { Ingress, NomadService } from "hashilab";
 export function whoamiBehindTraefik(stack: TerraformStack): Ingress {
   const ingress = new Ingress(stack, "Ingress", {
     namespaces: ["default"],
+    domain: "lab.example.com",
     publicZone: { zoneId: "023e105f4ecef8ad9ca31a8372d0c353", zoneName: "example.com" },
     publicAddresses: ["203.0.113.10"],
   });

@@ -96,6 +96,7 @@ export function addIngress(stack: TerraformStack, env: EnvironmentConfig, hosts?
     hostNetwork: hostNetwork(env, "public"),
     publicZone: env.cloudflare,
     publicAddresses: hosts?.publicAddresses,
+    domain: env.domain,
     dashboardAuth: { path: TRAEFIK_BASIC_AUTH.path, item: TRAEFIK_BASIC_AUTH.item },
     datacenters: [env.datacenter],
   });

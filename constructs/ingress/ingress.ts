@@ -34,7 +34,16 @@ export interface IngressProps {
   readonly publicAddresses?: readonly string[];
   /** The Cloudflare zone public hostnames are created in. @default none: exposeVia only adds router tags */
   readonly publicZone?: PublicDnsZone;
-  /** The dashboard's router rule. @default "PathPrefix(`/api`) || PathPrefix(`/dashboard`)" (seed 002) */
+  /**
+   * The lab domain: the dashboard answers on the host `traefik.<domain>` only. Required for
+   * the dashboard unless dashboardRule is set. @default none
+   */
+  readonly domain?: string;
+  /**
+   * The dashboard's router rule; it must match a Host, or the dashboard's paths would be
+   * routed on every exposed hostname.
+   * @default "Host(`traefik.<domain>`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))" (seed 002's paths)
+   */
   readonly dashboardRule?: string;
   /**
    * The Nomad variable holding the dashboard's basic-auth line, or false for no dashboard.
@@ -81,6 +90,7 @@ export class Ingress extends Construct {
     this.publicAddresses = props.publicAddresses ?? [];
     const instances = props.instances ?? 1;
     const auth = props.dashboardAuth ?? { path: `nomad/jobs/${TRAEFIK_JOB}`, item: "BASIC_AUTH" };
+    const dashboard = auth === false ? undefined : { rule: this.dashboardRule(props), authVariablePath: auth.path, authItem: auth.item };
     const port = (label: string, number: number): Port => ({ label, static: number, to: number, hostNetwork: props.hostNetwork });
 
     this.job = new NomadJob(this, "Job", {
@@ -118,22 +128,11 @@ export class Ingress extends Construct {
                 {
                   destination: "local/traefik.yml",
                   changeMode: "restart",
-                  data: traefikStaticConfig({ namespaces: props.namespaces, dynamicConfigFile: `/${DYNAMIC_CONFIG}`, dashboard: auth !== false }),
+                  data: traefikStaticConfig({ namespaces: props.namespaces, dynamicConfigFile: `/${DYNAMIC_CONFIG}`, dashboard: dashboard !== undefined }),
                 },
-                ...(auth === false
+                ...(dashboard === undefined
                   ? []
-                  : [
-                      {
-                        destination: DYNAMIC_CONFIG,
-                        perms: "0400",
-                        changeMode: "restart" as const,
-                        data: traefikDashboardConfig({
-                          rule: props.dashboardRule ?? "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
-                          authVariablePath: auth.path,
-                          authItem: auth.item,
-                        }),
-                      },
-                    ]),
+                  : [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "restart" as const, data: traefikDashboardConfig(dashboard) }]),
               ],
               resources: { cpuMhz: props.cpuMhz ?? 200, memoryMb: props.memoryMb ?? 128 },
             },
@@ -145,6 +144,30 @@ export class Ingress extends Construct {
       policyName: "traefik",
       description: `Traefik: read services in ${props.namespaces.join(", ")} to route to them`,
     });
+  }
+
+  /**
+   * Traefik ranks routers by rule length, so a dashboard rule without a Host would take /api
+   * and /dashboard away from every exposed hostname.
+   */
+  private dashboardRule(props: IngressProps): string {
+    if (props.dashboardRule !== undefined) {
+      if (!/\bHost(Regexp)?\(/.test(props.dashboardRule)) {
+        throw new Error(
+          `${this.node.path}: dashboardRule "${props.dashboardRule}" matches no Host, so it would route /api and /dashboard ` +
+            "on every exposed hostname; add one, e.g. \"Host(`traefik.lab.example.com`) && PathPrefix(`/dashboard`)\"",
+        );
+      }
+      return props.dashboardRule;
+    }
+    if (props.domain === undefined || !isDnsName(props.domain)) {
+      const got = props.domain === undefined ? "no domain" : `domain "${props.domain}", which is not a lowercase DNS name`;
+      throw new Error(
+        `${this.node.path}: the dashboard needs a host to answer on, but the ingress has ${got}; ` +
+          'set domain (e.g. "lab.example.com": the dashboard is then traefik.lab.example.com), dashboardRule, or dashboardAuth: false',
+      );
+    }
+    return `Host(\`traefik.${props.domain}\`) && (PathPrefix(\`/api\`) || PathPrefix(\`/dashboard\`))`;
   }
 
   /**
