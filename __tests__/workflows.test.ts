@@ -83,6 +83,13 @@ describe("GitHub workflows", () => {
     expect(runSteps(wf)[0]).toBe("scripts/ci/has-credentials.sh HCLOUD_TOKEN AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY");
   });
 
+  test("cdktf-diff: every job that sees cloud credentials runs in the reviewer-gated environment \"plan\"", () => {
+    const wf = workflow("cdktf-diff.yml");
+    for (const [name, job] of Object.entries<any>(wf.jobs)) {
+      expect({ name, environment: job.environment }).toEqual({ name, environment: "plan" });
+    }
+  });
+
   test("e2e: agents, leader, deploy of the dev stacks, checks, and always a stop", () => {
     const wf = workflow("e2e.yml");
     expect(Object.keys(wf.jobs)).toEqual(["dev-environment"]);
