@@ -50,6 +50,18 @@ describe("lab", () => {
     expect(() => synthEnvironment(clash)).toThrow(/lab-workloads\/Dns: invalid DnsVip:[\s\S]*vip "10\.0\.10\.12" is the address of a host/);
   });
 
+  it("fails synth when the clients do not enable podman, which keepalived needs", () => {
+    const noPodman: EnvironmentConfig = { ...lab, clients: { ...lab.clients, drivers: ["docker", "exec"] } };
+    expect(() => synthEnvironment(noPodman)).toThrow(
+      /lab-workloads\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "hetzner"\) is not enabled on the clients .*add "podman" to the environment's clients\.drivers/,
+    );
+  });
+
+  it("fails synth when the clients do not enable docker, which Traefik runs on", () => {
+    const noDocker: EnvironmentConfig = { ...lab, clients: { ...lab.clients, drivers: ["podman", "exec"] } };
+    expect(() => synthEnvironment(noDocker)).toThrow(/lab-workloads\/Ingress\/Job: invalid Nomad job:[\s\S]*uses the docker driver, which the clients do not enable/);
+  });
+
   it("fails synth for a VIP outside the hosts' subnet", () => {
     const outside: EnvironmentConfig = { ...lab, dns: { ...lab.dns, vip: "10.0.11.53" } };
     expect(() => synthEnvironment(outside)).toThrow(/vip "10\.0\.11\.53" is outside the hosts' subnet 10\.0\.10\.0\/24/);

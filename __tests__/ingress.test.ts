@@ -109,6 +109,12 @@ describe("Ingress (Traefik)", () => {
     );
   });
 
+  it("fails when the clients do not enable docker, which Traefik runs on", () => {
+    expect(() => new Ingress(jobStack({ ...SEED_FACTS, drivers: ["podman", "exec"] }), "Ingress", INGRESS)).toThrow(
+      /test\/Ingress\/Job: invalid Nomad job:[\s\S]*task "traefik": uses the docker driver, which the clients do not enable \(enabled: podman, exec\)\. .*enable docker on the clients/,
+    );
+  });
+
   it("fails without namespaces to route", () => {
     expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { namespaces: [] })).toThrow(/test\/Ingress: the ingress routes no namespaces/);
   });

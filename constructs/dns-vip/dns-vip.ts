@@ -83,7 +83,10 @@ export interface DnsVipProps {
   readonly namespace?: string;
   /** @default every datacenter */
   readonly datacenters?: readonly string[];
-  /** keepalived needs capabilities Docker's default set lacks, hence podman. @default "podman" */
+  /**
+   * keepalived needs NET_ADMIN and NET_BROADCAST, which Docker refuses without allow_caps in the
+   * client's plugin config, hence podman; "docker" only in mode "none". @default "podman"
+   */
   readonly driver?: "podman" | "docker";
   /** The client host network the DNS and metrics ports bind on. @default the client's default network */
   readonly hostNetwork?: string;
@@ -117,7 +120,7 @@ export class DnsVip extends Construct {
 
   constructor(scope: Construct, id: string, props: DnsVipProps) {
     super(scope, id);
-    const problems = [...validate(props), ...this.canaryProblems(props)];
+    const problems = [...validate(props), ...this.canaryProblems(props), ...this.driverProblems(props)];
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: invalid DnsVip:\n  - ${problems.join("\n  - ")}`);
     }
@@ -172,6 +175,18 @@ export class DnsVip extends Construct {
     }
   }
 
+  /** The driver must be one the clients enable (checked here to say why keepalived needs podman). */
+  private driverProblems(props: DnsVipProps): string[] {
+    const driver = props.driver ?? "podman";
+    const enabled = clusterFactsOf(this)?.drivers;
+    if (enabled === undefined || enabled.includes(driver)) return [];
+    const why = props.mode === "none" ? "" : ` (keepalived needs podman in mode "${props.mode}")`;
+    return [
+      `driver "${driver}"${why} is not enabled on the clients (enabled: ${enabled.join(", ")}): ` +
+        `add "${driver}" to the environment's clients.drivers${props.mode === "none" ? ", or pick an enabled driver" : ""}`,
+    ];
+  }
+
   /** Canaries run beside the instances on hosts of their own. */
   private canaryProblems(props: DnsVipProps): string[] {
     const canaries = props.canaries ?? 0;
@@ -197,6 +212,12 @@ function validate(props: DnsVipProps): string[] {
     problems.push(`defaultNamespace "${defaultNamespace}" is not in namespaces (${props.namespaces.join(", ")}): add it, or set defaultNamespace`);
   }
   if (props.mode === "none") return problems;
+  if (props.driver === "docker") {
+    problems.push(
+      `mode "${props.mode}" runs keepalived, which needs NET_ADMIN and NET_BROADCAST; Docker refuses them unless the client's ` +
+        'docker plugin sets allow_caps, which the hosts do not: use driver "podman" (enabled in the environment\'s clients.drivers), or mode "none"',
+    );
+  }
   problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId ?? 53, priority: props.priority ?? 100 }));
   problems.push(...vipProblems(props));
   if (props.mode === "hetzner" && !props.hetzner) {
