@@ -58,6 +58,16 @@ function hcloudSchemaProblems(stack: StackJson): string[] {
 
 const byName = (resources: Record<string, any>, name: string) => Object.values<any>(resources).find((r) => r.name === name);
 
+/** Each host's secrets delivery (by host id) and the hosts whose deliveries it waits for. */
+function deliveryDependencies(stack: StackJson): Record<string, string[]> {
+  const deliveries = Object.entries<any>(resourcesOf(stack, "terraform_data")).flatMap(([id, body]) => {
+    const host = /\/cluster\/(.+)-secrets\/delivery$/.exec(body["//"].metadata.path)?.[1];
+    return host ? [{ address: `terraform_data.${id}`, host, dependsOn: (body.depends_on ?? []) as string[] }] : [];
+  });
+  const hostOf = new Map(deliveries.map((d) => [d.address, d.host]));
+  return Object.fromEntries(deliveries.map((d) => [d.host, d.dependsOn.map((address) => hostOf.get(address) ?? address)]));
+}
+
 describe("the schema check", () => {
   it("catches unknown names, wrong types and missing required attributes", () => {
     const body = { name: "x", firewall_ids: ["one"], public_net: [{ ipv4: true }], colour: "blue" };
@@ -205,6 +215,10 @@ describe("the lab hosts stack", () => {
     expect(delivery.triggers_replace.agent_key_sha256).toMatch(/^\$\{sha256\(tls_private_key\.[^)]+\.private_key_pem\)\}$/);
   });
 
+  it("delivers to one host at a time, so a bad configuration change restarts one server, not all three at once", () => {
+    expect(deliveryDependencies(hosts)).toEqual({ "server-1": [], "server-2": ["server-1"], "server-3": ["server-2"] });
+  });
+
   it("outputs the server addresses, API addresses and CA certificate", () => {
     expect(Object.keys(hosts.output).filter((name) => !name.startsWith("cross-stack-output")).sort()).toEqual([
       "ca_certificate",
@@ -260,6 +274,16 @@ describe("separate pools", () => {
       ["test-clients", "spread"],
       ["test-servers", "spread"],
     ]);
+  });
+
+  it("delivers to the servers first, then to the clients, one host at a time", () => {
+    expect(deliveryDependencies(stack)).toEqual({
+      "server-1": [],
+      "server-2": ["server-1"],
+      "server-3": ["server-2"],
+      "client-1": ["server-3"],
+      "client-2": ["client-1"],
+    });
   });
 
   it("gives clients no Nomad gossip key (only servers gossip)", () => {

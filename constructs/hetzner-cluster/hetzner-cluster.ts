@@ -1,6 +1,7 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
+import { addDependsOn } from "../depends-on";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import {
   HcloudFirewall,
@@ -146,6 +147,17 @@ interface SharedResources {
 }
 
 /**
+ * Chains the hosts' deliveries, servers first: a delivery restarts the agents whose
+ * configuration changed and fails unless they answer again, so a bad change stops at the
+ * first host instead of restarting every server at once (losing quorum). Any answer counts,
+ * so the first deploy does not wait for a leader that needs the later servers.
+ */
+function deliverOneHostAtATime(hosts: readonly ClusterHost[]): void {
+  const ordered = [...hosts.filter((h) => h.spec.isServer), ...hosts.filter((h) => !h.spec.isServer)];
+  ordered.slice(1).forEach((host, i) => addDependsOn(host.delivery.resource, ordered[i].delivery.resource));
+}
+
+/**
  * A Nomad + Consul cluster on Hetzner Cloud: private network, spread placement, firewall,
  * and servers (optionally also clients) plus client-only hosts, with TLS, gossip encryption
  * and ACLs on. User-data holds no secret; keys and certificates are delivered over SSH.
@@ -224,6 +236,7 @@ export class HetznerCluster extends Construct {
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
+    deliverOneHostAtATime(this.hosts);
 
     const servers = this.hosts.filter((h) => h.spec.isServer).map((h) => h.server);
     this.serverPublicIps = servers.map((s) => s.ipv4Address);
