@@ -1,4 +1,7 @@
-import { readdirSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterFacts } from "../constructs/cluster-facts";
@@ -63,4 +66,62 @@ export function localInterface(): string {
   const name = readdirSync("/sys/class/net").sort().find((n) => n !== "lo");
   if (!name) throw new Error("no network interface besides lo: keepalived -t needs one");
   return name;
+}
+
+/** What the Hetzner notify script did against stubbed curl and sleep. */
+export interface NotifyRun {
+  readonly status: number;
+  readonly stderr: string;
+  /** POSTed change_alias_ips requests: the server id and the parsed body. */
+  readonly changes: readonly { readonly server: string; readonly body: unknown }[];
+}
+
+/**
+ * curl as the notify script calls it: answers the metadata service with SELF and API GETs with
+ * $FIXTURES/<path, "/" as "_">.json, logs every request, and fails POSTs when FAIL_POSTS is set.
+ */
+const CURL_STUB = `#!/bin/sh
+method=GET data= url=
+while [ $# -gt 0 ]; do
+  case $1 in
+    -X) method=$2; shift 2 ;;
+    --data) data=$2; shift 2 ;;
+    -H|--max-time) shift 2 ;;
+    -*) shift ;;
+    *) url=$1; shift ;;
+  esac
+done
+printf '%s %s %s\\n' "$method" "$url" "$data" >>"$FIXTURES/requests.log"
+case $url in
+  */instance-id) echo "$SELF" ;;
+  */actions/*) [ -z "$FAIL_POSTS" ] || { echo "curl: (22) 422" >&2; exit 22; }; echo '{}' ;;
+  *) cat "$FIXTURES/$(echo "$url" | sed 's|^.*/v1/||; s|/|_|g').json" ;;
+esac
+`;
+
+/**
+ * Runs the notify script with sh (dash: close to the container's busybox sh), curl and sleep
+ * stubbed on PATH. `api` maps API paths ("networks/4711", "servers/12") to their JSON answers.
+ */
+export function runNotifyScript(script: string, self: string, api: Record<string, unknown>, failPosts = false): NotifyRun {
+  const dir = mkdtempSync(join(tmpdir(), "hashilab-notify-run-"));
+  try {
+    writeFileSync(join(dir, "notify.sh"), script);
+    writeFileSync(join(dir, "curl"), CURL_STUB, { mode: 0o755 });
+    writeFileSync(join(dir, "sleep"), "#!/bin/sh\n", { mode: 0o755 });
+    writeFileSync(join(dir, "requests.log"), "");
+    for (const [path, answer] of Object.entries(api)) writeFileSync(join(dir, `${path.replace(/\//g, "_")}.json`), JSON.stringify(answer, null, 2));
+    const result = spawnSync("sh", [join(dir, "notify.sh")], {
+      encoding: "utf8",
+      env: { PATH: `${dir}:${process.env.PATH}`, FIXTURES: dir, SELF: self, FAIL_POSTS: failPosts ? "1" : "" },
+    });
+    const changes = readFileSync(join(dir, "requests.log"), "utf8")
+      .split("\n")
+      .map((line) => /^POST \S+\/servers\/(\d+)\/actions\/change_alias_ips (.*)$/.exec(line))
+      .filter((match): match is RegExpExecArray => match !== null)
+      .map(([, server, body]) => ({ server, body: JSON.parse(body) }));
+    return { status: result.status ?? -1, stderr: result.stderr, changes };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
-import { hetznerDnsVip, localInterface, renderKeepalivedTemplate, SampleHost, SEED_FACTS, SEED_PROPS } from "./dns-vip.support";
+import { hetznerDnsVip, localInterface, renderKeepalivedTemplate, runNotifyScript, SampleHost, SEED_FACTS, SEED_PROPS } from "./dns-vip.support";
 import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job.support";
 import { resourcesOf, StackJson } from "./support/synth";
 import { requireTool } from "./support/tools";
@@ -212,6 +212,49 @@ describe("the Hetzner notify script", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  /** Hetzner's answers: servers 11 (this one), 12 (holds the VIP) and 13 on network 4711. */
+  const attachment = (network: number, ip: string, aliasIps: string[]) => ({ alias_ips: aliasIps, ip, mac_address: "86:00:00:2a:7d:e1", network });
+  const server = (id: number, ...privateNet: object[]) => ({
+    server: { id, name: `lab-${id}`, private_net: privateNet, public_net: { ipv4: { id: 1, ip: "203.0.113.10" }, firewalls: [] }, datacenter: { location: { name: "fsn1" } } },
+  });
+  const API = {
+    "networks/4711": { network: { id: 4711, ip_range: "10.0.0.0/16", subnets: [{ ip_range: "10.0.10.0/24" }], routes: [], servers: [11, 12, 13], load_balancers: [] } },
+    "servers/11": server(11, attachment(4711, "10.0.10.11", ["10.0.10.30"])),
+    // The VIP's address also sits on another network (47110), which the script must leave alone.
+    "servers/12": server(12, attachment(47110, "10.0.10.12", ["10.0.10.2"]), attachment(4711, "10.0.10.12", ["10.0.10.20", "10.0.10.2", "10.0.10.21"])),
+    "servers/13": server(13, attachment(4711, "10.0.10.13", ["10.0.10.25"])),
+  };
+
+  it("takes only the VIP off the server holding it and adds it to its own, keeping every other alias IP", async () => {
+    requireTool("sh");
+    const script = templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh");
+    const run = runNotifyScript(script, "11", API);
+    expect(run.stderr).toBe("");
+    expect(run.status).toBe(0);
+    expect(run.changes).toEqual([
+      { server: "12", body: { network: 4711, alias_ips: ["10.0.10.20", "10.0.10.21"] } },
+      { server: "11", body: { network: 4711, alias_ips: ["10.0.10.30", "10.0.10.2"] } },
+    ]);
+  });
+
+  it("claims the VIP alone when no server holds it and its own attachment has no alias IPs", async () => {
+    requireTool("sh");
+    const script = templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh");
+    const run = runNotifyScript(script, "13", { ...API, "servers/12": server(12, attachment(4711, "10.0.10.12", [])), "servers/13": server(13, attachment(4711, "10.0.10.13", [])) });
+    expect(run.status).toBe(0);
+    expect(run.changes).toEqual([{ server: "13", body: { network: 4711, alias_ips: ["10.0.10.2"] } }]);
+  });
+
+  it("fails (exit 1) after its last attempt when the API refuses the change", async () => {
+    requireTool("sh");
+    const script = templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh");
+    const run = runNotifyScript(script, "11", API, true);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/could not release 10\.0\.10\.2 from server 12/);
+    expect(run.stderr).toMatch(/giving up: 10\.0\.10\.2 is not assigned to server 11 after 5 attempts\n$/);
+    expect(run.changes).toHaveLength(5);
   });
 
   it("is executable and moves the VIP on the configured network", async () => {

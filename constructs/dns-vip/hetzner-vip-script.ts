@@ -2,7 +2,9 @@
  * keepalived's notify_master script for Hetzner Cloud. Hetzner networks are layer 3: a VIP
  * cannot move by gratuitous ARP, the network routes it to the server that has it as an alias
  * IP. So the new MASTER takes the alias away from whichever server holds it (a MASTER that
- * died never gives it back) and assigns it to itself through the Hetzner Cloud API.
+ * died never gives it back) and assigns it to itself through the Hetzner Cloud API. The API
+ * replaces a server's whole alias list, so both changes send the current list with only the
+ * VIP removed or added.
  *
  * It runs inside the keepalived container (busybox sh, curl, sed, grep). The API token is
  * never in the script or the jobspec: a Nomad template renders it from a Nomad variable into
@@ -58,23 +60,52 @@ set_alias_ips() {
 
 # The servers attached to the network: the only flat "servers" list in a network object.
 network_servers() {
-  hcloud GET "/networks/$network_id" | tr -d ' \\n' |
+  json=$(hcloud GET "/networks/$network_id") || return 1
+  printf '%s' "$json" | tr -d ' \\t\\r\\n' |
     sed -n 's/.*"servers":\\[\\([0-9,]*\\)\\].*/\\1/p' | tr ',' ' '
 }
 
+# A server's alias IPs on the network, as JSON strings one a line. Its private_net entries are
+# flat objects, so with each object on a line of its own the network's entry is the line
+# naming it.
+alias_ips() {
+  json=$(hcloud GET "/servers/$1") || return 1
+  printf '%s' "$json" | tr -d ' \\t\\r\\n' | tr '{' '\\n' | tr '}' '\\n' | grep -E "\\"network\\":$network_id(,|\\$)" |
+    sed -n 's/.*"alias_ips":\\[\\([^]]*\\)\\].*/\\1/p' | tr ',' '\\n' | grep -v '^$' || true
+}
+
+# The alias IPs in $1 but the VIP (exact match), joined with commas for a JSON list.
+without_vip() {
+  printf '%s\\n' "$1" | grep -vxF "\\"$vip\\"" | tr '\\n' ',' | sed 's/,*$//'
+}
+
+# Takes the VIP, and only the VIP, off every other server that has it.
 release_from_others() {
-  for server in $(network_servers); do
+  servers=$(network_servers) || return 1
+  for server in $servers; do
     [ "$server" = "$self" ] && continue
-    if hcloud GET "/servers/$server" | grep -q "\\"$vip\\""; then
-      set_alias_ips "$server" '[]' || echo "could not release $vip from server $server" >&2
+    aliases=$(alias_ips "$server") || return 1
+    printf '%s\\n' "$aliases" | grep -qxF "\\"$vip\\"" || continue
+    if ! set_alias_ips "$server" "[$(without_vip "$aliases")]"; then
+      echo "could not release $vip from server $server" >&2
+      return 1
     fi
   done
+}
+
+# Adds the VIP to this server's alias IPs, keeping the others.
+claim() {
+  aliases=$(alias_ips "$self") || return 1
+  others=$(without_vip "$aliases")
+  # (No dollar-brace expansions in this script: Nomad reads those in a jobspec as its own.)
+  [ -z "$others" ] || others="$others,"
+  set_alias_ips "$self" "[$others\\"$vip\\"]"
 }
 
 self=$(curl --fail --silent --show-error --max-time 5 "$metadata/instance-id")
 
 attempt=1
-until release_from_others && set_alias_ips "$self" "[\\"$vip\\"]"; do
+until release_from_others && claim; do
   if [ "$attempt" -ge "$attempts" ]; then
     echo "giving up: $vip is not assigned to server $self after $attempts attempts" >&2
     exit 1
