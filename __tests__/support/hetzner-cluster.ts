@@ -1,24 +1,26 @@
 import { App, TerraformStack } from "cdktf";
 import { HetznerCluster, HetznerClusterProps } from "../../constructs/hetzner-cluster";
+import { EnvironmentConfig, HetznerClusterConfig, lab } from "../../environments";
 import { HcloudProvider, RandomProvider, TlsProvider } from "../../constructs/providers";
 import { StackJson, synthApp } from "./synth";
 
-/** Props of a valid three-server lab cluster; tests override what they examine. */
+function hetznerClusterOf(env: EnvironmentConfig): HetznerClusterConfig {
+  if (env.cluster.kind !== "hetzner") throw new Error(`${env.name} is not a Hetzner environment`);
+  return env.cluster;
+}
+const labCluster = hetznerClusterOf(lab);
+
+/** Props of a valid three-server cluster like the lab's; tests override what they examine. */
 export const VALID_CLUSTER_PROPS: HetznerClusterProps = {
   name: "test",
   tier: "lab",
-  region: "global",
-  datacenter: "lab01",
-  operatorCidrs: ["198.51.100.7/32"],
-  sshKeys: [
-    {
-      name: "operator",
-      publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0 operator@example",
-    },
-  ],
-  nomadVersion: "1.10.5",
-  consulVersion: "1.21.5",
-  drivers: ["docker", "podman", "exec"],
+  region: lab.region,
+  datacenter: lab.datacenter,
+  operatorCidrs: labCluster.operatorCidrs,
+  sshKeys: labCluster.sshKeys,
+  nomadVersion: labCluster.nomadVersion,
+  consulVersion: labCluster.consulVersion,
+  drivers: lab.clients.drivers,
 };
 
 /** A HetznerCluster with id "cluster" in a stack "test" of `app` (not synthesized). */
