@@ -13,7 +13,8 @@ export const PROJECT_ROOT = join(__dirname, "..", "..");
 export function scratchCopyOfProject(): string {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-scratch-")));
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
-  for (const file of files) {
+  // A node_modules symlink (as in a git worktree) is untracked, not ignored; it is linked below.
+  for (const file of files.filter((f) => f !== "node_modules")) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     try {
       cpSync(join(PROJECT_ROOT, file), join(dir, file));
