@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, Port, Restart, Service, Template, Update } from "./nomad-job/model";
 import { NomadJob } from "./nomad-job/nomad-job";
+import { kebabCase } from "./kebab-case";
 import type { AttachPolicyOptions, GrantReadJobsOptions } from "./acl/job-policies";
 import type { NomadAclPolicy } from "./acl/nomad-acl-policy";
 import type { NomadPolicyRules } from "../policies";
@@ -226,12 +227,4 @@ function healthCheck(serviceName: string, check: NomadServiceHealthCheck) {
     timeout: check.timeout ?? "2s",
     checkRestart: check.checkRestart,
   };
-}
-
-/** "ItTools" → "it-tools", "Gitea2" → "gitea2". */
-function kebabCase(id: string): string {
-  return id
-    .replace(/([a-z0-9])([A-Z])/g, "$1-$2")
-    .replace(/[^A-Za-z0-9]+/g, "-")
-    .toLowerCase();
 }
