@@ -26,34 +26,34 @@ describe.each([
 ])("the %s acl stack", (name, env) => {
   const stack = synthEnvironment(env)[`${name}-acl`];
   const bootstraps = resourcesOf(stack, "terraform_data");
-  const nomad = localExec(bootstraps["acl-bootstrap_nomad_95C71827"]);
-  const consul = localExec(bootstraps["acl-bootstrap_consul_40396F57"]);
+  const nomad = localExec(bootstraps["AclBootstrap_Nomad_AC27DB49"]);
+  const consul = localExec(bootstraps["AclBootstrap_Consul_BEFA9394"]);
 
   it("bootstraps Nomad and Consul by running the script copied beside the stack", () => {
-    expect(nomad.command).toMatch(/^node "\$\{path\.module\}\/assets\/acl-bootstrap_script_[0-9A-F]+\/[0-9A-F]+\/acl-bootstrap\.mjs" nomad$/);
+    expect(nomad.command).toMatch(/^node "\$\{path\.module\}\/assets\/AclBootstrap_Script_[0-9A-F]+\/[0-9A-F]+\/acl-bootstrap\.mjs" nomad$/);
     expect(consul.command).toMatch(/acl-bootstrap\.mjs" consul$/);
     expect(nomad.environment.ACL_ADDRESS).toBe(stack.output.nomad_address.value);
     expect(consul.environment.ACL_ADDRESS).toBe(stack.output.consul_address.value);
   });
 
   it("passes the secrets in the provisioners' environment only, never on the command line", () => {
-    expect(nomad.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.acl-bootstrap_nomad-management-secret_\w+\.result\}$/);
-    expect(consul.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.acl-bootstrap_consul-management-secret_\w+\.result\}$/);
+    expect(nomad.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.AclBootstrap_NomadManagementSecret_\w+\.result\}$/);
+    expect(consul.environment.ACL_BOOTSTRAP_SECRET).toMatch(/^\$\{random_uuid\.AclBootstrap_ConsulManagementSecret_\w+\.result\}$/);
     for (const exec of [nomad, consul]) expect(exec.command).not.toMatch(/random_uuid|SECRET|TOKEN/);
   });
 
   it("re-runs a bootstrap when its address or secret changes, showing only hashes of secrets in the plan", () => {
-    for (const resource of [bootstraps["acl-bootstrap_nomad_95C71827"], bootstraps["acl-bootstrap_consul_40396F57"]]) {
+    for (const resource of [bootstraps["AclBootstrap_Nomad_AC27DB49"], bootstraps["AclBootstrap_Consul_BEFA9394"]]) {
       const triggers = JSON.stringify(resource.triggers_replace);
       expect(triggers.replace(/\$\{sha256\([^}]*\)\}/g, "")).not.toContain("random_uuid");
       expect(resource.triggers_replace.address).toBeDefined();
     }
-    expect(bootstraps["acl-bootstrap_nomad_95C71827"].triggers_replace.secret_sha256).toContain("random_uuid");
+    expect(bootstraps["AclBootstrap_Nomad_AC27DB49"].triggers_replace.secret_sha256).toContain("random_uuid");
   });
 
   it("exposes the management tokens only as sensitive outputs, read back from the bootstraps", () => {
-    expect(stack.output.nomad_token.value).toBe("${terraform_data.acl-bootstrap_nomad_95C71827.output.management}");
-    expect(stack.output.consul_token.value).toBe("${terraform_data.acl-bootstrap_consul_40396F57.output.management}");
+    expect(stack.output.nomad_token.value).toBe("${terraform_data.AclBootstrap_Nomad_AC27DB49.output.management}");
+    expect(stack.output.consul_token.value).toBe("${terraform_data.AclBootstrap_Consul_BEFA9394.output.management}");
     for (const output of ["nomad_token", "consul_token", "nomad_agent_consul_token"]) {
       expect(stack.output[output].sensitive).toBe(true);
     }
@@ -81,25 +81,25 @@ describe("an acl stack for hosts with TLS", () => {
   const resources = resourcesOf(stack, "terraform_data");
 
   it("verifies the agents' certificates with the hosts' CA", () => {
-    for (const id of ["acl-bootstrap_nomad_95C71827", "acl-bootstrap_consul_40396F57"]) {
+    for (const id of ["AclBootstrap_Nomad_AC27DB49", "AclBootstrap_Consul_BEFA9394"]) {
       expect(localExec(resources[id]).environment.ACL_CA_PEM).toBe(endpoints.caCertPem);
     }
   });
 
   it("gives every Consul agent its agent token", () => {
-    const tokens = JSON.parse(localExec(resources["acl-bootstrap_consul_40396F57"]).environment.ACL_CONSUL_TOKENS.replace(/\$\{[^}]+\}/g, "x"));
+    const tokens = JSON.parse(localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS.replace(/\$\{[^}]+\}/g, "x"));
     expect(tokens[0].agentTokenOn).toEqual(["https://203.0.113.10:8501", "https://203.0.113.11:8501"]);
   });
 
   it("writes the Nomad agents' Consul token over SSH, one host after another, after the Consul bootstrap", () => {
-    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("nomad-agent-consul-token"));
+    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("NomadAgentConsulToken_"));
     expect(deliveries).toHaveLength(2);
     const [[firstId, first], [, second]] = deliveries;
-    expect(first.depends_on).toEqual(["terraform_data.acl-bootstrap_consul_40396F57"]);
+    expect(first.depends_on).toEqual(["terraform_data.AclBootstrap_Consul_BEFA9394"]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
     expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m" });
     const file = first.provisioner.find((p: any) => p.file).file;
-    expect(file.content).toBe('consul {\n  token = "${random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result}"\n}\n');
+    expect(file.content).toBe('consul {\n  token = "${random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result}"\n}\n');
     const install = first.provisioner.at(-1)["remote-exec"].inline;
     expect(install).toEqual([
       "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
@@ -113,7 +113,7 @@ describe("an acl stack for hosts with TLS", () => {
     const uploads = first.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(uploads).toEqual(["/run/hashilab-nomad-token/consul-token.hcl", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh"]);
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
-    expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.acl-bootstrap_nomad-agent-consul-token-secret_BF4F2C8A.result)}");
+    expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result)}");
   });
 });
 
@@ -133,9 +133,9 @@ it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/envi
   const deliveries = Object.values<any>(resources).filter((r) => r.connection);
   expect(deliveries).toHaveLength(cluster.servers.count);
   for (const d of deliveries) expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
-  const tokens = localExec(resources["acl-bootstrap_consul_40396F57"]).environment.ACL_CONSUL_TOKENS;
+  const tokens = localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS;
   expect(tokens.match(/https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts[^}]+\}:8501/g)).toHaveLength(cluster.servers.count);
-  expect(localExec(resources["acl-bootstrap_nomad_95C71827"]).environment.ACL_CA_PEM).toContain("cross-stack-reference-input-lab-hosts");
+  expect(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_CA_PEM).toContain("cross-stack-reference-input-lab-hosts");
   expect(scanStacksForSecrets(stacks)).toEqual([]);
 });
 
@@ -206,10 +206,10 @@ describe("terraform apply of the acl stack", () => {
     await terraform("init", "-input=false");
     const output = await terraform("apply", "-input=false", "-auto-approve");
     expect(output).toContain("bootstrapped the ACL system at");
-    expect(nomad.api.bootstrapSecret).toBe(secretOf("acl-bootstrap_nomad-management-secret"));
-    expect(consul.api.bootstrapSecret).toBe(secretOf("acl-bootstrap_consul-management-secret"));
-    expect(consul.api.tokens.get(secretOf("acl-bootstrap_nomad-agent-consul-token-secret"))?.Policies).toEqual([{ Name: "nomad-agents" }]);
-    expect(consul.api.agentTokens).toEqual([secretOf("acl-bootstrap_consul-agent-token-secret")]);
+    expect(nomad.api.bootstrapSecret).toBe(secretOf("AclBootstrap_NomadManagementSecret"));
+    expect(consul.api.bootstrapSecret).toBe(secretOf("AclBootstrap_ConsulManagementSecret"));
+    expect(consul.api.tokens.get(secretOf("AclBootstrap_NomadAgentConsulTokenSecret"))?.Policies).toEqual([{ Name: "nomad-agents" }]);
+    expect(consul.api.agentTokens).toEqual([secretOf("AclBootstrap_ConsulAgentTokenSecret")]);
     for (const secret of Object.values(secrets)) expect(output).not.toContain(secret);
   });
 
@@ -225,12 +225,12 @@ describe("terraform apply of the acl stack", () => {
     const all = await terraform("output");
     expect(all).toMatch(/nomad_token = <sensitive>/);
     for (const secret of Object.values(secrets)) expect(all).not.toContain(secret);
-    expect(await terraform("output", "-raw", "nomad_token")).toBe(secretOf("acl-bootstrap_nomad-management-secret"));
-    expect(await terraform("output", "-raw", "consul_token")).toBe(secretOf("acl-bootstrap_consul-management-secret"));
+    expect(await terraform("output", "-raw", "nomad_token")).toBe(secretOf("AclBootstrap_NomadManagementSecret"));
+    expect(await terraform("output", "-raw", "consul_token")).toBe(secretOf("AclBootstrap_ConsulManagementSecret"));
   });
 
   it("re-runs the bootstrap for a new secret, which fails until the operator resets the ACL bootstrap", async () => {
-    const variable = Object.keys(secrets).find((name) => name.startsWith("acl-bootstrap_nomad-management-secret"))!;
+    const variable = Object.keys(secrets).find((name) => name.startsWith("AclBootstrap_NomadManagementSecret"))!;
     secrets[variable] = randomUUID();
     const failed = await terraform("apply", "-input=false", "-auto-approve").catch((err) => err.stdout + err.stderr);
     expect(failed).toContain(`ACLs at ${nomad.address} were bootstrapped with a different token`);

@@ -119,7 +119,7 @@ describe("each example synthesizes to what its README section says it creates", 
     expect(job.jobspec).toMatch(/type\s+= "batch"/);
     expect(job.jobspec).toContain('group "restic" {');
     expect(job.jobspec).toContain('{{ with nomadVar "restic/repository" }}');
-    const policy = resourceAt("examples/nomad-job.ts", "nomad_acl_policy", "Restic/repository/Resource");
+    const policy = resourceAt("examples/nomad-job.ts", "nomad_acl_policy", "Restic/Repository/Resource");
     expect(policy.name).toBe("restic-repository");
     expect(policy.job_acl).toEqual({ job_id: "restic", namespace: "default" });
     expect(policy.rules_hcl).toContain('path "restic/*"');
@@ -144,7 +144,7 @@ describe("each example synthesizes to what its README section says it creates", 
     expect(jobspec).toMatch(/namespace\s+= "dns"/);
     expect(jobspec).toContain("10.0.10.2/24");
     expect(jobspec).toMatch(/count\s+= 3/);
-    const policy = resourceAt("examples/dns-vip.ts", "nomad_acl_policy", "Dns/Job/read-jobs/Resource");
+    const policy = resourceAt("examples/dns-vip.ts", "nomad_acl_policy", "Dns/Job/ReadJobs/Resource");
     expect(policy.name).toBe("dns-read-jobs");
     expect(policy.job_acl).toEqual({ job_id: "coredns", namespace: "dns" });
     for (const ns of ["default", "lab", "public"]) expect(policy.rules_hcl).toContain(`namespace "${ns}"`);
@@ -153,7 +153,7 @@ describe("each example synthesizes to what its README section says it creates", 
   test("Ingress: Traefik with its policy, router tags on the exposed service, and the public A record", () => {
     const file = "examples/ingress.ts";
     expect(resourceAt(file, "nomad_job", "Ingress/Job/Default").jobspec).toMatch(/namespace\s+= "ingress"/);
-    expect(resourceAt(file, "nomad_acl_policy", "Ingress/Job/Policy/Resource")).toMatchObject({ name: "traefik", job_acl: { job_id: "traefik" } });
+    expect(resourceAt(file, "nomad_acl_policy", "Ingress/Job/ReadServices/Resource")).toMatchObject({ name: "traefik", job_acl: { job_id: "traefik" } });
     const whoami = resourceAt(file, "nomad_job", "Whoami/Job/Default").jobspec;
     expect(whoami).toContain('"traefik.enable=true"');
     expect(whoami).toContain("rule=Host(`whoami.example.com`)");
@@ -171,33 +171,33 @@ describe("each example synthesizes to what its README section says it creates", 
 
   test("NomadAclPolicy/Role/Token: seed 002's developer policy, a role granting it, a client token whose secret is a sensitive output", () => {
     const file = "examples/nomad-acl.ts";
-    const policy = resourceAt(file, "nomad_acl_policy", "developer/Resource");
+    const policy = resourceAt(file, "nomad_acl_policy", "DeveloperPolicy/Resource");
     expect(policy.rules_hcl).toContain('namespace "dev"');
     expect(policy.rules_hcl).toContain('"submit-job"');
-    expect(resourceAt(file, "nomad_acl_role", "developers/Resource")).toMatchObject({ name: "developers", policy: [{ name: expect.stringContaining("nomad_acl_policy.") }] });
-    expect(resourceAt(file, "nomad_acl_token", "alice/Resource")).toMatchObject({ name: "alice", type: "client" });
+    expect(resourceAt(file, "nomad_acl_role", "DevelopersRole/Resource")).toMatchObject({ name: "developers", policy: [{ name: expect.stringContaining("nomad_acl_policy.") }] });
+    expect(resourceAt(file, "nomad_acl_token", "Token-alice/Resource")).toMatchObject({ name: "alice", type: "client" });
     expect(synthExample(file).output.nomad_token_alice).toMatchObject({ sensitive: true });
   });
 
   test("ConsulWorkloadIdentity: nomad setup consul's objects, and a tasks role for each namespace", () => {
     const file = "examples/consul-workload-identity.ts";
-    const method = resourceAt(file, "consul_acl_auth_method", "consul-workload-identity/auth-method");
+    const method = resourceAt(file, "consul_acl_auth_method", "ConsulWorkloadIdentity/AuthMethod");
     expect(method).toMatchObject({ name: "nomad-workloads", type: "jwt" });
     expect(method.config_json).toContain("http://127.0.0.1:4646/.well-known/jwks.json");
-    expect(resourceAt(file, "consul_acl_binding_rule", "consul-workload-identity/services-binding-rule").bind_name).toBe("$${value.nomad_service}");
+    expect(resourceAt(file, "consul_acl_binding_rule", "ConsulWorkloadIdentity/ServicesBindingRule").bind_name).toBe("$${value.nomad_service}");
     const roles = createdBy(synthExample(file)).filter((c) => c.type === "consul_acl_role");
     expect(roles.map((r) => r.config.name).sort()).toEqual(["nomad-default-tasks", "nomad-lab-tasks"]);
   });
 
   test("HetznerCluster: three cx23 servers on the private network, none with a secret in its user-data", () => {
     const file = "examples/hetzner-cluster.ts";
-    expect(resourceAt(file, "hcloud_network", "cluster/network").ip_range).toBe("10.0.0.0/16");
-    expect(resourceAt(file, "hcloud_network_subnet", "cluster/subnet").ip_range).toBe("10.0.10.0/24");
+    expect(resourceAt(file, "hcloud_network", "Cluster/Network").ip_range).toBe("10.0.0.0/16");
+    expect(resourceAt(file, "hcloud_network_subnet", "Cluster/Subnet").ip_range).toBe("10.0.10.0/24");
     const servers = createdBy(synthExample(file)).filter((c) => c.type === "hcloud_server");
     expect(servers.map((s) => [s.path, s.config.server_type, s.config.network[0].ip])).toEqual([
-      ["cluster/server-1", "cx23", "10.0.10.11"],
-      ["cluster/server-2", "cx23", "10.0.10.12"],
-      ["cluster/server-3", "cx23", "10.0.10.13"],
+      ["Cluster/Server-1", "cx23", "10.0.10.11"],
+      ["Cluster/Server-2", "cx23", "10.0.10.12"],
+      ["Cluster/Server-3", "cx23", "10.0.10.13"],
     ]);
     for (const server of servers) expect(server.config.user_data).not.toMatch(/PRIVATE KEY|tls_private_key|random_bytes/);
   });
@@ -206,20 +206,20 @@ describe("each example synthesizes to what its README section says it creates", 
     const file = "examples/acl-bootstrap.ts";
     const created = createdBy(synthExample(file));
     expect(created.filter((c) => c.type === "random_uuid")).toHaveLength(4);
-    expect(resourceAt(file, "terraform_data", "acl-bootstrap/nomad").provisioner[0]["local-exec"].command).toContain("acl-bootstrap.mjs");
+    expect(resourceAt(file, "terraform_data", "AclBootstrap/Nomad").provisioner[0]["local-exec"].command).toContain("acl-bootstrap.mjs");
     expect(synthExample(file).output.nomad_token).toMatchObject({ sensitive: true });
   });
 
   test("RaftSnapshots: a daily batch job in ops, its management tokens and S3 keys only in its Nomad variable", () => {
     const file = "examples/raft-snapshots.ts";
-    const job = resourceAt(file, "nomad_job", "RaftSnapshots/job/Default").jobspec;
+    const job = resourceAt(file, "nomad_job", "RaftSnapshots/Job/Default").jobspec;
     expect(job).toContain('job "raft-snapshots" {');
     expect(job).toMatch(/namespace\s+= "ops"/);
     expect(job).toContain('"0 3 * * *"');
-    const variable = resourceAt(file, "nomad_variable", "RaftSnapshots/variable");
+    const variable = resourceAt(file, "nomad_variable", "RaftSnapshots/Variable");
     expect(variable).toMatchObject({ path: "nomad/jobs/raft-snapshots", namespace: "ops" });
     expect(Object.keys(variable.items).sort()).toEqual(["consul_token", "nomad_token", "s3_access_key_id", "s3_secret_access_key"]);
-    expect(resourceAt(file, "nomad_acl_token", "RaftSnapshots/nomad-token").type).toBe("management");
+    expect(resourceAt(file, "nomad_acl_token", "RaftSnapshots/NomadToken").type).toBe("management");
   });
 });
 

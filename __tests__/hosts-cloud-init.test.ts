@@ -187,7 +187,7 @@ describe("the synthesized hcloud_server.user_data", () => {
 
   it("agrees with the agent configuration the SSH delivery keeps up to date on running hosts", () => {
     const delivery = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data")).find(
-      (d) => d["//"].metadata.path === "lab-hosts/cluster/server-1-secrets/delivery",
+      (d) => d["//"].metadata.path === "lab-hosts/Cluster/ServerSecrets-1/Delivery",
     );
     const uploaded = (name: string) => delivery.provisioner.find((p: any) => p.file?.destination.endsWith(`/${name}`)).file.content;
     const evaluated = evaluateWithTerraform({ nomad: uploaded("nomad-agent.hcl"), consul: uploaded("consul-agent.hcl") });

@@ -42,7 +42,7 @@ function hostsDeliverySecretPaths(): string[] {
 /** Where the ACL stack's SSH delivery puts the Nomad agents' Consul token: its upload and its install destination. */
 function aclDeliverySecretPaths(): string[] {
   const tokenDeliveries = Object.entries<any>(resourcesOf(stacks["lab-acl"], "terraform_data")).filter(([id]) =>
-    id.includes("nomad-agent-consul-token"),
+    id.includes("NomadAgentConsulToken_"),
   );
   return tokenDeliveries.flatMap(([, delivery]) => {
     const installs = delivery.provisioner

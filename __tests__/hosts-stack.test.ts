@@ -58,10 +58,11 @@ function hcloudSchemaProblems(stack: StackJson): string[] {
 
 const byName = (resources: Record<string, any>, name: string) => Object.values<any>(resources).find((r) => r.name === name);
 
-/** Each host's secrets delivery (by host id) and the hosts whose deliveries it waits for. */
+/** Each host's secrets delivery (by host construct id) and the hosts whose deliveries it waits for. */
 function deliveryDependencies(stack: StackJson): Record<string, string[]> {
   const deliveries = Object.entries<any>(resourcesOf(stack, "terraform_data")).flatMap(([id, body]) => {
-    const host = /\/cluster\/(.+)-secrets\/delivery$/.exec(body["//"].metadata.path)?.[1];
+    const match = /\/Cluster\/(\w+)Secrets(-\d+)\/Delivery$/.exec(body["//"].metadata.path);
+    const host = match && match[1] + match[2];
     return host ? [{ address: `terraform_data.${id}`, host, dependsOn: (body.depends_on ?? []) as string[] }] : [];
   });
   const hostOf = new Map(deliveries.map((d) => [d.address, d.host]));
@@ -167,7 +168,7 @@ describe("the lab hosts stack", () => {
 
   it("delivers each host's secrets, agent configuration and units over SSH as root with the operator's agent, again whenever one changes", () => {
     const deliveries = Object.values<any>(resourcesOf(hosts, "terraform_data"));
-    const delivery = deliveries.find((d) => d["//"].metadata.path === "lab-hosts/cluster/server-1-secrets/delivery");
+    const delivery = deliveries.find((d) => d["//"].metadata.path === "lab-hosts/Cluster/ServerSecrets-1/Delivery");
     expect(delivery.connection).toEqual({
       type: "ssh",
       user: "root",
@@ -216,7 +217,7 @@ describe("the lab hosts stack", () => {
   });
 
   it("delivers to one host at a time, so a bad configuration change restarts one server, not all three at once", () => {
-    expect(deliveryDependencies(hosts)).toEqual({ "server-1": [], "server-2": ["server-1"], "server-3": ["server-2"] });
+    expect(deliveryDependencies(hosts)).toEqual({ "Server-1": [], "Server-2": ["Server-1"], "Server-3": ["Server-2"] });
   });
 
   it("outputs the server addresses, API addresses and CA certificate", () => {
@@ -278,17 +279,17 @@ describe("separate pools", () => {
 
   it("delivers to the servers first, then to the clients, one host at a time", () => {
     expect(deliveryDependencies(stack)).toEqual({
-      "server-1": [],
-      "server-2": ["server-1"],
-      "server-3": ["server-2"],
-      "client-1": ["server-3"],
-      "client-2": ["client-1"],
+      "Server-1": [],
+      "Server-2": ["Server-1"],
+      "Server-3": ["Server-2"],
+      "Client-1": ["Server-3"],
+      "Client-2": ["Client-1"],
     });
   });
 
   it("gives clients no Nomad gossip key (only servers gossip)", () => {
     const delivery = Object.values<any>(resourcesOf(stack, "terraform_data")).find(
-      (d) => d["//"].metadata.path === "test/cluster/client-1-secrets/delivery",
+      (d) => d["//"].metadata.path === "test/Cluster/ClientSecrets-1/Delivery",
     );
     expect(delivery.triggers_replace.nomad_gossip_key_sha256).toBeUndefined();
     const uploads = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);

@@ -3,7 +3,7 @@ import { buildCluster, warningsOf } from "./support/hetzner-cluster";
 
 /** Expects building the cluster with `overrides` to throw an error naming its path and `pattern`. */
 function expectInvalid(overrides: Parameters<typeof buildCluster>[0], pattern: RegExp): void {
-  expect(() => buildCluster(overrides)).toThrow(/^test\/cluster: invalid HetznerCluster:/);
+  expect(() => buildCluster(overrides)).toThrow(/^test\/Cluster: invalid HetznerCluster:/);
   expect(() => buildCluster(overrides)).toThrow(pattern);
 }
 

@@ -16,11 +16,11 @@ import { DnsVip, NomadJob, NomadService } from "hashilab";
 const app = new App();
 const stack = new TerraformStack(app, "homelab");
 new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" });
-const whoami: NomadService = new NomadService(stack, "whoami", {
+const whoami: NomadService = new NomadService(stack, "Whoami", {
   image: "docker.io/traefik/whoami:v1.10.3",
   ports: { http: { to: 80 } },
 });
-new DnsVip(stack, "dns", { domain: "home.example.org", mode: "none", namespaces: ["default"] });
+new DnsVip(stack, "Dns", { domain: "home.example.org", mode: "none", namespaces: ["default"] });
 const jobs: NomadJob[] = stack.node.findAll().filter((c): c is NomadJob => c instanceof NomadJob);
 if (jobs.length === 0 || !whoami) throw new Error("no NomadJob in the tree");
 app.synth();

@@ -100,7 +100,7 @@ describe.each([
   it("stores Traefik's basic-auth line from a sensitive Terraform variable, never a literal", () => {
     const variable = Object.values<any>(resourcesOf(stack, "nomad_variable")).find((v) => v.path === "nomad/jobs/traefik");
     expect(variable.items).toEqual({ BASIC_AUTH: "${var.traefik_basic_auth}" });
-    expect(variable.namespace).toMatch(/^\$\{nomad_namespace\.namespace-ingress\.name\}$/);
+    expect(variable.namespace).toMatch(/^\$\{nomad_namespace\.Namespace-ingress\.name\}$/);
     expect(stack.variable.traefik_basic_auth).toMatchObject({ sensitive: true, type: "string" });
     expect(stack.variable.traefik_basic_auth.default).toBeUndefined();
   });
@@ -288,10 +288,10 @@ describe("ACL names, unique per stack", () => {
     expect(() =>
       synthEnvironment(lab, ({ workloads }) => resolverJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
     ).toThrow(
-      /^lab-workloads\/resolver\/read-jobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/read-jobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
+      /^lab-workloads\/resolver\/ReadJobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/ReadJobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
     );
     expect(() => synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "ops-readers", { policyName: "operator", rules: { node: "read" } }))).toThrow(
-      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is already used by lab-platform\/operator in stack lab-platform/,
+      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is already used by lab-platform\/OperatorPolicy in stack lab-platform/,
     );
   });
 
@@ -300,12 +300,12 @@ describe("ACL names, unique per stack", () => {
       synthEnvironment(lab, ({ platform }) => {
         new NomadAclRole(platform, "more-operators", { roleName: "operators", policies: [new NomadAclPolicy(platform, "readers", { rules: { node: "read" } })] });
       }),
-    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is already used by lab-platform\/operators-role in stack lab-platform; one of the two would be refused at apply/);
+    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is already used by lab-platform\/OperatorsRole in stack lab-platform; one of the two would be refused at apply/);
   });
 
   it("fails on a second ConsulWorkloadIdentity in the stack: its Consul policy and role names are fixed", () => {
     expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "again", { nomadAddress: "http://n:4646" }))).toThrow(
-      /^lab-platform\/again\/tasks-policy: Consul ACL policy name "policy-nomad-tasks" is already used by lab-platform\/consul-workload-identity\/tasks-policy in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
+      /^lab-platform\/again\/TasksPolicy: Consul ACL policy name "policy-nomad-tasks" is already used by lab-platform\/ConsulWorkloadIdentity\/TasksPolicy in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
     );
   });
 

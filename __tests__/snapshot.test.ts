@@ -68,8 +68,8 @@ describe("the lab's Raft snapshots", () => {
     const [variable] = Object.values<any>(resourcesOf(stack, "nomad_variable")).filter((v) => v.path.startsWith("nomad/jobs/raft"));
     expect([variable.path, variable.namespace]).toEqual(["nomad/jobs/raft-snapshots", "ops"]);
     expect(variable.items).toEqual({
-      nomad_token: expect.stringMatching(/^\$\{nomad_acl_token\.RaftSnapshots_nomad-token_\w+\.secret_id\}$/),
-      consul_token: expect.stringMatching(/^\$\{data\.consul_acl_token_secret_id\.RaftSnapshots_consul-token-secret_\w+\.secret_id\}$/),
+      nomad_token: expect.stringMatching(/^\$\{nomad_acl_token\.RaftSnapshots_NomadToken_\w+\.secret_id\}$/),
+      consul_token: expect.stringMatching(/^\$\{data\.consul_acl_token_secret_id\.RaftSnapshots_ConsulTokenSecret_\w+\.secret_id\}$/),
       s3_access_key_id: "${var.snapshots_s3_access_key_id}",
       s3_secret_access_key: "${var.snapshots_s3_secret_access_key}",
     });
@@ -79,7 +79,7 @@ describe("the lab's Raft snapshots", () => {
     expect(nomadToken.type).toBe("management");
     const [consulToken] = Object.values<any>(resourcesOf(stack, "consul_acl_token"));
     expect(consulToken.policies).toEqual(["global-management"]);
-    expect(resourcesOf(stack, "nomad_job")[jobId].depends_on).toEqual([expect.stringMatching(/^nomad_variable\.RaftSnapshots_variable_/)]);
+    expect(resourcesOf(stack, "nomad_job")[jobId].depends_on).toEqual([expect.stringMatching(/^nomad_variable\.RaftSnapshots_Variable_/)]);
   });
 
   it("configure the Consul provider from the acl stack's token", () => {
@@ -153,7 +153,7 @@ describe("RaftSnapshots", () => {
   });
 
   it("fails on an invalid cron schedule (checked by NomadJob)", () => {
-    expect(() => build({ schedule: "every day" })).toThrow(/test\/snapshots\/job: invalid Nomad job/);
+    expect(() => build({ schedule: "every day" })).toThrow(/test\/snapshots\/Job: invalid Nomad job/);
   });
 });
 

@@ -3,7 +3,7 @@ import { AclBootstrap } from "hashilab";
 
 /** Bootstraps the ACLs of local dev agents; the management token becomes a sensitive output. */
 export function devAclBootstrap(stack: TerraformStack): AclBootstrap {
-  const acl = new AclBootstrap(stack, "acl-bootstrap", {
+  const acl = new AclBootstrap(stack, "AclBootstrap", {
     nomadAddress: "http://127.0.0.1:4646",
     consulAddress: "http://127.0.0.1:8500",
   });

@@ -3,7 +3,7 @@ import { HetznerCluster } from "hashilab";
 
 /** Three cx23 servers in nbg1 that are also clients: seed 004's combined topology. */
 export function labCluster(stack: TerraformStack): HetznerCluster {
-  return new HetznerCluster(stack, "cluster", {
+  return new HetznerCluster(stack, "Cluster", {
     name: "lab",
     operatorCidrs: ["198.51.100.7/32"],
     sshKeys: [

@@ -27,7 +27,7 @@ export function resticBackup(stack: TerraformStack): NomadJob {
     ],
   });
   // restic/... is outside the job's own nomad/jobs/restic: the job needs a policy to read it.
-  job.attachPolicy("repository", {
+  job.attachPolicy("Repository", {
     namespaces: [{ name: "default", variables: [{ path: "restic/*", capabilities: ["read"] }] }],
   });
   return job;

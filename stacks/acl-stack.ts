@@ -37,7 +37,7 @@ export class AclStack extends TerraformStack {
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
     const { endpoints } = props;
-    this.bootstrap = new AclBootstrap(this, "acl-bootstrap", {
+    this.bootstrap = new AclBootstrap(this, "AclBootstrap", {
       nomadAddress: endpoints.nomadAddress,
       consulAddress: endpoints.consulAddress,
       caCertPem: endpoints.caCertPem,

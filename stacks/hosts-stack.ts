@@ -30,7 +30,7 @@ export class HostsStack extends TerraformStack {
     new HcloudProvider(this, "hcloud", {});
     new TlsProvider(this, "tls", {});
     new RandomProvider(this, "random", {});
-    this.cluster = new HetznerCluster(this, "cluster", {
+    this.cluster = new HetznerCluster(this, "Cluster", {
       name: env.name,
       tier: env.tier,
       region: env.region,

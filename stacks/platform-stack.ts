@@ -41,15 +41,16 @@ export class PlatformStack extends TerraformStack {
     // Nomad always has "default": the provider upserts it on create and resets its
     // description on destroy instead of deleting it, so managing it here is safe.
     this.namespaces = new Map(
-      env.namespaces.map((ns) => [ns.name, new NomadNamespace(this, `namespace-${ns.name}`, { name: ns.name, description: ns.description })]),
+      env.namespaces.map((ns) => [ns.name, new NomadNamespace(this, `Namespace-${ns.name}`, { name: ns.name, description: ns.description })]),
     );
     const managementOnly = managementOnlyNamespaces(env);
     this.addAccess(env.access ?? {}, managementOnly);
-    new NomadAclPolicy(this, "anonymous", {
+    new NomadAclPolicy(this, "Anonymous", {
+      policyName: "anonymous",
       description: `Requests without a token: ${env.anonymousAccess === "read" ? "read jobs and nodes" : "nothing"}`,
       rules: anonymousPolicy(env.anonymousAccess, { managementOnly }),
     });
-    this.workloadIdentity = new ConsulWorkloadIdentity(this, "consul-workload-identity", {
+    this.workloadIdentity = new ConsulWorkloadIdentity(this, "ConsulWorkloadIdentity", {
       nomadAddress: jwksNomadAddress(env, props.endpoints),
       nomadCaPem: props.endpoints.caCertPem,
     });
@@ -58,11 +59,12 @@ export class PlatformStack extends TerraformStack {
 
   /** Operator and developer policies, roles, and one token per person; none reaches the management-only namespaces. */
   private addAccess(access: AccessConfig, managementOnly: readonly string[]): void {
-    const operators = new NomadAclRole(this, "operators-role", {
+    const operators = new NomadAclRole(this, "OperatorsRole", {
       roleName: "operators",
       description: "Day-to-day cluster operation (everything but ACLs)",
       policies: [
-        new NomadAclPolicy(this, "operator", {
+        new NomadAclPolicy(this, "OperatorPolicy", {
+          policyName: "operator",
           description: "Everything but ACL management and the management-only namespaces",
           rules: operatorPolicy({ managementOnly }),
         }),
@@ -75,11 +77,12 @@ export class PlatformStack extends TerraformStack {
           `tokens that developers could read by submitting jobs there; choose another namespace for developers`,
       );
     }
-    const developers = new NomadAclRole(this, "developers-role", {
+    const developers = new NomadAclRole(this, "DevelopersRole", {
       roleName: "developers",
       description: `Submit and dispatch jobs in namespace ${developerNamespace}`,
       policies: [
-        new NomadAclPolicy(this, "developer", {
+        new NomadAclPolicy(this, "DeveloperPolicy", {
+          policyName: "developer",
           description: `Read namespace ${developerNamespace}, submit and dispatch jobs there, read their logs`,
           rules: developerPolicy(developerNamespace),
         }),
@@ -98,7 +101,7 @@ export class PlatformStack extends TerraformStack {
         );
       }
       seen.add(name);
-      new NomadAclToken(this, `token-${name}`, { tokenName: name, roles: [role], outputName: `nomad_token_${name.replace(/-/g, "_")}` });
+      new NomadAclToken(this, `Token-${name}`, { tokenName: name, roles: [role], outputName: `nomad_token_${name.replace(/-/g, "_")}` });
     }
   }
 
@@ -111,7 +114,7 @@ export class PlatformStack extends TerraformStack {
       sensitive: true,
       description: "Traefik dashboard credentials as an htpasswd line, e.g. from: htpasswd -nB admin",
     });
-    new NomadVariable(this, "traefik-basic-auth", {
+    new NomadVariable(this, "TraefikBasicAuth", {
       path: TRAEFIK_BASIC_AUTH.path,
       // The namespace resource's name (not a literal) makes Terraform create the namespace first.
       namespace: ingress.name,

@@ -23,7 +23,7 @@ export const VALID_CLUSTER_PROPS: HetznerClusterProps = {
   drivers: lab.clients.drivers,
 };
 
-/** A HetznerCluster with id "cluster" in a stack "test" of `app` (not synthesized). */
+/** A HetznerCluster with id "Cluster" in a stack "test" of `app` (not synthesized). */
 export function buildCluster(
   overrides: Partial<HetznerClusterProps> = {},
   app: App = new App(),
@@ -32,7 +32,7 @@ export function buildCluster(
   new HcloudProvider(stack, "hcloud", {});
   new TlsProvider(stack, "tls", {});
   new RandomProvider(stack, "random", {});
-  const cluster = new HetznerCluster(stack, "cluster", { ...VALID_CLUSTER_PROPS, ...overrides });
+  const cluster = new HetznerCluster(stack, "Cluster", { ...VALID_CLUSTER_PROPS, ...overrides });
   return { stack, cluster };
 }
 

@@ -85,13 +85,13 @@ export class AclBootstrap extends Construct {
     const agentAddresses = props.consulAgentAddresses ?? [props.consulAddress];
     this.validate(props, agentAddresses);
 
-    const nomadManagement = new RandomUuid(this, "nomad-management-secret", {}).result;
-    const consulManagement = new RandomUuid(this, "consul-management-secret", {}).result;
-    const consulAgent = new RandomUuid(this, "consul-agent-token-secret", {}).result;
-    const nomadAgentConsul = new RandomUuid(this, "nomad-agent-consul-token-secret", {}).result;
+    const nomadManagement = new RandomUuid(this, "NomadManagementSecret", {}).result;
+    const consulManagement = new RandomUuid(this, "ConsulManagementSecret", {}).result;
+    const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", {}).result;
+    const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", {}).result;
     this.nomadAgentConsulSecret = nomadAgentConsul;
 
-    const script = new TerraformAsset(this, "script", { path: SCRIPT_SOURCE, type: AssetType.FILE });
+    const script = new TerraformAsset(this, "Script", { path: SCRIPT_SOURCE, type: AssetType.FILE });
     // Terraform runs local-exec in the stack's directory, where synth put the asset.
     const command = (system: string) => `node "\${path.module}/${script.path}" ${system}`;
     const common = {
@@ -99,7 +99,7 @@ export class AclBootstrap extends Construct {
       ...(props.caCertPem ? { ACL_CA_PEM: props.caCertPem } : {}),
     };
 
-    this.nomadBootstrap = new DataResource(this, "nomad", {
+    this.nomadBootstrap = new DataResource(this, "Nomad", {
       triggersReplace: {
         address: props.nomadAddress,
         secret_sha256: Fn.sha256(nomadManagement),
@@ -136,7 +136,7 @@ export class AclBootstrap extends Construct {
         agentTokenOn: [],
       },
     ];
-    this.consulBootstrap = new DataResource(this, "consul", {
+    this.consulBootstrap = new DataResource(this, "Consul", {
       triggersReplace: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
@@ -173,7 +173,7 @@ export class AclBootstrap extends Construct {
    * @param hosts the hosts' SSH addresses, e.g. their public IPv4 addresses
    */
   public deliverNomadAgentConsulToken(hosts: readonly string[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
-    return new NomadConsulTokenDelivery(this, "nomad-agent-consul-token", {
+    return new NomadConsulTokenDelivery(this, "NomadAgentConsulToken", {
       hosts,
       // Not the read-back token: a re-run of the Consul bootstrap (a new agent address) would
       // make it unknown at plan time and replace, so restart, every delivery.

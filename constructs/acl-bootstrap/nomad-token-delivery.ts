@@ -41,7 +41,7 @@ export class NomadConsulTokenDelivery extends Construct {
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
-        new DataResource(this, `host-${i}`, {
+        new DataResource(this, `Host-${i}`, {
           dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
           triggersReplace: { host, token_sha256: Fn.sha256(props.token), config_file: configFile },
           connection: { type: "ssh", host, user: "root", agent: "true", timeout: "10m" },

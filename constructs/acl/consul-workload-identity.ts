@@ -58,7 +58,7 @@ export class ConsulWorkloadIdentity extends Construct {
     }
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Consul workload identity setup:\n  ${problems.join("\n  ")}`);
 
-    this.authMethod = new ConsulAclAuthMethod(this, "auth-method", {
+    this.authMethod = new ConsulAclAuthMethod(this, "AuthMethod", {
       name: NOMAD_WORKLOADS_AUTH_METHOD,
       displayName: NOMAD_WORKLOADS_AUTH_METHOD,
       description: "Login method for Nomad workloads using workload identities",
@@ -74,7 +74,7 @@ export class ConsulWorkloadIdentity extends Construct {
         ),
       }),
     });
-    new ConsulAclBindingRule(this, "services-binding-rule", {
+    new ConsulAclBindingRule(this, "ServicesBindingRule", {
       authMethod: this.authMethod.name,
       description: "Binding rule for Nomad services authenticated using a workload identity",
       bindType: "service",
@@ -82,14 +82,14 @@ export class ConsulWorkloadIdentity extends Construct {
       bindName: escapeTerraformTemplate("${value.nomad_service}"),
       selector: '"nomad_service" in value',
     });
-    new ConsulAclBindingRule(this, "tasks-binding-rule", {
+    new ConsulAclBindingRule(this, "TasksBindingRule", {
       authMethod: this.authMethod.name,
       description: "Binding rule for Nomad tasks authenticated using a workload identity",
       bindType: "role",
       bindName: escapeTerraformTemplate("nomad-${value.nomad_namespace}-tasks"),
       selector: '"nomad_service" not in value',
     });
-    this.tasksPolicy = new ConsulAclPolicy(this, "tasks-policy", {
+    this.tasksPolicy = new ConsulAclPolicy(this, "TasksPolicy", {
       name: NOMAD_TASKS_POLICY,
       rules: renderConsulPolicy(nomadTasksConsulPolicy()),
     });
@@ -102,7 +102,7 @@ export class ConsulWorkloadIdentity extends Construct {
       const policies = [this.tasksPolicy.name];
       const extra = props.namespacePolicies?.[ns];
       if (extra) {
-        const policy = new ConsulAclPolicy(this, `tasks-policy-${ns}`, {
+        const policy = new ConsulAclPolicy(this, `TasksPolicy-${ns}`, {
           name: `policy-nomad-${ns}-tasks`,
           description: `Consul access of Nomad tasks in namespace ${ns}`,
           rules: renderConsulPolicy(extra),
@@ -111,7 +111,7 @@ export class ConsulWorkloadIdentity extends Construct {
       }
       roles.set(
         ns,
-        new ConsulAclRole(this, `tasks-role-${ns}`, {
+        new ConsulAclRole(this, `TasksRole-${ns}`, {
           name: `nomad-${ns}-tasks`,
           description: `Role for Nomad tasks using workload identities in namespace ${ns}`,
           policies,

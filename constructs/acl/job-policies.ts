@@ -1,12 +1,13 @@
 import { readJobsPolicy, ReadJobsOptions } from "../../policies/builtin";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
 import { addDependsOn } from "../depends-on";
+import { kebabCase } from "../kebab-case";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
 
 /** How a job-bound policy is named and scoped. */
 export interface AttachPolicyOptions {
-  /** The policy's name in Nomad (unique in the cluster). @default `<job id>-<id>` */
+  /** The policy's name in Nomad (unique in the cluster). @default `<job id>-<id in kebab-case>`, e.g. restic-repository for id Repository */
   readonly policyName?: string;
   /** @default none */
   readonly description?: string;
@@ -29,7 +30,7 @@ export interface PolicyAttachableJob extends AclBindableJob {
  */
 export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: NomadPolicyRules, options: AttachPolicyOptions = {}): NomadAclPolicy {
   const policy = new NomadAclPolicy(job, id, {
-    policyName: options.policyName ?? `${job.jobId}-${id}`,
+    policyName: options.policyName ?? `${job.jobId}-${kebabCase(id)}`,
     description: options.description,
     rules,
     job: { job, group: options.group, task: options.task },
@@ -41,7 +42,7 @@ export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: Nom
 /** Seed 000's dns-read-jobs for `job`: read jobs and services in `namespaces`, variables in its own namespace. */
 export function grantReadJobs(job: PolicyAttachableJob, namespaces: readonly string[], options: GrantReadJobsOptions = {}): NomadAclPolicy {
   const { variablesPath, agentRead, ...attach } = options;
-  return attachJobPolicy(job, "read-jobs", readJobsPolicy(namespaces, { ownNamespace: job.namespace, variablesPath, agentRead }), {
+  return attachJobPolicy(job, "ReadJobs", readJobsPolicy(namespaces, { ownNamespace: job.namespace, variablesPath, agentRead }), {
     description: `Lets job ${job.jobId} read jobs and services in ${namespaces.join(", ")}`,
     ...attach,
   });

@@ -44,7 +44,7 @@ export class NomadAclToken extends Construct {
       policies: policies.length > 0 ? policies.map((policy) => policy.resource.name) : undefined,
       expirationTtl: props.expirationTtl,
     });
-    this.secretOutput = new TerraformOutput(this, "secret", {
+    this.secretOutput = new TerraformOutput(this, "Secret", {
       value: this.resource.secretId,
       sensitive: true,
       description: `Secret of the Nomad ACL token "${props.tokenName ?? id}"`,

@@ -108,7 +108,7 @@ export interface DnsVipProps {
  * policy (dns-read-jobs over `namespaces`, plus the agent read the nomad plugin needs for
  * /v1/agent/self) is bound to the job with `job_acl`.
  *
- * Children: "Job" (NomadJob), "Policy" under it, and "Secrets" (NomadVariable) when the
+ * Children: "Job" (NomadJob), its policy "ReadJobs" under it, and "Secrets" (NomadVariable) when the
  * keepalived task has secrets (Hetzner API token, VRRP password).
  */
 export class DnsVip extends Construct {

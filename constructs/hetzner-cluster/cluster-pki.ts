@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { TlsCertRequest, TlsLocallySignedCert, TlsPrivateKey, TlsSelfSignedCert } from "../providers";
+import { HostSpec, hostConstructId } from "./host-plan";
 
 export interface ClusterPkiProps {
   /** Shown in the CA's common name, e.g. the environment name. */
@@ -38,8 +39,8 @@ export class ClusterPki extends Construct {
   constructor(scope: Construct, id: string, props: ClusterPkiProps) {
     super(scope, id);
     this.props = props;
-    this.caKey = new TlsPrivateKey(this, "ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const ca = new TlsSelfSignedCert(this, "ca", {
+    this.caKey = new TlsPrivateKey(this, "CaKey", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const ca = new TlsSelfSignedCert(this, "Ca", {
       privateKeyPem: this.caKey.privateKeyPem,
       isCaCertificate: true,
       setSubjectKeyId: true,
@@ -50,16 +51,16 @@ export class ClusterPki extends Construct {
     this.caCertPem = ca.certPem;
   }
 
-  /** Issues a server+client TLS certificate (agents are both to each other) under construct id `id`. */
-  issueHostCertificate(id: string, subject: HostCertificateSubject): HostCertificate {
-    const key = new TlsPrivateKey(this, `${id}-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" });
-    const request = new TlsCertRequest(this, `${id}-request`, {
+  /** Issues a server+client TLS certificate (agents are both to each other) for `host`: ServerKey-1, ServerRequest-1, ServerCert-1. */
+  issueHostCertificate(host: Pick<HostSpec, "role" | "ordinal">, subject: HostCertificateSubject): HostCertificate {
+    const key = new TlsPrivateKey(this, hostConstructId(host, "Key"), { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const request = new TlsCertRequest(this, hostConstructId(host, "Request"), {
       privateKeyPem: key.privateKeyPem,
       subject: [{ commonName: subject.commonName, organization: "hashilab" }],
       dnsNames: [...subject.dnsNames],
       ipAddresses: [...subject.ipAddresses],
     });
-    const cert = new TlsLocallySignedCert(this, `${id}-cert`, {
+    const cert = new TlsLocallySignedCert(this, hostConstructId(host, "Cert"), {
       certRequestPem: request.certRequestPem,
       caPrivateKeyPem: this.caKey.privateKeyPem,
       caCertPem: this.caCertPem,

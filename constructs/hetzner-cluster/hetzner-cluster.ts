@@ -18,7 +18,7 @@ import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
 import { consulUnit, nomadUnit } from "./host-files";
-import { HostSpec, planHosts } from "./host-plan";
+import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
 import { ClusterShape, validateClusterShape } from "./validate";
@@ -195,14 +195,14 @@ export class HetznerCluster extends Construct {
     const production = settings.tier === "production";
     const labels = { environment: settings.name, "managed-by": "hashilab", ...props.labels };
     this.subnetCidr = settings.subnetCidr;
-    this.network = new HcloudNetwork(this, "network", {
+    this.network = new HcloudNetwork(this, "Network", {
       name: settings.name,
       ipRange: settings.networkCidr,
       labels,
       deleteProtection: production,
     });
     this.privateNetworkId = this.network.id;
-    this.subnet = new HcloudNetworkSubnet(this, "subnet", {
+    this.subnet = new HcloudNetworkSubnet(this, "Subnet", {
       networkId: Token.asNumber(this.network.id),
       type: "cloud",
       networkZone: settings.networkZone,
@@ -211,24 +211,24 @@ export class HetznerCluster extends Construct {
 
     const placement = (id: string, name: string) =>
       new HcloudPlacementGroup(this, id, { name: `${settings.name}-${name}`, type: "spread", labels });
-    const pki = new ClusterPki(this, "pki", { name: settings.name });
+    const pki = new ClusterPki(this, "Pki", { name: settings.name });
     const shared: SharedResources = {
       sshKeys: settings.sshKeys.map(
         (key) =>
-          new HcloudSshKey(this, `ssh-key-${key.name}`, { name: `${settings.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
+          new HcloudSshKey(this, `SshKey-${key.name}`, { name: `${settings.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
       ),
-      clusterFirewall: new HcloudFirewall(this, "firewall", {
+      clusterFirewall: new HcloudFirewall(this, "Firewall", {
         name: `${settings.name}-cluster`,
         labels,
         rule: clusterFirewallRules(settings.operatorCidrs),
       }),
-      ingressFirewall: new HcloudFirewall(this, "ingress-firewall", { name: `${settings.name}-ingress`, labels, rule: ingressFirewallRules() }),
-      serverPlacement: placement("servers-placement", "servers"),
-      clientPlacement: settings.clientCount > 0 ? placement("clients-placement", "clients") : undefined,
+      ingressFirewall: new HcloudFirewall(this, "IngressFirewall", { name: `${settings.name}-ingress`, labels, rule: ingressFirewallRules() }),
+      serverPlacement: placement("ServersPlacement", "servers"),
+      clientPlacement: settings.clientCount > 0 ? placement("ClientsPlacement", "clients") : undefined,
       pki,
       // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.
-      consulGossipKey: new RandomBytes(this, "consul-gossip-key", { length: 32 }),
-      nomadGossipKey: new RandomBytes(this, "nomad-gossip-key", { length: 32 }),
+      consulGossipKey: new RandomBytes(this, "ConsulGossipKey", { length: 32 }),
+      nomadGossipKey: new RandomBytes(this, "NomadGossipKey", { length: 32 }),
       labels,
     };
     this.caCertPem = pki.caCertPem;
@@ -276,7 +276,7 @@ export class HetznerCluster extends Construct {
       hashicorpAptKeyFingerprint: s.hashicorpAptKeyFingerprint,
     });
     const placementGroup = spec.isServer ? shared.serverPlacement : shared.clientPlacement;
-    const server = new HcloudServer(this, spec.id, {
+    const server = new HcloudServer(this, hostConstructId(spec), {
       name: spec.name,
       serverType: spec.serverType,
       image: s.image,
@@ -305,7 +305,7 @@ export class HetznerCluster extends Construct {
         ignoreChanges: ["user_data", "ssh_keys", ...(s.aliasIpsMovedByApi ? ["network"] : [])],
       },
     });
-    const certificate = shared.pki.issueHostCertificate(spec.id, {
+    const certificate = shared.pki.issueHostCertificate(spec, {
       commonName: spec.name,
       dnsNames: [
         spec.name,
@@ -317,7 +317,7 @@ export class HetznerCluster extends Construct {
     });
     const { consulGossipKey, nomadGossipKey, pki } = shared;
     const units = { consul: consulUnit(), nomad: nomadUnit(spec.isServer) };
-    const delivery = new SecretsDelivery(this, `${spec.id}-secrets`, {
+    const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
       host: server.ipv4Address,
       serverId: server.id,
       files: {

@@ -3,8 +3,11 @@ import { CLIENT_IP_OFFSET, SERVER_IP_OFFSET } from "./validate";
 
 /** One VM of the cluster, decided at synth time. */
 export interface HostSpec {
-  /** Construct id and name suffix: "server-1", "client-1". Part of the public contract. */
+  /** Name suffix: "server-1", "client-1". */
   readonly id: string;
+  /** Construct id prefix ("Server", "Client") and number: see hostConstructId. */
+  readonly role: "Server" | "Client";
+  readonly ordinal: number;
   /** The Hetzner server name, e.g. "lab-server-1". */
   readonly name: string;
   readonly isServer: boolean;
@@ -25,10 +28,20 @@ export interface HostPlanInput {
   readonly clientType: string;
 }
 
+/**
+ * The construct id of a host's `part` ("" for the server itself, "Secrets", "Key", ...):
+ * "Server-1", "ServerSecrets-1", "ClientKey-2". Part of the public contract.
+ */
+export function hostConstructId(host: Pick<HostSpec, "role" | "ordinal">, part = ""): string {
+  return `${host.role}${part}-${host.ordinal}`;
+}
+
 /** Servers first, then client-only hosts, each at a fixed offset in the subnet. */
 export function planHosts(input: HostPlanInput): HostSpec[] {
   const servers = Array.from({ length: input.serverCount }, (_, i) => ({
     id: `server-${i + 1}`,
+    role: "Server" as const,
+    ordinal: i + 1,
     name: `${input.name}-server-${i + 1}`,
     isServer: true,
     isClient: input.serversAreClients,
@@ -37,6 +50,8 @@ export function planHosts(input: HostPlanInput): HostSpec[] {
   }));
   const clients = Array.from({ length: input.clientCount }, (_, i) => ({
     id: `client-${i + 1}`,
+    role: "Client" as const,
+    ordinal: i + 1,
     name: `${input.name}-client-${i + 1}`,
     isServer: false,
     isClient: true,

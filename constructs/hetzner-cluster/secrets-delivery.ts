@@ -54,7 +54,7 @@ export class SecretsDelivery extends Construct {
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
     entries.push({ name: DELIVERED_SCRIPTS.install, content: scripts.install }, { name: DELIVERED_SCRIPTS.waitHealthy, content: scripts.wait_healthy });
     const triggers = { ...props.triggers, install_script: scripts.install, wait_healthy_script: scripts.wait_healthy };
-    this.resource = new DataResource(this, "delivery", {
+    this.resource = new DataResource(this, "Delivery", {
       triggersReplace: {
         server: props.serverId,
         ...Object.fromEntries(Object.entries(triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),

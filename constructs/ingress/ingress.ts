@@ -70,7 +70,7 @@ const ROUTER_NAME = /[^a-z0-9-]+/g;
  * routed namespaces) bound to the job with `job_acl`; ports 80 and 443 are static on the
  * ingress hosts; the dashboard sits behind basic auth read from a Nomad variable.
  *
- * Children: "Job" (NomadJob) and "Policy" under it.
+ * Children: "Job" (NomadJob) and its policy "ReadServices" under it.
  */
 export class Ingress extends Construct {
   public readonly job: NomadJob;
@@ -140,7 +140,7 @@ export class Ingress extends Construct {
         },
       ],
     });
-    this.policy = this.job.attachPolicy("Policy", traefikPolicy(props.namespaces), {
+    this.policy = this.job.attachPolicy("ReadServices", traefikPolicy(props.namespaces), {
       policyName: "traefik",
       description: `Traefik: read services in ${props.namespaces.join(", ")} to route to them`,
     });

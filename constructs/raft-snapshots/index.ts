@@ -78,14 +78,14 @@ export class RaftSnapshots extends Construct {
     this.validate(props, retention);
     const variablePath = `nomad/jobs/${jobName}`;
 
-    const nomadToken = new NomadAclTokenResource(this, "nomad-token", { name: jobName, type: "management" });
-    const consulToken = new ConsulAclToken(this, "consul-token", {
+    const nomadToken = new NomadAclTokenResource(this, "NomadToken", { name: jobName, type: "management" });
+    const consulToken = new ConsulAclToken(this, "ConsulToken", {
       description: `${jobName}: consul snapshot save`,
       policies: [CONSUL_GLOBAL_MANAGEMENT],
     });
-    const consulSecret = new ConsulAclTokenSecretId(this, "consul-token-secret", { accessorId: consulToken.accessorId });
+    const consulSecret = new ConsulAclTokenSecretId(this, "ConsulTokenSecret", { accessorId: consulToken.accessorId });
 
-    this.variable = new NomadVariableResource(this, "variable", {
+    this.variable = new NomadVariableResource(this, "Variable", {
       path: variablePath,
       namespace,
       items: {
@@ -110,7 +110,7 @@ export class RaftSnapshots extends Construct {
     if (props.nomadTlsServerName) env.NOMAD_TLS_SERVER_NAME = props.nomadTlsServerName;
     if (props.consulTlsServerName) env.CONSUL_TLS_SERVER_NAME = props.consulTlsServerName;
 
-    this.job = new NomadJob(this, "job", {
+    this.job = new NomadJob(this, "Job", {
       name: jobName,
       namespace,
       type: "batch",

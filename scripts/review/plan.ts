@@ -31,7 +31,7 @@ export interface ResourceChange {
   /** Terraform address, e.g. "nomad_job.it-tools". */
   readonly address: string;
   readonly type: string;
-  /** The construct path from cdktf's metadata, e.g. "lab-workloads/it-tools/job". */
+  /** The construct path from cdktf's metadata, e.g. "lab-workloads/ItTools/Job/Default". */
   readonly constructPath?: string;
   readonly action: Action;
   readonly attributes: readonly AttributeChange[];
