@@ -349,8 +349,8 @@ describe("validation in the platform stack", () => {
   });
 
   it("fails on an invalid policy name or a description Nomad would reject", () => {
-    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "read_jobs", { rules: { node: "read" } }))).toThrow(
-      /lab-platform\/read_jobs: .*policy name "read_jobs" is invalid/s,
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "ReadJobs", { policyName: "read_jobs", rules: { node: "read" } }))).toThrow(
+      /lab-platform\/ReadJobs: .*policy name "read_jobs" is invalid/s,
     );
     expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "long", { description: "x".repeat(257), rules: { node: "read" } }))).toThrow(
       /lab-platform\/long: .*longer than Nomad's limit of 256/s,

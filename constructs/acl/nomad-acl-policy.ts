@@ -4,6 +4,7 @@ import { NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../
 import { clusterFactsOf } from "../cluster-facts";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
+import { kebabCase } from "../kebab-case";
 
 /** What a workload policy needs to know about the job it is bound to (a NomadJob satisfies it). */
 export interface AclBindableJob extends IConstruct {
@@ -23,7 +24,7 @@ export interface JobAclBinding {
 }
 
 export interface NomadAclPolicyProps {
-  /** The policy's name in Nomad, unique in the stack (and the cluster). @default the construct id */
+  /** The policy's name in Nomad, unique in the stack (and the cluster), e.g. "read-jobs". @default the construct id in kebab-case */
   readonly policyName?: string;
   /** @default none */
   readonly description?: string;
@@ -51,7 +52,7 @@ export class NomadAclPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclPolicyProps) {
     super(scope, id);
-    this.policyName = props.policyName ?? id;
+    this.policyName = props.policyName ?? kebabCase(id);
     this.rules = props.rules;
     this.boundJob = props.job?.job;
     const nomadVersion = clusterFactsOf(this)?.nomadVersion;

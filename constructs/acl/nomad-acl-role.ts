@@ -2,9 +2,10 @@ import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { claimUniqueName } from "../unique-names";
+import { kebabCase } from "../kebab-case";
 
 export interface NomadAclRoleProps {
-  /** The role's name in Nomad, unique in the stack (and the cluster). @default the construct id */
+  /** The role's name in Nomad, unique in the stack (and the cluster). @default the construct id in kebab-case */
   readonly roleName?: string;
   /** @default none */
   readonly description?: string;
@@ -21,7 +22,7 @@ export class NomadAclRole extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclRoleProps) {
     super(scope, id);
-    this.roleName = props.roleName ?? id;
+    this.roleName = props.roleName ?? kebabCase(id);
     const problems: string[] = [];
     if (!ROLE_NAME.test(this.roleName)) problems.push(`role name "${this.roleName}" is invalid: use 1-128 letters, digits and dashes`);
     if (props.policies.length === 0) problems.push("it has no policies; give it at least one");

@@ -3,9 +3,10 @@ import { Construct } from "constructs";
 import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
+import { kebabCase } from "../kebab-case";
 
 export interface NomadAclTokenProps {
-  /** A human-readable name, e.g. the person's. @default the construct id */
+  /** A human-readable name, e.g. the person's. @default the construct id in kebab-case */
   readonly tokenName?: string;
   /** Roles the token carries. @default none */
   readonly roles?: readonly NomadAclRole[];
@@ -28,6 +29,7 @@ export class NomadAclToken extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclTokenProps) {
     super(scope, id);
+    const tokenName = props.tokenName ?? kebabCase(id);
     const roles = props.roles ?? [];
     const policies = props.policies ?? [];
     if (roles.length + policies.length === 0) {
@@ -38,7 +40,7 @@ export class NomadAclToken extends Construct {
       throw new Error(`${this.node.path}: policy ${bound.node.path} is bound to a job; workload policies cannot be given to tokens`);
     }
     this.resource = new NomadAclTokenResource(this, "Resource", {
-      name: props.tokenName ?? id,
+      name: tokenName,
       type: "client",
       role: roles.length > 0 ? roles.map((role) => ({ id: role.resource.id })) : undefined,
       policies: policies.length > 0 ? policies.map((policy) => policy.resource.name) : undefined,
@@ -47,7 +49,7 @@ export class NomadAclToken extends Construct {
     this.secretOutput = new TerraformOutput(this, "Secret", {
       value: this.resource.secretId,
       sensitive: true,
-      description: `Secret of the Nomad ACL token "${props.tokenName ?? id}"`,
+      description: `Secret of the Nomad ACL token "${tokenName}"`,
     });
     this.secretOutput.overrideLogicalId(props.outputName ?? `nomad_token_${id.replace(/-/g, "_")}`);
   }
