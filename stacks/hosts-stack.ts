@@ -55,6 +55,15 @@ export class HostsStack extends TerraformStack {
       // DnsVip on Hetzner moves its VIP as an alias IP from keepalived's notify script.
       aliasIpsMovedByApi: env.vipMode === "hetzner",
     });
+    // Synth-time checks (static ports, distinct_hosts) count clients from env.clients.count:
+    // it must describe the hosts this stack creates.
+    const clientHosts = this.cluster.hosts.filter((h) => h.spec.isClient).length;
+    if (env.clients.count !== clientHosts) {
+      throw new Error(
+        `${this.node.path}: environment "${env.name}" declares clients.count ${env.clients.count}, but its Hetzner ` +
+          `hosts run the Nomad client on ${clientHosts}; set clients.count to ${clientHosts}`,
+      );
+    }
     this.endpoints = {
       nomadAddress: this.cluster.nomadAddress,
       consulAddress: this.cluster.consulAddress,
