@@ -84,3 +84,11 @@ describe("dev", () => {
     expect(job.group.traefik[0].network[0].port.http).toEqual([{ static: 80, to: 80 }]);
   });
 });
+
+describe("the lab's DNS VIP", () => {
+  it("fails when it is one of the addresses the hosts stack gives its servers", () => {
+    // lab's first server gets 10.0.10.11: the hosts stack hands its addresses to DnsVip.
+    const clashing: EnvironmentConfig = { ...lab, dns: { ...lab.dns, vip: "10.0.10.11" } };
+    expect(() => synthEnvironment(clashing)).toThrow(/lab-workloads\/Dns: .*10\.0\.10\.11/s);
+  });
+});

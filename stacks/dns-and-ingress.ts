@@ -1,8 +1,6 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { EnvironmentConfig, managementOnlyNamespaces } from "../environments";
 import { DnsVip, DnsVipHetznerProps } from "../constructs/dns-vip";
-import { parseCidr } from "../constructs/hetzner-cluster/cidr";
-import { planHosts } from "../constructs/hetzner-cluster/host-plan";
 import { Ingress } from "../constructs/ingress";
 import { CloudflareProvider } from "../constructs/providers";
 import { TRAEFIK_BASIC_AUTH } from "./platform-stack";
@@ -11,6 +9,8 @@ import { TRAEFIK_BASIC_AUTH } from "./platform-stack";
 export interface HostsOutputs {
   /** The private network's id: the DNS VIP is an alias IP on it. */
   readonly privateNetworkId: string;
+  /** The hosts' private addresses (fixed at synth time): the DNS VIP must not be one of them. */
+  readonly privateAddresses: readonly string[];
   /** Public IPv4 addresses of the hosts Traefik runs on: public hostnames point here. */
   readonly publicAddresses: readonly string[];
 }
@@ -53,7 +53,7 @@ export function addDnsVip(stack: TerraformStack, env: EnvironmentConfig, hosts?:
     mode,
     vip: dns.vip,
     subnetCidr,
-    hostAddresses: cluster.kind === "hetzner" ? hetznerHostAddresses(env, cluster) : [],
+    hostAddresses: hosts?.privateAddresses ?? [],
     virtualRouterId: dns.virtualRouterId,
     hetzner,
     namespaces: workloadNamespaces(env),
@@ -65,21 +65,6 @@ export function addDnsVip(stack: TerraformStack, env: EnvironmentConfig, hosts?:
     driver: mode === "none" && !env.clients.drivers.includes("podman") ? "docker" : "podman",
     hostNetwork: hostNetwork(env, "private"),
   });
-}
-
-/** The private addresses the hosts stack gives its VMs (fixed at synth time). */
-function hetznerHostAddresses(env: EnvironmentConfig, cluster: Extract<EnvironmentConfig["cluster"], { kind: "hetzner" }>): string[] {
-  const subnet = parseCidr(cluster.subnetCidr);
-  if (typeof subnet === "string") return [];
-  return planHosts({
-    name: env.name,
-    subnet,
-    serverCount: cluster.servers.count,
-    serverType: cluster.servers.serverType,
-    serversAreClients: cluster.serversAreClients,
-    clientCount: cluster.clients?.count ?? 0,
-    clientType: cluster.clients?.serverType ?? cluster.servers.serverType,
-  }).map((host) => host.privateIp);
 }
 
 /**

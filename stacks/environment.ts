@@ -47,7 +47,11 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     env,
     endpoints: acl.endpoints,
     credentials: acl.credentials,
-    hosts: hosts && { privateNetworkId: hosts.cluster.privateNetworkId, publicAddresses: hosts.cluster.serverPublicIps },
+    hosts: hosts && {
+      privateNetworkId: hosts.cluster.privateNetworkId,
+      privateAddresses: hosts.cluster.hosts.map((h) => h.spec.privateIp),
+      publicAddresses: hosts.cluster.serverPublicIps,
+    },
   });
   workloads.addDependency(platform);
   return { hosts, acl, platform, workloads };
