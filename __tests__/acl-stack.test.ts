@@ -102,13 +102,15 @@ describe("an acl stack for hosts with TLS", () => {
     expect(file.content).toBe('consul {\n  token = "${random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result}"\n}\n');
     const install = first.provisioner.at(-1)["remote-exec"].inline;
     expect(install).toEqual([
+      // Terraform runs the lines as one script and takes the last status: stop at the first failure.
+      "set -eu",
+      "trap 'rm -rf /run/hashilab-nomad-token' EXIT",
       "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
       "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
       "rm -f /run/hashilab-nomad-token/consul-token.hcl",
       "systemctl restart nomad.service",
       // The next host waits until this one's Nomad answers again; one that does not fails the deploy.
       "bash /run/hashilab-nomad-token/hashilab-wait-healthy.sh nomad",
-      "rm -rf /run/hashilab-nomad-token",
     ]);
     const uploads = first.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(uploads).toEqual(["/run/hashilab-nomad-token/consul-token.hcl", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh"]);

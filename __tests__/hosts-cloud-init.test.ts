@@ -133,7 +133,7 @@ describe("client hosts", () => {
 
   it("server-only hosts get no container runtime", () => {
     const packages = parseUserData(serverOnly.userData).packages;
-    expect(packages).toEqual([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"], "nftables"]);
+    expect(packages).toEqual([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"], "nftables", "age"]);
     expect(() => writtenFile(serverOnly.userData, "/etc/sysctl.d/90-hashilab.conf")).toThrow();
   });
 });

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -59,4 +59,35 @@ export function installSandbox() {
     },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
+}
+
+/** One recorded call of a stubbed command: its name and arguments. */
+export type RecordedCall = readonly string[];
+
+/**
+ * Runs remote-exec `inline` lines the way Terraform does (one script, the lines joined by
+ * newlines, run by root's bash) with every command in `commands` replaced by a stub that
+ * records its arguments; `failing` stubs exit 1. Returns the exit status and the calls.
+ */
+export function runInlineScript(
+  lines: readonly string[],
+  commands: readonly string[],
+  options: { failing?: readonly string[] } = {},
+): { status: number | null; calls: RecordedCall[]; dir: string; cleanup: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "hashilab-inline-"));
+  const stubs = commandStubs(join(dir, "stubs"));
+  const log = join(dir, "calls.log");
+  for (const name of commands) {
+    // Each call: its name, its argument count and its arguments, NUL-terminated (no argument holds a NUL).
+    stubs.stub(name, `printf '%s\\0' "${name}" "$#" "$@" >> "${log}"; exit ${options.failing?.includes(name) ? 1 : 0}`);
+  }
+  const script = join(dir, "script.sh");
+  writeFileSync(script, `${lines.join("\n")}\n`);
+  const result = spawnSync("/bin/bash", [script], { env: { ...process.env, PATH: `${stubs.dir}:${process.env.PATH}` }, encoding: "utf8" });
+  const fields = existsSync(log) ? readFileSync(log, "utf8").split("\0").slice(0, -1) : [];
+  const calls: RecordedCall[] = [];
+  for (let i = 0; i < fields.length; i += 2 + Number(fields[i + 1])) {
+    calls.push([fields[i], ...fields.slice(i + 2, i + 2 + Number(fields[i + 1]))]);
+  }
+  return { status: result.status, calls, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -1,9 +1,10 @@
 import { posix } from "node:path";
-import { DataResource, Fn, ITerraformDependable } from "cdktf";
+import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { shippedFile } from "../hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../hetzner-cluster/host-paths";
+import { remoteCommand, shellQuote } from "../hetzner-cluster/shell";
 
 export interface NomadConsulTokenDeliveryProps {
   /** The hosts' addresses; Terraform connects as root, authenticated by the operator's ssh-agent. */
@@ -13,8 +14,10 @@ export interface NomadConsulTokenDeliveryProps {
   /** Must run after these (the Consul token must exist before Nomad uses it). */
   readonly after: readonly ITerraformDependable[];
   /**
-   * The file written, in a directory the Nomad agent loads; Nomad merges its `consul` block.
-   * Keep it out of every path exec tasks' chroot links in (by default /etc among others).
+   * The file written: a `.hcl` file directly in /var/lib/hashilab/secrets/nomad.d, the secret
+   * config directory the Nomad agent loads (it reads no subdirectory); Nomad merges its
+   * `consul` block. Anywhere else the token would be ignored or, under /etc, linked into
+   * every exec task's chroot.
    * @default "/var/lib/hashilab/secrets/nomad.d/consul-token.hcl"
    */
   readonly configFile?: string;
@@ -22,6 +25,61 @@ export interface NomadConsulTokenDeliveryProps {
 
 /** Where the file waits between upload and install (tmpfs, root only). */
 const UPLOAD_DIR = HOST_PATHS.nomadTokenUploadDir;
+const UPLOADED_TOKEN = `${UPLOAD_DIR}/consul-token.hcl`;
+
+/** Names in the secret config directory that other files own. */
+const TAKEN_NAMES = [posix.basename(HOST_PATHS.nomadGossipConfig)];
+
+/**
+ * What is wrong with `configFile`, if anything. It reaches root's shell on every host, so
+ * beyond being a file Nomad loads it may hold only path characters (the commands also quote it).
+ */
+export function configFileProblems(configFile: string): string[] {
+  if (Token.isUnresolved(configFile)) {
+    return ["configFile is a Terraform reference; give the literal path, e.g. the default " + HOST_PATHS.nomadConsulTokenConfig];
+  }
+  const shown = JSON.stringify(configFile);
+  const problems: string[] = [];
+  if (!/^[A-Za-z0-9._/-]+$/.test(configFile)) {
+    problems.push(`configFile ${shown} holds characters other than letters, digits, ".", "_", "-" and "/" (it reaches root's shell on every host); rename it`);
+  }
+  if (!configFile.startsWith("/") || posix.normalize(configFile) !== configFile || configFile.split("/").includes("..")) {
+    problems.push(`configFile ${shown} is not an absolute, normalized path (no "..", "." or "//"); write it out in full`);
+  }
+  const dir = HOST_PATHS.nomadSecretConfigDir;
+  const name = posix.basename(configFile);
+  if (posix.dirname(configFile) !== dir) {
+    problems.push(
+      `configFile ${shown} is not directly in ${dir}, the only secret directory the Nomad agent loads (and not under /etc, which exec tasks' chroot links in); use ${dir}/<name>.hcl`,
+    );
+  }
+  if (!name.endsWith(".hcl") || name === ".hcl") {
+    problems.push(`configFile ${shown} does not end in ".hcl": Nomad loads only .hcl and .json files from a config directory, and this one is HCL`);
+  }
+  if (TAKEN_NAMES.includes(name)) {
+    problems.push(`configFile ${shown} would overwrite the servers' gossip key file; pick another name, e.g. consul-token.hcl`);
+  }
+  return problems;
+}
+
+/**
+ * The root commands that move the uploaded file into place and restart Nomad, each value
+ * quoted. Terraform runs `inline` as one script without `set -e` and takes the last
+ * command's status (remote-exec's generateScripts), so the script stops at the first failure
+ * itself and removes the upload (the token) however it ends.
+ */
+export function tokenInstallCommands(configFile: string): string[] {
+  return [
+    "set -eu",
+    remoteCommand("trap", `rm -rf ${shellQuote(UPLOAD_DIR)}`, "EXIT"),
+    remoteCommand("install", "-d", "-o", "root", "-g", "root", "-m", "0700", posix.dirname(configFile)),
+    remoteCommand("install", "-o", "root", "-g", "root", "-m", "0600", UPLOADED_TOKEN, configFile),
+    // The token is gone from the upload before anything below can fail.
+    remoteCommand("rm", "-f", UPLOADED_TOKEN),
+    remoteCommand("systemctl", "restart", "nomad.service"),
+    remoteCommand("bash", `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`, "nomad"),
+  ];
+}
 
 /**
  * Writes the Nomad agents' Consul token (`consul { token = ... }`) onto each host over SSH
@@ -36,7 +94,10 @@ export class NomadConsulTokenDelivery extends Construct {
   constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
     super(scope, id);
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
-    const uploaded = `${UPLOAD_DIR}/consul-token.hcl`;
+    const problems = configFileProblems(configFile);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: invalid Nomad agent Consul token delivery:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    }
     const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {
@@ -46,21 +107,10 @@ export class NomadConsulTokenDelivery extends Construct {
           triggersReplace: { host, token_sha256: Fn.sha256(props.token), config_file: configFile },
           connection: { type: "ssh", host, user: "root", agent: "true", timeout: "10m" },
           provisioners: [
-            { type: "remote-exec", inline: [`install -d -m 0700 ${UPLOAD_DIR}`] },
-            { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: uploaded },
+            { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
+            { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: UPLOADED_TOKEN },
             { type: "file", content: escapeTerraformTemplate(shippedFile(DELIVERED_SCRIPTS.waitHealthy)), destination: waitHealthy },
-            {
-              type: "remote-exec",
-              inline: [
-                `install -d -o root -g root -m 0700 ${posix.dirname(configFile)}`,
-                `install -o root -g root -m 0600 ${uploaded} ${configFile}`,
-                // The token is gone from the upload before anything below can fail.
-                `rm -f ${uploaded}`,
-                "systemctl restart nomad.service",
-                `bash ${waitHealthy} nomad`,
-                `rm -rf ${UPLOAD_DIR}`,
-              ],
-            },
+            { type: "remote-exec", inline: tokenInstallCommands(configFile) },
           ],
         }),
       );

@@ -31,6 +31,8 @@ function packages(settings: UserDataSettings): Array<string | [string, string]> 
     hashicorpPackage("nomad", settings.nomadVersion),
     hashicorpPackage("consul", settings.consulVersion),
     "nftables",
+    // Encrypts Raft snapshots to the operators' public keys before they leave the host (Debian 12 ships age 1.1).
+    "age",
   ];
   if (!settings.isClient) return list;
   // Debian's CNI reference plugins (bridge, portmap, firewall, host-local, loopback) in /usr/lib/cni.

@@ -4,6 +4,7 @@ import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
+import { remoteCommand } from "./shell";
 
 /**
  * Runs before the upload. Terraform can connect while cloud-init is still installing the
@@ -11,11 +12,11 @@ import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
  */
 export const PREPARE_COMMANDS = [
   "cloud-init status --wait >/dev/null || echo 'hashilab: cloud-init reported errors, see /var/log/cloud-init-output.log' >&2",
-  `install -d -m 0700 ${HOST_PATHS.deliveryDir}`,
+  remoteCommand("install", "-d", "-m", "0700", HOST_PATHS.deliveryDir),
 ];
 
 /** Runs after the upload: the install script that came with it. */
-export const INSTALL_COMMAND = `bash ${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`;
+export const INSTALL_COMMAND = remoteCommand("bash", `${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`);
 
 export interface SecretsDeliveryProps {
   /** The server's public IPv4 address (a reference): Terraform connects there as root. */

@@ -1,0 +1,117 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { App, TerraformStack } from "cdktf";
+import { AclBootstrap } from "../constructs/acl-bootstrap";
+import { tokenInstallCommands } from "../constructs/acl-bootstrap/nomad-token-delivery";
+import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
+import { RandomProvider } from "../constructs/providers";
+import { runInlineScript } from "./support/install-secrets";
+import { resourcesOf, synthApp } from "./support/synth";
+import { evaluateWithTerraform } from "./support/terraform";
+
+/** Every command the remote-exec scripts run; all stubbed, so nothing touches this machine. */
+const COMMANDS = ["install", "rm", "systemctl", "bash", "cloud-init", "touch"];
+
+function aclBootstrap(app: App): AclBootstrap {
+  const stack = new TerraformStack(app, "acl");
+  new RandomProvider(stack, "random", {});
+  return new AclBootstrap(stack, "AclBootstrap", {
+    nomadAddress: "https://203.0.113.10:4646",
+    consulAddress: "https://203.0.113.10:8501",
+  });
+}
+
+/** The token delivery's remote-exec lines for one host, as synthesized. */
+function synthesizedTokenScripts(configFile?: string): string[][] {
+  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken(["203.0.113.10"], { configFile })).acl;
+  const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
+  return delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
+}
+
+describe("the Nomad agents' Consul token delivery", () => {
+  it("runs, as root's shell gets it from Terraform, exactly the intended commands and stops at the first failure", () => {
+    const [prepare, install] = synthesizedTokenScripts();
+    const script = evaluateWithTerraform({ prepare, install });
+    const ok = runInlineScript([...script.prepare, ...script.install], COMMANDS);
+    ok.cleanup();
+    expect(ok.status).toBe(0);
+    expect(ok.calls).toEqual([
+      ["install", "-d", "-m", "0700", "/run/hashilab-nomad-token"],
+      ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.nomadSecretConfigDir],
+      ["install", "-o", "root", "-g", "root", "-m", "0600", "/run/hashilab-nomad-token/consul-token.hcl", HOST_PATHS.nomadConsulTokenConfig],
+      ["rm", "-f", "/run/hashilab-nomad-token/consul-token.hcl"],
+      ["systemctl", "restart", "nomad.service"],
+      ["bash", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh", "nomad"],
+      // The EXIT trap: the upload (the token) is gone however the script ends.
+      ["rm", "-rf", "/run/hashilab-nomad-token"],
+    ]);
+    // Terraform takes the script's last status: a Nomad that does not come back must fail it.
+    const unhealthy = runInlineScript(script.install, COMMANDS, { failing: ["bash"] });
+    unhealthy.cleanup();
+    expect(unhealthy.status).not.toBe(0);
+    expect(unhealthy.calls.at(-1)).toEqual(["rm", "-rf", "/run/hashilab-nomad-token"]);
+    const installFails = runInlineScript(script.install, COMMANDS, { failing: ["install"] });
+    installFails.cleanup();
+    expect(installFails.status).not.toBe(0);
+    expect(installFails.calls.map((c) => c[0])).toEqual(["install", "rm"]);
+  });
+
+  it("quotes every value it hands root's shell: hostile paths reach install as one literal argument", () => {
+    const hostile = [
+      `${HOST_PATHS.nomadSecretConfigDir}/x.hcl; touch PWNED`,
+      `${HOST_PATHS.nomadSecretConfigDir}/$(touch PWNED).hcl`,
+      `${HOST_PATHS.nomadSecretConfigDir}/\`touch PWNED\`.hcl`,
+      `${HOST_PATHS.nomadSecretConfigDir}/x'; touch PWNED; '.hcl`,
+      `${HOST_PATHS.nomadSecretConfigDir}/x\ntouch PWNED\n.hcl`,
+      `${HOST_PATHS.nomadSecretConfigDir}/\${path.module}*.hcl`,
+      `${HOST_PATHS.nomadSecretConfigDir}/x.hcl" && touch PWNED && "`,
+    ];
+    // Terraform evaluates the lines first (a `${` would interpolate), then the shell runs them.
+    const evaluated = evaluateWithTerraform(Object.fromEntries(hostile.map((path, i) => [`case_${i}`, tokenInstallCommands(path)])));
+    hostile.forEach((path, i) => {
+      const run = runInlineScript(evaluated[`case_${i}`], COMMANDS);
+      const pwned = ["PWNED", join(run.dir, "PWNED")].some((file) => existsSync(file));
+      run.cleanup();
+      expect([path, run.status, pwned, run.calls.filter((c) => c[0] === "touch")]).toEqual([path, 0, false, []]);
+      expect(run.calls.find((c) => c.includes("0600"))?.at(-1)).toBe(path);
+    });
+  });
+
+  it.each([
+    ["a command after the path", `${HOST_PATHS.nomadSecretConfigDir}/x.hcl; touch /tmp/pwned`, /holds characters other than/],
+    ["the packages' /etc/nomad.d (linked into exec tasks' chroot)", "/etc/nomad.d/consul-token.hcl", /not directly in \/var\/lib\/hashilab\/secrets\/nomad\.d/],
+    ["a path climbing out with ..", `${HOST_PATHS.nomadSecretConfigDir}/../../../../etc/x.hcl`, /not an absolute, normalized path/],
+    ["a relative path", "consul-token.hcl", /not an absolute, normalized path/],
+    ["a subdirectory Nomad does not read", `${HOST_PATHS.nomadSecretConfigDir}/extra/consul-token.hcl`, /not directly in/],
+    ["a .json name for HCL content", `${HOST_PATHS.nomadSecretConfigDir}/consul-token.json`, /does not end in "\.hcl"/],
+    ["the gossip key's file", HOST_PATHS.nomadGossipConfig, /would overwrite the servers' gossip key/],
+    ["a Terraform interpolation", `${HOST_PATHS.nomadSecretConfigDir}/\${var.x}.hcl`, /holds characters other than/],
+    ["a newline", `${HOST_PATHS.nomadSecretConfigDir}/x\n.hcl`, /holds characters other than/],
+  ])("fails synth for configFile with %s, naming the construct and the field", (_what, configFile, reason) => {
+    expect(() => synthesizedTokenScripts(configFile)).toThrow(/^acl\/AclBootstrap\/NomadAgentConsulToken: invalid Nomad agent Consul token delivery:\n  - configFile /);
+    expect(() => synthesizedTokenScripts(configFile)).toThrow(reason);
+  });
+
+  it("fails synth listing every problem of a configFile at once", () => {
+    expect(() => synthesizedTokenScripts("/etc/nomad.d/x.json")).toThrow(/not directly in[^]*does not end in "\.hcl"/);
+  });
+
+  it("accepts another .hcl name in the secret config directory", () => {
+    const [, install] = synthesizedTokenScripts(`${HOST_PATHS.nomadSecretConfigDir}/token-2.hcl`);
+    expect(install).toContain(`install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl ${HOST_PATHS.nomadSecretConfigDir}/token-2.hcl`);
+  });
+});
+
+describe("the secrets delivery's commands", () => {
+  it("run, in bash with stubbed commands, exactly the intended commands", () => {
+    const run = runInlineScript([...PREPARE_COMMANDS, INSTALL_COMMAND], COMMANDS);
+    run.cleanup();
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([
+      ["cloud-init", "status", "--wait"],
+      ["install", "-d", "-m", "0700", HOST_PATHS.deliveryDir],
+      ["bash", `${HOST_PATHS.deliveryDir}/hashilab-install-secrets.sh`],
+    ]);
+  });
+});
