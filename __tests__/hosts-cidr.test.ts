@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, formatIpv4, hostAddress, Ipv4Cidr, parseCidr, parseIpv4 } from "../constructs/hetzner-cluster/cidr";
+import { cidrContains, cidrsOverlap, coveredAddressCount, formatIpv4, hostAddress, Ipv4Cidr, parseCidr, parseIpv4 } from "../constructs/hetzner-cluster/cidr";
 
 const cidr = (text: string) => parseCidr(text) as Ipv4Cidr;
 
@@ -28,5 +28,15 @@ describe("the IPv4 CIDR parser", () => {
   it("hands out host addresses inside the block only", () => {
     expect(hostAddress(cidr("10.0.10.0/24"), 11)).toBe("10.0.10.11");
     expect(() => hostAddress(cidr("10.0.10.0/24"), 256)).toThrow(RangeError);
+  });
+});
+
+describe("coveredAddressCount", () => {
+  it("counts the union of the blocks: overlaps, duplicates and nesting once", () => {
+    expect(coveredAddressCount([])).toBe(0);
+    expect(coveredAddressCount([cidr("203.0.113.7/32"), cidr("203.0.113.7/32")])).toBe(1);
+    expect(coveredAddressCount([cidr("0.0.0.0/1"), cidr("128.0.0.0/1")])).toBe(2 ** 32);
+    expect(coveredAddressCount([cidr("10.0.0.0/8"), cidr("10.1.0.0/16"), cidr("11.0.0.0/24")])).toBe(2 ** 24 + 256);
+    expect(coveredAddressCount([cidr("255.255.255.255/32"), cidr("0.0.0.0/0")])).toBe(2 ** 32);
   });
 });

@@ -129,9 +129,38 @@ describe("HetznerCluster validation", () => {
       expectInvalid({ operatorCidrs: [] }, /operatorCidrs is empty/);
     });
 
-    it("warns when the operator CIDR is the whole internet", () => {
-      const { cluster } = buildCluster({ operatorCidrs: ["0.0.0.0/0"] });
-      expect(warningsOf(cluster)).toEqual([expect.stringMatching(/open to the whole internet/)]);
+    it.each([
+      ["the whole internet", ["0.0.0.0/0"], /cover 4,294,967,296 IPv4 addresses \(100% of the internet\), more than a \/8/],
+      ["the whole internet in two halves", ["0.0.0.0/1", "128.0.0.0/1"], /cover 4,294,967,296 IPv4 addresses \(100% of the internet\)/],
+      ["two /8s", ["11.0.0.0/8", "12.0.0.0/8"], /cover 33,554,432 IPv4 addresses \(0\.78% of the internet\)/],
+    ])("warns in a lab when the operator CIDRs are %s, judging their union", (_what, operatorCidrs, message) => {
+      const { cluster } = buildCluster({ operatorCidrs });
+      expect(warningsOf(cluster)).toEqual([expect.stringMatching(message)]);
+    });
+
+    it("fails in production when the operator CIDRs cover more than a /8, however they are split", () => {
+      expectInvalid({ tier: "production", operatorCidrs: ["0.0.0.0/1", "128.0.0.0/1"] }, /operatorCidrs together cover .* Production refuses this/);
+      expectInvalid({ tier: "production", operatorCidrs: ["0.0.0.0/0"] }, /operatorCidrs together cover/);
+    });
+
+    it("counts overlapping operator CIDRs once: a /8 and its own halves stay within the limit", () => {
+      const { cluster } = buildCluster({ tier: "production", operatorCidrs: ["11.0.0.0/8", "11.0.0.0/9", "11.128.0.0/9", "11.0.0.0/8"] });
+      expect(warningsOf(cluster)).toEqual([]);
+    });
+
+    it.each([
+      ["loopback", "127.0.0.1/32"],
+      ["link-local", "169.254.169.254/32"],
+      ["multicast", "224.0.0.0/4"],
+      ["reserved", "255.255.255.255/32"],
+      ['"this network"', "0.0.0.0/32"],
+    ])("fails with a %s operator CIDR, which no connection from the internet comes from", (what, text) => {
+      expectInvalid({ operatorCidrs: ["203.0.113.7/32", text] }, new RegExp(`operatorCidrs entry "${text.replace(/[./]/g, "\\$&")}" is ${what}`));
+    });
+
+    it.each(["192.168.1.20/32", "10.0.0.0/8", "100.64.1.2/32"])("warns that the private operator CIDR %s admits nobody", (text) => {
+      const { cluster } = buildCluster({ operatorCidrs: ["203.0.113.7/32", text] });
+      expect(warningsOf(cluster)).toEqual([expect.stringMatching(/is a private address: the hosts' firewall sees the public address/)]);
     });
   });
 

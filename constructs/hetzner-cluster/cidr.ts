@@ -75,3 +75,33 @@ export function hostAddress(cidr: Ipv4Cidr, offset: number): string {
 export const PRIVATE_RANGES: readonly Ipv4Cidr[] = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map(
   (text) => parseCidr(text) as Ipv4Cidr,
 );
+
+/** How many distinct addresses the blocks cover together (overlaps and duplicates count once). */
+export function coveredAddressCount(cidrs: readonly Ipv4Cidr[]): number {
+  const ranges = cidrs.map((c) => [c.base, c.base + blockSize(c.prefix)] as const).sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let end = 0;
+  for (const [start, stop] of ranges) {
+    if (stop <= end) continue;
+    total += stop - Math.max(start, end);
+    end = stop;
+  }
+  return total;
+}
+
+/**
+ * Ranges no connection from the internet can come from (RFC 6890): "this network", loopback,
+ * link-local, multicast and the reserved block with the broadcast address.
+ */
+export const NON_ROUTABLE_RANGES: ReadonlyArray<readonly [Ipv4Cidr, string]> = (
+  [
+    ["0.0.0.0/8", "\"this network\""],
+    ["127.0.0.0/8", "loopback"],
+    ["169.254.0.0/16", "link-local"],
+    ["224.0.0.0/4", "multicast"],
+    ["240.0.0.0/4", "reserved"],
+  ] as const
+).map(([text, what]) => [parseCidr(text) as Ipv4Cidr, what] as const);
+
+/** Shared address space behind carrier-grade NAT (RFC 6598): also never a public source. */
+export const SHARED_ADDRESS_RANGE = parseCidr("100.64.0.0/10") as Ipv4Cidr;

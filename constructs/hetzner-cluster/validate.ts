@@ -1,7 +1,18 @@
-import { blockSize, cidrContains, cidrsOverlap, Ipv4Cidr, parseCidr, PRIVATE_RANGES } from "./cidr";
+import {
+  blockSize,
+  cidrContains,
+  cidrsOverlap,
+  coveredAddressCount,
+  Ipv4Cidr,
+  NON_ROUTABLE_RANGES,
+  parseCidr,
+  PRIVATE_RANGES,
+  SHARED_ADDRESS_RANGE,
+} from "./cidr";
 import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
+import { nomadVersionFloorProblems } from "./agent-versions";
 
 /** Raft needs a majority: more than 7 servers only slows every write down (seed 004). */
 export const MAX_SERVERS = 7;
@@ -96,9 +107,10 @@ function poolRules(shape: ClusterShape, result: ValidationResult): void {
   }
   for (const [prop, version] of [["nomadVersion", shape.nomadVersion], ["consulVersion", shape.consulVersion]] as const) {
     if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
-      result.errors.push(`${prop} "${version}" is not a release version like "1.10.5"`);
+      result.errors.push(`${prop} "${version}" is not a release version like "2.0.5"`);
     }
   }
+  result.errors.push(...nomadVersionFloorProblems(shape.nomadVersion));
 }
 
 function locationRules(shape: ClusterShape, result: ValidationResult): void {
@@ -145,11 +157,45 @@ function networkRules(shape: ClusterShape, result: ValidationResult): void {
   if (shape.operatorCidrs.length === 0) {
     result.errors.push("operatorCidrs is empty: nobody could reach SSH or the APIs; add your address, e.g. \"203.0.113.7/32\"");
   }
+  operatorCidrRules(shape, result);
+}
+
+/** More than a /8 of operators is no longer "the operator's addresses". */
+export const MAX_OPERATOR_ADDRESSES = blockSize(8);
+
+/**
+ * Judges what the operator CIDRs admit together, not how they are written: 0.0.0.0/1 plus
+ * 128.0.0.0/1 is the whole internet too. Hetzner's firewall matches the connection's public
+ * source address, so private or non-routable entries never match anyone.
+ */
+function operatorCidrRules(shape: ClusterShape, result: ValidationResult): void {
+  const cidrs: Ipv4Cidr[] = [];
   for (const text of shape.operatorCidrs) {
     const cidr = parsed("operatorCidrs entry", text, result);
-    if (cidr?.prefix === 0) {
-      result.warnings.push(`operatorCidrs contains "${text}": SSH and the Nomad/Consul APIs are open to the whole internet`);
+    if (!cidr) continue;
+    const nonRoutable = NON_ROUTABLE_RANGES.find(([range]) => cidrContains(range, cidr));
+    if (nonRoutable) {
+      result.errors.push(
+        `operatorCidrs entry "${text}" is ${nonRoutable[1]} (${nonRoutable[0].text}), never the source of a connection from the internet; use the public address you connect from (e.g. from "curl -4 ifconfig.co"), as "a.b.c.d/32"`,
+      );
+    } else if ([...PRIVATE_RANGES, SHARED_ADDRESS_RANGE].some((range) => cidrContains(range, cidr))) {
+      result.warnings.push(
+        `operatorCidrs entry "${text}" is a private address: the hosts' firewall sees the public address your router or VPN exit translates it to, so this entry admits nobody; use that public address as "a.b.c.d/32"`,
+      );
+    } else {
+      cidrs.push(cidr);
     }
+  }
+  // Only what can match: the entries above admit nobody.
+  const covered = coveredAddressCount(cidrs);
+  if (covered > MAX_OPERATOR_ADDRESSES) {
+    const share = ((covered / 2 ** 32) * 100).toFixed(covered === 2 ** 32 ? 0 : 2);
+    const message =
+      `operatorCidrs together cover ${covered.toLocaleString("en-US")} IPv4 addresses (${share}% of the internet), more than a /8 ` +
+      `(${MAX_OPERATOR_ADDRESSES.toLocaleString("en-US")}): SSH and the Nomad/Consul APIs are open to that much of the internet; ` +
+      `list only the addresses you administer from, e.g. "203.0.113.7/32"`;
+    if (shape.tier === "production") result.errors.push(`${message}. Production refuses this`);
+    else result.warnings.push(message);
   }
 }
 
