@@ -71,7 +71,7 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     // The binaries come with the packages cloud-init installs; this machine has none of them.
     const problems = `${result.stdout}${result.stderr}`
       .split("\n")
-      .filter((line) => line.trim() !== "" && !/: Command \/usr\/s?bin\/(consul|nomad|nft) is not executable: No such file or directory$/.test(line));
+      .filter((line) => line.trim() !== "" && !/: Command \/usr\/(local\/)?s?bin\/(consul|nomad|nft|hashilab-wait-address) is not executable: No such file or directory$/.test(line));
     expect(problems).toEqual([]);
   });
 

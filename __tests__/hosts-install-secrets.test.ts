@@ -42,6 +42,12 @@ describe("hashilab-install-secrets", () => {
     expect(existsSync(host.path(HOST_PATHS.deliveryDir))).toBe(false);
   });
 
+  it("installs the units' private-address wait as an executable, also on hosts set up without it", () => {
+    expect(host.deliver(SERVER_DELIVERY)).toEqual(started("restart", "restart"));
+    expect(mode(HOST_PATHS.waitAddressScript)).toBe("755");
+    expect(readFileSync(host.path(HOST_PATHS.waitAddressScript), "utf8")).toMatch(/^#!\/bin\/bash\n# hashilab-wait-address ADDRESS/);
+  });
+
   it("keeps the secrets in directories only root and the consul group can enter, Nomad's in one only root can", () => {
     host.deliver(SERVER_DELIVERY);
     expect(mode(HOST_PATHS.secretsDir)).toBe("750");

@@ -177,7 +177,7 @@ describe("the lab hosts stack", () => {
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
     });
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
-    expect(steps).toEqual(["remote-exec", ...Array(11).fill("file"), "remote-exec"]);
+    expect(steps).toEqual(["remote-exec", ...Array(12).fill("file"), "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(files).toEqual([
       "/run/hashilab-delivery/ca.pem",
@@ -191,6 +191,7 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/nomad.service",
       "/run/hashilab-delivery/hashilab-install-secrets.sh",
       "/run/hashilab-delivery/hashilab-wait-healthy.sh",
+      "/run/hashilab-delivery/hashilab-wait-address.sh",
     ]);
     // The script comes with the delivery, so running hosts always install with the current one.
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["bash /run/hashilab-delivery/hashilab-install-secrets.sh"]);
@@ -209,6 +210,7 @@ describe("the lab hosts stack", () => {
       "nomad_gossip_key_sha256",
       "nomad_unit_sha256",
       "server",
+      "wait_address_script_sha256",
       "wait_healthy_script_sha256",
     ]);
     // Configuration is public: synth hashes it; secrets are hashed by Terraform from references.

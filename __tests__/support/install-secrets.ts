@@ -6,7 +6,7 @@ import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 
 /** What cloud-init's bootstrap leaves on a host before the first delivery: the public config directories. */
-const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system"];
+const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system", "/usr/local/sbin"];
 
 /** A directory of stand-in commands to put first on PATH. */
 export function commandStubs(dir: string) {

@@ -9,6 +9,8 @@ export const HASHICORP_APT_KEY_FINGERPRINT = "798AEC654E5C15428C8E42EEAA16FCBCA6
 export interface UserDataSettings {
   readonly isServer: boolean;
   readonly isClient: boolean;
+  /** The host's private address, which the agents wait for before they start. */
+  readonly privateIp: string;
   /** Rendered agent.hcl files (no secrets in them). */
   readonly nomadConfig: string;
   readonly consulConfig: string;

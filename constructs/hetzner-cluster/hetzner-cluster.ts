@@ -316,7 +316,7 @@ export class HetznerCluster extends Construct {
       ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
     });
     const { consulGossipKey, nomadGossipKey, pki } = shared;
-    const units = { consul: consulUnit(), nomad: nomadUnit(spec.isServer) };
+    const units = { consul: consulUnit(spec.privateIp), nomad: nomadUnit(spec.isServer, spec.privateIp) };
     const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
       host: server.ipv4Address,
       serverId: server.id,

@@ -28,8 +28,29 @@ function deliveredConditions(configFiles: readonly string[]): Array<readonly [st
   return [HOST_PATHS.agentKey, ...configFiles].map((path) => ["ConditionPathExists", path] as const);
 }
 
+/**
+ * Both agents bind to the private address, which Hetzner attaches on its own schedule (a
+ * hot-plugged NIC configured by DHCP; network-online.target does not wait for it). So they
+ * wait for it, bounded, and systemd retries them forever: with systemd's default start limit
+ * (5 starts in 10 s, `man systemd.unit`) and Restart's 100 ms default, a late NIC used it up
+ * in under a second and left the agent down. StartLimitIntervalSec=0 turns the limit off.
+ */
+const NEVER_GIVE_UP: Array<readonly [string, string]> = [["StartLimitIntervalSec", "0"]];
+
+/** How long an agent's start waits for its private address before it fails and is retried. */
+export const PRIVATE_ADDRESS_WAIT_SECONDS = 60;
+
+function waitForAddress(privateIp: string): Array<readonly [string, string]> {
+  return [
+    ["ExecStartPre", `${HOST_PATHS.waitAddressScript} ${privateIp} ${PRIVATE_ADDRESS_WAIT_SECONDS}`],
+    ["Restart", "on-failure"],
+    ["RestartSec", "2"],
+  ];
+}
+
+
 /** The Consul agent's unit; also delivered over SSH, so changes reach running hosts. */
-export function consulUnit(): string {
+export function consulUnit(privateIp: string): string {
   return renderUnit([
     [
       "Unit",
@@ -37,20 +58,24 @@ export function consulUnit(): string {
         ["Description", "Consul agent (hashilab)"],
         ["Wants", "network-online.target"],
         ["After", "network-online.target"],
+        ...NEVER_GIVE_UP,
         ...deliveredConditions([HOST_PATHS.consulGossipConfig]),
       ],
     ],
     [
       "Service",
       [
+        // Consul sends READY only after its first LAN join (retry_join); the start timeout
+        // covers that plus the address wait (90 s, systemd's default, each).
         ["Type", "notify"],
+        ["TimeoutStartSec", String(PRIVATE_ADDRESS_WAIT_SECONDS + 90)],
+        ...waitForAddress(privateIp),
         ["User", "consul"],
         ["Group", "consul"],
         ["ExecStart", `/usr/bin/consul agent -config-dir=${HOST_PATHS.consulConfigDir} -config-dir=${HOST_PATHS.consulSecretConfigDir}`],
         ["ExecReload", "/bin/kill --signal HUP $MAINPID"],
         ["KillMode", "process"],
         ["KillSignal", "SIGTERM"],
-        ["Restart", "on-failure"],
         ["LimitNOFILE", "65536"],
       ],
     ],
@@ -59,7 +84,7 @@ export function consulUnit(): string {
 }
 
 /** The Nomad agent's unit; also delivered over SSH, so changes reach running hosts. */
-export function nomadUnit(isServer: boolean): string {
+export function nomadUnit(isServer: boolean, privateIp: string): string {
   return renderUnit([
     [
       "Unit",
@@ -67,6 +92,7 @@ export function nomadUnit(isServer: boolean): string {
         ["Description", "Nomad agent (hashilab)"],
         ["Wants", "network-online.target consul.service"],
         ["After", "network-online.target consul.service hashilab-metadata-block.service"],
+        ...NEVER_GIVE_UP,
         ...deliveredConditions(isServer ? [HOST_PATHS.nomadGossipConfig] : []),
       ],
     ],
@@ -74,12 +100,11 @@ export function nomadUnit(isServer: boolean): string {
       "Service",
       [
         // Clients need root for isolation (cgroups, chroot, network namespaces).
+        ...waitForAddress(privateIp),
         ["ExecStart", `/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir} -config=${HOST_PATHS.nomadSecretConfigDir}`],
         ["ExecReload", "/bin/kill --signal HUP $MAINPID"],
         ["KillMode", "process"],
         ["KillSignal", "SIGINT"],
-        ["Restart", "on-failure"],
-        ["RestartSec", "2"],
         ["LimitNOFILE", "65536"],
         ["LimitNPROC", "infinity"],
         ["TasksMax", "infinity"],
@@ -116,10 +141,10 @@ const CLIENT_SYSCTL = [
 ].join("\n");
 
 /** The files every host gets, plus the client's kernel settings where it runs workloads. */
-export function systemFiles(host: { readonly isServer: boolean; readonly isClient: boolean }): HostFile[] {
+export function systemFiles(host: { readonly isServer: boolean; readonly isClient: boolean; readonly privateIp: string }): HostFile[] {
   const files: HostFile[] = [
-    { path: HOST_PATHS.consulUnit, content: consulUnit(), permissions: "0644" },
-    { path: HOST_PATHS.nomadUnit, content: nomadUnit(host.isServer), permissions: "0644" },
+    { path: HOST_PATHS.consulUnit, content: consulUnit(host.privateIp), permissions: "0644" },
+    { path: HOST_PATHS.nomadUnit, content: nomadUnit(host.isServer, host.privateIp), permissions: "0644" },
     { path: "/etc/systemd/system/hashilab-metadata-block.service", content: metadataBlockUnit(), permissions: "0644" },
     { path: HOST_PATHS.metadataFirewall, content: shippedFile("metadata-block.nft"), permissions: "0644" },
     { path: HOST_PATHS.bootstrapScript, content: shippedFile("hashilab-bootstrap.sh"), permissions: "0755" },

@@ -42,6 +42,8 @@ export const HOST_PATHS = {
   consulUnit: "/etc/systemd/system/consul.service",
   nomadUnit: "/etc/systemd/system/nomad.service",
   bootstrapScript: "/usr/local/sbin/hashilab-bootstrap",
+  /** The agents' ExecStartPre: waits for the private address (delivered, hashilab-wait-address.sh). */
+  waitAddressScript: "/usr/local/sbin/hashilab-wait-address",
   metadataFirewall: "/etc/hashilab/metadata-block.nft",
 } as const;
 
@@ -83,4 +85,6 @@ export const DELIVERED_SCRIPTS = {
   install: "hashilab-install-secrets.sh",
   /** Waits until the (re)started agents answer their local APIs. */
   waitHealthy: "hashilab-wait-healthy.sh",
+  /** Installed as HOST_PATHS.waitAddressScript, which the agents' units run before starting. */
+  waitAddress: "hashilab-wait-address.sh",
 } as const;

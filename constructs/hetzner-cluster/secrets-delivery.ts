@@ -49,12 +49,17 @@ export class SecretsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
-    const scripts = { install: shippedFile(DELIVERED_SCRIPTS.install), wait_healthy: shippedFile(DELIVERED_SCRIPTS.waitHealthy) };
+    // Each script's trigger is named after its key: waitHealthy -> wait_healthy_script.
+    const scripts = Object.entries(DELIVERED_SCRIPTS).map(([key, name]) => ({
+      trigger: `${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_script`,
+      name,
+      content: shippedFile(name),
+    }));
     const entries: Array<{ name: string; content: string }> = (Object.keys(DELIVERED_FILES) as Array<keyof typeof DELIVERED_FILES>)
       .filter((key) => props.files[key] !== undefined)
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
-    entries.push({ name: DELIVERED_SCRIPTS.install, content: scripts.install }, { name: DELIVERED_SCRIPTS.waitHealthy, content: scripts.wait_healthy });
-    const triggers = { ...props.triggers, install_script: scripts.install, wait_healthy_script: scripts.wait_healthy };
+    entries.push(...scripts.map(({ name, content }) => ({ name, content })));
+    const triggers = { ...props.triggers, ...Object.fromEntries(scripts.map((s) => [s.trigger, s.content])) };
     this.resource = new DataResource(this, "Delivery", {
       triggersReplace: {
         server: props.serverId,

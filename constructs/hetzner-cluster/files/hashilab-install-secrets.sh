@@ -44,6 +44,8 @@ install_delivered nomad-agent.hcl /etc/hashilab/nomad.d/agent.hcl root 0600 noma
 install_delivered nomad-gossip.hcl /var/lib/hashilab/secrets/nomad.d/gossip.hcl root 0600 nomad
 install_delivered consul.service /etc/systemd/system/consul.service root 0644 consul
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
+# The units' ExecStartPre; a new version needs no restart.
+install_delivered hashilab-wait-address.sh /usr/local/sbin/hashilab-wait-address root 0755
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
