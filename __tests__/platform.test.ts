@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { EnvironmentConfig, HetznerClusterConfig, dev, lab } from "../environments";
+import { EnvironmentConfig, dev, lab } from "../environments";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
@@ -336,14 +336,19 @@ describe("validation in the platform stack", () => {
     ).toThrow(/lab-platform\/typo: .*unknown namespace capability "submit-jobs" \(did you mean "submit-job"\?\)/s);
   });
 
-  it("fails on a capability the environment's Nomad version does not know yet (lab pins 1.10.5), with the construct path", () => {
+  it("fails on a capability the environment's Nomad version does not know yet, with the construct path", () => {
     const rules = { namespaces: [{ name: "dev", capabilities: ["register-job" as const] }] };
-    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }))).toThrow(
-      /lab-platform\/registrar: invalid Nomad ACL policy "registrar":\n {2}namespace "dev": capability "register-job" needs Nomad 1\.11\.2 or later, but the cluster runs Nomad 1\.10\.5, whose policy parser rejects it; use "submit-job" instead/,
+    const policyOn = (nomadVersion: string | undefined) => {
+      const stack = new TerraformStack(new App(), "policies");
+      declareClusterFacts(stack, { ...environmentFacts(lab), nomadVersion });
+      return () => new NomadAclPolicy(stack, "registrar", { rules });
+    };
+    expect(policyOn("1.10.5")).toThrow(
+      /policies\/registrar: invalid Nomad ACL policy "registrar":\n {2}namespace "dev": capability "register-job" needs Nomad 1\.11\.2 or later, but the cluster runs Nomad 1\.10\.5, whose policy parser rejects it; use "submit-job" instead/,
     );
-    const newer: EnvironmentConfig = { ...lab, cluster: { ...(lab.cluster as HetznerClusterConfig), nomadVersion: "1.11.2" } };
-    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }), newer)).not.toThrow();
-    // dev runs whatever local binary the user has: no version, every capability.
+    expect(policyOn("1.11.2")).not.toThrow();
+    // lab pins a release that knows it; dev runs whatever local binary the user has: no version, every capability.
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }))).not.toThrow();
     expect(environmentFacts(dev).nomadVersion).toBeUndefined();
     expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "registrar", { rules }), dev)).not.toThrow();
   });

@@ -157,7 +157,7 @@ describe("validation", () => {
   });
 
   it("fails on a declared Nomad version that is no release version or older than the capabilities known", () => {
-    expect(problemsOf({ node: "read" }, "latest")).toEqual(['Nomad version "latest" is not a release version like "1.10.5"']);
+    expect(problemsOf({ node: "read" }, "latest")).toEqual(['Nomad version "latest" is not a release version like "2.0.5"']);
     expect(problemsOf({ node: "read" }, "1.2.6")).toEqual([expect.stringContaining("Nomad 1.2.6 is older than 1.3.0")]);
   });
 

@@ -31,7 +31,7 @@ export const lab: EnvironmentConfig = {
         publicKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0 operator@example",
       },
     ],
-    nomadVersion: "1.10.5",
+    nomadVersion: "2.0.5",
     consulVersion: "1.21.5",
   },
   clients: {

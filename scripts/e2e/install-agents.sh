@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=common.sh
 source "$(dirname "$0")/common.sh"
 
-NOMAD_VERSION="${NOMAD_VERSION:-1.10.5}"
+NOMAD_VERSION="${NOMAD_VERSION:-2.0.5}"
 CONSUL_VERSION="${CONSUL_VERSION:-1.21.5}"
 arch="$(uname -m)"
 case "$arch" in
