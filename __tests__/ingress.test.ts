@@ -9,9 +9,17 @@ import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job
 import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
+import { traefikMatch } from "./support/traefik-match";
+import { forbiddenTagsConstraint } from "../constructs/ingress/router-tags";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
-const INGRESS: IngressProps = { namespaces: ["default", "public"], domain: "lab.example.com", hostNetwork: "public" };
+const INGRESS: IngressProps = {
+  namespaces: ["default", "public"],
+  domain: "lab.example.com",
+  hostNetwork: "public",
+  dashboardHostNetwork: "private",
+  dashboardAllowedCidrs: ["198.51.100.7/32"],
+};
 
 async function traefikJob(stack: StackJson): Promise<Record<string, any>> {
   requireTool("terraform");
@@ -19,19 +27,32 @@ async function traefikJob(stack: StackJson): Promise<Record<string, any>> {
   return (await parseJob(jobspec!)).traefik[0];
 }
 
-const traefikTask = (job: Record<string, any>) => job.group.traefik[0].task.traefik[0];
-const template = (job: Record<string, any>, destination: string): string =>
-  traefikTask(job).template.find((t: any) => t.destination === destination).data;
+const traefikTask = (job: Record<string, any>, name = "traefik") => job.group.traefik[0].task[name][0];
+const template = (job: Record<string, any>, destination: string, task = "traefik"): string =>
+  traefikTask(job, task).template.find((t: any) => t.destination === destination).data;
+
+/** The dynamic configuration as Nomad renders it on a host at 10.0.10.11 with the variable set. */
+function renderDynamic(data: string): Record<string, any> {
+  const rendered = data
+    .replace('{{ env "NOMAD_IP_dashboard" }}', "10.0.10.11")
+    .replace(/\{\{- with nomadVar "nomad\/jobs\/traefik" \}\}\n(.*)\{\{ \.BASIC_AUTH \}\}(.*)\n\{\{- end \}\}/, "\n$1admin:$$apr1$$x$$y$2");
+  expect(rendered).not.toContain("{{");
+  return parseYaml(rendered);
+}
 
 describe("Ingress (Traefik)", () => {
   const stack = synthJobStack((scope) => new Ingress(scope, "Ingress", INGRESS), SEED_FACTS);
 
-  it("listens on static ports 80 and 443 of the ingress hosts' public network", async () => {
+  it("listens on static ports 80 and 443 of the public network and the dashboard's on the private one, in one bridge network", async () => {
     const job = await traefikJob(stack);
     expect(job.namespace).toBe("ingress");
-    expect(job.group.traefik[0].network[0].port).toEqual({
-      http: [{ static: 80, to: 80, host_network: "public" }],
-      https: [{ static: 443, to: 443, host_network: "public" }],
+    expect(job.group.traefik[0].network[0]).toEqual({
+      mode: "bridge",
+      port: {
+        http: [{ static: 80, to: 80, host_network: "public" }],
+        https: [{ static: 443, to: 443, host_network: "public" }],
+        dashboard: [{ static: 8080, to: 8080, host_network: "private" }],
+      },
     });
   });
 
@@ -42,25 +63,34 @@ describe("Ingress (Traefik)", () => {
     expect(config.providers.nomad).toEqual({
       exposedByDefault: false,
       namespaces: ["default", "public"],
+      constraints: forbiddenTagsConstraint(),
       endpoint: { address: "unix:///secrets/api.sock" },
     });
     expect(JSON.stringify(config)).not.toMatch(/token/i);
-    expect(config.entryPoints).toEqual({ web: { address: ":80" }, websecure: { address: ":443" } });
+    // Routers that name no entry point get web and websecure only, never the dashboard's.
+    expect(config.entryPoints).toEqual({
+      web: { address: ":80", asDefault: true },
+      websecure: { address: ":443", asDefault: true },
+      dashboard: { address: ":8080" },
+    });
   });
 
-  it("keeps the dashboard behind basic auth whose line comes from a Nomad variable at runtime, on traefik.<domain> only", async () => {
+  it("serves the dashboard on its own entry point only, behind an IP allow-list, a rate limit and basic auth from a Nomad variable", async () => {
     const job = await traefikJob(stack);
-    const dynamic = template(job, "secrets/dynamic.yml");
-    expect(dynamic).toContain(`{{- with nomadVar "nomad/jobs/traefik" }}\n          - '{{ .BASIC_AUTH }}'\n{{- end }}`);
-    const rendered = parseYaml(dynamic.replace(/\{\{- with nomadVar "nomad\/jobs\/traefik" \}\}\n(.*)\{\{ \.BASIC_AUTH \}\}(.*)\n\{\{- end \}\}/, "\n$1admin:$$apr1$$x$$y$2"));
-    expect(rendered.http.routers.dashboard).toEqual({
-      // Without the Host, the longer-ranked rule would take /api and /dashboard of every exposed hostname.
-      rule: "Host(`traefik.lab.example.com`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))",
-      entryPoints: ["web"],
+    const dynamic = renderDynamic(template(job, "secrets/dynamic.yml"));
+    expect(dynamic.http.routers.dashboard).toEqual({
+      rule: "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
+      entryPoints: ["dashboard"],
       service: "api@internal",
-      middlewares: ["dashboard-auth"],
+      middlewares: ["dashboard-allowlist", "dashboard-ratelimit", "dashboard-auth"],
     });
-    expect(rendered.http.middlewares["dashboard-auth"].basicAuth.users).toEqual(["admin:$apr1$x$y"]);
+    expect(dynamic.http.middlewares).toEqual({
+      // The host's own address: SSH tunnels to it arrive from there.
+      "dashboard-allowlist": { ipAllowList: { sourceRange: ["198.51.100.7/32", "10.0.10.11/32"] } },
+      "dashboard-ratelimit": { rateLimit: { average: 5, period: "1s", burst: 50 } },
+      "dashboard-auth": { basicAuth: { users: ["admin:$apr1$x$y"] } },
+    });
+    expect(Object.values(dynamic.http.routers).filter((r: any) => r.service === "api@internal")).toHaveLength(1);
   });
 
   it("has a minimal policy: read-job in the routed namespaces and nothing else, bound to the job with job_acl", async () => {
@@ -79,33 +109,41 @@ describe("Ingress (Traefik)", () => {
     expect(job.depends_on).toEqual([expect.stringMatching(/^nomad_acl_policy\./)]);
   });
 
-  it("without a dashboard, renders no dynamic configuration and needs no domain", async () => {
-    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...INGRESS, domain: undefined, dashboardAuth: false }), SEED_FACTS));
+  it("without a dashboard, has no Traefik API, no dashboard port and no dynamic configuration", async () => {
+    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...INGRESS, dashboardAuth: false }), SEED_FACTS));
     expect(traefikTask(job).template.map((t: any) => t.destination)).toEqual(["local/traefik.yml"]);
-    expect(parseYaml(template(job, "local/traefik.yml")).api).toEqual({ dashboard: false });
+    const config = parseYaml(template(job, "local/traefik.yml"));
+    expect(config.api).toBeUndefined();
+    expect(Object.keys(config.entryPoints)).toEqual(["web", "websecure"]);
+    expect(Object.keys(job.group.traefik[0].network[0].port)).toEqual(["http", "https"]);
   });
 
-  it("takes a custom dashboard rule that matches a Host", async () => {
-    const rule = "Host(`dash.lab.example.com`) && PathPrefix(`/dashboard`)";
-    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...INGRESS, domain: undefined, dashboardRule: rule }), SEED_FACTS));
-    expect(template(job, "secrets/dynamic.yml")).toContain(`rule: ${rule}`);
+  it("fails for each invalid setting at once, naming the construct and the field", () => {
+    const build = () =>
+      new Ingress(jobStack(SEED_FACTS), "Ingress", {
+        namespaces: [],
+        domain: "Lab.Example.com.",
+        dashboardAllowedCidrs: ["10.0.0.5/8", "0.0.0.0/0", "home"],
+        dashboardPort: 443,
+        dashboardAuth: { path: 'nomad/jobs/traefik" }}{{', item: "BASIC_AUTH }}{{ .x" },
+      });
+    expect(build).toThrow(/^test\/Ingress: invalid Ingress:\n  - namespaces is empty/);
+    for (const problem of [
+      /domain "Lab\.Example\.com\." is not a lowercase DNS name/,
+      /dashboardAllowedCidrs: "10\.0\.0\.5\/8" has host bits set/,
+      /dashboardAllowedCidrs: "0\.0\.0\.0\/0" admits every address; list the operators' own ranges/,
+      /dashboardAllowedCidrs: "home" is not an IPv4 CIDR/,
+      /dashboardPort 443 is not a free port number: use a whole number from 1 to 65535 other than 80 and 443/,
+      /dashboardAuth\.item "BASIC_AUTH \}\}\{\{ \.x" is not a variable item name/,
+      /dashboardAuth\.path "nomad\/jobs\/traefik" \}\}\{\{" is not a Nomad variable path/,
+    ]) {
+      expect(build).toThrow(problem);
+    }
   });
 
-  it("fails with a dashboard but no domain or rule to give it a host", () => {
-    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, domain: undefined })).toThrow(
-      /test\/Ingress: the dashboard needs a host to answer on, but the ingress has no domain; set domain .*dashboardRule, or dashboardAuth: false/,
-    );
-  });
-
-  it("fails for a domain that is not a DNS name", () => {
-    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, domain: "Lab.Example.com." })).toThrow(
-      /test\/Ingress: .*domain "Lab\.Example\.com\.", which is not a lowercase DNS name/,
-    );
-  });
-
-  it("fails for a dashboard rule without a Host, which would take /api and /dashboard of every hostname", () => {
-    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, dashboardRule: "PathPrefix(`/dashboard`)" })).toThrow(
-      /test\/Ingress: dashboardRule "PathPrefix\(`\/dashboard`\)" matches no Host, so it would route \/api and \/dashboard on every exposed hostname; add one/,
+  it.each([NaN, 0, 8080.5, 70000])("fails for dashboardPort %s", (dashboardPort) => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, dashboardPort })).toThrow(
+      new RegExp(`test/Ingress: invalid Ingress:[\\s\\S]*dashboardPort ${dashboardPort} is not a free port number`),
     );
   });
 
@@ -114,12 +152,37 @@ describe("Ingress (Traefik)", () => {
       /test\/Ingress\/Job: invalid Nomad job:[\s\S]*task "traefik": uses the docker driver, which the clients do not enable \(enabled: podman, exec\)\. .*enable docker on the clients/,
     );
   });
-
-  it("fails without namespaces to route", () => {
-    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { namespaces: [] })).toThrow(/test\/Ingress: the ingress routes no namespaces/);
-  });
 });
 
+describe("Ingress runtime guard (Traefik's constraint, evaluated by Go as Traefik does)", () => {
+  const keeps = (tags: string[]) => traefikMatch({ constraint: forbiddenTagsConstraint(), tagSets: [tags] }).matches[0];
+  const ok = ["traefik.enable=true", "traefik.http.routers.app.rule=Host(`app.example.com`)", "traefik.http.routers.app.entrypoints=web"];
+
+  it("keeps the tags exposeVia writes", async () => {
+    requireTool("terraform");
+    const stack = synthJobStack((scope) => {
+      const ingress = new Ingress(scope, "Ingress", INGRESS);
+      new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest" }).exposeVia(ingress, "tools.example.com");
+    }, SEED_FACTS);
+    const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith('job "it-tools"'));
+    const tags = (await parseJob(jobspec!))["it-tools"][0].group["it-tools"][0].service[0].tags;
+    expect(keeps(tags)).toBe(true);
+    expect(keeps([...ok, "traefik.http.routers.app.middlewares=strip", "traefik.http.middlewares.strip.stripprefix.prefixes=/app"])).toBe(true);
+  });
+
+  it.each([
+    ["the dashboard's service", "traefik.http.routers.app.service=api@internal"],
+    ["a file-provider middleware", "traefik.http.routers.app.middlewares=strip, dashboard-auth@file"],
+    ["a router priority", "traefik.http.routers.app.priority=100000"],
+    ["a priority spelled in capitals", "traefik.HTTP.Routers.app.Priority = 5"],
+    ["a TCP router", "traefik.tcp.routers.all.rule=HostSNI(`*`)"],
+    ["a UDP router", "traefik.udp.routers.dns.entrypoints=web"],
+    ["a server URL", "traefik.http.services.app.loadbalancer.server.url=http://169.254.169.254/"],
+    ["the dashboard's entry point", "traefik.http.routers.app.entrypoints=web,dashboard"],
+  ])("drops a service asking for %s", (_, tag) => {
+    expect(keeps([...ok, tag])).toBe(false);
+  });
+});
 describe("NomadService.exposeVia", () => {
   function build(scope: Construct, ingress: Partial<IngressProps> = {}, namespace = "default") {
     new CloudflareProvider(scope, "cloudflare", {});

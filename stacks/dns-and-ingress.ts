@@ -68,14 +68,27 @@ export function addDnsVip(stack: TerraformStack, env: EnvironmentConfig, hosts?:
 }
 
 /**
+ * Where a browser on the machine running local agents reaches the dashboard from: the CNI
+ * portmap plugin Nomad's bridge networking uses masquerades connections from loopback, so they
+ * arrive from the bridge's gateway (Nomad's default bridge_network_subnet is 172.26.64.0/20).
+ */
+const LOCAL_BRIDGE_GATEWAY = "172.26.64.1/32";
+
+/**
  * Traefik (construct id "Ingress") on every client, routing the workload namespaces, with
  * public hostnames in the environment's Cloudflare zone (and a Cloudflare provider, token
- * from CLOUDFLARE_API_TOKEN) when it has one.
+ * from CLOUDFLARE_API_TOKEN) when it has one. The developer namespace gets a Traefik of its
+ * own that answers only for `<namespace>.<domain>`, whether or not developers may submit
+ * jobs directly. The dashboard listens on the private host network only, for the operators'
+ * CIDRs and SSH tunnels to the host.
  */
 export function addIngress(stack: TerraformStack, env: EnvironmentConfig, hosts?: HostsOutputs): Ingress {
   if (env.cloudflare) new CloudflareProvider(stack, "cloudflare", {});
+  const namespaces = workloadNamespaces(env);
+  const developerNamespace = env.access?.developerNamespace ?? "dev";
   return new Ingress(stack, "Ingress", {
-    namespaces: workloadNamespaces(env),
+    namespaces,
+    isolatedNamespaces: namespaces.includes(developerNamespace) ? [developerNamespace] : [],
     namespace: INGRESS_NAMESPACE,
     instances: env.clients.count,
     hostNetwork: hostNetwork(env, "public"),
@@ -83,6 +96,8 @@ export function addIngress(stack: TerraformStack, env: EnvironmentConfig, hosts?
     publicAddresses: hosts?.publicAddresses,
     domain: env.domain,
     dashboardAuth: { path: TRAEFIK_BASIC_AUTH.path, item: TRAEFIK_BASIC_AUTH.item },
+    dashboardHostNetwork: hostNetwork(env, "private"),
+    dashboardAllowedCidrs: env.cluster.kind === "hetzner" ? env.cluster.operatorCidrs : [LOCAL_BRIDGE_GATEWAY],
     datacenters: [env.datacenter],
   });
 }

@@ -1,11 +1,24 @@
+import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies/builtin";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { isDnsName } from "../dns-name";
-import { Port } from "../nomad-job/model";
+import { parseCidr } from "../hetzner-cluster/cidr";
+import { Port, Task, Template } from "../nomad-job/model";
 import { NomadJob } from "../nomad-job/nomad-job";
+import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
-import { traefikDashboardConfig, traefikStaticConfig, WEB_ENTRYPOINT } from "./traefik-config";
+import { HostnameZones } from "./hostname-zones";
+import { ENABLE_TAG, routerTagProblems, WEB_ENTRYPOINT } from "./router-tags";
+import {
+  DASHBOARD_PORT_INSIDE,
+  DASHBOARD_PORT_LABEL,
+  DashboardSettings,
+  IsolatedNamespace,
+  isolatedTraefikStaticConfig,
+  traefikDynamicConfig,
+  traefikStaticConfig,
+} from "./traefik-config";
 
 /** A Nomad service Traefik can route to (NomadService satisfies it). */
 export interface ExposableService extends IConstruct {
@@ -24,6 +37,21 @@ export interface DashboardAuthVariable {
 export interface IngressProps {
   /** Namespaces whose services Traefik routes; its policy grants `read-job` there and nothing else. */
   readonly namespaces: readonly string[];
+  /**
+   * Routed namespaces whose jobs may also be submitted directly, outside hashilab's deploy
+   * (e.g. the developer namespace, when developers get that root-equivalent right). Each gets a
+   * Traefik of its own that receives only requests for the namespace's zones, so its jobs'
+   * tags cannot claim other hostnames, the dashboard or another provider's middlewares.
+   * @default none: every routed namespace is admitted by hashilab's synth-time checks alone
+   */
+  readonly isolatedNamespaces?: readonly string[];
+  /**
+   * The DNS zones each namespace owns: its services may route only names in its zones (a zone
+   * is its apex and every name under it), and no other namespace may route names in them.
+   * Namespaces without zones may route any name outside the zones others own.
+   * @default `<namespace>.<domain>` for each isolated namespace, nothing for the others
+   */
+  readonly hostnameZones?: Readonly<Record<string, readonly string[]>>;
   /** The namespace the Traefik job runs in. @default "ingress" */
   readonly namespace?: string;
   /** Traefik instances, one per ingress host. @default 1 */
@@ -35,40 +63,56 @@ export interface IngressProps {
   /** The Cloudflare zone public hostnames are created in. @default none: exposeVia only adds router tags */
   readonly publicZone?: PublicDnsZone;
   /**
-   * The lab domain: the dashboard answers on the host `traefik.<domain>` only. Required for
-   * the dashboard unless dashboardRule is set. @default none
+   * The lab domain: isolated namespaces own `<namespace>.<domain>` unless hostnameZones says
+   * otherwise. Required when an isolated namespace has no zone in hostnameZones. @default none
    */
   readonly domain?: string;
   /**
-   * The dashboard's router rule; it must match a Host, or the dashboard's paths would be
-   * routed on every exposed hostname.
-   * @default "Host(`traefik.<domain>`) && (PathPrefix(`/api`) || PathPrefix(`/dashboard`))" (seed 002's paths)
-   */
-  readonly dashboardRule?: string;
-  /**
-   * The Nomad variable holding the dashboard's basic-auth line, or false for no dashboard.
+   * The Nomad variable holding the dashboard's basic-auth line, or false for no dashboard
+   * (and no Traefik API at all).
    * @default { path: "nomad/jobs/traefik", item: "BASIC_AUTH" }
    */
   readonly dashboardAuth?: DashboardAuthVariable | false;
+  /**
+   * The host network the dashboard's port binds on: one the internet cannot reach, since the
+   * basic-auth password crosses it in cleartext (there is no TLS yet).
+   * @default the client's default network
+   */
+  readonly dashboardHostNetwork?: string;
+  /** The dashboard's static host port. @default 8080 */
+  readonly dashboardPort?: number;
+  /**
+   * Source IPv4 CIDRs the dashboard accepts besides the ingress host's own address (where SSH
+   * tunnels to it arrive from); everything else gets 403 before basic auth.
+   * @default none: only the host itself
+   */
+  readonly dashboardAllowedCidrs?: readonly string[];
   /** @default every datacenter */
   readonly datacenters?: readonly string[];
   /** @default "docker.io/library/traefik:v3.6" */
   readonly image?: string;
-  /** @default 200 */
+  /** Per Traefik task (the main one and one per isolated namespace). @default 200 */
   readonly cpuMhz?: number;
-  /** @default 128 */
+  /** Per Traefik task (the main one and one per isolated namespace). @default 128 */
   readonly memoryMb?: number;
 }
 
 export const TRAEFIK_JOB = "traefik";
 const DYNAMIC_CONFIG = "secrets/dynamic.yml";
 const ROUTER_NAME = /[^a-z0-9-]+/g;
+const TEMPLATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Isolated namespaces' Traefiks listen on loopback from here up, inside the group's network namespace. */
+const FIRST_ISOLATED_PORT = 8081;
 
 /**
  * Traefik as the cluster's HTTP ingress (seed 002): it discovers Nomad services through the
  * task API socket with its workload identity, under a minimal policy (`read-job` in the
  * routed namespaces) bound to the job with `job_acl`; ports 80 and 443 are static on the
- * ingress hosts; the dashboard sits behind basic auth read from a Nomad variable.
+ * ingress hosts. Every Nomad service in the stack that asks Traefik for a route is checked at
+ * synth against the namespace's hostname zones (see routerTagProblems); isolated namespaces get
+ * a Traefik of their own behind the main one. The dashboard listens on its own port on a
+ * non-public host network, behind an IP allow-list, a rate limit and basic auth read from a
+ * Nomad variable.
  *
  * Children: "Job" (NomadJob) and its policy "ReadServices" under it.
  */
@@ -76,22 +120,56 @@ export class Ingress extends Construct {
   public readonly job: NomadJob;
   public readonly policy: NomadAclPolicy;
   public readonly namespaces: readonly string[];
+  /** Which namespace may route which hostnames. */
+  public readonly zones: HostnameZones;
   public readonly publicZone?: PublicDnsZone;
   public readonly publicAddresses: readonly string[];
   private readonly enabled = new WeakSet<ExposableService>();
 
   constructor(scope: Construct, id: string, props: IngressProps) {
     super(scope, id);
-    if (props.namespaces.length === 0) {
-      throw new Error(`${this.node.path}: the ingress routes no namespaces; list the namespaces whose services Traefik may route`);
-    }
     this.namespaces = props.namespaces;
     this.publicZone = props.publicZone;
     this.publicAddresses = props.publicAddresses ?? [];
+    const isolatedNames = props.isolatedNamespaces ?? [];
+    const zonesByNamespace = {
+      ...Object.fromEntries(isolatedNames.map((ns) => [ns, props.domain === undefined ? [] : [`${ns}.${props.domain}`]])),
+      ...props.hostnameZones,
+    };
+    const problems = this.propsProblems(props, zonesByNamespace);
+    if (problems.length > 0) {
+      throw new Error(`${this.node.path}: invalid Ingress:\n  - ${problems.join("\n  - ")}`);
+    }
+    this.zones = new HostnameZones(zonesByNamespace);
+
     const instances = props.instances ?? 1;
     const auth = props.dashboardAuth ?? { path: `nomad/jobs/${TRAEFIK_JOB}`, item: "BASIC_AUTH" };
-    const dashboard = auth === false ? undefined : { rule: this.dashboardRule(props), authVariablePath: auth.path, authItem: auth.item };
-    const port = (label: string, number: number): Port => ({ label, static: number, to: number, hostNetwork: props.hostNetwork });
+    const dashboard: DashboardSettings | undefined =
+      auth === false ? undefined : { authVariablePath: auth.path, authItem: auth.item, allowedCidrs: props.dashboardAllowedCidrs ?? [] };
+    const isolated: IsolatedNamespace[] = isolatedNames.map((namespace, i) => ({
+      namespace,
+      zones: this.zones.zonesOf(namespace),
+      port: FIRST_ISOLATED_PORT + i,
+    }));
+    const port = (label: string, number: number, to: number, hostNetwork: string | undefined): Port => ({ label, static: number, to, hostNetwork });
+    const traefikTask = (name: string, staticConfig: string, extra: readonly Template[] = []): Task => ({
+      name,
+      driver: "docker",
+      config: { image: props.image ?? "docker.io/library/traefik:v3.6", args: ["--configFile=/local/traefik.yml"] },
+      // NOMAD_TOKEN for the Nomad provider: the workload identity the policy is bound to.
+      identities: [{ env: true }],
+      templates: [{ destination: "local/traefik.yml", changeMode: "restart", data: staticConfig }, ...extra],
+      resources: { cpuMhz: props.cpuMhz ?? 200, memoryMb: props.memoryMb ?? 128 },
+    });
+    const dynamicConfig: Template[] =
+      dashboard === undefined && isolated.length === 0
+        ? []
+        : [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "restart", data: traefikDynamicConfig(dashboard, isolated) }];
+    const main = traefikStaticConfig({
+      namespaces: this.namespaces.filter((ns) => !isolatedNames.includes(ns)),
+      dynamicConfigFile: `/${DYNAMIC_CONFIG}`,
+      dashboard: dashboard !== undefined,
+    });
 
     this.job = new NomadJob(this, "Job", {
       name: TRAEFIK_JOB,
@@ -104,7 +182,19 @@ export class Ingress extends Construct {
           name: TRAEFIK_JOB,
           count: instances,
           constraints: instances > 1 ? [{ operator: "distinct_hosts", value: "true" }] : undefined,
-          network: { ports: [port("http", 80), port("https", 443)] },
+          // One network namespace for all Traefiks of the group: the isolated ones are reachable
+          // on its loopback only. Port mapping keeps the client's source address (DNAT).
+          network: {
+            mode: "bridge",
+            ports: [
+              port("http", 80, 80, props.hostNetwork),
+              port("https", 443, 443, props.hostNetwork),
+              ...(dashboard ? [port(DASHBOARD_PORT_LABEL, props.dashboardPort ?? DASHBOARD_PORT_INSIDE, DASHBOARD_PORT_INSIDE, props.dashboardHostNetwork)] : []),
+            ],
+          },
+          // Keep restarting a failing task rather than failing the allocation: one isolated
+          // namespace's Traefik must not take the main ingress down with it.
+          restart: SERVICE_RESTART_DEFAULTS,
           services: [
             {
               name: TRAEFIK_JOB,
@@ -114,28 +204,8 @@ export class Ingress extends Construct {
             },
           ],
           tasks: [
-            {
-              name: TRAEFIK_JOB,
-              driver: "docker",
-              config: {
-                image: props.image ?? "docker.io/library/traefik:v3.6",
-                ports: ["http", "https"],
-                args: ["--configFile=/local/traefik.yml"],
-              },
-              // NOMAD_TOKEN for the Nomad provider: the workload identity the policy is bound to.
-              identities: [{ env: true }],
-              templates: [
-                {
-                  destination: "local/traefik.yml",
-                  changeMode: "restart",
-                  data: traefikStaticConfig({ namespaces: props.namespaces, dynamicConfigFile: `/${DYNAMIC_CONFIG}`, dashboard: dashboard !== undefined }),
-                },
-                ...(dashboard === undefined
-                  ? []
-                  : [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "restart" as const, data: traefikDashboardConfig(dashboard) }]),
-              ],
-              resources: { cpuMhz: props.cpuMhz ?? 200, memoryMb: props.memoryMb ?? 128 },
-            },
+            traefikTask(TRAEFIK_JOB, main, dynamicConfig),
+            ...isolated.map((ns) => traefikTask(`${TRAEFIK_JOB}-${ns.namespace}`, isolatedTraefikStaticConfig(ns))),
           ],
         },
       ],
@@ -144,30 +214,69 @@ export class Ingress extends Construct {
       policyName: "traefik",
       description: `Traefik: read services in ${props.namespaces.join(", ")} to route to them`,
     });
+    this.node.addValidation({ validate: () => this.routedServiceProblems() });
+  }
+
+  private propsProblems(props: IngressProps, zonesByNamespace: Readonly<Record<string, readonly string[]>>): string[] {
+    const problems: string[] = [];
+    if (props.namespaces.length === 0) {
+      problems.push("namespaces is empty: the ingress routes no namespaces; list the namespaces whose services Traefik may route");
+    }
+    if (props.domain !== undefined && !isDnsName(props.domain)) {
+      problems.push(`domain "${props.domain}" is not a lowercase DNS name like "lab.example.com"`);
+    }
+    for (const ns of props.isolatedNamespaces ?? []) {
+      if (!props.namespaces.includes(ns)) {
+        problems.push(`isolatedNamespaces: "${ns}" is not one of the routed namespaces (${props.namespaces.join(", ")}); add it to namespaces or remove it`);
+      }
+      if ((zonesByNamespace[ns] ?? []).length === 0) {
+        problems.push(`isolatedNamespaces: "${ns}" owns no hostname zone, so its Traefik would get no requests; set domain (it then owns "${ns}.<domain>") or hostnameZones.${ns}`);
+      }
+    }
+    for (const ns of Object.keys(props.hostnameZones ?? {})) {
+      if (!props.namespaces.includes(ns)) {
+        problems.push(`hostnameZones: "${ns}" is not one of the routed namespaces (${props.namespaces.join(", ")}); remove it or add it to namespaces`);
+      }
+    }
+    problems.push(...HostnameZones.problems(zonesByNamespace));
+    for (const text of props.dashboardAllowedCidrs ?? []) {
+      const cidr = parseCidr(text);
+      if (typeof cidr === "string") problems.push(`dashboardAllowedCidrs: ${cidr}`);
+      else if (cidr.prefix === 0) problems.push(`dashboardAllowedCidrs: "${text}" admits every address; list the operators' own ranges`);
+    }
+    const dashboardPort = props.dashboardPort;
+    if (dashboardPort !== undefined && (!Number.isInteger(dashboardPort) || dashboardPort < 1 || dashboardPort > 65535 || dashboardPort === 80 || dashboardPort === 443)) {
+      problems.push(`dashboardPort ${dashboardPort} is not a free port number: use a whole number from 1 to 65535 other than 80 and 443, e.g. 8080`);
+    }
+    const auth = props.dashboardAuth;
+    if (auth) {
+      if (!TEMPLATE_KEY.test(auth.item)) problems.push(`dashboardAuth.item "${auth.item}" is not a variable item name: use letters, digits and _`);
+      if (!/^[A-Za-z0-9_./-]+$/.test(auth.path)) problems.push(`dashboardAuth.path "${auth.path}" is not a Nomad variable path: use letters, digits and _ . / -`);
+    }
+    return problems;
   }
 
   /**
-   * Traefik ranks routers by rule length, so a dashboard rule without a Host would take /api
-   * and /dashboard away from every exposed hostname.
+   * Every Nomad service of the stack that Traefik would route (Nomad provider, a routed
+   * namespace, tagged traefik.enable=true), checked against its namespace's zones and the
+   * admission rules: the ingress's synth-time admission policy.
    */
-  private dashboardRule(props: IngressProps): string {
-    if (props.dashboardRule !== undefined) {
-      if (!/\bHost(Regexp)?\(/.test(props.dashboardRule)) {
-        throw new Error(
-          `${this.node.path}: dashboardRule "${props.dashboardRule}" matches no Host, so it would route /api and /dashboard ` +
-            "on every exposed hostname; add one, e.g. \"Host(`traefik.lab.example.com`) && PathPrefix(`/dashboard`)\"",
-        );
+  private routedServiceProblems(): string[] {
+    const problems: string[] = [];
+    for (const job of TerraformStack.of(this).node.findAll()) {
+      if (!(job instanceof NomadJob) || !this.namespaces.includes(job.namespace)) continue;
+      for (const group of job.spec.groups) {
+        for (const service of [...(group.services ?? []), ...group.tasks.flatMap((task) => task.services ?? [])]) {
+          if ((service.provider ?? "consul") !== "nomad") continue;
+          for (const [field, tags] of [["tags", service.tags], ["canaryTags", service.canaryTags]] as const) {
+            for (const problem of routerTagProblems(tags ?? [], job.namespace, this.zones)) {
+              problems.push(`${job.node.path}: ${field} of service "${service.name ?? group.name}" (namespace "${job.namespace}"): ${problem}`);
+            }
+          }
+        }
       }
-      return props.dashboardRule;
     }
-    if (props.domain === undefined || !isDnsName(props.domain)) {
-      const got = props.domain === undefined ? "no domain" : `domain "${props.domain}", which is not a lowercase DNS name`;
-      throw new Error(
-        `${this.node.path}: the dashboard needs a host to answer on, but the ingress has ${got}; ` +
-          'set domain (e.g. "lab.example.com": the dashboard is then traefik.lab.example.com), dashboardRule, or dashboardAuth: false',
-      );
-    }
-    return `Host(\`traefik.${props.domain}\`) && (PathPrefix(\`/api\`) || PathPrefix(\`/dashboard\`))`;
+    return problems;
   }
 
   /**
@@ -186,9 +295,13 @@ export class Ingress extends Construct {
           `(it routes ${this.namespaces.join(", ")}); add the namespace to the ingress's namespaces`,
       );
     }
+    const refusal = this.zones.refusal(service.namespace, hostname);
+    if (refusal) {
+      throw new Error(`${where}: ${refusal}; pick a hostname the service's namespace owns, or change the ingress's hostnameZones`);
+    }
     const router = `${service.serviceName}-${hostname}`.toLowerCase().replace(ROUTER_NAME, "-");
     if (!this.enabled.has(service)) {
-      service.addTags("traefik.enable=true");
+      service.addTags(ENABLE_TAG);
       this.enabled.add(service);
     }
     service.addTags(`traefik.http.routers.${router}.rule=Host(\`${hostname}\`)`, `traefik.http.routers.${router}.entrypoints=${WEB_ENTRYPOINT}`);
