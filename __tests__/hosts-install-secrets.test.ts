@@ -48,6 +48,13 @@ describe("hashilab-install-secrets", () => {
     expect(readFileSync(host.path(HOST_PATHS.waitAddressScript), "utf8")).toMatch(/^#!\/bin\/bash\n# hashilab-wait-address ADDRESS/);
   });
 
+  it("loads delivered container firewall rules at once when they changed, and only then", () => {
+    const rules = { ...SERVER_DELIVERY, [DELIVERED_FILES.firewall]: "table inet hashilab_metadata {}\n" };
+    expect(host.deliver(rules)).toEqual(["daemon-reload", "restart hashilab-metadata-block.service", "restart consul.service", "restart nomad.service"]);
+    expect(readFileSync(host.path(HOST_PATHS.metadataFirewall), "utf8")).toBe("table inet hashilab_metadata {}\n");
+    expect(host.deliver(rules)).toEqual(started("reload-or-restart", "reload-or-restart"));
+  });
+
   it("keeps the secrets in directories only root and the consul group can enter, Nomad's in one only root can", () => {
     host.deliver(SERVER_DELIVERY);
     expect(mode(HOST_PATHS.secretsDir)).toBe("750");

@@ -177,7 +177,7 @@ describe("the lab hosts stack", () => {
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
     });
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
-    expect(steps).toEqual(["remote-exec", ...Array(12).fill("file"), "remote-exec"]);
+    expect(steps).toEqual(["remote-exec", ...Array(13).fill("file"), "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(files).toEqual([
       "/run/hashilab-delivery/ca.pem",
@@ -189,6 +189,7 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/consul-agent.hcl",
       "/run/hashilab-delivery/consul.service",
       "/run/hashilab-delivery/nomad.service",
+      "/run/hashilab-delivery/metadata-block.nft",
       "/run/hashilab-delivery/hashilab-install-secrets.sh",
       "/run/hashilab-delivery/hashilab-wait-healthy.sh",
       "/run/hashilab-delivery/hashilab-wait-address.sh",
@@ -205,6 +206,7 @@ describe("the lab hosts stack", () => {
       "consul_config_sha256",
       "consul_gossip_key_sha256",
       "consul_unit_sha256",
+      "firewall_rules_sha256",
       "install_script_sha256",
       "nomad_config_sha256",
       "nomad_gossip_key_sha256",

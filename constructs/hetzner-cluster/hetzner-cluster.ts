@@ -17,7 +17,7 @@ import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
-import { consulUnit, nomadUnit } from "./host-files";
+import { consulUnit, nomadUnit, shippedFile } from "./host-files";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
@@ -317,6 +317,7 @@ export class HetznerCluster extends Construct {
     });
     const { consulGossipKey, nomadGossipKey, pki } = shared;
     const units = { consul: consulUnit(spec.privateIp), nomad: nomadUnit(spec.isServer, spec.privateIp) };
+    const firewall = shippedFile("metadata-block.nft");
     const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
       host: server.ipv4Address,
       serverId: server.id,
@@ -330,12 +331,14 @@ export class HetznerCluster extends Construct {
         consulAgentConfig: configs.consul,
         consulUnit: units.consul,
         nomadUnit: units.nomad,
+        firewall,
       },
       triggers: {
         nomad_config: configs.nomad,
         consul_config: configs.consul,
         consul_unit: units.consul,
         nomad_unit: units.nomad,
+        firewall_rules: firewall,
         ca_cert: pki.caCertPem,
         agent_cert: certificate.certPem,
         agent_key: certificate.privateKeyPem,

@@ -120,7 +120,7 @@ function metadataBlockUnit(): string {
     [
       "Unit",
       [
-        ["Description", "Drop forwarded traffic to the metadata service (hashilab)"],
+        ["Description", "Keep container networks from the metadata service and the agents' ports (hashilab)"],
         ["Before", "docker.service podman.socket nomad.service"],
       ],
     ],

@@ -78,6 +78,8 @@ export const DELIVERED_FILES = {
   consulAgentConfig: "consul-agent.hcl",
   consulUnit: "consul.service",
   nomadUnit: "nomad.service",
+  /** The workload firewall (metadata service, agents' ports), so rule changes reach running hosts. */
+  firewall: "metadata-block.nft",
 } as const;
 
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */

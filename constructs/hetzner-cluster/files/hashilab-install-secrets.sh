@@ -46,6 +46,8 @@ install_delivered consul.service /etc/systemd/system/consul.service root 0644 co
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
 # The units' ExecStartPre; a new version needs no restart.
 install_delivered hashilab-wait-address.sh /usr/local/sbin/hashilab-wait-address root 0755
+# What containers may not reach; a change is loaded at once (the file replaces its own table).
+install_delivered metadata-block.nft /etc/hashilab/metadata-block.nft root 0644 firewall
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
@@ -61,6 +63,9 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
 done
 
 systemctl daemon-reload
+case " $restart " in
+  *" firewall "*) systemctl restart hashilab-metadata-block.service ;;
+esac
 # A stopped agent (the first delivery) is started either way.
 for agent in consul nomad; do
   case " $restart " in
