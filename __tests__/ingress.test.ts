@@ -10,7 +10,7 @@ import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 import { traefikMatch } from "./support/traefik-match";
-import { forbiddenTagsConstraint } from "../constructs/ingress/router-tags";
+import { FORBIDDEN_TAG_PATTERNS, forbiddenTagsConstraint } from "../constructs/ingress/router-tags";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
 const INGRESS: IngressProps = {
@@ -251,5 +251,188 @@ describe("an environment with a Cloudflare zone", () => {
       expect(record).toMatchObject({ zone_id: ZONE.zoneId, name: "tools.example.com", type: "A" });
       expect(record.content).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
     }
+  });
+});
+
+const DEV_FACTS = { ...SEED_FACTS, namespaces: [...SEED_FACTS.namespaces, "dev"] };
+const WITH_DEV: IngressProps = { ...INGRESS, namespaces: ["default", "public", "dev"], isolatedNamespaces: ["dev"] };
+
+describe("Ingress with an isolated namespace", () => {
+  const stack = synthJobStack((scope) => new Ingress(scope, "Ingress", WITH_DEV), DEV_FACTS);
+
+  it("gives the namespace a Traefik of its own, on loopback of the group's network, routing that namespace alone", async () => {
+    const job = await traefikJob(stack);
+    expect(Object.keys(job.group.traefik[0].task)).toEqual(["traefik", "traefik-dev"]);
+    expect(traefikTask(job, "traefik-dev").identity).toEqual([{ env: true }]);
+    expect(parseYaml(template(job, "local/traefik.yml", "traefik-dev"))).toEqual({
+      entryPoints: { web: { address: "127.0.0.1:8081", forwardedHeaders: { trustedIPs: ["127.0.0.1/32"] } } },
+      log: { level: "INFO" },
+      providers: { nomad: { exposedByDefault: false, namespaces: ["dev"], endpoint: { address: "unix:///secrets/api.sock" } } },
+    });
+    // The main Traefik does not read dev's tags at all.
+    expect(parseYaml(template(job, "local/traefik.yml")).providers.nomad.namespaces).toEqual(["default", "public"]);
+  });
+
+  it("forwards requests for dev.<domain> and the names under it, and nothing else, to that Traefik, above any service's router", async () => {
+    const job = await traefikJob(stack);
+    const dynamic = renderDynamic(template(job, "secrets/dynamic.yml"));
+    const forward = dynamic.http.routers["namespace-dev"];
+    expect(forward).toMatchObject({ entryPoints: ["web"], priority: 1000000, service: "namespace-dev" });
+    expect(dynamic.http.services["namespace-dev"]).toEqual({ loadBalancer: { servers: [{ url: "http://127.0.0.1:8081" }] } });
+    const pattern = /^HostRegexp\(`(.*)`\)$/.exec(forward.rule)![1];
+    const hosts = ["tools.dev.lab.example.com", "dev.lab.example.com", "A.B.Dev.Lab.Example.com", "tools.dev.lab.example.com.", "dev.lab.example.com.evil.org", "xdev.lab.example.com", "tools.lab.example.com", "traefik.lab.example.com"];
+    expect(traefikMatch({ regexp: pattern, hosts }).hostMatches).toEqual([true, true, true, true, false, false, false, false]);
+  });
+
+  it("with every routed namespace isolated, the main Traefik has no Nomad provider (with no namespaces it would read `default`)", async () => {
+    const job = await traefikJob(synthJobStack((scope) => new Ingress(scope, "Ingress", { ...WITH_DEV, namespaces: ["dev"] }), DEV_FACTS));
+    expect(parseYaml(template(job, "local/traefik.yml")).providers).toEqual({ file: { filename: "/secrets/dynamic.yml" } });
+  });
+
+  it("fails for an isolated namespace that is not routed or owns no zone, and for a bad zone map", () => {
+    const build = () =>
+      new Ingress(jobStack(DEV_FACTS), "Ingress", {
+        ...WITH_DEV,
+        domain: undefined,
+        isolatedNamespaces: ["dev", "lab"],
+        hostnameZones: { lab: ["lab.example.com"], public: ["Example.com", "lab.example.com"], ops: ["ops.example.com"] },
+      });
+    for (const problem of [
+      /test\/Ingress: invalid Ingress:/,
+      /isolatedNamespaces: "dev" owns no hostname zone, so its Traefik would get no requests; set domain \(it then owns "dev\.<domain>"\) or hostnameZones\.dev/,
+      /isolatedNamespaces: "lab" is not one of the routed namespaces \(default, public, dev\); add it to namespaces or remove it/,
+      /hostnameZones: "ops" is not one of the routed namespaces/,
+      /hostnameZones\.public: "Example\.com" is not a lowercase DNS name/,
+      /hostnameZones: the zone "lab\.example\.com" is given to both "lab" and "public"; give each zone to one namespace/,
+    ]) {
+      expect(build).toThrow(problem);
+    }
+  });
+});
+
+describe("hostname zones and exposeVia", () => {
+  function exposeIn(namespace: string, hostname: string, props: Partial<IngressProps> = {}) {
+    const stack = jobStack(DEV_FACTS);
+    const ingress = new Ingress(stack, "Ingress", { ...WITH_DEV, ...props });
+    return () => new NomadService(stack, "App", { image: "x", namespace }).exposeVia(ingress, hostname);
+  }
+
+  it("lets a namespace expose names in its own zone, and namespaces without zones any name outside the others'", () => {
+    expect(exposeIn("dev", "tools.dev.lab.example.com")).not.toThrow();
+    expect(exposeIn("default", "tools.example.com")).not.toThrow();
+    // The most specific zone decides: dev.lab.example.com inside a lab.example.com owned by default.
+    expect(exposeIn("default", "tools.lab.example.com", { hostnameZones: { default: ["lab.example.com"] } })).not.toThrow();
+  });
+
+  it("fails when the isolated namespace exposes a name outside its zone", () => {
+    expect(exposeIn("dev", "tools.example.com")).toThrow(
+      /test\/App: cannot expose "tools\.example\.com" via test\/Ingress: "tools\.example\.com" lies outside namespace "dev"'s zones \(dev\.lab\.example\.com\): use a name under one of them; pick a hostname the service's namespace owns, or change the ingress's hostnameZones/,
+    );
+  });
+
+  it("fails when a namespace exposes a name in another namespace's zone", () => {
+    expect(exposeIn("default", "api.dev.lab.example.com")).toThrow(
+      /test\/App: cannot expose "api\.dev\.lab\.example\.com" via test\/Ingress: "api\.dev\.lab\.example\.com" lies in the zone "dev\.lab\.example\.com", which belongs to namespace "dev"/,
+    );
+    expect(exposeIn("default", "dev.lab.example.com")).toThrow(/lies in the zone "dev\.lab\.example\.com"/);
+    expect(exposeIn("default", "tools.dev.lab.example.com", { hostnameZones: { default: ["lab.example.com"] } })).toThrow(/belongs to namespace "dev"/);
+  });
+});
+
+describe("Traefik tags of the stack's services (the synth-time admission rules)", () => {
+  /** Synthesizes an ingress and one service per entry, each with raw tags. */
+  function synthWith(services: Record<string, { namespace?: string; tags?: string[]; canaryTags?: string[]; provider?: "nomad" | "consul" }>) {
+    return () =>
+      synthJobStack((scope) => {
+        new Ingress(scope, "Ingress", WITH_DEV);
+        for (const [id, s] of Object.entries(services)) {
+          const job = new NomadService(scope, id, { image: "x", namespace: s.namespace ?? "dev", tags: s.tags, serviceProvider: s.provider }).job;
+          if (s.canaryTags) (job.spec.groups[0].services![0] as { canaryTags?: string[] }).canaryTags = s.canaryTags;
+        }
+      }, DEV_FACTS);
+  }
+  const routed = (...tags: string[]) => ["traefik.enable=true", "traefik.http.routers.app.rule=Host(`app.dev.lab.example.com`)", ...tags];
+
+  it("accepts what Traefik routes within the namespace's zone", () => {
+    expect(
+      synthWith({
+        Plain: { tags: routed("traefik.http.routers.app.entrypoints=web,websecure", "traefik.http.routers.app.middlewares=strip", "traefik.http.middlewares.strip.stripprefix.prefixes=/app") },
+        Paths: { tags: ["traefik.enable=true", "traefik.http.routers.a.rule=(Host(`a.dev.lab.example.com`) || HOST(\"b.dev.lab.example.com\")) && !PathPrefix(`/admin`)"] },
+        // The v2 rule syntax a router may opt into: several names in one Host.
+        V2: { tags: ["traefik.enable=true", "traefik.http.routers.v.rulesyntax=v2", "traefik.http.routers.v.rule=Host(`v.dev.lab.example.com`, `w.dev.lab.example.com.`)"] },
+        Public: { namespace: "public", tags: ["traefik.enable=true", "traefik.http.routers.p.rule=Host(`www.example.com`) && PathPrefix(`/`)"] },
+      }),
+    ).not.toThrow();
+  });
+
+  it("ignores what Traefik ignores: services without traefik.enable=true, Consul services, namespaces it does not route", () => {
+    expect(
+      synthWith({
+        Disabled: { tags: ["traefik.http.routers.x.priority=99", "traefik.http.routers.x.rule=PathPrefix(`/`)"] },
+        Consul: { provider: "consul", tags: routed("traefik.http.routers.app.service=api@internal") },
+        Lab: { namespace: "lab", tags: routed("traefik.http.routers.app.priority=99") },
+      }),
+    ).not.toThrow();
+  });
+
+  it.each([
+    ["a rule without Host", "traefik.http.routers.app.rule=PathPrefix(`/`)", /the rule matches requests for any hostname .*start it with Host\(`<hostname>`\) &&/],
+    ["a Host or'ed with a path", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com`) || PathPrefix(`/api`)", /matches requests for any hostname/],
+    ["a negated Host", "traefik.http.routers.app.rule=!Host(`a.dev.lab.example.com`)", /matches requests for any hostname/],
+    ["a HostRegexp", "traefik.http.routers.app.rule=HostRegexp(`.+`)", /HostRegexp and negations cannot be checked/],
+    ["a rule that cannot be read", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com`", /the rule cannot be read \(Host\( is not closed\); write it as Host\(`<hostname>`\) && \.\.\./],
+    ["a hostname outside the zone", "traefik.http.routers.app.rule=Host(`traefik.lab.example.com`)", /"traefik\.lab\.example\.com" lies outside namespace "dev"'s zones \(dev\.lab\.example\.com\)/],
+    ["a Host that is no DNS name", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com:8080`)", /Host\(`a\.dev\.lab\.example\.com:8080`\) is not a lowercase DNS name/],
+    ["the dashboard's service", "traefik.http.routers.app.service=api@internal", /"api@internal" names another provider's service or middleware/],
+    ["a file-provider middleware", "traefik.http.routers.app.middlewares=strip, dashboard-auth@file", /names another provider's service or middleware/],
+    ["a router priority", "traefik.http.routers.app.priority=100000", /router priorities are not allowed/],
+    ["a key Nomad fills in at runtime", "traefik.http.routers.app.${NOMAD_META_field}=5", /Nomad fills in \$\{\.\.\.\} in tags when it registers the service/],
+    ["a value Nomad fills in at runtime", "traefik.http.routers.app.service=${NOMAD_META_target}", /Nomad fills in/],
+    ["a priority spelled in capitals", "traefik.HTTP.Routers.app.Priority = 5", /router priorities are not allowed/],
+    ["a TCP router", "traefik.tcp.routers.all.rule=HostSNI(`*`)", /TCP and UDP routers are not allowed: one with HostSNI\(`\*`\) takes every connection/],
+    ["a UDP router", "traefik.udp.routers.dns.entrypoints=web", /TCP and UDP routers are not allowed/],
+    ["a server URL", "traefik.http.services.app.loadbalancer.server.url=http://169.254.169.254/", /a server URL sends the route to an arbitrary address/],
+    ["the dashboard's entry point", "traefik.http.routers.app.entrypoints=web,dashboard", /entry point "dashboard" is not one services may use; use web or websecure/],
+  ])("fails for %s, naming the job, the field and the fix", (_, tag, problem) => {
+    const build = synthWith({ App: { tags: routed(tag) } });
+    expect(build).toThrow(/test\/App\/Job: tags of service "app" \(namespace "dev"\): tag "/);
+    expect(build).toThrow(problem);
+  });
+
+  it("fails for every tag Traefik's runtime constraint drops, so the constraint never drops what synth accepted", () => {
+    const dropped = FORBIDDEN_TAG_PATTERNS.length;
+    const samples = [
+      "traefik.tcp.routers.all.rule=HostSNI(`*`)",
+      "traefik.http.routers.app.priority=1",
+      "traefik.http.routers.app.service=api@internal",
+      "traefik.http.services.app.loadbalancer.server.url=http://10.0.10.11:4646",
+      "traefik.http.routers.app.entrypoints=dashboard",
+    ];
+    expect(samples).toHaveLength(dropped);
+    for (const [i, tag] of samples.entries()) {
+      expect(traefikMatch({ constraint: `TagRegex(\`${FORBIDDEN_TAG_PATTERNS[i]}\`)`, tagSets: [[tag]] }).matches).toEqual([true]);
+      expect(synthWith({ App: { tags: routed(tag) } })).toThrow(/test\/App\/Job: tags of service "app"/);
+    }
+  });
+
+  it("fails for a router without a rule, and for traefik.enable=true without a router (Traefik would route Host(`<service>`))", () => {
+    expect(synthWith({ App: { tags: ["traefik.enable=true", "traefik.http.routers.web.entrypoints=web"] } })).toThrow(
+      /router "web" has no rule, so Traefik would route Host\(`<service name>`\) to it; add a tag traefik\.http\.routers\.web\.rule=Host\(`<hostname>`\)/,
+    );
+    expect(synthWith({ App: { tags: ["traefik.enable=true"] } })).toThrow(/"traefik\.enable=true" without a router makes Traefik route Host\(`<service name>`\) to the service; expose it with exposeVia/);
+  });
+
+  it("fails for canary tags as for tags", () => {
+    expect(synthWith({ App: { tags: routed(), canaryTags: routed("traefik.http.routers.app.priority=9") } })).toThrow(
+      /test\/App\/Job: canaryTags of service "app" \(namespace "dev"\): tag "traefik\.http\.routers\.app\.priority=9": router priorities are not allowed/,
+    );
+  });
+
+  it("fails once for the problems of every service of the stack", () => {
+    const build = synthWith({
+      One: { tags: routed("traefik.http.routers.app.priority=1") },
+      Two: { namespace: "default", tags: ["traefik.enable=true", "traefik.http.routers.x.rule=Host(`x.dev.lab.example.com`)"] },
+    });
+    expect(build).toThrow(/test\/One\/Job: tags of service "one"[\s\S]*test\/Two\/Job: tags of service "two" \(namespace "default"\): tag ".*": "x\.dev\.lab\.example\.com" lies in the zone "dev\.lab\.example\.com", which belongs to namespace "dev"; namespace "default" may not route it/);
   });
 });

@@ -49,6 +49,10 @@ export function routerTagProblems(tags: readonly string[], namespace: string, zo
   for (const tag of tags) {
     const eq = tag.indexOf("=");
     if (!tag.startsWith("traefik.") || eq < 0) continue;
+    if (tag.includes("${")) {
+      refuse(tag, "Nomad fills in ${...} in tags when it registers the service, so what Traefik gets cannot be checked here; write the value out");
+      continue;
+    }
     const key = tag.slice(0, eq).trim().split(".");
     const value = tag.slice(eq + 1).trim();
     const [, kind, section, name] = key.map((part) => part.toLowerCase());

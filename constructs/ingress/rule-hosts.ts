@@ -18,7 +18,7 @@ export function ruleHosts(rule: string): RuleHosts | { readonly error: string } 
   const peek = (): Token | undefined => tokens[at];
   const isOp = (text: string): boolean => peek()?.kind === "op" && peek()?.text === text;
   const expect = (text: string): void => {
-    if (!isOp(text)) throw new RuleError(`expected "${text}" at token ${at + 1}`);
+    if (!isOp(text)) throw new RuleError(at < tokens.length ? `expected "${text}" at token ${at + 1}` : `the rule ends where "${text}" is expected`);
     at++;
   };
 
@@ -58,10 +58,12 @@ export function ruleHosts(rule: string): RuleHosts | { readonly error: string } 
     const args: string[] = [];
     while (!isOp(")")) {
       const arg = peek();
+      if (arg === undefined) throw new RuleError(`${name.text}( is not closed`);
       if (arg?.kind !== "string") throw new RuleError(`${name.text}(...) takes quoted strings`);
       args.push(arg.text);
       at++;
-      if (!isOp(")")) expect(",");
+      if (isOp(",")) at++;
+      else if (!isOp(")")) throw new RuleError(peek() ? `expected "," or ")" at token ${at + 1}` : `${name.text}( is not closed`);
     }
     at++;
     // Host (v3) and Host/HostHeader with several names (the v2 syntax a router may opt into).
