@@ -11,3 +11,4 @@ export * from "./raft-snapshots";
 export * from "./dns-vip";
 export * from "./ingress";
 export * from "./public-hostname";
+export * from "./secrets";

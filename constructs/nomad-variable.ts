@@ -2,6 +2,7 @@ import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { clusterFactsOf } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
+import { SecretInput, secretInputProblems } from "./secrets/inputs";
 
 export interface NomadVariableProps {
   /**
@@ -12,10 +13,12 @@ export interface NomadVariableProps {
   /** @default "default" */
   readonly namespace?: string;
   /**
-   * Item names and the sensitive Terraform variables that supply them, so secrets come
-   * from the deployer's environment (`TF_VAR_<name>`), never from the code.
+   * Item names and the secrets that supply them: sensitive Terraform variables without a
+   * default, so secrets come from the deployer's environment (`TF_VAR_<name>`), never from the
+   * code, or a reference to another sensitive value (e.g. `randomPassword.result`). Literals,
+   * defaults and expressions that may wrap a literal (`Fn.lower("…")`) fail synth.
    */
-  readonly items: Readonly<Record<string, TerraformVariable>>;
+  readonly items: Readonly<Record<string, SecretInput>>;
 }
 
 const PATH = /^[a-zA-Z0-9_~/-]{1,128}$/;
@@ -33,18 +36,12 @@ export class NomadVariable extends Construct {
     const problems = [...pathProblems(props.path), ...this.namespaceProblems()];
     const entries = Object.entries(props.items);
     if (entries.length === 0) problems.push("it has no items; give it at least one");
-    for (const [name, variable] of entries) {
-      if (!(variable instanceof TerraformVariable)) {
-        problems.push(`item "${name}" is not a TerraformVariable; secrets must come from a sensitive variable, never a literal`);
-      } else if (variable.sensitive !== true) {
-        problems.push(`item "${name}" comes from variable ${variable.node.path}, which is not sensitive; declare it with sensitive: true`);
-      }
-    }
+    for (const [name, secret] of entries) problems.push(...secretInputProblems(`item "${name}"`, secret));
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad variable "${props.path}":\n  ${problems.join("\n  ")}`);
     this.resource = new NomadVariableResource(this, "Resource", {
       path: props.path,
       namespace: this.namespace,
-      items: Object.fromEntries(entries.map(([name, variable]) => [name, variable.stringValue])),
+      items: Object.fromEntries(entries.map(([name, secret]) => [name, secret instanceof TerraformVariable ? secret.stringValue : secret])),
     });
   }
 

@@ -1,4 +1,4 @@
-import { TerraformVariable, Token } from "cdktf";
+import { Fn, Op, TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { clusterFactsOf } from "../cluster-facts";
@@ -15,6 +15,7 @@ import {
   VipMode,
   VRRP_PASSWORD_ITEM,
 } from "./coredns-job";
+import { secretInputProblems } from "../secrets/inputs";
 import { keepalivedProblems, MAX_AUTH_PASSWORD_LENGTH } from "./keepalived";
 
 export type { VipMode };
@@ -25,8 +26,8 @@ export interface DnsVipHetznerProps {
   readonly networkId: string;
   /**
    * A Hetzner Cloud API token (read/write) that may move alias IPs, as a sensitive Terraform
-   * variable. It is stored in a Nomad variable that only the keepalived task reads; it never
-   * appears in the jobspec.
+   * variable without a default. It is stored in a Nomad variable that only the keepalived task
+   * reads; it never appears in the jobspec.
    */
   readonly apiToken: TerraformVariable;
 }
@@ -53,8 +54,9 @@ export interface DnsVipProps {
   /** keepalived priority (equal priorities elect the highest address). @default 100 */
   readonly priority?: number;
   /**
-   * VRRP PASS authentication (1-8 characters) as a sensitive Terraform variable, stored in a
-   * Nomad variable only the keepalived task reads. @default no VRRP authentication
+   * VRRP PASS authentication (1-8 characters) as a sensitive Terraform variable without a
+   * default, stored in a Nomad variable only the keepalived task reads; Terraform refuses
+   * another length at plan (a precondition). @default no VRRP authentication
    */
   readonly vrrpPassword?: TerraformVariable;
   /** The Hetzner network and API token the VIP moves with. Required in mode "hetzner". @default none */
@@ -170,6 +172,7 @@ export class DnsVip extends Construct {
     if (mode !== "none" && props.vrrpPassword) items[VRRP_PASSWORD_ITEM] = props.vrrpPassword;
     if (Object.keys(items).length > 0) {
       const secrets = new NomadVariable(this, "Secrets", { path: SECRETS_VARIABLE_PATH, namespace: this.job.namespace, items });
+      if (items[VRRP_PASSWORD_ITEM]) requireVrrpPasswordLength(secrets.resource, items[VRRP_PASSWORD_ITEM]);
       // The keepalived task's templates block until the variable exists.
       addDependsOn(this.job.resource, secrets.resource);
     }
@@ -202,7 +205,10 @@ export class DnsVip extends Construct {
 }
 
 function validate(props: DnsVipProps): string[] {
-  const problems: string[] = [];
+  const problems: string[] = [
+    ...secretInputProblems("hetzner.apiToken", props.hetzner?.apiToken),
+    ...secretInputProblems("vrrpPassword", props.vrrpPassword),
+  ];
   if (!Token.isUnresolved(props.domain) && !isDnsName(props.domain)) {
     problems.push(`domain "${props.domain}" is not a lowercase DNS name without a trailing dot, like "lab.example.com"`);
   }
@@ -223,11 +229,27 @@ function validate(props: DnsVipProps): string[] {
   if (props.mode === "hetzner" && !props.hetzner) {
     problems.push('mode "hetzner" needs hetzner: { networkId, apiToken } so the new MASTER can move the alias IP through the API');
   }
-  const password = props.vrrpPassword?.default;
-  if (typeof password === "string" && !Token.isUnresolved(password) && (password.length < 1 || password.length > MAX_AUTH_PASSWORD_LENGTH)) {
-    problems.push(`vrrpPassword's default has ${password.length} characters; VRRP PASS authentication takes 1-${MAX_AUTH_PASSWORD_LENGTH}`);
-  }
   return problems;
+}
+
+/**
+ * The password is known only at deploy time (it has no default), so Terraform checks its length
+ * at plan: keepalived's PASS authentication takes 1-8 characters. A precondition rather than a
+ * variable validation: Terraform 1.11 prints a variable's value when its validation fails,
+ * sensitive or not (checked here; opentofu/opentofu#2219 traces the cause), a precondition never.
+ */
+function requireVrrpPasswordLength(resource: TerraformResource, password: TerraformVariable): void {
+  const length = Fn.lengthOf(password.value);
+  resource.lifecycle = {
+    ...resource.lifecycle,
+    precondition: [
+      ...(resource.lifecycle?.precondition ?? []),
+      {
+        condition: Op.and(Op.gte(length, 1), Op.lte(length, MAX_AUTH_PASSWORD_LENGTH)),
+        errorMessage: `The VRRP password (DnsVip vrrpPassword) must have 1-${MAX_AUTH_PASSWORD_LENGTH} characters: keepalived's PASS authentication takes no more.`,
+      },
+    ],
+  };
 }
 
 function vipProblems(props: DnsVipProps): string[] {
