@@ -391,7 +391,7 @@ describe("validation in the platform stack", () => {
   it("fails on a Nomad variable with an invalid path, no items, or a literal instead of a variable", () => {
     expect(() =>
       platformWith(({ platform }) => new NomadVariable(platform, "v", { path: "app/my.secret", items: { A: "literal" as unknown as TerraformVariable } })),
-    ).toThrow(/lab-platform\/v: .*path "app\/my.secret" is invalid.*item "A" is not a TerraformVariable/s);
+    ).toThrow(/lab-platform\/v: .*path "app\/my.secret" is invalid.*item "A" is a literal/s);
     expect(() => platformWith(({ platform }) => new NomadVariable(platform, "w", { path: "app/x", items: {} }))).toThrow(/lab-platform\/w: .*no items/s);
   });
 

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../environments";
+import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
 import { ClusterEndpoints } from "./endpoints";
 import { HostsStack } from "./hosts-stack";
@@ -54,5 +55,7 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     },
   });
   workloads.addDependency(platform);
+  // Synth fails on a secret written in plain text anywhere in the environment's stacks.
+  for (const stack of [hosts, acl, platform, workloads]) if (stack) rejectPlaintextSecrets(stack);
   return { hosts, acl, platform, workloads };
 }

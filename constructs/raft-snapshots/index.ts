@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { dependable, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadJob } from "../nomad-job";
+import { secretInputProblems } from "../secrets/inputs";
 import { ConsulAclToken, ConsulAclTokenSecretId, NomadAclTokenResource, NomadVariableResource } from "../providers";
 
 export interface RaftSnapshotsProps {
@@ -177,11 +178,7 @@ export class RaftSnapshots extends Construct {
     if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
       problems.push(`prefix "${prefix}" must end with "/" and not start with one, e.g. "lab/"`);
     }
-    for (const [name, value] of [["s3AccessKeyId", props.s3AccessKeyId], ["s3SecretAccessKey", props.s3SecretAccessKey]]) {
-      if (!Token.isUnresolved(value)) {
-        problems.push(`${name} is a literal; pass a sensitive TerraformVariable's value so the key stays out of the code and the synthesized JSON`);
-      }
-    }
+    problems.push(...secretInputProblems("s3AccessKeyId", props.s3AccessKeyId), ...secretInputProblems("s3SecretAccessKey", props.s3SecretAccessKey));
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Raft snapshots:\n  - ${problems.join("\n  - ")}`);
   }
 }
