@@ -169,22 +169,26 @@ describe("each example synthesizes to what its README section says it creates", 
     ]);
   });
 
-  test("NomadAclPolicy/Role/Token: seed 002's developer policy, a role granting it, a client token whose secret is a sensitive output", () => {
+  test("NomadAclPolicy/Role/Token: a developer policy without submit-job, a role granting it, a client token whose secret is a sensitive output", () => {
     const file = "examples/nomad-acl.ts";
     const policy = resourceAt(file, "nomad_acl_policy", "DeveloperPolicy/Resource");
     expect(policy.rules_hcl).toContain('namespace "dev"');
-    expect(policy.rules_hcl).toContain('"submit-job"');
+    expect(policy.rules_hcl).toContain('"dispatch-job"');
+    expect(policy.rules_hcl).not.toContain('"submit-job"');
     expect(resourceAt(file, "nomad_acl_role", "DevelopersRole/Resource")).toMatchObject({ name: "developers", policy: [{ name: expect.stringContaining("nomad_acl_policy.") }] });
     expect(resourceAt(file, "nomad_acl_token", "Token-alice/Resource")).toMatchObject({ name: "alice", type: "client" });
     expect(synthExample(file).output.nomad_token_alice).toMatchObject({ sensitive: true });
   });
 
-  test("ConsulWorkloadIdentity: nomad setup consul's objects, and a tasks role for each namespace", () => {
+  test("ConsulWorkloadIdentity: the JWT auth method, a service binding rule and a tasks role for each namespace", () => {
     const file = "examples/consul-workload-identity.ts";
     const method = resourceAt(file, "consul_acl_auth_method", "ConsulWorkloadIdentity/AuthMethod");
     expect(method).toMatchObject({ name: "nomad-workloads", type: "jwt" });
     expect(method.config_json).toContain("http://127.0.0.1:4646/.well-known/jwks.json");
-    expect(resourceAt(file, "consul_acl_binding_rule", "ConsulWorkloadIdentity/ServicesBindingRule").bind_name).toBe("$${value.nomad_service}");
+    expect(resourceAt(file, "consul_acl_binding_rule", "ConsulWorkloadIdentity/ServicesBindingRule-lab")).toMatchObject({
+      bind_name: "$${value.nomad_service}",
+      selector: '"nomad_service" in value and value.nomad_namespace == "lab" and value.nomad_service matches "^lab-"',
+    });
     const roles = createdBy(synthExample(file)).filter((c) => c.type === "consul_acl_role");
     expect(roles.map((r) => r.config.name).sort()).toEqual(["nomad-default-tasks", "nomad-lab-tasks"]);
   });

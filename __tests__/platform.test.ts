@@ -10,7 +10,7 @@ import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { addDependsOn } from "../constructs/depends-on";
-import { ConsulProvider, NomadProvider } from "../constructs/providers";
+import { NomadProvider } from "../constructs/providers";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { environmentFacts } from "../environments";
@@ -18,7 +18,6 @@ import { developerPolicy, readJobsPolicy, renderNomadPolicy } from "../policies"
 import { EnvironmentStacks } from "../stacks/environment";
 import { parseHcl } from "./support/hcl";
 import { StackJson, resourcesOf, synthApp, synthEnvironment } from "./support/synth";
-import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
 
 const golden = (name: string) => readFileSync(join(__dirname, "golden", "policies", name), "utf8");
@@ -43,40 +42,6 @@ describe.each([
 
   it("creates every declared namespace, default included", () => {
     expect(Object.keys(byName(stack, "nomad_namespace")).sort()).toEqual([...declared].sort());
-  });
-
-  it("has the JWT auth method nomad-workloads that `nomad setup consul` creates", () => {
-    const method = byName(stack, "consul_acl_auth_method")["nomad-workloads"];
-    expect(method).toMatchObject({ type: "jwt", token_locality: "local", display_name: "nomad-workloads" });
-    expect(method.config_json).toMatch(/^\$\{jsonencode\(/);
-  });
-
-  it("binds services to their service identity and tasks to their namespace's role, with ${value.…} intact after Terraform", () => {
-    requireTool("terraform");
-    const rules = Object.values<any>(resourcesOf(stack, "consul_acl_binding_rule"));
-    expect(rules).toHaveLength(2);
-    const evaluated = evaluateWithTerraform(
-      Object.fromEntries(rules.flatMap((rule) => [[`${rule.bind_type}_name`, rule.bind_name], [`${rule.bind_type}_selector`, rule.selector]])),
-    );
-    expect(evaluated).toEqual({
-      service_name: "${value.nomad_service}",
-      service_selector: '"nomad_service" in value',
-      role_name: "nomad-${value.nomad_namespace}-tasks",
-      role_selector: '"nomad_service" not in value',
-    });
-    for (const rule of rules) expect(rule.auth_method).toMatch(/^\$\{consul_acl_auth_method\.[^.]+\.name\}$/);
-  });
-
-  it("has policy-nomad-tasks with exactly the rules `nomad setup consul` writes", async () => {
-    const policy = byName(stack, "consul_acl_policy")["policy-nomad-tasks"];
-    expect(await parseHcl(policy.rules)).toEqual(await parseHcl(golden("consul-policy-nomad-tasks.hcl")));
-  });
-
-  it("has a nomad-<ns>-tasks role with policy-nomad-tasks for every declared namespace", () => {
-    const roles = byName(stack, "consul_acl_role");
-    const policyId = Object.entries<any>(resourcesOf(stack, "consul_acl_policy")).find(([, p]) => p.name === "policy-nomad-tasks")![0];
-    expect(Object.keys(roles).sort()).toEqual(declared.map((ns) => `nomad-${ns}-tasks`).sort());
-    for (const role of Object.values<any>(roles)) expect(role.policies).toEqual([`\${consul_acl_policy.${policyId}.name}`]);
   });
 
   it("has operator, developer and anonymous policies, roles for operators and developers, and a token per person", () => {
@@ -141,63 +106,6 @@ describe("the management-only namespace ops (the Raft snapshot job's)", () => {
     expect(() => synthEnvironment({ ...lab, access: { developerNamespace: "ops" } })).toThrow(
       /^lab-platform: access\.developerNamespace "ops" is management-only: its jobs hold management tokens that developers could read/,
     );
-  });
-});
-
-describe("Consul workload identity", () => {
-  it("points the JWKS URL at the Nomad servers and maps Nomad's claims, as evaluated by Terraform", () => {
-    requireTool("terraform");
-    const method = byName(synthEnvironment(dev)["dev-platform"], "consul_acl_auth_method")["nomad-workloads"];
-    const config = JSON.parse(evaluateWithTerraform({ config: method.config_json }).config);
-    expect(config).toEqual({
-      JWKSURL: "http://127.0.0.1:4646/.well-known/jwks.json",
-      JWTSupportedAlgs: ["RS256"],
-      BoundAudiences: ["consul.io"],
-      ClaimMappings: {
-        consul_namespace: "consul_namespace",
-        nomad_namespace: "nomad_namespace",
-        nomad_job_id: "nomad_job_id",
-        nomad_task: "nomad_task",
-        nomad_service: "nomad_service",
-      },
-    });
-  });
-
-  it("has each lab Consul server fetch the JWKS from its own Nomad over loopback, trusting the cluster CA", () => {
-    // Whichever Consul server leads fetches the keys; the public API address admits only operators.
-    const method = byName(synthEnvironment(lab)["lab-platform"], "consul_acl_auth_method")["nomad-workloads"];
-    expect(method.config_json).toContain('"JWKSURL" = "https://127.0.0.1:4646/.well-known/jwks.json"');
-    expect(method.config_json).toMatch(/"JWKSCACert" = data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.\S*cert_pem,/);
-  });
-
-  it("trusts the cluster CA for an https JWKS URL and adds per-namespace policies", () => {
-    requireTool("terraform");
-    const pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-    const stack = synthApp((app) => {
-      const scope = new TerraformStack(app, "test");
-      new ConsulProvider(scope, "consul", {});
-      new ConsulWorkloadIdentity(scope, "wi", {
-        nomadAddress: "https://nomad.lab.example.com:4646/",
-        nomadCaPem: pem,
-        namespaces: ["dns"],
-        namespacePolicies: { dns: { servicePrefix: { coredns: "write" } } },
-      });
-    }).test;
-    const config = JSON.parse(evaluateWithTerraform({ config: byName(stack, "consul_acl_auth_method")["nomad-workloads"].config_json }).config);
-    expect(config.JWKSURL).toBe("https://nomad.lab.example.com:4646/.well-known/jwks.json");
-    expect(config.JWKSCACert).toBe(pem);
-    const roles = byName(stack, "consul_acl_role");
-    expect(Object.keys(roles).sort()).toEqual(["nomad-default-tasks", "nomad-dns-tasks"]);
-    expect(roles["nomad-dns-tasks"].policies).toHaveLength(2);
-    expect(byName(stack, "consul_acl_policy")["policy-nomad-dns-tasks"].rules).toBe('service_prefix "coredns" {\n  policy = "write"\n}\n');
-  });
-
-  it("fails when a per-namespace policy names an undeclared namespace", () => {
-    const stack = new TerraformStack(new App(), "test");
-    declareClusterFacts(stack, environmentFacts(lab));
-    expect(
-      () => new ConsulWorkloadIdentity(stack, "wi", { nomadAddress: "http://n:4646", namespacePolicies: { staging: { keyPrefix: { "": "read" } } } }),
-    ).toThrow(/test\/wi: .*namespacePolicies names namespace "staging"/s);
   });
 });
 
@@ -283,7 +191,7 @@ describe("job-bound policies", () => {
   });
 });
 
-describe("ACL names, unique per stack", () => {
+describe("ACL names, unique per stack (across stacks: unique-names.test.ts)", () => {
   it("fails on a second Nomad policy of the same name, naming both constructs", () => {
     expect(() =>
       synthEnvironment(lab, ({ workloads }) => resolverJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
@@ -303,14 +211,10 @@ describe("ACL names, unique per stack", () => {
     ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is already used by lab-platform\/OperatorsRole in stack lab-platform; one of the two would be refused at apply/);
   });
 
-  it("fails on a second ConsulWorkloadIdentity in the stack: its Consul policy and role names are fixed", () => {
+  it("fails on a second ConsulWorkloadIdentity in the stack: its Consul names are fixed", () => {
     expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "again", { nomadAddress: "http://n:4646" }))).toThrow(
-      /^lab-platform\/again\/TasksPolicy: Consul ACL policy name "policy-nomad-tasks" is already used by lab-platform\/ConsulWorkloadIdentity\/TasksPolicy in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
+      /^lab-platform\/again\/AuthMethod: Consul ACL auth method name "nomad-workloads" is already used by lab-platform\/ConsulWorkloadIdentity\/AuthMethod in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
     );
-  });
-
-  it("allows the same names in different stacks (each environment is its own cluster)", () => {
-    expect(() => synthEnvironment(lab, ({ workloads }) => new NomadAclPolicy(workloads, "operator", { rules: { node: "read" } }))).not.toThrow();
   });
 });
 

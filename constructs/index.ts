@@ -2,6 +2,7 @@
 export * from "./nomad-job";
 export * from "./nomad-service";
 export * from "./cluster-facts";
+export * from "./unique-names";
 export * from "./hetzner-cluster";
 export * from "./acl-bootstrap";
 export * from "./acl";

@@ -113,7 +113,13 @@ export function traefikPolicy(namespaces: readonly string[]): NomadPolicyRules {
   return { namespaces: namespaces.map((name) => ({ name, capabilities: ["read-job"] })) };
 }
 
-/** The Consul policy `nomad setup consul` creates for tasks (`policy-nomad-tasks`). */
-export function nomadTasksConsulPolicy(): ConsulPolicyRules {
-  return { nodePrefix: { "": "read" }, servicePrefix: { "": "read" }, keyPrefix: { "": "read" } };
+/**
+ * The Consul rules of Nomad tasks' workload identity. Without a namespace: the policy
+ * `nomad setup consul` creates (`policy-nomad-tasks`), reading every node, service and key.
+ * With one: keys only under `<namespace>/`; nodes and services stay readable everywhere for
+ * discovery across namespaces, the reads Consul's own service identities grant every service
+ * (structs aclPolicyTemplateServiceIdentity: `service_prefix ""` and `node_prefix ""` read).
+ */
+export function nomadTasksConsulPolicy(namespace?: string): ConsulPolicyRules {
+  return { nodePrefix: { "": "read" }, servicePrefix: { "": "read" }, keyPrefix: { [namespace === undefined ? "" : `${namespace}/`]: "read" } };
 }

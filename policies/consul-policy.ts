@@ -59,3 +59,8 @@ export function renderConsulPolicy(rules: ConsulPolicyRules): string {
   );
   return renderHcl(blocks);
 }
+
+/** `base` plus `extra`'s rules; where both name the same node, service or key, `extra`'s level wins. */
+export function mergeConsulPolicies(base: ConsulPolicyRules, extra: ConsulPolicyRules): ConsulPolicyRules {
+  return Object.fromEntries(BLOCKS.map(([field]) => [field, { ...base[field], ...extra[field] }]).filter(([, rules]) => Object.keys(rules).length > 0));
+}

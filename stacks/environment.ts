@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../environments";
+import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
 import { ClusterEndpoints } from "./endpoints";
@@ -55,6 +56,8 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     },
   });
   workloads.addDependency(platform);
+  // One cluster per environment: policy, role and job names are unique across its stacks, not across environments.
+  for (const stack of [hosts, acl, platform, workloads]) if (stack) declareCluster(stack, { name: env.name });
   // Synth fails on a secret written in plain text anywhere in the environment's stacks.
   for (const stack of [hosts, acl, platform, workloads]) if (stack) rejectPlaintextSecrets(stack);
   return { hosts, acl, platform, workloads };

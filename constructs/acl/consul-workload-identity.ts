@@ -1,11 +1,12 @@
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ConsulPolicyRules, consulPolicyProblems, renderConsulPolicy } from "../../policies/consul-policy";
+import { ConsulPolicyRules, consulPolicyProblems, mergeConsulPolicies, renderConsulPolicy } from "../../policies/consul-policy";
 import { nomadTasksConsulPolicy } from "../../policies/builtin";
 import { clusterFactsOf } from "../cluster-facts";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { NomadJob } from "../nomad-job/nomad-job";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
-import { claimUniqueName } from "../unique-names";
+import { claimUniqueName, inSameCluster } from "../unique-names";
 
 export interface ConsulWorkloadIdentityProps {
   /**
@@ -22,11 +23,23 @@ export interface ConsulWorkloadIdentityProps {
    */
   readonly namespaces?: readonly string[];
   /**
-   * Consul rules for the tasks of one namespace beyond policy-nomad-tasks, created as
-   * policy `policy-nomad-<ns>-tasks` on that namespace's role.
+   * Consul rules for the tasks of one namespace beyond the built-in ones, in policy
+   * `policy-nomad-<ns>-tasks` on that namespace's role; where a rule names the same node,
+   * service or key as a built-in one, this one's level wins.
    * @default none
    */
   readonly namespacePolicies?: Readonly<Record<string, ConsulPolicyRules>>;
+  /**
+   * How far a workload identity reaches in Consul.
+   * - "namespace": a Nomad service gets the Consul service identity of its name only when
+   *   the name starts with its namespace and "-" (`dns-coredns` in namespace `dns`), so a job
+   *   cannot register, or obtain Connect certificates as, another namespace's service; a
+   *   task reads keys under `<ns>/` only, and every node and service (discovery).
+   * - "nomad-setup-consul": exactly what `nomad setup consul` creates: any service name, and
+   *   `policy-nomad-tasks` (read every key, node and service) on every role.
+   * @default "namespace"
+   */
+  readonly scope?: "namespace" | "nomad-setup-consul";
 }
 
 /** What `nomad setup consul` names things; Nomad's docs and agents' defaults expect these. */
@@ -36,22 +49,35 @@ const AUDIENCE = "consul.io";
 const NAMESPACE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 
 /**
- * The Consul side of Nomad workload identity, as `nomad setup consul` creates it: the JWT
- * auth method `nomad-workloads` trusting Nomad's JWKS, a binding rule that makes a
- * service's identity a Consul service identity, a binding rule that gives a task the role
- * `nomad-<namespace>-tasks`, and policy `policy-nomad-tasks` (read nodes, services, keys).
- * Unlike the command it creates the role for every namespace, not only "default".
+ * The Consul side of Nomad workload identity: the JWT auth method `nomad-workloads` trusting
+ * Nomad's JWKS, binding rules that make a service's identity a Consul service identity and
+ * give a task the role `nomad-<namespace>-tasks`, and that role for every namespace (the
+ * command creates only "default"'s). By default scoped by namespace (see `scope`); with
+ * scope "nomad-setup-consul", what `nomad setup consul` creates.
  */
 export class ConsulWorkloadIdentity extends Construct {
   readonly authMethod: ConsulAclAuthMethod;
-  readonly tasksPolicy: ConsulAclPolicy;
+  /** `policy-nomad-tasks`, on every role; only with scope "nomad-setup-consul". */
+  readonly tasksPolicy?: ConsulAclPolicy;
   /** Each namespace's tasks role, by Nomad namespace. */
   readonly tasksRoles: ReadonlyMap<string, ConsulAclRole>;
 
   constructor(scope: Construct, id: string, props: ConsulWorkloadIdentityProps) {
     super(scope, id);
     const namespaces = [...new Set(["default", ...(props.namespaces ?? clusterFactsOf(this)?.namespaces ?? [])])];
+    const scoped = (props.scope ?? "namespace") === "namespace";
     const problems = namespaces.filter((ns) => !NAMESPACE_NAME.test(ns)).map((ns) => `namespace "${ns}" is not a valid Nomad namespace name`);
+    // Consul lowercases claim values in bind names (lib/template InterpolateHIL): "Dev" and
+    // "dev" would share role nomad-dev-tasks and service identity names.
+    const lowered = new Map<string, string>();
+    for (const ns of namespaces) {
+      const other = lowered.get(ns.toLowerCase());
+      if (other !== undefined) problems.push(`namespaces "${other}" and "${ns}" differ only in case; Consul lowercases them in role and service identity names, so their tasks would share one; rename one`);
+      lowered.set(ns.toLowerCase(), ns);
+    }
+    if (props.scope !== undefined && !["namespace", "nomad-setup-consul"].includes(props.scope)) {
+      problems.push(`scope "${props.scope}" is unknown; use "namespace" or "nomad-setup-consul"`);
+    }
     for (const [ns, rules] of Object.entries(props.namespacePolicies ?? {})) {
       if (!namespaces.includes(ns)) problems.push(`namespacePolicies names namespace "${ns}", which is not one of ${namespaces.join(", ")}`);
       problems.push(...consulPolicyProblems(rules).map((problem) => `namespacePolicies["${ns}"]: ${problem}`));
@@ -74,14 +100,30 @@ export class ConsulWorkloadIdentity extends Construct {
         ),
       }),
     });
-    new ConsulAclBindingRule(this, "ServicesBindingRule", {
-      authMethod: this.authMethod.name,
-      description: "Binding rule for Nomad services authenticated using a workload identity",
-      bindType: "service",
-      // Consul interpolates these itself: they must reach it unevaluated.
-      bindName: escapeTerraformTemplate("${value.nomad_service}"),
-      selector: '"nomad_service" in value',
-    });
+    // Every name here is fixed (`nomad setup consul`'s): a second instance in the cluster collides on this one first.
+    claimUniqueName(this.authMethod, "consul_acl_auth_method", NOMAD_WORKLOADS_AUTH_METHOD, "create one ConsulWorkloadIdentity per cluster");
+    // Consul interpolates ${value.…} itself: bind names must reach it unevaluated.
+    const serviceName = escapeTerraformTemplate("${value.nomad_service}");
+    if (scoped) {
+      for (const ns of namespaces) {
+        new ConsulAclBindingRule(this, `ServicesBindingRule-${ns}`, {
+          authMethod: this.authMethod.name,
+          description: `Nomad services of namespace ${ns} named ${ns}-*, authenticated using a workload identity`,
+          bindType: "service",
+          bindName: serviceName,
+          selector: serviceSelector(ns),
+        });
+      }
+      this.node.addValidation({ validate: () => this.unprefixedConsulServices(namespaces) });
+    } else {
+      new ConsulAclBindingRule(this, "ServicesBindingRule", {
+        authMethod: this.authMethod.name,
+        description: "Binding rule for Nomad services authenticated using a workload identity",
+        bindType: "service",
+        bindName: serviceName,
+        selector: '"nomad_service" in value',
+      });
+    }
     new ConsulAclBindingRule(this, "TasksBindingRule", {
       authMethod: this.authMethod.name,
       description: "Binding rule for Nomad tasks authenticated using a workload identity",
@@ -89,37 +131,76 @@ export class ConsulWorkloadIdentity extends Construct {
       bindName: escapeTerraformTemplate("nomad-${value.nomad_namespace}-tasks"),
       selector: '"nomad_service" not in value',
     });
-    this.tasksPolicy = new ConsulAclPolicy(this, "TasksPolicy", {
-      name: NOMAD_TASKS_POLICY,
-      rules: renderConsulPolicy(nomadTasksConsulPolicy()),
-    });
-    // Every name here is fixed (`nomad setup consul`'s), and this one is always created: a
-    // second instance in the stack collides on it first.
-    claimUniqueName(this.tasksPolicy, "consul_acl_policy", NOMAD_TASKS_POLICY, "create one ConsulWorkloadIdentity per cluster");
+    if (!scoped) {
+      this.tasksPolicy = new ConsulAclPolicy(this, "TasksPolicy", { name: NOMAD_TASKS_POLICY, rules: renderConsulPolicy(nomadTasksConsulPolicy()) });
+      claimUniqueName(this.tasksPolicy, "consul_acl_policy", NOMAD_TASKS_POLICY, "create one ConsulWorkloadIdentity per cluster");
+    }
 
     const roles = new Map<string, ConsulAclRole>();
     for (const ns of namespaces) {
-      const policies = [this.tasksPolicy.name];
+      const policies = this.tasksPolicy ? [this.tasksPolicy.name] : [];
       const extra = props.namespacePolicies?.[ns];
-      if (extra) {
+      const rules = scoped ? mergeConsulPolicies(nomadTasksConsulPolicy(ns), extra ?? {}) : extra;
+      if (rules) {
+        const name = `policy-nomad-${ns.toLowerCase()}-tasks`;
         const policy = new ConsulAclPolicy(this, `TasksPolicy-${ns}`, {
-          name: `policy-nomad-${ns}-tasks`,
+          name,
           description: `Consul access of Nomad tasks in namespace ${ns}`,
-          rules: renderConsulPolicy(extra),
+          rules: renderConsulPolicy(rules),
         });
+        claimUniqueName(policy, "consul_acl_policy", name, "create one ConsulWorkloadIdentity per cluster");
         policies.push(policy.name);
       }
-      roles.set(
-        ns,
-        new ConsulAclRole(this, `TasksRole-${ns}`, {
-          name: `nomad-${ns}-tasks`,
-          description: `Role for Nomad tasks using workload identities in namespace ${ns}`,
-          policies,
-        }),
-      );
+      // Lowercase: the binding rule's bind name is (InterpolateHIL lowercases claim values).
+      const roleName = `nomad-${ns.toLowerCase()}-tasks`;
+      const role = new ConsulAclRole(this, `TasksRole-${ns}`, {
+        name: roleName,
+        description: `Role for Nomad tasks using workload identities in namespace ${ns}`,
+        policies,
+      });
+      claimUniqueName(role, "consul_acl_role", roleName, "create one ConsulWorkloadIdentity per cluster");
+      roles.set(ns, role);
     }
     this.tasksRoles = roles;
   }
+
+  /**
+   * Consul services of this cluster's jobs whose name the namespace binding rules refuse:
+   * such a service's identity logs in to nothing and its allocation fails at runtime.
+   */
+  private unprefixedConsulServices(namespaces: readonly string[]): string[] {
+    const jobs = this.node.root.node.findAll().filter((c): c is NomadJob => c instanceof NomadJob && inSameCluster(c, this));
+    return jobs.flatMap((job) => {
+      const spec = job.spec;
+      const ns = spec.namespace ?? "default";
+      if (Token.isUnresolved(ns) || !namespaces.includes(ns)) return [];
+      return spec.groups.flatMap((group) =>
+        [
+          ...(group.services ?? []).map((service) => ({ service, fallback: `${spec.name}-${group.name}` })),
+          ...group.tasks.flatMap((task) => (task.services ?? []).map((service) => ({ service, fallback: `${spec.name}-${group.name}-${task.name}` }))),
+        ]
+          .filter(({ service }) => (service.provider ?? "consul") === "consul")
+          .map(({ service, fallback }) => service.name ?? fallback)
+          // A name Nomad interpolates at runtime cannot be checked here.
+          .filter((name) => !name.includes("${") && !Token.isUnresolved(name) && !name.startsWith(`${ns}-`))
+          .map(
+            (name) =>
+              `${job.node.path}: Consul service "${name}" of job "${spec.name}" (group "${group.name}") in namespace "${ns}" would get no ` +
+              `Consul service identity: ${this.node.path} binds only names starting with "${ns}-" (a job cannot take another ` +
+              `namespace's service name); name the service "${ns}-${name}", or use provider "nomad"`,
+          ),
+      );
+    });
+  }
+}
+
+/**
+ * go-bexpr (v0.1.2, what Consul's binder calls) cannot compare two fields (a selector on the
+ * right is read as a literal string), so each namespace has its own rule; `matches` is a Go
+ * regexp, and a namespace name ([a-zA-Z0-9-]) has no regexp metacharacters.
+ */
+function serviceSelector(ns: string): string {
+  return `"nomad_service" in value and value.nomad_namespace == "${ns}" and value.nomad_service matches "^${ns}-"`;
 }
 
 function withoutTrailingSlash(address: string): string {

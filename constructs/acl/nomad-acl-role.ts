@@ -3,9 +3,10 @@ import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { claimUniqueName } from "../unique-names";
 import { kebabCase } from "../kebab-case";
+import { escapeTerraformTemplate } from "../nomad-job/escape";
 
 export interface NomadAclRoleProps {
-  /** The role's name in Nomad, unique in the stack (and the cluster). @default the construct id in kebab-case */
+  /** The role's name in Nomad, unique in the cluster (see declareCluster). @default the construct id in kebab-case */
   readonly roleName?: string;
   /** @default none */
   readonly description?: string;
@@ -13,7 +14,9 @@ export interface NomadAclRoleProps {
   readonly policies: readonly NomadAclPolicy[];
 }
 
+/** Nomad's validACLRoleName and maxACLRoleDescriptionLength (nomad/structs/acl.go). */
 const ROLE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
+const MAX_DESCRIPTION_LENGTH = 256;
 
 /** A Nomad ACL role (`nomad_acl_role`): a named set of policies tokens can carry. */
 export class NomadAclRole extends Construct {
@@ -26,6 +29,9 @@ export class NomadAclRole extends Construct {
     const problems: string[] = [];
     if (!ROLE_NAME.test(this.roleName)) problems.push(`role name "${this.roleName}" is invalid: use 1-128 letters, digits and dashes`);
     if (props.policies.length === 0) problems.push("it has no policies; give it at least one");
+    if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
+      problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
+    }
     for (const policy of props.policies) {
       if (policy.boundJob !== undefined) {
         problems.push(`policy ${policy.node.path} is bound to a job; workload policies cannot be granted through roles`);
@@ -35,7 +41,8 @@ export class NomadAclRole extends Construct {
     claimUniqueName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
     this.resource = new NomadAclRoleResource(this, "Resource", {
       name: this.roleName,
-      description: props.description,
+      // Free text to Nomad: "${" in it must not be Terraform interpolation.
+      description: props.description === undefined ? undefined : escapeTerraformTemplate(props.description),
       // The policy's name attribute (not a literal) makes Terraform create policies first.
       policy: props.policies.map((policy) => ({ name: policy.resource.name })),
     });
