@@ -177,7 +177,7 @@ describe("the lab hosts stack", () => {
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
     });
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
-    expect(steps).toEqual(["remote-exec", ...Array(13).fill("file"), "remote-exec"]);
+    expect(steps).toEqual(["remote-exec", ...Array(16).fill("file"), "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(files).toEqual([
       "/run/hashilab-delivery/ca.pem",
@@ -190,9 +190,12 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/consul.service",
       "/run/hashilab-delivery/nomad.service",
       "/run/hashilab-delivery/metadata-block.nft",
+      "/run/hashilab-delivery/hashilab-nomad-alloc-image.service",
+      "/run/hashilab-delivery/opt-nomad-data-alloc.mount",
       "/run/hashilab-delivery/hashilab-install-secrets.sh",
       "/run/hashilab-delivery/hashilab-wait-healthy.sh",
       "/run/hashilab-delivery/hashilab-wait-address.sh",
+      "/run/hashilab-delivery/hashilab-nomad-alloc-image.sh",
     ]);
     // The script comes with the delivery, so running hosts always install with the current one.
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["bash /run/hashilab-delivery/hashilab-install-secrets.sh"]);
@@ -202,6 +205,8 @@ describe("the lab hosts stack", () => {
     expect(Object.keys(delivery.triggers_replace).sort()).toEqual([
       "agent_cert_sha256",
       "agent_key_sha256",
+      "alloc_image_script_sha256",
+      "alloc_units_sha256",
       "ca_cert_sha256",
       "consul_config_sha256",
       "consul_gossip_key_sha256",

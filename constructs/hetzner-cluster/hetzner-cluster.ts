@@ -17,7 +17,7 @@ import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
-import { consulUnit, nomadUnit, shippedFile } from "./host-files";
+import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } from "./host-files";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
@@ -316,7 +316,11 @@ export class HetznerCluster extends Construct {
       ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
     });
     const { consulGossipKey, nomadGossipKey, pki } = shared;
-    const units = { consul: consulUnit(spec.privateIp), nomad: nomadUnit(spec.isServer, spec.privateIp) };
+    const units = {
+      consul: consulUnit(spec.privateIp),
+      nomad: nomadUnit(spec),
+      ...(spec.isClient ? { allocImage: allocImageUnit(), allocMount: allocMountUnit() } : {}),
+    };
     const firewall = shippedFile("metadata-block.nft");
     const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
       host: server.ipv4Address,
@@ -332,6 +336,8 @@ export class HetznerCluster extends Construct {
         consulUnit: units.consul,
         nomadUnit: units.nomad,
         firewall,
+        allocImageUnit: units.allocImage,
+        allocMountUnit: units.allocMount,
       },
       triggers: {
         nomad_config: configs.nomad,
@@ -339,6 +345,7 @@ export class HetznerCluster extends Construct {
         consul_unit: units.consul,
         nomad_unit: units.nomad,
         firewall_rules: firewall,
+        ...(units.allocMount ? { alloc_units: `${units.allocImage}${units.allocMount}` } : {}),
         ca_cert: pki.caCertPem,
         agent_cert: certificate.certPem,
         agent_key: certificate.privateKeyPem,

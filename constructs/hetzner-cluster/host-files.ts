@@ -83,8 +83,15 @@ export function consulUnit(privateIp: string): string {
   ]);
 }
 
+/** What a host's units depend on. */
+export interface UnitHost {
+  readonly isServer: boolean;
+  readonly isClient: boolean;
+  readonly privateIp: string;
+}
+
 /** The Nomad agent's unit; also delivered over SSH, so changes reach running hosts. */
-export function nomadUnit(isServer: boolean, privateIp: string): string {
+export function nomadUnit(host: UnitHost): string {
   return renderUnit([
     [
       "Unit",
@@ -92,15 +99,18 @@ export function nomadUnit(isServer: boolean, privateIp: string): string {
         ["Description", "Nomad agent (hashilab)"],
         ["Wants", "network-online.target consul.service"],
         ["After", "network-online.target consul.service hashilab-metadata-block.service"],
+        // Pulls in (and orders after) the alloc dir's mount: a mount that fails keeps Nomad
+        // down rather than letting it build chroots from hard links.
+        ...(host.isClient ? [["RequiresMountsFor", HOST_PATHS.nomadAllocDir] as const] : []),
         ...NEVER_GIVE_UP,
-        ...deliveredConditions(isServer ? [HOST_PATHS.nomadGossipConfig] : []),
+        ...deliveredConditions(host.isServer ? [HOST_PATHS.nomadGossipConfig] : []),
       ],
     ],
     [
       "Service",
       [
         // Clients need root for isolation (cgroups, chroot, network namespaces).
-        ...waitForAddress(privateIp),
+        ...waitForAddress(host.privateIp),
         ["ExecStart", `/usr/bin/nomad agent -config=${HOST_PATHS.nomadConfigDir} -config=${HOST_PATHS.nomadSecretConfigDir}`],
         ["ExecReload", "/bin/kill --signal HUP $MAINPID"],
         ["KillMode", "process"],
@@ -112,6 +122,48 @@ export function nomadUnit(isServer: boolean, privateIp: string): string {
       ],
     ],
     ["Install", [["WantedBy", "multi-user.target"]]],
+  ]);
+}
+
+/**
+ * Creates the alloc dir's image before its mount (hashilab-nomad-alloc-image.sh). Not
+ * RemainAfterExit: each mount attempt runs it again, so a host migrated later gets its image.
+ */
+export function allocImageUnit(): string {
+  return renderUnit([
+    ["Unit", [["Description", "Create the filesystem image for Nomad's alloc dir (hashilab)"], ["Before", "opt-nomad-data-alloc.mount"]]],
+    ["Service", [["Type", "oneshot"], ["ExecStart", `${HOST_PATHS.nomadAllocImageScript} ${HOST_PATHS.nomadAllocImage} ${HOST_PATHS.nomadAllocDir}`]]],
+  ]);
+}
+
+/**
+ * Loop-mounts the image on Nomad's alloc dir. nofail drops the Before=local-fs.target that a
+ * local mount gets by default (systemd.mount(5)), which would be an ordering cycle with the
+ * image unit (an ordinary service, after basic.target). No image (a host not migrated yet):
+ * skipped, and Nomad starts as before. nodev, nosuid: tasks' files are neither; Nomad copies
+ * chroot files without setuid bits anyway (fileCopy takes Mode().Perm()).
+ */
+export function allocMountUnit(): string {
+  return renderUnit([
+    [
+      "Unit",
+      [
+        ["Description", "Nomad's alloc dir on a filesystem of its own (hashilab)"],
+        ["Wants", "hashilab-nomad-alloc-image.service"],
+        ["After", "hashilab-nomad-alloc-image.service"],
+        ["ConditionPathExists", HOST_PATHS.nomadAllocImage],
+      ],
+    ],
+    [
+      "Mount",
+      [
+        ["What", HOST_PATHS.nomadAllocImage],
+        ["Where", HOST_PATHS.nomadAllocDir],
+        ["Type", "ext4"],
+        ["Options", "loop,discard,nodev,nosuid,nofail"],
+        ["DirectoryMode", "0711"],
+      ],
+    ],
   ]);
 }
 
@@ -141,10 +193,10 @@ const CLIENT_SYSCTL = [
 ].join("\n");
 
 /** The files every host gets, plus the client's kernel settings where it runs workloads. */
-export function systemFiles(host: { readonly isServer: boolean; readonly isClient: boolean; readonly privateIp: string }): HostFile[] {
+export function systemFiles(host: UnitHost): HostFile[] {
   const files: HostFile[] = [
     { path: HOST_PATHS.consulUnit, content: consulUnit(host.privateIp), permissions: "0644" },
-    { path: HOST_PATHS.nomadUnit, content: nomadUnit(host.isServer, host.privateIp), permissions: "0644" },
+    { path: HOST_PATHS.nomadUnit, content: nomadUnit(host), permissions: "0644" },
     { path: "/etc/systemd/system/hashilab-metadata-block.service", content: metadataBlockUnit(), permissions: "0644" },
     { path: HOST_PATHS.metadataFirewall, content: shippedFile("metadata-block.nft"), permissions: "0644" },
     { path: HOST_PATHS.bootstrapScript, content: shippedFile("hashilab-bootstrap.sh"), permissions: "0755" },

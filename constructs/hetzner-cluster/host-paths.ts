@@ -30,6 +30,16 @@ export const HOST_PATHS = {
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
+  /**
+   * Nomad's alloc dir (its default, <data_dir>/alloc), on clients a filesystem of its own: a
+   * loop-mounted ext4 image, so exec chroots are copies of host files, not hard links.
+   */
+  nomadAllocDir: "/opt/nomad/data/alloc",
+  nomadAllocImage: "/var/lib/hashilab/nomad-alloc.ext4",
+  /** systemd names a mount unit after its mount point (systemd-escape --path). */
+  nomadAllocMountUnit: "/etc/systemd/system/opt-nomad-data-alloc.mount",
+  nomadAllocImageUnit: "/etc/systemd/system/hashilab-nomad-alloc-image.service",
+  nomadAllocImageScript: "/usr/local/sbin/hashilab-nomad-alloc-image",
   /** The nomad-driver-podman package links its binary into <data_dir>/plugins. */
   nomadPluginDir: "/opt/nomad/data/plugins",
   consulDataDir: "/opt/consul",
@@ -80,6 +90,9 @@ export const DELIVERED_FILES = {
   nomadUnit: "nomad.service",
   /** The workload firewall (metadata service, agents' ports), so rule changes reach running hosts. */
   firewall: "metadata-block.nft",
+  /** Clients: the alloc dir's filesystem (see HOST_PATHS.nomadAllocDir). */
+  allocImageUnit: "hashilab-nomad-alloc-image.service",
+  allocMountUnit: "opt-nomad-data-alloc.mount",
 } as const;
 
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
@@ -89,4 +102,6 @@ export const DELIVERED_SCRIPTS = {
   waitHealthy: "hashilab-wait-healthy.sh",
   /** Installed as HOST_PATHS.waitAddressScript, which the agents' units run before starting. */
   waitAddress: "hashilab-wait-address.sh",
+  /** Installed as HOST_PATHS.nomadAllocImageScript, run by the alloc image unit. */
+  allocImage: "hashilab-nomad-alloc-image.sh",
 } as const;

@@ -46,6 +46,10 @@ install_delivered consul.service /etc/systemd/system/consul.service root 0644 co
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
 # The units' ExecStartPre; a new version needs no restart.
 install_delivered hashilab-wait-address.sh /usr/local/sbin/hashilab-wait-address root 0755
+# Clients: the alloc dir's own filesystem, which Nomad's unit requires (RequiresMountsFor).
+install_delivered hashilab-nomad-alloc-image.sh /usr/local/sbin/hashilab-nomad-alloc-image root 0755
+install_delivered hashilab-nomad-alloc-image.service /etc/systemd/system/hashilab-nomad-alloc-image.service root 0644
+install_delivered opt-nomad-data-alloc.mount /etc/systemd/system/opt-nomad-data-alloc.mount root 0644
 # What containers may not reach; a change is loaded at once (the file replaces its own table).
 install_delivered metadata-block.nft /etc/hashilab/metadata-block.nft root 0644 firewall
 
