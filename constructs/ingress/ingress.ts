@@ -75,8 +75,9 @@ export interface IngressProps {
   readonly dashboardAuth?: DashboardAuthVariable | false;
   /**
    * The host network the dashboard's port binds on: one the internet cannot reach, since the
-   * basic-auth password crosses it in cleartext (there is no TLS yet).
-   * @default the client's default network
+   * basic-auth password crosses it in cleartext (there is no TLS yet). Set it wherever the
+   * clients' default network is public.
+   * @default the client's default network (hashilab's Hetzner hosts: the private interface)
    */
   readonly dashboardHostNetwork?: string;
   /** The dashboard's static host port. @default 8080 */
