@@ -88,6 +88,11 @@ func eval(e ast.Expr, tags []string) (bool, error) {
 	return false, fmt.Errorf("unsupported expression %T", e)
 }
 
+func fail(v ...any) {
+	fmt.Fprintln(os.Stderr, v...)
+	os.Exit(2)
+}
+
 func main() {
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
@@ -97,14 +102,12 @@ func main() {
 	if in.Constraint != "" {
 		expr, err := parser.ParseExpr(in.Constraint)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "constraint does not parse:", err)
-			os.Exit(2)
+			fail("constraint does not parse:", err)
 		}
 		for _, tags := range in.TagSets {
 			v, err := eval(expr, tags)
 			if err != nil {
-				fmt.Fprintln(os.Stderr, err)
-				os.Exit(2)
+				fail(err)
 			}
 			out["matches"] = append(out["matches"], v)
 		}
@@ -112,8 +115,7 @@ func main() {
 	if in.Regexp != "" {
 		re, err := regexp.Compile(in.Regexp)
 		if err != nil {
-			fmt.Fprintln(os.Stderr, "regexp does not compile:", err)
-			os.Exit(2)
+			fail("regexp does not compile:", err)
 		}
 		for _, h := range in.Hosts {
 			out["hostMatches"] = append(out["hostMatches"], re.MatchString(h))

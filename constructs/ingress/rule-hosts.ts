@@ -22,22 +22,18 @@ export function ruleHosts(rule: string): RuleHosts | { readonly error: string } 
     at++;
   };
 
-  const or = (): RuleHosts => {
-    let hosts = and();
-    while (isOp("||")) {
+  /** operand (op operand)*, folded left with `combine`. */
+  const chain = (op: "&&" | "||", operand: () => RuleHosts, combine: (a: RuleHosts, b: RuleHosts) => RuleHosts) => (): RuleHosts => {
+    let hosts = operand();
+    while (isOp(op)) {
       at++;
-      hosts = union(hosts, and());
+      hosts = combine(hosts, operand());
     }
     return hosts;
   };
-  const and = (): RuleHosts => {
-    let hosts = unary();
-    while (isOp("&&")) {
-      at++;
-      hosts = intersection(hosts, unary());
-    }
-    return hosts;
-  };
+  // Go precedence: && binds tighter than ||.
+  const and = chain("&&", () => unary(), intersection);
+  const or = chain("||", and, union);
   const unary = (): RuleHosts => {
     if (isOp("!")) {
       at++;
