@@ -67,11 +67,17 @@ describe("combined server+client hosts (the lab topology)", () => {
     expect(consul.task_identity).toEqual([{ aud: ["consul.io"], ttl: "1h" }]);
   });
 
-  it("Nomad: configures the docker and podman plugins, and no raw_exec unless asked", async () => {
+  it("Nomad: locks down the docker, podman and exec plugins, and no raw_exec unless asked", async () => {
     const nomad = await nomadConfig(host);
-    expect(Object.keys(nomad.plugin).sort()).toEqual(["docker", "nomad-driver-podman"]);
-    expect(nomad.plugin.docker[0].config[0].allow_privileged).toBe(false);
-    expect(nomad.plugin["nomad-driver-podman"][0].config[0].socket_path).toBe("unix:///run/podman/podman.sock");
+    expect(Object.keys(nomad.plugin).sort()).toEqual(["docker", "exec", "nomad-driver-podman"]);
+    expect(nomad.plugin.docker[0].config[0]).toMatchObject({ allow_privileged: false, volumes: [{ enabled: false }] });
+    // podman 0.6 defaults volumes.enabled to true (any host path) and has no allow_privileged.
+    expect(nomad.plugin["nomad-driver-podman"][0].config[0]).toEqual({
+      socket_path: "unix:///run/podman/podman.sock",
+      volumes: [{ enabled: false }],
+    });
+    // exec keeps Nomad's default capabilities (DAC_OVERRIDE, SETUID, KILL, ...) unless allow_caps narrows them.
+    expect(nomad.plugin.exec[0].config[0].allow_caps).toEqual([]);
   });
 
   it("Nomad: keeps the gossip key out of the agent file", async () => {

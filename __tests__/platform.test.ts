@@ -14,7 +14,7 @@ import { NomadProvider } from "../constructs/providers";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { environmentFacts } from "../environments";
-import { developerPolicy, readJobsPolicy, renderNomadPolicy } from "../policies";
+import { denyNamespace, developerPolicy, readJobsPolicy, renderNomadPolicy } from "../policies";
 import { EnvironmentStacks } from "../stacks/environment";
 import { parseHcl } from "./support/hcl";
 import { StackJson, resourcesOf, synthApp, synthEnvironment } from "./support/synth";
@@ -48,6 +48,7 @@ describe.each([
     const policies = byName(stack, "nomad_acl_policy");
     expect(Object.keys(policies).sort()).toEqual(["anonymous", "developer", "operator"]);
     expect(policies.developer.rules_hcl).toBe(renderNomadPolicy(developerPolicy("dev")));
+    expect(policies.developer.rules_hcl).not.toContain("submit-job");
     expect(Object.keys(byName(stack, "nomad_acl_role")).sort()).toEqual(["developers", "operators"]);
     const tokens = byName(stack, "nomad_acl_token");
     expect(Object.keys(tokens).sort()).toEqual(["developer", "operator"]);
@@ -81,10 +82,10 @@ describe("the management-only namespace ops (the Raft snapshot job's)", () => {
     expect(variable.namespace).toBe("ops");
   });
 
-  it("is denied, variables included, by the operator policy rendered for lab, which still writes everywhere else", async () => {
+  it("is denied, variables included, by the operator policy rendered for lab, which still operates everywhere else", async () => {
     const parsed = await parseHcl(policies.operator.rules_hcl);
     expect(parsed.namespace.ops).toEqual(denied);
-    expect(parsed.namespace["*"][0]).toMatchObject({ policy: "write", capabilities: ["alloc-node-exec"] });
+    expect(parsed.namespace["*"][0]).toMatchObject({ policy: "read", variables: [{ path: { "*": [{ capabilities: ["write", "read", "destroy", "list"] }] } }] });
   });
 
   it("is denied by the anonymous policy, also when anonymous may read", async () => {
@@ -228,7 +229,8 @@ describe("validation in the platform stack", () => {
   });
 
   it("accepts globs that match a declared namespace and fails on globs that match none", () => {
-    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "all", { rules: { namespaces: [{ name: "*", policy: "read" }] } }))).not.toThrow();
+    const all = { namespaces: [{ name: "*", policy: "read" as const }, denyNamespace("ops")] };
+    expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "all", { rules: all }))).not.toThrow();
     expect(() => platformWith(({ platform }) => new NomadAclPolicy(platform, "team", { rules: { namespaces: [{ name: "team-*", policy: "read" }] } }))).toThrow(
       /namespace "team-\*" is not declared/,
     );

@@ -66,8 +66,8 @@ describe("the seeds' policies", () => {
     expect(await parseHcl(renderNomadPolicy(rules))).toEqual(await parseHcl(golden("dns-read-jobs.hcl")));
   });
 
-  it("the developer policy renders to exactly seed 002's rules", async () => {
-    expect(await parseHcl(renderNomadPolicy(developerPolicy("dev")))).toEqual(await parseHcl(golden("developer.hcl")));
+  it("the developer policy with submitJobs (the documented, root-equivalent opt-in) renders to exactly seed 002's rules", async () => {
+    expect(await parseHcl(renderNomadPolicy(developerPolicy("dev", { submitJobs: true })))).toEqual(await parseHcl(golden("developer.hcl")));
   });
 
   it("policy-nomad-tasks renders to exactly what `nomad setup consul` writes", async () => {
@@ -108,7 +108,9 @@ describe("built-in policies", () => {
     for (const rules of [
       operatorPolicy(),
       operatorPolicy({ managementOnly }),
+      operatorPolicy({ managementOnly, infrastructure: ["dns"], submitJobs: true }),
       developerPolicy(),
+      developerPolicy("dev", { submitJobs: true }),
       anonymousPolicy("deny"),
       anonymousPolicy("read", { managementOnly }),
       traefikPolicy(["x"]),

@@ -1,4 +1,5 @@
 import { IConstruct } from "constructs";
+import type { NamespaceAdmission } from "./nomad-job/admission";
 
 /** Task drivers a Nomad client can run. */
 export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
@@ -28,6 +29,18 @@ export interface ClusterFacts {
    * @default unknown: policies may use every capability some Nomad release accepts
    */
   readonly nomadVersion?: string;
+  /**
+   * What jobs in each declared namespace may use (drivers, added capabilities, the host's
+   * network): the admission policy's per-namespace allowances.
+   * @default every namespace gets DEFAULT_NAMESPACE_ADMISSION
+   */
+  readonly namespaceAdmission?: Readonly<Record<string, NamespaceAdmission>>;
+  /**
+   * Namespaces only management tokens may reach: a policy that grants on a glob matching one
+   * must deny it explicitly.
+   * @default none
+   */
+  readonly managementOnlyNamespaces?: readonly string[];
 }
 
 const declared = new WeakMap<IConstruct, ClusterFacts>();

@@ -1,12 +1,30 @@
 import { NamespaceConfig } from "./types";
 
-/** The namespaces every shipped environment declares (seed 000's layout plus seed 002's dev). */
+/**
+ * The namespaces every shipped environment declares: applications by audience, the
+ * developers' own, the cluster's infrastructure (DNS, ingress) and `ops` for the jobs that
+ * hold management tokens. docs/access.md says who may do what in each.
+ */
 export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
   { name: "default", description: "Everyday services" },
-  { name: "dns", description: "CoreDNS and keepalived for the lab domain" },
-  { name: "ingress", description: "Traefik, the ingress for HTTP services" },
+  {
+    name: "dns",
+    description: "CoreDNS and keepalived for the lab domain",
+    infrastructure: true,
+    // keepalived must add the VIP and send VRRP adverts on the host's interface; podman
+    // because the clients' docker grants no NET_ADMIN (docs/dns-and-ingress.md).
+    taskDrivers: ["docker", "podman"],
+    addCapabilities: ["NET_ADMIN", "NET_BROADCAST", "NET_RAW"],
+    hostNetworkMode: true,
+  },
+  { name: "ingress", description: "Traefik, the ingress for HTTP services", infrastructure: true, taskDrivers: ["docker"] },
   { name: "lab", description: "Experiments" },
   { name: "public", description: "Services reachable from the internet" },
-  { name: "dev", description: "Developers submit and dispatch jobs here" },
-  { name: "ops", description: "Raft snapshots: jobs holding management tokens; only management tokens reach it", managementOnly: true },
+  { name: "dev", description: "Developers' jobs, deployed from this repository" },
+  {
+    name: "ops",
+    description: "Raft snapshots: jobs holding management tokens; only management tokens reach it",
+    managementOnly: true,
+    taskDrivers: ["exec"],
+  },
 ];

@@ -1,4 +1,5 @@
 import { ClusterFacts, TaskDriver } from "../constructs/cluster-facts";
+import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission } from "../constructs/nomad-job/admission";
 
 export type { TaskDriver };
 
@@ -19,6 +20,34 @@ export interface NamespaceConfig {
    * @default false
    */
   readonly managementOnly?: boolean;
+  /**
+   * Runs the cluster's own infrastructure (DNS, ingress), whose secrets (e.g. the Hetzner
+   * token that moves the DNS VIP) only those jobs may read: operator and developer tokens
+   * may read its jobs and logs but not its variables, and may not submit, exec into or read
+   * the files of its allocations; only Terraform's deploy changes it.
+   * @default false
+   */
+  readonly infrastructure?: boolean;
+  /**
+   * Task drivers jobs in this namespace may use. Nomad enforces it at submission (namespace
+   * `capabilities.enabled_task_drivers`), and synth fails on a job that uses another. List
+   * podman only where needed: nomad-driver-podman 0.6 has no setting that forbids privileged
+   * containers per job; and raw_exec runs tasks as root without isolation.
+   * @default ["docker", "exec"]
+   */
+  readonly taskDrivers?: readonly TaskDriver[];
+  /**
+   * Linux capabilities containers in this namespace may add (`cap_add`) beyond the driver's
+   * default set, e.g. keepalived's NET_ADMIN. Checked at synth (the admission policy).
+   * @default none
+   */
+  readonly addCapabilities?: readonly string[];
+  /**
+   * Containers in this namespace may share the host's network namespace (`network_mode =
+   * "host"`), and so reach every port the host listens on, the agents' APIs included.
+   * @default false
+   */
+  readonly hostNetworkMode?: boolean;
 }
 
 
@@ -26,10 +55,31 @@ export interface NamespaceConfig {
 export interface AccessConfig {
   /** Each gets a token with the `operators` role. @default ["operator"] */
   readonly operators?: readonly string[];
-  /** Each gets a token with the `developers` role (seed 002's developer policy). @default ["developer"] */
+  /** Each gets a token with the `developers` role. @default ["developer"] */
   readonly developers?: readonly string[];
-  /** The namespace developers submit jobs to; it must be declared. @default "dev" */
+  /**
+   * The namespace developers work in: declared, neither management-only nor infrastructure,
+   * and a literal name (a glob would reach every namespace it matches).
+   * @default "dev"
+   */
   readonly developerNamespace?: string;
+  /**
+   * Developers may submit jobs directly (`submit-job` in the developer namespace, the role
+   * described in docs/access.md). This makes every developer root on every client that runs
+   * docker: Nomad's docker driver cannot forbid `devices` (raw disks), so any job can read
+   * the hosts' Raft data and secrets. Without it developers read, dispatch and read logs,
+   * and their jobs reach the cluster through this repository's deploy, where synth checks
+   * them (docs/access.md "Admission").
+   * @default false
+   */
+  readonly developersMaySubmitJobs?: boolean;
+  /**
+   * Operators may submit jobs and exec on the nodes of unisolated tasks in the application
+   * namespaces (not infrastructure or management-only ones). Root-equivalent for the same
+   * reason as developersMaySubmitJobs.
+   * @default false
+   */
+  readonly operatorsMaySubmitJobs?: boolean;
 }
 
 /** What the Nomad clients of an environment can do: synth-time checks use these facts. */
@@ -224,7 +274,23 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     region: env.region,
     // Local agents are whatever binary the user has.
     nomadVersion: env.cluster.kind === "hetzner" ? env.cluster.nomadVersion : undefined,
+    namespaceAdmission: Object.fromEntries(env.namespaces.map((ns) => [ns.name, namespaceAdmission(ns)])),
+    managementOnlyNamespaces: managementOnlyNamespaces(env),
   };
+}
+
+/** What jobs in `ns` may use, its defaults applied. */
+export function namespaceAdmission(ns: NamespaceConfig): NamespaceAdmission {
+  return {
+    taskDrivers: ns.taskDrivers ?? DEFAULT_NAMESPACE_ADMISSION.taskDrivers,
+    addCapabilities: ns.addCapabilities ?? DEFAULT_NAMESPACE_ADMISSION.addCapabilities,
+    hostNetworkMode: ns.hostNetworkMode ?? DEFAULT_NAMESPACE_ADMISSION.hostNetworkMode,
+  };
+}
+
+/** The namespaces whose jobs hold infrastructure secrets (declared `infrastructure`). */
+export function infrastructureNamespaces(env: EnvironmentConfig): string[] {
+  return env.namespaces.filter((ns) => ns.infrastructure).map((ns) => ns.name);
 }
 
 /** The namespaces only management tokens may use (declared `managementOnly`). */

@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { developerPolicy, NomadAclPolicy, NomadAclRole, NomadAclToken } from "hashilab";
 
-/** Seed 002's developers: a policy from a builder, a role granting it, and a token for one person. */
+/** Developers: a policy from a builder (read, dispatch, logs; no submit-job), a role granting it, and a token for one person. */
 export function developerAccess(stack: TerraformStack): NomadAclToken {
   const policy = new NomadAclPolicy(stack, "DeveloperPolicy", { policyName: "developer", rules: developerPolicy("dev") });
   const role = new NomadAclRole(stack, "DevelopersRole", { roleName: "developers", policies: [policy] });

@@ -10,11 +10,15 @@ export function resticBackup(stack: TerraformStack): NomadJob {
   });
   job.addGroup({
     name: "restic",
+    // A host volume the clients define (client.host_volume "homelab"), read-only: containers
+    // may not bind host paths themselves (docs/access.md "Admission").
+    volumes: [{ name: "homelab", type: "host", source: "homelab", readOnly: true }],
     tasks: [
       {
         name: "backup",
         driver: "docker",
-        config: { image: "docker.io/restic/restic:0.17.3", args: ["backup", "/data"], volumes: ["/srv/homelab:/data:ro"] },
+        config: { image: "docker.io/restic/restic:0.17.3", args: ["backup", "/data"] },
+        volumeMounts: [{ volume: "homelab", destination: "/data", readOnly: true }],
         templates: [
           {
             destination: "secrets/restic.env",

@@ -2,7 +2,7 @@ import { ConsulPolicyRules } from "./consul-policy";
 import { NamespaceCapability } from "./nomad-capabilities";
 import { NamespaceRule, NomadPolicyRules } from "./nomad-policy";
 
-/** What a job needs to see other jobs and their services: seed 000's dns-read-jobs capabilities. */
+/** What a job needs to see other jobs and their services (the capabilities of CoreDNS's dns-read-jobs policy). */
 export const READ_JOBS: readonly NamespaceCapability[] = ["read-job", "list-jobs", "read-job-scaling"];
 
 export interface ReadJobsOptions {
@@ -13,14 +13,14 @@ export interface ReadJobsOptions {
   readonly ownNamespace: string;
   /** Variables the job may read, write, destroy and list. @default `app/<ownNamespace>/*` */
   readonly variablesPath?: string;
-  /** Also allow /v1/agent/self and other agent reads. @default false (the seed's rules) */
+  /** Also allow /v1/agent/self and other agent reads. @default false */
   readonly agentRead?: boolean;
 }
 
 /**
- * Seed 000's `dns-read-jobs`: read-only job access in `namespaces`, plus variables in the
+ * CoreDNS's `dns-read-jobs`: read-only job access in `namespaces`, plus variables in the
  * job's own namespace. With namespaces ["default", "lab", "public"] and ownNamespace "dns"
- * this is exactly the seed's policy.
+ * this is exactly the policy of the CoreDNS-on-Nomad setup DnsVip reproduces.
  */
 export function readJobsPolicy(namespaces: readonly string[], options: ReadJobsOptions): NomadPolicyRules {
   const own = options.ownNamespace;
@@ -29,7 +29,7 @@ export function readJobsPolicy(namespaces: readonly string[], options: ReadJobsO
       ...namespaces.filter((ns) => ns !== own).map((name) => ({ name, capabilities: READ_JOBS })),
       {
         name: own,
-        // The seed lists these in another order; kept so the policy text matches it.
+        // The original policy lists these in another order; kept so the text matches it.
         capabilities: ["list-jobs", "read-job", "read-job-scaling"],
         variables: [
           { path: "*", capabilities: ["list"] },
@@ -41,9 +41,20 @@ export function readJobsPolicy(namespaces: readonly string[], options: ReadJobsO
   };
 }
 
-/** Seed 002's developer policy: read a namespace, submit and dispatch jobs there, read their logs. */
-export function developerPolicy(namespace = "dev"): NomadPolicyRules {
-  return { namespaces: [{ name: namespace, policy: "read", capabilities: ["submit-job", "dispatch-job", "read-logs"] }] };
+/** Options of the developer policy. */
+export interface DeveloperPolicyOptions {
+  /**
+   * Also `submit-job`: the policy of Nomad's own developer tutorials. On clients running
+   * docker this is root on the hosts (the driver cannot forbid `devices`): an explicit opt-in.
+   * @default false: read, dispatch and read logs; jobs arrive through the reviewed deploy
+   */
+  readonly submitJobs?: boolean;
+}
+
+/** A developer's policy: read one namespace, dispatch its parameterized jobs, read their logs; submitting is an opt-in. */
+export function developerPolicy(namespace = "dev", options: DeveloperPolicyOptions = {}): NomadPolicyRules {
+  const capabilities: NamespaceCapability[] = options.submitJobs ? ["submit-job", "dispatch-job", "read-logs"] : ["dispatch-job", "read-logs"];
+  return { namespaces: [{ name: namespace, policy: "read", capabilities }] };
 }
 
 /** Options of the policies that reach every namespace. */
@@ -54,6 +65,13 @@ export interface AllNamespacesPolicyOptions {
    * @default none
    */
   readonly managementOnly?: readonly string[];
+  /**
+   * Namespaces of the cluster's infrastructure jobs (DNS, ingress): the policy may read their
+   * jobs and logs, never their variables, files or allocations (their secrets, e.g. a cloud
+   * token, are for those jobs alone).
+   * @default none
+   */
+  readonly infrastructure?: readonly string[];
 }
 
 /**
@@ -68,28 +86,57 @@ export function denyNamespace(name: string): NamespaceRule {
 }
 
 /**
- * Day-to-day cluster operation without the management token: everything in every namespace
- * (jobs, exec on any driver, variables) except the `managementOnly` ones, nodes, agents,
- * operator APIs, volumes and plugins. ACL changes stay with Terraform's management token.
+ * Reads an infrastructure namespace's jobs and logs and nothing of its secrets: no variables
+ * (denied as in denyNamespace), no `read-fs`, `alloc-exec` or submitting (an exact rule wins
+ * over the glob that grants them elsewhere).
  */
-export function operatorPolicy(options: AllNamespacesPolicyOptions = {}): NomadPolicyRules {
+export function readOnlyNamespace(name: string): NamespaceRule {
+  return { name, policy: "read", capabilities: ["read-logs"], variables: [{ path: "*", capabilities: ["deny"] }] };
+}
+
+/** The rules every all-namespaces policy appends: infrastructure read-only, management-only denied. */
+function carveOuts(options: AllNamespacesPolicyOptions): NamespaceRule[] {
+  return [...(options.infrastructure ?? []).map(readOnlyNamespace), ...(options.managementOnly ?? []).map(denyNamespace)];
+}
+
+/** Options of the operator policy. */
+export interface OperatorPolicyOptions extends AllNamespacesPolicyOptions {
+  /**
+   * Also submit jobs (`policy = "write"`) and exec into unisolated tasks (`alloc-node-exec`)
+   * in the application namespaces. Root on the hosts, as DeveloperPolicyOptions.submitJobs.
+   * @default false
+   */
+  readonly submitJobs?: boolean;
+}
+
+/** What an operator may do to the allocations of application namespaces without submitting jobs. */
+const OPERATE_ALLOCATIONS: readonly NamespaceCapability[] = ["read-logs", "read-fs", "alloc-exec", "alloc-lifecycle", "dispatch-job", "scale-job"];
+
+/**
+ * Day-to-day cluster operation without the management token: in the application namespaces
+ * read jobs, operate their allocations (logs, files, exec into their isolated tasks, restart,
+ * scale, dispatch) and manage their variables; drain and mark nodes, Raft and scheduler
+ * operations, node pools; read agents. Infrastructure namespaces are read-only and
+ * management-only ones denied. Not submitting jobs unless `submitJobs`, not ACLs, not the
+ * gossip keyring (agent write).
+ */
+export function operatorPolicy(options: OperatorPolicyOptions = {}): NomadPolicyRules {
   return {
     namespaces: [
       {
         name: "*",
-        policy: "write",
-        capabilities: ["alloc-node-exec"],
+        policy: options.submitJobs ? "write" : "read",
+        capabilities: options.submitJobs ? ["alloc-node-exec"] : OPERATE_ALLOCATIONS,
         variables: [{ path: "*", capabilities: ["write", "read", "destroy", "list"] }],
       },
-      ...(options.managementOnly ?? []).map(denyNamespace),
+      ...carveOuts(options),
     ],
-    hostVolumes: [{ name: "*", policy: "write" }],
+    hostVolumes: [{ name: "*", policy: "read" }],
     nodePools: [{ name: "*", policy: "write" }],
-    agent: "write",
+    agent: "read",
     node: "write",
     operator: "write",
-    quota: "write",
-    plugin: "write",
+    plugin: "read",
   };
 }
 

@@ -1,6 +1,13 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { AccessConfig, EnvironmentConfig, environmentFacts, managementOnlyNamespaces } from "../environments";
+import {
+  AccessConfig,
+  EnvironmentConfig,
+  environmentFacts,
+  infrastructureNamespaces,
+  managementOnlyNamespaces,
+  namespaceAdmission,
+} from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
@@ -9,7 +16,7 @@ import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { NOMAD_PORTS } from "../constructs/hetzner-cluster/nomad-config";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { NomadNamespace } from "../constructs/providers";
-import { anonymousPolicy, developerPolicy, operatorPolicy } from "../policies/builtin";
+import { AllNamespacesPolicyOptions, anonymousPolicy, developerPolicy, operatorPolicy } from "../policies/builtin";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -24,6 +31,8 @@ export interface PlatformStackProps {
 export const TRAEFIK_BASIC_AUTH = { namespace: "ingress", path: "nomad/jobs/traefik", item: "BASIC_AUTH" } as const;
 
 const TOKEN_HOLDER = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Nomad's namespace names (nomad/structs validNamespaceName): no globs. */
+const NAMESPACE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 
 /** `<env>-platform`: namespaces, ACL policies, roles and tokens, Consul workload identity, Nomad variables. */
 export class PlatformStack extends TerraformStack {
@@ -41,14 +50,23 @@ export class PlatformStack extends TerraformStack {
     // Nomad always has "default": the provider upserts it on create and resets its
     // description on destroy instead of deleting it, so managing it here is safe.
     this.namespaces = new Map(
-      env.namespaces.map((ns) => [ns.name, new NomadNamespace(this, `Namespace-${ns.name}`, { name: ns.name, description: ns.description })]),
+      env.namespaces.map((ns) => [
+        ns.name,
+        new NomadNamespace(this, `Namespace-${ns.name}`, {
+          name: ns.name,
+          description: ns.description,
+          // Nomad refuses at submission a job whose driver is not listed (job_endpoint_validators.go);
+          // an empty list would allow every driver, and no namespace lists none.
+          capabilities: { enabledTaskDrivers: [...namespaceAdmission(ns).taskDrivers] },
+        }),
+      ]),
     );
-    const managementOnly = managementOnlyNamespaces(env);
-    this.addAccess(env.access ?? {}, managementOnly);
+    const carveOuts = { managementOnly: managementOnlyNamespaces(env), infrastructure: infrastructureNamespaces(env) };
+    this.addAccess(env.access ?? {}, carveOuts);
     new NomadAclPolicy(this, "Anonymous", {
-      policyName: "anonymous",
+      anonymous: true,
       description: `Requests without a token: ${env.anonymousAccess === "read" ? "read jobs and nodes" : "nothing"}`,
-      rules: anonymousPolicy(env.anonymousAccess, { managementOnly }),
+      rules: anonymousPolicy(env.anonymousAccess, carveOuts),
     });
     this.workloadIdentity = new ConsulWorkloadIdentity(this, "ConsulWorkloadIdentity", {
       nomadAddress: jwksNomadAddress(env, props.endpoints),
@@ -58,33 +76,34 @@ export class PlatformStack extends TerraformStack {
   }
 
   /** Operator and developer policies, roles, and one token per person; none reaches the management-only namespaces. */
-  private addAccess(access: AccessConfig, managementOnly: readonly string[]): void {
+  private addAccess(access: AccessConfig, carveOuts: Required<AllNamespacesPolicyOptions>): void {
     const operators = new NomadAclRole(this, "OperatorsRole", {
       roleName: "operators",
       description: "Day-to-day cluster operation (everything but ACLs)",
       policies: [
         new NomadAclPolicy(this, "OperatorPolicy", {
           policyName: "operator",
-          description: "Everything but ACL management and the management-only namespaces",
-          rules: operatorPolicy({ managementOnly }),
+          description: access.operatorsMaySubmitJobs
+            ? "Operate and submit jobs in the application namespaces; read infrastructure; not ACLs"
+            : "Operate allocations and variables in the application namespaces; read infrastructure; not jobs or ACLs",
+          rules: operatorPolicy({ ...carveOuts, submitJobs: access.operatorsMaySubmitJobs }),
         }),
       ],
     });
     const developerNamespace = access.developerNamespace ?? "dev";
-    if (managementOnly.includes(developerNamespace)) {
-      throw new Error(
-        `${this.node.path}: access.developerNamespace "${developerNamespace}" is management-only: its jobs hold management ` +
-          `tokens that developers could read by submitting jobs there; choose another namespace for developers`,
-      );
+    const problem = this.developerNamespaceProblem(developerNamespace, carveOuts);
+    if (problem) {
+      throw new Error(`${this.node.path}: access.developerNamespace "${developerNamespace}" ${problem}`);
     }
+    const submits = access.developersMaySubmitJobs === true;
     const developers = new NomadAclRole(this, "DevelopersRole", {
       roleName: "developers",
-      description: `Submit and dispatch jobs in namespace ${developerNamespace}`,
+      description: `${submits ? "Submit and dispatch" : "Dispatch"} jobs in namespace ${developerNamespace}`,
       policies: [
         new NomadAclPolicy(this, "DeveloperPolicy", {
           policyName: "developer",
-          description: `Read namespace ${developerNamespace}, submit and dispatch jobs there, read their logs`,
-          rules: developerPolicy(developerNamespace),
+          description: `Read namespace ${developerNamespace}, ${submits ? "submit and " : ""}dispatch jobs there, read their logs`,
+          rules: developerPolicy(developerNamespace, { submitJobs: submits }),
         }),
       ],
     });
@@ -103,6 +122,23 @@ export class PlatformStack extends TerraformStack {
       seen.add(name);
       new NomadAclToken(this, `Token-${name}`, { tokenName: name, roles: [role], outputName: `nomad_token_${name.replace(/-/g, "_")}` });
     }
+  }
+
+  /** Why `name` cannot be the developers' namespace, if it cannot. */
+  private developerNamespaceProblem(name: string, carveOuts: Required<AllNamespacesPolicyOptions>): string | undefined {
+    if (!NAMESPACE_NAME.test(name)) {
+      return `is not a namespace name: a glob or pattern would reach every namespace it matches, management-only ones included; name one declared namespace, e.g. "dev"`;
+    }
+    if (!this.namespaces.has(name)) {
+      return `is not declared (declared: ${[...this.namespaces.keys()].join(", ")}); add it to the environment's namespaces or pick one of those`;
+    }
+    if (carveOuts.managementOnly.includes(name)) {
+      return `is management-only: its jobs hold management tokens that developers could read there; choose another namespace for developers`;
+    }
+    if (carveOuts.infrastructure.includes(name)) {
+      return `is an infrastructure namespace: its jobs hold secrets (e.g. the cloud token) only they may read; choose another namespace for developers`;
+    }
+    return undefined;
   }
 
   /** Traefik's dashboard basic-auth line as a Nomad variable, from TF_VAR_traefik_basic_auth. */

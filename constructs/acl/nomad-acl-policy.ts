@@ -1,6 +1,6 @@
 import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
-import { NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
+import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
 import { clusterFactsOf } from "../cluster-facts";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
@@ -24,8 +24,25 @@ export interface JobAclBinding {
 }
 
 export interface NomadAclPolicyProps {
-  /** The policy's name in Nomad, unique in the stack (and the cluster), e.g. "read-jobs". @default the construct id in kebab-case */
+  /**
+   * The policy's name in Nomad, unique in the stack (and the cluster), e.g. "read-jobs".
+   * "anonymous" is reserved for the `anonymous` policy (set `anonymous` instead).
+   * @default the construct id in kebab-case ("anonymous" with `anonymous`)
+   */
   readonly policyName?: string;
+  /**
+   * This is Nomad's `anonymous` policy, which Nomad applies to every request without a
+   * token, from anyone who reaches the API. Its rules may only read, and never variables,
+   * unless `allowAnonymousWrites`.
+   * @default false
+   */
+  readonly anonymous?: boolean;
+  /**
+   * Let the anonymous policy grant more than reading jobs, nodes and volumes: every
+   * unauthenticated caller gets it. Needed by almost no cluster.
+   * @default false
+   */
+  readonly allowAnonymousWrites?: boolean;
   /** @default none */
   readonly description?: string;
   readonly rules: NomadPolicyRules;
@@ -52,11 +69,17 @@ export class NomadAclPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclPolicyProps) {
     super(scope, id);
-    this.policyName = props.policyName ?? kebabCase(id);
+    this.policyName = props.policyName ?? (props.anonymous ? ANONYMOUS : kebabCase(id));
     this.rules = props.rules;
     this.boundJob = props.job?.job;
     const nomadVersion = clusterFactsOf(this)?.nomadVersion;
-    const problems = [...this.nameProblems(), ...nomadPolicyProblems(props.rules, { nomadVersion }), ...this.namespaceProblems()];
+    const problems = [
+      ...this.nameProblems(),
+      ...nomadPolicyProblems(props.rules, { nomadVersion }),
+      ...this.namespaceProblems(),
+      ...this.managementOnlyProblems(),
+      ...this.anonymousProblems(props),
+    ];
     if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
       problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
     }
@@ -79,6 +102,39 @@ export class NomadAclPolicy extends Construct {
     return POLICY_NAME.test(this.policyName)
       ? []
       : [`policy name "${this.policyName}" is invalid: use 1-128 letters, digits and dashes (set policyName)`];
+  }
+
+  /**
+   * A rule that reaches a management-only namespace (by name or glob) must leave it denied:
+   * only management tokens may reach the jobs holding them. Exact rules win over globs, and
+   * variables are matched on their own, so the fix is denyNamespace(name).
+   */
+  private managementOnlyProblems(): string[] {
+    const rules = this.rules.namespaces ?? [];
+    return (clusterFactsOf(this)?.managementOnlyNamespaces ?? [])
+      .filter((ns) => rules.some((rule) => globMatches(rule.name, ns)))
+      .filter((ns) => !rules.some((rule) => rule.name === ns && isDenied(rule)))
+      .map(
+        (ns) =>
+          `a rule reaches namespace "${ns}", which is management-only (its jobs hold management tokens); ` +
+          `add denyNamespace("${ns}") from hashilab/policies to the rules, or grant on the namespaces you mean`,
+      );
+  }
+
+  /** The reserved name, and what an unauthenticated caller may be given. */
+  private anonymousProblems(props: NomadAclPolicyProps): string[] {
+    if (!props.anonymous) {
+      return this.policyName === ANONYMOUS
+        ? [`policy name "${ANONYMOUS}" is reserved: Nomad applies that policy to every request without a token; name the policy otherwise, or set anonymous: true if this is meant to be it`]
+        : [];
+    }
+    const problems: string[] = [];
+    if (this.policyName !== ANONYMOUS) problems.push(`anonymous is set, so the policy must be named "${ANONYMOUS}" (drop policyName)`);
+    if (props.job) problems.push(`the anonymous policy cannot be bound to a job; drop job`);
+    if (!props.allowAnonymousWrites) {
+      problems.push(...anonymousWrites(this.rules).map((grant) => `${grant} is more than reading for anonymous callers; remove it, or set allowAnonymousWrites (documented in docs/access.md)`));
+    }
+    return problems;
   }
 
   /** Literal namespace names must be declared; globs must match at least one declared namespace. */
@@ -111,6 +167,42 @@ export class NomadAclPolicy extends Construct {
     }
     return problems;
   }
+}
+
+const ANONYMOUS = "anonymous";
+
+/** Namespace capabilities that only read (Nomad's "read" policy plus volume reads). */
+const READ_CAPABILITIES: ReadonlySet<string> = new Set([
+  "deny", "list-jobs", "parse-job", "read-job", "read-job-scaling", "list-scaling-policies",
+  "read-scaling-policy", "csi-list-volume", "csi-read-volume", "host-volume-read",
+]);
+const READ_LEVELS: ReadonlySet<string | undefined> = new Set([undefined, "deny", "read"]);
+
+function isDenied(rule: NamespaceRule): boolean {
+  return rule.policy === "deny" && (rule.variables ?? []).some((v) => v.path === "*" && v.capabilities.includes("deny"));
+}
+
+/** Each grant in `rules` beyond reading, as "<where> <what>"; variables count as more (they hold secrets). */
+function anonymousWrites(rules: NomadPolicyRules): string[] {
+  const grants: string[] = [];
+  for (const ns of rules.namespaces ?? []) {
+    if (!READ_LEVELS.has(ns.policy)) grants.push(`namespace "${ns.name}" policy "${ns.policy}"`);
+    for (const capability of ns.capabilities ?? []) {
+      if (!READ_CAPABILITIES.has(capability)) grants.push(`namespace "${ns.name}" capability "${capability}"`);
+    }
+    for (const variable of ns.variables ?? []) {
+      for (const capability of variable.capabilities) {
+        if (capability !== "deny") grants.push(`namespace "${ns.name}" variables "${variable.path}" capability "${capability}"`);
+      }
+    }
+  }
+  for (const rule of [...(rules.hostVolumes ?? []), ...(rules.nodePools ?? [])]) {
+    if (!READ_LEVELS.has(rule.policy) || (rule.capabilities ?? []).some((c) => !READ_CAPABILITIES.has(c))) grants.push(`rule "${rule.name}"`);
+  }
+  for (const [block, level] of Object.entries({ agent: rules.agent, node: rules.node, operator: rules.operator, quota: rules.quota, plugin: rules.plugin })) {
+    if (level !== undefined && level !== "deny" && level !== "read" && level !== "list") grants.push(`${block} "${level}"`);
+  }
+  return grants;
 }
 
 /** Nomad namespace rules match by glob ("*" any run of characters). */

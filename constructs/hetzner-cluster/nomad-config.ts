@@ -111,14 +111,27 @@ function driverPlugins(client: NomadClientSettings | undefined): AgentBodyItem[]
     drivers.has("docker")
       ? block("plugin", ["docker"], [
           block("config", [], [
+            // Volumes stay off (the default): only paths inside the alloc dir, symlinks
+            // resolved since Nomad 2.0.4 (CVE-2026-14896); host PID/IPC/UTS/user namespaces
+            // need allow_privileged or allowed_modes since 2.0.4 (CVE-2026-14891).
             attr("allow_privileged", false),
+            block("volumes", [], [attr("enabled", false)]),
             attr("extra_labels", ["job_name", "namespace", "task_group_name", "task_name"]),
           ]),
         ])
       : undefined,
+    // nomad-driver-podman 0.6 mounts any host path unless volumes are off (its config.go
+    // defaults `volumes.enabled` to true) and has no allow_privileged; namespaces restrict who
+    // may use it at all (taskDrivers), and this keeps even those jobs inside their alloc dir.
     drivers.has("podman")
-      ? block("plugin", ["nomad-driver-podman"], [block("config", [], [attr("socket_path", "unix:///run/podman/podman.sock")])])
+      ? block("plugin", ["nomad-driver-podman"], [
+          block("config", [], [attr("socket_path", "unix:///run/podman/podman.sock"), block("volumes", [], [attr("enabled", false)])]),
+        ])
       : undefined,
+    // exec tasks run as nobody but keep Nomad's default capabilities (DAC_OVERRIDE, FOWNER,
+    // SETUID, KILL, ...: drivers/shared/capabilities/defaults.go); the effective set is the
+    // defaults intersected with allow_caps (capabilities.Calculate), so none at all.
+    drivers.has("exec") ? block("plugin", ["exec"], [block("config", [], [attr("allow_caps", [])])]) : undefined,
     // raw_exec runs tasks unisolated as root (seed 003): only where the environment asks for it.
     drivers.has("raw_exec") ? block("plugin", ["raw_exec"], [block("config", [], [attr("enabled", true)])]) : undefined,
   ];

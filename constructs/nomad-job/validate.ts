@@ -1,5 +1,6 @@
 import { Token } from "cdktf";
 import { ClusterFacts } from "../cluster-facts";
+import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
 import { cronProblem } from "./cron";
 import { Constraint, Job, Service, Task, TaskGroup, Update } from "./model";
 
@@ -20,7 +21,7 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   for (const group of job.groups) {
     const where = `${jobWhere} group "${group.name}"`;
     checkGroup(job, group, facts, (m) => report(where, m));
-    for (const task of group.tasks) checkTask(task, group, facts, (m) => report(`${where} task "${task.name}"`, m));
+    for (const task of group.tasks) checkTask(job, task, group, facts, (m) => report(`${where} task "${task.name}"`, m));
   }
   return problems;
 }
@@ -133,13 +134,16 @@ function checkService(service: Service, portLabels: Set<string>, report: Report)
   }
 }
 
-function checkTask(task: Task, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
+function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
   if (facts && !facts.drivers.includes(task.driver)) {
     report(
       `uses the ${task.driver} driver, which the clients do not enable (enabled: ${facts.drivers.join(", ")}). ` +
         `Use an enabled driver or enable ${task.driver} on the clients.`,
     );
   }
+  const namespace = job.namespace ?? "default";
+  const admission = facts?.namespaceAdmission?.[namespace];
+  checkAdmission(task, namespace, admission ?? DEFAULT_NAMESPACE_ADMISSION, admission !== undefined, report);
   const services = task.services ?? [];
   if (services.filter((s) => s.name === undefined).length > 1) {
     report(`has ${services.length} services and more than one without a name. Name all but at most one.`);

@@ -1,0 +1,146 @@
+import { Token } from "cdktf";
+import type { TaskDriver } from "../cluster-facts";
+import { ConfigMap, ConfigValue, ContainerConfig, Task } from "./model";
+
+/**
+ * The admission policy: what a job may ask of the host it runs on. On a Nomad cluster
+ * `submit-job` is root-equivalent (the docker driver cannot forbid `devices`, exec's
+ * `pid_mode = "host"` is always accepted), so hashilab's clusters let only Terraform submit
+ * jobs and these synth-time rules decide what reaches the cluster (docs/access.md).
+ */
+
+/** What jobs in one namespace may use beyond the safe defaults (from the environment's namespaces). */
+export interface NamespaceAdmission {
+  /** Task drivers its jobs may use; Nomad enforces the same list at submission. */
+  readonly taskDrivers: readonly TaskDriver[];
+  /** Linux capabilities its containers may add beyond the drivers' default set. */
+  readonly addCapabilities: readonly string[];
+  /** Its containers may share the host's network namespace. */
+  readonly hostNetworkMode: boolean;
+}
+
+/** A namespace that says nothing gets this: isolated drivers, no added capabilities, own network. */
+export const DEFAULT_NAMESPACE_ADMISSION: NamespaceAdmission = {
+  taskDrivers: ["docker", "exec"],
+  addCapabilities: [],
+  hostNetworkMode: false,
+};
+
+/**
+ * Capabilities Nomad grants tasks by default (drivers/shared/capabilities/defaults.go
+ * HCLSpecLiteral, also the docker plugin's `allow_caps` default): adding one of these to a
+ * container grants nothing new.
+ */
+const DEFAULT_CAPABILITIES = new Set([
+  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD",
+  "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+]);
+
+/** Driver options (docker 2.0 and nomad-driver-podman 0.6 names) that hand the host to a task. */
+const FORBIDDEN_OPTIONS: Readonly<Record<string, string>> = {
+  devices: "maps host devices into the container: a raw disk holds the Raft data with every ACL secret",
+  security_opt: "can turn off seccomp, AppArmor or SELinux confinement",
+  apparmor_profile: "can run the container unconfined",
+  selinux_opts: "can relabel or unconfine the container",
+  runtime: "can pick an OCI runtime without the usual isolation",
+  volume_driver: "mounts volumes of a host plugin outside Nomad's control",
+};
+
+/** Typed fields of ContainerConfig: setting them through `extra` would bypass their checks. */
+const TYPED_OPTIONS: Readonly<Record<string, string>> = {
+  privileged: "privileged",
+  cap_add: "capAdd",
+  cap_drop: "capDrop",
+  volumes: "volumes",
+  network_mode: "networkMode",
+};
+
+/** Options naming a Linux namespace, and the drivers' value for sharing the host's. */
+const HOST_NAMESPACE_OPTIONS = ["pid_mode", "ipc_mode", "uts_mode", "userns_mode", "userns", "cgroupns"];
+const HOST = "host";
+
+type Report = (message: string) => void;
+
+const known = (value: unknown): boolean => value !== undefined && !Token.isUnresolved(value);
+
+/**
+ * Reports what `task` asks of its host beyond what `admission` (its namespace's, or the
+ * defaults') allows. `declared` is false where no cluster facts exist: then only the rules
+ * that hold in every namespace apply.
+ */
+export function checkAdmission(task: Task, namespace: string, admission: NamespaceAdmission, declared: boolean, report: Report): void {
+  if (declared && !admission.taskDrivers.includes(task.driver)) {
+    report(
+      `uses the ${task.driver} driver, which namespace "${namespace}" does not allow (allowed: ${admission.taskDrivers.join(", ")}). ` +
+        `Use one of those, or add "${task.driver}" to the namespace's taskDrivers in the environment (docs/access.md says what each driver can reach).`,
+    );
+  }
+  if (task.driver === "docker" || task.driver === "podman") {
+    checkContainer(task.config, namespace, admission, declared, report);
+  } else {
+    checkProcess(task.config ?? {}, report);
+  }
+}
+
+function checkContainer(config: ContainerConfig, namespace: string, admission: NamespaceAdmission, declared: boolean, report: Report): void {
+  if (config.privileged === true) {
+    report(`sets privileged, which makes the container root on the host. Remove it; grant the single capability the program needs with capAdd instead.`);
+  }
+  for (const cap of config.capAdd ?? []) {
+    if (!known(cap)) continue;
+    const name = cap.toUpperCase().replace(/^CAP_/, "");
+    if (DEFAULT_CAPABILITIES.has(name) || (declared && admission.addCapabilities.includes(name))) continue;
+    if (!declared && name !== "ALL") continue;
+    report(
+      `capAdd "${cap}" is not allowed in namespace "${namespace}" (allowed beyond the default set: ${admission.addCapabilities.join(", ") || "none"}). ` +
+        `Drop it, or list it in the namespace's addCapabilities in the environment.`,
+    );
+  }
+  if (declared && config.networkMode === HOST && !admission.hostNetworkMode) {
+    report(
+      `networkMode "host" shares the host's network namespace (every port the host listens on, the agents' APIs included), ` +
+        `which namespace "${namespace}" does not allow. Publish ports through the group network instead, or set hostNetworkMode on the namespace.`,
+    );
+  }
+  for (const volume of config.volumes ?? []) {
+    if (known(volume) && escapesTaskDir(volume.split(":")[0])) {
+      report(
+        `volume "${volume}" mounts a host path. Mount only paths inside the task's directory (e.g. "local/app.conf:/etc/app.conf"), ` +
+          `or use a Nomad host or CSI volume the operator defines.`,
+      );
+    }
+  }
+  checkOptions(config.extra ?? {}, "extra", report);
+}
+
+/** exec, raw_exec and java options (the drivers take no extra host access otherwise). */
+function checkProcess(config: ConfigMap, report: Report): void {
+  if (config.cap_add !== undefined) {
+    report(`config.cap_add adds capabilities, and the clients grant exec tasks none (exec allow_caps = []). Remove it.`);
+  }
+  checkOptions(config, "config", report);
+}
+
+function checkOptions(options: ConfigMap, field: string, report: Report): void {
+  for (const [key, value] of Object.entries(options)) {
+    if (key in FORBIDDEN_OPTIONS) {
+      report(`${field}.${key} ${FORBIDDEN_OPTIONS[key]}. Remove it: hashilab's admission policy refuses it in every namespace (docs/access.md).`);
+    } else if (field === "extra" && key in TYPED_OPTIONS) {
+      report(`${field}.${key} bypasses the typed field; set ${TYPED_OPTIONS[key]} instead.`);
+    } else if (HOST_NAMESPACE_OPTIONS.includes(key) && value === HOST) {
+      report(`${field}.${key} = "host" shares the host's namespace with the task (other tasks' processes and secrets). Remove it.`);
+    } else if ((key === "mount" || key === "mounts") && !onlyTmpfs(value)) {
+      report(`${field}.${key} mounts a host path or volume. Use tmpfs mounts only, or a Nomad host or CSI volume the operator defines.`);
+    }
+  }
+}
+
+function onlyTmpfs(value: ConfigValue): boolean {
+  const mounts = Array.isArray(value) ? value : [value];
+  return mounts.every((m) => typeof m === "object" && m !== null && !Array.isArray(m) && (m as ConfigMap).type === "tmpfs");
+}
+
+/** A bind source outside the task directory: absolute, home-relative, or climbing out with "..". */
+function escapesTaskDir(source: string): boolean {
+  return source.startsWith("/") || source.startsWith("~") || source.split("/").includes("..");
+}
