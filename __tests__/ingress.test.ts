@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { lab } from "../environments";
+import { dev, lab } from "../environments";
 import { parse as parseYaml } from "yaml";
 import { Ingress, IngressProps } from "../constructs/ingress";
 import { NomadService } from "../constructs/nomad-service";
@@ -235,6 +235,23 @@ describe("NomadService.exposeVia", () => {
     const traefik = new Ingress(stack, "Ingress", INGRESS);
     const tools = new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
     expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App".*not a lowercase DNS name/);
+  });
+});
+
+describe("the environments' ingress (stacks/dns-and-ingress.ts)", () => {
+  it.each([
+    ["lab", lab, "198.51.100.7/32", "private"],
+    // Loopback connections to a bridge-mode port arrive from the Nomad bridge's gateway.
+    ["dev", dev, "172.26.64.1/32", undefined],
+  ] as const)("in %s, isolates the developer namespace and serves the dashboard off the public network to its allow-list", async (name, env, allowed, dashboardNetwork) => {
+    requireTool("terraform");
+    const job = await traefikJob(synthEnvironment(env)[`${name}-workloads`]);
+    expect(Object.keys(job.group.traefik[0].task)).toEqual(["traefik", "traefik-dev"]);
+    expect(parseYaml(template(job, "local/traefik.yml")).providers.nomad.namespaces).toEqual(["default", "lab", "public"]);
+    expect(job.group.traefik[0].network[0].port.dashboard[0].host_network).toBe(dashboardNetwork);
+    const dynamic = renderDynamic(template(job, "secrets/dynamic.yml"));
+    expect(dynamic.http.middlewares["dashboard-allowlist"].ipAllowList.sourceRange).toEqual([allowed, "10.0.10.11/32"]);
+    expect(dynamic.http.routers["namespace-dev"].rule).toBe("HostRegexp(`(?i)^(.+\\.)?dev\\.lab\\.example\\.com\\.?$`)");
   });
 });
 
