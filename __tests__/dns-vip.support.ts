@@ -1,11 +1,12 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
+import { HEALTH_PORT } from "../constructs/dns-vip/coredns-job";
 import { LAB_LIKE_FACTS } from "./nomad-job.support";
 
 /** Facts like the lab's, with the namespaces seed 000's dns-read-jobs policy names. */
@@ -21,9 +22,9 @@ export const SEED_PROPS: DnsVipProps = {
   datacenters: ["lab01"],
 };
 
-/** The seed's job on Hetzner: the token variable has a test default so Terraform can evaluate the stack. */
+/** The seed's job on Hetzner, its API token a sensitive variable (set at deploy time). */
 export function hetznerDnsVip(scope: Construct, props: Partial<DnsVipProps> = {}): DnsVip {
-  const apiToken = new TerraformVariable(scope, "hcloud_dns_token", { type: "string", sensitive: true, default: "test-token" });
+  const apiToken = new TerraformVariable(scope, "hcloud_dns_token", { type: "string", sensitive: true });
   return new DnsVip(scope, "Dns", {
     ...SEED_PROPS,
     mode: "hetzner",
@@ -58,6 +59,7 @@ export function renderKeepalivedTemplate(template: string, host: SampleHost): st
     .replace(/\n\{\{- range nomadService "coredns" \}\}[\s\S]*?\{\{- end \}\}\{\{ end \}\}/, peers)
     .replace(/\{\{ sockaddr "(?:[^"\\]|\\.)*" \}\}/g, host.interface)
     .replace(/\{\{ env "NOMAD_IP_dns" \}\}/g, host.address)
+    .replace(/\{\{ env "NOMAD_ADDR_health" \}\}/g, `${host.address}:${HEALTH_PORT}`)
     .replace(/\{\{ with nomadVar "[^"]+" \}\}\{\{ \.([A-Za-z_]+) \}\}\{\{ end \}\}/g, (_m, item: string) => host.variables[item]);
 }
 
@@ -123,5 +125,169 @@ export function runNotifyScript(script: string, self: string, api: Record<string
     return { status: result.status ?? -1, stderr: result.stderr, changes };
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Root for the network-namespace commands: the CI machine runs as root, a hosted runner has sudo. */
+const AS_ROOT: readonly string[] = process.getuid?.() === 0 ? [] : ["sudo", "-n"];
+
+function asRoot(command: string, args: readonly string[]): string {
+  const [cmd, ...rest] = [...AS_ROOT, command, ...args];
+  return execFileSync(cmd, rest, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+}
+
+function spawnAsRoot(command: string, args: readonly string[], logFile: string): ChildProcess {
+  const [cmd, ...rest] = [...AS_ROOT, command, ...args];
+  const log = openSync(logFile, "a");
+  try {
+    return spawn(cmd, rest, { stdio: ["ignore", log, log] });
+  } finally {
+    closeSync(log);
+  }
+}
+
+/** What CoreDNS's health plugin does on its listener: 200 "OK" on /health, nothing else. */
+const HEALTH_STAND_IN = `require("node:http").createServer((req, res) => {
+  res.writeHead(req.url === "/health" ? 200 : 404);
+  res.end(req.url === "/health" ? "OK" : "");
+}).listen(${HEALTH_PORT}, process.argv[2]);
+`;
+
+/** One DNS host of a VrrpLab: its own network namespace, keepalived, and a health listener standing in for CoreDNS. */
+export interface LabHost {
+  readonly name: string;
+  readonly address: string;
+  readonly namespace: string;
+  /** The task's local/ directory as Nomad makes it (0777), where keepalived finds the notify script. */
+  readonly localDir: string;
+  health?: ChildProcess;
+  keepalived?: ChildProcess;
+}
+
+/**
+ * Two DNS hosts, each in a network namespace of its own and joined by a veth pair (interface
+ * `hl0` on both ends), running the real keepalived on the keepalived.conf DnsVip renders for
+ * them. The notify script keepalived runs as the new MASTER appends the host's name to a
+ * file, in place of the Hetzner API calls (tested on their own).
+ */
+export class VrrpLab {
+  static readonly INTERFACE = "hl0";
+  readonly dir = mkdtempSync(join(tmpdir(), "hashilab-vrrp-"));
+  readonly hosts: readonly LabHost[];
+  private readonly healthScript = join(this.dir, "health.js");
+  private readonly notified = join(this.dir, "notified");
+
+  constructor(addresses: readonly string[], prefixLength: number) {
+    const tag = `${process.pid}`.slice(-6);
+    this.hosts = addresses.map((address, i) => ({
+      name: `host${i + 1}`,
+      address,
+      namespace: `hashilab-${tag}-${i + 1}`,
+      localDir: join(this.dir, `host${i + 1}`, "local"),
+    }));
+    if (this.hosts.length !== 2) throw new Error("a VrrpLab has two hosts (one veth pair)");
+    writeFileSync(this.healthScript, HEALTH_STAND_IN);
+    writeFileSync(this.notified, "");
+    const [a, b] = this.hosts;
+    for (const host of this.hosts) asRoot("ip", ["netns", "add", host.namespace]);
+    asRoot("ip", ["link", "add", VrrpLab.INTERFACE, "netns", a.namespace, "type", "veth", "peer", "name", VrrpLab.INTERFACE, "netns", b.namespace]);
+    for (const host of this.hosts) {
+      asRoot("ip", ["-n", host.namespace, "link", "set", "lo", "up"]);
+      asRoot("ip", ["-n", host.namespace, "link", "set", VrrpLab.INTERFACE, "up"]);
+      asRoot("ip", ["-n", host.namespace, "addr", "add", `${host.address}/${prefixLength}`, "dev", VrrpLab.INTERFACE]);
+      mkdirSync(host.localDir, { recursive: true });
+      chmodSync(host.localDir, 0o777);
+      writeFileSync(join(host.localDir, "hetzner-vip.sh"), `#!/bin/sh\necho ${host.name} >>'${this.notified}'\n`, { mode: 0o755 });
+    }
+  }
+
+  /** The values consul-template uses on `host`, for renderKeepalivedTemplate. */
+  sample(host: LabHost, dnsInstances: readonly string[], variables: Record<string, string>): SampleHost {
+    return { interface: VrrpLab.INTERFACE, address: host.address, dnsInstances, variables };
+  }
+
+  /** Writes a file of the task's local/ directory on `host`; paths to /local/ in it point there. */
+  writeLocal(host: LabHost, name: string, text: string): void {
+    writeFileSync(join(host.localDir, name), this.localPaths(host, text));
+  }
+
+  startHealth(host: LabHost): void {
+    host.health = spawnAsRoot("ip", ["netns", "exec", host.namespace, process.execPath, this.healthScript, host.address], this.logPath(host, "health"));
+  }
+
+  stopHealth(host: LabHost): void {
+    host.health?.kill("SIGTERM");
+    host.health = undefined;
+  }
+
+  /**
+   * Starts the task's command (entrypoint and args) on `host`, its /local/ paths pointing at
+   * the host's local directory, with pid files of its own so that two can run on one machine.
+   */
+  startKeepalived(host: LabHost, command: readonly string[]): void {
+    const pidFiles = ["--pid", this.pidPath(host), "--vrrp_pid", join(this.dir, `${host.name}-vrrp.pid`)];
+    const [program, ...args] = command.map((arg) => this.localPaths(host, arg));
+    host.keepalived = spawnAsRoot("ip", ["netns", "exec", host.namespace, program, ...args, ...pidFiles], this.logPath(host, "keepalived"));
+  }
+
+  /** Sends keepalived's main process `signal` (as Nomad's change_signal would). */
+  signalKeepalived(host: LabHost, signal: string): void {
+    const pid = readFileSync(this.pidPath(host), "utf8").trim();
+    asRoot("kill", [`-${signal}`, pid]);
+  }
+
+  /** The IPv4 addresses on the host's interface. */
+  addresses(host: LabHost): string[] {
+    const out = asRoot("ip", ["-n", host.namespace, "-4", "-o", "addr", "show", "dev", VrrpLab.INTERFACE]);
+    return [...out.matchAll(/inet (\S+)/g)].map((m) => m[1]);
+  }
+
+  keepalivedLog(host: LabHost): string {
+    return existsSync(this.logPath(host, "keepalived")) ? readFileSync(this.logPath(host, "keepalived"), "utf8") : "(not started)";
+  }
+
+  /** Hosts whose notify script ran, in order. */
+  notifiedHosts(): string[] {
+    return readFileSync(this.notified, "utf8").split("\n").filter(Boolean);
+  }
+
+  /** Polls until `condition` holds; returns the milliseconds it took, or throws with what the hosts logged. */
+  async waitFor(what: string, condition: () => boolean, timeoutMs = 20000): Promise<number> {
+    const start = Date.now();
+    while (!condition()) {
+      if (Date.now() - start > timeoutMs) {
+        const logs = this.hosts.map((h) => `--- ${h.name} keepalived:\n${this.keepalivedLog(h)}`).join("\n");
+        throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}\n${logs}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return Date.now() - start;
+  }
+
+  stop(): void {
+    for (const host of this.hosts) {
+      this.stopHealth(host);
+      host.keepalived?.kill("SIGTERM");
+    }
+    for (const host of this.hosts) {
+      try {
+        asRoot("ip", ["netns", "del", host.namespace]);
+      } catch {
+        // never created
+      }
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private localPaths(host: LabHost, text: string): string {
+    return text.replace(/\/local\//g, `${host.localDir}/`);
+  }
+
+  private pidPath(host: LabHost): string {
+    return join(this.dir, `${host.name}.pid`);
+  }
+
+  private logPath(host: LabHost, what: string): string {
+    return join(this.dir, `${host.name}-${what}.log`);
   }
 }

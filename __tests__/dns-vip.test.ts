@@ -39,7 +39,22 @@ const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string
     modes: ["lan", "hetzner"],
     reason:
       "the Corefile is generated (asserted below): it enables prometheus on the metrics port the seed publishes but never serves, " +
-      "adds log/errors to the lab zone, per-namespace rewrites and upstream forwarding, and drops `debug` (it disables panic recovery)",
+      "adds log/errors to the lab zone, per-namespace rewrites and upstream forwarding, drops `debug` (it disables panic recovery), " +
+      "serves health on the reserved health port only; and it is reloaded with SIGUSR1, since CoreDNS ignores the seed's SIGHUP",
+  },
+  {
+    path: "group.dns.0.task.coredns.0.identity",
+    modes: ["lan", "hetzner"],
+    reason:
+      "a new workload identity restarts CoreDNS: the nomad plugin reads NOMAD_TOKEN from its environment, which no signal can change " +
+      "(and CoreDNS ignores the seed's SIGHUP)",
+  },
+  {
+    path: "group.dns.0.network.0.port.health",
+    modes: ["lan", "hetzner"],
+    reason:
+      "CoreDNS's health listener (:8080 in the seed too) is a port of the group, so Nomad keeps it free on the host: keepalived checks it " +
+      "and gives up the VIP when CoreDNS stops answering",
   },
   {
     path: "group.dns.0.task.coredns.0.service",
@@ -51,12 +66,29 @@ const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string
   {
     path: "group.dns.0.task.keepalived-dns.0.config.0.volumes",
     modes: ["lan", "hetzner"],
-    reason: "keepalived.conf is generated from typed settings and mounted where the image's keepalived reads it, instead of the image's env.yaml",
+    reason:
+      "keepalived reads keepalived.conf from /local, the task directory the driver mounts anyway; the seed mounts local/ for the " +
+      "image's startup scripts, which no longer run",
+  },
+  {
+    path: "group.dns.0.task.keepalived-dns.0.config.0.entrypoint",
+    modes: ["lan", "hetzner"],
+    reason:
+      "keepalived is the container's first process, so the SIGHUP that reloads it arrives: the image's Python supervisor handles " +
+      "no SIGHUP, and the kernel drops such signals to a PID namespace's first process",
+  },
+  {
+    path: "group.dns.0.task.keepalived-dns.0.config.0.args",
+    modes: ["lan", "hetzner"],
+    reason: "keepalived's own flags (the image's startup script passed them before): foreground, log to the console, VRRP only, /local/keepalived.conf",
   },
   {
     path: "group.dns.0.task.keepalived-dns.0.template",
     modes: ["lan", "hetzner"],
-    reason: "the template renders keepalived.conf (asserted below) instead of env.yaml; hetzner adds the notify script and the API token header",
+    reason:
+      "the template renders keepalived.conf (asserted below) instead of env.yaml, with a health check on CoreDNS, and keepalived " +
+      "reloads it on SIGHUP instead of restarting (a restarting MASTER moved the VIP at every CoreDNS start or stop); " +
+      "hetzner adds the notify script and the API token header",
   },
   {
     path: "group.dns.0.update.0.canary",
@@ -174,7 +206,7 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
   });
 
   it("moves the VIP through the Hetzner API only in mode hetzner", async () => {
-    expect(await renderedConf({}, true)).toContain('notify_master "/local/hetzner-vip.sh"');
+    expect(await renderedConf({}, true)).toContain('notify_master "/bin/sh /local/hetzner-vip.sh"');
     expect(await renderedConf({}, false)).not.toContain("notify_master");
   });
 
@@ -190,10 +222,57 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
     expect(conf).toContain("interface ens10");
   });
 
+  it("checks CoreDNS's health listener on this host: the reserved health port, where the Corefile's health plugin listens", async () => {
+    const conf = await renderedConf({}, true);
+    expect(conf).toContain('    script "/usr/bin/curl --fail --silent --output /dev/null --max-time 1 http://10.0.10.11:8080/health"\n');
+    expect(conf).toMatch(/\n    track_script \{\n        coredns_health\n    \}\n/);
+    const job = await receivedJob(synthJobStack((scope) => hetznerDnsVip(scope), SEED_FACTS));
+    expect(templateAt(job, "coredns", "local/coredns/corefile")).toContain('    health {{ env "NOMAD_ADDR_health" }}\n');
+    expect(templateAt(job, "keepalived-dns", "local/keepalived.conf")).toContain('http://{{ env "NOMAD_ADDR_health" }}/health"');
+    expect(group(job).network[0].port.health).toEqual([{ static: 8080, host_network: "private" }]);
+  });
+
+  it("fails keepalived -t without script security, since the health check runs as root", async () => {
+    const conf = await renderedConf({}, false);
+    expect(conf).toContain("    enable_script_security\n");
+    expect(() => keepalivedCheck(conf.replace("    enable_script_security\n", ""))).toThrow(/SECURITY VIOLATION/);
+  });
+
   it("fails keepalived -t for a router id keepalived rejects (the construct refuses it earlier)", () => {
     requireTool("keepalived");
     const conf = `vrrp_instance x {\n    interface ${localInterface()}\n    virtual_router_id 256\n    priority 100\n    virtual_ipaddress {\n        10.0.10.2/32\n    }\n}\n`;
     expect(() => keepalivedCheck(conf)).toThrow(/virtual_router_id|VRID/);
+  });
+});
+
+describe("what each task does with a changed file or token (mode hetzner)", () => {
+  const stack = synthJobStack((scope) => hetznerDnsVip(scope), SEED_FACTS);
+  const changeModes = async (taskName: string) =>
+    Object.fromEntries(task(await receivedJob(stack), taskName).template.map((t: any) => [t.destination, [t.change_mode, t.change_signal, t.splay]]));
+
+  it("reloads keepalived with SIGHUP on a new keepalived.conf (peers, password) and leaves it alone when the notify script or token header changes", async () => {
+    // keepalived runs the notify script anew at each transition, and curl reads the header at each call.
+    expect(await changeModes("keepalived-dns")).toEqual({
+      "local/keepalived.conf": ["signal", "SIGHUP", undefined],
+      "local/hetzner-vip.sh": ["noop", undefined, undefined],
+      "secrets/hcloud-auth.header": ["noop", undefined, undefined],
+    });
+  });
+
+  it("runs keepalived as the container's first process, reading keepalived.conf where Nomad renders it", async () => {
+    const config = task(await receivedJob(stack), "keepalived-dns").config[0];
+    expect(config.entrypoint).toEqual(["keepalived"]);
+    expect(config.args).toEqual(["--dont-fork", "--log-console", "--log-detail", "--vrrp", "--use-file", "/local/keepalived.conf"]);
+    // A bind mount of the single file would keep the first version: renders replace the file by rename.
+    expect(config.volumes).toBeUndefined();
+  });
+
+  it("reloads CoreDNS with SIGUSR1 on a new Corefile (CoreDNS ignores SIGHUP)", async () => {
+    expect(await changeModes("coredns")).toEqual({ "local/coredns/corefile": ["signal", "SIGUSR1", undefined] });
+  });
+
+  it("restarts CoreDNS on a new workload identity: the nomad plugin reads NOMAD_TOKEN from its environment", async () => {
+    expect(task(await receivedJob(stack), "coredns").identity).toEqual([{ env: true, change_mode: "restart" }]);
   });
 });
 
@@ -275,7 +354,7 @@ describe("the Hetzner notify script", () => {
     expect(variable.path).toBe("nomad/jobs/coredns/dns/keepalived-dns");
     expect(variable.namespace).toBe("dns");
     expect(variable.items).toEqual({ hcloud_token: "${var.hcloud_dns_token}" });
-    expect(JSON.stringify(resourcesOf(stack, "nomad_job"))).not.toContain("test-token");
+    expect(JSON.stringify(resourcesOf(stack, "nomad_job"))).not.toContain("hcloud_dns_token");
     const [jobResource] = Object.values(resourcesOf(stack, "nomad_job"));
     expect(jobResource.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^nomad_variable\.[^$]+$/)]));
   });

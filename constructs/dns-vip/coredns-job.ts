@@ -1,7 +1,7 @@
 import { Job, Port, Task, Template } from "../nomad-job/model";
 import { renderCorefile } from "./corefile";
 import { HETZNER_API_URL, HETZNER_METADATA_URL, renderHetznerVipScript } from "./hetzner-vip-script";
-import { KeepalivedRuntime, renderKeepalivedConf } from "./keepalived";
+import { KeepalivedHealthCheck, KeepalivedRuntime, renderKeepalivedConf } from "./keepalived";
 
 /**
  * The CoreDNS job of DnsVip as a Nomad job model: seed 000's second CoreDNS job, with the
@@ -57,17 +57,31 @@ export interface CoreDnsJobSettings {
 /** consul-template expressions the client renders. */
 const HOST_IP = '{{ env "NOMAD_IP_dns" }}';
 const METRICS_IP = '{{ env "NOMAD_IP_metrics" }}';
+/** host:port of CoreDNS's health listener, a port of the group so Nomad keeps it free on the host. */
+const HEALTH_ADDRESS = '{{ env "NOMAD_ADDR_health" }}';
 const nomadVarItem = (item: string) => `{{ with nomadVar "${SECRETS_VARIABLE_PATH}" }}{{ .${item} }}{{ end }}`;
 
-/** Paths inside the keepalived container (the driver mounts the task's local/ and secrets/ there). */
-const KEEPALIVED_CONF = "/usr/local/etc/keepalived/keepalived.conf";
+/**
+ * Task-relative files of the keepalived task; the podman driver mounts the task's local/ and
+ * secrets/ directories at /local and /secrets, and keepalived reads its files there. (A
+ * single-file bind mount would keep showing the first version: Nomad's template renderer
+ * replaces a file by renaming a new one over it.)
+ */
+const KEEPALIVED_CONF = "local/keepalived.conf";
 const NOTIFY_SCRIPT = "local/hetzner-vip.sh";
 const AUTH_HEADER = "secrets/hcloud-auth.header";
+
+/**
+ * The VIP leaves a host within about fall × interval + timeout (≈ 5 s) of its CoreDNS
+ * failing, and a recovered CoreDNS must answer twice in a row before its host may hold the VIP again.
+ */
+export const HEALTH_CHECK: KeepalivedHealthCheck = { intervalSeconds: 2, timeoutSeconds: 1, fall: 2, rise: 2 };
 
 export function coreDnsJob(s: CoreDnsJobSettings): Job {
   const ports: Port[] = [
     { label: "dns", static: DNS_PORT, hostNetwork: s.hostNetwork },
     { label: "metrics", static: METRICS_PORT, hostNetwork: s.hostNetwork },
+    { label: "health", static: HEALTH_PORT, hostNetwork: s.hostNetwork },
   ];
   const tasks: Task[] = [];
   if (s.vip && s.mode !== "none") tasks.push(keepalivedTask(s, s.vip));
@@ -108,7 +122,7 @@ function coreDnsTask(s: CoreDnsJobSettings): Task {
     nomadTtlSeconds: 10,
     nomadAddress: "unix:///secrets/api.sock",
     metricsAddress: `${METRICS_IP}:${METRICS_PORT}`,
-    healthAddress: `${HOST_IP}:${HEALTH_PORT}`,
+    healthAddress: HEALTH_ADDRESS,
   });
   return {
     name: COREDNS_TASK,
@@ -120,9 +134,10 @@ function coreDnsTask(s: CoreDnsJobSettings): Task {
       ports: ["dns", "metrics"],
       args: ["-conf", "/local/coredns/corefile"],
     },
-    // The nomad plugin calls the task API socket with this token (NOMAD_TOKEN); a new token
-    // is picked up by reloading.
-    identities: [{ env: true, changeMode: "signal", changeSignal: "SIGHUP" }],
+    // The nomad plugin calls the task API socket with this token: NOMAD_TOKEN, read from the
+    // environment (nomad api.DefaultConfig) whenever the plugin is set up. A running process
+    // never sees a new environment, so a new token needs a restart, not a reload.
+    identities: [{ env: true, changeMode: "restart" }],
     services: [
       {
         provider: "nomad",
@@ -138,8 +153,9 @@ function coreDnsTask(s: CoreDnsJobSettings): Task {
         data: corefile,
         destination: "local/coredns/corefile",
         env: false,
+        // CoreDNS reloads its Corefile on SIGUSR1 and ignores SIGHUP (coredns/caddy sigtrap_posix.go).
         changeMode: "signal",
-        changeSignal: "SIGHUP",
+        changeSignal: "SIGUSR1",
         leftDelimiter: "{{",
         rightDelimiter: "}}",
       },
@@ -158,17 +174,24 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
       priority: s.priority,
       advertIntervalSeconds: 1,
       authPassword: s.vrrpAuthentication ? nomadVarItem(VRRP_PASSWORD_ITEM) : undefined,
-      notifyMaster: hetzner ? `/${NOTIFY_SCRIPT}` : undefined,
+      // Through sh: keepalived's script security disables a root script in a directory others
+      // may write, and Nomad makes the task's local/ 0777 (client/allocdir/task_dir.go).
+      notifyMaster: hetzner ? `/bin/sh /${NOTIFY_SCRIPT}` : undefined,
+      healthCheck: HEALTH_CHECK,
     },
     keepalivedTemplateRuntime(vip.subnetCidr, s.interface),
   );
-  const templates: Template[] = [{ destination: "local/keepalived.conf", changeMode: "restart", splay: "1m", data: conf }];
+  // keepalived reloads keepalived.conf on SIGHUP and keeps its VRRP state (a MASTER stays
+  // MASTER with its VIP), so a changed peer list no longer restarts it and moves the VIP.
+  const templates: Template[] = [{ destination: KEEPALIVED_CONF, changeMode: "signal", changeSignal: "SIGHUP", data: conf }];
   if (hetzner) {
+    // keepalived runs the notify script anew at each transition and curl reads the header at
+    // each call: both take effect without disturbing keepalived.
     templates.push(
       {
         destination: NOTIFY_SCRIPT,
         perms: "0755",
-        changeMode: "restart",
+        changeMode: "noop",
         data: renderHetznerVipScript({
           vip: vip.address,
           networkId: s.hetznerNetworkId ?? "",
@@ -181,7 +204,7 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
       {
         destination: AUTH_HEADER,
         perms: "0400",
-        changeMode: "restart",
+        changeMode: "noop",
         data: `Authorization: Bearer ${nomadVarItem(HCLOUD_TOKEN_ITEM)}\n`,
       },
     );
@@ -192,9 +215,13 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
     lifecycle: { hook: "prestart", sidecar: true },
     config: {
       image: s.keepalivedImage,
+      // keepalived itself is the container's first process: the image's entrypoint (a Python
+      // supervisor) has no SIGHUP handler, and the kernel drops signals a PID namespace's init
+      // does not handle, so the reload signal would never arrive.
+      entrypoint: ["keepalived"],
+      args: ["--dont-fork", "--log-console", "--log-detail", "--vrrp", "--use-file", `/${KEEPALIVED_CONF}`],
       networkMode: "host",
       forcePull: false,
-      volumes: [`local/keepalived.conf:${KEEPALIVED_CONF}`],
       capAdd: ["NET_ADMIN", "NET_BROADCAST", "NET_RAW"],
     },
     templates,
@@ -214,6 +241,7 @@ export function keepalivedTemplateRuntime(subnetCidr: string, iface?: string): K
   return {
     interface: iface ?? `{{ sockaddr "GetAllInterfaces | include \\"network\\" \\"${subnetCidr}\\" | limit 1 | attr \\"name\\"" }}`,
     sourceAddress: HOST_IP,
+    healthUrl: `http://${HEALTH_ADDRESS}/health`,
     peerLines: [
       `{{- range nomadService "${SERVICE_NAME}" }}{{ if and (eq .Port ${DNS_PORT}) (ne .Address (env "NOMAD_IP_dns")) }}`,
       "        {{ .Address }}",

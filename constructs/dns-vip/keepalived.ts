@@ -18,8 +18,27 @@ export interface KeepalivedSettings {
   readonly advertIntervalSeconds: number;
   /** VRRP PASS authentication (at most 8 characters), or none. */
   readonly authPassword?: string;
-  /** Script run when this instance becomes MASTER (e.g. to move the VIP through an API). */
+  /** Command run when this instance becomes MASTER (e.g. to move the VIP through an API). */
   readonly notifyMaster?: string;
+  /** How often and how strictly CoreDNS's health is checked. */
+  readonly healthCheck: KeepalivedHealthCheck;
+}
+
+/**
+ * Timing of the CoreDNS health check keepalived tracks. The check has no weight, so after
+ * `fall` failures the instance enters FAULT: it drops the VIP and, if it was MASTER, sends a
+ * priority-0 advert so a BACKUP takes over at once. A weight would only lower the priority,
+ * which moves nothing here: with `nopreempt` no BACKUP takes the VIP from a live MASTER.
+ */
+export interface KeepalivedHealthCheck {
+  /** Seconds between checks. */
+  readonly intervalSeconds: number;
+  /** Seconds one check may take (curl's limit); keepalived kills it a second later. */
+  readonly timeoutSeconds: number;
+  /** Consecutive failures before the instance gives up the VIP (FAULT). */
+  readonly fall: number;
+  /** Consecutive successes before it may hold the VIP again. */
+  readonly rise: number;
 }
 
 /** The values keepalived.conf needs from the host it runs on. */
@@ -30,10 +49,18 @@ export interface KeepalivedRuntime {
   readonly sourceAddress: string;
   /** Lines inside `unicast_peer { }`: one peer address per line (or a template producing them). */
   readonly peerLines: string;
+  /** URL of this host's CoreDNS health endpoint (the health plugin answers 200 on /health). */
+  readonly healthUrl: string;
 }
 
 /** The VRRP instance's name; it appears in keepalived's logs and notify arguments. */
 export const VRRP_INSTANCE = "coredns";
+
+/** The tracked health check's name. */
+export const HEALTH_SCRIPT = "coredns_health";
+
+/** curl in the keepalived image (osixia/keepalived installs Alpine's curl, in a root-owned path). */
+export const CURL = "/usr/bin/curl";
 
 /** Lowest and highest VRRP router ids (RFC 5798: an 8-bit VRID, 0 is reserved). */
 export const VIRTUAL_ROUTER_ID_RANGE = [1, 255] as const;
@@ -43,13 +70,29 @@ export const MAX_AUTH_PASSWORD_LENGTH = 8;
 
 /**
  * Renders keepalived.conf: one unicast VRRP instance that starts as BACKUP and never
- * preempts, so a restarted instance does not take the VIP back and bounce DNS.
+ * preempts, so a restarted instance does not take the VIP back and bounce DNS, and that
+ * holds the VIP only while this host's CoreDNS answers its health check.
  */
 export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: KeepalivedRuntime): string {
+  const check = settings.healthCheck;
   const lines = [
     "global_defs {",
-    // Scripts run as root: the container has no keepalived_script user.
-    ...(settings.notifyMaster ? ["    script_user root"] : []),
+    // The image has no keepalived_script user, so scripts run as root; keepalived refuses
+    // (keepalived -t exits 6, "SECURITY VIOLATION") root scripts without script security,
+    // which in turn disables any root script whose path a non-root user could write.
+    "    script_user root",
+    "    enable_script_security",
+    "}",
+    "",
+    `vrrp_script ${HEALTH_SCRIPT} {`,
+    // Run directly (no shell): keepalived splits the line into arguments.
+    `    script "${CURL} --fail --silent --output /dev/null --max-time ${check.timeoutSeconds} ${runtime.healthUrl}"`,
+    `    interval ${check.intervalSeconds}`,
+    `    timeout ${check.timeoutSeconds + 1}`,
+    `    fall ${check.fall}`,
+    `    rise ${check.rise}`,
+    // A starting instance counts CoreDNS as down until it has answered `rise` times.
+    "    init_fail",
     "}",
     "",
     `vrrp_instance ${VRRP_INSTANCE} {`,
@@ -65,6 +108,10 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
     "    }",
     "    virtual_ipaddress {",
     `        ${settings.vip}/${settings.vipPrefixLength} dev ${runtime.interface}`,
+    "    }",
+    // No weight: a failing check puts the instance in FAULT (see KeepalivedHealthCheck).
+    "    track_script {",
+    `        ${HEALTH_SCRIPT}`,
     "    }",
   ];
   if (settings.authPassword !== undefined) {

@@ -1,0 +1,93 @@
+import { TerraformVariable } from "cdktf";
+import { hetznerDnsVip, renderKeepalivedTemplate, SEED_FACTS, VrrpLab } from "./dns-vip.support";
+import { evaluateJobspecs, parseJob, synthJobStack } from "./nomad-job.support";
+import { requireTool } from "./support/tools";
+
+/**
+ * The real keepalived (Debian's) on two DNS hosts in network namespaces of their own, each
+ * running the keepalived.conf DnsVip renders for it and the command its task runs, with a
+ * stand-in for CoreDNS's health listener that can be stopped. One lab, one story: the steps
+ * build on each other, in order.
+ */
+describe("keepalived as DnsVip runs it, on two hosts", () => {
+  const [first, second] = ["10.0.10.11", "10.0.10.12"];
+  const vip = "10.0.10.2/32";
+  const variables = { vrrp_password: "s3cret", hcloud_token: "unused" };
+  let lab: VrrpLab;
+  let template: string;
+  let command: string[];
+
+  beforeAll(async () => {
+    requireTool("keepalived");
+    requireTool("ip");
+    const stack = synthJobStack((scope) => {
+      const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true });
+      hetznerDnsVip(scope, { vrrpPassword });
+    }, SEED_FACTS);
+    const [jobspec] = Object.values(evaluateJobspecs(stack));
+    const task = (await parseJob(jobspec)).coredns[0].group.dns[0].task["keepalived-dns"][0];
+    template = task.template.find((t: any) => t.destination === "local/keepalived.conf").data;
+    command = [...task.config[0].entrypoint, ...task.config[0].args];
+    lab = new VrrpLab([first, second], 24);
+    for (const host of lab.hosts) lab.writeLocal(host, "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(host, [first, second], variables)));
+  });
+
+  afterAll(() => lab?.stop());
+
+  const [hostA, hostB] = [0, 1].map((i) => () => lab.hosts[i]);
+  const holdsVip = (host: () => VrrpLab["hosts"][number]) => () => lab.addresses(host()).includes(vip);
+
+  it("holds no VIP while this host's CoreDNS does not answer its health check, even with no peer around", async () => {
+    lab.startKeepalived(hostA(), command);
+    await lab.waitFor("the health check to fail", () => /VRRP_Script\(coredns_health\) failed/.test(lab.keepalivedLog(hostA())));
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    expect(lab.addresses(hostA())).not.toContain(vip);
+    expect(lab.keepalivedLog(hostA())).not.toMatch(/Entering MASTER STATE/);
+  });
+
+  it("takes the VIP once CoreDNS answers, and runs the notify script as the new MASTER (from the task's world-writable local/)", async () => {
+    lab.startHealth(hostA());
+    await lab.waitFor("host1 to hold the VIP", holdsVip(hostA));
+    await lab.waitFor("host1's notify script", () => lab.notifiedHosts().length === 1);
+    expect(lab.notifiedHosts()).toEqual(["host1"]);
+  });
+
+  it("lets a second host with a healthy CoreDNS join as BACKUP without taking the VIP (nopreempt)", async () => {
+    lab.startHealth(hostB());
+    lab.startKeepalived(hostB(), command);
+    await lab.waitFor("host2 to enter BACKUP", () => /Entering BACKUP STATE/.test(lab.keepalivedLog(hostB())));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(lab.addresses(hostB())).not.toContain(vip);
+    expect(lab.addresses(hostA())).toContain(vip);
+  });
+
+  it("moves the VIP to the peer within seconds when the MASTER's CoreDNS stops answering", async () => {
+    lab.stopHealth(hostA());
+    const movedAfterMs = await lab.waitFor("host2 to hold the VIP", holdsVip(hostB), 15000);
+    expect(lab.addresses(hostA())).not.toContain(vip);
+    expect(lab.keepalivedLog(hostA())).toMatch(/\(coredns\) Entering FAULT STATE/);
+    expect(lab.notifiedHosts()).toEqual(["host1", "host2"]);
+    // fall × interval + curl's limit, plus the peer's skew time after the priority-0 advert.
+    expect(movedAfterMs).toBeLessThan(8000);
+  });
+
+  it("does not take the VIP back when the old MASTER's CoreDNS recovers", async () => {
+    lab.startHealth(hostA());
+    await lab.waitFor("host1 to leave FAULT", () => (lab.keepalivedLog(hostA()).match(/Entering BACKUP STATE/g) ?? []).length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(lab.addresses(hostA())).not.toContain(vip);
+    expect(lab.addresses(hostB())).toContain(vip);
+  });
+
+  it("reloads a changed peer list on SIGHUP (the template's change_signal) and stays MASTER with the VIP, without notifying again", async () => {
+    const third = "10.0.10.13";
+    lab.writeLocal(hostB(), "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(hostB(), [first, second, third], variables)));
+    lab.signalKeepalived(hostB(), "HUP");
+    await lab.waitFor("host2 to reload", () => /Reload complete/.test(lab.keepalivedLog(hostB())));
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(lab.addresses(hostB())).toContain(vip);
+    expect(lab.addresses(hostA())).not.toContain(vip);
+    expect(lab.keepalivedLog(hostB()).split("Reload complete")[1]).not.toMatch(/Entering (BACKUP|FAULT|MASTER) STATE/);
+    expect(lab.notifiedHosts()).toEqual(["host1", "host2"]);
+  });
+});
