@@ -1,3 +1,4 @@
+import { Token } from "cdktf";
 import { Construct } from "constructs";
 import { dev, lab } from "../environments";
 import { parse as parseYaml } from "yaml";
@@ -405,6 +406,7 @@ describe("Traefik tags of the stack's services (the synth-time admission rules)"
     ["a router priority", "traefik.http.routers.app.priority=100000", /router priorities are not allowed/],
     ["a key Nomad fills in at runtime", "traefik.http.routers.app.${NOMAD_META_field}=5", /Nomad fills in \$\{\.\.\.\} in tags when it registers the service/],
     ["a value Nomad fills in at runtime", "traefik.http.routers.app.service=${NOMAD_META_target}", /Nomad fills in/],
+    ["a Terraform value unknown at synth", `traefik.http.routers.app.rule=Host(\`${Token.asString({ Ref: "var.host" })}\`)`, /it holds a Terraform value that is unknown at synth, so it cannot be checked/],
     ["a priority spelled in capitals", "traefik.HTTP.Routers.app.Priority = 5", /router priorities are not allowed/],
     ["a TCP router", "traefik.tcp.routers.all.rule=HostSNI(`*`)", /TCP and UDP routers are not allowed: one with HostSNI\(`\*`\) takes every connection/],
     ["a UDP router", "traefik.udp.routers.dns.entrypoints=web", /TCP and UDP routers are not allowed/],

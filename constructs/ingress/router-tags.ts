@@ -1,3 +1,4 @@
+import { Token } from "cdktf";
 import { isDnsName } from "../dns-name";
 import { HostnameZones } from "./hostname-zones";
 import { ruleHosts } from "./rule-hosts";
@@ -49,6 +50,10 @@ export function routerTagProblems(tags: readonly string[], namespace: string, zo
   for (const tag of tags) {
     const eq = tag.indexOf("=");
     if (!tag.startsWith("traefik.") || eq < 0) continue;
+    if (Token.isUnresolved(tag)) {
+      refuse(tag, "it holds a Terraform value that is unknown at synth, so it cannot be checked; write the value out");
+      continue;
+    }
     if (tag.includes("${")) {
       refuse(tag, "Nomad fills in ${...} in tags when it registers the service, so what Traefik gets cannot be checked here; write the value out");
       continue;
