@@ -15,6 +15,8 @@ import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/sy
 import { requireTool } from "./support/tools";
 
 const run = promisify(execFile);
+/** A host's SSH host key, as an operator would pin it for hosts not built by HetznerCluster. */
+const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0";
 
 function localExec(resource: any): { command: string; environment: Record<string, string> } {
   return resource.provisioner[0]["local-exec"];
@@ -75,7 +77,10 @@ describe("an acl stack for hosts with TLS", () => {
         env: lab,
         endpoints,
         consulAgentAddresses: ["https://203.0.113.10:8501", "https://203.0.113.11:8501"],
-        nomadAgentHosts: ["203.0.113.10", "203.0.113.11"],
+        nomadAgentHosts: [
+          { address: "203.0.113.10", hostKey: HOST_KEY },
+          { address: "203.0.113.11", hostKey: HOST_KEY },
+        ],
       }),
   )["lab-acl"];
   const resources = resourcesOf(stack, "terraform_data");
@@ -97,7 +102,7 @@ describe("an acl stack for hosts with TLS", () => {
     const [[firstId, first], [, second]] = deliveries;
     expect(first.depends_on).toEqual(["terraform_data.AclBootstrap_Consul_BEFA9394"]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
-    expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m" });
+    expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m", host_key: HOST_KEY });
     const file = first.provisioner.find((p: any) => p.file).file;
     expect(file.content).toBe('consul {\n  token = "${random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result}"\n}\n');
     const install = first.provisioner.at(-1)["remote-exec"].inline;
@@ -128,13 +133,17 @@ it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/envi
       env: lab,
       endpoints: hosts.endpoints,
       consulAgentAddresses: hosts.consulAgentAddresses,
-      nomadAgentHosts: hosts.cluster.hosts.map((h) => h.server.ipv4Address),
+      nomadAgentHosts: hosts.cluster.hosts.map((h) => h.sshHost),
     }).addDependency(hosts);
   });
   const resources = resourcesOf(stacks["lab-acl"], "terraform_data");
   const deliveries = Object.values<any>(resources).filter((r) => r.connection);
   expect(deliveries).toHaveLength(cluster.servers.count);
-  for (const d of deliveries) expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
+  for (const d of deliveries) {
+    expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
+    // Each host's pinned key comes from the hosts stack too.
+    expect(d.connection.host_key).toMatch(/^\$\{trimspace\(data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+SshHostKey[^}]+public_key_openssh\)\}$/);
+  }
   const tokens = localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS;
   expect(tokens.match(/https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts[^}]+\}:8501/g)).toHaveLength(cluster.servers.count);
   expect(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_CA_PEM).toContain("cross-stack-reference-input-lab-hosts");

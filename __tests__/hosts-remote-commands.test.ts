@@ -6,12 +6,13 @@ import { tokenInstallCommands } from "../constructs/acl-bootstrap/nomad-token-de
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
 import { RandomProvider } from "../constructs/providers";
+import { hostKeyInstallCommands, SshHost, SSHD_HOST_KEY_DROP_IN } from "../constructs/hetzner-cluster/ssh-host-key";
 import { runInlineScript } from "./support/install-secrets";
 import { resourcesOf, synthApp } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
 
 /** Every command the remote-exec scripts run; all stubbed, so nothing touches this machine. */
-const COMMANDS = ["install", "rm", "systemctl", "bash", "cloud-init", "touch"];
+const COMMANDS = ["install", "rm", "systemctl", "bash", "cloud-init", "touch", "sshd"];
 
 function aclBootstrap(app: App): AclBootstrap {
   const stack = new TerraformStack(app, "acl");
@@ -22,9 +23,11 @@ function aclBootstrap(app: App): AclBootstrap {
   });
 }
 
+const HOST = { address: "203.0.113.10", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4/LO496vXGweYpXFyRLuAcHNM3Nh3GvKf1/c0" };
+
 /** The token delivery's remote-exec lines for one host, as synthesized. */
-function synthesizedTokenScripts(configFile?: string): string[][] {
-  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken(["203.0.113.10"], { configFile })).acl;
+function synthesizedTokenScripts(configFile?: string, host: SshHost = HOST): string[][] {
+  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken([host], { configFile })).acl;
   const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
   return delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
 }
@@ -97,6 +100,15 @@ describe("the Nomad agents' Consul token delivery", () => {
     expect(() => synthesizedTokenScripts("/etc/nomad.d/x.json")).toThrow(/not directly in[^]*does not end in "\.hcl"/);
   });
 
+  it.each([
+    ["no host key", "", /hosts\[0\]\.hostKey is empty: Terraform would accept any host/],
+    ["a private key", "-----BEGIN OPENSSH PRIVATE KEY-----", /hosts\[0\]\.hostKey is a private key/],
+    ["a truncated key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKBn0Jv4", /hosts\[0\]\.hostKey has key data that is not a "ssh-ed25519" key/],
+  ])("fails synth for a host with %s, which would let an impostor receive the token", (_what, hostKey, reason) => {
+    expect(() => synthesizedTokenScripts(undefined, { ...HOST, hostKey })).toThrow(/^acl\/AclBootstrap\/NomadAgentConsulToken: invalid Nomad agent Consul token delivery:/);
+    expect(() => synthesizedTokenScripts(undefined, { ...HOST, hostKey })).toThrow(reason);
+  });
+
   it("accepts another .hcl name in the secret config directory", () => {
     const [, install] = synthesizedTokenScripts(`${HOST_PATHS.nomadSecretConfigDir}/token-2.hcl`);
     expect(install).toContain(`install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl ${HOST_PATHS.nomadSecretConfigDir}/token-2.hcl`);
@@ -112,6 +124,36 @@ describe("the secrets delivery's commands", () => {
       ["cloud-init", "status", "--wait"],
       ["install", "-d", "-m", "0700", HOST_PATHS.deliveryDir],
       ["bash", `${HOST_PATHS.deliveryDir}/hashilab-install-secrets.sh`],
+    ]);
+  });
+});
+
+describe("the SSH host key's installation (the first contact)", () => {
+  const paths = { key: HOST_PATHS.sshHostKey, dropIn: SSHD_HOST_KEY_DROP_IN };
+
+  it("installs the key outside /etc, root-only, makes sshd offer it alone after `sshd -t`, and removes the upload", () => {
+    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS);
+    run.cleanup();
+    expect(run.status).toBe(0);
+    expect(run.calls).toEqual([
+      ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.sshHostKeyDir],
+      ["install", "-o", "root", "-g", "root", "-m", "0600", "/run/hashilab-host-key/host_key", paths.key],
+      ["install", "-o", "root", "-g", "root", "-m", "0644", "/run/hashilab-host-key/sshd.conf", paths.dropIn],
+      ["sshd", "-t"],
+      ["systemctl", "reload", "ssh.service"],
+      ["rm", "-rf", "/run/hashilab-host-key"],
+    ]);
+    expect(paths.key.startsWith(`${HOST_PATHS.secretsDir}/`)).toBe(true);
+  });
+
+  it("takes the drop-in back and fails when sshd rejects the result, so the host keeps answering with its old key", () => {
+    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS, { failing: ["sshd"] });
+    run.cleanup();
+    expect(run.status).not.toBe(0);
+    expect(run.calls.slice(3)).toEqual([
+      ["sshd", "-t"],
+      ["rm", "-f", paths.dropIn],
+      ["rm", "-rf", "/run/hashilab-host-key"],
     ]);
   });
 });

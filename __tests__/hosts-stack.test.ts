@@ -66,7 +66,11 @@ function deliveryDependencies(stack: StackJson): Record<string, string[]> {
     return host ? [{ address: `terraform_data.${id}`, host, dependsOn: (body.depends_on ?? []) as string[] }] : [];
   });
   const hostOf = new Map(deliveries.map((d) => [d.address, d.host]));
-  return Object.fromEntries(deliveries.map((d) => [d.host, d.dependsOn.map((address) => hostOf.get(address) ?? address)]));
+  // Each delivery also waits for its own host's key installation (tested on its own).
+  const ownHostKey = (host: string, address: string) => address.startsWith(`terraform_data.Cluster_${host.replace("-", "SshHostKey-")}_Install_`);
+  return Object.fromEntries(
+    deliveries.map((d) => [d.host, d.dependsOn.filter((a) => !ownHostKey(d.host, a)).map((address) => hostOf.get(address) ?? address)]),
+  );
 }
 
 describe("the schema check", () => {
@@ -99,7 +103,8 @@ describe("the lab hosts stack", () => {
       hcloud_ssh_key: 1,
       hcloud_firewall: 2,
       hcloud_server: 3,
-      terraform_data: 3,
+      // Per server: its SSH host key's installation and its secrets delivery.
+      terraform_data: 6,
       random_bytes: 2,
     });
     expect(Object.values<any>(resourcesOf(hosts, "hcloud_network"))[0]).toMatchObject({ name: "lab", ip_range: "10.0.0.0/16" });
@@ -175,7 +180,10 @@ describe("the lab hosts stack", () => {
       agent: "true",
       timeout: "10m",
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
+      // The key Terraform installed at first contact: an impostor at the address fails the apply.
+      host_key: expect.stringMatching(/^\$\{trimspace\(tls_private_key\.Cluster_ServerSshHostKey-1_Key_[0-9A-F]+\.public_key_openssh\)\}$/),
     });
+    expect(delivery.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\.Cluster_ServerSshHostKey-1_Install_/)]));
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
     expect(steps).toEqual(["remote-exec", ...Array(16).fill("file"), "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
@@ -223,6 +231,25 @@ describe("the lab hosts stack", () => {
     // Configuration is public: synth hashes it; secrets are hashed by Terraform from references.
     expect(delivery.triggers_replace.nomad_config_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(delivery.triggers_replace.agent_key_sha256).toMatch(/^\$\{sha256\(tls_private_key\.[^)]+\.private_key_pem\)\}$/);
+  });
+
+  it("installs a Terraform-generated SSH host key over the first contact only, and pins it everywhere after", () => {
+    const installs = Object.values<any>(resourcesOf(hosts, "terraform_data")).filter((d) => /SshHostKey-\d+\/Install$/.test(d["//"].metadata.path));
+    expect(installs).toHaveLength(3);
+    const [install] = installs;
+    // The one connection without host_key: the new server's own key is trusted once.
+    expect(install.connection.host_key).toBeUndefined();
+    expect(install.triggers_replace.server).toMatch(/^\$\{hcloud_server\.[^}]+\.id\}$/);
+    const uploads = install.provisioner.filter((p: any) => p.file).map((p: any) => p.file);
+    expect(uploads[0].content).toMatch(/^\$\{tls_private_key\.Cluster_ServerSshHostKey-1_Key_[0-9A-F]+\.private_key_openssh\}$/);
+    const key = Object.values<any>(resourcesOf(hosts, "tls_private_key")).find((k) => k["//"].metadata.path.endsWith("ServerSshHostKey-1/Key"));
+    expect(key.algorithm).toBe("ED25519");
+    // Every other SSH connection of the stack pins a key.
+    const others = Object.values<any>(resourcesOf(hosts, "terraform_data")).filter((d) => d.connection && !installs.includes(d));
+    expect(others.length).toBeGreaterThan(0);
+    for (const d of others) expect(d.connection.host_key).toMatch(/public_key_openssh/);
+    // The private key never reaches user-data, which every container can read.
+    for (const server of Object.values<any>(resourcesOf(hosts, "hcloud_server"))) expect(server.user_data).not.toMatch(/PRIVATE KEY|tls_private_key/);
   });
 
   it("delivers to one host at a time, so a bad configuration change restarts one server, not all three at once", () => {

@@ -2,6 +2,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../environments";
 import { AclBootstrap } from "../constructs/acl-bootstrap";
+import type { SshHost } from "../constructs/hetzner-cluster/ssh-host-key";
 import { RandomProvider } from "../constructs/providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -15,11 +16,11 @@ export interface AclStackProps {
    */
   readonly consulAgentAddresses?: readonly string[];
   /**
-   * SSH addresses of every host that runs a Nomad agent; each gets the Nomad agents' Consul
-   * token in its configuration.
+   * SSH addresses and pinned host keys of every host that runs a Nomad agent (HetznerCluster:
+   * each host's `sshHost`); each gets the Nomad agents' Consul token in its configuration.
    * @default none: deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
    */
-  readonly nomadAgentHosts?: readonly string[];
+  readonly nomadAgentHosts?: readonly SshHost[];
 }
 
 /**

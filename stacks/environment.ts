@@ -36,7 +36,7 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     endpoints,
     // Agent tokens go to every agent through the APIs and SSH, never through user-data.
     consulAgentAddresses: hosts?.consulAgentAddresses,
-    nomadAgentHosts: hosts?.cluster.hosts.map((h) => h.server.ipv4Address),
+    nomadAgentHosts: hosts?.cluster.hosts.map((h) => h.sshHost),
   });
   if (hosts) acl.addDependency(hosts);
   const platform = new PlatformStack(scope, `${env.name}-platform`, {

@@ -4,6 +4,7 @@ import { AssetType, DataResource, Fn, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { RandomUuid } from "../providers";
 import { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES } from "./agent-policies";
+import type { SshHost } from "../hetzner-cluster/ssh-host-key";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
 
 export { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES, NomadConsulTokenDelivery };
@@ -170,9 +171,9 @@ export class AclBootstrap extends Construct {
   /**
    * Writes `nomadAgentConsulToken` into the Nomad configuration of each host (SSH as root with
    * the operator's ssh-agent) and restarts Nomad there, one host at a time.
-   * @param hosts the hosts' SSH addresses, e.g. their public IPv4 addresses
+   * @param hosts the hosts' SSH addresses with the host keys to pin (HetznerCluster: each host's `sshHost`)
    */
-  public deliverNomadAgentConsulToken(hosts: readonly string[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
+  public deliverNomadAgentConsulToken(hosts: readonly SshHost[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
     return new NomadConsulTokenDelivery(this, "NomadAgentConsulToken", {
       hosts,
       // Not the read-back token: a re-run of the Consul bootstrap (a new agent address) would

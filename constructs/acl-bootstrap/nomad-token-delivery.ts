@@ -5,10 +5,15 @@ import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { shippedFile } from "../hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../hetzner-cluster/host-paths";
 import { remoteCommand, shellQuote } from "../hetzner-cluster/shell";
+import { SshHost, sshConnection, sshHostProblems } from "../hetzner-cluster/ssh-host-key";
 
 export interface NomadConsulTokenDeliveryProps {
-  /** The hosts' addresses; Terraform connects as root, authenticated by the operator's ssh-agent. */
-  readonly hosts: readonly string[];
+  /**
+   * The hosts and their SSH host keys (HetznerCluster: each host's `sshHost`); Terraform
+   * connects as root, authenticated by the operator's ssh-agent, and refuses a host that
+   * presents another key.
+   */
+  readonly hosts: readonly SshHost[];
   /** The Consul token for the Nomad agents (a reference; it lands only in a root-only file). */
   readonly token: string;
   /** Must run after these (the Consul token must exist before Nomad uses it). */
@@ -94,7 +99,7 @@ export class NomadConsulTokenDelivery extends Construct {
   constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
     super(scope, id);
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
-    const problems = configFileProblems(configFile);
+    const problems = [...configFileProblems(configFile), ...sshHostProblems(props.hosts, "hosts")];
     if (problems.length > 0) {
       throw new Error(`${this.node.path}: invalid Nomad agent Consul token delivery:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
     }
@@ -104,8 +109,8 @@ export class NomadConsulTokenDelivery extends Construct {
       deliveries.push(
         new DataResource(this, `Host-${i}`, {
           dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
-          triggersReplace: { host, token_sha256: Fn.sha256(props.token), config_file: configFile },
-          connection: { type: "ssh", host, user: "root", agent: "true", timeout: "10m" },
+          triggersReplace: { host: host.address, token_sha256: Fn.sha256(props.token), config_file: configFile },
+          connection: sshConnection(host),
           provisioners: [
             { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
             { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: UPLOADED_TOKEN },

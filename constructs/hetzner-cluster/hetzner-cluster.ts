@@ -21,6 +21,7 @@ import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } fr
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
+import { SshHost, SshHostKey } from "./ssh-host-key";
 import { ClusterShape, validateClusterShape } from "./validate";
 
 /** An operator's SSH public key (the one line of a `.pub` file). */
@@ -98,6 +99,8 @@ export interface ClusterHost {
   readonly server: HcloudServer;
   /** The cloud-config (public, holds no secret). */
   readonly userData: string;
+  /** Where Terraform reaches the host over SSH and the host key it pins there. */
+  readonly sshHost: SshHost;
   readonly delivery: SecretsDelivery;
 }
 
@@ -322,8 +325,10 @@ export class HetznerCluster extends Construct {
       ...(spec.isClient ? { allocImage: allocImageUnit(), allocMount: allocMountUnit() } : {}),
     };
     const firewall = shippedFile("metadata-block.nft");
+    const hostKey = new SshHostKey(this, hostConstructId(spec, "SshHostKey"), { address: server.ipv4Address, serverId: server.id });
     const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
-      host: server.ipv4Address,
+      host: hostKey.sshHost,
+      after: [hostKey.install],
       serverId: server.id,
       files: {
         caCert: pki.caCertPem,
@@ -353,6 +358,6 @@ export class HetznerCluster extends Construct {
         ...(spec.isServer ? { nomad_gossip_key: nomadGossipKey.base64 } : {}),
       },
     });
-    return { spec, server, userData, delivery };
+    return { spec, server, userData, sshHost: hostKey.sshHost, delivery };
   }
 }

@@ -19,6 +19,9 @@ export const HOST_PATHS = {
   secretsDir: "/var/lib/hashilab/secrets",
   secretTlsDir: "/var/lib/hashilab/secrets/tls",
   agentKey: "/var/lib/hashilab/secrets/tls/agent-key.pem",
+  /** The SSH host key Terraform generated and pins (SshHostKey); sshd offers only this one. */
+  sshHostKeyDir: "/var/lib/hashilab/secrets/ssh",
+  sshHostKey: "/var/lib/hashilab/secrets/ssh/ssh_host_ed25519_key",
   /** Config directories the agents load beside their public ones, for the settings that are secret. */
   consulSecretConfigDir: "/var/lib/hashilab/secrets/consul.d",
   nomadSecretConfigDir: "/var/lib/hashilab/secrets/nomad.d",
@@ -47,6 +50,8 @@ export const HOST_PATHS = {
   cniPath: "/usr/lib/cni",
   /** Where Terraform uploads a delivery before the install script moves it into place (tmpfs). */
   deliveryDir: "/run/hashilab-delivery",
+  /** Where the SSH host key waits between upload and install (tmpfs). */
+  sshHostKeyUploadDir: "/run/hashilab-host-key",
   /** Where the Nomad agents' Consul token waits between upload and install (tmpfs). */
   nomadTokenUploadDir: "/run/hashilab-nomad-token",
   consulUnit: "/etc/systemd/system/consul.service",
@@ -58,7 +63,12 @@ export const HOST_PATHS = {
 } as const;
 
 /** Directories that hold secrets, even briefly: no exec task's chroot may include them. */
-export const SECRET_DIRS: readonly string[] = [HOST_PATHS.secretsDir, HOST_PATHS.deliveryDir, HOST_PATHS.nomadTokenUploadDir];
+export const SECRET_DIRS: readonly string[] = [
+  HOST_PATHS.secretsDir,
+  HOST_PATHS.deliveryDir,
+  HOST_PATHS.nomadTokenUploadDir,
+  HOST_PATHS.sshHostKeyUploadDir,
+];
 
 /**
  * Where hosts set up before the secrets moved out of /etc kept them; the install script

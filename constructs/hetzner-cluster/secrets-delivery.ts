@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { DataResource, Fn, Token } from "cdktf";
+import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 import { remoteCommand } from "./shell";
+import { SshHost, sshConnection } from "./ssh-host-key";
 
 /**
  * Runs before the upload. Terraform can connect while cloud-init is still installing the
@@ -19,8 +20,10 @@ export const PREPARE_COMMANDS = [
 export const INSTALL_COMMAND = remoteCommand("bash", `${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`);
 
 export interface SecretsDeliveryProps {
-  /** The server's public IPv4 address (a reference): Terraform connects there as root. */
-  readonly host: string;
+  /** The server's public IPv4 address (a reference) and its pinned host key: Terraform connects there as root. */
+  readonly host: SshHost;
+  /** Must run after these (the host key's installation). @default none */
+  readonly after?: readonly ITerraformDependable[];
   /** The server's id: a new server gets a new delivery. */
   readonly serverId: string;
   /** The files to deliver: secrets (as references) and the agents' configuration. */
@@ -65,7 +68,8 @@ export class SecretsDelivery extends Construct {
         server: props.serverId,
         ...Object.fromEntries(Object.entries(triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),
       },
-      connection: { type: "ssh", host: props.host, user: "root", agent: "true", timeout: "10m" },
+      dependsOn: props.after ? [...props.after] : undefined,
+      connection: sshConnection(props.host),
       provisioners: [
         { type: "remote-exec", inline: PREPARE_COMMANDS },
         ...entries.map((e) => ({

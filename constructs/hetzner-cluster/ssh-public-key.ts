@@ -27,8 +27,8 @@ export function sshPublicKeyProblem(text: string): string | undefined {
   if (!blob || !/^[A-Za-z0-9+/]+={0,2}$/.test(blob)) return `has no base64 key data after "${type}"`;
   const decoded = Buffer.from(blob, "base64");
   const declaredLength = decoded.length >= 4 ? decoded.readUInt32BE(0) : -1;
-  if (declaredLength !== type.length || decoded.subarray(4, 4 + declaredLength).toString("latin1") !== type) {
-    return `has key data that is not a "${type}" key (truncated or mixed up?)`;
-  }
-  return undefined;
+  const wrongType = declaredLength !== type.length || decoded.subarray(4, 4 + declaredLength).toString("latin1") !== type;
+  // An ed25519 key is exactly its type and a 32-byte point (RFC 8709): anything else is cut off.
+  const badEd25519 = type === "ssh-ed25519" && (decoded.length !== 4 + type.length + 4 + 32 || decoded.readUInt32BE(4 + type.length) !== 32);
+  return wrongType || badEd25519 ? `has key data that is not a "${type}" key (truncated or mixed up?)` : undefined;
 }
