@@ -116,7 +116,7 @@ describe("names hashilab reserves in a cluster its platform stack manages from e
   });
 });
 
-describe("Nomad ACL token outputs", () => {
+describe("Nomad ACL tokens and their outputs", () => {
   it("fails when two tokens' output names collide (Token-a-b and Token-a_b), naming both", () => {
     expect(() =>
       synthApp((app) => {
@@ -159,5 +159,14 @@ describe("Nomad ACL token outputs", () => {
     const policies = [readers(stack)];
     expect(() => new NomadAclToken(stack, "Long", { tokenName: "x".repeat(257), policies })).toThrow(/test\/Long: tokenName is longer than Nomad's limit of 256/);
     expect(() => new NomadAclRole(stack, "Wordy", { description: "x".repeat(257), policies })).toThrow(/test\/Wordy: .*description is longer than Nomad's limit of 256/s);
+  });
+
+  it("fails on an expirationTtl that is no Go duration (it would also reach Terraform's interpolation), and takes one that is", () => {
+    const stack = userStack(new App(), "test");
+    const policies = [readers(stack)];
+    for (const [i, ttl] of ["30 days", "${var.ttl}", "-1h", "8"].entries()) {
+      expect(() => new NomadAclToken(stack, `Token-${i}`, { expirationTtl: ttl, policies })).toThrow(`expirationTtl "${ttl}" is not a Go duration`);
+    }
+    expect(() => new NomadAclToken(stack, "Shift", { expirationTtl: "7h30m", policies })).not.toThrow();
   });
 });

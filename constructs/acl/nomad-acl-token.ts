@@ -1,4 +1,4 @@
-import { TerraformOutput } from "cdktf";
+import { TerraformOutput, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
@@ -14,7 +14,12 @@ export interface NomadAclTokenProps {
   readonly roles?: readonly NomadAclRole[];
   /** Policies the token carries besides its roles'. @default none */
   readonly policies?: readonly NomadAclPolicy[];
-  /** Lifetime, e.g. "720h"; Terraform recreates the token after it expires. @default no expiry */
+  /**
+   * Lifetime as a Go duration, e.g. "8h"; Terraform recreates the token after it expires.
+   * Nomad refuses a TTL outside its servers' `acl.token_min_expiration_ttl` and
+   * `token_max_expiration_ttl` (1m and 24h unless configured; nomad/config.go).
+   * @default no expiry
+   */
   readonly expirationTtl?: string;
   /**
    * Name of the sensitive output that exposes the secret, unique in the stack.
@@ -25,6 +30,8 @@ export interface NomadAclTokenProps {
 
 /** Nomad's ACLToken.Validate refuses longer names ("token name too long"). */
 const MAX_TOKEN_NAME_LENGTH = 256;
+/** Go's time.ParseDuration grammar, positive values only (Nomad refuses a TTL below its minimum). */
+const GO_DURATION = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))*$/;
 
 /**
  * A Nomad client token (`nomad_acl_token`). Its secret is only exposed as a sensitive
@@ -44,6 +51,10 @@ export class NomadAclToken extends Construct {
     if (roles.length + policies.length === 0) problems.push("the Nomad ACL token grants nothing; give it roles or policies");
     const bound = policies.find((policy) => policy.boundJob !== undefined);
     if (bound) problems.push(`policy ${bound.node.path} is bound to a job; workload policies cannot be given to tokens`);
+    const ttl = props.expirationTtl;
+    if (ttl !== undefined && !Token.isUnresolved(ttl) && !GO_DURATION.test(ttl)) {
+      problems.push(`expirationTtl "${ttl}" is not a Go duration; write e.g. "8h" or "30m"`);
+    }
     if (tokenName.length > MAX_TOKEN_NAME_LENGTH) problems.push(`tokenName is longer than Nomad's limit of ${MAX_TOKEN_NAME_LENGTH} characters; shorten it`);
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);
     this.resource = new NomadAclTokenResource(this, "Resource", {
