@@ -9,7 +9,7 @@ import { DnsVip } from "../constructs/dns-vip";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadService } from "../constructs/nomad-service";
 import { NomadVariable } from "../constructs/nomad-variable";
-import { NomadAclTokenResource, NomadProvider, RandomProvider, RandomUuid } from "../constructs/providers";
+import { ConsulProvider, NomadAclTokenResource, NomadProvider, RandomProvider, RandomUuid } from "../constructs/providers";
 import { RaftSnapshots, RaftSnapshotsProps } from "../constructs/raft-snapshots";
 import { findPlaintextSecrets, rejectPlaintextSecrets } from "../constructs/secrets";
 import { lab } from "../environments";
@@ -197,6 +197,19 @@ describe("the synth-time scan of a stack", () => {
     expect(error).not.toMatch(new RegExp(`${uuid}|${HCLOUD_TOKEN}|ckT15`));
   });
 
+  it("fails on a secret used as a key or a name, without printing it whole", () => {
+    const error = synthScanned((stack) => {
+      new NomadJob(stack, "App", {
+        name: "app",
+        meta: { [HCLOUD_TOKEN]: "x" },
+        groups: [{ name: "web", tasks: [{ name: "server", driver: "docker", config: { image: "nginx" }, env: { [`TOKEN_${AWS_KEY}`]: "1" } }] }],
+      });
+    });
+    expect(error).toMatch(/test\/App: meta\.Zk9Xq2… holds a 64-character token/);
+    expect(error).toMatch(/test\/App: groups\[web\]\.tasks\[server\]\.env\.TOKEN_… holds an AWS-style access key id/);
+    expect(error).not.toMatch(new RegExp(`${HCLOUD_TOKEN}|${AWS_KEY}`));
+  });
+
   it("fails on a secret in a NomadService's env and points to its secrets", () => {
     const error = synthScanned((stack) => new NomadService(stack, "Gitea", { image: "gitea/gitea:1.22", env: { DATABASE_URL: "postgres://gitea:hunter2@db:5432/gitea" } }));
     expect(error).toMatch(/test\/Gitea\/Job: groups\[[^\]]+\]\.tasks\[[^\]]+\]\.env\.DATABASE_URL holds a URL with a user and password \(user:password@host\) \("postgres:\/\/gitea:…@"\) in plain text; .*NomadService's secrets/);
@@ -206,6 +219,7 @@ describe("the synth-time scan of a stack", () => {
   it("fails on credentials in the Raft snapshot endpoint and on a private key given as its CA certificate (both would land in the task's env)", () => {
     const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
     const error = synthScanned((stack) => {
+      new ConsulProvider(stack, "consul", { address: "http://127.0.0.1:8500" });
       new RaftSnapshots(stack, "Snapshots", {
         bucket: "hashilab-lab-snapshots",
         endpoint: "https://KEYID:wJalrXUtnFEMI@nbg1.your-objectstorage.com",
@@ -246,8 +260,8 @@ describe("the synth-time scan of a stack", () => {
       secretVar(stack, "api_token").addOverride("default", "correct horse");
       secretVar(stack, "optional_token", { default: "" });
     });
-    expect(error).toMatch(/test\/db_password: default of sensitive variable "db_password" is written to cdk.tf.json in plain text; remove the default and set TF_VAR_db_password at deploy time/);
-    expect(error).toMatch(/test\/api_token: default of sensitive variable "api_token"/);
+    expect(error).toMatch(/test\/db_password: the default of sensitive variable "db_password" is written to cdk.tf.json in plain text; remove the default and set TF_VAR_db_password at deploy time/);
+    expect(error).toMatch(/test\/api_token: the default of sensitive variable "api_token"/);
     expect(error).not.toMatch(/optional_token|hunter2|horse/);
   });
 

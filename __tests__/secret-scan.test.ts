@@ -46,6 +46,11 @@ describe("the secret scanner", () => {
     // Consul also takes 16-byte gossip keys.
     expect(kinds(randomBytes(16).toString("base64"))).toEqual(["gossip-key"]);
     expect(kinds(privateKey.export({ type: "pkcs8", format: "pem" }) as string)).toEqual(["private-key"]);
+    // One finding per key: its base64 lines (64 characters, often letters and digits only) are no API tokens.
+    for (let i = 0; i < 5; i++) {
+      const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs1", format: "pem" }) as string;
+      expect(kinds(rsa)).toEqual(["private-key"]);
+    }
     expect(kinds("-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQ==\n-----END OPENSSH PRIVATE KEY-----")).toEqual(["private-key"]);
     expect(kinds(ageIdentity)).toEqual(["private-key"]);
     const hashes = [

@@ -93,18 +93,13 @@ const PATTERNS: readonly Pattern[] = [
   },
 ];
 
-/** Public material that looks like secrets: certificates (any PEM block but private keys) and SSH public keys. */
-const PUBLIC_MATERIAL = new RegExp(
-  [
-    String.raw`-----BEGIN ((?:(?!PRIVATE)[A-Z0-9 ])+)-----[\s\S]*?-----END \1-----`,
-    String.raw`\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*`,
-  ].join("|"),
-  "g",
-);
+/** A whole PEM block: a private key is one finding (its base64 lines are not more), anything else is public. */
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
+/** SSH public keys: long base64 that is public. */
+const SSH_PUBLIC_KEY = /\b(?:ssh-(?:rsa|dss|ed25519)|ecdsa-sha2-nistp\d+|sk-(?:ssh-ed25519|ecdsa-sha2-nistp256)@openssh\.com) [A-Za-z0-9+/]+=*/g;
 
 /** Text none of the patterns can match lacks all of these (most strings: names, numbers, short values). */
 const CANDIDATE = /PRIVATE KEY|AGE-SECRET-KEY|[0-9a-f]{8}-[0-9a-f]{4}-|[A-Za-z0-9+/]{22}|A[KS]IA|:\/\/[^\s/@]*:[^\s/@]*@|\$(?:apr1|2[abxy]?|[56])\$|\{SHA\}/i;
-const MAY_BE_PUBLIC = /-----BEGIN|ssh-|ecdsa-|sk-/;
 
 /**
  * The literal text of a Terraform string: outside `${…}`/`%{…}` all of it, inside only the
@@ -117,6 +112,9 @@ export function literalText(text: string): string {
   let out = "";
   // "e": inside an expression; "s": inside a string literal within an expression.
   const stack: ("e" | "s")[] = [];
+  // Where the outermost open expression began, in `text` and in `out`.
+  let opened = 0;
+  let outAtOpen = 0;
   let i = 0;
   while (i < text.length) {
     const mode = stack[stack.length - 1];
@@ -127,6 +125,7 @@ export function literalText(text: string): string {
       if (mode !== "e") out += text.slice(i);
       break;
     }
+    if (mode === undefined && m[0].length === 2) [opened, outAtOpen] = [m.index, out.length + m.index - i];
     const at = m.index;
     if (mode !== "e") out += text.slice(i, at);
     i = at + m[0].length;
@@ -142,7 +141,8 @@ export function literalText(text: string): string {
       out += " ";
     }
   }
-  return out;
+  // An expression that never closes is not one (Terraform would refuse it): judge its text too.
+  return stack.length === 0 ? out : `${out.slice(0, outAtOpen)} ${literalText(text.slice(opened + 2))}`;
 }
 
 const OPENS = /[$%]\{/;
@@ -157,12 +157,19 @@ const EXPRESSION_STOP = /["{}]/g;
  * token without granting anything.
  */
 export function findSecretMaterial(text: string, key?: string): SecretMatch[] {
-  if (text.length < 8) return [];
-  if (!CANDIDATE.test(text)) return [];
-  let literal = literalText(text);
-  if (MAY_BE_PUBLIC.test(literal)) literal = literal.replace(PUBLIC_MATERIAL, " ");
-  if (key !== undefined) literal = `${key}= ${literal}`;
+  // The key is scanned too: a secret used as a name is still written out.
+  const prefix = key === undefined ? "" : `${key}: `;
+  if (prefix.length + text.length < 8 || !(CANDIDATE.test(text) || CANDIDATE.test(prefix))) return [];
   const found: SecretMatch[] = [];
+  let literal = literalText(text);
+  if (literal.includes("-----BEGIN")) {
+    literal = literal.replace(PEM_BLOCK, (block, label: string) => {
+      if (label.includes("PRIVATE")) found.push({ kind: "private-key", excerpt: `${block.slice(0, 6)}…` });
+      return " ";
+    });
+  }
+  if (/ssh-|ecdsa-|sk-/.test(literal)) literal = literal.replace(SSH_PUBLIC_KEY, " ");
+  literal = prefix + literal;
   for (const { kind, pattern, accept, excerpt } of PATTERNS) {
     for (const match of literal.matchAll(pattern)) {
       const before = literal.slice(Math.max(0, match.index - 80), match.index);

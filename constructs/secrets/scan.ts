@@ -1,11 +1,20 @@
-import { DefaultTokenResolver, StringConcat, TerraformElement, TerraformStack, TerraformVariable, Tokenization } from "cdktf";
+import {
+  DefaultTokenResolver,
+  StringConcat,
+  TerraformLocal,
+  TerraformOutput,
+  TerraformProvider,
+  TerraformStack,
+  TerraformVariable,
+  Tokenization,
+} from "cdktf";
 import { IConstruct } from "constructs";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { findSecretMaterial, SECRET_KIND_DESCRIPTIONS, SecretMatch } from "./material";
 
 /** Secret-shaped literal text at one field of one construct. */
 export interface PlaintextSecret extends SecretMatch {
-  /** The construct path, e.g. "lab-workloads/ItTools/Job". */
+  /** The construct path, e.g. "lab-workloads/ItTools/Job", or the JSON address when no construct owns it. */
   readonly path: string;
   /** Where inside it, e.g. "groups[web].tasks[web].env.API_KEY" or "provisioner[0].local-exec.command". */
   readonly field: string;
@@ -13,16 +22,16 @@ export interface PlaintextSecret extends SecretMatch {
 
 const RESOLVER = new DefaultTokenResolver(new StringConcat());
 
-/** `value` as cdktf writes it into `stack`'s JSON (what TerraformStack.toTerraform does per element). */
-function resolveIn(stack: TerraformStack, value: unknown): any {
-  return Tokenization.resolve(value, { scope: stack, preparing: false, resolver: RESOLVER });
+/** A name as a field path shows it: a secret used as a key or name would otherwise be printed whole. */
+function shown(name: string): string {
+  return findSecretMaterial(name).length > 0 ? `${name.slice(0, 6)}…` : name;
 }
 
 /** The label an array element is known by in a field path: its name, destination or port label. */
 function label(element: unknown, index: number): string {
   if (element && typeof element === "object") {
     const e = element as Record<string, unknown>;
-    for (const key of ["name", "destination", "label"]) if (typeof e[key] === "string") return e[key] as string;
+    for (const key of ["name", "destination", "label"]) if (typeof e[key] === "string") return shown(e[key] as string);
   }
   return String(index);
 }
@@ -36,7 +45,7 @@ function walk(value: unknown, field: string, key: string | undefined, visit: (te
   } else if (value && typeof value === "object") {
     for (const [k, v] of Object.entries(value)) {
       // "//" holds cdktf's metadata (construct paths), not configuration.
-      if (k !== "//") walk(v, field ? `${field}.${k}` : k, k, visit);
+      if (k !== "//") walk(v, field ? `${field}.${shown(k)}` : shown(k), k, visit);
     }
   }
 }
@@ -50,78 +59,101 @@ export function findSecretsIn(value: unknown, path: string, field = ""): Plainte
   return found;
 }
 
-/**
- * The configuration bodies in an element's JSON, with the field prefix a finding is reported
- * under: the body of `resource.<type>.<id>`, `variable.<name>`, `provider.<name>[i]`, `locals`
- * as is; other sections (`terraform`: backend, required_providers) under their name.
- */
-function bodies(json: Record<string, any>): { field: string; value: any }[] {
-  return Object.entries(json).flatMap(([section, inner]) => {
-    if (!inner || typeof inner !== "object") return [{ field: section, value: inner }];
-    if (section === "resource" || section === "data") {
-      return Object.values<any>(inner).flatMap((byId) => Object.values<any>(byId).map((value) => ({ field: "", value })));
-    }
-    if (["variable", "output", "module", "provider"].includes(section)) {
-      return Object.values<any>(inner).flatMap((value) => (Array.isArray(value) ? value : [value]).map((v) => ({ field: "", value: v })));
-    }
-    return [{ field: section === "locals" ? "" : section, value: inner }];
-  });
-}
-
-/** The stack's Terraform elements (not those of nested stacks) and its Nomad jobs. */
-function contents(stack: TerraformStack): { elements: TerraformElement[]; jobs: NomadJob[] } {
-  const elements: TerraformElement[] = [];
-  const jobs: NomadJob[] = [];
-  const visit = (node: IConstruct) => {
-    if (TerraformElement.isTerraformElement(node)) elements.push(node);
-    if (node instanceof NomadJob) jobs.push(node);
-    for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
-  };
-  visit(stack);
-  return { elements, jobs };
-}
-
 /** An empty default holds no secret (it makes the variable optional). */
 function holdsValue(value: unknown): boolean {
   if (value === undefined || value === null || value === "") return false;
   return typeof value !== "object" || Object.keys(value).length > 0;
 }
 
+/** The construct path of every top-level block cdktf writes without one ("//" metadata only marks resources). */
+function elementPaths(stack: TerraformStack): Map<string, string> {
+  const paths = new Map<string, string>();
+  const visit = (node: IConstruct) => {
+    const path = node.node.path;
+    if (node instanceof TerraformVariable) paths.set(`variable.${node.friendlyUniqueId}`, path);
+    else if (node instanceof TerraformOutput) paths.set(`output.${node.friendlyUniqueId}`, path);
+    else if (node instanceof TerraformLocal) paths.set(`locals.${node.friendlyUniqueId}`, path);
+    else if (node instanceof TerraformProvider) paths.set(`provider.${node.terraformResourceType}.${node.alias ?? ""}`, path);
+    for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
+  };
+  visit(stack);
+  return paths;
+}
+
+interface Block {
+  /** Its JSON address, e.g. "variable.db_password". */
+  readonly address: string;
+  readonly path: string;
+  readonly value: unknown;
+  /** The prefix of field paths inside it (sections without an owner keep their address). */
+  readonly field: string;
+}
+
+/** The stack's configuration split into the blocks constructs own: `resource.<type>.<id>`, `variable.<name>`, … */
+function blocks(stack: TerraformStack, json: Record<string, any>): Block[] {
+  const paths = elementPaths(stack);
+  const owned = (address: string, value: unknown, path = paths.get(address)): Block =>
+    path ? { address, path, value, field: "" } : { address, path: stack.node.path, value, field: address };
+  return Object.entries(json).flatMap(([section, inner]): Block[] => {
+    if (section === "//" || !inner || typeof inner !== "object") return [];
+    if (section === "resource" || section === "data") {
+      return Object.entries<any>(inner).flatMap(([type, byId]) =>
+        Object.entries<any>(byId).map(([id, value]) => owned(`${section}.${type}.${id}`, value, value?.["//"]?.metadata?.path)),
+      );
+    }
+    if (section === "provider") {
+      return Object.entries<any>(inner).flatMap(([type, configs]) =>
+        (Array.isArray(configs) ? configs : [configs]).map((value) => owned(`provider.${type}.${value?.alias ?? ""}`, value)),
+      );
+    }
+    if (section === "locals") return Object.entries(inner).map(([name, value]) => ({ ...owned(`locals.${name}`, value), field: name }));
+    if (section === "variable" || section === "output") return Object.entries(inner).map(([name, value]) => owned(`${section}.${name}`, value));
+    return [{ address: section, path: stack.node.path, value: inner, field: section }];
+  });
+}
+
 interface ScanResult {
   readonly secrets: PlaintextSecret[];
-  /** Sensitive variables with a default: cdktf writes it to cdk.tf.json whatever it looks like. */
-  readonly sensitiveDefaults: TerraformVariable[];
+  /** Sensitive variables with a default (cdktf writes it to cdk.tf.json whatever it looks like), as blocks. */
+  readonly sensitiveDefaults: Block[];
+  /** The stack's Nomad jobs by construct path. */
   readonly jobs: ReadonlyMap<string, NomadJob>;
 }
 
-function scan(stack: TerraformStack): ScanResult {
-  const { elements, jobs } = contents(stack);
-  const jobResources = new Set<IConstruct>(jobs.map((job) => job.resource));
-  const secrets: PlaintextSecret[] = jobs.flatMap((job) => findSecretsIn(resolveIn(stack, job.spec), job.node.path));
-  const sensitiveDefaults: TerraformVariable[] = [];
-  for (const element of elements) {
-    for (const { field, value } of bodies(resolveIn(stack, element.toTerraform()) ?? {})) {
-      if (element instanceof TerraformVariable && value?.sensitive === true && holdsValue(value.default)) {
-        sensitiveDefaults.push(element);
-        continue;
-      }
-      // A job's jobspec is its spec rendered: judged above, by field.
-      const scanned = jobResources.has(element) && value && typeof value === "object" ? { ...value, jobspec: undefined } : value;
-      secrets.push(...findSecretsIn(scanned, element.node.path, field));
-    }
-  }
-  return { secrets, sensitiveDefaults, jobs: new Map(jobs.map((job) => [job.node.path, job])) };
+function nomadJobs(stack: TerraformStack): NomadJob[] {
+  const jobs: NomadJob[] = [];
+  const visit = (node: IConstruct) => {
+    if (node instanceof NomadJob) jobs.push(node);
+    for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
+  };
+  visit(stack);
+  return jobs;
 }
 
 /**
- * Secret-shaped literal text anywhere in what `stack` synthesizes: every resource, data
- * source, provider, backend, variable default, output and local, with user-data, jobspecs and
- * provisioner commands among them. A Nomad job is judged by its typed spec, so a finding names
- * the env var, meta key or template it is in. References (`${var.x}`, `${random_password.p.result}`)
- * are not literal; string literals inside expressions (`${lower("…")}`) are.
+ * Scans a stack's synthesized configuration. A NomadJob's jobspec is judged by the job's typed
+ * spec instead, so a finding names the env var, meta key or template it is in.
  */
-export function findPlaintextSecrets(stack: TerraformStack): PlaintextSecret[] {
-  return scan(stack).secrets;
+function scan(stack: TerraformStack, json: Record<string, any>): ScanResult {
+  const jobs = nomadJobs(stack);
+  const jobByResource = new Map(jobs.map((job) => [job.resource.node.path, job]));
+  const secrets: PlaintextSecret[] = [];
+  const sensitiveDefaults: Block[] = [];
+  for (const block of blocks(stack, json)) {
+    const value = block.value as Record<string, any>;
+    if (block.address.startsWith("variable.") && value?.sensitive === true && holdsValue(value.default)) {
+      sensitiveDefaults.push(block);
+      continue;
+    }
+    const job = jobByResource.get(block.path);
+    if (job) {
+      const spec = Tokenization.resolve(job.spec, { scope: stack, preparing: false, resolver: RESOLVER });
+      secrets.push(...findSecretsIn(spec, job.node.path), ...findSecretsIn({ ...value, jobspec: undefined }, block.path));
+    } else {
+      secrets.push(...findSecretsIn(value, block.path, block.field));
+    }
+  }
+  return { secrets, sensitiveDefaults, jobs: new Map(jobs.map((job) => [job.node.path, job])) };
 }
 
 const NOMAD_VARIABLE_FIX = (job: NomadJob) =>
@@ -131,34 +163,62 @@ const REFERENCE_FIX =
   "pass a reference to a sensitive value instead: a sensitive TerraformVariable without a default (set with TF_VAR_<name>) " +
   "or a resource attribute such as random_password.result; cdk.tf.json and the Terraform state would carry the literal";
 
-/**
- * Every plaintext secret of the stack as a synth error (construct path, field, what it looks
- * like, the fix), and every sensitive variable with a default.
- */
-export function plaintextSecretProblems(stack: TerraformStack): string[] {
-  const { secrets, sensitiveDefaults, jobs } = scan(stack);
+function problemsOf({ secrets, sensitiveDefaults, jobs }: ScanResult): string[] {
   return [
     ...secrets.map((secret) => {
       const job = jobs.get(secret.path);
       const fix = job ? NOMAD_VARIABLE_FIX(job) : REFERENCE_FIX;
       return `${secret.path}: ${secret.field} holds ${SECRET_KIND_DESCRIPTIONS[secret.kind]} ("${secret.excerpt}") in plain text; ${fix}`;
     }),
-    ...sensitiveDefaults.map((variable) => {
-      const id = variable.friendlyUniqueId;
-      return `${variable.node.path}: default of sensitive variable "${id}" is written to cdk.tf.json in plain text; remove the default and set TF_VAR_${id} at deploy time`;
+    ...sensitiveDefaults.map(({ address, path }) => {
+      const name = address.slice("variable.".length);
+      return `${path}: the default of sensitive variable "${name}" is written to cdk.tf.json in plain text; remove the default and set TF_VAR_${name} at deploy time`;
     }),
   ];
 }
 
-const guarded = new WeakSet<TerraformStack>();
+/** A guarded stack's own toTerraform, before the scan wraps it. */
+const unscanned = new WeakMap<TerraformStack, () => any>();
+
+function configOf(stack: TerraformStack): Record<string, any> {
+  return (unscanned.get(stack) ?? (() => stack.toTerraform()))();
+}
+
+/**
+ * Secret-shaped literal text anywhere in what `stack` synthesizes: every resource, data source,
+ * provider, backend, variable default, output and local, user-data, jobspecs and provisioner
+ * commands among them. References (`${var.x}`, `${random_password.p.result}`) are not literal;
+ * string literals inside expressions (`${lower("…")}`) are.
+ */
+export function findPlaintextSecrets(stack: TerraformStack): PlaintextSecret[] {
+  return scan(stack, configOf(stack)).secrets;
+}
+
+/**
+ * Every plaintext secret of the stack as a synth error (construct path, field, what it looks
+ * like, the fix), and every sensitive variable with a default.
+ */
+export function plaintextSecretProblems(stack: TerraformStack): string[] {
+  return problemsOf(scan(stack, configOf(stack)));
+}
 
 /**
  * Makes synth of `stack` fail when it would write a secret in plain text (see
- * findPlaintextSecrets), listing every finding at once. Idempotent. It costs about one extra
- * rendering of the stack's configuration at synth.
+ * findPlaintextSecrets), listing every finding at once, before cdk.tf.json is written.
+ * It judges the configuration synth renders anyway, so it costs only the scan of its strings.
+ * Idempotent.
  */
 export function rejectPlaintextSecrets(stack: TerraformStack): void {
-  if (guarded.has(stack)) return;
-  guarded.add(stack);
-  stack.node.addValidation({ validate: () => plaintextSecretProblems(stack) });
+  if (unscanned.has(stack)) return;
+  const render = stack.toTerraform.bind(stack);
+  unscanned.set(stack, render);
+  // cdktf's synthesizer writes what toTerraform returns; an instance override sees exactly that.
+  stack.toTerraform = () => {
+    const json = render();
+    const problems = problemsOf(scan(stack, json));
+    if (problems.length > 0) {
+      throw new Error(`${stack.node.path}: secrets in plain text would be written to cdk.tf.json:\n  - ${problems.join("\n  - ")}`);
+    }
+    return json;
+  };
 }
