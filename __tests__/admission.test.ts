@@ -73,6 +73,11 @@ describe("the admission policy (what a job may ask of its host)", () => {
     expect(admissionError(exec({ cap_add: ["NET_RAW"] }), "ops")).toContain("the clients grant exec tasks none (exec allow_caps = [])");
   });
 
+  it("fails on an exec task running as root, which the clients' user denylist refuses at placement", () => {
+    expect(admissionError({ ...exec({}), user: "root" }, "ops")).toContain('runs as user "root", which the clients refuse for exec tasks');
+    expect(admissionError({ ...exec({}), user: "nobody" }, "ops")).toBe("");
+  });
+
   it("fails on the host network mode outside namespaces that allow it", () => {
     expect(admissionError(container({ networkMode: "host" }), "public")).toContain(
       'networkMode "host" shares the host\'s network namespace (every port the host listens on, the agents\' APIs included), which namespace "public" does not allow',

@@ -1,7 +1,7 @@
 import { App, TerraformStack } from "cdktf";
 import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { declareClusterFacts } from "../constructs/cluster-facts";
-import { EnvironmentConfig, environmentFacts, lab } from "../environments";
+import { EnvironmentConfig, environmentFacts, HetznerClusterConfig, lab } from "../environments";
 import { denyNamespace, NomadPolicyRules } from "../policies";
 import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
@@ -135,3 +135,14 @@ describe("policies that reach a management-only namespace", () => {
     );
   });
 });
+
+describe("the Nomad release the hosts run", () => {
+  it("fails on a pin older than 2.0.4, which lacks the docker driver's volume-symlink and host-namespace fixes", () => {
+    const old: EnvironmentConfig = { ...lab, cluster: { ...(lab.cluster as HetznerClusterConfig), nomadVersion: "1.10.5" } };
+    expect(() => synthEnvironment(old)).toThrow(
+      /nomadVersion "1\.10\.5" lacks the docker driver's fixes for CVE-2026-14896 \(volume symlink escape\) and CVE-2026-14891 \(host namespaces\).*pin "2\.0\.4" or later/s,
+    );
+    expect(() => synthEnvironment({ ...lab, cluster: { ...(lab.cluster as HetznerClusterConfig), nomadVersion: "2.0.4" } })).not.toThrow();
+  });
+});
+

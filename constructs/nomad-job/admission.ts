@@ -80,6 +80,11 @@ export function checkAdmission(task: Task, namespace: string, admission: Namespa
   } else {
     checkProcess(task.config ?? {}, report);
   }
+  // Nomad's client refuses root for these drivers (client/config user.denylist default
+  // "root,Administrator", checked_drivers "exec,qemu,java"): fail here rather than at placement.
+  if ((task.driver === "exec" || task.driver === "java") && task.user === "root") {
+    report(`runs as user "root", which the clients refuse for ${task.driver} tasks (user.denylist). Drop user to run as nobody, or name an unprivileged user.`);
+  }
 }
 
 function checkContainer(config: ContainerConfig, namespace: string, admission: NamespaceAdmission, declared: boolean, report: Report): void {
