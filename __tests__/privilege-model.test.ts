@@ -49,6 +49,38 @@ describe("namespaces restrict task drivers where Nomad enforces it (at job submi
   });
 });
 
+describe("the environment's namespaces", () => {
+  it("fails on an empty driver list (Nomad reads it as every driver), an unknown capability and an invalid name, all at once", () => {
+    const env: EnvironmentConfig = {
+      ...lab,
+      namespaces: [
+        ...lab.namespaces,
+        { name: "open", description: "x", taskDrivers: [] },
+        { name: "typo", description: "x", addCapabilities: ["NET_ADMN"] },
+        { name: "team a", description: "x" },
+      ],
+    };
+    expect(() => synthEnvironment(env)).toThrow(
+      new RegExp(
+        [
+          'lab-platform: invalid environment namespaces:',
+          '  - namespaces "open": taskDrivers is empty, which Nomad reads as "every driver"',
+          '  - namespaces "typo": addCapabilities "NET_ADMN" is no Linux capability',
+          '  - namespaces "team a": is not a Nomad namespace name',
+        ].map((line) => line.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join(".*\\n"),
+      ),
+    );
+  });
+
+  it("compares capabilities as the drivers do: case and a CAP_ prefix do not matter", () => {
+    const env: EnvironmentConfig = {
+      ...lab,
+      namespaces: lab.namespaces.map((ns) => (ns.name === "dns" ? { ...ns, addCapabilities: ["cap_net_admin", "net_broadcast", "NET_RAW"] } : ns)),
+    };
+    expect(() => synthEnvironment(env)).not.toThrow();
+  });
+});
+
 describe("the developer and operator policies", () => {
   it("let developers read, dispatch and read logs in their namespace, and not submit jobs", async () => {
     const parsed = await parseHcl(policies.developer.rules_hcl);

@@ -14,6 +14,7 @@ import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { NOMAD_PORTS } from "../constructs/hetzner-cluster/nomad-config";
+import { namespaceAdmissionProblems } from "../constructs/nomad-job/admission";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { NomadNamespace } from "../constructs/providers";
 import { AllNamespacesPolicyOptions, anonymousPolicy, developerPolicy, operatorPolicy } from "../policies/builtin";
@@ -47,6 +48,7 @@ export class PlatformStack extends TerraformStack {
     nomadProvider(this, props.endpoints, props.credentials);
     consulProvider(this, props.endpoints, props.credentials);
 
+    this.validateNamespaces(env);
     // Nomad always has "default": the provider upserts it on create and resets its
     // description on destroy instead of deleting it, so managing it here is safe.
     this.namespaces = new Map(
@@ -122,6 +124,15 @@ export class PlatformStack extends TerraformStack {
       seen.add(name);
       new NomadAclToken(this, `Token-${name}`, { tokenName: name, roles: [role], outputName: `nomad_token_${name.replace(/-/g, "_")}` });
     }
+  }
+
+  /** Names Nomad accepts, and allowances that mean what they say; every problem at once. */
+  private validateNamespaces(env: EnvironmentConfig): void {
+    const problems = env.namespaces.flatMap((ns) => {
+      const own = NAMESPACE_NAME.test(ns.name) ? [] : [`is not a Nomad namespace name: use 1-128 letters, digits and dashes`];
+      return [...own, ...namespaceAdmissionProblems(namespaceAdmission(ns))].map((problem) => `namespaces "${ns.name}": ${problem}`);
+    });
+    if (problems.length > 0) throw new Error(`${this.node.path}: invalid environment namespaces:\n  - ${problems.join("\n  - ")}`);
   }
 
   /** Why `name` cannot be the developers' namespace, if it cannot. */

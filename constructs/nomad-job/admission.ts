@@ -36,6 +36,33 @@ const DEFAULT_CAPABILITIES = new Set([
   "NET_BIND_SERVICE", "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ]);
 
+/** Every Linux capability (include/uapi/linux/capability.h), named as the drivers take them, without CAP_. */
+const LINUX_CAPABILITIES: ReadonlySet<string> = new Set([
+  "CHOWN", "DAC_OVERRIDE", "DAC_READ_SEARCH", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID", "SETPCAP",
+  "LINUX_IMMUTABLE", "NET_BIND_SERVICE", "NET_BROADCAST", "NET_ADMIN", "NET_RAW", "IPC_LOCK", "IPC_OWNER",
+  "SYS_MODULE", "SYS_RAWIO", "SYS_CHROOT", "SYS_PTRACE", "SYS_PACCT", "SYS_ADMIN", "SYS_BOOT", "SYS_NICE",
+  "SYS_RESOURCE", "SYS_TIME", "SYS_TTY_CONFIG", "MKNOD", "LEASE", "AUDIT_WRITE", "AUDIT_CONTROL", "SETFCAP",
+  "MAC_OVERRIDE", "MAC_ADMIN", "SYSLOG", "WAKE_ALARM", "BLOCK_SUSPEND", "AUDIT_READ", "PERFMON", "BPF",
+  "CHECKPOINT_RESTORE",
+]);
+
+/** A capability as the drivers compare it: upper case, without CAP_. */
+const capabilityName = (cap: string) => cap.toUpperCase().replace(/^CAP_/, "");
+
+/** What is wrong with a namespace's allowances, each with the fix. */
+export function namespaceAdmissionProblems(admission: NamespaceAdmission): string[] {
+  const problems: string[] = [];
+  if (admission.taskDrivers.length === 0) {
+    problems.push(`taskDrivers is empty, which Nomad reads as "every driver" (an empty enabled_task_drivers); list the drivers its jobs use, e.g. ["docker"]`);
+  }
+  for (const cap of admission.addCapabilities) {
+    if (!LINUX_CAPABILITIES.has(capabilityName(cap))) {
+      problems.push(`addCapabilities "${cap}" is no Linux capability; use names like "NET_ADMIN" (capabilities(7))`);
+    }
+  }
+  return problems;
+}
+
 /** Driver options (docker 2.0 and nomad-driver-podman 0.6 names) that hand the host to a task. */
 const FORBIDDEN_OPTIONS: Readonly<Record<string, string>> = {
   devices: "maps host devices into the container: a raw disk holds the Raft data with every ACL secret",
@@ -93,8 +120,8 @@ function checkContainer(config: ContainerConfig, namespace: string, admission: N
   }
   for (const cap of config.capAdd ?? []) {
     if (!known(cap)) continue;
-    const name = cap.toUpperCase().replace(/^CAP_/, "");
-    if (DEFAULT_CAPABILITIES.has(name) || (declared && admission.addCapabilities.includes(name))) continue;
+    const name = capabilityName(cap);
+    if (DEFAULT_CAPABILITIES.has(name) || (declared && admission.addCapabilities.some((allowed) => capabilityName(allowed) === name))) continue;
     if (!declared && name !== "ALL") continue;
     report(
       `capAdd "${cap}" is not allowed in namespace "${namespace}" (allowed beyond the default set: ${admission.addCapabilities.join(", ") || "none"}). ` +
