@@ -3,8 +3,8 @@ export type { HetznerClusterProps, ClusterHost, SshPublicKey } from "./hetzner-c
 export { ClusterPki } from "./cluster-pki";
 export type { ClusterPkiProps, HostCertificate, HostCertificateSubject } from "./cluster-pki";
 export { SecretsDelivery } from "./secrets-delivery";
-export { SshHostKey, sshConnection } from "./ssh-host-key";
-export type { SshHost, SshHostKeyProps } from "./ssh-host-key";
+export { sshConnection } from "./ssh-host-key";
+export type { SshHost } from "./ssh-host-key";
 export type { SecretsDeliveryProps } from "./secrets-delivery";
 export type { HostSpec } from "./host-plan";
 export { renderNomadAgentConfig } from "./nomad-config";
