@@ -6,7 +6,6 @@ import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
-import { HEALTH_PORT } from "../constructs/dns-vip/coredns-job";
 import { LAB_LIKE_FACTS } from "./nomad-job.support";
 
 /** Facts like the lab's, with the namespaces seed 000's dns-read-jobs policy names. */
@@ -35,6 +34,9 @@ export function hetznerDnsVip(scope: Construct, props: Partial<DnsVipProps> = {}
   });
 }
 
+/** The dynamic port Nomad gives CoreDNS's health listener on the sample hosts. */
+export const SAMPLE_HEALTH_PORT = 24053;
+
 /** The values consul-template would use on a sample DNS host. */
 export interface SampleHost {
   readonly interface: string;
@@ -59,7 +61,7 @@ export function renderKeepalivedTemplate(template: string, host: SampleHost): st
     .replace(/\n\{\{- range nomadService "coredns" \}\}[\s\S]*?\{\{- end \}\}\{\{ end \}\}/, peers)
     .replace(/\{\{ sockaddr "(?:[^"\\]|\\.)*" \}\}/g, host.interface)
     .replace(/\{\{ env "NOMAD_IP_dns" \}\}/g, host.address)
-    .replace(/\{\{ env "NOMAD_ADDR_health" \}\}/g, `${host.address}:${HEALTH_PORT}`)
+    .replace(/\{\{ env "NOMAD_ADDR_health" \}\}/g, `${host.address}:${SAMPLE_HEALTH_PORT}`)
     .replace(/\{\{ with nomadVar "[^"]+" \}\}\{\{ \.([A-Za-z_]+) \}\}\{\{ end \}\}/g, (_m, item: string) => host.variables[item]);
 }
 
@@ -150,7 +152,7 @@ function spawnAsRoot(command: string, args: readonly string[], logFile: string):
 const HEALTH_STAND_IN = `require("node:http").createServer((req, res) => {
   res.writeHead(req.url === "/health" ? 200 : 404);
   res.end(req.url === "/health" ? "OK" : "");
-}).listen(${HEALTH_PORT}, process.argv[2]);
+}).listen(${SAMPLE_HEALTH_PORT}, process.argv[2]);
 `;
 
 /** One DNS host of a VrrpLab: its own network namespace, keepalived, and a health listener standing in for CoreDNS. */

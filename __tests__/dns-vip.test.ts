@@ -4,7 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TerraformVariable } from "cdktf";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
-import { hetznerDnsVip, localInterface, renderKeepalivedTemplate, runNotifyScript, SampleHost, SEED_FACTS, SEED_PROPS } from "./dns-vip.support";
+import {
+  hetznerDnsVip,
+  localInterface,
+  renderKeepalivedTemplate,
+  runNotifyScript,
+  SAMPLE_HEALTH_PORT,
+  SampleHost,
+  SEED_FACTS,
+  SEED_PROPS,
+} from "./dns-vip.support";
 import { evaluateJobspecs, jobStack, parseJob, synthJobStack } from "./nomad-job.support";
 import { resourcesOf, StackJson } from "./support/synth";
 import { requireTool } from "./support/tools";
@@ -40,7 +49,7 @@ const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string
     reason:
       "the Corefile is generated (asserted below): it enables prometheus on the metrics port the seed publishes but never serves, " +
       "adds log/errors to the lab zone, per-namespace rewrites and upstream forwarding, drops `debug` (it disables panic recovery), " +
-      "serves health on the reserved health port only; and it is reloaded with SIGUSR1, since CoreDNS ignores the seed's SIGHUP",
+      "serves health on the group's health port only; and it is reloaded with SIGUSR1, since CoreDNS ignores the seed's SIGHUP",
   },
   {
     path: "group.dns.0.task.coredns.0.identity",
@@ -53,8 +62,8 @@ const SEED_DIFFERENCES: { path: string; modes: readonly string[]; reason: string
     path: "group.dns.0.network.0.port.health",
     modes: ["lan", "hetzner"],
     reason:
-      "CoreDNS's health listener (:8080 in the seed too) is a port of the group, so Nomad keeps it free on the host: keepalived checks it " +
-      "and gives up the VIP when CoreDNS stops answering",
+      "CoreDNS's health listener is a dynamic port of the group, where keepalived checks it and gives up the VIP when CoreDNS stops " +
+      "answering; the seed's health takes :8080 on every address unannounced, the port the ingress dashboard binds by default",
   },
   {
     path: "group.dns.0.task.coredns.0.service",
@@ -222,14 +231,15 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
     expect(conf).toContain("interface ens10");
   });
 
-  it("checks CoreDNS's health listener on this host: the reserved health port, where the Corefile's health plugin listens", async () => {
+  it("checks CoreDNS's health listener on this host: the group's health port, where the Corefile's health plugin listens", async () => {
     const conf = await renderedConf({}, true);
-    expect(conf).toContain('    script "/usr/bin/curl --fail --silent --output /dev/null --max-time 1 http://10.0.10.11:8080/health"\n');
+    expect(conf).toContain(`    script "/usr/bin/curl --fail --silent --output /dev/null --max-time 1 http://10.0.10.11:${SAMPLE_HEALTH_PORT}/health"\n`);
     expect(conf).toMatch(/\n    track_script \{\n        coredns_health\n    \}\n/);
     const job = await receivedJob(synthJobStack((scope) => hetznerDnsVip(scope), SEED_FACTS));
     expect(templateAt(job, "coredns", "local/coredns/corefile")).toContain('    health {{ env "NOMAD_ADDR_health" }}\n');
     expect(templateAt(job, "keepalived-dns", "local/keepalived.conf")).toContain('http://{{ env "NOMAD_ADDR_health" }}/health"');
-    expect(group(job).network[0].port.health).toEqual([{ static: 8080, host_network: "private" }]);
+    // Dynamic: a static 8080 (the plugin's default) collides with the ingress dashboard's default port on a shared host.
+    expect(group(job).network[0].port.health).toEqual([{ host_network: "private" }]);
   });
 
   it("fails keepalived -t without script security, since the health check runs as root", async () => {
@@ -436,6 +446,46 @@ describe("DnsVip validation", () => {
   it("fails for canaries the clients cannot hold beside the running instances", () => {
     expect(build({ canaries: 3 })).toThrow(/3 instances \+ 3 canaries need 6 clients \(static port 53, one per host\), but the environment has 3: set canaries to 0 or fewer/);
     expect(build({ canaries: -1 })).toThrow(/canaries -1 is not a whole number/);
+  });
+
+  it.each(["1.1.1.1\n}\n. {", "resolver.example", "ftp://1.1.1.1", "1.1.1.1:70000", "1.1.1.1 9.9.9.9", "{{ env \"X\" }}", ""])(
+    "fails for upstream %j, which CoreDNS's forward plugin does not take (or which would end the Corefile's directive)",
+    (upstream) => {
+      expect(build({ upstreams: ["185.12.64.1", upstream] })).toThrow(
+        new RegExp(`test/Dns: invalid DnsVip:[\\s\\S]*upstreams\\[1\\] .* is not a resolver CoreDNS's forward plugin takes: use an IP address`),
+      );
+    },
+  );
+
+  it("takes every upstream form CoreDNS's forward plugin does: IPv4/IPv6 with port, zone or transport, and resolv.conf paths", () => {
+    const upstreams = ["185.12.64.1", "185.12.64.1:5353", "tls://9.9.9.9", "dns://[2a01:4ff:ff00::add:1]:53", "2a01:4ff:ff00::add:2", "fe80::1%ens10", "/etc/resolv.conf"];
+    expect(build({ upstreams })).not.toThrow();
+  });
+
+  it.each([0, -5, 1.5, NaN])("fails for cacheSeconds %s, which CoreDNS's cache refuses", (cacheSeconds) => {
+    expect(build({ cacheSeconds })).toThrow(new RegExp(`test/Dns: invalid DnsVip:[\\s\\S]*cacheSeconds ${cacheSeconds} is not a whole number of seconds of 1 or more`));
+  });
+
+  it("fails for a namespace glob: CoreDNS answers each namespace by its name", () => {
+    expect(build({ namespaces: ["default", "*"] })).toThrow(/test\/Dns: invalid DnsVip:[\s\S]*namespaces entry "\*" is a glob/);
+  });
+
+  it.each([0, 1.5, NaN])("fails for instances %s", (instances) => {
+    expect(build({ instances })).toThrow(new RegExp(`test/Dns: invalid DnsVip:[\\s\\S]*instances ${instances} is not a whole number of 1 or more`));
+  });
+
+  it.each(["ens10\n    notify_master \"/tmp/x\"", "eth0 }", "{{ env \"X\" }}", "a-name-longer-than-15", ""])(
+    "fails for interface %j, which is no interface name and would rewrite keepalived.conf",
+    (iface) => {
+      expect(build({ interface: iface })).toThrow(/test\/Dns: invalid DnsVip:[\s\S]*interface .* is not a network interface name: use the name `ip link` shows/);
+    },
+  );
+
+  it("fails for a Hetzner network id that is not a number (it goes unquoted into the notify script's API calls)", () => {
+    const stack = jobStack(SEED_FACTS);
+    expect(() => hetznerDnsVip(stack, { hetzner: { networkId: "4711'; reboot; '", apiToken: new TerraformVariable(stack, "t", { type: "string", sensitive: true }) } })).toThrow(
+      /test\/Dns: invalid DnsVip:[\s\S]*hetzner\.networkId "4711'; reboot; '" is not a Hetzner network id \(a number such as "4711"\)/,
+    );
   });
 
   it("promotes canaries automatically when the clients can hold them", async () => {

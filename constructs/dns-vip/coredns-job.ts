@@ -17,7 +17,6 @@ export const COREDNS_TASK = "coredns";
 export const SERVICE_NAME = "coredns";
 export const DNS_PORT = 53;
 export const METRICS_PORT = 9153;
-export const HEALTH_PORT = 8080;
 
 /** Where the keepalived task's secrets live: tasks read `nomad/jobs/<job>/<group>/<task>` without a policy. */
 export const SECRETS_VARIABLE_PATH = `nomad/jobs/${JOB_NAME}/${GROUP_NAME}/${KEEPALIVED_TASK}`;
@@ -57,7 +56,10 @@ export interface CoreDnsJobSettings {
 /** consul-template expressions the client renders. */
 const HOST_IP = '{{ env "NOMAD_IP_dns" }}';
 const METRICS_IP = '{{ env "NOMAD_IP_metrics" }}';
-/** host:port of CoreDNS's health listener, a port of the group so Nomad keeps it free on the host. */
+/**
+ * host:port of CoreDNS's health listener: a dynamic port of the group, so Nomad picks one that
+ * is free on the host (the health plugin's default, 8080, is also the ingress dashboard's).
+ */
 const HEALTH_ADDRESS = '{{ env "NOMAD_ADDR_health" }}';
 const nomadVarItem = (item: string) => `{{ with nomadVar "${SECRETS_VARIABLE_PATH}" }}{{ .${item} }}{{ end }}`;
 
@@ -81,7 +83,7 @@ export function coreDnsJob(s: CoreDnsJobSettings): Job {
   const ports: Port[] = [
     { label: "dns", static: DNS_PORT, hostNetwork: s.hostNetwork },
     { label: "metrics", static: METRICS_PORT, hostNetwork: s.hostNetwork },
-    { label: "health", static: HEALTH_PORT, hostNetwork: s.hostNetwork },
+    { label: "health", hostNetwork: s.hostNetwork },
   ];
   const tasks: Task[] = [];
   if (s.vip && s.mode !== "none") tasks.push(keepalivedTask(s, s.vip));

@@ -16,7 +16,9 @@ import {
   VRRP_PASSWORD_ITEM,
 } from "./coredns-job";
 import { secretInputProblems } from "../secrets/inputs";
-import { keepalivedProblems, MAX_AUTH_PASSWORD_LENGTH } from "./keepalived";
+import { corefileProblems } from "./corefile";
+import { networkIdProblems } from "./hetzner-vip-script";
+import { interfaceProblems, keepalivedProblems, MAX_AUTH_PASSWORD_LENGTH } from "./keepalived";
 
 export type { VipMode };
 
@@ -217,6 +219,9 @@ function validate(props: DnsVipProps): string[] {
   if (!props.namespaces.includes(defaultNamespace)) {
     problems.push(`defaultNamespace "${defaultNamespace}" is not in namespaces (${props.namespaces.join(", ")}): add it, or set defaultNamespace`);
   }
+  problems.push(...corefileProblems({ upstreams: props.upstreams ?? [], cacheSeconds: props.cacheSeconds ?? 30, namespaces: props.namespaces }));
+  const instances = props.instances ?? (props.mode === "none" ? 1 : 3);
+  if (!Number.isInteger(instances) || instances < 1) problems.push(`instances ${instances} is not a whole number of 1 or more: use e.g. 3, one per DNS host`);
   if (props.mode === "none") return problems;
   if (props.driver === "docker") {
     problems.push(
@@ -225,7 +230,8 @@ function validate(props: DnsVipProps): string[] {
     );
   }
   problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId ?? 53, priority: props.priority ?? 100 }));
-  problems.push(...vipProblems(props));
+  problems.push(...vipProblems(props), ...interfaceProblems(props.interface));
+  if (props.mode === "hetzner" && props.hetzner) problems.push(...networkIdProblems(props.hetzner.networkId));
   if (props.mode === "hetzner" && !props.hetzner) {
     problems.push('mode "hetzner" needs hetzner: { networkId, apiToken } so the new MASTER can move the alias IP through the API');
   }

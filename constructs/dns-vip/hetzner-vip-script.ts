@@ -1,3 +1,5 @@
+import { Token } from "cdktf";
+
 /**
  * keepalived's notify_master script for Hetzner Cloud. Hetzner networks are layer 3: a VIP
  * cannot move by gratuitous ARP, the network routes it to the server that has it as an alias
@@ -29,6 +31,12 @@ export interface HetznerVipScriptSettings {
 
 export const HETZNER_API_URL = "https://api.hetzner.cloud/v1";
 export const HETZNER_METADATA_URL = "http://169.254.169.254/hetzner/v1/metadata";
+
+/** A literal network id goes into the script and a JSON body unquoted: it must be the number Hetzner gave. */
+export function networkIdProblems(networkId: string): string[] {
+  if (Token.isUnresolved(networkId) || /^[1-9][0-9]{0,18}$/.test(networkId)) return [];
+  return [`hetzner.networkId ${JSON.stringify(networkId)} is not a Hetzner network id (a number such as "4711"): pass the hosts stack's network id`];
+}
 
 /** Renders the notify_master script. */
 export function renderHetznerVipScript(s: HetznerVipScriptSettings): string {

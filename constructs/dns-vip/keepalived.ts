@@ -124,6 +124,19 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
   return lines.join("\n");
 }
 
+/**
+ * Problems with an interface name given as a prop: Linux takes 1-15 bytes without "/", ":" or
+ * whitespace (dev_valid_name), and keepalived.conf and the template would read braces,
+ * quotes, "!" and "#" as syntax.
+ */
+export function interfaceProblems(name: string | undefined): string[] {
+  if (name === undefined || /^[^/:\s{}"'!#]{1,15}$/.test(name) && name !== "." && name !== "..") return [];
+  return [
+    `interface ${JSON.stringify(name)} is not a network interface name: use the name \`ip link\` shows on the DNS hosts (1-15 characters ` +
+      'without spaces, "/", ":", braces, quotes, "!" or "#"), e.g. "ens10", or leave it unset to find the interface by subnetCidr',
+  ];
+}
+
 /** Problems with keepalived settings that are plain values (tokens are checked by Terraform). */
 export function keepalivedProblems(settings: Pick<KeepalivedSettings, "virtualRouterId" | "priority">): string[] {
   const problems: string[] = [];
