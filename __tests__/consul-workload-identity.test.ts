@@ -111,6 +111,19 @@ describe("the namespace binding rules, evaluated by go-bexpr 0.1.2 as Consul's b
     ]);
   });
 
+  it("gives the names of a namespace that extends another (lab-team-* for lab-team, not for lab) only to that one", () => {
+    const nested = evaluatedRules(identityStack({ namespaces: ["lab", "lab-team"] })).filter((rule) => rule.bindType === "service");
+    const claimed = [service("lab", "lab-team-web"), service("lab-team", "lab-team-web"), service("lab", "lab-web"), service("lab-team", "lab-web")];
+    const byNamespace = Object.fromEntries(
+      nested.map((rule) => [/value\.nomad_namespace == "([^"]+)"/.exec(rule.selector)![1], evaluateConsulSelectors([rule.selector], claimed)[0]]),
+    );
+    expect(byNamespace).toEqual({
+      default: [false, false, false, false],
+      lab: [false, false, true, false],
+      "lab-team": [false, true, false, false],
+    });
+  });
+
   it("needs the \"nomad_service\" in value guard: without it a task's identity (no nomad_service claim) matches a `matches` selector", () => {
     // go-bexpr 0.1.2 evaluates every operator but ==, in and is-not-empty to true on a missing map key.
     const [unguarded] = evaluateConsulSelectors(['value.nomad_namespace == "lab" and value.nomad_service matches "^lab-"'], [task("lab")]);
@@ -215,10 +228,21 @@ describe("Consul services of the cluster's jobs", () => {
 
   it("fails on a Consul service whose name does not start with its namespace, named or by default, naming the job and the fix", () => {
     expect(() => synthEnvironment(lab, ({ workloads }) => jobWith([{ name: "web", provider: "consul" }])(workloads))).toThrow(
-      /lab-workloads\/Web: Consul service "web" of job "web" \(group "app"\) in namespace "lab" would get no Consul service identity: lab-platform\/ConsulWorkloadIdentity binds only names starting with "lab-" .*name the service "lab-web", or use provider "nomad"/,
+      /lab-workloads\/Web: Consul service "web" of job "web" \(group "app"\) in namespace "lab" would get no Consul service identity: lab-platform\/ConsulWorkloadIdentity binds only names starting with "lab-" .*name the service "lab-<name>", or use provider "nomad"/,
     );
     // Nomad's default service name is <job>-<group>; the default provider is consul.
     expect(() => synthEnvironment(lab, ({ workloads }) => jobWith([{}])(workloads))).toThrow(/Consul service "web-app" of job "web"/);
+  });
+
+  it("fails on a Consul service of one namespace named like the services of a namespace that extends it", () => {
+    expect(() =>
+      synthApp((app) => {
+        const stack = new TerraformStack(app, "test");
+        new ConsulProvider(stack, "consul", {});
+        new ConsulWorkloadIdentity(stack, "Identity", { nomadAddress: "http://127.0.0.1:4646", namespaces: ["lab", "lab-team"] });
+        jobWith([{ name: "lab-team-web", provider: "consul" }])(stack);
+      }),
+    ).toThrow(/test\/Web: Consul service "lab-team-web" .*in namespace "lab" .*binds only names starting with "lab-", not "lab-team-"/);
   });
 
   it("accepts a Consul service named after its namespace, a name Nomad interpolates, and Nomad-provider services of any name", () => {

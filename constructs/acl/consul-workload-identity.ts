@@ -111,7 +111,7 @@ export class ConsulWorkloadIdentity extends Construct {
           description: `Nomad services of namespace ${ns} named ${ns}-*, authenticated using a workload identity`,
           bindType: "service",
           bindName: serviceName,
-          selector: serviceSelector(ns),
+          selector: serviceSelector(ns, namespaces),
         });
       }
       this.node.addValidation({ validate: () => this.unprefixedConsulServices(namespaces) });
@@ -182,13 +182,15 @@ export class ConsulWorkloadIdentity extends Construct {
           .filter(({ service }) => (service.provider ?? "consul") === "consul")
           .map(({ service, fallback }) => service.name ?? fallback)
           // A name Nomad interpolates at runtime cannot be checked here.
-          .filter((name) => !name.includes("${") && !Token.isUnresolved(name) && !name.startsWith(`${ns}-`))
-          .map(
-            (name) =>
+          .filter((name) => !name.includes("${") && !Token.isUnresolved(name) && !bindsServiceName(ns, name, namespaces))
+          .map((name) => {
+            const others = longerNamespaces(ns, namespaces).map((other) => `, not "${other}-"`).join("");
+            return (
               `${job.node.path}: Consul service "${name}" of job "${spec.name}" (group "${group.name}") in namespace "${ns}" would get no ` +
-              `Consul service identity: ${this.node.path} binds only names starting with "${ns}-" (a job cannot take another ` +
-              `namespace's service name); name the service "${ns}-${name}", or use provider "nomad"`,
-          ),
+              `Consul service identity: ${this.node.path} binds only names starting with "${ns}-"${others} (a job cannot take another ` +
+              `namespace's service name); name the service "${ns}-<name>", or use provider "nomad"`
+            );
+          }),
       );
     });
   }
@@ -197,10 +199,22 @@ export class ConsulWorkloadIdentity extends Construct {
 /**
  * go-bexpr (v0.1.2, what Consul's binder calls) cannot compare two fields (a selector on the
  * right is read as a literal string), so each namespace has its own rule; `matches` is a Go
- * regexp, and a namespace name ([a-zA-Z0-9-]) has no regexp metacharacters.
+ * regexp, and a namespace name ([a-zA-Z0-9-]) has no regexp metacharacters. Names of a
+ * namespace that extends this one ("lab-team" for "lab") belong to that one.
  */
-function serviceSelector(ns: string): string {
-  return `"nomad_service" in value and value.nomad_namespace == "${ns}" and value.nomad_service matches "^${ns}-"`;
+function serviceSelector(ns: string, namespaces: readonly string[]): string {
+  const longer = longerNamespaces(ns, namespaces).map((other) => ` and value.nomad_service not matches "^${other}-"`);
+  return `"nomad_service" in value and value.nomad_namespace == "${ns}" and value.nomad_service matches "^${ns}-"${longer.join("")}`;
+}
+
+/** Declared namespaces whose service names also start with "<ns>-". */
+function longerNamespaces(ns: string, namespaces: readonly string[]): string[] {
+  return namespaces.filter((other) => other.startsWith(`${ns}-`));
+}
+
+/** Whether the namespace binding rules give a service of namespace `ns` named `name` its identity. */
+function bindsServiceName(ns: string, name: string, namespaces: readonly string[]): boolean {
+  return name.startsWith(`${ns}-`) && !longerNamespaces(ns, namespaces).some((other) => name.startsWith(`${other}-`));
 }
 
 function withoutTrailingSlash(address: string): string {
