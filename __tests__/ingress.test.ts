@@ -312,7 +312,7 @@ describe("Ingress with an isolated namespace", () => {
       new Ingress(jobStack(DEV_FACTS), "Ingress", {
         ...WITH_DEV,
         domain: undefined,
-        isolatedNamespaces: ["dev", "lab"],
+        isolatedNamespaces: ["dev", "lab", "dev"],
         hostnameZones: { lab: ["lab.example.com"], public: ["Example.com", "lab.example.com"], ops: ["ops.example.com"] },
       });
     for (const problem of [
@@ -320,6 +320,7 @@ describe("Ingress with an isolated namespace", () => {
       /isolatedNamespaces: "dev" owns no hostname zone, so its Traefik would get no requests; set domain \(it then owns "dev\.<domain>"\) or hostnameZones\.dev/,
       /isolatedNamespaces: "lab" is not one of the routed namespaces \(default, public, dev\); add it to namespaces or remove it/,
       /hostnameZones: "ops" is not one of the routed namespaces/,
+      /isolatedNamespaces: "dev" is listed twice; list each namespace once/,
       /hostnameZones\.public: "Example\.com" is not a lowercase DNS name/,
       /hostnameZones: the zone "lab\.example\.com" is given to both "lab" and "public"; give each zone to one namespace/,
     ]) {

@@ -226,7 +226,11 @@ export class Ingress extends Construct {
     if (props.domain !== undefined && !isDnsName(props.domain)) {
       problems.push(`domain "${props.domain}" is not a lowercase DNS name like "lab.example.com"`);
     }
-    for (const ns of props.isolatedNamespaces ?? []) {
+    for (const [i, ns] of (props.isolatedNamespaces ?? []).entries()) {
+      if (props.isolatedNamespaces!.indexOf(ns) !== i) {
+        problems.push(`isolatedNamespaces: "${ns}" is listed twice; list each namespace once`);
+        continue;
+      }
       if (!props.namespaces.includes(ns)) {
         problems.push(`isolatedNamespaces: "${ns}" is not one of the routed namespaces (${props.namespaces.join(", ")}); add it to namespaces or remove it`);
       }
