@@ -6,6 +6,7 @@ import { allocImageUnit, allocMountUnit, nomadUnit, shippedFile } from "../const
 import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { buildCluster } from "./support/hetzner-cluster";
 import { resourcesOf, synthApp } from "./support/synth";
+import { asRoot } from "./support/install-secrets";
 import { requireTool } from "./support/tools";
 
 const workdir = mkdtempSync(join(tmpdir(), "hashilab-alloc-"));
@@ -80,7 +81,7 @@ describe("hashilab-nomad-alloc-image", () => {
     // Sparse: far fewer blocks in use than the image's size.
     expect(statSync(image).blocks * 512).toBeLessThan(16 * 1024 * 1024);
     mkdirSync(allocDir);
-    execFileSync("mount", ["-t", "ext4", "-o", mountOptions, image, allocDir]);
+    execFileSync(...asRoot("mount", "-t", "ext4", "-o", mountOptions, image, allocDir));
     try {
       expect((statSync(allocDir).mode & 0o777).toString(8)).toBe("711");
       const hostBinary = join(host, "busybox");
@@ -90,7 +91,7 @@ describe("hashilab-nomad-alloc-image", () => {
       // The same link on the host's filesystem succeeds: the check above can fail.
       expect(() => linkSync(hostBinary, join(host, "busybox-link"))).not.toThrow();
     } finally {
-      execFileSync("umount", [allocDir]);
+      execFileSync(...asRoot("umount", allocDir));
     }
     // Every later start finds the image and changes nothing.
     const again = create(image, allocDir);

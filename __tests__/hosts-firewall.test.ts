@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { buildCluster } from "./support/hetzner-cluster";
+import { asRoot } from "./support/install-secrets";
 import { requireTool } from "./support/tools";
 import { writtenFile } from "./support/user-data";
 
@@ -33,7 +34,7 @@ const workdir = mkdtempSync(join(tmpdir(), "hashilab-firewall-"));
 let listener: ChildProcess | undefined;
 
 function run(...args: string[]): void {
-  const result = spawnSync(args[0], args.slice(1), { encoding: "utf8" });
+  const result = spawnSync(...asRoot(args[0], ...args.slice(1)), { encoding: "utf8" });
   if (result.status !== 0) throw new Error(`${args.join(" ")} failed: ${result.stderr}`);
 }
 
@@ -43,7 +44,7 @@ function reachable(from: string, targets: readonly string[]): string[] {
     .map((t) => `(timeout 1 bash -c 'exec 3<>/dev/tcp/${t.replace(":", "/")}' 2>/dev/null && echo ${t}) &`)
     .concat("wait")
     .join("\n");
-  const out = spawnSync("ip", ["netns", "exec", from, "bash", "-c", script], { encoding: "utf8" }).stdout;
+  const out = spawnSync(...asRoot("ip", "netns", "exec", from, "bash", "-c", script), { encoding: "utf8" }).stdout;
   return targets.filter((t) => out.split("\n").includes(t));
 }
 
@@ -76,13 +77,14 @@ beforeAll(() => {
     "while True:",
     "    for s in select.select(socks, [], [])[0]: s.accept()[0].close()",
   ].join("\n");
-  listener = spawn("ip", ["netns", "exec", ns.host, "python3", "-c", server], { stdio: ["ignore", "pipe", "inherit"] });
+  listener = spawn(...asRoot("ip", "netns", "exec", ns.host, "python3", "-c", server), { stdio: ["ignore", "pipe", "inherit"] });
   return new Promise<void>((resolve) => listener!.stdout!.once("data", () => resolve()));
 });
 
 afterAll(() => {
   listener?.kill();
-  for (const name of allNamespaces()) spawnSync("ip", ["netns", "delete", name]);
+  // Deleting the host namespace also ends the listener in it.
+  for (const name of allNamespaces()) spawnSync(...asRoot("ip", "netns", "delete", name));
   rmSync(workdir, { recursive: true, force: true });
 });
 
@@ -106,7 +108,7 @@ describe("the workload firewall on a host", () => {
   });
 
   it("counts what it drops, so an operator can see it working (nft list ruleset)", () => {
-    const listed = spawnSync("ip", ["netns", "exec", ns.host, "nft", "list", "chain", "inet", "hashilab_metadata", "input"], { encoding: "utf8" }).stdout;
+    const listed = spawnSync(...asRoot("ip", "netns", "exec", ns.host, "nft", "list", "chain", "inet", "hashilab_metadata", "input"), { encoding: "utf8" }).stdout;
     expect(listed).toMatch(/counter packets [1-9][0-9]* bytes [0-9]+ drop/);
   });
 

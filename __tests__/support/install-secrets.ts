@@ -91,3 +91,11 @@ export function runInlineScript(
   }
   return { status: result.status, calls, dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * A command line run as root: network namespaces, nft and mount need it. CI's hosted runners
+ * are not root but have password-less sudo (scripts/ci/install-validators.sh uses it too).
+ */
+export function asRoot(command: string, ...args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? [command, args] : ["sudo", ["-n", command, ...args]];
+}
