@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { App, TerraformStack } from "cdktf";
@@ -10,6 +11,7 @@ import { hostKeyInstallCommands, SshHost, SSHD_HOST_KEY_DROP_IN } from "../const
 import { runInlineScript } from "./support/install-secrets";
 import { resourcesOf, synthApp } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
+import { requireTool } from "./support/tools";
 
 /** Every command the remote-exec scripts run; all stubbed, so nothing touches this machine. */
 const COMMANDS = ["install", "rm", "systemctl", "bash", "cloud-init", "touch", "sshd"];
@@ -131,29 +133,48 @@ describe("the secrets delivery's commands", () => {
 describe("the SSH host key's installation (the first contact)", () => {
   const paths = { key: HOST_PATHS.sshHostKey, dropIn: SSHD_HOST_KEY_DROP_IN };
 
-  it("installs the key outside /etc, root-only, makes sshd offer it alone after `sshd -t`, and removes the upload", () => {
-    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS);
+  /** What `sshd -T` prints for host keys once the drop-in is read. */
+  const effective = { sshd: `port 22\nhostkey ${HOST_PATHS.sshHostKey}\npasswordauthentication no` };
+
+  it("installs the key outside /etc, root-only, makes sshd offer it alone once `sshd -T` shows exactly it, and removes the upload", () => {
+    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS, { outputs: effective });
     run.cleanup();
     expect(run.status).toBe(0);
     expect(run.calls).toEqual([
       ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.sshHostKeyDir],
       ["install", "-o", "root", "-g", "root", "-m", "0600", "/run/hashilab-host-key/host_key", paths.key],
       ["install", "-o", "root", "-g", "root", "-m", "0644", "/run/hashilab-host-key/sshd.conf", paths.dropIn],
-      ["sshd", "-t"],
+      ["sshd", "-T"],
       ["systemctl", "reload", "ssh.service"],
       ["rm", "-rf", "/run/hashilab-host-key"],
     ]);
     expect(paths.key.startsWith(`${HOST_PATHS.secretsDir}/`)).toBe(true);
   });
 
-  it("takes the drop-in back and fails when sshd rejects the result, so the host keeps answering with its old key", () => {
-    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS, { failing: ["sshd"] });
+  it.each([
+    ["rejects the key or config", { failing: ["sshd"] }],
+    ["ignores the drop-in and still offers its own keys", { outputs: { sshd: "hostkey /etc/ssh/ssh_host_rsa_key\nhostkey /etc/ssh/ssh_host_ed25519_key" } }],
+    ["offers another key beside it", { outputs: { sshd: `hostkey /etc/ssh/ssh_host_ecdsa_key\nhostkey ${HOST_PATHS.sshHostKey}` } }],
+  ])("takes the drop-in back and fails when sshd %s, so the host keeps answering with its old key", (_what, options) => {
+    const run = runInlineScript(hostKeyInstallCommands(), COMMANDS, options);
     run.cleanup();
     expect(run.status).not.toBe(0);
     expect(run.calls.slice(3)).toEqual([
-      ["sshd", "-t"],
+      ["sshd", "-T"],
       ["rm", "-f", paths.dropIn],
       ["rm", "-rf", "/run/hashilab-host-key"],
     ]);
+  });
+});
+
+describe("every remote-exec script", () => {
+  it.each([
+    ["the host key's installation", hostKeyInstallCommands()],
+    ["the token delivery", tokenInstallCommands(HOST_PATHS.nomadConsulTokenConfig)],
+    ["the secrets delivery", [...PREPARE_COMMANDS, INSTALL_COMMAND]],
+  ])("passes shellcheck: %s", (_what, lines) => {
+    requireTool("shellcheck");
+    const result = spawnSync("shellcheck", ["--shell=bash", "-"], { input: `${lines.join("\n")}\n`, encoding: "utf8" });
+    expect(`${result.stdout}${result.stderr}`).toBe("");
   });
 });

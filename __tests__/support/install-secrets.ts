@@ -67,19 +67,22 @@ export type RecordedCall = readonly string[];
 /**
  * Runs remote-exec `inline` lines the way Terraform does (one script, the lines joined by
  * newlines, run by root's bash) with every command in `commands` replaced by a stub that
- * records its arguments; `failing` stubs exit 1. Returns the exit status and the calls.
+ * records its arguments and prints its line of `outputs`; `failing` stubs exit 1. Returns the
+ * exit status and the calls.
  */
 export function runInlineScript(
   lines: readonly string[],
   commands: readonly string[],
-  options: { failing?: readonly string[] } = {},
+  options: { failing?: readonly string[]; outputs?: Readonly<Record<string, string>> } = {},
 ): { status: number | null; calls: RecordedCall[]; dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), "hashilab-inline-"));
   const stubs = commandStubs(join(dir, "stubs"));
   const log = join(dir, "calls.log");
   for (const name of commands) {
     // Each call: its name, its argument count and its arguments, NUL-terminated (no argument holds a NUL).
-    stubs.stub(name, `printf '%s\\0' "${name}" "$#" "$@" >> "${log}"; exit ${options.failing?.includes(name) ? 1 : 0}`);
+    const outputFile = join(dir, `${name}.out`);
+    writeFileSync(outputFile, options.outputs?.[name] === undefined ? "" : `${options.outputs[name]}\n`);
+    stubs.stub(name, `printf '%s\\0' "${name}" "$#" "$@" >> "${log}"; cat "${outputFile}"; exit ${options.failing?.includes(name) ? 1 : 0}`);
   }
   const script = join(dir, "script.sh");
   writeFileSync(script, `${lines.join("\n")}\n`);

@@ -149,7 +149,8 @@ export function allocMountUnit(): string {
       "Unit",
       [
         ["Description", "Nomad's alloc dir on a filesystem of its own (hashilab)"],
-        ["Wants", "hashilab-nomad-alloc-image.service"],
+        // Requires: an image that cannot be made fails the mount, and so Nomad (fail closed).
+        ["Requires", "hashilab-nomad-alloc-image.service"],
         ["After", "hashilab-nomad-alloc-image.service"],
         ["ConditionPathExists", HOST_PATHS.nomadAllocImage],
       ],

@@ -45,12 +45,17 @@ export const SSHD_HOST_KEY_DROP_IN = "/etc/ssh/sshd_config.d/10-hashilab-host-ke
  * Any HostKey line replaces sshd's default list (rsa, ecdsa, ed25519), so sshd offers this key
  * only. The key lives with the other secrets, outside /etc, which exec tasks' chroot links in.
  */
+const SSHD_REFUSED = `hashilab: sshd does not offer exactly the host key ${HOST_PATHS.sshHostKey} (sshd -T); does /etc/ssh/sshd_config include /etc/ssh/sshd_config.d/*.conf?`;
+
 export const SSHD_HOST_KEY_CONFIG = `# Written by hashilab: the host key Terraform pins (docs/operations.md).\nHostKey ${HOST_PATHS.sshHostKey}\n`;
 
 /**
- * The root commands that install the uploaded key and make sshd offer it alone. sshd -t
- * checks the result before the reload; a bad key or config removes the drop-in again, so the
- * host stays reachable with its old key. Stops at the first failure (see tokenInstallCommands).
+ * The root commands that install the uploaded key and make sshd offer it alone. `sshd -T`
+ * (the effective configuration; it fails on a bad key or config) must list exactly this host
+ * key before the reload: otherwise (an image whose sshd_config does not include
+ * sshd_config.d) the drop-in is removed again, the host stays reachable with its old key, and
+ * the apply stops here instead of at a host key mismatch. Stops at the first failure (see
+ * tokenInstallCommands).
  */
 export function hostKeyInstallCommands(): string[] {
   const uploadedKey = `${UPLOAD_DIR}/host_key`;
@@ -61,7 +66,8 @@ export function hostKeyInstallCommands(): string[] {
     remoteCommand("install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.sshHostKeyDir),
     remoteCommand("install", "-o", "root", "-g", "root", "-m", "0600", uploadedKey, HOST_PATHS.sshHostKey),
     remoteCommand("install", "-o", "root", "-g", "root", "-m", "0644", uploadedConfig, SSHD_HOST_KEY_DROP_IN),
-    `${remoteCommand("sshd", "-t")} || { ${remoteCommand("rm", "-f", SSHD_HOST_KEY_DROP_IN)}; exit 1; }`,
+    `[ "$(sshd -T | grep '^hostkey ')" = ${shellQuote(`hostkey ${HOST_PATHS.sshHostKey}`)} ] || ` +
+      `{ ${remoteCommand("rm", "-f", SSHD_HOST_KEY_DROP_IN)}; echo ${shellQuote(SSHD_REFUSED)} >&2; exit 1; }`,
     remoteCommand("systemctl", "reload", "ssh.service"),
   ];
 }
