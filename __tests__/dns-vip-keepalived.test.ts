@@ -91,3 +91,49 @@ describe("keepalived as DnsVip runs it, on two hosts", () => {
     expect(lab.notifiedHosts()).toEqual(["host1", "host2"]);
   });
 });
+
+/**
+ * Two MASTERs: a network split between the DNS hosts heals (on Hetzner, instances that start
+ * before they know each other's addresses also begin this way). Each claimed the alias IP
+ * while alone; when they hear each other the lower one steps down, and the one that stays
+ * must claim the alias again, since the other claimed it last.
+ */
+describe("keepalived when two MASTERs meet", () => {
+  const [first, second] = ["10.0.10.11", "10.0.10.12"];
+  const vip = "10.0.10.2/32";
+  const variables = { vrrp_password: "s3cret", hcloud_token: "unused" };
+  let lab: VrrpLab;
+
+  beforeAll(async () => {
+    requireTool("keepalived");
+    requireTool("nft");
+    const stack = synthJobStack((scope) => {
+      const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true });
+      hetznerDnsVip(scope, { vrrpPassword });
+    }, SEED_FACTS);
+    const [jobspec] = Object.values(evaluateJobspecs(stack));
+    const task = (await parseJob(jobspec)).coredns[0].group.dns[0].task["keepalived-dns"][0];
+    const template = task.template.find((t: any) => t.destination === "local/keepalived.conf").data;
+    lab = new VrrpLab([first, second], 24);
+    lab.split();
+    // host2 (the higher address, which wins between equal priorities) claims first, so host1's claim is the last one.
+    for (const host of [...lab.hosts].reverse()) {
+      lab.writeLocal(host, "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(host, [first, second], variables)));
+      lab.startHealth(host);
+      lab.startKeepalived(host, [...task.config[0].entrypoint, ...task.config[0].args]);
+      await lab.waitFor(`${host.name} to claim the VIP alone`, () => lab.notifiedHosts().includes(host.name));
+    }
+  });
+
+  afterAll(() => lab?.stop());
+
+  it("leaves the VIP, and the last claim through the API, with the MASTER that stays", async () => {
+    expect(lab.notifiedHosts()).toEqual(["host2", "host1"]);
+    expect(lab.hosts.every((h) => lab.addresses(h).includes(vip))).toBe(true);
+    lab.heal();
+    const holders = () => lab.hosts.filter((h) => lab.addresses(h).includes(vip)).map((h) => h.name);
+    await lab.waitFor("one MASTER to step down", () => holders().length === 1);
+    await lab.waitFor("the remaining MASTER to claim the VIP again", () => lab.notifiedHosts().at(-1) === "host2", 5000);
+    expect(holders()).toEqual(["host2"]);
+  });
+});

@@ -203,6 +203,17 @@ export class VrrpLab {
     }
   }
 
+  /** Splits the network between the hosts for VRRP: each host drops the adverts it receives. */
+  split(): void {
+    for (const host of this.hosts) {
+      asRoot("ip", ["netns", "exec", host.namespace, "nft", "add table inet split; add chain inet split in { type filter hook input priority 0; }; add rule inet split in ip protocol vrrp drop"]);
+    }
+  }
+
+  heal(): void {
+    for (const host of this.hosts) asRoot("ip", ["netns", "exec", host.namespace, "nft", "delete table inet split"]);
+  }
+
   /** The values consul-template uses on `host`, for renderKeepalivedTemplate. */
   sample(host: LabHost, dnsInstances: readonly string[], variables: Record<string, string>): SampleHost {
     return { interface: VrrpLab.INTERFACE, address: host.address, dnsInstances, variables };

@@ -215,7 +215,10 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
   });
 
   it("moves the VIP through the Hetzner API only in mode hetzner", async () => {
-    expect(await renderedConf({}, true)).toContain('notify_master "/bin/sh /local/hetzner-vip.sh"');
+    const hetzner = await renderedConf({}, true);
+    expect(hetzner).toContain('    notify_master "/bin/sh /local/hetzner-vip.sh"\n');
+    // Also when a MASTER hears another one: it stays MASTER, and the other may have claimed the VIP last.
+    expect(hetzner).toContain('    notify_master_rx_lower_pri "/bin/sh /local/hetzner-vip.sh"\n');
     expect(await renderedConf({}, false)).not.toContain("notify_master");
   });
 

@@ -18,7 +18,10 @@ export interface KeepalivedSettings {
   readonly advertIntervalSeconds: number;
   /** VRRP PASS authentication (at most 8 characters), or none. */
   readonly authPassword?: string;
-  /** Command run when this instance becomes MASTER (e.g. to move the VIP through an API). */
+  /**
+   * Command run when this instance becomes MASTER, and again when it is MASTER and hears
+   * another MASTER (e.g. to move the VIP through an API).
+   */
   readonly notifyMaster?: string;
   /** How often and how strictly CoreDNS's health is checked. */
   readonly healthCheck: KeepalivedHealthCheck;
@@ -118,7 +121,10 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
     lines.push("    authentication {", "        auth_type PASS", `        auth_pass ${settings.authPassword}`, "    }");
   }
   if (settings.notifyMaster) {
-    lines.push(`    notify_master "${settings.notifyMaster}"`);
+    // Two MASTERs (instances that started before they knew their peers, or a healed network
+    // split) resolve by the lower one stepping down, which runs nothing on the one that stays:
+    // keepalived runs this on it instead, so it takes the VIP back from the one that claimed it last.
+    lines.push(`    notify_master "${settings.notifyMaster}"`, `    notify_master_rx_lower_pri "${settings.notifyMaster}"`);
   }
   lines.push("}", "");
   return lines.join("\n");
