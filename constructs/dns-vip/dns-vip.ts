@@ -70,7 +70,11 @@ export interface DnsVipProps {
   readonly namespaces: readonly string[];
   /** The namespace `<service>.<domain>` resolves in. @default "default" */
   readonly defaultNamespace?: string;
-  /** Resolvers for names outside the lab domain. @default none: only the lab domain is answered */
+  /**
+   * Resolvers for names outside the lab domain, as CoreDNS's forward plugin takes them: an IP
+   * address, optionally with a port and dns:// or tls://, or a resolv.conf path inside the
+   * CoreDNS container. @default none: only the lab domain is answered
+   */
   readonly upstreams?: readonly string[];
   /** How long answers are cached. @default 30 */
   readonly cacheSeconds?: number;
@@ -102,7 +106,11 @@ export interface DnsVipProps {
    * @default "docker.io/coredns/coredns:1.13.2"
    */
   readonly coreDnsImage?: string;
-  /** @default "docker.io/osixia/keepalived:2.0.20" */
+  /**
+   * An image with keepalived on its PATH, /usr/bin/curl (the CoreDNS health check) and /bin/sh
+   * (the Hetzner notify script). The task runs keepalived itself, not the image's entrypoint.
+   * @default "docker.io/osixia/keepalived:2.0.20"
+   */
   readonly keepalivedImage?: string;
 }
 
