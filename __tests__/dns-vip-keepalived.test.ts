@@ -3,6 +3,25 @@ import { hetznerDnsVip, renderKeepalivedTemplate, SEED_FACTS, VrrpLab } from "./
 import { evaluateJobspecs, parseJob, synthJobStack } from "./nomad-job.support";
 import { requireTool } from "./support/tools";
 
+/** Two DNS hosts, the VIP as keepalived adds it on Hetzner, and the Nomad variable's items. */
+const [first, second] = ["10.0.10.11", "10.0.10.12"];
+const vip = "10.0.10.2/32";
+const variables = { vrrp_password: "s3cret", hcloud_token: "unused" };
+
+/** The keepalived.conf template and the command of DnsVip's keepalived task (mode hetzner, with a VRRP password), as Nomad receives them. */
+async function keepalivedTask(): Promise<{ template: string; command: string[] }> {
+  const stack = synthJobStack((scope) => {
+    const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true });
+    hetznerDnsVip(scope, { vrrpPassword });
+  }, SEED_FACTS);
+  const [jobspec] = Object.values(evaluateJobspecs(stack));
+  const task = (await parseJob(jobspec)).coredns[0].group.dns[0].task["keepalived-dns"][0];
+  return {
+    template: task.template.find((t: any) => t.destination === "local/keepalived.conf").data,
+    command: [...task.config[0].entrypoint, ...task.config[0].args],
+  };
+}
+
 /**
  * The real keepalived (Debian's) on two DNS hosts in network namespaces of their own, each
  * running the keepalived.conf DnsVip renders for it and the command its task runs, with a
@@ -10,9 +29,6 @@ import { requireTool } from "./support/tools";
  * build on each other, in order.
  */
 describe("keepalived as DnsVip runs it, on two hosts", () => {
-  const [first, second] = ["10.0.10.11", "10.0.10.12"];
-  const vip = "10.0.10.2/32";
-  const variables = { vrrp_password: "s3cret", hcloud_token: "unused" };
   let lab: VrrpLab;
   let template: string;
   let command: string[];
@@ -20,14 +36,7 @@ describe("keepalived as DnsVip runs it, on two hosts", () => {
   beforeAll(async () => {
     requireTool("keepalived");
     requireTool("ip");
-    const stack = synthJobStack((scope) => {
-      const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true });
-      hetznerDnsVip(scope, { vrrpPassword });
-    }, SEED_FACTS);
-    const [jobspec] = Object.values(evaluateJobspecs(stack));
-    const task = (await parseJob(jobspec)).coredns[0].group.dns[0].task["keepalived-dns"][0];
-    template = task.template.find((t: any) => t.destination === "local/keepalived.conf").data;
-    command = [...task.config[0].entrypoint, ...task.config[0].args];
+    ({ template, command } = await keepalivedTask());
     lab = new VrrpLab([first, second], 24);
     for (const host of lab.hosts) lab.writeLocal(host, "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(host, [first, second], variables)));
   });
@@ -99,28 +108,19 @@ describe("keepalived as DnsVip runs it, on two hosts", () => {
  * must claim the alias again, since the other claimed it last.
  */
 describe("keepalived when two MASTERs meet", () => {
-  const [first, second] = ["10.0.10.11", "10.0.10.12"];
-  const vip = "10.0.10.2/32";
-  const variables = { vrrp_password: "s3cret", hcloud_token: "unused" };
   let lab: VrrpLab;
 
   beforeAll(async () => {
     requireTool("keepalived");
     requireTool("nft");
-    const stack = synthJobStack((scope) => {
-      const vrrpPassword = new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true });
-      hetznerDnsVip(scope, { vrrpPassword });
-    }, SEED_FACTS);
-    const [jobspec] = Object.values(evaluateJobspecs(stack));
-    const task = (await parseJob(jobspec)).coredns[0].group.dns[0].task["keepalived-dns"][0];
-    const template = task.template.find((t: any) => t.destination === "local/keepalived.conf").data;
+    const { template, command } = await keepalivedTask();
     lab = new VrrpLab([first, second], 24);
     lab.split();
     // host2 (the higher address, which wins between equal priorities) claims first, so host1's claim is the last one.
     for (const host of [...lab.hosts].reverse()) {
       lab.writeLocal(host, "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(host, [first, second], variables)));
       lab.startHealth(host);
-      lab.startKeepalived(host, [...task.config[0].entrypoint, ...task.config[0].args]);
+      lab.startKeepalived(host, command);
       await lab.waitFor(`${host.name} to claim the VIP alone`, () => lab.notifiedHosts().includes(host.name));
     }
   });
