@@ -375,6 +375,14 @@ export interface Template {
   readonly env?: boolean;
   /** Octal file mode, e.g. "0600". @default "0644" */
   readonly perms?: string;
+  /**
+   * Numeric owner of the rendered file: give a "0400" secret to the user the task runs as
+   * (an `exec` task runs as nobody unless `user` says otherwise).
+   * @default the Nomad agent's user (root on the hosts)
+   */
+  readonly uid?: number;
+  /** Numeric group of the rendered file. @default the Nomad agent's group */
+  readonly gid?: number;
   /** @default "{{" */
   readonly leftDelimiter?: string;
   /** @default "}}" */

@@ -229,6 +229,8 @@ function templateBlock(t: Template): HclBlock {
       "destination",
       "env",
       "perms",
+      "uid",
+      "gid",
       "changeMode",
       "changeSignal",
       "splay",
