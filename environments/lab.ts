@@ -53,6 +53,9 @@ export const lab: EnvironmentConfig = {
     endpoint: "https://nbg1.your-objectstorage.com",
     region: "nbg1",
     retention: 14,
+    // Snapshots are encrypted to this public key (age-keygen; put your own here): its private
+    // half stays offline and is what a restore needs.
+    ageRecipient: "age1yycktwz7yr4tdck8f9pk4a5u0cqw6272v05fxt03a4la4d46gvmselq4rm",
     schedule: "0 3 * * *",
   },
 };

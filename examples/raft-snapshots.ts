@@ -9,5 +9,7 @@ export function raftSnapshots(stack: TerraformStack): RaftSnapshots {
     endpoint: "https://nbg1.your-objectstorage.com",
     s3AccessKeyId: key("snapshots_s3_access_key_id"),
     s3SecretAccessKey: key("snapshots_s3_secret_access_key"),
+    // age-keygen's public key; its private half stays offline for restores
+    ageRecipient: "age1g68tt6c6t69f5ddwjz9xzqqvctffjngqj7qnsc69rcd2lzqwvafstsyatd",
   });
 }

@@ -23,6 +23,12 @@ export interface RaftSnapshotsProps {
   readonly s3AccessKeyId: string;
   /** The bucket's secret key: a reference to a sensitive Terraform variable, never a literal. */
   readonly s3SecretAccessKey: string;
+  /**
+   * The age public key (X25519, `age1...`, from `age-keygen`) every snapshot is encrypted to
+   * on the host before it is uploaded. Not a secret; keep its private half offline, it is what
+   * a restore needs.
+   */
+  readonly ageRecipient: string;
   /** The periodic job's id; its secrets live in the Nomad variable `nomad/jobs/<jobName>`. @default "raft-snapshots" */
   readonly jobName?: string;
   /**
@@ -52,18 +58,33 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 export const RAFT_SNAPSHOTS_NAMESPACE = "ops";
 /** Consul's built-in management policy. */
 const CONSUL_GLOBAL_MANAGEMENT = "global-management";
+/**
+ * Who the task runs as: named in the jobspec (the exec driver's default, kept explicit), and by
+ * number as the owner of its secret files, since Nomad's template `uid`/`gid` are numeric.
+ * nobody:nogroup are 65534:65534 on Debian, Ubuntu and Fedora.
+ */
+export const RAFT_SNAPSHOTS_TASK_USER = { name: "nobody", uid: 65534, gid: 65534 } as const;
+/** bech32's data characters; an X25519 recipient is "age1" and 58 of them (32 bytes and a 6-character checksum). */
+const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+const AGE_RECIPIENT = new RegExp(`^age1[${BECH32}]{58}$`);
 
 /**
  * Periodic Raft snapshots of Nomad and Consul (`nomad operator snapshot save`, `consul
- * snapshot save`) uploaded to an S3-compatible bucket, keeping the newest `retention`.
+ * snapshot save`), encrypted on the host with `age` to `ageRecipient` and uploaded to an
+ * S3-compatible bucket as `<prefix><system>/<UTC time>.snap.age`, keeping the newest
+ * `retention` of each. A snapshot holds every ACL secret and the keyring: nothing but age
+ * ciphertext leaves the host, and any failed step (save, encrypt, upload, list, delete) fails
+ * the allocation. Requests are signed with the hosts' curl (`--aws-sigv4`); the script sends
+ * `x-amz-content-sha256` and an already-canonical query itself, which curl 7.88 does not.
  *
  * Both snapshot APIs require management rights; nothing less privileged exists. So the job gets
  * management tokens of its own (revocable without touching the operators' ones), and they
  * and the S3 keys live only in the Nomad variable `nomad/jobs/<jobName>` of a namespace no
  * other job uses, which only this job's workload identity (and whatever policy reaches that
  * namespace: deny it in all of them) can read. The jobspec holds no secret. The
- * task runs with the exec driver and the hosts' own `nomad`, `consul` and `curl`, so
- * snapshots are always taken by the cluster's own versions.
+ * task runs with the exec driver as `nobody` (its secret files are rendered for that user) and
+ * the hosts' own `nomad`, `consul`, `curl` and `age`, so snapshots are always taken by the
+ * cluster's own versions.
  *
  * The stack needs the Nomad and Consul providers, configured with management tokens.
  */
@@ -97,6 +118,8 @@ export class RaftSnapshots extends Construct {
       },
     });
 
+    // Readable by the task's user only: curl reads s3.curlrc as that user.
+    const secretFile = { perms: "0400", uid: RAFT_SNAPSHOTS_TASK_USER.uid, gid: RAFT_SNAPSHOTS_TASK_USER.gid };
     const fromVariable = (body: string) => `{{ with nomadVar "${variablePath}" }}${body}{{ end }}`;
     const env: Record<string, string> = {
       NOMAD_ADDR: props.nomadAddress ?? "http://127.0.0.1:4646",
@@ -106,6 +129,7 @@ export class RaftSnapshots extends Construct {
       S3_REGION: props.region ?? "us-east-1",
       S3_PREFIX: props.prefix ?? "",
       RETAIN: String(retention),
+      AGE_RECIPIENT: props.ageRecipient,
     };
     if (props.caCertFile) Object.assign(env, { NOMAD_CACERT: props.caCertFile, CONSUL_CACERT: props.caCertFile });
     if (props.nomadTlsServerName) env.NOMAD_TLS_SERVER_NAME = props.nomadTlsServerName;
@@ -123,6 +147,7 @@ export class RaftSnapshots extends Construct {
             {
               name: "save",
               driver: "exec",
+              user: RAFT_SNAPSHOTS_TASK_USER.name,
               config: { command: "/bin/sh", args: ["local/snapshot.sh"] },
               env,
               templates: [
@@ -130,12 +155,12 @@ export class RaftSnapshots extends Construct {
                 {
                   destination: "secrets/tokens.env",
                   env: true,
-                  perms: "0400",
+                  ...secretFile,
                   data: fromVariable("\nNOMAD_TOKEN={{ .nomad_token }}\nCONSUL_HTTP_TOKEN={{ .consul_token }}\n"),
                 },
                 {
                   destination: "secrets/s3.curlrc",
-                  perms: "0400",
+                  ...secretFile,
                   data: fromVariable('\nuser = "{{ .s3_access_key_id }}:{{ .s3_secret_access_key }}"\n'),
                 },
               ],
@@ -178,7 +203,48 @@ export class RaftSnapshots extends Construct {
     if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
       problems.push(`prefix "${prefix}" must end with "/" and not start with one, e.g. "lab/"`);
     }
+    // The script puts keys into URLs as they are: only characters SigV4 leaves unencoded, no dot segments.
+    if (!/^[A-Za-z0-9._~/-]*$/.test(prefix) || prefix.split("/").some((s, i, all) => (s === "" && i < all.length - 1) || s === "." || s === "..")) {
+      problems.push(`prefix ${JSON.stringify(prefix)} may hold only A-Z a-z 0-9 . _ ~ - and "/" between non-empty segments other than "." and "..", e.g. "lab/"`);
+    }
+    problems.push(...ageRecipientProblems(props.ageRecipient));
     problems.push(...secretInputProblems("s3AccessKeyId", props.s3AccessKeyId), ...secretInputProblems("s3SecretAccessKey", props.s3SecretAccessKey));
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Raft snapshots:\n  - ${problems.join("\n  - ")}`);
   }
+}
+
+/**
+ * What age 1.1's CLI accepts as a native recipient (cmd/age/parse.go, x25519.go): "age1", a
+ * bech32 data part without another "1" (that would be a plugin, absent on the hosts) and a valid
+ * checksum, so a typo fails here instead of in the nightly run.
+ */
+function ageRecipientProblems(recipient: string): string[] {
+  if (Token.isUnresolved(recipient)) return [];
+  // Never echo what looks like a private key: the error lands in CI logs.
+  if (/^AGE-SECRET-KEY-/i.test(recipient.trim())) {
+    return ["ageRecipient holds an age private key (AGE-SECRET-KEY-...); give its public key (age-keygen -y key.txt), keep the private key offline and treat this one as leaked"];
+  }
+  // Not echoed either: a wrong field may hold any secret.
+  const fix = 'set it to the "Public key: age1..." that age-keygen prints (an X25519 recipient)';
+  if (!AGE_RECIPIENT.test(recipient)) {
+    return [`ageRecipient (${recipient.length} characters) is not an age X25519 recipient, "age1" and 58 lowercase bech32 characters: ${fix}`];
+  }
+  if (!bech32ChecksumOk("age", recipient.slice(4))) {
+    return [`ageRecipient has an invalid bech32 checksum (a typo?): ${fix}`];
+  }
+  return [];
+}
+
+/** BIP-173's checksum over the human-readable part and the data characters (checksum included). */
+function bech32ChecksumOk(hrp: string, data: string): boolean {
+  const GENERATOR = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+  const values = [...hrp].map((c) => c.charCodeAt(0) >> 5);
+  values.push(0, ...[...hrp].map((c) => c.charCodeAt(0) & 31), ...[...data].map((c) => BECH32.indexOf(c)));
+  let chk = 1;
+  for (const v of values) {
+    const top = chk >>> 25;
+    chk = (((chk & 0x1ffffff) << 5) ^ v) >>> 0;
+    for (let i = 0; i < 5; i++) if ((top >>> i) & 1) chk = (chk ^ GENERATOR[i]) >>> 0;
+  }
+  return chk === 1;
 }
