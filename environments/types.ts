@@ -201,6 +201,11 @@ export interface SnapshotsConfig {
   readonly region?: string;
   /** Snapshots kept per system; older ones are deleted after each upload. @default 14 */
   readonly retention?: number;
+  /**
+   * The age public key (`age1...`, from `age-keygen`) each snapshot is encrypted to before it
+   * leaves the host. Keep the private half offline: restores need it (docs/operations.md).
+   */
+  readonly ageRecipient: string;
   /** When to take them: a 5-field cron in UTC. @default "0 3 * * *" (daily at 03:00) */
   readonly schedule?: string;
   /**
