@@ -13,7 +13,7 @@ export interface RaftSnapshotsProps {
   readonly endpoint: string;
   /** The region requests are signed for. @default "us-east-1" */
   readonly region?: string;
-  /** Prepended to every key, e.g. "lab/". @default "" (keys are nomad/<time>.snap, consul/<time>.snap) */
+  /** Prepended to every key, e.g. "lab/". @default "" (keys are nomad/<time>.snap.age, consul/<time>.snap.age) */
   readonly prefix?: string;
   /** Snapshots kept per system; older ones are deleted after each upload. @default 14 */
   readonly retention?: number;
