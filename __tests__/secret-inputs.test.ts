@@ -53,7 +53,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
     expect(error).not.toContain(HCLOUD_TOKEN);
   });
 
-  it("fails on items that are literals, wrap a literal in a function, mix text with a reference, come from a local or a plain variable, all at once", () => {
+  it("fails on items that are literals, wrap a literal in a function, mix text with a reference, come from a local or a plain variable, or are no string, all at once", () => {
     const stack = jobStack(SEED_FACTS);
     const token = secretVar(stack, "token");
     const local = new TerraformLocal(stack, "password", "hunter2");
@@ -68,6 +68,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
             MIXED: `Bearer ${token.stringValue}`,
             LOCAL: local.asString,
             PLAIN: new TerraformVariable(stack, "plain", { type: "string" }),
+            NAN: Number.NaN as unknown as string,
           },
         }),
     );
@@ -78,6 +79,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
       expect.stringMatching(/^ {2}item "MIXED" mixes literal text with references/),
       expect.stringMatching(/^ {2}item "LOCAL" refers to local.password, which may hold a literal/),
       expect.stringMatching(/^ {2}item "PLAIN" comes from variable test\/plain, which is not sensitive/),
+      expect.stringMatching(/^ {2}item "NAN" is a number, not a secret reference/),
     ]);
     expect(error).not.toMatch(/hunter2|AKIA/);
   });

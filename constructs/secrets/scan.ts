@@ -65,19 +65,24 @@ function holdsValue(value: unknown): boolean {
   return typeof value !== "object" || Object.keys(value).length > 0;
 }
 
-/** The construct path of every top-level block cdktf writes without one ("//" metadata only marks resources). */
-function elementPaths(stack: TerraformStack): Map<string, string> {
+/**
+ * The stack's Nomad jobs, and the construct path of every top-level block cdktf writes
+ * without one ("//" metadata only marks resources), by its JSON address.
+ */
+function contents(stack: TerraformStack): { jobs: NomadJob[]; paths: Map<string, string> } {
+  const jobs: NomadJob[] = [];
   const paths = new Map<string, string>();
   const visit = (node: IConstruct) => {
     const path = node.node.path;
-    if (node instanceof TerraformVariable) paths.set(`variable.${node.friendlyUniqueId}`, path);
+    if (node instanceof NomadJob) jobs.push(node);
+    else if (node instanceof TerraformVariable) paths.set(`variable.${node.friendlyUniqueId}`, path);
     else if (node instanceof TerraformOutput) paths.set(`output.${node.friendlyUniqueId}`, path);
     else if (node instanceof TerraformLocal) paths.set(`locals.${node.friendlyUniqueId}`, path);
     else if (node instanceof TerraformProvider) paths.set(`provider.${node.terraformResourceType}.${node.alias ?? ""}`, path);
     for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
   };
   visit(stack);
-  return paths;
+  return { jobs, paths };
 }
 
 interface Block {
@@ -90,8 +95,7 @@ interface Block {
 }
 
 /** The stack's configuration split into the blocks constructs own: `resource.<type>.<id>`, `variable.<name>`, … */
-function blocks(stack: TerraformStack, json: Record<string, any>): Block[] {
-  const paths = elementPaths(stack);
+function blocks(stack: TerraformStack, json: Record<string, any>, paths: ReadonlyMap<string, string>): Block[] {
   const owned = (address: string, value: unknown, path = paths.get(address)): Block =>
     path ? { address, path, value, field: "" } : { address, path: stack.node.path, value, field: address };
   return Object.entries(json).flatMap(([section, inner]): Block[] => {
@@ -120,26 +124,16 @@ interface ScanResult {
   readonly jobs: ReadonlyMap<string, NomadJob>;
 }
 
-function nomadJobs(stack: TerraformStack): NomadJob[] {
-  const jobs: NomadJob[] = [];
-  const visit = (node: IConstruct) => {
-    if (node instanceof NomadJob) jobs.push(node);
-    for (const child of node.node.children) if (!TerraformStack.isStack(child)) visit(child);
-  };
-  visit(stack);
-  return jobs;
-}
-
 /**
  * Scans a stack's synthesized configuration. A NomadJob's jobspec is judged by the job's typed
  * spec instead, so a finding names the env var, meta key or template it is in.
  */
 function scan(stack: TerraformStack, json: Record<string, any>): ScanResult {
-  const jobs = nomadJobs(stack);
+  const { jobs, paths } = contents(stack);
   const jobByResource = new Map(jobs.map((job) => [job.resource.node.path, job]));
   const secrets: PlaintextSecret[] = [];
   const sensitiveDefaults: Block[] = [];
-  for (const block of blocks(stack, json)) {
+  for (const block of blocks(stack, json, paths)) {
     const value = block.value as Record<string, any>;
     if (block.address.startsWith("variable.") && value?.sensitive === true && holdsValue(value.default)) {
       sensitiveDefaults.push(block);
