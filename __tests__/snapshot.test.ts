@@ -11,6 +11,7 @@ import { S3Bucket } from "./support/s3-bucket";
 import { evaluateJobspecs, parseJob } from "./nomad-job.support";
 import { scanStacksForSecrets } from "./support/secret-scan";
 import { resourcesOf, synthEnvironment } from "./support/synth";
+import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "constructs", "raft-snapshots", "snapshot.sh");
@@ -85,6 +86,32 @@ describe("the lab's Raft snapshots", () => {
     const [consulToken] = Object.values<any>(resourcesOf(stack, "consul_acl_token"));
     expect(consulToken.policies).toEqual(["global-management"]);
     expect(resourcesOf(stack, "nomad_job")[jobId].depends_on).toEqual([expect.stringMatching(/^nomad_variable\.RaftSnapshots_Variable_/)]);
+  });
+
+  it("fails at plan, without printing them, on S3 keys that would break curl's config file (a quote, backslash, space or line break)", () => {
+    requireTool("terraform");
+    const [variable] = Object.values<any>(resourcesOf(stack, "nomad_variable")).filter((v) => v.path.startsWith("nomad/jobs/raft"));
+    const [precondition] = variable.lifecycle.precondition;
+    // The synthesized precondition, on a resource Terraform has built in, with the keys as sensitive variables.
+    const plan = (secretKey: string) =>
+      evaluateWithTerraform({ planned: true }, {
+        variable: {
+          snapshots_s3_access_key_id: { type: "string", sensitive: true, default: "AKIDEXAMPLE" },
+          snapshots_s3_secret_access_key: { type: "string", sensitive: true, default: secretKey },
+        },
+        resource: { terraform_data: { keys: { lifecycle: { precondition: [precondition] } } } },
+      });
+    expect(() => plan("wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")).not.toThrow();
+    for (const broken of ['wJalr"XUtn', "wJalr\\XUtn", "wJalr XUtn", "wJalrXUtn\n"]) {
+      let failure = "";
+      try {
+        plan(broken);
+      } catch (e: any) {
+        failure = String(e.stderr);
+      }
+      expect(failure.replace(/\s+/g, " ")).toContain("lab-workloads/RaftSnapshots: s3AccessKeyId and s3SecretAccessKey may hold only printable ASCII without spaces, quotes or backslashes");
+      expect(failure).not.toContain("wJalr");
+    }
   });
 
   it("configure the Consul provider from the acl stack's token", () => {

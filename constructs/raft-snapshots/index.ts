@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { dependable, TerraformStack, Token } from "cdktf";
+import { dependable, Fn, Op, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadJob } from "../nomad-job";
 import { secretInputProblems } from "../secrets/inputs";
@@ -116,6 +116,7 @@ export class RaftSnapshots extends Construct {
         s3_access_key_id: props.s3AccessKeyId,
         s3_secret_access_key: props.s3SecretAccessKey,
       },
+      lifecycle: { precondition: [curlrcSafeKeys(this.node.path, props.s3AccessKeyId, props.s3SecretAccessKey)] },
     });
 
     // Readable by the task's user only: curl reads s3.curlrc as that user.
@@ -211,6 +212,24 @@ export class RaftSnapshots extends Construct {
     problems.push(...secretInputProblems("s3AccessKeyId", props.s3AccessKeyId), ...secretInputProblems("s3SecretAccessKey", props.s3SecretAccessKey));
     if (problems.length > 0) throw new Error(`${this.node.path}: invalid Raft snapshots:\n  - ${problems.join("\n  - ")}`);
   }
+}
+
+/**
+ * The keys are known only at plan. curl reads them from a quoted value of its config file, where
+ * a quote or backslash would be parsed and a space or line break would end the value: the run
+ * would fail at 03:00 with a curl syntax error. A precondition, not a variable validation:
+ * Terraform 1.11 prints a failing variable's value even when it is sensitive.
+ */
+function curlrcSafeKeys(path: string, accessKeyId: string, secretAccessKey: string) {
+  // Printable ASCII but space, '"' and '\\'. cdktf writes the pattern into HCL quotes as it is,
+  // so HCL's escapes are doubled here: RE2 sees ^[!#-\[\]-~]+$.
+  const safe = (key: string) => Fn.can(Fn.regex("^[!#-\\\\[\\\\]-~]+$", key));
+  return {
+    condition: Op.and(safe(accessKeyId), safe(secretAccessKey)),
+    errorMessage:
+      `${path}: s3AccessKeyId and s3SecretAccessKey may hold only printable ASCII without spaces, quotes or backslashes, ` +
+      `since curl reads them from a quoted config value; check the keys given for a stray quote, space or line break`,
+  };
 }
 
 /**
