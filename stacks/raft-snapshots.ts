@@ -7,7 +7,8 @@ import { consulProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 
 /**
- * The environment's Raft snapshot job (none without `env.snapshots`). The bucket's keys are
+ * The environment's Raft snapshot job (none without `env.snapshots`), encrypting to
+ * `snapshots.ageRecipient`. The bucket's keys are
  * the sensitive variables `snapshots_s3_access_key_id` / `snapshots_s3_secret_access_key`
  * (TF_VAR_...). Adds the Consul provider (unless the stack has one), which creates the job's
  * Consul token. The job's namespace must be declared `managementOnly`, so that the operator,
