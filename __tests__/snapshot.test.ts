@@ -393,6 +393,17 @@ describe("snapshot.sh", () => {
       for (const page of pages) expect(page.target).toMatch(/^\/snaps\?continuation-token=1%2F[A-Za-z0-9%]+&list-type=2&prefix=lab%2F(nomad|consul)%2F$/);
     });
 
+    it("pages past S3's 1,000 keys a listing", async () => {
+      // Other keys sort first ("0" < "2"), so this job's only come on the second page.
+      seed(Array.from({ length: 1001 }, (_, i) => `lab/nomad/0-note-${String(i).padStart(4, "0")}`));
+      seed(["10", "11", "12", "13"].map((day) => `lab/nomad/202501${day}T030000Z.snap.age`));
+      const result = await runTask();
+      expect(result.code).toBe(0);
+      expect(keysUnder("lab/nomad/2")).toEqual(["lab/nomad/20250112T030000Z.snap.age", "lab/nomad/20250113T030000Z.snap.age", expect.stringMatching(/^lab\/nomad\/\d{8}T\d{6}Z\.snap\.age$/)]);
+      expect(keysUnder("lab/nomad/0-note-")).toHaveLength(1001);
+      expect(bucket.requests.filter((r) => r.target.startsWith("/snaps?continuation-token=") && r.target.includes("prefix=lab%2Fnomad%2F"))).toHaveLength(1);
+    });
+
     it("fails the run when listing is denied, after the upload, with S3's error", async () => {
       bucket.denied.add("s3:ListBucket");
       const result = await runTask();
