@@ -302,6 +302,7 @@ describe("snapshot.sh", () => {
       bucket.requests.length = 0;
       bucket.denied.clear();
       bucket.pageSize = 1000;
+      bucket.movedTo = undefined;
       writeFileSync(join(dir, "argv.log"), "");
     });
 
@@ -428,6 +429,14 @@ describe("snapshot.sh", () => {
       expect(result.code).not.toBe(0);
       expect(result.out).toContain("<Code>NoSuchBucket</Code>");
       expect(leftOnHost()).toEqual([]);
+    });
+
+    it("fails when the endpoint is the wrong one for the bucket (S3's 301, which curl --fail passes)", async () => {
+      bucket.movedTo = "fsn1.your-objectstorage.com";
+      const result = await runTask();
+      expect(result.code).not.toBe(0);
+      expect(result.out).toContain("<Code>PermanentRedirect</Code>");
+      expect(result.out).toContain("raft-snapshots: S3 answered HTTP 301 to: --upload-file");
     });
 
     it("refuses to upload plaintext: a failing age or one that does not encrypt stops the run before any upload", async () => {

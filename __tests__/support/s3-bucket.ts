@@ -58,6 +58,8 @@ export class S3Bucket {
   readonly denied = new Set<S3Action>();
   /** Keys per ListObjectsV2 page; S3's is 1,000, tests lower it to exercise paging. */
   pageSize = S3_MAX_KEYS;
+  /** When set, the bucket lives behind this other endpoint: S3 answers 301 PermanentRedirect. */
+  movedTo?: string;
   private server?: Server;
   private readonly signer: SignatureV4;
 
@@ -109,6 +111,9 @@ export class S3Bucket {
   private async serve(method: string, target: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body?: string | Buffer }> {
     const [rawPath, rawQuery = ""] = splitOnce(target, "?");
     const query = parseQuery(rawQuery);
+    if (this.movedTo) {
+      throw new S3Error(301, "PermanentRedirect", `The bucket you are attempting to access must be addressed using the specified endpoint: ${this.movedTo}`);
+    }
     await this.authenticate(method, rawPath, query, headers, body);
     const [, bucket, ...rest] = rawPath.split("/");
     if (bucket !== this.options.bucket) throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist");

@@ -5,7 +5,8 @@
 # status would be only their last command's (POSIX sh has no pipefail).
 # Tokens come from the environment (a template reading this job's Nomad variable), the S3 keys
 # from a curl config file in the secrets dir: nothing secret is on any command line.
-# (No braces after dollar signs: Nomad's HCL would read them as its own interpolation.)
+# (No brace right after "$" or "%": Nomad's HCL would read it as its own interpolation or
+# directive, hence '%''{http_code}' below.)
 set -eu
 umask 077
 export LC_ALL=C
@@ -25,20 +26,26 @@ fail() {
 }
 
 # s3 <payload sha256> <curl arguments...>: one signed request; S3's answer lands in
-# $work/s3.out and a non-2xx answer fails the run, printing S3's error. curl 7.88 signs every
-# header given with -H and uses x-amz-content-sha256's value as the payload hash, but sends
-# none of its own (curl 8.0 does), and S3 requires it. --disable (first): no ~/.curlrc. A
-# stalled store aborts (and --retry covers a blip): a hung run would skip the next ones.
+# $work/s3.out and anything but a 2xx answer fails the run, printing S3's error (a 301 from a
+# wrong regional endpoint too, which curl --fail would pass). curl 7.88 signs every header
+# given with -H and uses x-amz-content-sha256's value as the payload hash, but sends none of
+# its own (curl 8.0 does), and S3 requires it. --disable (first): no ~/.curlrc. A stalled
+# store aborts (and --retry covers a blip): a hung run would skip the next ones.
 s3() {
   payload_sha256=$1
   shift
-  if ! curl --disable --silent --show-error --fail-with-body --config "$NOMAD_SECRETS_DIR/s3.curlrc" \
+  rm -f "$work/s3.out"
+  status=$(curl --disable --silent --show-error --config "$NOMAD_SECRETS_DIR/s3.curlrc" \
     --connect-timeout 30 --speed-limit 1024 --speed-time 60 --retry 3 \
     --aws-sigv4 "aws:amz:$S3_REGION:s3" --header "x-amz-content-sha256: $payload_sha256" \
-    --output "$work/s3.out" "$@"; then
+    --output "$work/s3.out" --write-out '%''{http_code}' "$@") || fail "S3 request failed: $*"
+  case $status in
+  2??) ;;
+  *)
     if [ -f "$work/s3.out" ]; then cat "$work/s3.out" >&2; fi
-    fail "S3 request failed: $*"
-  fi
+    fail "S3 answered HTTP $status to: $*"
+    ;;
+  esac
 }
 
 # SigV4's URI encoding of $1: every byte but A-Z a-z 0-9 - . _ ~ as %XX in upper-case hex.
