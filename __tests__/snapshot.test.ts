@@ -303,6 +303,7 @@ describe("snapshot.sh", () => {
       bucket.denied.clear();
       bucket.pageSize = 1000;
       bucket.movedTo = undefined;
+      bucket.slowDowns = 0;
       writeFileSync(join(dir, "argv.log"), "");
     });
 
@@ -429,6 +430,14 @@ describe("snapshot.sh", () => {
       expect(result.code).not.toBe(0);
       expect(result.out).toContain("<Code>NoSuchBucket</Code>");
       expect(leftOnHost()).toEqual([]);
+    });
+
+    it("retries a transient S3 error (503 SlowDown) instead of failing the night's run", async () => {
+      bucket.slowDowns = 1;
+      const result = await runTask();
+      expect(result.code).toBe(0);
+      expect(bucket.requests.map((r) => r.error).filter(Boolean)).toEqual(["SlowDown"]);
+      expect(keysUnder("lab/nomad/")).toHaveLength(1);
     });
 
     it("fails when the endpoint is the wrong one for the bucket (S3's 301, which curl --fail passes)", async () => {

@@ -60,6 +60,8 @@ export class S3Bucket {
   pageSize = S3_MAX_KEYS;
   /** When set, the bucket lives behind this other endpoint: S3 answers 301 PermanentRedirect. */
   movedTo?: string;
+  /** How many of the next requests get S3's 503 SlowDown (a transient error clients retry). */
+  slowDowns = 0;
   private server?: Server;
   private readonly signer: SignatureV4;
 
@@ -111,6 +113,10 @@ export class S3Bucket {
   private async serve(method: string, target: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body?: string | Buffer }> {
     const [rawPath, rawQuery = ""] = splitOnce(target, "?");
     const query = parseQuery(rawQuery);
+    if (this.slowDowns > 0) {
+      this.slowDowns--;
+      throw new S3Error(503, "SlowDown", "Please reduce your request rate.");
+    }
     if (this.movedTo) {
       throw new S3Error(301, "PermanentRedirect", `The bucket you are attempting to access must be addressed using the specified endpoint: ${this.movedTo}`);
     }
