@@ -247,8 +247,9 @@ describe("snapshot.sh", () => {
     let task: any;
     let taskUser: { uid: number; gid: number };
 
-    /** Root runs setpriv/chown itself; a CI runner uses passwordless sudo. */
-    const privileged = (command: string[]) => (process.getuid?.() === 0 ? command : ["sudo", "-n", ...command]);
+    /** Root runs setpriv/chown itself; a CI runner uses passwordless sudo, passing the environment through env(1) (sudo resets it). */
+    const privileged = (command: string[], env: Record<string, string> = {}) =>
+      process.getuid?.() === 0 ? command : ["sudo", "-n", "env", "-i", ...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...command];
     const run = (command: string[]) => execFileSync(command[0], command.slice(1), { stdio: "pipe" });
 
     /** Writes a template's file as Nomad does: the rendered text, its perms, its uid/gid. */
@@ -308,31 +309,30 @@ describe("snapshot.sh", () => {
     });
 
     /** Renders the task's templates, then runs local/snapshot.sh as the job would. */
-    function runTask(env: Record<string, string> = {}, secretsFor?: { uid: number; gid: number }): Promise<{ code: number | null; out: string }> {
+    function runTask(env: Record<string, string> = {}, secretsOwner?: { uid: number; gid: number }): Promise<{ code: number | null; out: string }> {
       const values = { ...TOKENS, s3_access_key_id: ACCESS_KEY_ID, s3_secret_access_key: S3_SECRET };
       const taskEnv: Record<string, string> = {};
       for (const template of task.template) {
-        const rendered = render(secretsFor ? { ...template, ...(template.uid === undefined ? {} : secretsFor) } : template, values);
+        const rendered = render(secretsOwner && template.uid !== undefined ? { ...template, ...secretsOwner } : template, values);
         if (template.env) for (const [, name, value] of rendered.matchAll(/^(\w+)=(.*)$/gm)) taskEnv[name] = value;
       }
+      const jobEnv: Record<string, string> = {
+        ...task.env[0],
+        ...taskEnv,
+        PATH: `${join(dir, "bin")}:/usr/bin:/bin`,
+        NOMAD_TASK_DIR: join(dir, "local"),
+        NOMAD_SECRETS_DIR: join(dir, "secrets"),
+        S3_ENDPOINT: endpoint,
+        S3_BUCKET: "snaps",
+        S3_REGION: "nbg1",
+        RETAIN: "3",
+        AGE_RECIPIENT: recipient,
+        ...env,
+      };
+      const asTaskUser = ["setpriv", `--reuid=${taskUser.uid}`, `--regid=${taskUser.gid}`, "--clear-groups", "--", task.config[0].command, ...task.config[0].args];
       return new Promise((resolve) => {
-        const [command, ...args] = privileged(["setpriv", `--reuid=${taskUser.uid}`, `--regid=${taskUser.gid}`, "--clear-groups", "--", ...task.config[0].command.split(" "), ...task.config[0].args]);
-        const child = spawn(command, args, {
-          cwd: dir,
-          env: {
-            ...task.env[0],
-            ...taskEnv,
-            PATH: `${join(dir, "bin")}:/usr/bin:/bin`,
-            NOMAD_TASK_DIR: join(dir, "local"),
-            NOMAD_SECRETS_DIR: join(dir, "secrets"),
-            S3_ENDPOINT: endpoint,
-            S3_BUCKET: "snaps",
-            S3_REGION: "nbg1",
-            RETAIN: "3",
-            AGE_RECIPIENT: recipient,
-            ...env,
-          },
-        });
+        const [command, ...args] = privileged(asTaskUser, jobEnv);
+        const child = spawn(command, args, { cwd: dir, env: jobEnv });
         let out = "";
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
