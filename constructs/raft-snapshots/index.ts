@@ -83,8 +83,9 @@ const AGE_RECIPIENT = new RegExp(`^age1[${BECH32}]{58}$`);
  * other job uses, which only this job's workload identity (and whatever policy reaches that
  * namespace: deny it in all of them) can read. The jobspec holds no secret. The
  * task runs with the exec driver as `nobody` (its secret files are rendered for that user) and
- * the hosts' own `nomad`, `consul`, `curl` and `age`, so snapshots are always taken by the
- * cluster's own versions.
+ * the hosts' own `nomad`, `consul`, `curl` and `age` (Debian's package, which hashilab's
+ * cloud-init installs; without it the job fails rather than upload plaintext), so snapshots
+ * are always taken by the cluster's own versions.
  *
  * The stack needs the Nomad and Consul providers, configured with management tokens.
  */
