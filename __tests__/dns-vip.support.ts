@@ -78,6 +78,8 @@ export interface NotifyRun {
   readonly stderr: string;
   /** POSTed change_alias_ips requests: the server id and the parsed body. */
   readonly changes: readonly { readonly server: string; readonly body: unknown }[];
+  /** Every request, as "<method> <url>". */
+  readonly requests: readonly string[];
 }
 
 /**
@@ -103,28 +105,40 @@ case $url in
 esac
 `;
 
+/** How a notify run is called and what it finds on the host. */
+export interface NotifyOptions {
+  /** The POSTs fail (the API refuses the change). */
+  readonly failPosts?: boolean;
+  /** Arguments, e.g. ["reconcile"]. */
+  readonly args?: readonly string[];
+  /** Addresses on this host's interfaces (what `ip addr show` lists). */
+  readonly localAddresses?: readonly string[];
+}
+
 /**
- * Runs the notify script with sh (dash: close to the container's busybox sh), curl and sleep
- * stubbed on PATH. `api` maps API paths ("networks/4711", "servers/12") to their JSON answers.
+ * Runs the notify script with sh (dash: close to the container's busybox sh), curl, ip and
+ * sleep stubbed on PATH. `api` maps API paths ("networks/4711", "servers/12") to their JSON answers.
  */
-export function runNotifyScript(script: string, self: string, api: Record<string, unknown>, failPosts = false): NotifyRun {
+export function runNotifyScript(script: string, self: string, api: Record<string, unknown>, options: NotifyOptions = {}): NotifyRun {
   const dir = mkdtempSync(join(tmpdir(), "hashilab-notify-run-"));
   try {
     writeFileSync(join(dir, "notify.sh"), script);
     writeFileSync(join(dir, "curl"), CURL_STUB, { mode: 0o755 });
     writeFileSync(join(dir, "sleep"), "#!/bin/sh\n", { mode: 0o755 });
+    const inet = (options.localAddresses ?? []).map((a) => `    inet ${a} scope global ens10\n`).join("");
+    writeFileSync(join(dir, "ip"), `#!/bin/sh\nprintf '3: ens10: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450\\n${inet}'\n`, { mode: 0o755 });
     writeFileSync(join(dir, "requests.log"), "");
     for (const [path, answer] of Object.entries(api)) writeFileSync(join(dir, `${path.replace(/\//g, "_")}.json`), JSON.stringify(answer, null, 2));
-    const result = spawnSync("sh", [join(dir, "notify.sh")], {
+    const result = spawnSync("sh", [join(dir, "notify.sh"), ...(options.args ?? [])], {
       encoding: "utf8",
-      env: { PATH: `${dir}:${process.env.PATH}`, FIXTURES: dir, SELF: self, FAIL_POSTS: failPosts ? "1" : "" },
+      env: { PATH: `${dir}:${process.env.PATH}`, FIXTURES: dir, SELF: self, FAIL_POSTS: options.failPosts ? "1" : "" },
     });
-    const changes = readFileSync(join(dir, "requests.log"), "utf8")
-      .split("\n")
+    const log = readFileSync(join(dir, "requests.log"), "utf8").split("\n").filter(Boolean);
+    const changes = log
       .map((line) => /^POST \S+\/servers\/(\d+)\/actions\/change_alias_ips (.*)$/.exec(line))
       .filter((match): match is RegExpExecArray => match !== null)
       .map(([, server, body]) => ({ server, body: JSON.parse(body) }));
-    return { status: result.status ?? -1, stderr: result.stderr, changes };
+    return { status: result.status ?? -1, stderr: result.stderr, changes, requests: log.map((line) => line.split(" ").slice(0, 2).join(" ")) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -179,7 +193,7 @@ export class VrrpLab {
   private readonly healthScript = join(this.dir, "health.js");
   private readonly notified = join(this.dir, "notified");
 
-  constructor(addresses: readonly string[], prefixLength: number) {
+  constructor(addresses: readonly string[], prefixLength: number, vip: string) {
     const tag = `${process.pid}`.slice(-6);
     this.hosts = addresses.map((address, i) => ({
       name: `host${i + 1}`,
@@ -199,7 +213,21 @@ export class VrrpLab {
       asRoot("ip", ["-n", host.namespace, "addr", "add", `${host.address}/${prefixLength}`, "dev", VrrpLab.INTERFACE]);
       mkdirSync(host.localDir, { recursive: true });
       chmodSync(host.localDir, 0o777);
-      writeFileSync(join(host.localDir, "hetzner-vip.sh"), `#!/bin/sh\necho ${host.name} >>'${this.notified}'\n`, { mode: 0o755 });
+      // Claims as the real script does: always when called as notify, when reconciling only on
+      // the MASTER (the VIP is on its interface) and only if another host claimed last.
+      writeFileSync(
+        join(host.localDir, "hetzner-vip.sh"),
+        [
+          "#!/bin/sh",
+          `if [ "$#" -gt 0 ]; then`,
+          `  ip addr show | grep -qF 'inet ${vip}/' || exit 0`,
+          `  [ "$(tail -n 1 '${this.notified}')" != ${host.name} ] || exit 0`,
+          "fi",
+          `echo ${host.name} >>'${this.notified}'`,
+          "",
+        ].join("\n"),
+        { mode: 0o755 },
+      );
     }
   }
 

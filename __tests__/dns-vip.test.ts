@@ -219,6 +219,10 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
     expect(hetzner).toContain('    notify_master "/bin/sh /local/hetzner-vip.sh"\n');
     // Also when a MASTER hears another one: it stays MASTER, and the other may have claimed the VIP last.
     expect(hetzner).toContain('    notify_master_rx_lower_pri "/bin/sh /local/hetzner-vip.sh"\n');
+    // And every 30 s, with a weight: a failed run lowers the priority, never FAULTs.
+    expect(hetzner).toContain('vrrp_script vip_reconcile {\n    script "/bin/sh /local/hetzner-vip.sh reconcile"\n    interval 30\n    timeout 90\n    weight 1\n}\n');
+    expect(hetzner).toMatch(/track_script \{\n        coredns_health\n        vip_reconcile\n    \}/);
+    expect(await renderedConf({}, false)).not.toContain("vip_reconcile");
     expect(await renderedConf({}, false)).not.toContain("notify_master");
   });
 
@@ -237,7 +241,7 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
   it("checks CoreDNS's health listener on this host: the group's health port, where the Corefile's health plugin listens", async () => {
     const conf = await renderedConf({}, true);
     expect(conf).toContain(`    script "/usr/bin/curl --fail --silent --output /dev/null --max-time 1 http://10.0.10.11:${SAMPLE_HEALTH_PORT}/health"\n`);
-    expect(conf).toMatch(/\n    track_script \{\n        coredns_health\n    \}\n/);
+    expect(await renderedConf({}, false)).toMatch(/\n    track_script \{\n        coredns_health\n    \}\n/);
     const job = await receivedJob(synthJobStack((scope) => hetznerDnsVip(scope), SEED_FACTS));
     expect(templateAt(job, "coredns", "local/coredns/corefile")).toContain('    health {{ env "NOMAD_ADDR_health" }}\n');
     expect(templateAt(job, "keepalived-dns", "local/keepalived.conf")).toContain('http://{{ env "NOMAD_ADDR_health" }}/health"');
@@ -342,11 +346,41 @@ describe("the Hetzner notify script", () => {
   it("fails (exit 1) after its last attempt when the API refuses the change", async () => {
     requireTool("sh");
     const script = templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh");
-    const run = runNotifyScript(script, "11", API, true);
+    const run = runNotifyScript(script, "11", API, { failPosts: true });
     expect(run.status).toBe(1);
     expect(run.stderr).toMatch(/could not release 10\.0\.10\.2 from server 12/);
     expect(run.stderr).toMatch(/giving up: 10\.0\.10\.2 is not assigned to server 11 after 5 attempts\n$/);
     expect(run.changes).toHaveLength(5);
+  });
+
+  describe("run by keepalived every 30 s to reconcile", () => {
+    const reconcile = async (self: string, localAddresses: string[], api = API, failPosts = false) =>
+      runNotifyScript(templateAt(await receivedJob(stack), "keepalived-dns", "local/hetzner-vip.sh"), self, api, { args: ["reconcile"], localAddresses, failPosts });
+
+    it("calls nothing on a host that does not hold the VIP (not MASTER)", async () => {
+      const run = await reconcile("11", ["10.0.10.11/24"]);
+      expect(run.status).toBe(0);
+      expect(run.requests).toEqual([]);
+    });
+
+    it("only reads its own server when the MASTER's server has the alias", async () => {
+      const run = await reconcile("12", ["10.0.10.12/24", "10.0.10.2/32"]);
+      expect(run.status).toBe(0);
+      expect(run.requests).toEqual(["GET http://169.254.169.254/hetzner/v1/metadata/instance-id", "GET https://api.hetzner.cloud/v1/servers/12"]);
+    });
+
+    it("takes the alias back, once, when the MASTER's server lacks it (another MASTER claimed it last)", async () => {
+      const run = await reconcile("11", ["10.0.10.11/24", "10.0.10.2/32"]);
+      expect(run.status).toBe(0);
+      expect(run.stderr).toMatch(/this server \(11\) holds 10\.0\.10\.2 as MASTER but not as an alias IP: claiming it/);
+      expect(run.changes).toEqual([
+        { server: "12", body: { network: 4711, alias_ips: ["10.0.10.20", "10.0.10.21"] } },
+        { server: "11", body: { network: 4711, alias_ips: ["10.0.10.30", "10.0.10.2"] } },
+      ]);
+      const refused = await reconcile("11", ["10.0.10.2/32"], API, true);
+      expect(refused.status).toBe(1);
+      expect(refused.changes).toHaveLength(1);
+    });
   });
 
   it("is executable and moves the VIP on the configured network", async () => {

@@ -1,6 +1,6 @@
 import { Job, Port, Task, Template } from "../nomad-job/model";
 import { renderCorefile } from "./corefile";
-import { HETZNER_API_URL, HETZNER_METADATA_URL, renderHetznerVipScript } from "./hetzner-vip-script";
+import { HETZNER_API_URL, HETZNER_METADATA_URL, RECONCILE_ARGUMENT, renderHetznerVipScript } from "./hetzner-vip-script";
 import { KeepalivedHealthCheck, KeepalivedRuntime, renderKeepalivedConf } from "./keepalived";
 
 /**
@@ -180,6 +180,10 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
       // may write, and Nomad makes the task's local/ 0777 (client/allocdir/task_dir.go).
       notifyMaster: hetzner ? `/bin/sh /${NOTIFY_SCRIPT}` : undefined,
       healthCheck: HEALTH_CHECK,
+      // The MASTER checks every 30 s that its server has the alias (one API read), so a VIP
+      // another MASTER claimed last, or whose claim gave up in an API outage, comes back. One
+      // attempt: with three servers at most seven API calls of up to 10 s, inside the timeout.
+      reconcile: hetzner ? { command: `/bin/sh /${NOTIFY_SCRIPT} ${RECONCILE_ARGUMENT}`, intervalSeconds: 30, timeoutSeconds: 90 } : undefined,
     },
     keepalivedTemplateRuntime(vip.subnetCidr, s.interface),
   );

@@ -107,8 +107,8 @@ export interface DnsVipProps {
    */
   readonly coreDnsImage?: string;
   /**
-   * An image with keepalived on its PATH, /usr/bin/curl (the CoreDNS health check) and /bin/sh
-   * (the Hetzner notify script). The task runs keepalived itself, not the image's entrypoint.
+   * An image with keepalived on its PATH, /usr/bin/curl (the CoreDNS health check), /bin/sh and
+   * ip (the Hetzner notify script). The task runs keepalived itself, not the image's entrypoint.
    * @default "docker.io/osixia/keepalived:2.0.20"
    */
   readonly keepalivedImage?: string;

@@ -1,7 +1,8 @@
 import { Token } from "cdktf";
 
 /**
- * keepalived's notify_master script for Hetzner Cloud. Hetzner networks are layer 3: a VIP
+ * keepalived's notify_master script for Hetzner Cloud, which keepalived also runs periodically
+ * with the argument "reconcile". Hetzner networks are layer 3: a VIP
  * cannot move by gratuitous ARP, the network routes it to the server that has it as an alias
  * IP. So the new MASTER takes the alias away from whichever server holds it (a MASTER that
  * died never gives it back) and assigns it to itself through the Hetzner Cloud API. The API
@@ -28,6 +29,9 @@ export interface HetznerVipScriptSettings {
   /** Attempts to move the VIP before giving up (2 s apart). */
   readonly attempts: number;
 }
+
+/** The argument that makes the script check, on the MASTER only, that its server has the alias. */
+export const RECONCILE_ARGUMENT = "reconcile";
 
 export const HETZNER_API_URL = "https://api.hetzner.cloud/v1";
 export const HETZNER_METADATA_URL = "http://169.254.169.254/hetzner/v1/metadata";
@@ -110,7 +114,24 @@ claim() {
   set_alias_ips "$self" "[$others\\"$vip\\"]"
 }
 
+mode=claim
+[ "$#" -eq 0 ] || mode=$1
+if [ "$mode" = ${RECONCILE_ARGUMENT} ]; then
+  # Only the MASTER has the VIP on an interface; it may not have the alias if another MASTER
+  # claimed it last (a healed split, a first deploy) or if its own claim gave up.
+  ip addr show | grep -qF "inet $vip/" || exit 0
+fi
+
 self=$(curl --fail --silent --show-error --max-time 5 "$metadata/instance-id")
+
+if [ "$mode" = ${RECONCILE_ARGUMENT} ]; then
+  aliases=$(alias_ips "$self")
+  if printf '%s\\n' "$aliases" | grep -qxF "\\"$vip\\""; then
+    exit 0
+  fi
+  echo "this server ($self) holds $vip as MASTER but not as an alias IP: claiming it" >&2
+  attempts=1
+fi
 
 attempt=1
 until release_from_others && claim; do

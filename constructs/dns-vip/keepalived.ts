@@ -25,6 +25,18 @@ export interface KeepalivedSettings {
   readonly notifyMaster?: string;
   /** How often and how strictly CoreDNS's health is checked. */
   readonly healthCheck: KeepalivedHealthCheck;
+  /**
+   * A command keepalived runs periodically on every instance to repair what a missed or
+   * overtaken notify left behind (it acts only where this instance is MASTER).
+   */
+  readonly reconcile?: KeepalivedReconcile;
+}
+
+export interface KeepalivedReconcile {
+  readonly command: string;
+  readonly intervalSeconds: number;
+  /** Seconds after which keepalived kills a run that has not finished. */
+  readonly timeoutSeconds: number;
 }
 
 /**
@@ -59,8 +71,9 @@ export interface KeepalivedRuntime {
 /** The VRRP instance's name; it appears in keepalived's logs and notify arguments. */
 export const VRRP_INSTANCE = "coredns";
 
-/** The tracked health check's name. */
+/** The tracked scripts' names. */
 export const HEALTH_SCRIPT = "coredns_health";
+export const RECONCILE_SCRIPT = "vip_reconcile";
 
 /** curl in the keepalived image (osixia/keepalived installs Alpine's curl, in a root-owned path). */
 export const CURL = "/usr/bin/curl";
@@ -98,6 +111,7 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
     "    init_fail",
     "}",
     "",
+    ...(settings.reconcile ? reconcileScript(settings.reconcile) : []),
     `vrrp_instance ${VRRP_INSTANCE} {`,
     "    state BACKUP",
     "    nopreempt",
@@ -115,6 +129,7 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
     // No weight: a failing check puts the instance in FAULT (see KeepalivedHealthCheck).
     "    track_script {",
     `        ${HEALTH_SCRIPT}`,
+    ...(settings.reconcile ? [`        ${RECONCILE_SCRIPT}`] : []),
     "    }",
   ];
   if (settings.authPassword !== undefined) {
@@ -140,6 +155,23 @@ export function interfaceProblems(name: string | undefined): string[] {
   return [
     `interface ${JSON.stringify(name)} is not a network interface name: use the name \`ip link\` shows on the DNS hosts (1-15 characters ` +
       'without spaces, "/", ":", braces, quotes, "!" or "#"), e.g. "ens10", or leave it unset to find the interface by subnetCidr',
+  ];
+}
+
+/**
+ * keepalived runs a vrrp_script only while an instance tracks it. A weight keeps the
+ * reconciler's result out of the instance's state: a failed run (an API outage) lowers the
+ * priority by one, which with nopreempt moves nothing, where weight 0 would mean FAULT.
+ */
+function reconcileScript(r: KeepalivedReconcile): string[] {
+  return [
+    `vrrp_script ${RECONCILE_SCRIPT} {`,
+    `    script "${r.command}"`,
+    `    interval ${r.intervalSeconds}`,
+    `    timeout ${r.timeoutSeconds}`,
+    "    weight 1",
+    "}",
+    "",
   ];
 }
 
