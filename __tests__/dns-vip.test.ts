@@ -223,6 +223,11 @@ describe("keepalived.conf, rendered as consul-template does on a DNS host", () =
     expect(hetzner).toContain('vrrp_script vip_reconcile {\n    script "/bin/sh /local/hetzner-vip.sh reconcile"\n    interval 30\n    timeout 90\n    weight 1\n}\n');
     expect(hetzner).toMatch(/track_script \{\n        coredns_health\n        vip_reconcile\n    \}/);
     expect(await renderedConf({}, false)).not.toContain("vip_reconcile");
+  });
+
+  it("repeats gratuitous ARPs every 60 s on a LAN, where clients may still point at a MASTER that stepped down", async () => {
+    expect(await renderedConf({}, false)).toContain("    advert_int 1\n    garp_master_refresh 60\n");
+    expect(await renderedConf({}, true)).not.toContain("garp_master_refresh");
     expect(await renderedConf({}, false)).not.toContain("notify_master");
   });
 

@@ -175,6 +175,7 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
       virtualRouterId: s.virtualRouterId,
       priority: s.priority,
       advertIntervalSeconds: 1,
+      garpRefreshSeconds: hetzner ? undefined : 60,
       authPassword: s.vrrpAuthentication ? nomadVarItem(VRRP_PASSWORD_ITEM) : undefined,
       // Through sh: keepalived's script security disables a root script in a directory others
       // may write, and Nomad makes the task's local/ 0777 (client/allocdir/task_dir.go).

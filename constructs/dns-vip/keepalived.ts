@@ -16,6 +16,11 @@ export interface KeepalivedSettings {
   readonly priority: number;
   /** Seconds between VRRP adverts. */
   readonly advertIntervalSeconds: number;
+  /**
+   * Seconds between the gratuitous ARPs a MASTER repeats, so LAN clients that still point at a
+   * MASTER which stepped down (two MASTERs met) find the one that stayed; none where ARP is ignored.
+   */
+  readonly garpRefreshSeconds?: number;
   /** VRRP PASS authentication (at most 8 characters), or none. */
   readonly authPassword?: string;
   /**
@@ -119,6 +124,7 @@ export function renderKeepalivedConf(settings: KeepalivedSettings, runtime: Keep
     `    virtual_router_id ${settings.virtualRouterId}`,
     `    priority ${settings.priority}`,
     `    advert_int ${settings.advertIntervalSeconds}`,
+    ...(settings.garpRefreshSeconds ? [`    garp_master_refresh ${settings.garpRefreshSeconds}`] : []),
     `    unicast_src_ip ${runtime.sourceAddress}`,
     "    unicast_peer {",
     runtime.peerLines,
