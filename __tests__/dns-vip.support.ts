@@ -7,6 +7,7 @@ import { Construct } from "constructs";
 import { ClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
 import { LAB_LIKE_FACTS } from "./nomad-job.support";
+import { StackJson } from "./support/synth";
 
 /** Facts like the lab's, with the namespaces seed 000's dns-read-jobs policy names. */
 export const SEED_FACTS: ClusterFacts = { ...LAB_LIKE_FACTS, namespaces: ["default", "dns", "ingress", "lab", "public"] };
@@ -330,5 +331,31 @@ export class VrrpLab {
 
   private logPath(host: LabHost, what: string): string {
     return join(this.dir, `${host.name}-${what}.log`);
+  }
+}
+
+/**
+ * terraform plan against the preconditions DnsVip puts on its Secrets variable (the VRRP
+ * password's), carried by terraform_data since the Nomad provider cannot run offline. Returns
+ * plan's stderr for each password, "" where Terraform accepts it.
+ */
+export function planVrrpPasswords(stack: StackJson, passwords: readonly string[]): Record<string, string> {
+  const [secrets] = Object.values<any>(stack.resource.nomad_variable);
+  const config = {
+    variable: { vrrp_password: stack.variable.vrrp_password },
+    resource: { terraform_data: { secrets: { input: "x", lifecycle: secrets.lifecycle } } },
+  };
+  const dir = mkdtempSync(join(tmpdir(), "hashilab-vrrp-plan-"));
+  const env = { ...process.env, CHECKPOINT_DISABLE: "1", TF_CLI_CONFIG_FILE: "/dev/null" };
+  try {
+    writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config));
+    execFileSync("terraform", ["init", "-input=false", "-no-color"], { cwd: dir, env, stdio: "pipe" });
+    const plan = (password: string): string => {
+      const run = spawnSync("terraform", ["plan", "-input=false", "-no-color"], { cwd: dir, env: { ...env, TF_VAR_vrrp_password: password }, encoding: "utf8" });
+      return run.status === 0 ? "" : run.stderr;
+    };
+    return Object.fromEntries(passwords.map((password) => [password, plan(password)]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -7,6 +7,7 @@ import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
 import {
   hetznerDnsVip,
   localInterface,
+  planVrrpPasswords,
   renderKeepalivedTemplate,
   runNotifyScript,
   SAMPLE_HEALTH_PORT,
@@ -528,6 +529,25 @@ describe("DnsVip validation", () => {
     expect(() => hetznerDnsVip(stack, { hetzner: { networkId: "4711'; reboot; '", apiToken: new TerraformVariable(stack, "t", { type: "string", sensitive: true }) } })).toThrow(
       /test\/Dns: invalid DnsVip:[\s\S]*hetzner\.networkId "4711'; reboot; '" is not a Hetzner network id \(a number such as "4711"\)/,
     );
+  });
+
+  it("fails at plan for a VRRP password keepalived.conf would cut short or refuse, without printing it, and takes the rest of printable ASCII", () => {
+    requireTool("terraform");
+    const stack = synthJobStack(
+      (scope) => new DnsVip(scope, "Dns", { ...SEED_PROPS, vrrpPassword: new TerraformVariable(scope, "vrrp_password", { type: "string", sensitive: true }) }),
+      SEED_FACTS,
+    );
+    const good = ["s3cret", "a$b%c&d", "ab'c;d", "x\\y`z", "[~|^]_-="];
+    const bad = ["ab cd", "ab#cd", "ab!cd", 'ab"cd', "ab{cd", "ab}cd", "pässwd"];
+    const results = planVrrpPasswords(stack, [...good, ...bad]);
+    for (const password of good) expect([password, results[password]]).toEqual([password, ""]);
+    for (const password of bad) {
+      expect([password, results[password]]).toEqual([
+        password,
+        expect.stringMatching(/Resource precondition failed[\s\S]*must be printable ASCII without\s+spaces/),
+      ]);
+      expect(results[password]).not.toContain(password);
+    }
   });
 
   it("promotes canaries automatically when the clients can hold them", async () => {

@@ -262,6 +262,15 @@ function requireVrrpPasswordLength(resource: TerraformResource, password: Terraf
         condition: Op.and(Op.gte(length, 1), Op.lte(length, MAX_AUTH_PASSWORD_LENGTH)),
         errorMessage: `The VRRP password (DnsVip vrrpPassword) must have 1-${MAX_AUTH_PASSWORD_LENGTH} characters: keepalived's PASS authentication takes no more.`,
       },
+      {
+        // It is written into keepalived.conf as is: keepalived ends a word at whitespace, "#",
+        // "!", "{" or "}" (the password silently shrinks to what comes before) and refuses an
+        // unpaired '"'; PASS authentication compares bytes, so printable ASCII only.
+        // Printable ASCII is "!" to "~"; the class leaves out "!", '"', "#", "{" and "}".
+        condition: Fn.can(Fn.regex("^[$-z|~]*$", password.value)),
+        errorMessage:
+          'The VRRP password (DnsVip vrrpPassword) must be printable ASCII without spaces, \'"\', "#", "!", "{" or "}": keepalived.conf would cut it short there.',
+      },
     ],
   };
 }
