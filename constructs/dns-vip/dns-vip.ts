@@ -56,9 +56,10 @@ export interface DnsVipProps {
   /** keepalived priority (equal priorities elect the highest address). @default 100 */
   readonly priority?: number;
   /**
-   * VRRP PASS authentication (1-8 characters) as a sensitive Terraform variable without a
-   * default, stored in a Nomad variable only the keepalived task reads; Terraform refuses
-   * another length at plan (a precondition). @default no VRRP authentication
+   * VRRP PASS authentication (1-8 printable ASCII characters without spaces, '"', "#", "!",
+   * "{" or "}") as a sensitive Terraform variable without a default, stored in a Nomad variable
+   * only the keepalived task reads; Terraform refuses any other at plan (preconditions).
+   * @default no VRRP authentication
    */
   readonly vrrpPassword?: TerraformVariable;
   /** The Hetzner network and API token the VIP moves with. Required in mode "hetzner". @default none */
