@@ -7,7 +7,7 @@ import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS, LEGACY_SECRET_PATHS } f
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
 import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
-import { buildCluster } from "./support/hetzner-cluster";
+import { buildCluster, VALID_CLUSTER_PROPS } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
@@ -28,6 +28,8 @@ function validate(tool: string, args: string[], content: string, name: string): 
   }
 }
 
+/** The versions the hosts install: the lab environment's pins. */
+const PINNED = { nomad: VALID_CLUSTER_PROPS.nomadVersion, consul: VALID_CLUSTER_PROPS.consulVersion };
 const combined = buildCluster().cluster.hosts[0];
 const pools = buildCluster({ serversAreClients: false, clientCount: 1, drivers: ["docker", "exec", "raw_exec"] }).cluster.hosts;
 const serverOnly = pools[0];
@@ -82,7 +84,7 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
       keyid: "798AEC654E5C15428C8E42EEAA16FCBCA621E701",
       keyserver: "hkps://keyserver.ubuntu.com",
     });
-    expect(config.packages).toEqual(expect.arrayContaining([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"]]));
+    expect(config.packages).toEqual(expect.arrayContaining([["nomad", `${PINNED.nomad}-1`], ["consul", `${PINNED.consul}-1`]]));
     // cloud-init's apt module needs gpg and dirmngr for the key; Debian's cloud images lack them.
     expect(config.bootcmd).toEqual(BOOT_COMMANDS);
   });
@@ -133,7 +135,7 @@ describe("client hosts", () => {
 
   it("server-only hosts get no container runtime", () => {
     const packages = parseUserData(serverOnly.userData).packages;
-    expect(packages).toEqual([["nomad", "1.10.5-1"], ["consul", "1.21.5-1"], "nftables", "age"]);
+    expect(packages).toEqual([["nomad", `${PINNED.nomad}-1`], ["consul", `${PINNED.consul}-1`], "nftables", "age"]);
     expect(() => writtenFile(serverOnly.userData, "/etc/sysctl.d/90-hashilab.conf")).toThrow();
   });
 });
