@@ -30,7 +30,7 @@ function deliveredConditions(configFiles: readonly string[]): Array<readonly [st
 
 /**
  * Both agents bind to the private address, which Hetzner attaches on its own schedule (a
- * hot-plugged NIC configured by DHCP; network-online.target does not wait for it). So they
+ * second NIC with a DHCP address; network-online.target does not reliably wait for it). So they
  * wait for it, bounded, and systemd retries them forever: with systemd's default start limit
  * (5 starts in 10 s, `man systemd.unit`) and Restart's 100 ms default, a late NIC used it up
  * in under a second and left the agent down. StartLimitIntervalSec=0 turns the limit off.

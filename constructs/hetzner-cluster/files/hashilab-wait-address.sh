@@ -1,7 +1,7 @@
 #!/bin/bash
 # hashilab-wait-address ADDRESS [SECONDS]: the agents' ExecStartPre. Consul and Nomad bind
-# RPC and Serf to the host's private address, which Hetzner's private network attaches (by
-# DHCP on a hot-plugged NIC) independently of network-online.target, sometimes after boot.
+# RPC and Serf to the host's private address, which Hetzner's private network attaches (a
+# second NIC with a DHCP address) independently of network-online.target, sometimes after boot.
 # Waits until ADDRESS is configured on an interface, at most SECONDS (default 60); then fails,
 # and systemd restarts the agent (RestartSec, no start limit) to wait again.
 set -euo pipefail
