@@ -24,7 +24,8 @@ async function keepalivedTask(): Promise<{ template: string; command: string[] }
 
 /**
  * The real keepalived (Debian's) on two DNS hosts in network namespaces of their own, each
- * running the keepalived.conf DnsVip renders for it and the command its task runs, with a
+ * running the keepalived.conf DnsVip renders for it and the command its task runs (as the
+ * first process of a PID namespace, as in its container), with a
  * stand-in for CoreDNS's health listener that can be stopped. One lab, one story: the steps
  * build on each other, in order.
  */
@@ -88,7 +89,7 @@ describe("keepalived as DnsVip runs it, on two hosts", () => {
     expect(lab.addresses(hostB())).toContain(vip);
   });
 
-  it("reloads a changed peer list on SIGHUP (the template's change_signal) and stays MASTER with the VIP, without notifying again", async () => {
+  it("reloads a changed peer list on SIGHUP (the template's change_signal, sent to the PID namespace's first process) and stays MASTER with the VIP, without notifying again", async () => {
     const third = "10.0.10.13";
     lab.writeLocal(hostB(), "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(hostB(), [first, second, third], variables)));
     lab.signalKeepalived(hostB(), "HUP");

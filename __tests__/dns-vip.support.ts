@@ -263,19 +263,41 @@ export class VrrpLab {
   }
 
   /**
-   * Starts the task's command (entrypoint and args) on `host`, its /local/ paths pointing at
-   * the host's local directory, with pid files of its own so that two can run on one machine.
+   * Starts the task's command (entrypoint and args) on `host` as the first process of a PID
+   * namespace, as in its container, its /local/ paths pointing at the host's local directory,
+   * with pid files of its own so that two can run on one machine.
    */
   startKeepalived(host: LabHost, command: readonly string[]): void {
     const pidFiles = ["--pid", this.pidPath(host), "--vrrp_pid", join(this.dir, `${host.name}-vrrp.pid`)];
     const [program, ...args] = command.map((arg) => this.localPaths(host, arg));
-    host.keepalived = spawnAsRoot("ip", ["netns", "exec", host.namespace, program, ...args, ...pidFiles], this.logPath(host, "keepalived"));
+    host.keepalived = spawnAsRoot(
+      "ip",
+      ["netns", "exec", host.namespace, "unshare", "--pid", "--fork", program, ...args, ...pidFiles],
+      this.logPath(host, "keepalived"),
+    );
   }
 
-  /** Sends keepalived's main process `signal` (as Nomad's change_signal would). */
+  /** Sends keepalived's main process `signal` from outside its PID namespace, as podman does for Nomad's change_signal. */
   signalKeepalived(host: LabHost, signal: string): void {
-    const pid = readFileSync(this.pidPath(host), "utf8").trim();
-    asRoot("kill", [`-${signal}`, pid]);
+    asRoot("kill", [`-${signal}`, String(this.keepalivedPid(host))]);
+  }
+
+  /**
+   * keepalived's main process as this machine sees it: the one whose command line names the
+   * host's pid file and which is the first process (pid 1) of its own namespace. (The pid file
+   * says 1, which is this machine's init outside the namespace.)
+   */
+  private keepalivedPid(host: LabHost): number {
+    for (const pid of readdirSync("/proc").filter((name) => /^\d+$/.test(name))) {
+      try {
+        if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").includes(this.pidPath(host))) continue;
+        const nspid = /^NSpid:\s+(\d+)\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+        if (nspid?.[2] === "1") return Number(nspid[1]);
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    throw new Error(`${host.name}: no keepalived running as the first process of its PID namespace`);
   }
 
   /** The IPv4 addresses on the host's interface. */
@@ -309,7 +331,12 @@ export class VrrpLab {
   stop(): void {
     for (const host of this.hosts) {
       this.stopHealth(host);
-      host.keepalived?.kill("SIGTERM");
+      // unshare passes nothing on: stop keepalived itself, which releases the VIP.
+      try {
+        if (host.keepalived) this.signalKeepalived(host, "TERM");
+      } catch {
+        // it has stopped already
+      }
     }
     for (const host of this.hosts) {
       try {
