@@ -1,7 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { hetznerDnsVip, renderKeepalivedTemplate, SEED_FACTS, VrrpLab } from "./dns-vip.support";
 import { evaluateJobspecs, parseJob, synthJobStack } from "./nomad-job.support";
-import { requireTool } from "./support/tools";
 
 /** Two DNS hosts, the VIP as keepalived adds it on Hetzner, and the Nomad variable's items. */
 const [first, second] = ["10.0.10.11", "10.0.10.12"];
@@ -35,8 +34,6 @@ describe("keepalived as DnsVip runs it, on two hosts", () => {
   let command: string[];
 
   beforeAll(async () => {
-    requireTool("keepalived");
-    requireTool("ip");
     ({ template, command } = await keepalivedTask());
     lab = new VrrpLab([first, second], 24, vip.split("/")[0]);
     for (const host of lab.hosts) lab.writeLocal(host, "keepalived.conf", renderKeepalivedTemplate(template, lab.sample(host, [first, second], variables)));
@@ -112,8 +109,6 @@ describe("keepalived when two MASTERs meet", () => {
   let lab: VrrpLab;
 
   beforeAll(async () => {
-    requireTool("keepalived");
-    requireTool("nft");
     const { template, command } = await keepalivedTask();
     lab = new VrrpLab([first, second], 24, vip.split("/")[0]);
     lab.split();

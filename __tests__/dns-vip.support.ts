@@ -8,6 +8,7 @@ import { ClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip, DnsVipProps } from "../constructs/dns-vip";
 import { LAB_LIKE_FACTS } from "./nomad-job.support";
 import { StackJson } from "./support/synth";
+import { requireTool } from "./support/tools";
 
 /** Facts like the lab's, with the namespaces seed 000's dns-read-jobs policy names. */
 export const SEED_FACTS: ClusterFacts = { ...LAB_LIKE_FACTS, namespaces: ["default", "dns", "ingress", "lab", "public"] };
@@ -195,6 +196,7 @@ export class VrrpLab {
   private readonly notified = join(this.dir, "notified");
 
   constructor(addresses: readonly string[], prefixLength: number, vip: string) {
+    for (const tool of ["keepalived", "curl", "ip", "unshare", "nft"]) requireTool(tool);
     const tag = `${process.pid}`.slice(-6);
     this.hosts = addresses.map((address, i) => ({
       name: `host${i + 1}`,
