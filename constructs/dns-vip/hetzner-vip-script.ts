@@ -46,6 +46,7 @@ export function networkIdProblems(networkId: string): string[] {
 export function renderHetznerVipScript(s: HetznerVipScriptSettings): string {
   return `#!/bin/sh
 # keepalived notify_master: move the DNS VIP ${s.vip} (a Hetzner alias IP) to this server.
+# With "${RECONCILE_ARGUMENT}" (every 30 s): the same, only where this is the MASTER and its server lacks it.
 set -eu
 
 api='${s.apiUrl}'
