@@ -267,12 +267,20 @@ describe("the synth-time scan of a stack", () => {
     expect(error).not.toMatch(/optional_token|hunter2|horse/);
   });
 
-  it("passes secrets that are references, in a job's env and in an output", () => {
+  it("passes secrets that are references, and ids that look like tokens, in a job and in an output", () => {
     const stack = jobStack(SEED_FACTS);
     const token = secretVar(stack, "token");
     new NomadJob(stack, "App", {
       name: "app",
-      groups: [{ name: "web", tasks: [{ name: "server", driver: "docker", config: { image: "nginx" }, env: { TOKEN: token.stringValue } }] }],
+      meta: { run_id: randomUUID(), deploymentID: randomUUID() },
+      groups: [
+        {
+          name: "web",
+          // Pinning to one node compares its id.
+          constraints: [{ attribute: "${node.unique.id}", value: randomUUID() }],
+          tasks: [{ name: "server", driver: "docker", config: { image: "nginx" }, env: { TOKEN: token.stringValue } }],
+        },
+      ],
     });
     new TerraformOutput(stack, "token_out", { value: token.stringValue, sensitive: true });
     expect(findPlaintextSecrets(stack)).toEqual([]);

@@ -42,7 +42,8 @@ function keyBefore(before: string): string {
 }
 
 /** UUIDs that name things rather than grant access: accessor ids, job/node/alloc ids. */
-const IDENTIFIER_KEY = /^(?:id|ids|uuid|job|node|alloc|eval|deployment|namespace)$|(?:^|_|-)(?:job|node|alloc|eval|zone|account)_?id$/i;
+/** Names of ids (`run_id`, `NodeID`, `allocId`, a `job "…"` block's label); a secret word in the name wins (`secret_id`). */
+const IDENTIFIER_KEY = /^(?:uuid|job|node|alloc|eval|deployment|namespace|name|group|task)$|(?:^|[_.-])ids?$|[a-z](?:Id|ID)s?$|^IDs?$/i;
 const SECRET_WORD = /secret|token|password|passwd|key|auth|credential/i;
 const DIGEST_KEY = /sha|digest|hash|checksum|integrity|fingerprint/i;
 

@@ -43,9 +43,12 @@ function walk(value: unknown, field: string, key: string | undefined, visit: (te
   } else if (Array.isArray(value)) {
     value.forEach((element, i) => walk(element, `${field}[${label(element, i)}]`, key, visit));
   } else if (value && typeof value === "object") {
+    // A constraint or affinity on an id attribute (`${node.unique.id}`) compares with an id, not a secret.
+    const attribute = (value as Record<string, unknown>).attribute;
+    const idValue = typeof attribute === "string" && /\.id\}?$/.test(attribute);
     for (const [k, v] of Object.entries(value)) {
       // "//" holds cdktf's metadata (construct paths), not configuration.
-      if (k !== "//") walk(v, field ? `${field}.${shown(k)}` : shown(k), k, visit);
+      if (k !== "//") walk(v, field ? `${field}.${shown(k)}` : shown(k), idValue && k === "value" ? "id" : k, visit);
     }
   }
 }
