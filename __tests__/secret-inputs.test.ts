@@ -74,7 +74,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
     );
     expect(error.split("\n").slice(1)).toEqual([
       expect.stringMatching(/^ {2}item "LITERAL" is a literal; pass a sensitive TerraformVariable's value \(a variable without a default, set with TF_VAR_<name>/),
-      expect.stringMatching(/^ {2}item "LOWERED" is a computed Terraform expression \(e.g. a function call such as lower\("…"\), which may wrap a literal\)/),
+      expect.stringMatching(/^ {2}item "LOWERED" is a computed Terraform expression that holds a literal or something else than references \(e.g. a function call such as lower\("…"\)\)/),
       expect.stringMatching(/^ {2}item "SENSITIVE" is a computed Terraform expression/),
       expect.stringMatching(/^ {2}item "MIXED" mixes literal text with references/),
       expect.stringMatching(/^ {2}item "LOCAL" refers to local.password, which may hold a literal/),
@@ -82,6 +82,30 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
       expect.stringMatching(/^ {2}item "NAN" is a number, not a secret reference/),
     ]);
     expect(error).not.toMatch(/hunter2|AKIA/);
+  });
+
+  it("accepts a function of sensitive values alone, and fails on one that also takes a literal or a variable with a default", () => {
+    const stack = jobStack(SEED_FACTS);
+    const token = secretVar(stack, "token");
+    const items = {
+      TRIMMED: Fn.trimspace(token.stringValue),
+      JOINED: Fn.join("", [token.stringValue, new RandomUuid(stack, "Salt").result]),
+    };
+    expect(() => new NomadVariable(stack, "Fine", { path: "nomad/jobs/fine", items })).not.toThrow();
+    const error = errorOf(
+      () =>
+        new NomadVariable(stack, "Bad", {
+          path: "nomad/jobs/bad",
+          items: {
+            SALTED: Fn.join(":", [token.stringValue, "pepper"]),
+            DEFAULTED: Fn.trimspace(secretVar(stack, "defaulted", { default: "hunter2" }).stringValue),
+          },
+        }),
+    );
+    expect(error.split("\n").slice(1)).toEqual([
+      expect.stringMatching(/^ {2}item "SALTED" is a computed Terraform expression that holds a literal/),
+      expect.stringMatching(/^ {2}item "DEFAULTED" comes from variable test\/defaulted, which has a default/),
+    ]);
   });
 
   it("accepts a sensitive variable without a default, a resource attribute and another stack's sensitive value", () => {

@@ -35,14 +35,59 @@ export function secretInputProblems(field: string, value: SecretInput | undefine
   return referenceProblems(field, fragments.firstToken);
 }
 
+/** The fields of cdktf's FunctionCall (`Fn.*`) this check reads. */
+interface FunctionCallFields {
+  readonly name: string;
+  readonly args: readonly unknown[];
+}
+
+function isFunctionCall(token: unknown): token is FunctionCallFields {
+  const call = token as Partial<FunctionCallFields>;
+  return typeof call?.name === "string" && Array.isArray(call.args);
+}
+
+/**
+ * The references an expression is built from, or undefined when it holds a literal string (or
+ * an expression this check cannot see into): `Fn.trimspace(variable.stringValue)` is built
+ * from the variable alone, `Fn.lower("AKIA…")` holds the literal.
+ */
+function referencesOf(value: unknown): ReferenceFields[] | undefined {
+  if (typeof value === "number" || typeof value === "boolean") return [];
+  if (typeof value === "string") {
+    if (!Token.isUnresolved(value)) return value === "" ? [] : undefined;
+    const fragments = Tokenization.reverseString(value);
+    // Typed IResolvable, but cdktf keeps each literal fragment as the plain string it was.
+    if ((fragments.literals as unknown[]).some((literal) => literal !== "")) return undefined;
+    return collect(fragments.tokens);
+  }
+  if (Array.isArray(value)) return collect(value);
+  if (value instanceof REFERENCE) return [value as unknown as ReferenceFields];
+  if (isFunctionCall(value)) return collect(value.args);
+  return undefined;
+}
+
+function collect(values: readonly unknown[]): ReferenceFields[] | undefined {
+  const all: ReferenceFields[] = [];
+  for (const value of values) {
+    const references = referencesOf(value);
+    if (references === undefined) return undefined;
+    all.push(...references);
+  }
+  return all;
+}
+
 function referenceProblems(field: string, token: IResolvable): string[] {
-  if (!(token instanceof REFERENCE)) {
+  const references = referencesOf(token);
+  if (references === undefined || references.length === 0) {
     return [
-      `${field} is a computed Terraform expression (e.g. a function call such as lower("…"), which may wrap a literal), ` +
-        `not a reference to a sensitive value; ${HOW}`,
+      `${field} is a computed Terraform expression that holds a literal or something else than references ` +
+        `(e.g. a function call such as lower("…")), not a reference to a sensitive value; ${HOW}`,
     ];
   }
-  const { identifier, originStack } = token as unknown as ReferenceFields;
+  return references.flatMap((reference) => oneReferenceProblems(field, reference));
+}
+
+function oneReferenceProblems(field: string, { identifier, originStack }: ReferenceFields): string[] {
   const [kind, name] = identifier.split(".");
   if (kind === "local") {
     return [`${field} refers to local.${name}, which may hold a literal; pass the sensitive variable or resource attribute it is built from`];
