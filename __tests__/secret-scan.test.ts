@@ -43,6 +43,7 @@ describe("the secret scanner", () => {
       "url-credentials": "S3_ENDPOINT=https://KEYID:wJalrXUtnFEMI@nbg1.your-objectstorage.com",
     };
     for (const [kind, text] of Object.entries(samples)) expect([kind, kinds(text)]).toEqual([kind, [kind]]);
+    expect(kinds("REDIS_URL=redis://:hunter2@redis.service.consul:6379")).toEqual(["url-credentials"]);
     // Consul also takes 16-byte gossip keys.
     expect(kinds(randomBytes(16).toString("base64"))).toEqual(["gossip-key"]);
     expect(kinds(privateKey.export({ type: "pkcs8", format: "pem" }) as string)).toEqual(["private-key"]);

@@ -41,7 +41,6 @@ function keyBefore(before: string): string {
   return /([A-Za-z_][A-Za-z0-9_.-]*)["'\s:=]*$/.exec(before.slice(-64))?.[1] ?? "";
 }
 
-/** UUIDs that name things rather than grant access: accessor ids, job/node/alloc ids. */
 /** Names of ids (`run_id`, `NodeID`, `allocId`, a `job "…"` block's label); a secret word in the name wins (`secret_id`). */
 const IDENTIFIER_KEY = /^(?:uuid|job|node|alloc|eval|deployment|namespace|name|group|task)$|(?:^|[_.-])ids?$|[a-z](?:Id|ID)s?$|^IDs?$/i;
 const SECRET_WORD = /secret|token|password|passwd|key|auth|credential/i;
@@ -74,9 +73,9 @@ const PATTERNS: readonly Pattern[] = [
   },
   { kind: "aws-access-key", pattern: /(?<![A-Z0-9])(?:AKIA|ASIA)[A-Z0-9]{16}(?![A-Z0-9])/g },
   {
-    // scheme://user:password@ where the password is not itself a reference or template action.
+    // scheme://user:password@ (the user may be empty: redis://:password@) unless the password is a reference or template action.
     kind: "url-credentials",
-    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"'`]+:([^\s/?#@"'`]+)@/gi,
+    pattern: /\b[a-z][a-z0-9+.-]*:\/\/[^\s/?#@:"'`]*:([^\s/?#@"'`]+)@/gi,
     accept: (match) => !/:(?:\$\$?\{[^}]*\}|\{\{[^}]*\}\}|%%?\{[^}]*\})@$/.test(match),
     excerpt: (match) => `${match.slice(0, match.lastIndexOf(":") + 1)}…@`,
   },
