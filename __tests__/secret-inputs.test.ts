@@ -84,7 +84,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
     expect(error).not.toMatch(/hunter2|AKIA/);
   });
 
-  it("accepts a function of sensitive values alone, and fails on one that also takes a literal or a variable with a default", () => {
+  it("fails on a function of a sensitive value that also takes a literal or a variable with a default, and accepts one of sensitive values alone", () => {
     const stack = jobStack(SEED_FACTS);
     const token = secretVar(stack, "token");
     const items = {
