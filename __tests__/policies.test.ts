@@ -23,7 +23,7 @@ const golden = (name: string) => readFileSync(join(__dirname, "golden", "policie
 describe("rendering", () => {
   it("writes canonical HCL: aligned attributes, lists on one line, blank lines between blocks", () => {
     expect(renderNomadPolicy(developerPolicy())).toBe(
-      'namespace "dev" {\n  policy       = "read"\n  capabilities = ["submit-job", "dispatch-job", "read-logs"]\n}\n',
+      'namespace "dev" {\n  policy       = "read"\n  capabilities = ["dispatch-job", "read-logs"]\n}\n',
     );
     expect(renderNomadPolicy({ node: "read", agent: "read" })).toBe('agent {\n  policy = "read"\n}\n\nnode {\n  policy = "read"\n}\n');
   });
