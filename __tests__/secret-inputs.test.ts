@@ -1,6 +1,8 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { rootCertificates } from "node:tls";
 import { App, DataResource, Fn, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
+import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { DnsVip } from "../constructs/dns-vip";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadService } from "../constructs/nomad-service";
@@ -232,6 +234,19 @@ describe("the synth-time scan of a stack", () => {
     expect(error).toMatch(/test\/Snapshots\/Job: groups\[snapshot\]\.tasks\[save\]\.env\.S3_ENDPOINT holds a URL with a user and password/);
     expect(error).toMatch(/test\/Snapshots\/Job: groups\[snapshot\]\.tasks\[save\]\.env\.NOMAD_CACERT holds a private key/);
     expect(error).not.toContain("wJalr");
+  });
+
+  it("fails on a private key given where Consul expects Nomad's CA certificate, and passes the certificate", () => {
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    const withCa = (nomadCaPem: string) =>
+      synthScanned((stack) => {
+        new ConsulProvider(stack, "consul", { address: "http://127.0.0.1:8500" });
+        new ConsulWorkloadIdentity(stack, "WorkloadIdentity", { nomadAddress: "https://127.0.0.1:4646", nomadCaPem });
+      });
+    expect(withCa(privateKey.export({ type: "pkcs8", format: "pem" }) as string)).toMatch(
+      /test\/WorkloadIdentity\/[^:]+: config_json holds a private key \(PEM, or an age identity\) \("-----B…"\) in plain text; pass a reference to a sensitive value instead/,
+    );
+    expect(withCa(rootCertificates[0])).toBe("");
   });
 
   it("fails on secrets in provider settings, locals, outputs, variable defaults and provisioner commands", () => {
