@@ -1,4 +1,7 @@
 import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { rootCertificates } from "node:tls";
 import { App, DataResource, Fn, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
@@ -266,6 +269,19 @@ describe("the synth-time scan of a stack", () => {
     expect(error).toMatch(/test\/region: default holds an AWS-style access key id/);
     expect(error).toMatch(/test\/Deliver: provisioner\[0\]\.local-exec\.command holds a 64-character token/);
     expect(error).not.toMatch(new RegExp(`hunter2|${HCLOUD_TOKEN}|${gossip.replace(/[+/]/g, ".")}`));
+  });
+
+  it("fails with cdktf's HCL output too", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "hashilab-hcl-"));
+    try {
+      const app = new App({ outdir, hclOutput: true });
+      const stack = new TerraformStack(app, "test");
+      rejectPlaintextSecrets(stack);
+      new TerraformOutput(stack, "token", { value: HCLOUD_TOKEN });
+      expect(errorOf(() => app.synth())).toMatch(/test\/token: value holds a 64-character token/);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
   });
 
   it("fails on a sensitive variable with a default, even one given by an override", () => {

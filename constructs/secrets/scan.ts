@@ -202,20 +202,25 @@ export function plaintextSecretProblems(stack: TerraformStack): string[] {
 /**
  * Makes synth of `stack` fail when it would write a secret in plain text (see
  * findPlaintextSecrets), listing every finding at once, before cdk.tf.json is written.
- * It judges the configuration synth renders anyway, so it costs only the scan of its strings.
- * Idempotent.
+ * It judges the configuration synth renders anyway, so it costs only the scan of its strings
+ * (with cdktf's HCL output, one more rendering). Idempotent.
  */
 export function rejectPlaintextSecrets(stack: TerraformStack): void {
   if (unscanned.has(stack)) return;
   const render = stack.toTerraform.bind(stack);
+  const renderHcl = stack.toHclTerraform.bind(stack);
   unscanned.set(stack, render);
-  // cdktf's synthesizer writes what toTerraform returns; an instance override sees exactly that.
-  stack.toTerraform = () => {
-    const json = render();
+  const judged = (json: Record<string, any>) => {
     const problems = problemsOf(scan(stack, json));
     if (problems.length > 0) {
       throw new Error(`${stack.node.path}: secrets in plain text would be written to cdk.tf.json:\n  - ${problems.join("\n  - ")}`);
     }
     return json;
+  };
+  // cdktf's synthesizer writes what these return; instance overrides see exactly that.
+  stack.toTerraform = () => judged(render());
+  stack.toHclTerraform = () => {
+    judged(render());
+    return renderHcl();
   };
 }
