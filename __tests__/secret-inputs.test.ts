@@ -172,6 +172,18 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
 });
 
 describe("the synth-time scan of a stack", () => {
+  it("fails on a secret in a job of a consumer's own stack, which no environment set up: every stack with a job is scanned", () => {
+    const error = errorOf(() =>
+      synthJobStack((scope) => {
+        new NomadJob(scope, "App", {
+          name: "app",
+          groups: [{ name: "web", tasks: [{ name: "server", driver: "docker", config: { image: "docker.io/library/nginx:1.27" }, env: { HCLOUD_TOKEN } }] }],
+        });
+      }),
+    );
+    expect(error).toMatch(/test: secrets in plain text would be written to cdk\.tf\.json:\n {2}- test\/App: groups\[web\]\.tasks\[server\]\.env\.HCLOUD_TOKEN holds a 64-character token/);
+  });
+
   it("fails on secrets in a Nomad job's env, meta and template data, naming the job, the field and the Nomad variable to use", () => {
     const uuid = randomUUID();
     const error = synthScanned((stack) => {

@@ -1,4 +1,4 @@
-import { Lazy, Token } from "cdktf";
+import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { AttachPolicyOptions, GrantReadJobsOptions, attachJobPolicy, grantReadJobs } from "../acl/job-policies";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
@@ -6,6 +6,7 @@ import { clusterFactsOf } from "../cluster-facts";
 import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
 import { NomadJobResource } from "../providers";
+import { rejectPlaintextSecrets } from "../secrets/scan";
 import { escapeTerraformTemplate } from "./escape";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
@@ -66,6 +67,9 @@ export class NomadJob extends Construct {
       purgeOnDestroy: purgeOnDestroy ?? true,
     });
     this.node.addValidation({ validate: () => [...validateJob(this.spec, clusterFactsOf(this)), ...validateCompleteJob(this.spec)] });
+    // Any stack with a job is scanned, a consumer's own included: env, meta and templates are
+    // where a secret is most easily pasted.
+    rejectPlaintextSecrets(TerraformStack.of(this));
   }
 
   /** Adds a task group to the job. */
