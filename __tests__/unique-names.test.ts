@@ -165,7 +165,7 @@ describe("Nomad ACL tokens and their outputs", () => {
     const stack = userStack(new App(), "test");
     const policies = [readers(stack)];
     for (const [i, ttl] of ["30 days", "${var.ttl}", "-1h", "8"].entries()) {
-      expect(() => new NomadAclToken(stack, `Token-${i}`, { expirationTtl: ttl, policies })).toThrow(`expirationTtl "${ttl}" is not a Go duration`);
+      expect(() => new NomadAclToken(stack, `Token-${i}`, { expirationTtl: ttl, policies })).toThrow(`expirationTtl "${ttl}" is not a positive Go duration`);
     }
     expect(() => new NomadAclToken(stack, "Shift", { expirationTtl: "7h30m", policies })).not.toThrow();
   });

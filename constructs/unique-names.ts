@@ -1,5 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
+import { globMatches } from "./core/glob";
 
 /**
  * Objects Nomad and Consul keep unique by name, and what a second one of a name does at
@@ -128,12 +129,6 @@ export function inSameCluster(a: IConstruct, b: IConstruct): boolean {
 
 function sameCluster(a: ClusterScope | undefined, b: ClusterScope | undefined): boolean {
   return a === b || (a !== undefined && b !== undefined && a.name === b.name);
-}
-
-/** "*" matches any run of characters; nothing else is special. */
-function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`).test(name);
 }
 
 /** Terraform identifiers (hclsyntax): a letter or "_", then letters, digits, "_" and "-". */

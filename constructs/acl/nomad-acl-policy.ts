@@ -2,6 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
 import { clusterFactsOf } from "../cluster-facts";
+import { globMatches } from "../core/glob";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
 import { kebabCase } from "../kebab-case";
@@ -205,8 +206,3 @@ function anonymousWrites(rules: NomadPolicyRules): string[] {
   return grants;
 }
 
-/** Nomad namespace rules match by glob ("*" any run of characters). */
-function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&")).join(".*");
-  return new RegExp(`^${source}$`).test(name);
-}

@@ -6,6 +6,7 @@ import { NomadAclRole } from "./nomad-acl-role";
 import { kebabCase } from "../kebab-case";
 import { escapeTerraformTemplate } from "../nomad-job/escape";
 import { claimOutputName } from "../unique-names";
+import { GO_DURATION } from "../core/go-duration";
 
 export interface NomadAclTokenProps {
   /** A human-readable name, e.g. the person's. @default the construct id in kebab-case */
@@ -31,7 +32,6 @@ export interface NomadAclTokenProps {
 /** Nomad's ACLToken.Validate refuses longer names ("token name too long"). */
 const MAX_TOKEN_NAME_LENGTH = 256;
 /** Go's time.ParseDuration grammar, positive values only (Nomad refuses a TTL below its minimum). */
-const GO_DURATION = /^(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))*$/;
 
 /**
  * A Nomad client token (`nomad_acl_token`). Its secret is only exposed as a sensitive
@@ -52,8 +52,8 @@ export class NomadAclToken extends Construct {
     const bound = policies.find((policy) => policy.boundJob !== undefined);
     if (bound) problems.push(`policy ${bound.node.path} is bound to a job; workload policies cannot be given to tokens`);
     const ttl = props.expirationTtl;
-    if (ttl !== undefined && !Token.isUnresolved(ttl) && !GO_DURATION.test(ttl)) {
-      problems.push(`expirationTtl "${ttl}" is not a Go duration; write e.g. "8h" or "30m"`);
+    if (ttl !== undefined && !Token.isUnresolved(ttl) && (!GO_DURATION.test(ttl) || /^-|^0$/.test(ttl))) {
+      problems.push(`expirationTtl "${ttl}" is not a positive Go duration; write e.g. "8h" or "30m"`);
     }
     if (tokenName.length > MAX_TOKEN_NAME_LENGTH) problems.push(`tokenName is longer than Nomad's limit of ${MAX_TOKEN_NAME_LENGTH} characters; shorten it`);
     if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);

@@ -1,6 +1,7 @@
 import { Token } from "cdktf";
 import { ClusterFacts } from "../cluster-facts";
 import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
+import { GO_DURATION } from "../core/go-duration";
 import { cronProblem } from "./cron";
 import { Constraint, Job, Service, Task, TaskGroup, Update } from "./model";
 
@@ -206,8 +207,6 @@ const DURATION_FIELDS = new Set([
 ]);
 /** Free-form maps whose keys are not model fields. */
 const OPAQUE_FIELDS = new Set(["config", "env", "meta", "labels", "extra", "policy", "options", "headers", "header", "scaling"]);
-/** A Go duration (time.ParseDuration): one or more number+unit pairs, or a bare 0. */
-const GO_DURATION = /^([+-]?(\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$|^0$/;
 
 function checkDurations(value: unknown, path: string, report: Report): void {
   if (Array.isArray(value)) {
