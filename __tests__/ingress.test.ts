@@ -94,6 +94,12 @@ describe("Ingress (Traefik)", () => {
     expect(Object.values(dynamic.http.routers).filter((r: any) => r.service === "api@internal")).toHaveLength(1);
   });
 
+  it("reloads the dynamic configuration without a restart (the file provider watches its directory), and restarts for the static one", async () => {
+    const job = await traefikJob(stack);
+    const modes = Object.fromEntries(traefikTask(job, "traefik").template.map((t: any) => [t.destination, t.change_mode]));
+    expect(modes).toEqual({ "local/traefik.yml": "restart", "secrets/dynamic.yml": "noop" });
+  });
+
   it("has a minimal policy: read-job in the routed namespaces and nothing else, bound to the job with job_acl", async () => {
     const policies = Object.values(resourcesOf(stack, "nomad_acl_policy"));
     expect(policies).toHaveLength(1);

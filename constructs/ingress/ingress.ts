@@ -165,7 +165,9 @@ export class Ingress extends Construct {
     const dynamicConfig: Template[] =
       dashboard === undefined && isolated.length === 0
         ? []
-        : [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "restart", data: traefikDynamicConfig(dashboard, isolated) }];
+        : // Traefik's file provider watches the file's directory (pkg/provider/file, watch defaults
+          // to true), so it sees consul-template's atomic rename: no restart, no outage.
+          [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "noop", data: traefikDynamicConfig(dashboard, isolated) }];
     const main = traefikStaticConfig({
       namespaces: this.namespaces.filter((ns) => !isolatedNames.includes(ns)),
       dynamicConfigFile: `/${DYNAMIC_CONFIG}`,
