@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { EnvironmentConfig, lab, namespaceAdmission } from "../environments";
 import { parseHcl } from "./support/hcl";
@@ -80,5 +80,12 @@ describe("docs/access.md's privilege tables hold the rendered lab policies and n
       }),
     ].join("\n");
     expect(section("namespace-table").trim()).toBe(table);
+  });
+
+  it("names, for every actor's cannot, a test file that exists", () => {
+    const table = DOC.split("### Who can reach what")[1].split("### Admission")[0];
+    const named = [...table.matchAll(/([a-z-]+\.test\.ts)/g)].map((m) => m[1]);
+    expect(named.length).toBeGreaterThan(10);
+    expect(named.filter((file) => !existsSync(join(__dirname, file)))).toEqual([]);
   });
 });
