@@ -117,6 +117,13 @@ describe("NomadJob validation", () => {
     expect(errorOf({ groups: [group({ tasks: [task] })] })).toContain("memoryMaxMb 256 is below memoryMb 512");
   });
 
+  it("fails on a secrets tmpfs larger than the task's memory, or not a whole number of MB (Nomad's Resources.Validate)", () => {
+    for (const secretsMb of [600, 0, 1.5, NaN]) {
+      const task = web({ resources: { memoryMb: 512, secretsMb } });
+      expect(errorOf({ groups: [group({ tasks: [task] })] })).toContain(`secretsMb ${secretsMb} must be a whole number of MB from 1 to memoryMb (512)`);
+    }
+  });
+
   it("fails on an invalid periodic cron", () => {
     const message = errorOf({ type: "batch", periodic: { crons: ["0 25 * * *"] } });
     expect(message).toContain('periodic cron "0 25 * * *" hour field "25" has "25" outside 0-23');

@@ -346,7 +346,10 @@ describe("snapshot.sh", () => {
     const nothingSecretIn = (text: string) => {
       for (const secret of [S3_SECRET, ...Object.values(TOKENS)]) expect(text).not.toContain(secret);
     };
-    const leftOnHost = () => readdirSync(join(dir, "local")).filter((f) => !f.endsWith(".sh"));
+    const leftOnHost = () => [
+      ...readdirSync(join(dir, "local")).filter((f) => !f.endsWith(".sh")),
+      ...readdirSync(join(dir, "secrets")).filter((f) => f.endsWith(".snap")),
+    ];
 
     it("uploads both snapshots as age ciphertext that the private key decrypts back to the snapshot", async () => {
       const result = await runTask();
@@ -361,6 +364,11 @@ describe("snapshot.sh", () => {
         expect(decrypt(stored).equals(readFileSync(join(dir, "taken", system)))).toBe(true);
       }
       expect(leftOnHost()).toEqual([]);
+      // The plaintext exists only in the secrets tmpfs (memory), sized for it in the jobspec.
+      const argv = readFileSync(join(dir, "argv.log"), "utf8");
+      expect(argv).toContain(`nomad operator snapshot save ${join(dir, "secrets")}/nomad-`);
+      expect(argv).toContain(`consul snapshot save ${join(dir, "secrets")}/consul-`);
+      expect(task.resources[0]).toMatchObject({ memory: 512, secrets: 256 });
     });
 
     it("signs every request with x-amz-content-sha256 (the body's hash on uploads), which curl 7.88 does not send itself", async () => {
@@ -452,7 +460,7 @@ describe("snapshot.sh", () => {
       const failing = await runTask({ AGE_RECIPIENT: "age1notakey" });
       expect(failing.code).not.toBe(0);
       const realAge = readFileSync(join(dir, "bin", "age"));
-      writeFileSync(join(dir, "bin", "age"), '#!/bin/sh\n# copies its input: "encrypts" nothing\nwhile [ $# -gt 1 ]; do shift; done\ncp "$1" "$1.age"\n');
+      writeFileSync(join(dir, "bin", "age"), '#!/bin/sh\n# copies its input to --output: "encrypts" nothing\nwhile [ $# -gt 1 ]; do [ "$1" = --output ] && out=$2; shift; done\ncp "$1" "$out"\n');
       try {
         const copying = await runTask();
         expect(copying.code).not.toBe(0);

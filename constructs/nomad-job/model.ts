@@ -352,6 +352,12 @@ export interface Resources {
   readonly memoryMb?: number;
   /** Oversubscription limit; must be >= memoryMb. */
   readonly memoryMaxMb?: number;
+  /**
+   * Size of the task's secrets/ directory, a tmpfs (memory, never the disk), counted in the
+   * task's memory; at most memoryMb (nomad/structs Resources.Validate).
+   * @default 1 (Nomad's)
+   */
+  readonly secretsMb?: number;
 }
 
 export interface Lifecycle {

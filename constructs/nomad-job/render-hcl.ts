@@ -183,7 +183,7 @@ function taskBlock(t: Task): HclBlock {
     each(t.services, serviceBlock),
     each(t.templates, templateBlock),
     simple("restart", t.restart, RESTART_FIELDS),
-    simple("resources", t.resources, ["cpuMhz", "cores", "memoryMb", "memoryMaxMb"]),
+    simple("resources", t.resources, ["cpuMhz", "cores", "memoryMb", "memoryMaxMb", "secretsMb"]),
     simple("logs", t.logs, ["maxFiles", "maxFileSizeMb", "disabled"]),
   );
 }

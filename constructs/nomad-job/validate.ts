@@ -154,6 +154,10 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
   if (known(memoryMax) && known(memory) && memoryMax < memory) {
     report(`memoryMaxMb ${memoryMax} is below memoryMb ${memory}. memory_max is the upper limit: make it >= memoryMb or leave it out.`);
   }
+  const secrets = task.resources?.secretsMb;
+  if (known(secrets) && known(memory) && !(Number.isInteger(secrets) && secrets >= 1 && secrets <= memory)) {
+    report(`secretsMb ${secrets} must be a whole number of MB from 1 to memoryMb (${memory}): the secrets tmpfs is counted in the task's memory.`);
+  }
   for (const template of task.templates ?? []) {
     if (known(template.destination) && !isSandboxed(template.destination)) {
       report(

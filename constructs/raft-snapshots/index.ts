@@ -166,7 +166,9 @@ export class RaftSnapshots extends Construct {
                   data: fromVariable('\nuser = "{{ .s3_access_key_id }}:{{ .s3_secret_access_key }}"\n'),
                 },
               ],
-              resources: { cpuMhz: 200, memoryMb: 256 },
+              // The plaintext snapshot lives in the secrets tmpfs until it is encrypted: a
+              // homelab's Raft state is a few MB; a larger one fails the run, loudly.
+              resources: { cpuMhz: 200, memoryMb: 512, secretsMb: 256 },
             },
           ],
         },

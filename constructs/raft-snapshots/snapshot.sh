@@ -11,8 +11,10 @@ set -eu
 umask 077
 export LC_ALL=C
 work=$NOMAD_TASK_DIR
-# A snapshot holds every ACL secret of its cluster: never leave one behind, even when a step fails.
-trap 'rm -f "$work"/*.snap "$work"/*.snap.age "$work"/s3.*' EXIT
+# A plaintext snapshot holds every ACL secret of its cluster: it exists only in the secrets
+# dir (a tmpfs: memory, never the disk), and never outlives the run, even when a step fails.
+plain_dir=$NOMAD_SECRETS_DIR
+trap 'rm -f "$plain_dir"/*.snap "$work"/*.snap.age "$work"/s3.*' EXIT
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 # SigV4's payload hash of an empty body.
@@ -91,13 +93,13 @@ list_keys() {
 command -v age >/dev/null || fail "age is not installed on this host; refusing to upload unencrypted snapshots"
 
 for system in nomad consul; do
-  plain="$work/$system-$stamp.snap"
+  plain="$plain_dir/$system-$stamp.snap"
   if [ "$system" = nomad ]; then
     nomad operator snapshot save "$plain"
   else
     consul snapshot save "$plain"
   fi
-  sealed="$plain.age"
+  sealed="$work/$system-$stamp.snap.age"
   age --encrypt --recipient "$AGE_RECIPIENT" --output "$sealed" "$plain"
   rm -f "$plain"
   # Only age's ciphertext leaves the host.
