@@ -158,20 +158,26 @@ describe("AclBootstrap", () => {
 
   it("fails on an address with a path, naming the construct and the prop", () => {
     expect(() => build({ nomadAddress: "http://127.0.0.1:4646/v1" })).toThrow(
-      /^test\/acl: nomadAddress "http:\/\/127\.0\.0\.1:4646\/v1" is not an API address\. Give scheme, host and port without a path/,
+      /^test\/acl: invalid AclBootstrap:\n  - nomadAddress "http:\/\/127\.0\.0\.1:4646\/v1" is not an API address: give scheme, host and port without a path/,
     );
   });
 
   it("fails on an address without a scheme", () => {
-    expect(() => build({ consulAgentAddresses: ["10.0.10.2:8500"] })).toThrow(/test\/acl: consulAgentAddresses\[0\] "10\.0\.10\.2:8500" is not an API address/);
+    expect(() => build({ consulAgentAddresses: ["10.0.10.2:8500"] })).toThrow(/test\/acl: invalid AclBootstrap:\n  - consulAgentAddresses\[0\] "10\.0\.10\.2:8500" is not an API address/);
   });
 
   it("fails on an empty list of Consul agents", () => {
-    expect(() => build({ consulAgentAddresses: [] })).toThrow(/test\/acl: consulAgentAddresses is empty/);
+    expect(() => build({ consulAgentAddresses: [] })).toThrow(/test\/acl: invalid AclBootstrap:\n  - consulAgentAddresses is empty/);
+  });
+
+  it("fails with every problem at once, one per line", () => {
+    expect(() => build({ nomadAddress: "127.0.0.1:4646", maxAttempts: 0 })).toThrow(
+      /^test\/acl: invalid AclBootstrap:\n  - nomadAddress "127\.0\.0\.1:4646" is not an API address.*\n  - maxAttempts 0 must be/,
+    );
   });
 
   it("fails on a maxAttempts that is not a positive whole number", () => {
-    expect(() => build({ maxAttempts: 0 })).toThrow(/test\/acl: maxAttempts 0 must be a whole number from 1 to 1000/);
+    expect(() => build({ maxAttempts: 0 })).toThrow(/test\/acl: invalid AclBootstrap:\n  - maxAttempts 0 must be a whole number from 1 to 1000/);
   });
 });
 

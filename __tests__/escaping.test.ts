@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { NomadJob } from "../constructs";
-import { escapeTerraformTemplate } from "../constructs/nomad-job/escape";
+import { escapeTerraformTemplate } from "../constructs/core";
 import { RandomProvider, RandomUuid } from "../constructs/providers";
 import { evaluateJobspecs, jobspecsOf, parseJob, synthJobStack } from "./nomad-job.support";
 import { requireTool } from "./support/tools";

@@ -1,4 +1,4 @@
-import { cidrContains, cidrsOverlap, coveredAddressCount, formatIpv4, hostAddress, Ipv4Cidr, parseCidr, parseIpv4 } from "../constructs/hetzner-cluster/cidr";
+import { cidrContains, cidrsOverlap, coveredAddressCount, formatIpv4, hostAddress, Ipv4Cidr, parseCidr, parseIpv4 } from "../constructs/core";
 
 const cidr = (text: string) => parseCidr(text) as Ipv4Cidr;
 

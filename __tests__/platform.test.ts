@@ -9,7 +9,7 @@ import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
 import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
 import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
 import { declareClusterFacts } from "../constructs/cluster-facts";
-import { addDependsOn } from "../constructs/depends-on";
+import { addDependsOn } from "../constructs/core";
 import { NomadProvider } from "../constructs/providers";
 import { NomadJob } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";

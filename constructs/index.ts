@@ -1,4 +1,5 @@
 /** The package root: re-exports only. */
+export * from "./core";
 export * from "./nomad-job";
 export * from "./nomad-service";
 export * from "./cluster-facts";

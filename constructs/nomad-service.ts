@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, Port, Restart, Service, Template, Update } from "./nomad-job/model";
 import { NomadJob } from "./nomad-job/nomad-job";
-import { kebabCase } from "./kebab-case";
+import { kebabCase } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions } from "./acl/job-policies";
 import type { NomadAclPolicy } from "./acl/nomad-acl-policy";
 import type { NomadPolicyRules } from "../policies";

@@ -1,7 +1,6 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { isDnsName } from "./dns-name";
-import { parseIpv4 } from "./hetzner-cluster/cidr";
+import { isDnsName, parseIpv4 } from "./core";
 import { CloudflareDnsRecord } from "./providers";
 
 /** A Cloudflare zone that public hostnames are created in. */

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { globMatches } from "./core/glob";
+import { globMatches } from "./core";
 
 /**
  * Objects Nomad and Consul keep unique by name, and what a second one of a name does at

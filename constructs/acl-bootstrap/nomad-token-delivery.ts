@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate } from "../core";
 import { shippedFile } from "../hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../hetzner-cluster/host-paths";
 import { remoteCommand, shellQuote } from "../hetzner-cluster/shell";

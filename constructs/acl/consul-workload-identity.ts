@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { ConsulPolicyRules, consulPolicyProblems, mergeConsulPolicies, renderConsulPolicy } from "../../policies/consul-policy";
 import { nomadTasksConsulPolicy } from "../../policies/builtin";
 import { clusterFactsOf } from "../cluster-facts";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate } from "../core";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
 import { claimUniqueName, inSameCluster } from "../unique-names";

@@ -1,7 +1,6 @@
 import { readJobsPolicy, ReadJobsOptions } from "../../policies/builtin";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
-import { addDependsOn } from "../depends-on";
-import { kebabCase } from "../kebab-case";
+import { addDependsOn, kebabCase } from "../core";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
 

@@ -2,10 +2,9 @@ import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
 import { clusterFactsOf } from "../cluster-facts";
-import { globMatches } from "../core/glob";
+import { globMatches, kebabCase } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
-import { kebabCase } from "../kebab-case";
 
 /** What a workload policy needs to know about the job it is bound to (a NomadJob satisfies it). */
 export interface AclBindableJob extends IConstruct {

@@ -2,8 +2,7 @@ import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { claimUniqueName } from "../unique-names";
-import { kebabCase } from "../kebab-case";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate, kebabCase } from "../core";
 
 export interface NomadAclRoleProps {
   /** The role's name in Nomad, unique in the cluster (see declareCluster). @default the construct id in kebab-case */

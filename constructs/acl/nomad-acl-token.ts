@@ -3,10 +3,8 @@ import { Construct } from "constructs";
 import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
-import { kebabCase } from "../kebab-case";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate, GO_DURATION, kebabCase } from "../core";
 import { claimOutputName } from "../unique-names";
-import { GO_DURATION } from "../core/go-duration";
 
 export interface NomadAclTokenProps {
   /** A human-readable name, e.g. the person's. @default the construct id in kebab-case */

@@ -2,9 +2,7 @@ import { Fn, Op, TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl/nomad-acl-policy";
 import { clusterFactsOf } from "../cluster-facts";
-import { addDependsOn } from "../depends-on";
-import { isDnsName } from "../dns-name";
-import { blockSize, cidrContains, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "../hetzner-cluster/cidr";
+import { addDependsOn, blockSize, cidrContains, formatIpv4, Ipv4Cidr, isDnsName, parseCidr, parseIpv4 } from "../core";
 import { NomadJob } from "../nomad-job/nomad-job";
 import { NomadVariable } from "../nomad-variable";
 import {

@@ -1,4 +1,4 @@
-import { HclAttribute, HclBlock, HclBody, HclExpr } from "../nomad-job/hcl";
+import { HclAttribute, HclBlock, HclBody, HclExpr } from "../core";
 
 /** Shorthands for agent configuration bodies; `undefined` items (absent options) are dropped. */
 export type AgentBodyItem = HclAttribute | HclBlock | undefined;

@@ -1,4 +1,4 @@
-import { formatHcl } from "../nomad-job/hcl";
+import { formatHcl } from "../core";
 import { attr, block, present } from "./agent-hcl";
 import { HOST_PATHS } from "./host-paths";
 

@@ -1,8 +1,7 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
-import { addDependsOn } from "../depends-on";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { addDependsOn, escapeTerraformTemplate, Ipv4Cidr, parseCidr } from "../core";
 import {
   HcloudFirewall,
   HcloudNetwork,
@@ -12,7 +11,6 @@ import {
   HcloudSshKey,
   RandomBytes,
 } from "../providers";
-import { Ipv4Cidr, parseCidr } from "./cidr";
 import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";

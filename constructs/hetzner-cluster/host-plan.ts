@@ -1,4 +1,4 @@
-import { hostAddress, Ipv4Cidr } from "./cidr";
+import { hostAddress, Ipv4Cidr } from "../core";
 import { CLIENT_IP_OFFSET, SERVER_IP_OFFSET } from "./validate";
 
 /** One VM of the cluster, decided at synth time. */

@@ -1,5 +1,5 @@
 import type { TaskDriver } from "../cluster-facts";
-import { formatHcl } from "../nomad-job/hcl";
+import { formatHcl } from "../core";
 import { AgentBodyItem, attr, block, present } from "./agent-hcl";
 import { CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";

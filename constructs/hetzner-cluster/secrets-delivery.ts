@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate } from "../core";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 import { remoteCommand } from "./shell";

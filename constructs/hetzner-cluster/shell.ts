@@ -1,4 +1,4 @@
-import { escapeTerraformTemplate } from "../nomad-job/escape";
+import { escapeTerraformTemplate } from "../core";
 
 /** Words made only of these mean themselves to a POSIX shell; they stay unquoted, for readable plans. */
 const PLAIN_WORD = /^[A-Za-z0-9_@%+:,./-]+$/;

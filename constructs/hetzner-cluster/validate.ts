@@ -8,7 +8,7 @@ import {
   parseCidr,
   PRIVATE_RANGES,
   SHARED_ADDRESS_RANGE,
-} from "./cidr";
+} from "../core";
 import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";

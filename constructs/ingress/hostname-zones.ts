@@ -1,4 +1,4 @@
-import { isDnsName } from "../dns-name";
+import { isDnsName } from "../core";
 
 /**
  * Which namespace owns which hostnames. A zone is a DNS name: it covers itself and every name

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { isDnsName } from "../dns-name";
+import { isDnsName } from "../core";
 import { HostnameZones } from "./hostname-zones";
 import { ruleHosts } from "./rule-hosts";
 

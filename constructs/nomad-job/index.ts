@@ -1,4 +1,3 @@
 export * from "./model";
 export { NomadJob, NomadJobProps } from "./nomad-job";
 export { renderJobHcl } from "./render-hcl";
-export { escapeTerraformTemplate } from "./escape";

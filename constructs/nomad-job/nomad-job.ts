@@ -7,7 +7,7 @@ import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies/nomad-policy";
 import { NomadJobResource } from "../providers";
 import { rejectPlaintextSecrets } from "../secrets/scan";
-import { escapeTerraformTemplate } from "./escape";
+import { escapeTerraformTemplate } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
 import { validateCompleteJob, validateJob } from "./validate";

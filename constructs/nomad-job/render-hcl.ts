@@ -1,4 +1,4 @@
-import { formatHcl, HclAttribute, HclBlock, HclBody, HclExpr, HclObject, isIdentifier } from "./hcl";
+import { formatHcl, HclAttribute, HclBlock, HclBody, HclExpr, HclObject, isIdentifier } from "../core";
 import { Check, ConfigMap, ConfigValue, Constraint, ContainerConfig, Job, Network, Placement, Service, Task, TaskGroup, Template } from "./model";
 
 /**

@@ -1,7 +1,7 @@
 import { Token } from "cdktf";
 import { ClusterFacts } from "../cluster-facts";
 import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
-import { GO_DURATION } from "../core/go-duration";
+import { GO_DURATION } from "../core";
 import { cronProblem } from "./cron";
 import { Constraint, Job, Service, Task, TaskGroup, Update } from "./model";
 

@@ -2,13 +2,11 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { AssetType, DataResource, Fn, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
+import { throwIfProblems } from "../core";
+import type { SshHost } from "../hetzner-cluster";
 import { RandomUuid } from "../providers";
 import { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES } from "./agent-policies";
-import type { SshHost } from "../hetzner-cluster/ssh-host-key";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
-
-export { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES, NomadConsulTokenDelivery };
-export type { NomadConsulTokenDeliveryProps } from "./nomad-token-delivery";
 
 export interface AclBootstrapProps {
   /** Nomad's HTTP API, e.g. "https://203.0.113.10:4646" or "http://127.0.0.1:4646". */
@@ -190,27 +188,22 @@ export class AclBootstrap extends Construct {
   }
 
   private validate(props: AclBootstrapProps, agentAddresses: readonly string[]): void {
-    const where = this.node.path;
     const addresses: [string, string][] = [
       ["nomadAddress", props.nomadAddress],
       ["consulAddress", props.consulAddress],
       ...agentAddresses.map((a, i): [string, string] => [`consulAgentAddresses[${i}]`, a]),
     ];
-    for (const [name, value] of addresses) {
+    const problems = addresses
       // References to another stack (the hosts' IPs) are checked by the script at apply time.
-      if (Token.isUnresolved(value)) continue;
-      if (!/^https?:\/\/[^/\s]+$/.test(value)) {
-        throw new Error(
-          `${where}: ${name} "${value}" is not an API address. Give scheme, host and port without a path, e.g. "https://203.0.113.10:4646".`,
-        );
-      }
-    }
+      .filter(([, value]) => !Token.isUnresolved(value) && !/^https?:\/\/[^/\s]+$/.test(value))
+      .map(([name, value]) => `${name} "${value}" is not an API address: give scheme, host and port without a path, e.g. "https://203.0.113.10:4646"`);
     if (agentAddresses.length === 0) {
-      throw new Error(`${where}: consulAgentAddresses is empty. List every Consul agent's HTTP API, or leave it out for a single agent.`);
+      problems.push("consulAgentAddresses is empty: list every Consul agent's HTTP API, or leave it out for a single agent");
     }
     const attempts = props.maxAttempts;
     if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1 && attempts <= 1000)) {
-      throw new Error(`${where}: maxAttempts ${attempts} must be a whole number from 1 to 1000.`);
+      problems.push(`maxAttempts ${attempts} must be a whole number from 1 to 1000`);
     }
+    throwIfProblems(this, "invalid AclBootstrap", problems);
   }
 }
