@@ -92,7 +92,7 @@ export interface NomadServiceProps {
   readonly restart?: Restart;
 }
 
-/** The seed's it-tools update: roll one allocation at a time, revert when it does not get healthy. */
+/** A cautious rolling update: one allocation at a time, reverted when it does not get healthy. */
 export const SERVICE_UPDATE_DEFAULTS: Update = {
   maxParallel: 1,
   minHealthyTime: "10s",
@@ -100,7 +100,7 @@ export const SERVICE_UPDATE_DEFAULTS: Update = {
   autoRevert: true,
   canary: 0,
 };
-/** The seed's it-tools restart: 10 attempts in 5 minutes, 25s apart, then wait (never give up). */
+/** Restart a failing task in place: 10 attempts in 5 minutes, 25s apart, then wait (never give up). */
 export const SERVICE_RESTART_DEFAULTS: Restart = { attempts: 10, interval: "5m", delay: "25s", mode: "delay" };
 
 const SECRETS_DESTINATION = "secrets/nomad-variables.env";

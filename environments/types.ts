@@ -130,7 +130,7 @@ export interface HetznerClusterConfig {
   readonly subnetCidr: string;
   /** Nomad servers. With `serversAreClients` they also run workloads. */
   readonly servers: HostPoolConfig;
-  /** Servers also run the Nomad client (combined hosts, as in seed 004's 1:1 topology). */
+  /** Servers also run the Nomad client (combined hosts: one server and one client agent each). */
   readonly serversAreClients: boolean;
   /** Client-only hosts beside the servers. @default none */
   readonly clients?: HostPoolConfig;

@@ -61,7 +61,7 @@ export function addDnsVip(stack: TerraformStack, env: EnvironmentConfig, hosts?:
     instances: dns.instances ?? (mode === "none" ? 1 : Math.min(env.clients.count, 3)),
     namespace: DNS_NAMESPACE,
     datacenters: [env.datacenter],
-    // keepalived needs podman (seed 000); a single host without keepalived can use docker.
+    // keepalived needs NET_ADMIN, NET_RAW and NET_BROADCAST, outside docker's default set; a single host without keepalived can use docker.
     driver: mode === "none" && !env.clients.drivers.includes("podman") ? "docker" : "podman",
     hostNetwork: hostNetwork(env, "private"),
   });

@@ -22,7 +22,7 @@ export interface WorkloadsStackProps {
 
 /** `<env>-workloads`: the Nomad jobs. */
 export class WorkloadsStack extends TerraformStack {
-  /** The seed's "basic test job" (seed 000): IT Tools behind a Nomad-checked HTTP service. */
+  /** A first test job: IT Tools (a stateless web app) behind a Nomad-checked HTTP service. */
   public readonly itTools: NomadService;
   /** Raft snapshot backups, when the environment configures a bucket. */
   public readonly raftSnapshots?: RaftSnapshots;

@@ -38,7 +38,7 @@ export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: Nom
   return policy;
 }
 
-/** Seed 000's dns-read-jobs for `job`: read jobs and services in `namespaces`, variables in its own namespace. */
+/** The read-jobs policy of a service-discovery job (e.g. CoreDNS) for `job`: read jobs and services in `namespaces`, variables in its own namespace. */
 export function grantReadJobs(job: PolicyAttachableJob, namespaces: readonly string[], options: GrantReadJobsOptions = {}): NomadAclPolicy {
   const { variablesPath, agentRead, ...attach } = options;
   return attachJobPolicy(job, "ReadJobs", readJobsPolicy(namespaces, { ownNamespace: job.namespace, variablesPath, agentRead }), {

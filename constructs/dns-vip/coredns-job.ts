@@ -4,8 +4,8 @@ import { HETZNER_API_URL, HETZNER_METADATA_URL, RECONCILE_ARGUMENT, renderHetzne
 import { KeepalivedHealthCheck, KeepalivedRuntime, renderKeepalivedConf } from "./keepalived";
 
 /**
- * The CoreDNS job of DnsVip as a Nomad job model: seed 000's second CoreDNS job, with the
- * Corefile and keepalived.conf generated from settings. Names here (job "coredns", group
+ * The CoreDNS job of DnsVip as a Nomad job model: CoreDNS with a keepalived sidecar that holds
+ * the VIP, the Corefile and keepalived.conf generated from settings. Names here (job "coredns", group
  * "dns", tasks "keepalived-dns" and "coredns", services "coredns") are a public contract:
  * the Nomad variable path, the policy binding and the keepalived peer lookup depend on them.
  */
@@ -240,9 +240,9 @@ function keepalivedTask(s: CoreDnsJobSettings, vip: NonNullable<CoreDnsJobSettin
  * What keepalived.conf takes from the host, as consul-template expressions: the interface
  * holding an address of the subnet unless one is named, this host's DNS address, and the
  * other DNS instances from Nomad's service catalog (only the dns port's registrations, so
- * each peer appears once, and never this host itself). Seed 000 starts its interface query
- * from GetPrivateInterfaces, which older go-sockaddr limits to the default route's interface:
- * on Hetzner that is the public one, so all interfaces are searched here.
+ * each peer appears once, and never this host itself). The interface is searched among all
+ * interfaces: older go-sockaddr limits GetPrivateInterfaces to the default route's interface,
+ * which on Hetzner is the public one.
  */
 export function keepalivedTemplateRuntime(subnetCidr: string, iface?: string): KeepalivedRuntime {
   return {

@@ -81,7 +81,7 @@ export function renderCorefile(settings: CorefileSettings): string {
 
 /**
  * `<service>.<namespace>.<domain>` → `<service>.<namespace>.service.nomad` for each namespace,
- * then `<service>.<domain>` → `<service>.<default>.service.nomad` (the seed's rule). `stop`
+ * then `<service>.<domain>` → `<service>.<default>.service.nomad` (short names for the default namespace). `stop`
  * makes the first matching rule win, so the namespace rules come first; the leading dot keeps
  * a service called "xpublic" in the default namespace from matching the "public" rule.
  */

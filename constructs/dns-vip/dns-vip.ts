@@ -36,7 +36,7 @@ export interface DnsVipProps {
   /** The lab domain CoreDNS answers for, e.g. "lab.example.com". */
   readonly domain: string;
   /**
-   * How the VIP is held: "lan" (plain VRRP, the VIP moves by ARP, seed 000), "hetzner"
+   * How the VIP is held: "lan" (plain VRRP, the VIP moves by ARP, as on a home LAN), "hetzner"
    * (layer-3 network: the new MASTER moves an alias IP through the Hetzner API) or "none"
    * (one CoreDNS on the host's address, no keepalived; for a single dev agent).
    */
@@ -80,9 +80,9 @@ export interface DnsVipProps {
   /** CoreDNS instances, one per host. @default 3 (1 in mode "none") */
   readonly instances?: number;
   /**
-   * Canaries per update, promoted automatically once healthy. Seed 000 sets one per instance,
-   * but a canary needs a host of its own (static port 53, distinct_hosts): set this only with
-   * at least `instances + canaries` clients.
+   * Canaries per update, promoted automatically once healthy. A canary needs a host of its own
+   * (static port 53, distinct_hosts), so one per instance can never be placed: set this only
+   * with at least `instances + canaries` clients.
    * @default 0: a rolling update, one instance at a time, 60 s apart, reverted on failure
    */
   readonly canaries?: number;
@@ -97,7 +97,7 @@ export interface DnsVipProps {
   readonly driver?: "podman" | "docker";
   /** The client host network the DNS and metrics ports bind on. @default the client's default network */
   readonly hostNetwork?: string;
-  /** The policy's name in Nomad. @default "dns-read-jobs" (seed 000) */
+  /** The policy's name in Nomad. @default "dns-read-jobs" */
   readonly policyName?: string;
   /**
    * An image with the nomad plugin: CoreDNS 1.13 and 1.14 releases include it; later sources
@@ -115,7 +115,8 @@ export interface DnsVipProps {
 
 /**
  * CoreDNS answering for the lab domain from Nomad's service discovery, one instance per host,
- * on a virtual IP held by keepalived (seed 000's second CoreDNS job). Its least-privilege
+ * on a virtual IP held by keepalived, so clients keep one DNS address while hosts come and go.
+ * Its least-privilege
  * policy (dns-read-jobs over `namespaces`, plus the agent read the nomad plugin needs for
  * /v1/agent/self) is bound to the job with `job_acl`.
  *

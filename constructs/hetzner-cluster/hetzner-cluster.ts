@@ -51,7 +51,7 @@ export interface HetznerClusterProps {
   readonly serverCount?: number;
   /** @default "cx23" */
   readonly serverType?: string;
-  /** Servers also run workloads (seed 004's combined topology). @default true */
+  /** Servers also run workloads, so a small cluster needs no hosts for Raft alone. @default true */
   readonly serversAreClients?: boolean;
   /** Client-only hosts beside the servers. @default 0 */
   readonly clientCount?: number;
@@ -72,7 +72,7 @@ export interface HetznerClusterProps {
   /** Task drivers every client enables; raw_exec only when listed. @default ["docker", "exec"] */
   readonly drivers?: readonly TaskDriver[];
   /**
-   * Paths linked into exec tasks' chroot (seed 003); none may hold or lie inside the
+   * Paths linked into exec tasks' chroot (the clients' chroot_env); none may hold or lie inside the
    * agents' secrets directory, /var/lib/hashilab/secrets.
    * @default Nomad's built-in list (NOMAD_DEFAULT_CHROOT_ENV)
    */

@@ -14,7 +14,7 @@ export interface HostSpec {
   /** Runs the Nomad client (workloads). */
   readonly isClient: boolean;
   readonly serverType: string;
-  /** Fixed private address: Raft member ids include it (seed 004). */
+  /** Fixed private address: a Nomad server's Raft member id includes its IP. */
   readonly privateIp: string;
 }
 

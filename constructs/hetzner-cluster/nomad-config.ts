@@ -34,7 +34,7 @@ export interface NomadClientSettings {
   readonly privateCidr: string;
   /** The interface holding the public address (Hetzner images: eth0). */
   readonly publicInterface: string;
-  /** Paths linked into exec tasks' chroot (seed 003). @default NOMAD_DEFAULT_CHROOT_ENV (Nomad's built-in list) */
+  /** Paths linked into exec tasks' chroot (the client's chroot_env). @default NOMAD_DEFAULT_CHROOT_ENV (Nomad's built-in list) */
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
 
@@ -132,7 +132,7 @@ function driverPlugins(client: NomadClientSettings | undefined): AgentBodyItem[]
     // SETUID, KILL, ...: drivers/shared/capabilities/defaults.go); the effective set is the
     // defaults intersected with allow_caps (capabilities.Calculate), so none at all.
     drivers.has("exec") ? block("plugin", ["exec"], [block("config", [], [attr("allow_caps", [])])]) : undefined,
-    // raw_exec runs tasks unisolated as root (seed 003): only where the environment asks for it.
+    // raw_exec runs tasks as root without cgroups or chroot: only where the environment asks for it.
     drivers.has("raw_exec") ? block("plugin", ["raw_exec"], [block("config", [], [attr("enabled", true)])]) : undefined,
   ];
 }

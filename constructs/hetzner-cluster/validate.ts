@@ -14,7 +14,7 @@ import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 import { nomadVersionFloorProblems } from "./agent-versions";
 
-/** Raft needs a majority: more than 7 servers only slows every write down (seed 004). */
+/** Raft commits a write once a majority holds it: more than 7 servers only slow every write down. */
 export const MAX_SERVERS = 7;
 /** Hetzner's limit of servers in one spread placement group. */
 export const MAX_HOSTS_PER_PLACEMENT_GROUP = 10;

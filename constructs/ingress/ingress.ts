@@ -105,7 +105,7 @@ const TEMPLATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FIRST_ISOLATED_PORT = 8081;
 
 /**
- * Traefik as the cluster's HTTP ingress (seed 002): it discovers Nomad services through the
+ * Traefik as the cluster's HTTP ingress: it discovers Nomad services through the
  * task API socket with its workload identity, under a minimal policy (`read-job` in the
  * routed namespaces) bound to the job with `job_acl`; ports 80 and 443 are static on the
  * ingress hosts. Every Nomad service in the stack that asks Traefik for a route is checked at

@@ -80,7 +80,7 @@ export class NomadJob extends Construct {
 
   /**
    * Lets this job's tasks read jobs and services in `namespaces` and use variables in its own
-   * namespace (seed 000's dns-read-jobs), through a policy bound to this job.
+   * namespace (what a service-discovery job such as CoreDNS needs), through a policy bound to this job.
    */
   public grantReadJobs(namespaces: readonly string[], options?: GrantReadJobsOptions): NomadAclPolicy {
     return grantReadJobs(this, namespaces, options);
