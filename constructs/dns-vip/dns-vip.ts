@@ -1,9 +1,9 @@
 import { Fn, Op, TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { NomadAclPolicy } from "../acl";
 import { clusterFactsOf } from "../cluster-facts";
-import { addDependsOn, blockSize, cidrContains, formatIpv4, Ipv4Cidr, isDnsName, parseCidr, parseIpv4 } from "../core";
-import { NomadJob } from "../nomad-job/nomad-job";
+import { addDependsOn, blockSize, cidrContains, formatIpv4, Ipv4Cidr, isDnsName, parseCidr, parseIpv4, throwIfProblems } from "../core";
+import { NomadJob } from "../nomad-job";
 import { NomadVariable } from "../nomad-variable";
 import {
   CoreDnsJobSettings,
@@ -13,7 +13,7 @@ import {
   VipMode,
   VRRP_PASSWORD_ITEM,
 } from "./coredns-job";
-import { secretInputProblems } from "../secrets/inputs";
+import { secretInputProblems } from "../secrets";
 import { corefileProblems } from "./corefile";
 import { networkIdProblems } from "./hetzner-vip-script";
 import { interfaceProblems, keepalivedProblems, MAX_AUTH_PASSWORD_LENGTH } from "./keepalived";
@@ -132,30 +132,27 @@ export class DnsVip extends Construct {
 
   constructor(scope: Construct, id: string, props: DnsVipProps) {
     super(scope, id);
-    const problems = [...validate(props), ...this.canaryProblems(props), ...this.driverProblems(props)];
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid DnsVip:\n  - ${problems.join("\n  - ")}`);
-    }
-    const mode = props.mode;
-    const instances = props.instances ?? (mode === "none" ? 1 : 3);
-    const subnet = props.subnetCidr ? (parseCidr(props.subnetCidr) as Ipv4Cidr) : undefined;
-    this.vip = mode === "none" ? undefined : props.vip;
-    this.domain = props.domain;
-    const settings: CoreDnsJobSettings = {
+    const settings = withDefaults(props);
+    throwIfProblems(this, "invalid DnsVip", [...validate(settings), ...this.canaryProblems(settings), ...this.driverProblems(settings)]);
+    const mode = settings.mode;
+    const subnet = settings.subnetCidr ? (parseCidr(settings.subnetCidr) as Ipv4Cidr) : undefined;
+    this.vip = mode === "none" ? undefined : settings.vip;
+    this.domain = settings.domain;
+    const jobSettings: CoreDnsJobSettings = {
       mode,
-      domain: props.domain,
-      namespace: props.namespace ?? "dns",
-      datacenters: props.datacenters,
-      instances,
-      canaries: props.canaries ?? 0,
-      driver: props.driver ?? "podman",
-      coreDnsImage: props.coreDnsImage ?? "docker.io/coredns/coredns:1.13.2",
-      keepalivedImage: props.keepalivedImage ?? "docker.io/osixia/keepalived:2.0.20",
-      hostNetwork: props.hostNetwork,
-      servedNamespaces: props.namespaces,
-      defaultNamespace: props.defaultNamespace ?? "default",
-      upstreams: props.upstreams ?? [],
-      cacheSeconds: props.cacheSeconds ?? 30,
+      domain: settings.domain,
+      namespace: settings.namespace,
+      datacenters: settings.datacenters,
+      instances: settings.instances,
+      canaries: settings.canaries,
+      driver: settings.driver,
+      coreDnsImage: settings.coreDnsImage,
+      keepalivedImage: settings.keepalivedImage,
+      hostNetwork: settings.hostNetwork,
+      servedNamespaces: settings.namespaces,
+      defaultNamespace: settings.defaultNamespace,
+      upstreams: settings.upstreams,
+      cacheSeconds: settings.cacheSeconds,
       vip:
         this.vip && subnet
           ? {
@@ -165,21 +162,21 @@ export class DnsVip extends Construct {
               prefixLength: mode === "hetzner" ? 32 : subnet.prefix,
             }
           : undefined,
-      interface: props.interface,
-      virtualRouterId: props.virtualRouterId ?? 53,
-      priority: props.priority ?? 100,
-      vrrpAuthentication: props.vrrpPassword !== undefined,
-      hetznerNetworkId: props.hetzner?.networkId,
+      interface: settings.interface,
+      virtualRouterId: settings.virtualRouterId,
+      priority: settings.priority,
+      vrrpAuthentication: settings.vrrpPassword !== undefined,
+      hetznerNetworkId: settings.hetzner?.networkId,
     };
-    this.job = new NomadJob(this, "Job", coreDnsJob(settings));
-    this.policy = this.job.grantReadJobs(props.namespaces, {
+    this.job = new NomadJob(this, "Job", coreDnsJob(jobSettings));
+    this.policy = this.job.grantReadJobs(settings.namespaces, {
       agentRead: true,
-      policyName: props.policyName ?? "dns-read-jobs",
-      description: `CoreDNS (${props.domain}): read jobs and services in ${props.namespaces.join(", ")}, and /v1/agent/self`,
+      policyName: settings.policyName,
+      description: `CoreDNS (${settings.domain}): read jobs and services in ${settings.namespaces.join(", ")}, and /v1/agent/self`,
     });
     const items: Record<string, TerraformVariable> = {};
-    if (mode === "hetzner" && props.hetzner) items[HCLOUD_TOKEN_ITEM] = props.hetzner.apiToken;
-    if (mode !== "none" && props.vrrpPassword) items[VRRP_PASSWORD_ITEM] = props.vrrpPassword;
+    if (mode === "hetzner" && settings.hetzner) items[HCLOUD_TOKEN_ITEM] = settings.hetzner.apiToken;
+    if (mode !== "none" && settings.vrrpPassword) items[VRRP_PASSWORD_ITEM] = settings.vrrpPassword;
     if (Object.keys(items).length > 0) {
       const secrets = new NomadVariable(this, "Secrets", { path: SECRETS_VARIABLE_PATH, namespace: this.job.namespace, items });
       if (items[VRRP_PASSWORD_ITEM]) requireVrrpPasswordLength(secrets.resource, items[VRRP_PASSWORD_ITEM]);
@@ -189,23 +186,22 @@ export class DnsVip extends Construct {
   }
 
   /** The driver must be one the clients enable (checked here to say why keepalived needs podman). */
-  private driverProblems(props: DnsVipProps): string[] {
-    const driver = props.driver ?? "podman";
+  private driverProblems(settings: DnsVipSettings): string[] {
+    const { driver, mode } = settings;
     const enabled = clusterFactsOf(this)?.drivers;
     if (enabled === undefined || enabled.includes(driver)) return [];
-    const why = props.mode === "none" ? "" : ` (keepalived needs podman in mode "${props.mode}")`;
+    const why = mode === "none" ? "" : ` (keepalived needs podman in mode "${mode}")`;
     return [
       `driver "${driver}"${why} is not enabled on the clients (enabled: ${enabled.join(", ")}): ` +
-        `add "${driver}" to the environment's clients.drivers${props.mode === "none" ? ", or pick an enabled driver" : ""}`,
+        `add "${driver}" to the environment's clients.drivers${mode === "none" ? ", or pick an enabled driver" : ""}`,
     ];
   }
 
   /** Canaries run beside the instances on hosts of their own. */
-  private canaryProblems(props: DnsVipProps): string[] {
-    const canaries = props.canaries ?? 0;
+  private canaryProblems(settings: DnsVipSettings): string[] {
+    const { canaries, instances } = settings;
     if (!Number.isInteger(canaries) || canaries < 0) return [`canaries ${canaries} is not a whole number of 0 or more`];
     const clients = clusterFactsOf(this)?.clientCount;
-    const instances = props.instances ?? (props.mode === "none" ? 1 : 3);
     if (canaries === 0 || clients === undefined || instances + canaries <= clients) return [];
     return [
       `${instances} instances + ${canaries} canaries need ${instances + canaries} clients (static port 53, one per host), ` +
@@ -214,7 +210,31 @@ export class DnsVip extends Construct {
   }
 }
 
-function validate(props: DnsVipProps): string[] {
+/** The props with every default applied: the one place each default is written. */
+type DnsVipSettings = Required<
+  Omit<DnsVipProps, "vip" | "subnetCidr" | "hostAddresses" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">
+> &
+  Pick<DnsVipProps, "vip" | "subnetCidr" | "hostAddresses" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">;
+
+function withDefaults(props: DnsVipProps): DnsVipSettings {
+  return {
+    ...props,
+    virtualRouterId: props.virtualRouterId ?? 53,
+    priority: props.priority ?? 100,
+    defaultNamespace: props.defaultNamespace ?? "default",
+    upstreams: props.upstreams ?? [],
+    cacheSeconds: props.cacheSeconds ?? 30,
+    instances: props.instances ?? (props.mode === "none" ? 1 : 3),
+    canaries: props.canaries ?? 0,
+    namespace: props.namespace ?? "dns",
+    driver: props.driver ?? "podman",
+    policyName: props.policyName ?? "dns-read-jobs",
+    coreDnsImage: props.coreDnsImage ?? "docker.io/coredns/coredns:1.13.2",
+    keepalivedImage: props.keepalivedImage ?? "docker.io/osixia/keepalived:2.0.20",
+  };
+}
+
+function validate(props: DnsVipSettings): string[] {
   const problems: string[] = [
     ...secretInputProblems("hetzner.apiToken", props.hetzner?.apiToken),
     ...secretInputProblems("vrrpPassword", props.vrrpPassword),
@@ -223,12 +243,12 @@ function validate(props: DnsVipProps): string[] {
     problems.push(`domain "${props.domain}" is not a lowercase DNS name without a trailing dot, like "lab.example.com"`);
   }
   if (props.namespaces.length === 0) problems.push("namespaces is empty: list the namespaces whose services CoreDNS answers for");
-  const defaultNamespace = props.defaultNamespace ?? "default";
+  const defaultNamespace = props.defaultNamespace;
   if (!props.namespaces.includes(defaultNamespace)) {
     problems.push(`defaultNamespace "${defaultNamespace}" is not in namespaces (${props.namespaces.join(", ")}): add it, or set defaultNamespace`);
   }
-  problems.push(...corefileProblems({ upstreams: props.upstreams ?? [], cacheSeconds: props.cacheSeconds ?? 30, namespaces: props.namespaces }));
-  const instances = props.instances ?? (props.mode === "none" ? 1 : 3);
+  problems.push(...corefileProblems({ upstreams: props.upstreams, cacheSeconds: props.cacheSeconds, namespaces: props.namespaces }));
+  const instances = props.instances;
   if (!Number.isInteger(instances) || instances < 1) problems.push(`instances ${instances} is not a whole number of 1 or more: use e.g. 3, one per DNS host`);
   if (props.mode === "none") return problems;
   if (props.driver === "docker") {
@@ -237,7 +257,7 @@ function validate(props: DnsVipProps): string[] {
         'docker plugin sets allow_caps, which the hosts do not: use driver "podman" (enabled in the environment\'s clients.drivers), or mode "none"',
     );
   }
-  problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId ?? 53, priority: props.priority ?? 100 }));
+  problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId, priority: props.priority }));
   problems.push(...vipProblems(props), ...interfaceProblems(props.interface));
   if (props.mode === "hetzner" && props.hetzner) problems.push(...networkIdProblems(props.hetzner.networkId));
   if (props.mode === "hetzner" && !props.hetzner) {
