@@ -1,5 +1,5 @@
 import { IConstruct } from "constructs";
-import type { NamespaceAdmission } from "./nomad-job/admission";
+import type { NamespaceAdmission } from "./nomad-job";
 
 /** Task drivers a Nomad client can run. */
 export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";

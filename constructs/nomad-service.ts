@@ -1,11 +1,9 @@
 import { Construct } from "constructs";
-import { CheckRestart, Constraint, Duration, Port, Restart, Service, Template, Update } from "./nomad-job/model";
-import { NomadJob } from "./nomad-job/nomad-job";
+import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, Template, Update } from "./nomad-job";
 import { kebabCase } from "./core";
-import type { AttachPolicyOptions, GrantReadJobsOptions } from "./acl/job-policies";
-import type { NomadAclPolicy } from "./acl/nomad-acl-policy";
+import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
-import type { Ingress } from "./ingress/ingress";
+import type { Ingress } from "./ingress";
 import type { PublicHostname } from "./public-hostname";
 
 /** A port of the service's group network (the label is its key in `ports`). */

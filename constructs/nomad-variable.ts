@@ -2,7 +2,7 @@ import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { clusterFactsOf } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
-import { SecretInput, secretInputProblems } from "./secrets/inputs";
+import { SecretInput, secretInputProblems } from "./secrets";
 
 export interface NomadVariableProps {
   /**

@@ -1,5 +1,5 @@
 import { ClusterFacts, TaskDriver } from "../constructs/cluster-facts";
-import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission } from "../constructs/nomad-job/admission";
+import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission } from "../constructs/nomad-job";
 
 export type { TaskDriver };
 

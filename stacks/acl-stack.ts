@@ -2,7 +2,7 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig } from "../environments";
 import { AclBootstrap } from "../constructs/acl-bootstrap";
-import type { SshHost } from "../constructs/hetzner-cluster/ssh-host-key";
+import type { SshHost } from "../constructs/hetzner-cluster";
 import { RandomProvider } from "../constructs/providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { EnvironmentConfig, HetznerClusterConfig } from "../environments";
 import { HetznerCluster } from "../constructs/hetzner-cluster";
 import { HcloudProvider, RandomProvider, TlsProvider } from "../constructs/providers";
-import { CONSUL_PORTS } from "../constructs/hetzner-cluster/consul-config";
+import { CONSUL_PORTS } from "../constructs/hetzner-cluster";
 import { ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
 

@@ -9,15 +9,12 @@ import {
   namespaceAdmission,
 } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
-import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
-import { NomadAclPolicy } from "../constructs/acl/nomad-acl-policy";
-import { NomadAclRole } from "../constructs/acl/nomad-acl-role";
-import { NomadAclToken } from "../constructs/acl/nomad-acl-token";
-import { NOMAD_PORTS } from "../constructs/hetzner-cluster/nomad-config";
-import { namespaceAdmissionProblems } from "../constructs/nomad-job/admission";
+import { ConsulWorkloadIdentity, NomadAclPolicy, NomadAclRole, NomadAclToken } from "../constructs/acl";
+import { NOMAD_PORTS } from "../constructs/hetzner-cluster";
+import { namespaceAdmissionProblems } from "../constructs/nomad-job";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { NomadNamespace } from "../constructs/providers";
-import { AllNamespacesPolicyOptions, anonymousPolicy, developerPolicy, operatorPolicy } from "../policies/builtin";
+import { AllNamespacesPolicyOptions, anonymousPolicy, developerPolicy, operatorPolicy } from "../policies";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";

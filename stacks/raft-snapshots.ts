@@ -1,7 +1,6 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { EnvironmentConfig, managementOnlyNamespaces } from "../environments";
-import { CONSUL_PORTS } from "../constructs/hetzner-cluster/consul-config";
-import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { CONSUL_PORTS, HOST_PATHS } from "../constructs/hetzner-cluster";
 import { RAFT_SNAPSHOTS_NAMESPACE, RaftSnapshots } from "../constructs/raft-snapshots";
 import { consulProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";

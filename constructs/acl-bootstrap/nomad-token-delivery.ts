@@ -2,10 +2,16 @@ import { posix } from "node:path";
 import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { escapeTerraformTemplate } from "../core";
-import { shippedFile } from "../hetzner-cluster/host-files";
-import { DELIVERED_SCRIPTS, HOST_PATHS } from "../hetzner-cluster/host-paths";
-import { remoteCommand, shellQuote } from "../hetzner-cluster/shell";
-import { SshHost, sshConnection, sshHostProblems } from "../hetzner-cluster/ssh-host-key";
+import {
+  DELIVERED_SCRIPTS,
+  HOST_PATHS,
+  remoteCommand,
+  shellQuote,
+  shippedFile,
+  sshConnection,
+  SshHost,
+  sshHostProblems,
+} from "../hetzner-cluster";
 
 export interface NomadConsulTokenDeliveryProps {
   /**

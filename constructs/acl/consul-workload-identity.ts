@@ -1,10 +1,15 @@
 import { Fn, Token } from "cdktf";
 import { Construct } from "constructs";
-import { ConsulPolicyRules, consulPolicyProblems, mergeConsulPolicies, renderConsulPolicy } from "../../policies/consul-policy";
-import { nomadTasksConsulPolicy } from "../../policies/builtin";
+import {
+  consulPolicyProblems,
+  ConsulPolicyRules,
+  mergeConsulPolicies,
+  nomadTasksConsulPolicy,
+  renderConsulPolicy,
+} from "../../policies";
 import { clusterFactsOf } from "../cluster-facts";
 import { escapeTerraformTemplate } from "../core";
-import { NomadJob } from "../nomad-job/nomad-job";
+import { NomadJob } from "../nomad-job";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
 import { claimUniqueName, inSameCluster } from "../unique-names";
 

@@ -1,5 +1,4 @@
-import { readJobsPolicy, ReadJobsOptions } from "../../policies/builtin";
-import { NomadPolicyRules } from "../../policies/nomad-policy";
+import { NomadPolicyRules, ReadJobsOptions, readJobsPolicy } from "../../policies";
 import { addDependsOn, kebabCase } from "../core";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";

@@ -1,6 +1,6 @@
 import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
-import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies/nomad-policy";
+import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies";
 import { clusterFactsOf } from "../cluster-facts";
 import { globMatches, kebabCase } from "../core";
 import { NomadAclPolicyResource } from "../providers";

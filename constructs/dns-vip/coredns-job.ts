@@ -1,4 +1,4 @@
-import { Job, Port, Task, Template } from "../nomad-job/model";
+import { Job, Port, Task, Template } from "../nomad-job";
 import { renderCorefile } from "./corefile";
 import { HETZNER_API_URL, HETZNER_METADATA_URL, RECONCILE_ARGUMENT, renderHetznerVipScript } from "./hetzner-vip-script";
 import { KeepalivedHealthCheck, KeepalivedRuntime, renderKeepalivedConf } from "./keepalived";

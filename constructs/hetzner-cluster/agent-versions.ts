@@ -1,4 +1,4 @@
-import { compareVersions, parseVersion } from "../../policies/nomad-version";
+import { compareVersions, parseVersion } from "../../policies";
 
 /**
  * The oldest Nomad release the hosts may run. hashilab's privilege model relies on the docker

@@ -1,10 +1,9 @@
 import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
-import { traefikPolicy } from "../../policies/builtin";
-import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { traefikPolicy } from "../../policies";
+import { NomadAclPolicy } from "../acl";
 import { isDnsName, parseCidr } from "../core";
-import { Port, Task, Template } from "../nomad-job/model";
-import { NomadJob } from "../nomad-job/nomad-job";
+import { NomadJob, Port, Task, Template } from "../nomad-job";
 import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
 import { HostnameZones } from "./hostname-zones";

@@ -1,12 +1,11 @@
 import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { AttachPolicyOptions, GrantReadJobsOptions, attachJobPolicy, grantReadJobs } from "../acl/job-policies";
-import { NomadAclPolicy } from "../acl/nomad-acl-policy";
+import { attachJobPolicy, AttachPolicyOptions, grantReadJobs, GrantReadJobsOptions, NomadAclPolicy } from "../acl";
 import { clusterFactsOf } from "../cluster-facts";
 import { claimUniqueName } from "../unique-names";
-import { NomadPolicyRules } from "../../policies/nomad-policy";
+import { NomadPolicyRules } from "../../policies";
 import { NomadJobResource } from "../providers";
-import { rejectPlaintextSecrets } from "../secrets/scan";
+import { rejectPlaintextSecrets } from "../secrets";
 import { escapeTerraformTemplate } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";

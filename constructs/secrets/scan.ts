@@ -9,7 +9,7 @@ import {
   Tokenization,
 } from "cdktf";
 import { IConstruct } from "constructs";
-import { NomadJob } from "../nomad-job/nomad-job";
+import { NomadJob } from "../nomad-job";
 import { findSecretMaterial, SECRET_KIND_DESCRIPTIONS, SecretMatch } from "./material";
 
 /** Secret-shaped literal text at one field of one construct. */
