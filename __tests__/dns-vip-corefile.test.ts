@@ -32,7 +32,7 @@ describe("the Corefile for a sample domain", () => {
     expect(lab).toContain("cache 30");
   });
 
-  it("resolves <service>.<domain> in the default namespace (seed 000's rewrite) and <service>.<namespace>.<domain> per namespace", () => {
+  it("resolves <service>.<domain> in the default namespace (short names) and <service>.<namespace>.<domain> per namespace", () => {
     const rewrites = block(corefile, "home.example.net.").filter((l) => l.startsWith("rewrite"));
     expect(rewrites).toEqual([
       "rewrite stop { name suffix .default.home.example.net .default.service.nomad answer auto }",

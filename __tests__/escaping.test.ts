@@ -16,9 +16,9 @@ describe("escapeTerraformTemplate", () => {
 });
 
 /**
- * The restic backup job of seed 001 plus a docker task that takes values from Terraform. Seed
- * 001 writes `$${NOMAD_TASK_DIR}` because its jobspec goes through Terraform's templatefile();
- * that is Terraform escaping, and what Nomad must receive is `${NOMAD_TASK_DIR}`. In the model
+ * A periodic restic backup job plus a docker task that takes values from Terraform. A jobspec
+ * that goes through Terraform's templatefile() has to write `$${NOMAD_TASK_DIR}`; that is
+ * Terraform escaping, and what Nomad must receive is `${NOMAD_TASK_DIR}`. In the model
  * one writes what Nomad receives.
  */
 function buildJob(scope: import("constructs").Construct) {
