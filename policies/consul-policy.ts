@@ -1,4 +1,4 @@
-import { HclBlock, renderHcl } from "./hcl";
+import { attr, block, formatHcl } from "../constructs/core";
 import { checkLiteral, checkOneOf } from "./validation";
 
 export const CONSUL_POLICY_LEVELS = ["read", "write", "deny"] as const;
@@ -54,10 +54,10 @@ export function consulPolicyProblems(rules: ConsulPolicyRules): string[] {
 export function renderConsulPolicy(rules: ConsulPolicyRules): string {
   const problems = consulPolicyProblems(rules);
   if (problems.length > 0) throw new Error(`Invalid Consul ACL policy:\n  ${problems.join("\n  ")}`);
-  const blocks: HclBlock[] = BLOCKS.flatMap(([field, type]) =>
-    Object.entries(rules[field] ?? {}).map(([name, level]): HclBlock => ({ type, labels: [name], attributes: [["policy", level]] })),
+  const blocks = BLOCKS.flatMap(([field, type]) =>
+    Object.entries(rules[field] ?? {}).map(([name, level]) => block(type, [name], [attr("policy", level)])),
   );
-  return renderHcl(blocks);
+  return formatHcl(blocks);
 }
 
 /** `base` plus `extra`'s rules; where both name the same node, service or key, `extra`'s level wins. */

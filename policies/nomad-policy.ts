@@ -1,4 +1,4 @@
-import { HclBlock, renderHcl } from "./hcl";
+import { attr, block, formatHcl, HclBlock, HclBodyItem } from "../constructs/core";
 import {
   HOST_VOLUME_CAPABILITIES,
   HostVolumeCapability,
@@ -138,22 +138,19 @@ export function renderNomadPolicy(rules: NomadPolicyRules): string {
   const problems = nomadPolicyProblems(rules);
   if (problems.length > 0) throw new Error(`Invalid Nomad ACL policy:\n  ${problems.join("\n  ")}`);
   const blocks: HclBlock[] = [
-    ...(rules.namespaces ?? []).map(
-      (ns): HclBlock => ({
-        ...labelledRule("namespace", ns),
-        blocks: ns.variables
-          ? [{ type: "variables", blocks: ns.variables.map((v) => ({ type: "path", labels: [v.path], attributes: [["capabilities", v.capabilities]] })) }]
-          : [],
-      }),
+    ...(rules.namespaces ?? []).map((ns) =>
+      labelledRule("namespace", ns, [
+        ns.variables ? block("variables", [], ns.variables.map((v) => block("path", [v.path], [attr("capabilities", v.capabilities)]))) : undefined,
+      ]),
     ),
     ...(rules.hostVolumes ?? []).map((volume) => labelledRule("host_volume", volume)),
     ...(rules.nodePools ?? []).map((pool) => labelledRule("node_pool", pool)),
   ];
   for (const type of ["agent", "node", "operator", "quota", "plugin"] as const) {
     const level = rules[type];
-    if (level !== undefined) blocks.push({ type, attributes: [["policy", level]] });
+    if (level !== undefined) blocks.push(block(type, [], [attr("policy", level)]));
   }
-  return renderHcl(blocks);
+  return formatHcl(blocks);
 }
 
 interface LabelledRule {
@@ -162,11 +159,12 @@ interface LabelledRule {
   readonly capabilities?: readonly string[];
 }
 
-function labelledRule(type: string, rule: LabelledRule): HclBlock {
-  const attributes: Array<[string, string | readonly string[]]> = [];
-  if (rule.policy !== undefined) attributes.push(["policy", rule.policy]);
-  if (rule.capabilities !== undefined) attributes.push(["capabilities", rule.capabilities]);
-  return { type, labels: [rule.name], attributes };
+function labelledRule(type: string, rule: LabelledRule, blocks: readonly HclBodyItem[] = []): HclBlock {
+  return block(type, [rule.name], [
+    rule.policy !== undefined ? attr("policy", rule.policy) : undefined,
+    rule.capabilities !== undefined ? attr("capabilities", rule.capabilities) : undefined,
+    ...blocks,
+  ]);
 }
 
 function checkName(where: string, name: string, pattern: RegExp): string[] {

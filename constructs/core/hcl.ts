@@ -1,7 +1,8 @@
 import { Token, Tokenization } from "cdktf";
 
 /**
- * A small HCL writer with one canonical layout (what `nomad fmt` produces for the same body):
+ * The one HCL writer (jobspecs, agent configurations, ACL policies), with one canonical
+ * layout (what `nomad fmt` produces for the same body):
  * two-space indents, `=` aligned across consecutive attributes, one blank line around blocks,
  * heredocs for multi-line strings. The output is only ever a function of the body, so a
  * one-line change in a model is a one-line change in the rendered text.
@@ -28,6 +29,22 @@ export interface HclBlock {
 }
 
 export type HclBody = readonly (HclAttribute | HclBlock)[];
+
+/** A body item, or `undefined` for an absent option: shorthand bodies drop those. */
+export type HclBodyItem = HclAttribute | HclBlock | undefined;
+
+export function attr(name: string, value: HclExpr): HclAttribute {
+  return { name, value };
+}
+
+export function block(type: string, labels: readonly string[], body: readonly HclBodyItem[]): HclBlock {
+  return { type, labels, body: present(body) };
+}
+
+/** The items that are there: `cond ? attr(...) : undefined` reads better than spreading conditionals. */
+export function present(items: readonly HclBodyItem[]): HclBody {
+  return items.filter((item): item is HclAttribute | HclBlock => item !== undefined);
+}
 
 const INDENT = "  ";
 /** Tuples of scalars stay on one line up to this width, as people write them. */
@@ -155,7 +172,9 @@ function escapeQuoted(literal: string): string {
     .replace(/"/g, '\\"')
     .replace(/\n/g, "\\n")
     .replace(/\r/g, "\\r")
-    .replace(/\t/g, "\\t");
+    .replace(/\t/g, "\\t")
+    // HCL has no \b or \f escapes; other control characters are written as \uNNNN.
+    .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /** A string's parts: literal text, or a cdktf token's encoded string (kept whole). */

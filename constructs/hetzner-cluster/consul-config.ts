@@ -1,5 +1,4 @@
-import { formatHcl } from "../core";
-import { attr, block, present } from "./agent-hcl";
+import { attr, block, formatHcl, present } from "../core";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Consul listens on: plain HTTP and plain gRPC are off, only their TLS variants. */

@@ -1,6 +1,5 @@
 import type { TaskDriver } from "../cluster-facts";
-import { formatHcl } from "../core";
-import { AgentBodyItem, attr, block, present } from "./agent-hcl";
+import { attr, block, formatHcl, HclBodyItem, present } from "../core";
 import { CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";
 
@@ -23,6 +22,12 @@ export const NOMAD_DEFAULT_CHROOT_ENV: Readonly<Record<string, string>> = {
   "/sbin": "/sbin",
   "/usr": "/usr",
 };
+
+/**
+ * The host networks every client defines (`client.host_network`): "private" on the private
+ * subnet, "public" on the public interface. Jobs bind ports to one by these names.
+ */
+export const CLIENT_HOST_NETWORKS = { private: "private", public: "public" } as const;
 
 /** Workload identity audience Consul's `nomad-workloads` auth method expects. */
 export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
@@ -97,14 +102,14 @@ function clientBlock(settings: NomadAgentSettings, client: NomadClientSettings) 
     // Fingerprint (and advertise services on) the private interface, not the default route's.
     attr("network_interface", `{{ GetAllInterfaces | include "network" "${client.privateCidr}" | attr "name" }}`),
     attr("cni_path", HOST_PATHS.cniPath),
-    block("host_network", ["private"], [attr("cidr", client.privateCidr)]),
-    block("host_network", ["public"], [attr("interface", client.publicInterface)]),
+    block("host_network", [CLIENT_HOST_NETWORKS.private], [attr("cidr", client.privateCidr)]),
+    block("host_network", [CLIENT_HOST_NETWORKS.public], [attr("interface", client.publicInterface)]),
     client.chrootEnv ? attr("chroot_env", client.chrootEnv) : undefined,
     attr("options", { "driver.allowlist": [...client.drivers].sort().join(",") }),
   ]);
 }
 
-function driverPlugins(client: NomadClientSettings | undefined): AgentBodyItem[] {
+function driverPlugins(client: NomadClientSettings | undefined): HclBodyItem[] {
   if (!client) return [];
   const drivers = new Set(client.drivers);
   return [
