@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { TerraformStack } from "cdktf";
 import { ENVIRONMENTS } from "../environments";
 import { addEnvironment } from "../stacks/environment";
+import { markdownFiles } from "./support/readme";
 import { synthApp } from "./support/synth";
 
 /** The stack-to-stack arrows of docs/architecture.md's first diagram, as "from -> to". */
@@ -36,4 +37,10 @@ test("the architecture diagram draws exactly the stacks' dependencies", () => {
   }
   expect(edges.size).toBeGreaterThan(0);
   expect(documentedEdges()).toEqual([...edges].sort());
+});
+
+test("fails when a page other than docs/architecture.md draws the stacks' diagram (one copy, linked from elsewhere)", () => {
+  const root = join(__dirname, "..");
+  const copies = markdownFiles(root).filter((file) => /```mermaid\n[^`]*<b>[\w-]+-acl<\/b>/.test(readFileSync(join(root, file), "utf8")));
+  expect(copies).toEqual(["docs/architecture.md"]);
 });

@@ -17,12 +17,22 @@ import { itTools } from "../examples/nomad-service";
 import { giteaSecrets } from "../examples/nomad-variable";
 import { homeHostname } from "../examples/public-hostname";
 import { raftSnapshots } from "../examples/raft-snapshots";
+import { globMatches } from "../constructs/core";
 import { parseHcl } from "./support/hcl";
-import { codeSpans, documentedInterfaces, DocumentedProp, MarkdownTable, plainText, readmeParts } from "./support/readme";
+import { codeSpans, MarkdownPart, MarkdownTable, markdownParts } from "./support/readme";
 import { StackJson, synthApp } from "./support/synth";
 
 const ROOT = join(__dirname, "..");
-const README = readFileSync(join(ROOT, "README.md"), "utf8");
+const PAGES_DIR = join(ROOT, "docs", "constructs");
+
+/** Each construct page (docs/constructs/<name>.md) and its example blocks and tables, in order. */
+const PAGES = readdirSync(PAGES_DIR)
+  .filter((file) => file.endsWith(".md"))
+  .sort()
+  .map((file) => {
+    const markdown = readFileSync(join(PAGES_DIR, file), "utf8");
+    return { file: `docs/constructs/${file}`, markdown, parts: markdownParts(markdown) };
+  });
 
 const PROVIDERS = {
   nomad: (stack: TerraformStack) => new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" }),
@@ -104,7 +114,7 @@ function resourceAt(file: string, type: string, path: string): Record<string, an
   return found.config;
 }
 
-describe("each example synthesizes to what its README section says it creates", () => {
+describe("each example synthesizes to what its construct page says it creates", () => {
   test("NomadService: one nomad_job running the image behind an HTTP-checked service", () => {
     const jobspec = resourceAt("examples/nomad-service.ts", "nomad_job", "ItTools/Job/Default").jobspec;
     expect(jobspec).toContain('job "it-tools" {');
@@ -138,7 +148,7 @@ describe("each example synthesizes to what its README section says it creates", 
     expect(jobspec).not.toContain("var.gitea_db_password");
   });
 
-  test("DnsVip (lan, seed 000): CoreDNS and keepalived holding 10.0.10.2/24, with dns-read-jobs bound to the job", () => {
+  test("DnsVip (lan): CoreDNS and keepalived holding 10.0.10.2/24, with dns-read-jobs bound to the job", () => {
     const jobspec = resourceAt("examples/dns-vip.ts", "nomad_job", "Dns/Job/Default").jobspec;
     expect(jobspec).toContain('job "coredns" {');
     expect(jobspec).toMatch(/namespace\s+= "dns"/);
@@ -240,135 +250,74 @@ test("every example's jobspecs parse with HashiCorp's HCL parser, as a job each"
   }
 });
 
-describe("the README's construct guide", () => {
-  const parts = readmeParts(README);
-  const examples = parts.filter((p) => p.kind === "example");
+describe("the construct reference (docs/constructs)", () => {
+  const examples = PAGES.flatMap((page) =>
+    page.parts.filter((p): p is Extract<MarkdownPart, { kind: "example" }> => p.kind === "example").map((example) => ({ page: page.file, ...example })),
+  );
 
-  test("shows each example file verbatim, and every file of examples/", () => {
+  test("shows each file of examples/ verbatim, once, on the page named after it", () => {
     const files = readdirSync(join(ROOT, "examples")).map((f) => `examples/${f}`).sort();
     expect(examples.map((e) => e.file).sort()).toEqual(files);
     for (const example of examples) {
-      expect({ file: example.file, code: example.code }).toEqual({ file: example.file, code: readFileSync(join(ROOT, example.file), "utf8") });
+      expect({ file: example.file, page: example.page, code: example.code }).toEqual({
+        file: example.file,
+        page: example.file.replace(/^examples\/(.*)\.ts$/, "docs/constructs/$1.md"),
+        code: readFileSync(join(ROOT, example.file), "utf8"),
+      });
     }
     expect(Object.keys(EXAMPLES).sort()).toEqual(files);
   });
 
   test("lists under each example exactly the resources it creates (construct path and type)", () => {
     const problems: string[] = [];
-    let current: string | undefined;
     /** "<type> <path>" of the resources each example's tables list. */
     const covered = new Map<string, Set<string>>();
-    for (const part of parts) {
-      if (part.kind === "example") current = part.file;
-      if (part.kind !== "table" || part.header[0] !== "Construct path") continue;
-      if (!current) throw new Error(`README line ${part.line}: a resource table before any example`);
-      const created = createdBy(synthExample(current));
-      const seen = covered.get(current) ?? new Set<string>();
-      covered.set(current, seen);
-      for (const [paths, types] of part.rows) {
-        for (const glob of codeSpans(paths)) {
-          const matches = created.filter((c) => globMatches(glob, c.path) && codeSpans(types).includes(c.type));
-          if (matches.length === 0) problems.push(`line ${part.line}: ${current} creates no ${codeSpans(types).join("/")} at ${glob}`);
-          matches.forEach((m) => seen.add(`${m.type} ${m.path}`));
+    for (const page of PAGES) {
+      let current: string | undefined;
+      for (const part of page.parts) {
+        if (part.kind === "example") current = part.file;
+        if (part.kind !== "table" || part.header[0] !== "Construct path") continue;
+        if (!current) throw new Error(`${page.file} line ${part.line}: a resource table before any example`);
+        const created = createdBy(synthExample(current));
+        const seen = covered.get(current) ?? new Set<string>();
+        covered.set(current, seen);
+        for (const [paths, types] of part.rows) {
+          for (const glob of codeSpans(paths)) {
+            const matches = created.filter((c) => globMatches(glob, c.path) && codeSpans(types).includes(c.type));
+            if (matches.length === 0) problems.push(`${page.file} line ${part.line}: ${current} creates no ${codeSpans(types).join("/")} at ${glob}`);
+            matches.forEach((m) => seen.add(`${m.type} ${m.path}`));
+          }
         }
       }
     }
     for (const file of Object.keys(EXAMPLES)) {
       const seen = covered.get(file) ?? new Set<string>();
       for (const c of createdBy(synthExample(file)).filter((c) => !seen.has(`${c.type} ${c.path}`))) {
-        problems.push(`${file} creates ${c.type} at ${c.path}, which the README does not list`);
+        problems.push(`${file} creates ${c.type} at ${c.path}, which its page does not list`);
       }
     }
     expect(problems).toEqual([]);
   });
 
-  test("lists every prop of each props table's interface, with the default its @default documents", () => {
-    const interfaces = documentedInterfaces(ROOT, ["constructs", "policies"]);
-    const tables = parts.filter((p): p is { kind: "table" } & MarkdownTable => p.kind === "table" && /^`\w+Props`$/.test(p.header[0]));
-    expect(tables.map((t) => plainText(t.header[0])).sort()).toEqual(
-      expect.arrayContaining(["NomadServiceProps", "NomadJobProps", "DnsVipProps", "IngressProps", "HetznerClusterProps", "AclBootstrapProps", "RaftSnapshotsProps"]),
-    );
-    const problems = tables.flatMap((table) => propsTableProblems(table, interfaces.get(plainText(table.header[0]))?.props));
-    expect(problems).toEqual([]);
-  });
-
   test("lists every policy builder of policies/builtin.ts, each exported from the package root", () => {
-    const table = parts.find((p): p is { kind: "table" } & MarkdownTable => p.kind === "table" && p.header[0] === "Policy builder");
-    const listed = (table?.rows ?? []).map(([cell]) => codeSpans(cell)[0].split("(")[0]);
+    const tables = PAGES.flatMap((page) => page.parts).filter((p): p is { kind: "table" } & MarkdownTable => p.kind === "table" && p.header[0] === "Policy builder");
+    expect(tables).toHaveLength(1);
+    const listed = tables[0].rows.map(([cell]) => codeSpans(cell)[0].split("(")[0]);
     const builders = Object.entries(builtinPolicies).filter(([, value]) => typeof value === "function").map(([name]) => name);
     expect(listed.sort()).toEqual(builders.sort());
     for (const name of listed) expect(typeof (hashilab as Record<string, unknown>)[name]).toBe("function");
   });
 
-  test("has a section for every construct the package root exports (building blocks in their whole's section)", () => {
-    const guide = README.split("\n## Construct guide\n")[1].split("\n## ")[0];
-    const sections = guide.split("\n### ").slice(1).map((section) => ({ heading: section.split("\n")[0], body: section }));
-    const constructs = Object.entries(hashilab).filter(([, value]) => typeof value === "function" && value.prototype instanceof Construct);
-    const undocumented = constructs
-      .map(([name]) => name)
-      .filter((name) => {
-        const whole = BUILDING_BLOCKS[name];
-        if (whole) return !sections.some((s) => s.heading.includes(whole) && s.body.includes(`\`${name}\``));
-        return !sections.some((s) => new RegExp(`\\b${name}\\b`).test(s.heading));
-      });
+  test("has a page titled with every construct the package root exports, linked from the reference's index", () => {
+    const index = readFileSync(join(PAGES_DIR, "README.md"), "utf8");
+    const constructs = Object.entries(hashilab).filter(([, value]) => typeof value === "function" && value.prototype instanceof Construct).map(([name]) => name);
+    const problems = constructs.flatMap((name) => {
+      const page = PAGES.find((p) => new RegExp(`\\b${name}\\b`).test(p.markdown.split("\n")[0]));
+      if (!page) return [`${name}: no page of docs/constructs has it in its title`];
+      const link = `](${page.file.replace("docs/constructs/", "")})`;
+      return index.includes(link) ? [] : [`${name}: docs/constructs/README.md does not link ${page.file}`];
+    });
     expect(constructs.length).toBeGreaterThan(10);
-    expect(undocumented).toEqual([]);
-  });
-
-  test("draws the architecture diagram of docs/architecture.md", () => {
-    const doc = readFileSync(join(ROOT, "docs", "architecture.md"), "utf8");
-    const firstDiagram = (markdown: string) => markdown.split("```mermaid")[1].split("```")[0];
-    expect(firstDiagram(README)).toBe(firstDiagram(doc));
+    expect(problems).toEqual([]);
   });
 });
-
-/** Exported constructs that are parts of another one, documented in that one's section. */
-const BUILDING_BLOCKS: Record<string, string> = {
-  ClusterPki: "HetznerCluster",
-  SecretsDelivery: "HetznerCluster",
-  NomadConsulTokenDelivery: "AclBootstrap",
-};
-
-/** `*` matches within one path segment. */
-function globMatches(glob: string, path: string): boolean {
-  const source = glob.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join("[^/]*");
-  return new RegExp(`^${source}$`).test(path);
-}
-
-/**
- * A props table names each prop once (several in one row share a default cell, or list theirs
- * comma-separated); the default cell is "required" exactly for required props and otherwise
- * starts with the prop's @default text (code spans' backticks aside), optionally followed by ": ...".
- */
-function propsTableProblems(table: MarkdownTable, props: readonly DocumentedProp[] | undefined): string[] {
-  const where = `README line ${table.line}, ${plainText(table.header[0])}`;
-  if (!props) return [`${where}: no such interface in constructs/ or policies/`];
-  const problems: string[] = [];
-  const listed = new Set<string>();
-  for (const [names, defaults] of table.rows) {
-    const rowProps = codeSpans(names);
-    const cell = plainText(defaults);
-    const parts = cell.split(", ");
-    for (const [i, name] of rowProps.entries()) {
-      const prop = props.find((p) => p.name === name);
-      if (listed.has(name)) problems.push(`${where}: \`${name}\` is listed twice`);
-      listed.add(name);
-      // The whole cell, or this prop's part of a comma-separated list of defaults.
-      const texts = parts.length === rowProps.length ? [cell, parts[i]] : [cell];
-      const problem = prop ? defaultCellProblem(prop, texts) : "is not a prop of the interface";
-      if (problem) problems.push(`${where}: \`${name}\` ${problem}`);
-    }
-  }
-  for (const prop of props.filter((p) => !listed.has(p.name))) problems.push(`${where}: \`${prop.name}\` is missing`);
-  return problems;
-}
-
-function defaultCellProblem(prop: DocumentedProp, texts: readonly string[]): string | undefined {
-  const says = `the table says "${texts[0]}"`;
-  if (!prop.optional) return texts.includes("required") ? undefined : `is required, but ${says}`;
-  if (texts.includes("required")) return `is optional, but ${says}`;
-  if (prop.default === undefined) return undefined;
-  const documented = plainText(prop.default);
-  const matches = texts.some((text) => text === documented || text.startsWith(`${documented}: `));
-  return matches ? undefined : `defaults to "${prop.default}" (its @default), but ${says}`;
-}

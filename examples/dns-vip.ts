@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { DnsVip } from "hashilab";
 
-/** Seed 000: CoreDNS for lab.example.com on 10.0.10.2, which keepalived moves between hosts by VRRP. */
+/** CoreDNS for lab.example.com on 10.0.10.2, which keepalived moves between hosts by VRRP. */
 export function labDns(stack: TerraformStack): DnsVip {
   return new DnsVip(stack, "Dns", {
     domain: "lab.example.com",

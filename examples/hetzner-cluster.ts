@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { HetznerCluster } from "hashilab";
 
-/** Three cx23 servers in nbg1 that are also clients: seed 004's combined topology. */
+/** Three cx23 servers in nbg1 that are also clients: a small cluster wastes no host on servers alone. */
 export function labCluster(stack: TerraformStack): HetznerCluster {
   return new HetznerCluster(stack, "Cluster", {
     name: "lab",

@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { NomadService } from "hashilab";
 
-/** The seed's it-tools: one container, port 80 behind a Nomad-checked service. */
+/** it-tools, a web toolbox: one container, port 80 behind a Nomad-checked service. */
 export function itTools(stack: TerraformStack): NomadService {
   return new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
 }

@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
-import { join, relative } from "node:path";
-import ts from "typescript";
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
 
-/** A ```ts block of the README that shows an example file: its first line names the file. */
+/** A ```ts block of a markdown page that shows an example file: its first line names the file. */
 export interface ExampleBlock {
   /** The file's path relative to the repository, e.g. "examples/nomad-service.ts". */
   readonly file: string;
@@ -19,15 +18,15 @@ export interface MarkdownTable {
   readonly line: number;
 }
 
-/** The README's parts in order: example blocks and tables, so a table can be tied to the example above it. */
-export type ReadmePart = ({ kind: "example" } & ExampleBlock) | ({ kind: "table" } & MarkdownTable);
+/** A page's parts in order: example blocks and tables, so a table can be tied to the example above it. */
+export type MarkdownPart = ({ kind: "example" } & ExampleBlock) | ({ kind: "table" } & MarkdownTable);
 
 const EXAMPLE_MARKER = /^\/\/ (examples\/[\w.-]+\.ts)$/;
 
 /** Example blocks and tables of `markdown`, in document order. */
-export function readmeParts(markdown: string): ReadmePart[] {
+export function markdownParts(markdown: string): MarkdownPart[] {
   const lines = markdown.split("\n");
-  const parts: ReadmePart[] = [];
+  const parts: MarkdownPart[] = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].startsWith("```")) {
       const start = i;
@@ -65,54 +64,50 @@ export function codeSpans(cell: string): string[] {
   return [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
 }
 
-/** One property of an interface as its declaration documents it. */
-export interface DocumentedProp {
-  readonly name: string;
-  readonly optional: boolean;
-  /** The `@default` tag's text (whitespace collapsed), if any. */
-  readonly default?: string;
-  /** The doc comment without its tags. */
-  readonly summary: string;
+/** A link of a markdown page to another file of the repository (web links left out). */
+export interface FileLink {
+  /** The target as written, without its #fragment. */
+  readonly target: string;
+  readonly fragment?: string;
+  /** The link's 1-based line. */
+  readonly line: number;
 }
 
-/** A props interface: where it is declared and its own (not inherited) properties. */
-export interface PropsInterface {
-  readonly file: string;
-  readonly props: readonly DocumentedProp[];
+/** The links of `markdown` to files: `[text](target)` outside code blocks, not http(s) or mailto. */
+export function fileLinks(markdown: string): FileLink[] {
+  const links: FileLink[] = [];
+  let inCode = false;
+  markdown.split("\n").forEach((text, i) => {
+    if (text.startsWith("```")) inCode = !inCode;
+    if (inCode) return;
+    for (const [, href] of text.replace(/`[^`]*`/g, "").matchAll(/\]\(([^)\s]+)\)/g)) {
+      if (/^(https?|mailto):/.test(href)) continue;
+      const [target, fragment] = href.split("#");
+      links.push({ target, fragment, line: i + 1 });
+    }
+  });
+  return links;
 }
 
-/** Every interface declared in the .ts files below `dirs` (relative to `root`), by name. */
-export function documentedInterfaces(root: string, dirs: readonly string[]): Map<string, PropsInterface> {
-  const found = new Map<string, PropsInterface>();
-  for (const file of dirs.flatMap((dir) => tsFiles(join(root, dir)))) {
-    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.ES2022, true);
-    source.forEachChild((node) => {
-      if (!ts.isInterfaceDeclaration(node)) return;
-      const props = node.members.filter(ts.isPropertySignature).map((member) => documentedProp(member));
-      found.set(node.name.text, { file: relative(root, file), props });
-    });
+/** The GitHub anchors of a page's headings ("## Raft snapshots" → "raft-snapshots"). */
+export function headingAnchors(markdown: string): Set<string> {
+  const anchors = new Set<string>();
+  let inCode = false;
+  for (const text of markdown.split("\n")) {
+    if (text.startsWith("```")) inCode = !inCode;
+    const heading = !inCode && /^#{1,6} (.+)$/.exec(text);
+    if (heading) {
+      anchors.add(heading[1].toLowerCase().replace(/[^\w\- ]/g, "").replace(/ /g, "-"));
+    }
   }
-  return found;
+  return anchors;
 }
 
-function documentedProp(member: ts.PropertySignature): DocumentedProp {
-  const tag = ts.getJSDocTags(member).find((t) => t.tagName.text === "default");
-  const docs = ts.getJSDocCommentsAndTags(member).filter(ts.isJSDoc);
-  return {
-    name: member.name.getText(),
-    optional: member.questionToken !== undefined,
-    default: tag === undefined ? undefined : collapse(ts.getTextOfJSDocComment(tag.comment) ?? ""),
-    summary: collapse(docs.map((doc) => ts.getTextOfJSDocComment(doc.comment) ?? "").join(" ")),
-  };
-}
-
-function collapse(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
-}
-
-function tsFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true })
-    .flatMap((entry) => (entry.isDirectory() ? tsFiles(join(dir, entry.name)) : [join(dir, entry.name)]))
-    .filter((file) => file.endsWith(".ts") && !file.endsWith(".d.ts"))
-    .sort();
+/** README.md and every .md file below docs/, relative to `root`. */
+export function markdownFiles(root: string): string[] {
+  const below = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) =>
+      entry.isDirectory() ? below(`${dir}/${entry.name}`) : entry.name.endsWith(".md") ? [`${dir}/${entry.name}`] : [],
+    );
+  return ["README.md", ...below("docs").sort()];
 }

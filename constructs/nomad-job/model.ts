@@ -23,8 +23,11 @@ export type JobType = "service" | "batch" | "system" | "sysbatch";
 
 /** Where allocations may and should go; set on the job, a group may add its own. */
 export interface Placement {
+  /** Where allocations must go. @default none: any eligible node */
   readonly constraints?: readonly Constraint[];
+  /** Where allocations should go. @default none */
   readonly affinities?: readonly Affinity[];
+  /** How allocations spread over node attributes. @default none: Nomad's bin packing */
   readonly spreads?: readonly Spread[];
 }
 
@@ -43,12 +46,13 @@ export interface Job extends Placement {
   readonly nodePool?: string;
   /** 1..100. @default 50 */
   readonly priority?: number;
+  /** @default none */
   readonly meta?: Readonly<Record<string, string>>;
-  /** Runs a batch/sysbatch job on a schedule. */
+  /** Runs a batch/sysbatch job on a schedule. @default none: not periodic */
   readonly periodic?: Periodic;
-  /** Makes the job a template that is dispatched with a payload/meta. */
+  /** Makes the job a template that is dispatched with a payload/meta. @default none: not parameterized */
   readonly parameterized?: Parameterized;
-  /** Update strategy for every group (groups may override). */
+  /** Update strategy for every group (groups may override). @default Nomad's update defaults */
   readonly update?: Update;
   readonly groups: readonly TaskGroup[];
 }
