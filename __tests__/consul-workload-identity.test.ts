@@ -213,7 +213,7 @@ describe("ConsulWorkloadIdentity", () => {
   it("fails on namespaces that differ only in case (Consul lowercases them in role and service identity names) and on an unknown scope", () => {
     const stack = new TerraformStack(new App(), "test");
     expect(() => new ConsulWorkloadIdentity(stack, "wi", { nomadAddress: "http://n:4646", namespaces: ["dev", "Dev"], scope: "wide" as never })).toThrow(
-      /test\/wi: invalid Consul workload identity setup:\n {2}namespaces "dev" and "Dev" differ only in case; .*rename one\n {2}scope "wide" is unknown/,
+      /test\/wi: invalid Consul workload identity setup:\n {2}- namespaces "dev" and "Dev" differ only in case; .*rename one\n {2}- scope "wide" is unknown/,
     );
   });
 });

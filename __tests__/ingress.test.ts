@@ -229,7 +229,7 @@ describe("NomadService.exposeVia", () => {
 
   it("fails for a service in a namespace the ingress does not route", () => {
     expect(() => build(jobStack(SEED_FACTS), {}, "dns")).toThrow(
-      /test\/ItTools: cannot expose "tools\.example\.com" via test\/Ingress: the service runs in namespace "dns", which the ingress does not route/,
+      /test\/ItTools: cannot expose "tools\.example\.com" via test\/Ingress:\n  - the service runs in namespace "dns", which the ingress does not route/,
     );
   });
 
@@ -241,7 +241,14 @@ describe("NomadService.exposeVia", () => {
     const stack = jobStack(SEED_FACTS);
     const traefik = new Ingress(stack, "Ingress", INGRESS);
     const tools = new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
-    expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App".*not a lowercase DNS name/);
+    expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App" via test\/Ingress:\n  - it is not a lowercase DNS name/);
+  });
+
+  it("fails naming every problem of one exposure at once: an unrouted namespace and a name that is not a DNS name", () => {
+    const stack = jobStack(SEED_FACTS);
+    const traefik = new Ingress(stack, "Ingress", INGRESS);
+    const dns = new NomadService(stack, "Dns", { image: "coredns/coredns:1.13.1", namespace: "dns" });
+    expect(() => dns.exposeVia(traefik, "Tools_App")).toThrow(/:\n  - the service runs in namespace "dns", which the ingress does not route.*\n  - it is not a lowercase DNS name/);
   });
 });
 
@@ -351,13 +358,13 @@ describe("hostname zones and exposeVia", () => {
 
   it("fails when the isolated namespace exposes a name outside its zone", () => {
     expect(exposeIn("dev", "tools.example.com")).toThrow(
-      /test\/App: cannot expose "tools\.example\.com" via test\/Ingress: "tools\.example\.com" lies outside namespace "dev"'s zones \(dev\.lab\.example\.com\): use a name under one of them; pick a hostname the service's namespace owns, or change the ingress's hostnameZones/,
+      /test\/App: cannot expose "tools\.example\.com" via test\/Ingress:\n  - "tools\.example\.com" lies outside namespace "dev"'s zones \(dev\.lab\.example\.com\): use a name under one of them; pick a hostname the service's namespace owns, or change the ingress's hostnameZones/,
     );
   });
 
   it("fails when a namespace exposes a name in another namespace's zone", () => {
     expect(exposeIn("default", "api.dev.lab.example.com")).toThrow(
-      /test\/App: cannot expose "api\.dev\.lab\.example\.com" via test\/Ingress: "api\.dev\.lab\.example\.com" lies in the zone "dev\.lab\.example\.com", which belongs to namespace "dev"/,
+      /test\/App: cannot expose "api\.dev\.lab\.example\.com" via test\/Ingress:\n  - "api\.dev\.lab\.example\.com" lies in the zone "dev\.lab\.example\.com", which belongs to namespace "dev"/,
     );
     expect(exposeIn("default", "dev.lab.example.com")).toThrow(/lies in the zone "dev\.lab\.example\.com"/);
     expect(exposeIn("default", "tools.dev.lab.example.com", { hostnameZones: { default: ["lab.example.com"] } })).toThrow(/belongs to namespace "dev"/);

@@ -35,7 +35,7 @@ describe("NomadJob validation", () => {
     const stack = jobStack(LAB_LIKE_FACTS);
     new NomadJob(stack, "Web", { name: "web", groups: [group()] });
     expect(() => new NomadJob(stack, "WebAgain", { name: "web", groups: [group()] })).toThrow(
-      /test\/WebAgain: Nomad job name "default\/web" is already used by test\/Web in stack test; .*give one a distinct name or another namespace/,
+      /test\/WebAgain: Nomad job name "default\/web" is taken:\n  - test\/Web in stack test already uses it; .*give one a distinct name or another namespace/,
     );
     // The same id in another namespace is another job.
     expect(() => new NomadJob(stack, "WebInDns", { name: "web", namespace: "dns", groups: [group()] })).not.toThrow();

@@ -105,12 +105,21 @@ describe("NomadService", () => {
 
   it("fails when a secret is not an environment variable name", () => {
     expect(() => new NomadService(jobStack(), "App", { image: "x", secrets: { "db-password": { key: "db" } } })).toThrow(
-      'test/App: secret "db-password" is not an environment variable name',
+      'test/App: invalid NomadService:\n  - secret "db-password" is not an environment variable name',
     );
   });
 
   it("fails when it has no port to register", () => {
-    expect(() => new NomadService(jobStack(), "App", { image: "x", ports: {} })).toThrow("test/App: a service needs a port");
+    expect(() => new NomadService(jobStack(), "App", { image: "x", ports: {} })).toThrow("test/App: invalid NomadService:\n  - a service needs a port");
+  });
+
+  it("fails naming every problem at once: no port and two bad secret names", () => {
+    const make = () => new NomadService(jobStack(), "App", { image: "x", ports: {}, secrets: { "a-b": { key: "a" }, "c.d": { key: "c" } } });
+    expect(make).toThrow(
+      'test/App: invalid NomadService:\n  - a service needs a port; set ports, e.g. { http: { to: 8080 } }\n' +
+        '  - secret "a-b" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"\n' +
+        '  - secret "c.d" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"',
+    );
   });
 
   it("fails with its job's rules, naming the job's path", () => {

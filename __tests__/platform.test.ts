@@ -188,7 +188,7 @@ describe("job-bound policies", () => {
         const policy = resolverJob(workloads).grantReadJobs(["default"]);
         new NomadAclToken(workloads, "token", { policies: [policy] });
       }),
-    ).toThrow(/lab-workloads\/token: .*bound to a job/);
+    ).toThrow(/lab-workloads\/token: invalid Nomad ACL token:\n  - .*bound to a job/);
   });
 });
 
@@ -197,10 +197,10 @@ describe("ACL names, unique per stack (across stacks: unique-names.test.ts)", ()
     expect(() =>
       synthEnvironment(lab, ({ workloads }) => resolverJob(workloads, "lab").grantReadJobs(["default"], { policyName: "dns-read-jobs" })),
     ).toThrow(
-      /^lab-workloads\/resolver\/ReadJobs: Nomad ACL policy name "dns-read-jobs" is already used by lab-workloads\/Dns\/Job\/ReadJobs in stack lab-workloads; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
+      /^lab-workloads\/resolver\/ReadJobs: Nomad ACL policy name "dns-read-jobs" is taken:\n  - lab-workloads\/Dns\/Job\/ReadJobs in stack lab-workloads already uses it; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
     );
     expect(() => synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "ops-readers", { policyName: "operator", rules: { node: "read" } }))).toThrow(
-      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is already used by lab-platform\/OperatorPolicy in stack lab-platform/,
+      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is taken:\n  - lab-platform\/OperatorPolicy in stack lab-platform already uses it/,
     );
   });
 
@@ -209,12 +209,12 @@ describe("ACL names, unique per stack (across stacks: unique-names.test.ts)", ()
       synthEnvironment(lab, ({ platform }) => {
         new NomadAclRole(platform, "more-operators", { roleName: "operators", policies: [new NomadAclPolicy(platform, "readers", { rules: { node: "read" } })] });
       }),
-    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is already used by lab-platform\/OperatorsRole in stack lab-platform; one of the two would be refused at apply/);
+    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is taken:\n  - lab-platform\/OperatorsRole in stack lab-platform already uses it; one of the two would be refused at apply/);
   });
 
   it("fails on a second ConsulWorkloadIdentity in the stack: its Consul names are fixed", () => {
     expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "again", { nomadAddress: "http://n:4646" }))).toThrow(
-      /^lab-platform\/again\/AuthMethod: Consul ACL auth method name "nomad-workloads" is already used by lab-platform\/ConsulWorkloadIdentity\/AuthMethod in stack lab-platform; .*create one ConsulWorkloadIdentity per cluster/,
+      /^lab-platform\/again\/AuthMethod: Consul ACL auth method name "nomad-workloads" is taken:\n  - lab-platform\/ConsulWorkloadIdentity\/AuthMethod in stack lab-platform already uses it; .*create one ConsulWorkloadIdentity per cluster/,
     );
   });
 });
@@ -225,7 +225,7 @@ describe("validation in the platform stack", () => {
   it("fails on a policy for an undeclared namespace, naming the construct and the declared ones", () => {
     expect(() =>
       platformWith(({ platform }) => new NomadAclPolicy(platform, "staging-dev", { rules: developerPolicy("staging") })),
-    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev, ops\)/);
+    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}- namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev, ops\)/);
   });
 
   it("accepts globs that match a declared namespace and fails on globs that match none", () => {
@@ -250,7 +250,7 @@ describe("validation in the platform stack", () => {
       return () => new NomadAclPolicy(stack, "registrar", { rules });
     };
     expect(policyOn("1.10.5")).toThrow(
-      /policies\/registrar: invalid Nomad ACL policy "registrar":\n {2}namespace "dev": capability "register-job" needs Nomad 1\.11\.2 or later, but the cluster runs Nomad 1\.10\.5, whose policy parser rejects it; use "submit-job" instead/,
+      /policies\/registrar: invalid Nomad ACL policy "registrar":\n {2}- namespace "dev": capability "register-job" needs Nomad 1\.11\.2 or later, but the cluster runs Nomad 1\.10\.5, whose policy parser rejects it; use "submit-job" instead/,
     );
     expect(policyOn("1.11.2")).not.toThrow();
     // lab pins a release that knows it; dev runs whatever local binary the user has: no version, every capability.
@@ -291,7 +291,7 @@ describe("validation in the platform stack", () => {
     expect(() =>
       platformWith(({ platform }) => new NomadAclRole(platform, "r", { roleName: "ops team", policies: [new NomadAclPolicy(platform, "p", { rules: { node: "read" } })] })),
     ).toThrow(/lab-platform\/r: .*role name "ops team" is invalid/s);
-    expect(() => platformWith(({ platform }) => new NomadAclToken(platform, "nothing", {}))).toThrow(/lab-platform\/nothing: .*grants nothing/);
+    expect(() => platformWith(({ platform }) => new NomadAclToken(platform, "nothing", {}))).toThrow(/lab-platform\/nothing: invalid Nomad ACL token:\n  - .*grants nothing/);
   });
 
   it("fails on a Nomad variable with an invalid path, no items, or a literal instead of a variable", () => {

@@ -130,7 +130,7 @@ describe("the developer and operator policies", () => {
 describe("Nomad's anonymous policy", () => {
   it("fails when another policy takes the reserved name anonymous", () => {
     expect(policyError("Anonymous", { rules: { namespaces: [{ name: "dev", policy: "write" }] } })).toContain(
-      'policies/Anonymous: invalid Nomad ACL policy "anonymous":\n  policy name "anonymous" is reserved: Nomad applies that policy to every request without a token',
+      'policies/Anonymous: invalid Nomad ACL policy "anonymous":\n  - policy name "anonymous" is reserved: Nomad applies that policy to every request without a token',
     );
     expect(policyError("Public", { policyName: "anonymous", rules: { node: "read" } })).toContain('policy name "anonymous" is reserved');
   });

@@ -49,7 +49,7 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
     const stack = jobStack(SEED_FACTS);
     const error = errorOf(() => new NomadVariable(stack, "App", { path: "nomad/jobs/app", items: { TOKEN: secretVar(stack, "app_token", { default: HCLOUD_TOKEN }) } }));
     expect(error).toMatch(
-      /test\/App: invalid Nomad variable "nomad\/jobs\/app":\n {2}item "TOKEN" comes from variable test\/app_token, which has a default: cdktf writes the default to cdk.tf.json in plain text; remove the default and set TF_VAR_app_token at deploy time/,
+      /test\/App: invalid Nomad variable "nomad\/jobs\/app":\n {2}- item "TOKEN" comes from variable test\/app_token, which has a default: cdktf writes the default to cdk.tf.json in plain text; remove the default and set TF_VAR_app_token at deploy time/,
     );
     expect(error).not.toContain(HCLOUD_TOKEN);
   });
@@ -74,13 +74,13 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
         }),
     );
     expect(error.split("\n").slice(1)).toEqual([
-      expect.stringMatching(/^ {2}item "LITERAL" is a literal; pass a sensitive TerraformVariable's value \(a variable without a default, set with TF_VAR_<name>/),
-      expect.stringMatching(/^ {2}item "LOWERED" is a computed Terraform expression that holds a literal or something else than references \(e.g. a function call such as lower\("…"\)\)/),
-      expect.stringMatching(/^ {2}item "SENSITIVE" is a computed Terraform expression/),
-      expect.stringMatching(/^ {2}item "MIXED" mixes literal text with references/),
-      expect.stringMatching(/^ {2}item "LOCAL" refers to local.password, which may hold a literal/),
-      expect.stringMatching(/^ {2}item "PLAIN" comes from variable test\/plain, which is not sensitive/),
-      expect.stringMatching(/^ {2}item "NAN" is a number, not a secret reference/),
+      expect.stringMatching(/^ {2}- item "LITERAL" is a literal; pass a sensitive TerraformVariable's value \(a variable without a default, set with TF_VAR_<name>/),
+      expect.stringMatching(/^ {2}- item "LOWERED" is a computed Terraform expression that holds a literal or something else than references \(e.g. a function call such as lower\("…"\)\)/),
+      expect.stringMatching(/^ {2}- item "SENSITIVE" is a computed Terraform expression/),
+      expect.stringMatching(/^ {2}- item "MIXED" mixes literal text with references/),
+      expect.stringMatching(/^ {2}- item "LOCAL" refers to local.password, which may hold a literal/),
+      expect.stringMatching(/^ {2}- item "PLAIN" comes from variable test\/plain, which is not sensitive/),
+      expect.stringMatching(/^ {2}- item "NAN" is a number, not a secret reference/),
     ]);
     expect(error).not.toMatch(/hunter2|AKIA/);
   });
@@ -104,8 +104,8 @@ describe("secret inputs: a sensitive variable without a default, or a reference 
         }),
     );
     expect(error.split("\n").slice(1)).toEqual([
-      expect.stringMatching(/^ {2}item "SALTED" is a computed Terraform expression that holds a literal/),
-      expect.stringMatching(/^ {2}item "DEFAULTED" comes from variable test\/defaulted, which has a default/),
+      expect.stringMatching(/^ {2}- item "SALTED" is a computed Terraform expression that holds a literal/),
+      expect.stringMatching(/^ {2}- item "DEFAULTED" comes from variable test\/defaulted, which has a default/),
     ]);
   });
 

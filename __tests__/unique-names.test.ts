@@ -75,7 +75,7 @@ describe("names unique per cluster", () => {
     const stack = userStack(new App(), "test");
     readers(stack);
     expect(() => new NomadAclPolicy(stack, "MoreReaders", { policyName: "readers", rules: { node: "read" } })).toThrow(
-      /^test\/MoreReaders: Nomad ACL policy name "readers" is already used by test\/Readers in stack test; one of the two would silently overwrite/,
+      /^test\/MoreReaders: Nomad ACL policy name "readers" is taken:\n  - test\/Readers in stack test already uses it; one of the two would silently overwrite/,
     );
   });
 });
@@ -157,7 +157,7 @@ describe("Nomad ACL tokens and their outputs", () => {
   it("fails on a token name or role description longer than Nomad accepts", () => {
     const stack = userStack(new App(), "test");
     const policies = [readers(stack)];
-    expect(() => new NomadAclToken(stack, "Long", { tokenName: "x".repeat(257), policies })).toThrow(/test\/Long: tokenName is longer than Nomad's limit of 256/);
+    expect(() => new NomadAclToken(stack, "Long", { tokenName: "x".repeat(257), policies })).toThrow(/test\/Long: invalid Nomad ACL token:\n  - tokenName is longer than Nomad's limit of 256/);
     expect(() => new NomadAclRole(stack, "Wordy", { description: "x".repeat(257), policies })).toThrow(/test\/Wordy: .*description is longer than Nomad's limit of 256/s);
   });
 

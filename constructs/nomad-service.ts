@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, Template, Update } from "./nomad-job";
-import { kebabCase } from "./core";
+import { kebabCase, throwIfProblems } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
 import type { Ingress } from "./ingress";
@@ -127,9 +127,12 @@ export class NomadService extends Construct {
     this.serviceName = props.serviceName ?? jobName;
     this.servicePort = props.servicePort ?? labels[0];
     this.tags = [...(props.tags ?? [])];
-    if (this.servicePort === undefined) {
-      throw new Error(`${this.node.path}: a service needs a port. Set ports, e.g. { http: { to: 8080 } }.`);
+    const problems: string[] = [];
+    if (this.servicePort === undefined) problems.push("a service needs a port; set ports, e.g. { http: { to: 8080 } }");
+    for (const name of Object.keys(props.secrets ?? {}).filter((n) => !ENV_NAME.test(n))) {
+      problems.push(`secret "${name}" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"`);
     }
+    throwIfProblems(this, "invalid NomadService", problems);
     const secretsTemplate = this.secretsTemplate(jobName, props.secrets);
     const service: Service = {
       name: this.serviceName,
@@ -200,9 +203,6 @@ export class NomadService extends Construct {
     if (!secrets || Object.keys(secrets).length === 0) return undefined;
     const byPath = new Map<string, string[]>();
     for (const name of Object.keys(secrets).sort()) {
-      if (!ENV_NAME.test(name)) {
-        throw new Error(`${this.node.path}: secret "${name}" is not an environment variable name. Use letters, digits and _, e.g. "DB_PASSWORD".`);
-      }
       const { key, path = `nomad/jobs/${jobName}` } = secrets[name];
       const item = /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? `.${key}` : `index . ${JSON.stringify(key)}`;
       byPath.set(path, [...(byPath.get(path) ?? []), `${name}={{ ${item} }}`]);

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { clusterFactsOf } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
 import { SecretInput, secretInputProblems } from "./secrets";
+import { throwIfProblems } from "./core";
 
 export interface NomadVariableProps {
   /**
@@ -37,7 +38,7 @@ export class NomadVariable extends Construct {
     const entries = Object.entries(props.items);
     if (entries.length === 0) problems.push("it has no items; give it at least one");
     for (const [name, secret] of entries) problems.push(...secretInputProblems(`item "${name}"`, secret));
-    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad variable "${props.path}":\n  ${problems.join("\n  ")}`);
+    throwIfProblems(this, `invalid Nomad variable "${props.path}"`, problems);
     this.resource = new NomadVariableResource(this, "Resource", {
       path: props.path,
       namespace: this.namespace,

@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { isDnsName, parseIpv4 } from "./core";
+import { isDnsName, parseIpv4, throwIfProblems } from "./core";
 import { CloudflareDnsRecord } from "./providers";
 
 /** A Cloudflare zone that public hostnames are created in. */
@@ -35,9 +35,7 @@ export class PublicHostname extends Construct {
   constructor(scope: Construct, id: string, props: PublicHostnameProps) {
     super(scope, id);
     const problems = hostnameProblems(props);
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid public hostname "${props.hostname}":\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfProblems(this, `invalid public hostname "${props.hostname}"`, problems);
     this.hostname = props.hostname;
     const proxied = props.proxied ?? false;
     this.records = props.addresses.map(

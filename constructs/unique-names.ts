@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { IConstruct } from "constructs";
-import { globMatches } from "./core";
+import { globMatches, throwIfProblems } from "./core";
 
 /**
  * Objects Nomad and Consul keep unique by name, and what a second one of a name does at
@@ -93,10 +93,9 @@ export function claimUniqueName(owner: IConstruct, type: UniqueNameType, name: s
   const same = (claim: Claim) => claim.type === type && claim.name === name;
   const first = claims.find((claim) => same(claim) && TerraformStack.of(claim.owner) === stack);
   if (first !== undefined) {
-    throw new Error(
-      `${owner.node.path}: ${what} name "${name}" is already used by ${first.owner.node.path} in stack ${stack.node.id}; ` +
-        `one of the two would ${atApply}; ${fix}`,
-    );
+    throwIfProblems(owner, `${what} name "${name}" is taken`, [
+      `${first.owner.node.path} in stack ${stack.node.id} already uses it; one of the two would ${atApply}; ${fix}`,
+    ]);
   }
   claims.push({ owner, type, name });
   // Stacks declare their cluster after their constructors ran, so the cross-stack check waits for synth.

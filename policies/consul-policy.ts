@@ -1,4 +1,4 @@
-import { attr, block, formatHcl } from "../constructs/core";
+import { attr, block, formatHcl, throwIfProblems } from "../constructs/core";
 import { checkLiteral, checkOneOf } from "./validation";
 
 export const CONSUL_POLICY_LEVELS = ["read", "write", "deny"] as const;
@@ -53,7 +53,7 @@ export function consulPolicyProblems(rules: ConsulPolicyRules): string[] {
 /** Canonical HCL for `rules`; throws if they are invalid. */
 export function renderConsulPolicy(rules: ConsulPolicyRules): string {
   const problems = consulPolicyProblems(rules);
-  if (problems.length > 0) throw new Error(`Invalid Consul ACL policy:\n  ${problems.join("\n  ")}`);
+  throwIfProblems(undefined, "invalid Consul ACL policy", problems);
   const blocks = BLOCKS.flatMap(([field, type]) =>
     Object.entries(rules[field] ?? {}).map(([name, level]) => block(type, [name], [attr("policy", level)])),
   );

@@ -1,4 +1,4 @@
-import { attr, block, formatHcl, HclBlock, HclBodyItem } from "../constructs/core";
+import { attr, block, formatHcl, HclBlock, HclBodyItem, throwIfProblems } from "../constructs/core";
 import {
   HOST_VOLUME_CAPABILITIES,
   HostVolumeCapability,
@@ -136,7 +136,7 @@ export function nomadPolicyProblems(rules: NomadPolicyRules, options: NomadPolic
 /** Canonical HCL for `rules`; throws if they are invalid. */
 export function renderNomadPolicy(rules: NomadPolicyRules): string {
   const problems = nomadPolicyProblems(rules);
-  if (problems.length > 0) throw new Error(`Invalid Nomad ACL policy:\n  ${problems.join("\n  ")}`);
+  throwIfProblems(undefined, "invalid Nomad ACL policy", problems);
   const blocks: HclBlock[] = [
     ...(rules.namespaces ?? []).map((ns) =>
       labelledRule("namespace", ns, [

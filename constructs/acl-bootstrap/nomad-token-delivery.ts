@@ -1,7 +1,7 @@
 import { posix } from "node:path";
 import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { escapeTerraformTemplate } from "../core";
+import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import {
   DELIVERED_SCRIPTS,
   HOST_PATHS,
@@ -106,9 +106,7 @@ export class NomadConsulTokenDelivery extends Construct {
     super(scope, id);
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
     const problems = [...configFileProblems(configFile), ...sshHostProblems(props.hosts, "hosts")];
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid Nomad agent Consul token delivery:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    }
+    throwIfProblems(this, "invalid Nomad agent Consul token delivery", problems);
     const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {

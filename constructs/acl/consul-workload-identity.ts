@@ -8,7 +8,7 @@ import {
   renderConsulPolicy,
 } from "../../policies";
 import { clusterFactsOf } from "../cluster-facts";
-import { escapeTerraformTemplate } from "../core";
+import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
 import { claimUniqueName, inSameCluster } from "../unique-names";
@@ -87,7 +87,7 @@ export class ConsulWorkloadIdentity extends Construct {
       if (!namespaces.includes(ns)) problems.push(`namespacePolicies names namespace "${ns}", which is not one of ${namespaces.join(", ")}`);
       problems.push(...consulPolicyProblems(rules).map((problem) => `namespacePolicies["${ns}"]: ${problem}`));
     }
-    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Consul workload identity setup:\n  ${problems.join("\n  ")}`);
+    throwIfProblems(this, "invalid Consul workload identity setup", problems);
 
     this.authMethod = new ConsulAclAuthMethod(this, "AuthMethod", {
       name: NOMAD_WORKLOADS_AUTH_METHOD,

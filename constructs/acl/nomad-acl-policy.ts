@@ -2,7 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies";
 import { clusterFactsOf } from "../cluster-facts";
-import { globMatches, kebabCase } from "../core";
+import { globMatches, kebabCase, throwIfProblems } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
 
@@ -84,9 +84,7 @@ export class NomadAclPolicy extends Construct {
       problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
     }
     if (props.job) problems.push(...this.bindingProblems(props.job));
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid Nomad ACL policy "${this.policyName}":\n  ${problems.join("\n  ")}`);
-    }
+    throwIfProblems(this, `invalid Nomad ACL policy "${this.policyName}"`, problems);
     claimUniqueName(this, "nomad_acl_policy", this.policyName, "give one a distinct policyName");
     this.rulesHcl = renderNomadPolicy(props.rules);
     const job = props.job;

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { claimUniqueName } from "../unique-names";
-import { escapeTerraformTemplate, kebabCase } from "../core";
+import { escapeTerraformTemplate, kebabCase, throwIfProblems } from "../core";
 
 export interface NomadAclRoleProps {
   /** The role's name in Nomad, unique in the cluster (see declareCluster). @default the construct id in kebab-case */
@@ -36,7 +36,7 @@ export class NomadAclRole extends Construct {
         problems.push(`policy ${policy.node.path} is bound to a job; workload policies cannot be granted through roles`);
       }
     }
-    if (problems.length > 0) throw new Error(`${this.node.path}: invalid Nomad ACL role:\n  ${problems.join("\n  ")}`);
+    throwIfProblems(this, "invalid Nomad ACL role", problems);
     claimUniqueName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
     this.resource = new NomadAclRoleResource(this, "Resource", {
       name: this.roleName,

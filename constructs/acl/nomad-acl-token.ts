@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
-import { escapeTerraformTemplate, GO_DURATION, kebabCase } from "../core";
+import { escapeTerraformTemplate, GO_DURATION, kebabCase, throwIfProblems } from "../core";
 import { claimOutputName } from "../unique-names";
 
 export interface NomadAclTokenProps {
@@ -54,7 +54,7 @@ export class NomadAclToken extends Construct {
       problems.push(`expirationTtl "${ttl}" is not a positive Go duration; write e.g. "8h" or "30m"`);
     }
     if (tokenName.length > MAX_TOKEN_NAME_LENGTH) problems.push(`tokenName is longer than Nomad's limit of ${MAX_TOKEN_NAME_LENGTH} characters; shorten it`);
-    if (problems.length > 0) throw new Error(`${this.node.path}: ${problems.join("; ")}`);
+    throwIfProblems(this, "invalid Nomad ACL token", problems);
     this.resource = new NomadAclTokenResource(this, "Resource", {
       // A name is free text to Nomad: "${" in it must reach Nomad, not Terraform's interpolation.
       name: escapeTerraformTemplate(tokenName),

@@ -2,7 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies";
 import { NomadAclPolicy } from "../acl";
-import { isDnsName, parseCidr } from "../core";
+import { isDnsName, parseCidr, throwIfProblems } from "../core";
 import { NomadJob, Port, Task, Template } from "../nomad-job";
 import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
@@ -97,6 +97,8 @@ export interface IngressProps {
 }
 
 export const TRAEFIK_JOB = "traefik";
+/** Where the dashboard's basic-auth line is read from unless dashboardAuth says otherwise: the job's own variable. */
+export const DEFAULT_DASHBOARD_AUTH: DashboardAuthVariable = { path: `nomad/jobs/${TRAEFIK_JOB}`, item: "BASIC_AUTH" };
 const DYNAMIC_CONFIG = "secrets/dynamic.yml";
 const ROUTER_NAME = /[^a-z0-9-]+/g;
 const TEMPLATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -135,14 +137,11 @@ export class Ingress extends Construct {
       ...Object.fromEntries(isolatedNames.map((ns) => [ns, props.domain === undefined ? [] : [`${ns}.${props.domain}`]])),
       ...props.hostnameZones,
     };
-    const problems = this.propsProblems(props, zonesByNamespace);
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid Ingress:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfProblems(this, "invalid Ingress", this.propsProblems(props, zonesByNamespace));
     this.zones = new HostnameZones(zonesByNamespace);
 
     const instances = props.instances ?? 1;
-    const auth = props.dashboardAuth ?? { path: `nomad/jobs/${TRAEFIK_JOB}`, item: "BASIC_AUTH" };
+    const auth = props.dashboardAuth ?? DEFAULT_DASHBOARD_AUTH;
     const dashboard: DashboardSettings | undefined =
       auth === false ? undefined : { authVariablePath: auth.path, authItem: auth.item, allowedCidrs: props.dashboardAllowedCidrs ?? [] };
     const isolated: IsolatedNamespace[] = isolatedNames.map((namespace, i) => ({
@@ -290,20 +289,24 @@ export class Ingress extends Construct {
    * (child "PublicHostname-<hostname>" of the service). Returns them, if any.
    */
   public expose(service: ExposableService, hostname: string): PublicHostname | undefined {
-    const where = `${service.node.path}: cannot expose "${hostname}" via ${this.node.path}`;
-    if (!isDnsName(hostname)) {
-      throw new Error(`${where}: it is not a lowercase DNS name like "tools.example.com"`);
-    }
+    const zone = this.publicZone;
+    const problems: string[] = [];
     if (!this.namespaces.includes(service.namespace)) {
-      throw new Error(
-        `${where}: the service runs in namespace "${service.namespace}", which the ingress does not route ` +
+      problems.push(
+        `the service runs in namespace "${service.namespace}", which the ingress does not route ` +
           `(it routes ${this.namespaces.join(", ")}); add the namespace to the ingress's namespaces`,
       );
     }
-    const refusal = this.zones.refusal(service.namespace, hostname);
-    if (refusal) {
-      throw new Error(`${where}: ${refusal}; pick a hostname the service's namespace owns, or change the ingress's hostnameZones`);
+    if (!isDnsName(hostname)) {
+      problems.push('it is not a lowercase DNS name like "tools.example.com"');
+    } else {
+      const refusal = this.zones.refusal(service.namespace, hostname);
+      if (refusal) problems.push(`${refusal}; pick a hostname the service's namespace owns, or change the ingress's hostnameZones`);
+      if (zone && inZone(hostname, zone) && this.publicAddresses.length === 0) {
+        problems.push(`the ingress has the public zone "${zone.zoneName}" but no publicAddresses for the record to point at`);
+      }
     }
+    throwIfProblems(service, `cannot expose "${hostname}" via ${this.node.path}`, problems);
     const router = `${service.serviceName}-${hostname}`.toLowerCase().replace(ROUTER_NAME, "-");
     if (!this.enabled.has(service)) {
       service.addTags(ENABLE_TAG);
@@ -311,11 +314,7 @@ export class Ingress extends Construct {
     }
     service.addTags(`traefik.http.routers.${router}.rule=Host(\`${hostname}\`)`, `traefik.http.routers.${router}.entrypoints=${WEB_ENTRYPOINT}`);
 
-    const zone = this.publicZone;
     if (!zone || !inZone(hostname, zone)) return undefined;
-    if (this.publicAddresses.length === 0) {
-      throw new Error(`${where}: the ingress has the public zone "${zone.zoneName}" but no publicAddresses for the record to point at`);
-    }
     return new PublicHostname(service, `PublicHostname-${hostname}`, { zone, hostname, addresses: this.publicAddresses });
   }
 }

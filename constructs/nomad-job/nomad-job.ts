@@ -6,7 +6,7 @@ import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies";
 import { NomadJobResource } from "../providers";
 import { rejectPlaintextSecrets } from "../secrets";
-import { escapeTerraformTemplate } from "../core";
+import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
 import { validateCompleteJob, validateJob } from "./validate";
@@ -101,9 +101,6 @@ export class NomadJob extends Construct {
   }
 
   private throwIfInvalid(): void {
-    const problems = validateJob(this.spec, clusterFactsOf(this));
-    if (problems.length > 0) {
-      throw new Error(`${this.node.path}: invalid Nomad job:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfProblems(this, "invalid Nomad job", validateJob(this.spec, clusterFactsOf(this)));
   }
 }

@@ -11,6 +11,7 @@ import {
 import { IConstruct } from "constructs";
 import { NomadJob } from "../nomad-job";
 import { findSecretMaterial, SECRET_KIND_DESCRIPTIONS, SecretMatch } from "./material";
+import { throwIfProblems } from "../core";
 
 /** Secret-shaped literal text at one field of one construct. */
 export interface PlaintextSecret extends SecretMatch {
@@ -212,9 +213,7 @@ export function rejectPlaintextSecrets(stack: TerraformStack): void {
   unscanned.set(stack, render);
   const judged = (json: Record<string, any>) => {
     const problems = problemsOf(scan(stack, json));
-    if (problems.length > 0) {
-      throw new Error(`${stack.node.path}: secrets in plain text would be written to cdk.tf.json:\n  - ${problems.join("\n  - ")}`);
-    }
+    throwIfProblems(stack, "secrets in plain text would be written to cdk.tf.json", problems);
     return json;
   };
   // cdktf's synthesizer writes what these return; instance overrides see exactly that.
