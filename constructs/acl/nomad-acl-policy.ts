@@ -5,6 +5,7 @@ import { clusterFactsOf } from "../cluster-facts";
 import { globMatches, kebabCase, throwIfProblems } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
+import { aclNameProblems, descriptionProblems } from "./nomad-acl-rules";
 
 /** What a workload policy needs to know about the job it is bound to (a NomadJob satisfies it). */
 export interface AclBindableJob extends IConstruct {
@@ -54,9 +55,6 @@ export interface NomadAclPolicyProps {
   readonly job?: JobAclBinding;
 }
 
-const POLICY_NAME = /^[a-zA-Z0-9-]{1,128}$/;
-const MAX_DESCRIPTION_LENGTH = 256;
-
 /** A Nomad ACL policy (`nomad_acl_policy`) from typed rules, validated at synth. */
 export class NomadAclPolicy extends Construct {
   readonly policyName: string;
@@ -80,9 +78,7 @@ export class NomadAclPolicy extends Construct {
       ...this.managementOnlyProblems(),
       ...this.anonymousProblems(props),
     ];
-    if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
-      problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
-    }
+    problems.push(...descriptionProblems(props.description));
     if (props.job) problems.push(...this.bindingProblems(props.job));
     throwIfProblems(this, `invalid Nomad ACL policy "${this.policyName}"`, problems);
     claimUniqueName(this, "nomad_acl_policy", this.policyName, "give one a distinct policyName");
@@ -97,9 +93,7 @@ export class NomadAclPolicy extends Construct {
   }
 
   private nameProblems(): string[] {
-    return POLICY_NAME.test(this.policyName)
-      ? []
-      : [`policy name "${this.policyName}" is invalid: use 1-128 letters, digits and dashes (set policyName)`];
+    return aclNameProblems("policy", this.policyName, " (set policyName)");
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Construct } from "constructs";
 import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
+import { aclNameProblems, descriptionProblems, jobBoundPolicyProblems } from "./nomad-acl-rules";
 import { claimUniqueName } from "../unique-names";
 import { escapeTerraformTemplate, kebabCase, throwIfProblems } from "../core";
 
@@ -13,10 +14,6 @@ export interface NomadAclRoleProps {
   readonly policies: readonly NomadAclPolicy[];
 }
 
-/** Nomad's validACLRoleName and maxACLRoleDescriptionLength (nomad/structs/acl.go). */
-const ROLE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
-const MAX_DESCRIPTION_LENGTH = 256;
-
 /** A Nomad ACL role (`nomad_acl_role`): a named set of policies tokens can carry. */
 export class NomadAclRole extends Construct {
   readonly roleName: string;
@@ -25,17 +22,12 @@ export class NomadAclRole extends Construct {
   constructor(scope: Construct, id: string, props: NomadAclRoleProps) {
     super(scope, id);
     this.roleName = props.roleName ?? kebabCase(id);
-    const problems: string[] = [];
-    if (!ROLE_NAME.test(this.roleName)) problems.push(`role name "${this.roleName}" is invalid: use 1-128 letters, digits and dashes`);
-    if (props.policies.length === 0) problems.push("it has no policies; give it at least one");
-    if ((props.description?.length ?? 0) > MAX_DESCRIPTION_LENGTH) {
-      problems.push(`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`);
-    }
-    for (const policy of props.policies) {
-      if (policy.boundJob !== undefined) {
-        problems.push(`policy ${policy.node.path} is bound to a job; workload policies cannot be granted through roles`);
-      }
-    }
+    const problems = [
+      ...aclNameProblems("role", this.roleName, ""),
+      ...(props.policies.length === 0 ? ["it has no policies; give it at least one"] : []),
+      ...descriptionProblems(props.description),
+      ...jobBoundPolicyProblems(props.policies, "granted through roles"),
+    ];
     throwIfProblems(this, "invalid Nomad ACL role", problems);
     claimUniqueName(this, "nomad_acl_role", this.roleName, "give one a distinct roleName");
     this.resource = new NomadAclRoleResource(this, "Resource", {

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
+import { jobBoundPolicyProblems } from "./nomad-acl-rules";
 import { escapeTerraformTemplate, GO_DURATION, kebabCase, throwIfProblems } from "../core";
 import { claimOutputName } from "../unique-names";
 
@@ -29,7 +30,6 @@ export interface NomadAclTokenProps {
 
 /** Nomad's ACLToken.Validate refuses longer names ("token name too long"). */
 const MAX_TOKEN_NAME_LENGTH = 256;
-/** Go's time.ParseDuration grammar, positive values only (Nomad refuses a TTL below its minimum). */
 
 /**
  * A Nomad client token (`nomad_acl_token`). Its secret is only exposed as a sensitive
@@ -47,8 +47,7 @@ export class NomadAclToken extends Construct {
     const policies = props.policies ?? [];
     const problems: string[] = [];
     if (roles.length + policies.length === 0) problems.push("the Nomad ACL token grants nothing; give it roles or policies");
-    const bound = policies.find((policy) => policy.boundJob !== undefined);
-    if (bound) problems.push(`policy ${bound.node.path} is bound to a job; workload policies cannot be given to tokens`);
+    problems.push(...jobBoundPolicyProblems(policies, "given to tokens"));
     const ttl = props.expirationTtl;
     if (ttl !== undefined && !Token.isUnresolved(ttl) && (!GO_DURATION.test(ttl) || /^-|^0$/.test(ttl))) {
       problems.push(`expirationTtl "${ttl}" is not a positive Go duration; write e.g. "8h" or "30m"`);

@@ -4,16 +4,19 @@ import { HOST_PATHS } from "./host-paths";
 /** Ports Consul listens on: plain HTTP and plain gRPC are off, only their TLS variants. */
 export const CONSUL_PORTS = { https: 8501, grpcTls: 8503 } as const;
 
-export interface ConsulAgentSettings {
+/** What both agents of one host, Nomad's and Consul's, are configured from. */
+export interface AgentHostSettings {
   readonly datacenter: string;
   readonly nodeName: string;
   /** This host's private address: cluster traffic binds and advertises here. */
   readonly privateIp: string;
-  /** Private addresses of every Consul server. */
+  /** Private addresses of every server (servers run both agents). */
   readonly serverIps: readonly string[];
-  /** Present on servers. */
+  /** Present on servers. @default absent: the host is no server */
   readonly server?: { readonly bootstrapExpect: number };
 }
+
+export type ConsulAgentSettings = AgentHostSettings;
 
 /** The agent configuration of one host (agent.hcl). Holds no secret: the gossip key is a separate, delivered file. */
 export function renderConsulAgentConfig(settings: ConsulAgentSettings): string {

@@ -10,7 +10,7 @@ export type { HostSpec } from "./host-plan";
 export { renderNomadAgentConfig } from "./nomad-config";
 export type { NomadAgentSettings, NomadClientSettings } from "./nomad-config";
 export { renderConsulAgentConfig } from "./consul-config";
-export type { ConsulAgentSettings } from "./consul-config";
+export type { AgentHostSettings, ConsulAgentSettings } from "./consul-config";
 export { renderUserData, HASHICORP_APT_KEY_FINGERPRINT } from "./cloud-init";
 export type { UserDataSettings } from "./cloud-init";
 export { CONSUL_PORTS } from "./consul-config";

@@ -1,6 +1,6 @@
 import type { TaskDriver } from "../cluster-facts";
 import { attr, block, formatHcl, HclBodyItem, present } from "../core";
-import { CONSUL_PORTS } from "./consul-config";
+import { AgentHostSettings, CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
@@ -43,17 +43,9 @@ export interface NomadClientSettings {
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
 
-export interface NomadAgentSettings {
+export interface NomadAgentSettings extends AgentHostSettings {
   readonly region: string;
-  readonly datacenter: string;
-  readonly nodeName: string;
-  /** This host's private address: RPC and Serf bind and advertise here. */
-  readonly privateIp: string;
-  /** Private addresses of every server (retry_join for servers and clients). */
-  readonly serverIps: readonly string[];
-  /** Present on servers. */
-  readonly server?: { readonly bootstrapExpect: number };
-  /** Present on hosts that run workloads. */
+  /** Present on hosts that run workloads. @default absent: the host runs no workloads */
   readonly client?: NomadClientSettings;
   /** TTL of the workload identities Nomad signs for Consul. @default "1h" */
   readonly consulIdentityTtl?: string;
