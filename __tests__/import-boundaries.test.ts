@@ -124,6 +124,6 @@ describe("import boundaries (docs/architecture.md, Boundaries)", () => {
     expect(boundaryProblem("stacks/hosts-stack", "constructs/index")).toBeUndefined();
     expect(boundaryProblem("stacks/hosts-stack", "environments/types")).toBeUndefined();
     expect(boundaryProblem("policies/builtin", "policies/nomad-policy")).toBeUndefined();
-    expect(boundaryProblem("policies/hcl", "constructs/core/index")).toBeUndefined();
+    expect(boundaryProblem("policies/nomad-policy", "constructs/core/index")).toBeUndefined();
   });
 });

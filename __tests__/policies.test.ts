@@ -55,6 +55,13 @@ describe("rendering", () => {
     expect((await parseHcl(hcl)).key_prefix).toEqual({ 'odd"key\\': [{ policy: "read" }] });
   });
 
+  it("writes control characters in names as HCL's \\u escapes (HCL has no \\b or \\f), so the name reads back unchanged", async () => {
+    const name = "bell\u0007back\bform\ftab\t";
+    const hcl = renderConsulPolicy({ keyPrefix: { [name]: "read" } });
+    expect(hcl).toContain('key_prefix "bell\\u0007back\\u0008form\\u000ctab\\t"');
+    expect((await parseHcl(hcl)).key_prefix).toEqual({ [name]: [{ policy: "read" }] });
+  });
+
   it("is deterministic: the same rules render to the same text", () => {
     expect(renderNomadPolicy(operatorPolicy())).toBe(renderNomadPolicy(operatorPolicy()));
   });
