@@ -76,11 +76,13 @@ describe("an acl stack for hosts with TLS", () => {
       new AclStack(app, "lab-acl", {
         env: lab,
         endpoints,
-        consulAgentAddresses: ["https://203.0.113.10:8501", "https://203.0.113.11:8501"],
-        nomadAgentHosts: [
-          { address: "203.0.113.10", hostKey: HOST_KEY },
-          { address: "203.0.113.11", hostKey: HOST_KEY },
-        ],
+        hosts: {
+          consulAgentAddresses: ["https://203.0.113.10:8501", "https://203.0.113.11:8501"],
+          sshHosts: [
+            { address: "203.0.113.10", hostKey: HOST_KEY },
+            { address: "203.0.113.11", hostKey: HOST_KEY },
+          ],
+        },
       }),
   )["lab-acl"];
   const resources = resourcesOf(stack, "terraform_data");
@@ -129,23 +131,18 @@ it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/envi
   const cluster = lab.cluster;
   const stacks = synthApp((app) => {
     const hosts = new HostsStack(app, "lab-hosts", { env: lab, cluster });
-    new AclStack(app, "lab-acl", {
-      env: lab,
-      endpoints: hosts.endpoints,
-      consulAgentAddresses: hosts.consulAgentAddresses,
-      nomadAgentHosts: hosts.cluster.hosts.map((h) => h.sshHost),
-    }).addDependency(hosts);
+    new AclStack(app, "lab-acl", { env: lab, endpoints: hosts.endpoints, hosts: hosts.cluster }).addDependency(hosts);
   });
   const resources = resourcesOf(stacks["lab-acl"], "terraform_data");
   const deliveries = Object.values<any>(resources).filter((r) => r.connection);
-  expect(deliveries).toHaveLength(cluster.servers.count);
+  expect(deliveries).toHaveLength(cluster.serverCount!);
   for (const d of deliveries) {
     expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
     // Each host's pinned key comes from the hosts stack too.
     expect(d.connection.host_key).toMatch(/^\$\{trimspace\(data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+SshHostKey[^}]+public_key_openssh\)\}$/);
   }
   const tokens = localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS;
-  expect(tokens.match(/https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts[^}]+\}:8501/g)).toHaveLength(cluster.servers.count);
+  expect(tokens.match(/https:\/\/\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts[^}]+\}:8501/g)).toHaveLength(cluster.serverCount!);
   expect(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_CA_PEM).toContain("cross-stack-reference-input-lab-hosts");
   expect(scanStacksForSecrets(stacks)).toEqual([]);
 });

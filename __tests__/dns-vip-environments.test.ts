@@ -3,6 +3,9 @@ import { evaluateJobspecs, parseJob } from "./nomad-job.support";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
+if (lab.cluster.kind !== "hetzner") throw new Error("lab is a Hetzner environment");
+const labCluster = lab.cluster;
+
 async function jobNamed(stack: StackJson, name: string): Promise<Record<string, any>> {
   requireTool("terraform");
   const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith(`job "${name}"`));
@@ -51,14 +54,14 @@ describe("lab", () => {
   });
 
   it("fails synth when the clients do not enable podman, which keepalived needs", () => {
-    const noPodman: EnvironmentConfig = { ...lab, clients: { ...lab.clients, drivers: ["docker", "exec"] } };
+    const noPodman: EnvironmentConfig = { ...lab, cluster: { ...labCluster, drivers: ["docker", "exec"] } };
     expect(() => synthEnvironment(noPodman)).toThrow(
-      /lab-workloads\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "hetzner"\) is not enabled on the clients .*add "podman" to the environment's clients\.drivers/,
+      /lab-workloads\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "hetzner"\) is not enabled on the clients .*add "podman" to the clients' drivers \(the environment's cluster\.drivers\)/,
     );
   });
 
   it("fails synth when the clients do not enable docker, which Traefik runs on", () => {
-    const noDocker: EnvironmentConfig = { ...lab, clients: { ...lab.clients, drivers: ["podman", "exec"] } };
+    const noDocker: EnvironmentConfig = { ...lab, cluster: { ...labCluster, drivers: ["podman", "exec"] } };
     expect(() => synthEnvironment(noDocker)).toThrow(/lab-workloads\/Ingress\/Job: invalid Nomad job:[\s\S]*uses the docker driver, which the clients do not enable/);
   });
 

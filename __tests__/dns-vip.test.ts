@@ -479,10 +479,10 @@ describe("DnsVip validation", () => {
   it("fails for a driver the clients do not enable, saying where to enable it", () => {
     const facts = { ...SEED_FACTS, drivers: ["docker" as const, "exec" as const] };
     expect(() => new DnsVip(jobStack(facts), "Dns", SEED_PROPS)).toThrow(
-      /test\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "lan"\) is not enabled on the clients \(enabled: docker, exec\): add "podman" to the environment's clients\.drivers/,
+      /test\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "lan"\) is not enabled on the clients \(enabled: docker, exec\): add "podman" to the clients' drivers \(the environment's cluster\.drivers\)/,
     );
     expect(() => new DnsVip(jobStack({ ...facts, drivers: ["podman"] }), "Dns", { ...SEED_PROPS, mode: "none", driver: "docker" })).toThrow(
-      /driver "docker" is not enabled on the clients \(enabled: podman\): add "docker" to the environment's clients\.drivers, or pick an enabled driver/,
+      /driver "docker" is not enabled on the clients \(enabled: podman\): add "docker" to the clients' drivers \(the environment's cluster\.drivers\), or pick an enabled driver/,
     );
   });
 

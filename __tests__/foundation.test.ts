@@ -49,16 +49,6 @@ describe("lab", () => {
   });
 });
 
-describe("an environment's client count", () => {
-  it("fails when it does not match the Hetzner hosts that run the Nomad client", () => {
-    if (lab.cluster.kind !== "hetzner") throw new Error("lab is a Hetzner environment");
-    const grown = { ...lab, cluster: { ...lab.cluster, servers: { ...lab.cluster.servers, count: 5 } } };
-    expect(() => synthEnvironment(grown)).toThrow(
-      /^lab-hosts: environment "lab" declares clients.count 3, but its Hetzner hosts run the Nomad client on 5; set clients.count to 5$/,
-    );
-  });
-});
-
 describe("dev", () => {
   it("targets the local dev agents and has no hosts stack", () => {
     const stacks = synthEnvironment(dev);

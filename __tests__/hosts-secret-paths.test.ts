@@ -56,7 +56,7 @@ function aclDeliverySecretPaths(): string[] {
 const chroots: Array<[string, Readonly<Record<string, string>>]> = [
   ["Nomad's default chroot_env", NOMAD_DEFAULT_CHROOT_ENV],
   ...ENVIRONMENTS.flatMap((env): Array<[string, Readonly<Record<string, string>>]> =>
-    env.clients.chrootEnv ? [[`${env.name}'s clients.chrootEnv`, env.clients.chrootEnv]] : [],
+    env.cluster.kind === "hetzner" && env.cluster.chrootEnv ? [[`${env.name}'s cluster.chrootEnv`, env.cluster.chrootEnv]] : [],
   ),
 ];
 

@@ -277,7 +277,7 @@ describe("an environment with a Cloudflare zone", () => {
     const workloads = stacks["lab-workloads"];
     expect(workloads.provider.cloudflare).toEqual([{}]);
     const records = Object.values(resourcesOf(workloads, "cloudflare_dns_record"));
-    expect(records).toHaveLength(lab.cluster.kind === "hetzner" ? lab.cluster.servers.count : 0);
+    expect(records).toHaveLength(lab.cluster.kind === "hetzner" ? lab.cluster.serverCount! : 0);
     for (const record of records) {
       expect(record).toMatchObject({ zone_id: ZONE.zoneId, name: "tools.example.com", type: "A" });
       expect(record.content).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);

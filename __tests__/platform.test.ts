@@ -105,7 +105,7 @@ describe("the management-only namespace ops (the Raft snapshot job's)", () => {
 
   it("fails as the developer namespace, since developers could read its jobs' tokens", () => {
     expect(() => synthEnvironment({ ...lab, access: { developerNamespace: "ops" } })).toThrow(
-      /^lab-platform: access\.developerNamespace "ops" is management-only: its jobs hold management tokens that developers could read/,
+      /^lab-platform\/Default: invalid access:\n  - developerNamespace "ops" is management-only: its jobs hold management tokens that developers could read/,
     );
   });
 });
@@ -200,7 +200,7 @@ describe("ACL names, unique per stack (across stacks: unique-names.test.ts)", ()
       /^lab-workloads\/resolver\/ReadJobs: Nomad ACL policy name "dns-read-jobs" is taken:\n  - lab-workloads\/Dns\/Job\/ReadJobs in stack lab-workloads already uses it; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
     );
     expect(() => synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "ops-readers", { policyName: "operator", rules: { node: "read" } }))).toThrow(
-      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is taken:\n  - lab-platform\/OperatorPolicy in stack lab-platform already uses it/,
+      /^lab-platform\/ops-readers: Nomad ACL policy name "operator" is taken:\n  - lab-platform\/Default\/OperatorPolicy in stack lab-platform already uses it/,
     );
   });
 
@@ -209,7 +209,7 @@ describe("ACL names, unique per stack (across stacks: unique-names.test.ts)", ()
       synthEnvironment(lab, ({ platform }) => {
         new NomadAclRole(platform, "more-operators", { roleName: "operators", policies: [new NomadAclPolicy(platform, "readers", { rules: { node: "read" } })] });
       }),
-    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is taken:\n  - lab-platform\/OperatorsRole in stack lab-platform already uses it; one of the two would be refused at apply/);
+    ).toThrow(/^lab-platform\/more-operators: Nomad ACL role name "operators" is taken:\n  - lab-platform\/Default\/OperatorsRole in stack lab-platform already uses it; one of the two would be refused at apply/);
   });
 
   it("fails on a second ConsulWorkloadIdentity in the stack: its Consul names are fixed", () => {
@@ -313,12 +313,12 @@ describe("validation in the platform stack", () => {
   });
 
   it("fails on an invalid token holder name", () => {
-    expect(() => synthEnvironment({ ...lab, access: { operators: ["Ada Lovelace"] } })).toThrow(/access token holder "Ada Lovelace" is not a valid name/);
+    expect(() => synthEnvironment({ ...lab, access: { operators: ["Ada Lovelace"] } })).toThrow(/^lab-platform\/Default: invalid access:\n  - token holder "Ada Lovelace" is not a valid name/);
   });
 
   it("fails on a token holder listed twice", () => {
     expect(() => synthEnvironment({ ...lab, access: { operators: ["ada"], developers: ["ada"] } })).toThrow(
-      /lab-platform: access token holder "ada" is listed twice/,
+      /^lab-platform\/Default: invalid access:\n  - token holder "ada" is listed twice/,
     );
   });
 

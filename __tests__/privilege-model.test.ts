@@ -115,11 +115,11 @@ describe("the developer and operator policies", () => {
 
   it("fails on a developer namespace that is a glob, undeclared, management-only or infrastructure", () => {
     const cases: Array<[string, RegExp]> = [
-      ["*", /access\.developerNamespace "\*" is not a namespace name: a glob or pattern would reach every namespace it matches/],
+      ["*", /invalid access:\n  - developerNamespace "\*" is not a namespace name: a glob or pattern would reach every namespace it matches/],
       ["o*", /is not a namespace name/],
-      ["staging", /access\.developerNamespace "staging" is not declared \(declared: default, dns, ingress, lab, public, dev, ops\)/],
-      ["ops", /access\.developerNamespace "ops" is management-only/],
-      ["dns", /access\.developerNamespace "dns" is an infrastructure namespace/],
+      ["staging", /invalid access:\n  - developerNamespace "staging" is not declared \(declared: default, dns, ingress, lab, public, dev, ops\)/],
+      ["ops", /invalid access:\n  - developerNamespace "ops" is management-only/],
+      ["dns", /invalid access:\n  - developerNamespace "dns" is an infrastructure namespace/],
     ];
     for (const [developerNamespace, message] of cases) {
       expect(() => synthEnvironment(withAccess({ developerNamespace }))).toThrow(message);

@@ -27,7 +27,7 @@ const whoami = (stack: TerraformStack) =>
 describe("names unique per cluster", () => {
   it("fails on a Nomad ACL policy named like one of another stack of the environment, naming both constructs", () => {
     expect(() => synthEnvironment(lab, ({ workloads }) => readers(workloads, "operator"))).toThrow(
-      /\[lab-platform\/OperatorPolicy\] Nomad ACL policy name "operator" is also used by lab-workloads\/Readers in stack lab-workloads, which manages the same cluster "lab"; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
+      /\[lab-platform\/Default\/OperatorPolicy\] Nomad ACL policy name "operator" is also used by lab-workloads\/Readers in stack lab-workloads, which manages the same cluster "lab"; one of the two would silently overwrite the other's rules at apply; give one a distinct policyName/,
     );
   });
 

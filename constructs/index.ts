@@ -7,6 +7,7 @@ export * from "./unique-names";
 export * from "./hetzner-cluster";
 export * from "./acl-bootstrap";
 export * from "./acl";
+export * from "./access";
 export * from "./nomad-variable";
 export * from "../policies";
 export * from "./raft-snapshots";

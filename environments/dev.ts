@@ -21,11 +21,7 @@ export const dev: EnvironmentConfig = {
     nomadAddress: "http://127.0.0.1:4646",
     consulAddress: "http://127.0.0.1:8500",
   },
-  clients: {
-    count: 1,
-    drivers: ["docker", "exec", "raw_exec"],
-    hostNetworks: [],
-  },
-  vipMode: "none",
+  // One host: CoreDNS on its address, no VIP.
+  dns: { mode: "none" },
   state: { kind: "local" },
 };

@@ -2,6 +2,7 @@ import { dev } from "./dev";
 import { lab } from "./lab";
 import { EnvironmentConfig } from "./types";
 
+export * from "./derive";
 export * from "./types";
 export { dev, lab };
 

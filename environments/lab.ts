@@ -21,7 +21,9 @@ export const lab: EnvironmentConfig = {
     image: "debian-12",
     networkCidr: "10.0.0.0/16",
     subnetCidr: "10.0.10.0/24",
-    servers: { count: 3, serverType: "cx23" },
+    // Three combined hosts: each runs a Nomad and Consul server and a Nomad client.
+    serverCount: 3,
+    serverType: "cx23",
     serversAreClients: true,
     // 198.51.100.0/24 is a documentation range: replace it with your own address.
     operatorCidrs: ["198.51.100.7/32"],
@@ -33,14 +35,12 @@ export const lab: EnvironmentConfig = {
     ],
     nomadVersion: "2.0.5",
     consulVersion: "1.21.5",
-  },
-  clients: {
-    count: 3,
+    // podman for keepalived (the DNS VIP), which needs capabilities docker does not grant.
     drivers: ["docker", "podman", "exec"],
-    hostNetworks: ["private", "public"],
   },
-  vipMode: "hetzner",
   dns: {
+    // Hetzner's network is layer 3: keepalived moves the VIP as an alias IP through the API.
+    mode: "hetzner",
     // Inside subnetCidr, clear of the hosts (servers .11+, clients .101+).
     vip: "10.0.10.53",
     // Hetzner's recursive resolvers, for names outside the lab domain.

@@ -1,3 +1,4 @@
+import { DNS_NAMESPACE, INGRESS_NAMESPACE } from "./derive";
 import { NamespaceConfig } from "./types";
 
 /**
@@ -8,7 +9,7 @@ import { NamespaceConfig } from "./types";
 export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
   { name: "default", description: "Everyday services" },
   {
-    name: "dns",
+    name: DNS_NAMESPACE,
     description: "CoreDNS and keepalived for the lab domain",
     infrastructure: true,
     // keepalived must add the VIP and send VRRP adverts on the host's interface; podman
@@ -17,7 +18,7 @@ export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
     addCapabilities: ["NET_ADMIN", "NET_BROADCAST", "NET_RAW"],
     hostNetworkMode: true,
   },
-  { name: "ingress", description: "Traefik, the ingress for HTTP services", infrastructure: true, taskDrivers: ["docker"] },
+  { name: INGRESS_NAMESPACE, description: "Traefik, the ingress for HTTP services", infrastructure: true, taskDrivers: ["docker"] },
   { name: "lab", description: "Experiments" },
   { name: "public", description: "Services reachable from the internet" },
   { name: "dev", description: "Developers' jobs, deployed from this repository" },

@@ -1,8 +1,7 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentConfig } from "../environments";
+import { aclBootstrapProps, AgentHosts, EnvironmentConfig } from "../environments";
 import { AclBootstrap } from "../constructs/acl-bootstrap";
-import type { SshHost } from "../constructs/hetzner-cluster";
 import { RandomProvider } from "../constructs/providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -11,16 +10,11 @@ export interface AclStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   /**
-   * Every Consul agent's HTTP API, to give each its agent token.
-   * @default [endpoints.consulAddress] (one agent, as in dev)
+   * The hosts (HetznerCluster satisfies it): every Consul agent's HTTP API gets its agent
+   * token, and every host over SSH the Nomad agents' Consul token in its configuration.
+   * @default none: one Consul agent at endpoints.consulAddress; deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
    */
-  readonly consulAgentAddresses?: readonly string[];
-  /**
-   * SSH addresses and pinned host keys of every host that runs a Nomad agent (HetznerCluster:
-   * each host's `sshHost`); each gets the Nomad agents' Consul token in its configuration.
-   * @default none: deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
-   */
-  readonly nomadAgentHosts?: readonly SshHost[];
+  readonly hosts?: AgentHosts;
 }
 
 /**
@@ -38,13 +32,8 @@ export class AclStack extends TerraformStack {
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
     const { endpoints } = props;
-    this.bootstrap = new AclBootstrap(this, "AclBootstrap", {
-      nomadAddress: endpoints.nomadAddress,
-      consulAddress: endpoints.consulAddress,
-      caCertPem: endpoints.caCertPem,
-      consulAgentAddresses: props.consulAgentAddresses,
-    });
-    if (props.nomadAgentHosts) this.bootstrap.deliverNomadAgentConsulToken(props.nomadAgentHosts);
+    this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
+    if (props.hosts) this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts);
     this.endpoints = endpoints;
     this.credentials = {
       nomadToken: this.bootstrap.nomadManagementToken,

@@ -1,9 +1,8 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig } from "../environments";
+import { EnvironmentConfig, localEndpoints } from "../environments";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
-import { ClusterEndpoints } from "./endpoints";
 import { HostsStack } from "./hosts-stack";
 import { PlatformStack } from "./platform-stack";
 import { WorkloadsStack } from "./workloads-stack";
@@ -23,21 +22,9 @@ export interface EnvironmentStacks {
  */
 export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
   const cluster = env.cluster;
-  let hosts: HostsStack | undefined;
-  let endpoints: ClusterEndpoints;
-  if (cluster.kind === "hetzner") {
-    hosts = new HostsStack(scope, `${env.name}-hosts`, { env, cluster });
-    endpoints = hosts.endpoints;
-  } else {
-    endpoints = { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
-  }
-  const acl = new AclStack(scope, `${env.name}-acl`, {
-    env,
-    endpoints,
-    // Agent tokens go to every agent through the APIs and SSH, never through user-data.
-    consulAgentAddresses: hosts?.consulAgentAddresses,
-    nomadAgentHosts: hosts?.cluster.hosts.map((h) => h.sshHost),
-  });
+  const hosts = cluster.kind === "hetzner" ? new HostsStack(scope, `${env.name}-hosts`, { env, cluster }) : undefined;
+  const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : hosts!.endpoints;
+  const acl = new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster });
   if (hosts) acl.addDependency(hosts);
   const platform = new PlatformStack(scope, `${env.name}-platform`, {
     env,
@@ -49,11 +36,7 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
     env,
     endpoints: acl.endpoints,
     credentials: acl.credentials,
-    hosts: hosts && {
-      privateNetworkId: hosts.cluster.privateNetworkId,
-      privateAddresses: hosts.cluster.hosts.map((h) => h.spec.privateIp),
-      publicAddresses: hosts.cluster.serverPublicIps,
-    },
+    cluster: hosts?.cluster,
   });
   workloads.addDependency(platform);
   // One cluster per environment: policy, role and job names are unique across its stacks, not across environments.

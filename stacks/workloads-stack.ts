@@ -1,26 +1,37 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentConfig, environmentFacts } from "../environments";
+import {
+  ClusterOutputs,
+  dnsNeedsHetznerToken,
+  dnsVipProps,
+  EnvironmentConfig,
+  environmentFacts,
+  ingressProps,
+  raftSnapshotsProps,
+} from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
-import { NomadService } from "../constructs/nomad-service";
-import { RaftSnapshots } from "../constructs/raft-snapshots";
-import { nomadProvider } from "./cluster-providers";
 import { DnsVip } from "../constructs/dns-vip";
 import { Ingress } from "../constructs/ingress";
-import { addDnsVip, addIngress, HostsOutputs } from "./dns-and-ingress";
+import { NomadService } from "../constructs/nomad-service";
+import { CloudflareProvider } from "../constructs/providers";
+import { RaftSnapshots } from "../constructs/raft-snapshots";
+import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
-import { addRaftSnapshots } from "./raft-snapshots";
 import { useStateBackend } from "./state-backend";
 
 export interface WorkloadsStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   readonly credentials: ClusterCredentials;
-  /** The hosts stack's network and public addresses (Hetzner environments). @default none (no hosts stack) */
-  readonly hosts?: HostsOutputs;
+  /** The hosts stack's cluster: its network and addresses (Hetzner environments). @default none (no hosts stack) */
+  readonly cluster?: ClusterOutputs;
 }
 
-/** `<env>-workloads`: the Nomad jobs. */
+/**
+ * `<env>-workloads`: the Nomad jobs. Secrets come from sensitive variables set at deploy time:
+ * the snapshot bucket's keys (TF_VAR_snapshots_s3_*), the Hetzner token that moves the DNS VIP
+ * (TF_VAR_hcloud_dns_token); the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
+ */
 export class WorkloadsStack extends TerraformStack {
   /** A first test job: IT Tools (a stateless web app) behind a Nomad-checked HTTP service. */
   public readonly itTools: NomadService;
@@ -33,12 +44,31 @@ export class WorkloadsStack extends TerraformStack {
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
-    useStateBackend(this, props.env);
-    declareClusterFacts(this, environmentFacts(props.env));
+    const { env, cluster } = props;
+    useStateBackend(this, env);
+    declareClusterFacts(this, environmentFacts(env));
     nomadProvider(this, props.endpoints, props.credentials);
-    this.raftSnapshots = addRaftSnapshots(this, props.env, props.endpoints, props.credentials);
-    this.dns = addDnsVip(this, props.env, props.hosts);
-    this.ingress = addIngress(this, props.env, props.hosts);
+
+    if (env.snapshots) {
+      // The job's own Consul token is created through the Consul provider.
+      consulProvider(this, props.endpoints, props.credentials);
+      this.raftSnapshots = new RaftSnapshots(
+        this,
+        "RaftSnapshots",
+        raftSnapshotsProps(env, env.snapshots, {
+          s3AccessKeyId: this.variable("snapshots_s3_access_key_id", "Access key id of the Raft snapshot bucket").stringValue,
+          s3SecretAccessKey: this.variable("snapshots_s3_secret_access_key", "Secret key of the Raft snapshot bucket").stringValue,
+        }),
+      );
+    }
+
+    const hetznerToken = dnsNeedsHetznerToken(env, cluster)
+      ? this.variable("hcloud_dns_token", "Hetzner Cloud API token (read/write) keepalived uses to move the DNS VIP between hosts")
+      : undefined;
+    this.dns = new DnsVip(this, "Dns", dnsVipProps(env, cluster, hetznerToken));
+
+    if (env.cloudflare) new CloudflareProvider(this, "cloudflare", {});
+    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster));
 
     this.itTools = new NomadService(this, "ItTools", {
       jobName: "it-tools",
@@ -51,5 +81,10 @@ export class WorkloadsStack extends TerraformStack {
       cpuMhz: 500,
       memoryMb: 1024,
     });
+  }
+
+  /** A sensitive variable without a default: its value comes from TF_VAR_<id> at deploy time. */
+  private variable(id: string, description: string): TerraformVariable {
+    return new TerraformVariable(this, id, { type: "string", sensitive: true, description });
   }
 }

@@ -20,7 +20,7 @@ export const VALID_CLUSTER_PROPS: HetznerClusterProps = {
   sshKeys: labCluster.sshKeys,
   nomadVersion: labCluster.nomadVersion,
   consulVersion: labCluster.consulVersion,
-  drivers: lab.clients.drivers,
+  drivers: labCluster.drivers,
 };
 
 /** A HetznerCluster with id "Cluster" in a stack "test" of `app` (not synthesized). */

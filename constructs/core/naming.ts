@@ -5,3 +5,6 @@ export function kebabCase(id: string): string {
     .replace(/[^A-Za-z0-9]+/g, "-")
     .toLowerCase();
 }
+
+/** Nomad's names of namespaces, ACL policies and roles (nomad/structs validNamespaceName): no globs, no dots. */
+export const NOMAD_NAME = /^[a-zA-Z0-9-]{1,128}$/;

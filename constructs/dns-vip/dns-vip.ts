@@ -193,7 +193,7 @@ export class DnsVip extends Construct {
     const why = mode === "none" ? "" : ` (keepalived needs podman in mode "${mode}")`;
     return [
       `driver "${driver}"${why} is not enabled on the clients (enabled: ${enabled.join(", ")}): ` +
-        `add "${driver}" to the environment's clients.drivers${mode === "none" ? ", or pick an enabled driver" : ""}`,
+        `add "${driver}" to the clients' drivers (the environment's cluster.drivers)${mode === "none" ? ", or pick an enabled driver" : ""}`,
     ];
   }
 
@@ -254,7 +254,7 @@ function validate(props: DnsVipSettings): string[] {
   if (props.driver === "docker") {
     problems.push(
       `mode "${props.mode}" runs keepalived, which needs NET_ADMIN and NET_BROADCAST; Docker refuses them unless the client's ` +
-        'docker plugin sets allow_caps, which the hosts do not: use driver "podman" (enabled in the environment\'s clients.drivers), or mode "none"',
+        'docker plugin sets allow_caps, which the hosts do not: use driver "podman" (enabled in the clients\' drivers, the environment\'s cluster.drivers), or mode "none"',
     );
   }
   problems.push(...keepalivedProblems({ virtualRouterId: props.virtualRouterId, priority: props.priority }));

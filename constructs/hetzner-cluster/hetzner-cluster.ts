@@ -17,7 +17,8 @@ import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from 
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
 import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } from "./host-files";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
-import { NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
+import { HOST_PATHS } from "./host-paths";
+import { CLIENT_HOST_NETWORKS, NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
 import { SshHost, SshHostKey } from "./ssh-host-key";
 import { ClusterShape, validateClusterShape } from "./validate";
@@ -28,11 +29,14 @@ export interface SshPublicKey {
   readonly publicKey: string;
 }
 
+/** How much a cluster matters: production turns on delete/rebuild protection and refuses a single server. */
+export type ClusterTier = "dev" | "lab" | "production";
+
 export interface HetznerClusterProps {
   /** Prefix of every Hetzner resource name, e.g. the environment name "lab". */
   readonly name: string;
   /** Production turns on delete/rebuild protection and refuses a single server. @default "lab" */
-  readonly tier?: "dev" | "lab" | "production";
+  readonly tier?: ClusterTier;
   /** Nomad region. @default "global" */
   readonly region?: string;
   /** Nomad and Consul datacenter. @default "dc1" */
@@ -105,16 +109,50 @@ export interface ClusterHost {
 /** Hetzner images name the public interface eth0. */
 const PUBLIC_INTERFACE = "eth0";
 
+/**
+ * Where a job on one of the cluster's hosts reaches the local agents: they serve HTTPS only,
+ * and their certificates carry 127.0.0.1.
+ */
+export const AGENTS_ON_HOST = {
+  nomadAddress: `https://127.0.0.1:${NOMAD_PORTS.http}`,
+  consulAddress: `https://127.0.0.1:${CONSUL_PORTS.https}`,
+  caCertFile: HOST_PATHS.caCert,
+} as const;
+
+/** What the cluster's Nomad clients offer jobs: the facts synth-time job checks count on. */
+export interface ClusterClients {
+  /** Hosts that run the Nomad client. */
+  readonly count: number;
+  /** Task drivers every client enables. */
+  readonly drivers: readonly TaskDriver[];
+  /** Host networks every client defines (`client.host_network`). */
+  readonly hostNetworks: readonly string[];
+}
+
+/** The props that size the cluster, defaulted; the construct and clientsOf read the same defaults. */
+function sizingDefaults(props: Pick<HetznerClusterProps, "serverCount" | "serverType" | "serversAreClients" | "clientCount" | "clientType" | "bootstrapExpect" | "drivers">) {
+  const serverCount = props.serverCount ?? 3;
+  const serverType = props.serverType ?? "cx23";
+  return {
+    serverCount,
+    serverType,
+    serversAreClients: props.serversAreClients ?? true,
+    clientCount: props.clientCount ?? 0,
+    clientType: props.clientType ?? serverType,
+    bootstrapExpect: props.bootstrapExpect ?? serverCount,
+    drivers: props.drivers ?? (["docker", "exec"] as readonly TaskDriver[]),
+  };
+}
+
 /** The props with every default applied. */
 type ClusterSettings = ClusterShape &
   Required<Pick<HetznerClusterProps, "region" | "datacenter" | "location" | "networkZone" | "image" | "podmanDriverVersion" | "drivers">> &
   Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi" | "hashicorpAptKeyFingerprint">;
 
 function withDefaults(props: HetznerClusterProps): ClusterSettings {
-  const serverCount = props.serverCount ?? 3;
-  const serverType = props.serverType ?? "cx23";
   return {
     ...props,
+    ...sizingDefaults(props),
     tier: props.tier ?? "lab",
     region: props.region ?? "global",
     datacenter: props.datacenter ?? "dc1",
@@ -123,14 +161,7 @@ function withDefaults(props: HetznerClusterProps): ClusterSettings {
     image: props.image ?? "debian-12",
     networkCidr: props.networkCidr ?? "10.0.0.0/16",
     subnetCidr: props.subnetCidr ?? "10.0.10.0/24",
-    serverCount,
-    serverType,
-    serversAreClients: props.serversAreClients ?? true,
-    clientCount: props.clientCount ?? 0,
-    clientType: props.clientType ?? serverType,
-    bootstrapExpect: props.bootstrapExpect ?? serverCount,
     podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
-    drivers: props.drivers ?? ["docker", "exec"],
   };
 }
 
@@ -164,6 +195,19 @@ function deliverOneHostAtATime(hosts: readonly ClusterHost[]): void {
  * and ACLs on. User-data holds no secret; keys and certificates are delivered over SSH.
  */
 export class HetznerCluster extends Construct {
+  /**
+   * What the Nomad clients of a cluster with these props offer, before (or without) building
+   * it: a pure function of the props, so other stacks can check jobs against it.
+   */
+  static clientsOf(props: Pick<HetznerClusterProps, "serverCount" | "serversAreClients" | "clientCount" | "drivers">): ClusterClients {
+    const sizing = sizingDefaults(props);
+    return {
+      count: (sizing.serversAreClients ? sizing.serverCount : 0) + sizing.clientCount,
+      drivers: sizing.drivers,
+      hostNetworks: Object.values(CLIENT_HOST_NETWORKS),
+    };
+  }
+
   readonly network: HcloudNetwork;
   readonly subnet: HcloudNetworkSubnet;
   /** The private network's id, for resources that attach to it (alias IPs, load balancers). */
@@ -172,8 +216,16 @@ export class HetznerCluster extends Construct {
   readonly hosts: readonly ClusterHost[];
   /** Private addresses of the servers (fixed at synth time). */
   readonly serverPrivateIps: readonly string[];
+  /** Private addresses of every host, servers first (fixed at synth time). */
+  readonly privateAddresses: readonly string[];
+  /** Every host's Consul HTTPS API (references), e.g. to give each agent its own token. */
+  readonly consulAgentAddresses: readonly string[];
+  /** Where Terraform reaches each host over SSH and the host key it pins, servers first. */
+  readonly sshHosts: readonly SshHost[];
   /** Public IPv4 addresses of the servers (references). */
   readonly serverPublicIps: readonly string[];
+  /** Public IPv4 addresses of the hosts that run the Nomad client (references): where ingress ports listen. */
+  readonly clientPublicIps: readonly string[];
   /** e.g. https://<first server>:4646 */
   readonly nomadAddress: string;
   /** e.g. https://<first server>:8501 */
@@ -236,11 +288,15 @@ export class HetznerCluster extends Construct {
 
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
+    this.privateAddresses = specs.map((s) => s.privateIp);
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
     deliverOneHostAtATime(this.hosts);
+    this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
+    this.sshHosts = this.hosts.map((h) => h.sshHost);
 
     const servers = this.hosts.filter((h) => h.spec.isServer).map((h) => h.server);
     this.serverPublicIps = servers.map((s) => s.ipv4Address);
+    this.clientPublicIps = this.hosts.filter((h) => h.spec.isClient).map((h) => h.server.ipv4Address);
     this.nomadAddress = `https://${servers[0].ipv4Address}:${NOMAD_PORTS.http}`;
     this.consulAddress = `https://${servers[0].ipv4Address}:${CONSUL_PORTS.https}`;
   }

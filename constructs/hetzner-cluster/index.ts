@@ -1,5 +1,5 @@
-export { HetznerCluster } from "./hetzner-cluster";
-export type { HetznerClusterProps, ClusterHost, SshPublicKey } from "./hetzner-cluster";
+export { AGENTS_ON_HOST, HetznerCluster } from "./hetzner-cluster";
+export type { ClusterClients, ClusterHost, ClusterTier, HetznerClusterProps, SshPublicKey } from "./hetzner-cluster";
 export { ClusterPki } from "./cluster-pki";
 export type { ClusterPkiProps, HostCertificate, HostCertificateSubject } from "./cluster-pki";
 export { SecretsDelivery } from "./secrets-delivery";

@@ -13,6 +13,7 @@ import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 import { nomadVersionFloorProblems } from "./agent-versions";
+import type { ClusterTier, SshPublicKey } from "./hetzner-cluster";
 
 /** Raft commits a write once a majority holds it: more than 7 servers only slow every write down. */
 export const MAX_SERVERS = 7;
@@ -47,7 +48,7 @@ export interface ClusterShape {
   readonly networkZone: string;
   readonly region: string;
   readonly datacenter: string;
-  readonly tier: "dev" | "lab" | "production";
+  readonly tier: ClusterTier;
   readonly serverCount: number;
   readonly bootstrapExpect: number;
   readonly serversAreClients: boolean;
@@ -57,7 +58,7 @@ export interface ClusterShape {
   readonly networkCidr: string;
   readonly subnetCidr: string;
   readonly operatorCidrs: readonly string[];
-  readonly sshKeys: ReadonlyArray<{ readonly name: string; readonly publicKey: string }>;
+  readonly sshKeys: readonly SshPublicKey[];
   readonly nomadVersion: string;
   readonly consulVersion: string;
   readonly chrootEnv?: Readonly<Record<string, string>>;

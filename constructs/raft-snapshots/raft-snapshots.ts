@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Fn, Op, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
+import { clusterFactsOf } from "../cluster-facts";
 import { addDependsOn, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { secretInputProblems } from "../secrets";
@@ -99,7 +100,7 @@ export class RaftSnapshots extends Construct {
     const jobName = props.jobName ?? "raft-snapshots";
     const namespace = props.namespace ?? RAFT_SNAPSHOTS_NAMESPACE;
     const retention = props.retention ?? 14;
-    this.validate(props, retention);
+    this.validate(props, namespace, retention);
     const variablePath = `nomad/jobs/${jobName}`;
 
     const nomadToken = new NomadAclTokenResource(this, "NomadToken", { name: jobName, type: "management" });
@@ -180,6 +181,17 @@ export class RaftSnapshots extends Construct {
     this.node.addValidation({ validate: () => this.sharedNamespaceProblems() });
   }
 
+  /** Where the cluster declares which namespaces only management tokens reach, this must be one. */
+  private namespaceProblems(namespace: string): string[] {
+    const managementOnly = clusterFactsOf(this)?.managementOnlyNamespaces;
+    if (managementOnly === undefined || managementOnly.includes(namespace)) return [];
+    return [
+      `namespace "${namespace}" is not management-only in this cluster (management-only: ${managementOnly.join(", ") || "none"}), ` +
+        `so the operator policy (write and all variables in every other namespace) could read the snapshot job's management tokens; ` +
+        `declare it managementOnly in the environment's namespaces, or use "${RAFT_SNAPSHOTS_NAMESPACE}"`,
+    ];
+  }
+
   /** Jobs added to the stack later count too, hence a validation (cdktf prefixes the construct path). */
   private sharedNamespaceProblems(): string[] {
     const others = TerraformStack.of(this)
@@ -193,8 +205,8 @@ export class RaftSnapshots extends Construct {
     ];
   }
 
-  private validate(props: RaftSnapshotsProps, retention: number): void {
-    const problems: string[] = [];
+  private validate(props: RaftSnapshotsProps, namespace: string, retention: number): void {
+    const problems: string[] = [...this.namespaceProblems(namespace)];
     if (!Token.isUnresolved(props.bucket) && !BUCKET.test(props.bucket)) {
       problems.push(`bucket "${props.bucket}" is not an S3 bucket name: 3-63 of a-z 0-9 . - starting and ending with a letter or digit`);
     }

@@ -1,0 +1,2 @@
+export { Access } from "./access";
+export type { AccessProps } from "./access";
