@@ -252,7 +252,7 @@ describe("NomadService.exposeVia", () => {
   });
 });
 
-describe("the environments' ingress (stacks/dns-and-ingress.ts)", () => {
+describe("the environments' ingress (ingressProps, environments/derive.ts)", () => {
   it.each([
     ["lab", lab, "198.51.100.7/32", "private"],
     // Loopback connections to a bridge-mode port arrive from the Nomad bridge's gateway.

@@ -1,7 +1,7 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
-import { addDependsOn, escapeTerraformTemplate, Ipv4Cidr, parseCidr } from "../core";
+import { addDependsOn, escapeTerraformTemplate, Ipv4Cidr, parseCidr, throwIfProblems } from "../core";
 import {
   HcloudFirewall,
   HcloudNetwork,
@@ -240,9 +240,7 @@ export class HetznerCluster extends Construct {
     const settings = withDefaults(props);
     this.settings = settings;
     const { errors, warnings } = validateClusterShape(settings);
-    if (errors.length > 0) {
-      throw new Error(`${this.node.path}: invalid HetznerCluster:\n${errors.map((e) => `  - ${e}`).join("\n")}`);
-    }
+    throwIfProblems(this, "invalid HetznerCluster", errors);
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
     const production = settings.tier === "production";
