@@ -1,20 +1,9 @@
 import { attr, block, formatHcl, present } from "../core";
+import { AgentHostSettings, hostCertificateFiles } from "./agent-config";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Consul listens on: plain HTTP and plain gRPC are off, only their TLS variants. */
 export const CONSUL_PORTS = { https: 8501, grpcTls: 8503 } as const;
-
-/** What both agents of one host, Nomad's and Consul's, are configured from. */
-export interface AgentHostSettings {
-  readonly datacenter: string;
-  readonly nodeName: string;
-  /** This host's private address: cluster traffic binds and advertises here. */
-  readonly privateIp: string;
-  /** Private addresses of every server (servers run both agents). */
-  readonly serverIps: readonly string[];
-  /** Present on servers. @default absent: the host is no server */
-  readonly server?: { readonly bootstrapExpect: number };
-}
 
 export type ConsulAgentSettings = AgentHostSettings;
 
@@ -50,9 +39,7 @@ export function renderConsulAgentConfig(settings: ConsulAgentSettings): string {
     ]),
     block("tls", [], [
       block("defaults", [], [
-        attr("ca_file", HOST_PATHS.caCert),
-        attr("cert_file", HOST_PATHS.agentCert),
-        attr("key_file", HOST_PATHS.agentKey),
+        ...hostCertificateFiles(),
         attr("verify_incoming", true),
         attr("verify_outgoing", true),
       ]),

@@ -1,6 +1,7 @@
 import type { TaskDriver } from "../cluster-facts";
 import { attr, block, formatHcl, HclBodyItem, present } from "../core";
-import { AgentHostSettings, CONSUL_PORTS } from "./consul-config";
+import { AgentHostSettings, hostCertificateFiles } from "./agent-config";
+import { CONSUL_PORTS } from "./consul-config";
 import { HOST_PATHS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
@@ -55,9 +56,7 @@ function tlsBlock() {
   return block("tls", [], [
     attr("http", true),
     attr("rpc", true),
-    attr("ca_file", HOST_PATHS.caCert),
-    attr("cert_file", HOST_PATHS.agentCert),
-    attr("key_file", HOST_PATHS.agentKey),
+    ...hostCertificateFiles(),
     attr("verify_server_hostname", true),
     // Operators and Terraform authenticate to the HTTP API with ACL tokens, not client certificates.
     attr("verify_https_client", false),
