@@ -230,7 +230,7 @@ describe("each example synthesizes to what its construct page says it creates", 
     expect(job).toContain('job "raft-snapshots" {');
     expect(job).toMatch(/namespace\s+= "ops"/);
     expect(job).toContain('"0 3 * * *"');
-    const variable = resourceAt(file, "nomad_variable", "RaftSnapshots/Variable");
+    const variable = resourceAt(file, "nomad_variable", "RaftSnapshots/Variable/Resource");
     expect(variable).toMatchObject({ path: "nomad/jobs/raft-snapshots", namespace: "ops" });
     expect(Object.keys(variable.items).sort()).toEqual(["consul_token", "nomad_token", "s3_access_key_id", "s3_secret_access_key"]);
     expect(resourceAt(file, "nomad_acl_token", "RaftSnapshots/NomadToken").type).toBe("management");

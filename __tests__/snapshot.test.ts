@@ -88,6 +88,12 @@ describe("the lab's Raft snapshots", () => {
     expect(resourcesOf(stack, "nomad_job")[jobId].depends_on).toEqual([expect.stringMatching(/^nomad_variable\.RaftSnapshots_Variable_/)]);
   });
 
+  it("keep the state of the variable they created themselves before it was a NomadVariable (a moved block, no replacement)", () => {
+    const [id] = Object.keys(resourcesOf(stack, "nomad_variable")).filter((key) => key.startsWith("RaftSnapshots_Variable_"));
+    // The address the variable had as RaftSnapshots' own resource "Variable" of the lab's workloads stack.
+    expect((stack as any).moved).toEqual([{ from: "nomad_variable.RaftSnapshots_Variable_1921D02D", to: `nomad_variable.${id}` }]);
+  });
+
   it("fails at plan, without printing them, on S3 keys that would break curl's config file (a quote, backslash, space or line break)", () => {
     requireTool("terraform");
     const [variable] = Object.values<any>(resourcesOf(stack, "nomad_variable")).filter((v) => v.path.startsWith("nomad/jobs/raft"));

@@ -6,7 +6,8 @@ import { clusterFactsOf } from "../cluster-facts";
 import { addDependsOn, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { secretInputProblems } from "../secrets";
-import { ConsulAclToken, ConsulAclTokenSecretId, NomadAclTokenResource, NomadVariableResource } from "../providers";
+import { NomadVariable } from "../nomad-variable";
+import { ConsulAclToken, ConsulAclTokenSecretId, NomadAclTokenResource } from "../providers";
 
 export interface RaftSnapshotsProps {
   /** The bucket the snapshots go to; keep it private: snapshots hold every ACL token. */
@@ -93,7 +94,8 @@ const AGE_RECIPIENT = new RegExp(`^age1[${BECH32}]{58}$`);
  */
 export class RaftSnapshots extends Construct {
   readonly job: NomadJob;
-  readonly variable: NomadVariableResource;
+  /** The job's secrets: its management tokens and the bucket's keys. */
+  readonly variable: NomadVariable;
 
   constructor(scope: Construct, id: string, props: RaftSnapshotsProps) {
     super(scope, id);
@@ -110,7 +112,7 @@ export class RaftSnapshots extends Construct {
     });
     const consulSecret = new ConsulAclTokenSecretId(this, "ConsulTokenSecret", { accessorId: consulToken.accessorId });
 
-    this.variable = new NomadVariableResource(this, "Variable", {
+    this.variable = new NomadVariable(this, "Variable", {
       path: variablePath,
       namespace,
       items: {
@@ -119,8 +121,12 @@ export class RaftSnapshots extends Construct {
         s3_access_key_id: props.s3AccessKeyId,
         s3_secret_access_key: props.s3SecretAccessKey,
       },
-      lifecycle: { precondition: [curlrcSafeKeys(this.node.path, props.s3AccessKeyId, props.s3SecretAccessKey)] },
     });
+    const variable = this.variable.resource;
+    variable.lifecycle = { precondition: [curlrcSafeKeys(this.node.path, props.s3AccessKeyId, props.s3SecretAccessKey)] };
+    // The variable used to be this construct's own resource "Variable": a moved block carries its
+    // state over, where a replacement could delete the path right after writing it again.
+    variable.moveFromId(`${variable.terraformResourceType}.${TerraformStack.of(this).getLogicalId(this.variable.node)}`);
 
     // Readable by the task's user only: curl reads s3.curlrc as that user.
     const secretFile = { perms: "0400", uid: RAFT_SNAPSHOTS_TASK_USER.uid, gid: RAFT_SNAPSHOTS_TASK_USER.gid };
@@ -177,7 +183,7 @@ export class RaftSnapshots extends Construct {
       ],
     });
     // The first run must find its variable.
-    addDependsOn(this.job.resource, this.variable);
+    addDependsOn(this.job.resource, variable);
     this.node.addValidation({ validate: () => this.sharedNamespaceProblems() });
   }
 
