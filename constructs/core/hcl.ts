@@ -37,8 +37,9 @@ export function attr(name: string, value: HclExpr): HclAttribute {
   return { name, value };
 }
 
-export function block(type: string, labels: readonly string[], body: readonly HclBodyItem[]): HclBlock {
-  return { type, labels, body: present(body) };
+/** A block of the items given, singly or in lists, in order; absent ones dropped. */
+export function block(type: string, labels: readonly string[], ...items: (HclBodyItem | readonly HclBodyItem[])[]): HclBlock {
+  return { type, labels, body: present(items.flat()) };
 }
 
 /** The items that are there: `cond ? attr(...) : undefined` reads better than spreading conditionals. */
@@ -55,7 +56,7 @@ export function isIdentifier(name: string): boolean {
   return IDENTIFIER.test(name);
 }
 
-export function isBlock(item: HclAttribute | HclBlock): item is HclBlock {
+function isBlock(item: HclAttribute | HclBlock): item is HclBlock {
   return "body" in item;
 }
 
@@ -157,7 +158,7 @@ function formatHeredoc(value: string): string[] {
  * (`${NOMAD_TASK_DIR}`, `${attr.unique.hostname}`) are meant for Nomad and pass through its
  * parser unchanged. Tokens are kept whole.
  */
-export function quote(value: string): string {
+function quote(value: string): string {
   return `"${mapLiterals(value, (literal) => escapeTemplate(escapeQuoted(literal)))}"`;
 }
 
@@ -197,7 +198,7 @@ export function stringPieces(value: string): StringPiece[] {
 }
 
 /** Applies `escape` to the literal parts of a string and keeps cdktf tokens unchanged. */
-export function mapLiterals(value: string, escape: (literal: string) => string): string {
+function mapLiterals(value: string, escape: (literal: string) => string): string {
   return stringPieces(value)
     .map((piece) => (piece.isToken ? piece.text : escape(piece.text)))
     .join("");

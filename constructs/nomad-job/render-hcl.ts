@@ -1,16 +1,14 @@
-import { formatHcl, HclAttribute, HclBlock, HclBody, HclExpr, HclObject, isIdentifier } from "../core";
+import { block, formatHcl, HclAttribute, HclBlock, HclBody, HclBodyItem, HclExpr, HclObject, isIdentifier } from "../core";
 import { Check, ConfigMap, ConfigValue, Constraint, ContainerConfig, Job, Network, Placement, Service, Task, TaskGroup, Template } from "./model";
 
 /**
  * Renders a job as canonical HCL: attributes in a fixed order (the order of the Nomad docs),
  * then blocks, unset fields left out. The text is what Nomad parses; it is not yet escaped for
- * Terraform (see escape.ts).
+ * Terraform (see core/terraform-escape.ts).
  */
 export function renderJobHcl(job: Job): string {
   return formatHcl([jobBlock(job)]);
 }
-
-type Item = HclAttribute | HclBlock | undefined;
 
 /** A model field's HCL name: snake_case without the unit (cpuMhz → cpu, maxFileSizeMb → max_file_size). */
 function hclName(field: string): string {
@@ -20,11 +18,6 @@ function hclName(field: string): string {
 /** The fields of `value` that are set, as attributes in the order given. */
 function fields<T extends object>(value: T, order: readonly (keyof T & string)[]): HclAttribute[] {
   return order.filter((f) => value[f] !== undefined).map((f) => ({ name: hclName(f), value: value[f] as HclExpr }));
-}
-
-function block(type: string, labels: readonly string[], ...items: (Item | readonly Item[])[]): HclBlock {
-  const body = items.flat().filter((i): i is HclAttribute | HclBlock => i !== undefined);
-  return { type, labels, body };
 }
 
 /** A block of just the given scalar fields, or nothing when `value` is unset. */
@@ -45,7 +38,7 @@ function each<T>(values: readonly T[] | undefined, render: (v: T) => HclBlock): 
  * not an HCL identifier (e.g. "discovery.type"), which Nomad's docs prescribe for such keys.
  * Keys are sorted: a map has no order worth keeping.
  */
-function stringMap(name: string, map: Readonly<Record<string, string | readonly string[]>> | undefined): Item {
+function stringMap(name: string, map: Readonly<Record<string, string | readonly string[]>> | undefined): HclBodyItem {
   if (map === undefined) return undefined;
   const keys = Object.keys(map).sort();
   const sorted: HclObject = Object.fromEntries(keys.map((k) => [k, map[k]]));
