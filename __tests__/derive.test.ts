@@ -10,6 +10,7 @@ import {
   lab,
   namespaceProblems,
   raftSnapshotsProps,
+  stateBackend,
   workloadNamespaces,
 } from "../environments";
 
@@ -99,6 +100,19 @@ describe("raftSnapshotsProps", () => {
     const props = raftSnapshotsProps(dev, lab.snapshots!, keys);
     expect(props).toMatchObject({ nomadAddress: "http://127.0.0.1:4646", consulAddress: "http://127.0.0.1:8500", prefix: "dev/" });
     expect(props.caCertFile).toBeUndefined();
+  });
+});
+
+describe("stateBackend", () => {
+  it("keeps each stack's state in the project's state folder, at a path without the working directory", () => {
+    expect(stateBackend(lab, "lab-hosts")).toEqual({ local: { path: "../../../state/lab-hosts.tfstate" } });
+  });
+
+  it("keys each stack's state by prefix and stack name in an S3-compatible bucket, skipping AWS-only checks", () => {
+    const env: EnvironmentConfig = { ...lab, state: { kind: "s3", bucket: "tf", endpoint: "https://fsn1.your-objectstorage.com" } };
+    expect(stateBackend(env, "lab-acl")).toEqual({
+      s3: expect.objectContaining({ bucket: "tf", key: "hashilab/lab-acl.tfstate", region: "us-east-1", usePathStyle: true, skipS3Checksum: true }),
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { TerraformVariable } from "cdktf";
+import type { LocalBackendConfig, S3BackendConfig, TerraformVariable } from "cdktf";
 import type { AccessProps } from "../constructs/access";
 import type { AclBootstrapProps } from "../constructs/acl-bootstrap";
 import type { ClusterFacts } from "../constructs/cluster-facts";
@@ -236,4 +236,34 @@ export function raftSnapshotsProps(
   const cluster = env.cluster;
   const agents = cluster.kind === "hetzner" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
+}
+
+/**
+ * Terraform runs each stack in cdktf.out/stacks/<stack>/, so a relative local path three
+ * levels up lands in the project root. An explicit path also keeps synth deterministic:
+ * cdktf's default local path embeds the absolute working directory.
+ */
+const PROJECT_ROOT_FROM_STACK_DIR = "../../..";
+
+/** Where a stack keeps its state: local files by default, or an S3-compatible bucket. */
+export function stateBackend(env: EnvironmentConfig, stackName: string): { s3: S3BackendConfig } | { local: LocalBackendConfig } {
+  const state = env.state;
+  if (state.kind === "local") {
+    return { local: { path: `${PROJECT_ROOT_FROM_STACK_DIR}/${state.directory ?? "state"}/${stackName}.tfstate` } };
+  }
+  return {
+    s3: {
+      bucket: state.bucket,
+      key: `${state.keyPrefix ?? "hashilab"}/${stackName}.tfstate`,
+      region: state.region ?? "us-east-1",
+      endpoints: { s3: state.endpoint },
+      usePathStyle: true,
+      // S3-compatible stores have none of AWS's account, region or checksum APIs.
+      skipCredentialsValidation: true,
+      skipRegionValidation: true,
+      skipRequestingAccountId: true,
+      skipMetadataApiCheck: true,
+      skipS3Checksum: true,
+    },
+  };
 }
