@@ -118,7 +118,9 @@ export type SnapshotsConfig = Pick<
  * The lab domain's DNS (DnsVip: CoreDNS behind a keepalived VIP): its props, less what the
  * environment derives (domain, served namespaces, driver, host network, the hosts' addresses).
  */
-export interface DnsConfig extends Pick<DnsVipProps, "mode" | "vip" | "subnetCidr" | "virtualRouterId" | "upstreams"> {
+export interface DnsConfig extends Pick<DnsVipProps, "mode" | "vip" | "virtualRouterId" | "upstreams"> {
+  /** The subnet the VIP lies in. @default the Hetzner cluster's subnetCidr */
+  readonly subnetCidr?: string;
   /** CoreDNS instances, one per host. @default the client count, at most 3 (1 in mode "none") */
   readonly instances?: number;
 }
@@ -134,7 +136,7 @@ export interface EnvironmentConfig {
    * refuses single-server clusters; dev and lab allow them with a warning.
    */
   readonly tier: ClusterTier;
-  /** Nomad region. @default "global" */
+  /** Nomad region, e.g. "global" (Nomad's own default). */
   readonly region: string;
   /** Nomad and Consul datacenter. */
   readonly datacenter: string;
