@@ -6,6 +6,7 @@ import * as hashilab from "hashilab";
 import * as builtinPolicies from "../policies/builtin";
 import { ClusterFacts, declareClusterFacts } from "../constructs/cluster-facts";
 import { CloudflareProvider, ConsulProvider, HcloudProvider, NomadProvider, RandomProvider, TlsProvider } from "../constructs/providers";
+import { teamAccess } from "../examples/access";
 import { devAclBootstrap } from "../examples/acl-bootstrap";
 import { workloadIdentity } from "../examples/consul-workload-identity";
 import { labDns } from "../examples/dns-vip";
@@ -71,6 +72,7 @@ const EXAMPLES: Record<string, Example> = {
   "examples/hetzner-cluster.ts": { build: labCluster, providers: ["hcloud", "tls", "random"] },
   "examples/acl-bootstrap.ts": { build: devAclBootstrap, providers: ["random"] },
   "examples/raft-snapshots.ts": { build: raftSnapshots, providers: ["nomad", "consul"] },
+  "examples/access.ts": { build: teamAccess, providers: ["nomad"] },
 };
 
 const synthesized = new Map<string, StackJson>();
@@ -222,6 +224,16 @@ describe("each example synthesizes to what its construct page says it creates", 
     expect(created.filter((c) => c.type === "random_uuid")).toHaveLength(4);
     expect(resourceAt(file, "terraform_data", "AclBootstrap/Nomad").provisioner[0]["local-exec"].command).toContain("acl-bootstrap.mjs");
     expect(synthExample(file).output.nomad_token).toMatchObject({ sensitive: true });
+  });
+
+  test("Access: an operator and a developer, each with a role and a client token whose secret is a sensitive output", () => {
+    const file = "examples/access.ts";
+    expect(resourceAt(file, "nomad_acl_role", "Access/OperatorsRole/Resource").name).toBe("operators");
+    const developer = resourceAt(file, "nomad_acl_policy", "Access/DeveloperPolicy/Resource").rules_hcl;
+    expect(developer).toContain('namespace "dev"');
+    expect(developer).not.toContain('"submit-job"');
+    expect(resourceAt(file, "nomad_acl_token", "Access/Token-bob/Resource")).toMatchObject({ name: "bob", type: "client" });
+    expect(synthExample(file).output).toMatchObject({ nomad_token_alice: { sensitive: true }, nomad_token_bob: { sensitive: true } });
   });
 
   test("RaftSnapshots: a daily batch job in ops, its management tokens and S3 keys only in its Nomad variable", () => {
