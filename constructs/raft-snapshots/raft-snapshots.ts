@@ -99,10 +99,9 @@ export class RaftSnapshots extends Construct {
 
   constructor(scope: Construct, id: string, props: RaftSnapshotsProps) {
     super(scope, id);
-    const jobName = props.jobName ?? "raft-snapshots";
-    const namespace = props.namespace ?? RAFT_SNAPSHOTS_NAMESPACE;
-    const retention = props.retention ?? 14;
-    this.validate(props, namespace, retention);
+    const settings = withDefaults(props);
+    const { jobName, namespace, retention } = settings;
+    this.validate(settings);
     const variablePath = `nomad/jobs/${jobName}`;
 
     const nomadToken = new NomadAclTokenResource(this, "NomadToken", { name: jobName, type: "management" });
@@ -118,12 +117,12 @@ export class RaftSnapshots extends Construct {
       items: {
         nomad_token: nomadToken.secretId,
         consul_token: consulSecret.secretId,
-        s3_access_key_id: props.s3AccessKeyId,
-        s3_secret_access_key: props.s3SecretAccessKey,
+        s3_access_key_id: settings.s3AccessKeyId,
+        s3_secret_access_key: settings.s3SecretAccessKey,
       },
     });
     const variable = this.variable.resource;
-    variable.lifecycle = { precondition: [curlrcSafeKeys(this.node.path, props.s3AccessKeyId, props.s3SecretAccessKey)] };
+    variable.lifecycle = { precondition: [curlrcSafeKeys(this.node.path, settings.s3AccessKeyId, settings.s3SecretAccessKey)] };
     // The variable used to be this construct's own resource "Variable": a moved block carries its
     // state over, where a replacement could delete the path right after writing it again.
     variable.moveFromId(`${variable.terraformResourceType}.${TerraformStack.of(this).getLogicalId(this.variable.node)}`);
@@ -132,24 +131,24 @@ export class RaftSnapshots extends Construct {
     const secretFile = { perms: "0400", uid: RAFT_SNAPSHOTS_TASK_USER.uid, gid: RAFT_SNAPSHOTS_TASK_USER.gid };
     const fromVariable = (body: string) => `{{ with nomadVar "${variablePath}" }}${body}{{ end }}`;
     const env: Record<string, string> = {
-      NOMAD_ADDR: props.nomadAddress ?? "http://127.0.0.1:4646",
-      CONSUL_HTTP_ADDR: props.consulAddress ?? "http://127.0.0.1:8500",
-      S3_ENDPOINT: props.endpoint.replace(/\/+$/, ""),
-      S3_BUCKET: props.bucket,
-      S3_REGION: props.region ?? "us-east-1",
-      S3_PREFIX: props.prefix ?? "",
+      NOMAD_ADDR: settings.nomadAddress,
+      CONSUL_HTTP_ADDR: settings.consulAddress,
+      S3_ENDPOINT: settings.endpoint.replace(/\/+$/, ""),
+      S3_BUCKET: settings.bucket,
+      S3_REGION: settings.region,
+      S3_PREFIX: settings.prefix,
       RETAIN: String(retention),
-      AGE_RECIPIENT: props.ageRecipient,
+      AGE_RECIPIENT: settings.ageRecipient,
     };
-    if (props.caCertFile) Object.assign(env, { NOMAD_CACERT: props.caCertFile, CONSUL_CACERT: props.caCertFile });
-    if (props.nomadTlsServerName) env.NOMAD_TLS_SERVER_NAME = props.nomadTlsServerName;
-    if (props.consulTlsServerName) env.CONSUL_TLS_SERVER_NAME = props.consulTlsServerName;
+    if (settings.caCertFile) Object.assign(env, { NOMAD_CACERT: settings.caCertFile, CONSUL_CACERT: settings.caCertFile });
+    if (settings.nomadTlsServerName) env.NOMAD_TLS_SERVER_NAME = settings.nomadTlsServerName;
+    if (settings.consulTlsServerName) env.CONSUL_TLS_SERVER_NAME = settings.consulTlsServerName;
 
     this.job = new NomadJob(this, "Job", {
       name: jobName,
       namespace,
       type: "batch",
-      periodic: { crons: [props.schedule ?? "0 3 * * *"], timeZone: "UTC", prohibitOverlap: true },
+      periodic: { crons: [settings.schedule], timeZone: "UTC", prohibitOverlap: true },
       groups: [
         {
           name: "snapshot",
@@ -211,18 +210,18 @@ export class RaftSnapshots extends Construct {
     ];
   }
 
-  private validate(props: RaftSnapshotsProps, namespace: string, retention: number): void {
-    const problems: string[] = [...this.namespaceProblems(namespace)];
-    if (!Token.isUnresolved(props.bucket) && !BUCKET.test(props.bucket)) {
-      problems.push(`bucket "${props.bucket}" is not an S3 bucket name: 3-63 of a-z 0-9 . - starting and ending with a letter or digit`);
+  private validate(settings: RaftSnapshotsSettings): void {
+    const { prefix, retention } = settings;
+    const problems: string[] = [...this.namespaceProblems(settings.namespace)];
+    if (!Token.isUnresolved(settings.bucket) && !BUCKET.test(settings.bucket)) {
+      problems.push(`bucket "${settings.bucket}" is not an S3 bucket name: 3-63 of a-z 0-9 . - starting and ending with a letter or digit`);
     }
-    if (!Token.isUnresolved(props.endpoint) && !/^https?:\/\/[^/\s]+\/?$/.test(props.endpoint)) {
-      problems.push(`endpoint "${props.endpoint}" is not an S3 endpoint: give scheme and host without a path, e.g. "https://nbg1.your-objectstorage.com"`);
+    if (!Token.isUnresolved(settings.endpoint) && !/^https?:\/\/[^/\s]+\/?$/.test(settings.endpoint)) {
+      problems.push(`endpoint "${settings.endpoint}" is not an S3 endpoint: give scheme and host without a path, e.g. "https://nbg1.your-objectstorage.com"`);
     }
     if (!Number.isInteger(retention) || retention < 1) {
       problems.push(`retention ${retention} must be a whole number of snapshots, at least 1`);
     }
-    const prefix = props.prefix ?? "";
     if (prefix !== "" && (!prefix.endsWith("/") || prefix.startsWith("/"))) {
       problems.push(`prefix "${prefix}" must end with "/" and not start with one, e.g. "lab/"`);
     }
@@ -230,10 +229,28 @@ export class RaftSnapshots extends Construct {
     if (!/^[A-Za-z0-9._~/-]*$/.test(prefix) || prefix.split("/").some((s, i, all) => (s === "" && i < all.length - 1) || s === "." || s === "..")) {
       problems.push(`prefix ${JSON.stringify(prefix)} may hold only A-Z a-z 0-9 . _ ~ - and "/" between non-empty segments other than "." and "..", e.g. "lab/"`);
     }
-    problems.push(...ageRecipientProblems(props.ageRecipient));
-    problems.push(...secretInputProblems("s3AccessKeyId", props.s3AccessKeyId), ...secretInputProblems("s3SecretAccessKey", props.s3SecretAccessKey));
+    problems.push(...ageRecipientProblems(settings.ageRecipient));
+    problems.push(...secretInputProblems("s3AccessKeyId", settings.s3AccessKeyId), ...secretInputProblems("s3SecretAccessKey", settings.s3SecretAccessKey));
     throwIfProblems(this, "invalid Raft snapshots", problems);
   }
+}
+
+/** The props with every default applied: the one place each default is written. */
+type RaftSnapshotsSettings = RaftSnapshotsProps &
+  Required<Pick<RaftSnapshotsProps, "region" | "prefix" | "retention" | "schedule" | "jobName" | "namespace" | "nomadAddress" | "consulAddress">>;
+
+function withDefaults(props: RaftSnapshotsProps): RaftSnapshotsSettings {
+  return {
+    ...props,
+    region: props.region ?? "us-east-1",
+    prefix: props.prefix ?? "",
+    retention: props.retention ?? 14,
+    schedule: props.schedule ?? "0 3 * * *",
+    jobName: props.jobName ?? "raft-snapshots",
+    namespace: props.namespace ?? RAFT_SNAPSHOTS_NAMESPACE,
+    nomadAddress: props.nomadAddress ?? "http://127.0.0.1:4646",
+    consulAddress: props.consulAddress ?? "http://127.0.0.1:8500",
+  };
 }
 
 /**
