@@ -1,6 +1,13 @@
 import { IConstruct } from "constructs";
 import type { NamespaceAdmission } from "./nomad-job";
 
+/**
+ * The audience of the workload identities Nomad's agents sign for Consul, which Consul's
+ * `nomad-workloads` auth method (ConsulWorkloadIdentity) must accept: "consul.io", as
+ * `nomad setup consul` writes it.
+ */
+export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
+
 /** Task drivers a Nomad client can run. */
 export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
 

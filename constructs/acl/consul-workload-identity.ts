@@ -7,8 +7,8 @@ import {
   nomadTasksConsulPolicy,
   renderConsulPolicy,
 } from "../../policies";
-import { clusterFactsOf } from "../cluster-facts";
-import { escapeTerraformTemplate, throwIfProblems } from "../core";
+import { clusterFactsOf, CONSUL_WORKLOAD_AUDIENCE } from "../cluster-facts";
+import { escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { ConsulAclAuthMethod, ConsulAclBindingRule, ConsulAclPolicy, ConsulAclRole } from "../providers";
 import { claimUniqueName, inSameCluster } from "../unique-names";
@@ -50,8 +50,6 @@ export interface ConsulWorkloadIdentityProps {
 /** What `nomad setup consul` names things; Nomad's docs and agents' defaults expect these. */
 export const NOMAD_WORKLOADS_AUTH_METHOD = "nomad-workloads";
 export const NOMAD_TASKS_POLICY = "policy-nomad-tasks";
-const AUDIENCE = "consul.io";
-const NAMESPACE_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 
 /**
  * The Consul side of Nomad workload identity: the JWT auth method `nomad-workloads` trusting
@@ -71,7 +69,7 @@ export class ConsulWorkloadIdentity extends Construct {
     super(scope, id);
     const namespaces = [...new Set(["default", ...(props.namespaces ?? clusterFactsOf(this)?.namespaces ?? [])])];
     const scoped = (props.scope ?? "namespace") === "namespace";
-    const problems = namespaces.filter((ns) => !NAMESPACE_NAME.test(ns)).map((ns) => `namespace "${ns}" is not a valid Nomad namespace name`);
+    const problems = namespaces.filter((ns) => !NOMAD_NAME.test(ns)).map((ns) => `namespace "${ns}" is not a valid Nomad namespace name`);
     // Consul lowercases claim values in bind names (lib/template InterpolateHIL): "Dev" and
     // "dev" would share role nomad-dev-tasks and service identity names.
     const lowered = new Map<string, string>();
@@ -99,7 +97,7 @@ export class ConsulWorkloadIdentity extends Construct {
         JWKSURL: `${withoutTrailingSlash(props.nomadAddress)}/.well-known/jwks.json`,
         ...(props.nomadCaPem !== undefined ? { JWKSCACert: props.nomadCaPem } : {}),
         JWTSupportedAlgs: ["RS256"],
-        BoundAudiences: [AUDIENCE],
+        BoundAudiences: [CONSUL_WORKLOAD_AUDIENCE],
         ClaimMappings: Object.fromEntries(
           ["consul_namespace", "nomad_namespace", "nomad_job_id", "nomad_task", "nomad_service"].map((claim) => [claim, claim]),
         ),

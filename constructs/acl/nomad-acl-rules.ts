@@ -1,18 +1,17 @@
 import type { IConstruct } from "constructs";
+import { NOMAD_NAME } from "../core";
 
 /**
  * What Nomad accepts for its ACL policies, roles and tokens (nomad/structs/acl.go), checked
  * the same way for each. Internal to the acl folder: its index does not re-export it.
  */
 
-/** validPolicyName and validACLRoleName: the same pattern for policies and roles. */
-const ACL_NAME = /^[a-zA-Z0-9-]{1,128}$/;
 /** maxPolicyDescriptionLength and maxACLRoleDescriptionLength. */
 const MAX_DESCRIPTION_LENGTH = 256;
 
 /** `name` as the name of a Nomad ACL `what` ("policy", "role"); `fix` says which prop sets it. */
 export function aclNameProblems(what: string, name: string, fix: string): string[] {
-  return ACL_NAME.test(name) ? [] : [`${what} name "${name}" is invalid: use 1-128 letters, digits and dashes${fix}`];
+  return NOMAD_NAME.test(name) ? [] : [`${what} name "${name}" is invalid: use 1-128 letters, digits and dashes${fix}`];
 }
 
 export function descriptionProblems(description: string | undefined): string[] {

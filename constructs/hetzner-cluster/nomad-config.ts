@@ -1,4 +1,4 @@
-import type { TaskDriver } from "../cluster-facts";
+import { CONSUL_WORKLOAD_AUDIENCE, TaskDriver } from "../cluster-facts";
 import { attr, block, formatHcl, HclBodyItem, present } from "../core";
 import { AgentHostSettings, hostCertificateFiles } from "./agent-config";
 import { CONSUL_PORTS } from "./consul-config";
@@ -29,9 +29,6 @@ export const NOMAD_DEFAULT_CHROOT_ENV: Readonly<Record<string, string>> = {
  * subnet, "public" on the public interface. Jobs bind ports to one by these names.
  */
 export const CLIENT_HOST_NETWORKS = { private: "private", public: "public" } as const;
-
-/** Workload identity audience Consul's `nomad-workloads` auth method expects. */
-export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
 
 export interface NomadClientSettings {
   /** Task drivers the client fingerprints; everything else is switched off. */
