@@ -1,4 +1,5 @@
 /** Shared checks for policy data: allowed names, template sequences, near-miss hints. */
+import { TERRAFORM_TEMPLATE_START } from "../constructs/core";
 
 /** Problems with `value` as one of `allowed`, described for `where`. */
 export function checkOneOf(where: string, what: string, value: string, allowed: readonly string[]): string[] {
@@ -14,7 +15,7 @@ export function checkOneOf(where: string, what: string, value: string, allowed: 
  * policy reaches Nomad or Consul, and neither uses templates in policies.
  */
 export function checkLiteral(where: string, value: string): string[] {
-  return /[$%]\{/.test(value) ? [`${where}: "${value}" contains a template sequence ("\${" or "%{"); ACL rules are literal`] : [];
+  return TERRAFORM_TEMPLATE_START.test(value) ? [`${where}: "${value}" contains a template sequence ("\${" or "%{"); ACL rules are literal`] : [];
 }
 
 /** The allowed name closest to `value` when it looks like a typo of it. */

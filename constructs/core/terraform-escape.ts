@@ -1,5 +1,8 @@
 import { stringPieces } from "./hcl";
 
+/** Where Terraform starts an interpolation (`${`) or a directive (`%{`) in a .tf.json string. */
+export const TERRAFORM_TEMPLATE_START = /[$%]\{/;
+
 /**
  * Terraform evaluates every string in a .tf.json file as a template: `${...}` interpolates and
  * `%{...}` is a directive. cdktf writes plain strings unchanged, so text meant for Nomad

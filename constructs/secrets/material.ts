@@ -1,3 +1,5 @@
+import { TERRAFORM_TEMPLATE_START } from "../core";
+
 /** What kind of secret a piece of literal text looks like. */
 export type SecretKind =
   | "private-key"
@@ -108,7 +110,7 @@ const CANDIDATE = /PRIVATE KEY|AGE-SECRET-KEY|[0-9a-f]{8}-[0-9a-f]{4}-|[A-Za-z0-
  * Removed parts become a space so that the pieces around a reference do not join.
  */
 export function literalText(text: string): string {
-  if (!OPENS.test(text)) return text;
+  if (!TERRAFORM_TEMPLATE_START.test(text)) return text;
   let out = "";
   // "e": inside an expression; "s": inside a string literal within an expression.
   const stack: ("e" | "s")[] = [];
@@ -145,7 +147,6 @@ export function literalText(text: string): string {
   return stack.length === 0 ? out : `${out.slice(0, outAtOpen)} ${literalText(text.slice(opened + 2))}`;
 }
 
-const OPENS = /[$%]\{/;
 /** Outside expressions: `$${`/`%%{` (literal) before `${`/`%{` (an expression). */
 const TEXT_STOP = /\$\$\{|%%\{|[$%]\{/g;
 const STRING_STOP = /\$\$\{|%%\{|[$%]\{|\\[\s\S]|"/g;
