@@ -177,6 +177,12 @@ describe("validation", () => {
     expect(() => renderNomadPolicy({ namespaces: [{ name: "dev", capabilities: ["reed-job" as never] }] })).toThrow(/unknown namespace capability "reed-job"/);
   });
 
+  it("fails rendering invalid rules with every problem at once, one per line, in the library's one error shape", () => {
+    const render = () => renderNomadPolicy({ namespaces: [{ name: "dev", capabilities: ["reed-job" as never] }], agent: "raed" as never });
+    expect(render).toThrow(/^invalid Nomad ACL policy:\n  - namespace "dev": unknown namespace capability "reed-job".*\n  - agent: unknown policy "raed"/);
+    expect(() => renderConsulPolicy({})).toThrow(/^invalid Consul ACL policy:\n  - the policy has no rules$/);
+  });
+
   it("fails on an unknown variables capability, policy level or plugin level", () => {
     expect(problemsOf({ namespaces: [{ name: "a", variables: [{ path: "*", capabilities: ["lists"] }] }] })).toEqual([
       expect.stringContaining('unknown variables capability "lists"'),
