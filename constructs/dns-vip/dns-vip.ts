@@ -212,13 +212,14 @@ export class DnsVip extends Construct {
 
 /** The props with every default applied: the one place each default is written. */
 type DnsVipSettings = Required<
-  Omit<DnsVipProps, "vip" | "subnetCidr" | "hostAddresses" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">
+  Omit<DnsVipProps, "vip" | "subnetCidr" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">
 > &
-  Pick<DnsVipProps, "vip" | "subnetCidr" | "hostAddresses" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">;
+  Pick<DnsVipProps, "vip" | "subnetCidr" | "interface" | "vrrpPassword" | "hetzner" | "datacenters" | "hostNetwork">;
 
 function withDefaults(props: DnsVipProps): DnsVipSettings {
   return {
     ...props,
+    hostAddresses: props.hostAddresses ?? [],
     virtualRouterId: props.virtualRouterId ?? 53,
     priority: props.priority ?? 100,
     defaultNamespace: props.defaultNamespace ?? "default",
@@ -295,7 +296,7 @@ function requireVrrpPasswordLength(resource: TerraformResource, password: Terraf
   };
 }
 
-function vipProblems(props: DnsVipProps): string[] {
+function vipProblems(props: DnsVipSettings): string[] {
   const { vip, subnetCidr } = props;
   if (vip === undefined || subnetCidr === undefined) {
     return [`mode "${props.mode}" needs vip and subnetCidr (e.g. vip "10.0.10.2" in subnetCidr "10.0.10.0/24"); use mode "none" for a single host without a VIP`];
@@ -310,8 +311,8 @@ function vipProblems(props: DnsVipProps): string[] {
   if (subnet.prefix < 31 && (address === subnet.base || address === subnet.base + blockSize(subnet.prefix) - 1)) {
     return [`vip "${vip}" is the network or broadcast address of ${subnet.text}; pick a free host address inside it`];
   }
-  if ((props.hostAddresses ?? []).includes(vip)) {
-    return [`vip "${vip}" is the address of a host (${(props.hostAddresses ?? []).join(", ")}); pick a free address of ${subnet.text} that no host uses`];
+  if (props.hostAddresses.includes(vip)) {
+    return [`vip "${vip}" is the address of a host (${props.hostAddresses.join(", ")}); pick a free address of ${subnet.text} that no host uses`];
   }
   return [];
 }
