@@ -89,7 +89,22 @@ function boundaryViolations(): string[] {
   return violations;
 }
 
+/** Statements of a library index.ts other than `export ... from "..."`, as "file:line". */
+function indexStatementsBeyondReExports(): string[] {
+  const indexes = ["constructs", "policies"].flatMap((folder) => sourceFiles(join(ROOT, folder))).filter((file) => file.endsWith("/index.ts"));
+  return indexes.flatMap((file) => {
+    const source = ts.createSourceFile(file, readFileSync(file, "utf8"), ts.ScriptTarget.Latest, true);
+    return source.statements
+      .filter((statement) => !(ts.isExportDeclaration(statement) && statement.moduleSpecifier !== undefined))
+      .map((statement) => `${relative(ROOT, file)}:${source.getLineAndCharacterOfPosition(statement.getStart()).line + 1}: an index only re-exports; move this into a file named after it`);
+  });
+}
+
 describe("import boundaries (docs/architecture.md, Boundaries)", () => {
+  it("fails for an index.ts under constructs/ or policies/ that does more than re-export", () => {
+    expect(indexStatementsBeyondReExports()).toEqual([]);
+  });
+
   it("fails for no file under constructs/, policies/, stacks/ or environments/", () => {
     expect(boundaryViolations()).toEqual([]);
   });
