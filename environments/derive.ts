@@ -37,15 +37,8 @@ export type ClusterOutputs = Pick<
   "privateNetworkId" | "subnetCidr" | "privateAddresses" | "clientPublicIps" | "consulAgentAddresses" | "sshHosts"
 >;
 
-/** Where the cluster's APIs answer; for Hetzner these are references into the hosts stack. */
-export interface ClusterEndpoints {
-  /** e.g. "https://203.0.113.10:4646" */
-  readonly nomadAddress: string;
-  /** e.g. "https://203.0.113.10:8501" */
-  readonly consulAddress: string;
-  /** PEM of the CA that signed the agents' TLS certificates. @default none: plain-HTTP dev agents */
-  readonly caCertPem?: string;
-}
+/** Where the cluster's APIs answer and the CA they are verified with; for Hetzner references into the hosts stack. */
+export type ClusterEndpoints = Pick<AclBootstrapProps, "nomadAddress" | "consulAddress" | "caCertPem">;
 
 /** HetznerCluster's props: the environment's cluster, with what the environment states once. */
 export function hetznerClusterProps(env: EnvironmentConfig, cluster: HetznerClusterConfig): HetznerClusterProps {
@@ -138,9 +131,7 @@ export type AgentHosts = Pick<ClusterOutputs, "consulAgentAddresses" | "sshHosts
 /** AclBootstrap's props: the cluster's endpoints; with hosts, every host's Consul agent. */
 export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHosts): AclBootstrapProps {
   return {
-    nomadAddress: endpoints.nomadAddress,
-    consulAddress: endpoints.consulAddress,
-    caCertPem: endpoints.caCertPem,
+    ...endpoints,
     // Agent tokens go to every agent through the APIs and SSH, never through user-data.
     consulAgentAddresses: cluster?.consulAgentAddresses,
   };
