@@ -1,5 +1,5 @@
 import type { LocalBackendConfig, S3BackendConfig, TerraformVariable } from "cdktf";
-import type { AccessProps } from "../constructs/access";
+import { AccessProps, DEFAULT_DEVELOPER_NAMESPACE } from "../constructs/access";
 import type { AclBootstrapProps } from "../constructs/acl-bootstrap";
 import type { ClusterFacts } from "../constructs/cluster-facts";
 import { NOMAD_NAME } from "../constructs/core";
@@ -201,7 +201,7 @@ export function dnsVipProps(env: EnvironmentConfig, cluster?: ClusterOutputs, he
  */
 export function ingressProps(env: EnvironmentConfig, cluster?: ClusterOutputs): IngressProps {
   const namespaces = workloadNamespaces(env);
-  const developerNamespace = env.access?.developerNamespace ?? "dev";
+  const developerNamespace = env.access?.developerNamespace ?? DEFAULT_DEVELOPER_NAMESPACE;
   return {
     namespaces,
     isolatedNamespaces: namespaces.includes(developerNamespace) ? [developerNamespace] : [],

@@ -37,6 +37,8 @@ export interface AccessProps extends AllNamespacesPolicyOptions {
 }
 
 const TOKEN_HOLDER = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** Where developers work unless AccessProps.developerNamespace says otherwise. */
+export const DEFAULT_DEVELOPER_NAMESPACE = "dev";
 
 /**
  * The people's side of the cluster's ACLs: the `operator` and `developer` policies, the
@@ -56,7 +58,7 @@ export class Access extends Construct {
     super(scope, id);
     const operators = props.operators ?? ["operator"];
     const developers = props.developers ?? ["developer"];
-    const developerNamespace = props.developerNamespace ?? "dev";
+    const developerNamespace = props.developerNamespace ?? DEFAULT_DEVELOPER_NAMESPACE;
     const submits = props.developersMaySubmitJobs === true;
     const carveOuts = { managementOnly: props.managementOnly ?? [], infrastructure: props.infrastructure ?? [] };
     throwIfProblems(this, "invalid access", [

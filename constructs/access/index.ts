@@ -1,2 +1,2 @@
-export { Access } from "./access";
+export { Access, DEFAULT_DEVELOPER_NAMESPACE } from "./access";
 export type { AccessProps } from "./access";
