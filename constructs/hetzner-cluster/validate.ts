@@ -13,7 +13,7 @@ import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { replacementForDeprecatedServerType } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 import { nomadVersionFloorProblems } from "./agent-versions";
-import type { ClusterTier, SshPublicKey } from "./hetzner-cluster";
+import type { HetznerClusterProps } from "./hetzner-cluster";
 
 /** Raft commits a write once a majority holds it: more than 7 servers only slow every write down. */
 export const MAX_SERVERS = 7;
@@ -41,28 +41,26 @@ const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
   ["10.88.0.0/16", "Podman's default network"],
 ];
 
-/** The facts the rules look at, already defaulted. */
-export interface ClusterShape {
-  readonly name: string;
-  readonly location: string;
-  readonly networkZone: string;
-  readonly region: string;
-  readonly datacenter: string;
-  readonly tier: ClusterTier;
-  readonly serverCount: number;
-  readonly bootstrapExpect: number;
-  readonly serversAreClients: boolean;
-  readonly clientCount: number;
-  readonly serverType: string;
-  readonly clientType: string;
-  readonly networkCidr: string;
-  readonly subnetCidr: string;
-  readonly operatorCidrs: readonly string[];
-  readonly sshKeys: readonly SshPublicKey[];
-  readonly nomadVersion: string;
-  readonly consulVersion: string;
-  readonly chrootEnv?: Readonly<Record<string, string>>;
-}
+/** The props the rules look at, with HetznerCluster's defaults applied. */
+export type ClusterShape = Required<
+  Pick<
+    HetznerClusterProps,
+    | "location"
+    | "networkZone"
+    | "region"
+    | "datacenter"
+    | "tier"
+    | "serverCount"
+    | "bootstrapExpect"
+    | "serversAreClients"
+    | "clientCount"
+    | "serverType"
+    | "clientType"
+    | "networkCidr"
+    | "subnetCidr"
+  >
+> &
+  Pick<HetznerClusterProps, "name" | "operatorCidrs" | "sshKeys" | "nomadVersion" | "consulVersion" | "chrootEnv">;
 
 export interface ValidationResult {
   readonly errors: string[];
