@@ -216,6 +216,23 @@ describe("ConsulWorkloadIdentity", () => {
       /test\/wi: invalid Consul workload identity setup:\n {2}- namespaces "dev" and "Dev" differ only in case; .*rename one\n {2}- scope "wide" is unknown/,
     );
   });
+
+  it("fails on workload identity namespaces Nomad would reject and on invalid per-namespace Consul rules", () => {
+    expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "wi2", { nomadAddress: "http://n:4646", namespaces: ["my_ns"] }))).toThrow(
+      /lab-platform\/wi2: .*namespace "my_ns" is not a valid Nomad namespace name/s,
+    );
+    expect(() =>
+      synthEnvironment(lab, ({ platform }) =>
+        new ConsulWorkloadIdentity(platform, "wi3", { nomadAddress: "http://n:4646", namespacePolicies: { dns: { servicePrefix: { "": "admin" as never } } } }),
+      ),
+    ).toThrow(/lab-platform\/wi3: .*namespacePolicies\["dns"\]: service_prefix "": unknown policy "admin"/s);
+  });
+
+  it("fails on a second ConsulWorkloadIdentity in the stack: its Consul names are fixed", () => {
+    expect(() => synthEnvironment(lab, ({ platform }) => new ConsulWorkloadIdentity(platform, "again", { nomadAddress: "http://n:4646" }))).toThrow(
+      /^lab-platform\/again\/AuthMethod: Consul ACL auth method name "nomad-workloads" is taken:\n  - lab-platform\/ConsulWorkloadIdentity\/AuthMethod in stack lab-platform already uses it; .*create one ConsulWorkloadIdentity per cluster/,
+    );
+  });
 });
 
 describe("Consul services of the cluster's jobs", () => {
