@@ -14,7 +14,10 @@ const namespaces = byName(platform, "nomad_namespace");
 const policies = byName(platform, "nomad_acl_policy");
 
 /** A stack with the lab's facts, for building policies in. */
-function policyError(id: string, props: { rules: NomadPolicyRules; policyName?: string; anonymous?: boolean; allowAnonymousWrites?: boolean }): string {
+function policyError(
+  id: string,
+  props: { rules: NomadPolicyRules; policyName?: string; anonymous?: boolean; allowAnonymousWrites?: boolean; allowOperatorWrite?: boolean },
+): string {
   const stack = new TerraformStack(new App(), "policies");
   declareClusterFacts(stack, environmentFacts(lab));
   try {
@@ -124,6 +127,23 @@ describe("the developer and operator policies", () => {
     for (const [developerNamespace, message] of cases) {
       expect(() => synthEnvironment(withAccess({ developerNamespace }))).toThrow(message);
     }
+  });
+});
+
+describe("operator write (Raft snapshots hold every token and the keyring)", () => {
+  it("fails on a policy granting operator write, unless explicitly allowed", () => {
+    expect(policyError("Ops", { rules: { operator: "write" } })).toContain(
+      'operator "write" lets the token save a Raft snapshot, which holds every ACL token and the keyring (so it is management in all but name)',
+    );
+    expect(policyError("Ops", { rules: { operator: "write" }, allowOperatorWrite: true })).toBe("");
+  });
+
+  it("is granted by no platform policy: the operator reads Raft, autopilot and scheduler state only", async () => {
+    for (const policy of Object.values<any>(policies)) {
+      const parsed = await parseHcl(policy.rules_hcl);
+      expect([policy.name, parsed.operator?.[0]?.policy]).not.toEqual([policy.name, "write"]);
+    }
+    expect((await parseHcl(policies.operator.rules_hcl)).operator).toEqual([{ policy: "read" }]);
   });
 });
 

@@ -115,10 +115,12 @@ const OPERATE_ALLOCATIONS: readonly NamespaceCapability[] = ["read-logs", "read-
 /**
  * Day-to-day cluster operation without the management token: in the application namespaces
  * read jobs, operate their allocations (logs, files, exec into their isolated tasks, restart,
- * scale, dispatch) and manage their variables; drain and mark nodes, Raft and scheduler
- * operations, node pools; read agents. Infrastructure namespaces are read-only and
+ * scale, dispatch) and manage their variables; drain and mark nodes, node pools; read agents
+ * and the Raft, autopilot and scheduler state. Infrastructure namespaces are read-only and
  * management-only ones denied. Not submitting jobs unless `submitJobs`, not ACLs, not the
- * gossip keyring (agent write).
+ * gossip keyring (agent write), and not `operator write`: it includes saving a Raft snapshot
+ * (nomad/operator_endpoint.go SnapshotSave checks only AllowOperatorOperation), which holds
+ * every ACL token and the keyring, so it is management in all but name.
  */
 export function operatorPolicy(options: OperatorPolicyOptions = {}): NomadPolicyRules {
   return {
@@ -135,7 +137,7 @@ export function operatorPolicy(options: OperatorPolicyOptions = {}): NomadPolicy
     nodePools: [{ name: "*", policy: "write" }],
     agent: "read",
     node: "write",
-    operator: "write",
+    operator: "read",
     plugin: "read",
   };
 }

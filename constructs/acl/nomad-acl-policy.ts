@@ -44,6 +44,13 @@ export interface NomadAclPolicyProps {
    * @default false
    */
   readonly allowAnonymousWrites?: boolean;
+  /**
+   * Let the rules grant `operator { policy = "write" }`, which includes saving a Raft snapshot:
+   * every ACL token and the variables' keyring, so the holder can become management. Only for
+   * tokens you would hand the management token anyway.
+   * @default false
+   */
+  readonly allowOperatorWrite?: boolean;
   /** @default none */
   readonly description?: string;
   readonly rules: NomadPolicyRules;
@@ -77,6 +84,7 @@ export class NomadAclPolicy extends Construct {
       ...this.namespaceProblems(),
       ...this.managementOnlyProblems(),
       ...this.anonymousProblems(props),
+      ...this.operatorWriteProblems(props),
     ];
     problems.push(...descriptionProblems(props.description));
     if (props.job) problems.push(...this.bindingProblems(props.job));
@@ -111,6 +119,20 @@ export class NomadAclPolicy extends Construct {
           `a rule reaches namespace "${ns}", which is management-only (its jobs hold management tokens); ` +
           `add denyNamespace("${ns}") from hashilab/policies to the rules, or grant on the namespaces you mean`,
       );
+  }
+
+  /**
+   * `operator write` lets a token save a Raft snapshot (Nomad 2.0.5 nomad/operator_endpoint.go
+   * SnapshotSave checks only AllowOperatorOperation, true for "write" in acl/acl.go), and a
+   * snapshot holds every ACL token's secret and the keyring (nomad/fsm.go): management by
+   * another name.
+   */
+  private operatorWriteProblems(props: NomadAclPolicyProps): string[] {
+    if (this.rules.operator !== "write" || props.allowOperatorWrite) return [];
+    return [
+      `operator "write" lets the token save a Raft snapshot, which holds every ACL token and the keyring (so it is management in all but name); ` +
+        `use operator "read" and the management token for Raft, autopilot and scheduler changes, or set allowOperatorWrite`,
+    ];
   }
 
   /** The reserved name, and what an unauthenticated caller may be given. */
