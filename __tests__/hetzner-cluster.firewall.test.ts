@@ -31,7 +31,7 @@ const BRIDGES = [
 const containerNs = (i: number) => `hl-ctr${i}-${suffix}`;
 const allNamespaces = () => [...Object.values(ns), ...BRIDGES.map((_, i) => containerNs(i))];
 const workdir = mkdtempSync(join(tmpdir(), "hashilab-firewall-"));
-let listener: ChildProcess | undefined;
+let listeners: ChildProcess[] = [];
 
 function run(...args: string[]): void {
   const result = spawnSync(...asRoot(args[0], ...args.slice(1)), { encoding: "utf8" });
@@ -65,6 +65,11 @@ beforeAll(() => {
     }
   }
   for (const name of allNamespaces()) run("ip", "-n", name, "link", "set", "lo", "up");
+  // Containers route everything through their bridge; the host forwards to the private
+  // network, whose peer routes the container ranges back (as masquerading would make it).
+  run("ip", "netns", "exec", ns.host, "sysctl", "-qw", "net.ipv4.ip_forward=1");
+  BRIDGES.forEach(([, hostIp], i) => run("ip", "-n", containerNs(i), "route", "add", "default", "via", hostIp));
+  run("ip", "-n", ns.peer, "route", "add", "default", "via", "10.0.10.11");
   const file = join(workdir, "rules.nft");
   writeFileSync(file, rules);
   run("ip", "netns", "exec", ns.host, "nft", "-f", file);
@@ -77,12 +82,12 @@ beforeAll(() => {
     "while True:",
     "    for s in select.select(socks, [], [])[0]: s.accept()[0].close()",
   ].join("\n");
-  listener = spawn(...asRoot("ip", "netns", "exec", ns.host, "python3", "-c", server), { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise<void>((resolve) => listener!.stdout!.once("data", () => resolve()));
+  listeners = [ns.host, ns.peer].map((name) => spawn(...asRoot("ip", "netns", "exec", name, "python3", "-c", server), { stdio: ["ignore", "pipe", "inherit"] }));
+  return Promise.all(listeners.map((l) => new Promise<void>((resolve) => l.stdout!.once("data", () => resolve())))).then(() => undefined);
 });
 
 afterAll(() => {
-  listener?.kill();
+  for (const l of listeners) l.kill();
   // Deleting the host namespace also ends the listener in it.
   for (const name of allNamespaces()) spawnSync(...asRoot("ip", "netns", "delete", name));
   rmSync(workdir, { recursive: true, force: true });
@@ -94,6 +99,15 @@ describe("the workload firewall on a host", () => {
     (_dev, hostIp, i) => {
       const targets = AGENT_PORTS.flatMap((port) => [`${hostIp}:${port}`, `10.0.10.11:${port}`]);
       expect(reachable(containerNs(i), targets)).toEqual([]);
+    },
+  );
+
+  it.each(BRIDGES.map(([dev], i) => [dev, i] as const))(
+    "drops a TCP connect from a container behind %s to another host's agent ports (forwarded through this host), and forwards other ports",
+    (_dev, i) => {
+      const targets = AGENT_PORTS.map((port) => `10.0.10.12:${port}`);
+      expect(reachable(containerNs(i), targets)).toEqual([]);
+      expect(connects(containerNs(i), "10.0.10.12", OTHER_PORT)).toBe(true);
     },
   );
 
