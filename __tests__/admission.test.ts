@@ -1,4 +1,4 @@
-import { ConfigMap, ContainerConfig, NomadJob, Task } from "../constructs";
+import { ConfigMap, ContainerConfig, NomadJob, Task, TaskGroup } from "../constructs";
 import { ClusterFacts } from "../constructs/cluster-facts";
 import { environmentFacts, lab } from "../environments";
 import { jobStack } from "./nomad-job.support";
@@ -76,6 +76,23 @@ describe("the admission policy (what a job may ask of its host)", () => {
   it("fails on an exec task running as root, which the clients' user denylist refuses at placement", () => {
     expect(admissionError({ ...exec({}), user: "root" }, "ops")).toContain('runs as user "root", which the clients refuse for exec tasks');
     expect(admissionError({ ...exec({}), user: "nobody" }, "ops")).toBe("");
+  });
+
+  it("fails on an exec task in the host's network namespace (a group without a bridge network) outside namespaces that allow it", () => {
+    const inGroup = (task: Task, network?: TaskGroup["network"]) => {
+      try {
+        new NomadJob(jobStack(LAB), "App", { name: "app", namespace: "default", groups: [{ name: "app", network, tasks: [task] }] });
+        return "";
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    expect(inGroup(exec({}))).toContain(`runs in the host's network namespace (its group's network mode is "host")`);
+    expect(inGroup(exec({}), { mode: "host" })).toContain("which namespace \"default\" does not allow");
+    expect(inGroup(exec({}), { mode: "bridge" })).toBe("");
+    expect(inGroup(exec({}), { mode: "none" })).toBe("");
+    // ops lets its snapshot job reach the agents on 127.0.0.1.
+    expect(admissionError(exec({}), "ops")).toBe("");
   });
 
   it("fails on the host network mode outside namespaces that allow it", () => {

@@ -27,5 +27,7 @@ export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
     description: "Raft snapshots: jobs holding management tokens; only management tokens reach it",
     managementOnly: true,
     taskDrivers: ["exec"],
+    // The snapshot job reaches the agents' APIs on 127.0.0.1, as a host process.
+    hostNetworkMode: true,
   },
 ];

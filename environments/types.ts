@@ -47,8 +47,9 @@ export interface NamespaceConfig {
    */
   readonly addCapabilities?: readonly string[];
   /**
-   * Containers in this namespace may share the host's network namespace (`network_mode =
-   * "host"`), and so reach every port the host listens on, the agents' APIs included.
+   * Jobs in this namespace may share the host's network namespace (containers with
+   * `network_mode = "host"`, exec/java/raw_exec tasks of a group without a bridge network),
+   * and so reach every port the host listens on, the agents' APIs included.
    * @default false
    */
   readonly hostNetworkMode?: boolean;

@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import type { TaskDriver } from "../cluster-facts";
-import { ConfigMap, ConfigValue, ContainerConfig, Task } from "./model";
+import { ConfigMap, ConfigValue, ContainerConfig, Task, TaskGroup } from "./model";
 
 /**
  * The admission policy: what a job may ask of the host it runs on. On a Nomad cluster
@@ -15,7 +15,7 @@ export interface NamespaceAdmission {
   readonly taskDrivers: readonly TaskDriver[];
   /** Linux capabilities its containers may add beyond the drivers' default set. */
   readonly addCapabilities: readonly string[];
-  /** Its containers may share the host's network namespace. */
+  /** Its containers, and process tasks of groups without a network of their own, may share the host's network namespace. */
   readonly hostNetworkMode: boolean;
 }
 
@@ -85,6 +85,8 @@ const TYPED_OPTIONS: Readonly<Record<string, string>> = {
 /** Options naming a Linux namespace, and the drivers' value for sharing the host's. */
 const HOST_NAMESPACE_OPTIONS = ["pid_mode", "ipc_mode", "uts_mode", "userns_mode", "userns", "cgroupns"];
 const HOST = "host";
+/** Group network modes that give the group a network namespace of its own. */
+const ISOLATED_NETWORK_MODES = ["bridge", "none"];
 
 type Report = (message: string) => void;
 
@@ -95,7 +97,14 @@ const known = (value: unknown): boolean => value !== undefined && !Token.isUnres
  * defaults') allows. `declared` is false where no cluster facts exist: then only the rules
  * that hold in every namespace apply.
  */
-export function checkAdmission(task: Task, namespace: string, admission: NamespaceAdmission, declared: boolean, report: Report): void {
+export function checkAdmission(
+  task: Task,
+  group: TaskGroup,
+  namespace: string,
+  admission: NamespaceAdmission,
+  declared: boolean,
+  report: Report,
+): void {
   if (declared && !admission.taskDrivers.includes(task.driver)) {
     report(
       `uses the ${task.driver} driver, which namespace "${namespace}" does not allow (allowed: ${admission.taskDrivers.join(", ")}). ` +
@@ -106,6 +115,15 @@ export function checkAdmission(task: Task, namespace: string, admission: Namespa
     checkContainer(task.config, namespace, admission, declared, report);
   } else {
     checkProcess(task.config ?? {}, report);
+    // exec, java and raw_exec tasks share the host's network namespace unless their group asks
+    // for one of its own (Nomad's default group network mode is "host").
+    const mode = group.network?.mode ?? HOST;
+    if (declared && known(mode) && !ISOLATED_NETWORK_MODES.includes(mode) && !mode.startsWith("cni/") && !admission.hostNetworkMode) {
+      report(
+        `runs in the host's network namespace (its group's network mode is "${mode}"), where it reaches every port the host listens on, ` +
+          `the agents' APIs included, which namespace "${namespace}" does not allow. Give the group network { mode = "bridge" }, or set hostNetworkMode on the namespace.`,
+      );
+    }
   }
   // Nomad's client refuses root for these drivers (client/config user.denylist default
   // "root,Administrator", checked_drivers "exec,qemu,java"): fail here rather than at placement.

@@ -144,7 +144,7 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
   }
   const namespace = job.namespace ?? "default";
   const admission = facts?.namespaceAdmission?.[namespace];
-  checkAdmission(task, namespace, admission ?? DEFAULT_NAMESPACE_ADMISSION, admission !== undefined, report);
+  checkAdmission(task, group, namespace, admission ?? DEFAULT_NAMESPACE_ADMISSION, admission !== undefined, report);
   const services = task.services ?? [];
   if (services.filter((s) => s.name === undefined).length > 1) {
     report(`has ${services.length} services and more than one without a name. Name all but at most one.`);
