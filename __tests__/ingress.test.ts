@@ -298,7 +298,10 @@ describe("Ingress with an isolated namespace", () => {
     expect(parseYaml(template(job, "local/traefik.yml", "traefik-dev"))).toEqual({
       entryPoints: { web: { address: "127.0.0.1:8081", forwardedHeaders: { trustedIPs: ["127.0.0.1/32"] } } },
       log: { level: "INFO" },
-      providers: { nomad: { exposedByDefault: false, namespaces: ["dev"], endpoint: { address: "unix:///secrets/api.sock" } } },
+      // The same runtime constraints as the main Traefik: a server URL tag would proxy anywhere.
+      providers: {
+        nomad: { exposedByDefault: false, namespaces: ["dev"], constraints: forbiddenTagsConstraint(), endpoint: { address: "unix:///secrets/api.sock" } },
+      },
     });
     // The main Traefik does not read dev's tags at all.
     expect(parseYaml(template(job, "local/traefik.yml")).providers.nomad.namespaces).toEqual(["default", "public"]);

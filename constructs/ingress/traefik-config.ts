@@ -68,8 +68,9 @@ export function traefikStaticConfig(s: TraefikStaticSettings): string {
 
 /**
  * A namespace's own Traefik: one entry point on loopback, reachable only from the main Traefik
- * in the same network namespace, and the Nomad provider for that namespace alone. It has no
- * api, ping or file provider, so its routers can reach nothing but its namespace's services.
+ * in the same network namespace, and the Nomad provider for that namespace alone, with the same
+ * runtime tag constraints (a server URL tag would proxy anywhere the container reaches). It has
+ * no api, ping or file provider, so its routers can reach nothing but its namespace's services.
  * It trusts X-Forwarded-* from the main Traefik, so services still see the client's address.
  */
 export function isolatedTraefikStaticConfig(isolated: IsolatedNamespace): string {
@@ -79,7 +80,7 @@ export function isolatedTraefikStaticConfig(isolated: IsolatedNamespace): string
     },
     log: { level: "INFO" },
     providers: {
-      nomad: { exposedByDefault: false, namespaces: [isolated.namespace], endpoint: NOMAD_ENDPOINT },
+      nomad: { exposedByDefault: false, namespaces: [isolated.namespace], constraints: forbiddenTagsConstraint(), endpoint: NOMAD_ENDPOINT },
     },
   });
 }
