@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PRIVATE_ADDRESS_WAIT_SECONDS } from "../constructs/hetzner-cluster/host-files";
+import { metadataBlockUnit, PRIVATE_ADDRESS_WAIT_SECONDS } from "../constructs/hetzner-cluster/host-files";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { buildCluster } from "./support/hetzner-cluster";
@@ -55,6 +55,8 @@ describe.each(Object.entries(units))("%s.service", (agent, text) => {
     const dir = mkdtempSync(join(workdir, `${agent}-`));
     const file = join(dir, `${agent}.service`);
     writeFileSync(file, text);
+    // Nomad requires the firewall's unit, so verify it beside it.
+    writeFileSync(join(dir, "hashilab-metadata-block.service"), metadataBlockUnit());
     const result = spawnSync("systemd-analyze", ["verify", file], { encoding: "utf8" });
     const problems = `${result.stdout}${result.stderr}`
       .split("\n")

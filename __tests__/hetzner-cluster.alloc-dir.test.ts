@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { linkSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { allocImageUnit, allocMountUnit, nomadUnit, shippedFile } from "../constructs/hetzner-cluster/host-files";
+import { allocImageUnit, allocMountUnit, metadataBlockUnit, nomadUnit, shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { buildCluster } from "./support/hetzner-cluster";
 import { resourcesOf, synthApp } from "./support/synth";
@@ -32,6 +32,12 @@ describe("Nomad's alloc dir on a filesystem of its own", () => {
     expect(combined.userData).not.toMatch(/alloc_dir/);
   });
 
+  it("keeps Nomad down unless the alloc dir is really mounted (a mount skipped by its condition would not fail a Requires=) and the container firewall loaded", () => {
+    const unit = nomadUnit({ isServer: false, isClient: true, privateIp: "10.0.10.101" });
+    expect(unit).toContain(`AssertPathIsMountPoint=${HOST_PATHS.nomadAllocDir}\n`);
+    expect(unit).toContain("Requires=hashilab-metadata-block.service\n");
+  });
+
   it("has units that pass `systemd-analyze verify` together with the client's nomad.service", () => {
     requireTool("systemd-analyze");
     const dir = mkdtempSync(join(workdir, "units-"));
@@ -39,6 +45,7 @@ describe("Nomad's alloc dir on a filesystem of its own", () => {
       [DELIVERED_FILES.allocMountUnit, allocMountUnit()],
       [DELIVERED_FILES.allocImageUnit, allocImageUnit()],
       ["nomad.service", nomadUnit({ isServer: false, isClient: true, privateIp: "10.0.10.101" })],
+      ["hashilab-metadata-block.service", metadataBlockUnit()],
     ].map(([name, content]) => {
       writeFileSync(join(dir, name), content);
       return join(dir, name);

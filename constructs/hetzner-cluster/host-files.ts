@@ -99,9 +99,16 @@ export function nomadUnit(host: UnitHost): string {
         ["Description", "Nomad agent (hashilab)"],
         ["Wants", "network-online.target consul.service"],
         ["After", "network-online.target consul.service hashilab-metadata-block.service"],
+        // No workload runs before the container firewall is loaded: a ruleset that fails to
+        // load fails Nomad's start too (After alone would only order them).
+        ["Requires", "hashilab-metadata-block.service"],
         // Pulls in (and orders after) the alloc dir's mount: a mount that fails keeps Nomad
-        // down rather than letting it build chroots from hard links.
-        ...(host.isClient ? [["RequiresMountsFor", HOST_PATHS.nomadAllocDir] as const] : []),
+        // down rather than letting it build chroots from hard links. A mount skipped by its
+        // condition (no image) would not fail the start (systemd.unit: failing conditions do
+        // not propagate through Requires=), hence the assertion.
+        ...(host.isClient
+          ? [["RequiresMountsFor", HOST_PATHS.nomadAllocDir] as const, ["AssertPathIsMountPoint", HOST_PATHS.nomadAllocDir] as const]
+          : []),
         ...NEVER_GIVE_UP,
         ...deliveredConditions(host.isServer ? [HOST_PATHS.nomadGossipConfig] : []),
       ],
@@ -168,7 +175,8 @@ export function allocMountUnit(): string {
   ]);
 }
 
-function metadataBlockUnit(): string {
+/** Loads the container firewall (metadata service, agents' ports) before any workload runs. */
+export function metadataBlockUnit(): string {
   return renderUnit([
     [
       "Unit",

@@ -5,7 +5,8 @@
 # link fails, as it does across filesystems: on its own filesystem a task that may write its
 # chroot cannot write through to the host's binaries.
 # A host whose DIR already holds allocations on the root filesystem is left as it is (moving
-# them would break running tasks): docs/operations.md says how to migrate it.
+# them would break running tasks), and nomad.service then refuses to start (it asserts DIR is
+# a mount point): docs/operations.md says how to migrate it.
 set -euo pipefail
 image=$1
 dir=$2
