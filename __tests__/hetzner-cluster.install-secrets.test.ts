@@ -15,7 +15,9 @@ const SERVER_DELIVERY = {
 };
 
 /** Every delivery reloads systemd first: a delivered unit may have changed. */
-const started = (consul: string, nomad: string) => ["daemon-reload", `${consul} consul.service`, `${nomad} nomad.service`];
+/** Every delivery enables the units, so a host whose first boot stopped early still starts them at boot. */
+const ENABLE = "enable hashilab-metadata-block.service consul.service nomad.service";
+const started = (consul: string, nomad: string) => ["daemon-reload", ENABLE, `${consul} consul.service`, `${nomad} nomad.service`];
 
 describe("hashilab-install-secrets", () => {
   let host: ReturnType<typeof installSandbox>;
@@ -50,7 +52,7 @@ describe("hashilab-install-secrets", () => {
 
   it("loads delivered container firewall rules at once when they changed, and only then", () => {
     const rules = { ...SERVER_DELIVERY, [DELIVERED_FILES.firewall]: "table inet hashilab_metadata {}\n" };
-    expect(host.deliver(rules)).toEqual(["daemon-reload", "restart hashilab-metadata-block.service", "restart consul.service", "restart nomad.service"]);
+    expect(host.deliver(rules)).toEqual(["daemon-reload", ENABLE, "restart hashilab-metadata-block.service", "restart consul.service", "restart nomad.service"]);
     expect(readFileSync(host.path(HOST_PATHS.metadataFirewall), "utf8")).toBe("table inet hashilab_metadata {}\n");
     expect(host.deliver(rules)).toEqual(started("reload-or-restart", "reload-or-restart"));
   });

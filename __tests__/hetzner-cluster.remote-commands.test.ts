@@ -118,6 +118,16 @@ describe("the Nomad agents' Consul token delivery", () => {
 });
 
 describe("the secrets delivery's commands", () => {
+  it("fails when the host's first boot failed (cloud-init status 1), and goes on after mere warnings (status 2)", () => {
+    const failed = runInlineScript([...PREPARE_COMMANDS, INSTALL_COMMAND], COMMANDS, { failing: ["cloud-init"] });
+    failed.cleanup();
+    expect(failed.status).toBe(1);
+    expect(failed.calls).toEqual([["cloud-init", "status", "--wait"]]);
+    const warned = runInlineScript(["cloud-init() { return 2; }", ...PREPARE_COMMANDS], COMMANDS);
+    warned.cleanup();
+    expect(warned.status).toBe(0);
+  });
+
   it("run, in bash with stubbed commands, exactly the intended commands", () => {
     const run = runInlineScript([...PREPARE_COMMANDS, INSTALL_COMMAND], COMMANDS);
     run.cleanup();

@@ -9,10 +9,12 @@ import { SshHost, sshConnection } from "./ssh-host-key";
 
 /**
  * Runs before the upload. Terraform can connect while cloud-init is still installing the
- * packages (and the consul user) that the install script needs, so wait for it first.
+ * packages (and the consul user) that the install script needs, so wait for it first; a
+ * failed first boot (status 1) fails the delivery. Status 2 is cloud-init's "recoverable
+ * errors" (warnings such as deprecated keys, from 23.4 on), which leave the host usable.
  */
 export const PREPARE_COMMANDS = [
-  "cloud-init status --wait >/dev/null || echo 'hashilab: cloud-init reported errors, see /var/log/cloud-init-output.log' >&2",
+  "cloud-init status --wait >/dev/null || [ $? -ne 1 ] || { echo 'hashilab: cloud-init failed, see /var/log/cloud-init-output.log' >&2; exit 1; }",
   remoteCommand("install", "-d", "-m", "0700", HOST_PATHS.deliveryDir),
 ];
 

@@ -67,6 +67,8 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
 done
 
 systemctl daemon-reload
+# Started at every boot even where the first boot's bootstrap stopped before enabling them.
+systemctl enable hashilab-metadata-block.service consul.service nomad.service
 case " $restart " in
   *" firewall "*) systemctl restart hashilab-metadata-block.service ;;
 esac
