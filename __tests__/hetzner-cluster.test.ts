@@ -220,6 +220,7 @@ describe("the lab hosts stack", () => {
       "consul_gossip_key_sha256",
       "consul_unit_sha256",
       "firewall_rules_sha256",
+      "host_key_install_sha256",
       "install_script_sha256",
       "nomad_config_sha256",
       "nomad_gossip_key_sha256",
@@ -231,6 +232,8 @@ describe("the lab hosts stack", () => {
     // Configuration is public: synth hashes it; secrets are hashed by Terraform from references.
     expect(delivery.triggers_replace.nomad_config_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(delivery.triggers_replace.agent_key_sha256).toMatch(/^\$\{sha256\(tls_private_key\.[^)]+\.private_key_pem\)\}$/);
+    // A re-run first contact (a rebuilt disk, which lost everything) re-runs the delivery too.
+    expect(delivery.triggers_replace.host_key_install_sha256).toMatch(/^\$\{sha256\(terraform_data\.Cluster_ServerSshHostKey-1_Install_[^.]+\.id\)\}$/);
   });
 
   it("installs a Terraform-generated SSH host key over the first contact only, and pins it everywhere after", () => {

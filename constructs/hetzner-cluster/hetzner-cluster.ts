@@ -397,6 +397,8 @@ export class HetznerCluster extends Construct {
         allocMountUnit: units.allocMount,
       },
       triggers: {
+        // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
+        host_key_install: hostKey.install.id,
         nomad_config: configs.nomad,
         consul_config: configs.consul,
         consul_unit: units.consul,
