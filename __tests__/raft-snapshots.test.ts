@@ -1,4 +1,4 @@
-import { execFile, execFileSync, spawn } from "node:child_process";
+import { ChildProcess, execFile, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -315,7 +315,11 @@ describe("snapshot.sh", () => {
     });
 
     /** Renders the task's templates, then runs local/snapshot.sh as the job would. */
-    function runTask(env: Record<string, string> = {}, secretsOwner?: { uid: number; gid: number }): Promise<{ code: number | null; out: string }> {
+    function runTask(
+      env: Record<string, string> = {},
+      secretsOwner?: { uid: number; gid: number },
+      whileRunning?: (child: ChildProcess) => void,
+    ): Promise<{ code: number | null; out: string }> {
       const values = { ...TOKENS, s3_access_key_id: ACCESS_KEY_ID, s3_secret_access_key: S3_SECRET };
       const taskEnv: Record<string, string> = {};
       for (const template of task.template) {
@@ -343,6 +347,7 @@ describe("snapshot.sh", () => {
         child.stdout.on("data", (d) => (out += d));
         child.stderr.on("data", (d) => (out += d));
         child.on("close", (code) => resolve({ code, out }));
+        whileRunning?.(child);
       });
     }
 
@@ -354,7 +359,7 @@ describe("snapshot.sh", () => {
     };
     const leftOnHost = () => [
       ...readdirSync(join(dir, "local")).filter((f) => !f.endsWith(".sh")),
-      ...readdirSync(join(dir, "secrets")).filter((f) => f.endsWith(".snap")),
+      ...readdirSync(join(dir, "secrets")).filter((f) => f.includes(".snap")),
     ];
 
     it("uploads both snapshots as age ciphertext that the private key decrypts back to the snapshot", async () => {
@@ -460,6 +465,23 @@ describe("snapshot.sh", () => {
       expect(result.code).not.toBe(0);
       expect(result.out).toContain("<Code>PermanentRedirect</Code>");
       expect(result.out).toContain("raft-snapshots: S3 answered HTTP 301 to: --upload-file");
+    });
+
+    it("leaves no plaintext behind when Nomad stops the task mid-snapshot, nor the .tmp file a failed `nomad operator snapshot save` leaves", async () => {
+      const realNomad = readFileSync(join(dir, "bin", "nomad"));
+      // Like Nomad 2.0.5's CLI: it streams into <file>.tmp and, on failure, returns without removing it.
+      writeFileSync(join(dir, "bin", "nomad"), '#!/bin/sh\nhead -c 4096 /dev/urandom > "$4.tmp"\nsleep 2\nexit 1\n', { mode: 0o755 });
+      try {
+        const stopped = await runTask({}, undefined, (child) => setTimeout(() => child.kill("SIGTERM"), 500));
+        expect(stopped.code).not.toBe(0);
+        expect(leftOnHost()).toEqual([]);
+        const failed = await runTask();
+        expect(failed.code).not.toBe(0);
+        expect(leftOnHost()).toEqual([]);
+      } finally {
+        writeFileSync(join(dir, "bin", "nomad"), realNomad);
+      }
+      expect(bucket.requests.filter((r) => r.method === "PUT")).toEqual([]);
     });
 
     it("refuses to upload plaintext: a failing age or one that does not encrypt stops the run before any upload", async () => {

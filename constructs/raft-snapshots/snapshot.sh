@@ -14,7 +14,10 @@ work=$NOMAD_TASK_DIR
 # A plaintext snapshot holds every ACL secret of its cluster: it exists only in the secrets
 # dir (a tmpfs: memory, never the disk), and never outlives the run, even when a step fails.
 plain_dir=$NOMAD_SECRETS_DIR
-trap 'rm -f "$plain_dir"/*.snap "$work"/*.snap.age "$work"/s3.*' EXIT
+# (*.snap* also takes the .tmp file `nomad operator snapshot save` leaves when a download
+# fails; dash skips the EXIT trap on a signal unless the signal exits through it.)
+trap 'rm -f "$plain_dir"/*.snap* "$work"/*.snap.age "$work"/s3.*' EXIT
+trap 'exit 143' INT TERM HUP
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 # SigV4's payload hash of an empty body.
