@@ -90,6 +90,17 @@ describe("hashilab-install-secrets", () => {
     expect(readFileSync(host.path(HOST_PATHS.agentCert), "utf8")).toBe("CERT 2\n");
   });
 
+  it("still restarts an agent after a delivery that failed before restarting it (its new config already in place)", () => {
+    host.deliver(SERVER_DELIVERY);
+    const changed = { ...SERVER_DELIVERY, [DELIVERED_FILES.nomadAgentConfig]: "nomad config with new plugin settings\n" };
+    host.stubs.stub("systemctl", 'case "$1" in is-active) echo active ;; restart) exit 1 ;; esac');
+    expect(() => host.deliver(changed)).toThrow();
+    host.stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${host.path("/systemctl.log")}" ;; esac`);
+    expect(host.deliver(changed)).toEqual(started("reload-or-restart", "restart"));
+    // Once the agents are back, nothing is pending: the next unchanged delivery only reloads.
+    expect(host.deliver(changed)).toEqual(started("reload-or-restart", "reload-or-restart"));
+  });
+
   it("restarts only the agent whose configuration changed", () => {
     host.deliver(SERVER_DELIVERY);
     const changed = { ...SERVER_DELIVERY, [DELIVERED_FILES.nomadAgentConfig]: "nomad config with raw_exec\n" };

@@ -17,6 +17,8 @@ export const HOST_PATHS = {
    * exec driver links /etc into every task's chroot by default (see NOMAD_DEFAULT_CHROOT_ENV).
    */
   secretsDir: "/var/lib/hashilab/secrets",
+  /** The agents a failed delivery still has to restart (the install script's memory across runs). */
+  pendingRestart: "/var/lib/hashilab/pending-restart",
   secretTlsDir: "/var/lib/hashilab/secrets/tls",
   agentKey: "/var/lib/hashilab/secrets/tls/agent-key.pem",
   /** The SSH host key Terraform generated and pins (SshHostKey); sshd offers only this one. */

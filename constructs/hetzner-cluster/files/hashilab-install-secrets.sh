@@ -30,6 +30,13 @@ install_delivered() {
 # Consul runs as the consul user: it reads the TLS key and its gossip key through the group.
 install -d -o root -g consul -m 0750 "$root$secrets" "$root$secrets/tls" "$root$secrets/consul.d"
 install -d -o root -g root -m 0700 "$root$secrets/nomad.d"
+# A restart decided by a delivery that failed before the agents came back is remembered until
+# one succeeds: its files are already in place, so the next run would see no change and only
+# reload (a reload does not apply driver or plugin settings).
+pending=$root/var/lib/hashilab/pending-restart
+if [ -f "$pending" ]; then
+  restart="$restart $(cat "$pending")"
+fi
 # Only public certificates, world-readable: jobs that call the local APIs run as nobody and
 # need the CA. Also opens the directory on hosts bootstrapped when it was 0750.
 install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
@@ -66,6 +73,7 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
   rm -f "$root$legacy"
 done
 
+printf '%s\n' "$restart" >"$pending"
 systemctl daemon-reload
 # Started at every boot even where the first boot's bootstrap stopped before enabling them.
 systemctl enable hashilab-metadata-block.service consul.service nomad.service
@@ -80,3 +88,4 @@ for agent in consul nomad; do
   esac
 done
 bash "$delivery/hashilab-wait-healthy.sh" consul nomad
+rm -f "$pending"
