@@ -104,7 +104,15 @@ describe("an acl stack for hosts with TLS", () => {
     const [[firstId, first], [, second]] = deliveries;
     expect(first.depends_on).toEqual(["terraform_data.AclBootstrap_Consul_BEFA9394"]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
-    expect(first.connection).toEqual({ type: "ssh", host: "203.0.113.10", user: "root", agent: "true", timeout: "10m", host_key: HOST_KEY });
+    expect(first.connection).toEqual({
+      type: "ssh",
+      host: "203.0.113.10",
+      user: "root",
+      agent: "true",
+      timeout: "10m",
+      host_key: HOST_KEY,
+      script_path: "/root/terraform_%RAND%.sh",
+    });
     const file = first.provisioner.find((p: any) => p.file).file;
     expect(file.content).toBe('consul {\n  token = "${random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result}"\n}\n');
     const install = first.provisioner.at(-1)["remote-exec"].inline;

@@ -9,7 +9,8 @@ import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster
 import { RandomProvider } from "../constructs/providers";
 import { hostKeyInstallCommands, SshHost, SSHD_HOST_KEY_DROP_IN } from "../constructs/hetzner-cluster/ssh-host-key";
 import { runInlineScript } from "./support/install-secrets";
-import { resourcesOf, synthApp } from "./support/synth";
+import { resourcesOf, synthApp, synthEnvironment } from "./support/synth";
+import { lab } from "../environments";
 import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
 
@@ -186,5 +187,16 @@ describe("every remote-exec script", () => {
     requireTool("shellcheck");
     const result = spawnSync("shellcheck", ["--shell=bash", "-"], { input: `${lines.join("\n")}\n`, encoding: "utf8" });
     expect(`${result.stdout}${result.stderr}`).toBe("");
+  });
+});
+
+describe("the SSH connections of every root provisioner", () => {
+  it("put Terraform's inline scripts in root's home, not the 0777 file in /tmp another local user could rewrite", () => {
+    const stacks = synthEnvironment(lab);
+    const connections = ["lab-hosts", "lab-acl"].flatMap((name) =>
+      Object.values<any>(resourcesOf(stacks[name], "terraform_data")).filter((r) => r.connection).map((r) => r.connection),
+    );
+    expect(connections.length).toBe(9);
+    for (const connection of connections) expect(connection).toMatchObject({ user: "root", script_path: "/root/terraform_%RAND%.sh" });
   });
 });

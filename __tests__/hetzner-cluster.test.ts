@@ -182,6 +182,7 @@ describe("the lab hosts stack", () => {
       host: expect.stringMatching(/^\$\{hcloud_server\.[^}]+\.ipv4_address\}$/),
       // The key Terraform installed at first contact: an impostor at the address fails the apply.
       host_key: expect.stringMatching(/^\$\{trimspace\(tls_private_key\.Cluster_ServerSshHostKey-1_Key_[0-9A-F]+\.public_key_openssh\)\}$/),
+      script_path: "/root/terraform_%RAND%.sh",
     });
     expect(delivery.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\.Cluster_ServerSshHostKey-1_Install_/)]));
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);

@@ -20,7 +20,16 @@ export interface SshHost {
  * type as a mismatch, so the host's sshd offers this key only (SshHostKey).
  */
 export function sshConnection(host: SshHost): SSHProvisionerConnection {
-  return { type: "ssh", host: host.address, user: "root", agent: "true", timeout: "10m", hostKey: host.hostKey };
+  return { ...rootConnection(host.address), hostKey: host.hostKey };
+}
+
+/**
+ * Terraform's SSH connection as root. Its inline scripts go to root's home instead of the
+ * default /tmp/terraform_%RAND%.sh, which Terraform chmods 0777 (communicator UploadScript),
+ * so no other local user can rewrite one before root runs it.
+ */
+function rootConnection(address: string): SSHProvisionerConnection {
+  return { type: "ssh", host: address, user: "root", agent: "true", timeout: "10m", scriptPath: "/root/terraform_%RAND%.sh" };
 }
 
 /** What is wrong with each host's key; references (another stack's output) are checked by Terraform. */
@@ -101,7 +110,7 @@ export class SshHostKey extends Construct {
     this.install = new DataResource(this, "Install", {
       triggersReplace: { server: props.serverId, host_key_sha256: Fn.sha256(publicKey) },
       // The first contact: no host_key, so Terraform accepts the key the new server generated.
-      connection: { type: "ssh", host: props.address, user: "root", agent: "true", timeout: "10m" },
+      connection: rootConnection(props.address),
       provisioners: [
         { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
         { type: "file", content: this.key.privateKeyOpenssh, destination: `${UPLOAD_DIR}/host_key` },
