@@ -17,6 +17,11 @@ export const HOST_PATHS = {
    * exec driver links /etc into every task's chroot by default (see NOMAD_DEFAULT_CHROOT_ENV).
    */
   secretsDir: "/var/lib/hashilab/secrets",
+  /**
+   * Where Terraform writes its remote-exec scripts: root's home (0700), not /tmp, where the
+   * file it chmods 0777 could be rewritten by another local user before root runs it.
+   */
+  terraformScript: "/root/terraform_%RAND%.sh",
   /** The agents a failed delivery still has to restart (the install script's memory across runs). */
   pendingRestart: "/var/lib/hashilab/pending-restart",
   secretTlsDir: "/var/lib/hashilab/secrets/tls",

@@ -23,13 +23,9 @@ export function sshConnection(host: SshHost): SSHProvisionerConnection {
   return { ...rootConnection(host.address), hostKey: host.hostKey };
 }
 
-/**
- * Terraform's SSH connection as root. Its inline scripts go to root's home instead of the
- * default /tmp/terraform_%RAND%.sh, which Terraform chmods 0777 (communicator UploadScript),
- * so no other local user can rewrite one before root runs it.
- */
+/** Terraform's SSH connection as root; its inline scripts go where only root reaches them (Terraform's communicator chmods them 0777). */
 function rootConnection(address: string): SSHProvisionerConnection {
-  return { type: "ssh", host: address, user: "root", agent: "true", timeout: "10m", scriptPath: "/root/terraform_%RAND%.sh" };
+  return { type: "ssh", host: address, user: "root", agent: "true", timeout: "10m", scriptPath: HOST_PATHS.terraformScript };
 }
 
 /** What is wrong with each host's key; references (another stack's output) are checked by Terraform. */
