@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { EnvironmentConfig, lab, namespaceAdmission } from "../environments";
 import { parseHcl } from "./support/hcl";
 import { namespaceGrant } from "./support/nomad-acl";
-import { resourcesOf, synthEnvironment } from "./support/synth";
+import { resourcesByName, resourcesOf, synthEnvironment } from "./support/synth";
 
 const DOC = readFileSync(join(__dirname, "..", "docs", "access.md"), "utf8");
 
@@ -68,7 +68,7 @@ describe("docs/access.md's privilege tables hold the rendered lab policies and n
 
   it("says what jobs in each namespace may ask of their hosts, as the namespaces render and the admission policy checks", () => {
     const platform = synthEnvironment(lab)["lab-platform"];
-    const rendered = Object.fromEntries(Object.values<any>(resourcesOf(platform, "nomad_namespace")).map((ns) => [ns.name, ns]));
+    const rendered = resourcesByName(platform, "nomad_namespace");
     const table = [
       "| Namespace | Kind | Task drivers (enforced by Nomad) | Added capabilities | Host network |",
       "|---|---|---|---|---|",

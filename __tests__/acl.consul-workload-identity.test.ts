@@ -8,13 +8,11 @@ import { ConsulProvider } from "../constructs/providers";
 import { dev, environmentFacts, lab } from "../environments";
 import { evaluateConsulSelectors } from "./support/consul-selector";
 import { parseHcl } from "./support/hcl";
-import { StackJson, resourcesOf, synthApp, synthEnvironment } from "./support/synth";
+import { StackJson, resourcesOf, synthApp, synthEnvironment, resourcesByName } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
 
 const golden = (name: string) => readFileSync(join(__dirname, "golden", "policies", name), "utf8");
-const byName = (stack: StackJson, type: string) =>
-  Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
 
 /** A stack of its own with a ConsulWorkloadIdentity for namespaces default and lab. */
 function identityStack(props: Partial<ConsulWorkloadIdentityProps> = {}): StackJson {
@@ -64,7 +62,7 @@ describe.each([
   });
 
   it("gives each namespace's tasks role one policy: keys under <ns>/, every node and service", async () => {
-    const roles = byName(stack, "consul_acl_role");
+    const roles = resourcesByName(stack, "consul_acl_role");
     const policies = Object.entries<any>(resourcesOf(stack, "consul_acl_policy"));
     expect(Object.keys(roles).sort()).toEqual(declared.map((ns) => `nomad-${ns}-tasks`).sort());
     expect(policies.map(([, p]) => p.name).sort()).toEqual(declared.map((ns) => `policy-nomad-${ns}-tasks`).sort());
@@ -146,14 +144,14 @@ describe("ConsulWorkloadIdentity", () => {
     const [[policyId, policy]] = Object.entries<any>(resourcesOf(stack, "consul_acl_policy"));
     expect(policy.name).toBe("policy-nomad-tasks");
     expect(await parseHcl(policy.rules)).toEqual(await parseHcl(golden("consul-policy-nomad-tasks.hcl")));
-    const roles = byName(stack, "consul_acl_role");
+    const roles = resourcesByName(stack, "consul_acl_role");
     expect(Object.keys(roles).sort()).toEqual(["nomad-default-tasks", "nomad-lab-tasks"]);
     for (const role of Object.values<any>(roles)) expect(role.policies).toEqual([`\${consul_acl_policy.${policyId}.name}`]);
   });
 
   it("points the JWKS URL at the Nomad servers and maps Nomad's claims, as evaluated by Terraform", () => {
     requireTool("terraform");
-    const method = byName(synthEnvironment(dev)["dev-platform"], "consul_acl_auth_method")["nomad-workloads"];
+    const method = resourcesByName(synthEnvironment(dev)["dev-platform"], "consul_acl_auth_method")["nomad-workloads"];
     expect(method).toMatchObject({ type: "jwt", token_locality: "local", display_name: "nomad-workloads" });
     const config = JSON.parse(evaluateWithTerraform({ config: method.config_json }).config);
     expect(config).toEqual({
@@ -172,7 +170,7 @@ describe("ConsulWorkloadIdentity", () => {
 
   it("has each lab Consul server fetch the JWKS from its own Nomad over loopback, trusting the cluster CA", () => {
     // Whichever Consul server leads fetches the keys; the public API address admits only operators.
-    const method = byName(synthEnvironment(lab)["lab-platform"], "consul_acl_auth_method")["nomad-workloads"];
+    const method = resourcesByName(synthEnvironment(lab)["lab-platform"], "consul_acl_auth_method")["nomad-workloads"];
     expect(method.config_json).toContain('"JWKSURL" = "https://127.0.0.1:4646/.well-known/jwks.json"');
     expect(method.config_json).toMatch(/"JWKSCACert" = data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.\S*cert_pem,/);
   });
@@ -185,11 +183,11 @@ describe("ConsulWorkloadIdentity", () => {
       nomadCaPem: pem,
       namespacePolicies: { lab: { servicePrefix: { "lab-": "write" }, keyPrefix: { "lab/": "write", "shared/": "read" } } },
     });
-    const config = JSON.parse(evaluateWithTerraform({ config: byName(stack, "consul_acl_auth_method")["nomad-workloads"].config_json }).config);
+    const config = JSON.parse(evaluateWithTerraform({ config: resourcesByName(stack, "consul_acl_auth_method")["nomad-workloads"].config_json }).config);
     expect(config.JWKSURL).toBe("https://nomad.lab.example.com:4646/.well-known/jwks.json");
     expect(config.JWKSCACert).toBe(pem);
-    expect(byName(stack, "consul_acl_role")["nomad-lab-tasks"].policies).toHaveLength(1);
-    expect(await parseHcl(byName(stack, "consul_acl_policy")["policy-nomad-lab-tasks"].rules)).toEqual({
+    expect(resourcesByName(stack, "consul_acl_role")["nomad-lab-tasks"].policies).toHaveLength(1);
+    expect(await parseHcl(resourcesByName(stack, "consul_acl_policy")["policy-nomad-lab-tasks"].rules)).toEqual({
       node_prefix: { "": [{ policy: "read" }] },
       service_prefix: { "": [{ policy: "read" }], "lab-": [{ policy: "write" }] },
       key_prefix: { "lab/": [{ policy: "write" }], "shared/": [{ policy: "read" }] },
@@ -198,8 +196,8 @@ describe("ConsulWorkloadIdentity", () => {
 
   it("with scope nomad-setup-consul puts per-namespace rules in a policy of their own beside policy-nomad-tasks", () => {
     const stack = identityStack({ scope: "nomad-setup-consul", namespacePolicies: { lab: { servicePrefix: { "lab-": "write" } } } });
-    expect(byName(stack, "consul_acl_role")["nomad-lab-tasks"].policies).toHaveLength(2);
-    expect(byName(stack, "consul_acl_policy")["policy-nomad-lab-tasks"].rules).toBe('service_prefix "lab-" {\n  policy = "write"\n}\n');
+    expect(resourcesByName(stack, "consul_acl_role")["nomad-lab-tasks"].policies).toHaveLength(2);
+    expect(resourcesByName(stack, "consul_acl_policy")["policy-nomad-lab-tasks"].rules).toBe('service_prefix "lab-" {\n  policy = "write"\n}\n');
   });
 
   it("fails when a per-namespace policy names an undeclared namespace", () => {

@@ -11,9 +11,9 @@ const container = (config: Partial<ContainerConfig> = {}, driver: "docker" | "po
 const exec = (config: ConfigMap): Task => ({ name: "app", driver: "exec", config: { command: "/bin/true", ...config } });
 
 /** The synth error of a one-task job in `namespace`, or "" when it is admitted. */
-function admissionError(task: Task, namespace = "default", facts: ClusterFacts | null = LAB): string {
+function admissionError(task: Task, namespace = "default", facts: ClusterFacts | null = LAB, network?: TaskGroup["network"]): string {
   try {
-    new NomadJob(jobStack(facts ?? undefined), "App", { name: "app", namespace, groups: [{ name: "app", tasks: [task] }] });
+    new NomadJob(jobStack(facts ?? undefined), "App", { name: "app", namespace, groups: [{ name: "app", network, tasks: [task] }] });
     return "";
   } catch (e) {
     return (e as Error).message;
@@ -79,14 +79,7 @@ describe("the admission policy (what a job may ask of its host)", () => {
   });
 
   it("fails on an exec task in the host's network namespace (a group without a bridge network) outside namespaces that allow it", () => {
-    const inGroup = (task: Task, network?: TaskGroup["network"]) => {
-      try {
-        new NomadJob(jobStack(LAB), "App", { name: "app", namespace: "default", groups: [{ name: "app", network, tasks: [task] }] });
-        return "";
-      } catch (e) {
-        return (e as Error).message;
-      }
-    };
+    const inGroup = (task: Task, network?: TaskGroup["network"]) => admissionError(task, "default", LAB, network);
     expect(inGroup(exec({}))).toContain(`runs in the host's network namespace (its group's network mode is "host")`);
     expect(inGroup(exec({}), { mode: "host" })).toContain("which namespace \"default\" does not allow");
     expect(inGroup(exec({}), { mode: "bridge" })).toBe("");

@@ -1,12 +1,10 @@
 import { dev, lab } from "../environments";
 import { developerPolicy, renderNomadPolicy } from "../policies";
 import { parseHcl } from "./support/hcl";
-import { StackJson, resourcesOf, synthEnvironment } from "./support/synth";
+import { resourcesByName, resourcesOf, synthEnvironment } from "./support/synth";
 
 // The ACL constructs' own tests: acl.*.test.ts; NomadVariable's: nomad-variable.test.ts.
 
-const byName = (stack: StackJson, type: string) =>
-  Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
 
 describe.each([
   ["lab", lab],
@@ -16,16 +14,16 @@ describe.each([
   const declared = env.namespaces.map((ns) => ns.name);
 
   it("creates every declared namespace, default included", () => {
-    expect(Object.keys(byName(stack, "nomad_namespace")).sort()).toEqual([...declared].sort());
+    expect(Object.keys(resourcesByName(stack, "nomad_namespace")).sort()).toEqual([...declared].sort());
   });
 
   it("has operator, developer and anonymous policies, roles for operators and developers, and a token per person", () => {
-    const policies = byName(stack, "nomad_acl_policy");
+    const policies = resourcesByName(stack, "nomad_acl_policy");
     expect(Object.keys(policies).sort()).toEqual(["anonymous", "developer", "operator"]);
     expect(policies.developer.rules_hcl).toBe(renderNomadPolicy(developerPolicy("dev")));
     expect(policies.developer.rules_hcl).not.toContain("submit-job");
-    expect(Object.keys(byName(stack, "nomad_acl_role")).sort()).toEqual(["developers", "operators"]);
-    const tokens = byName(stack, "nomad_acl_token");
+    expect(Object.keys(resourcesByName(stack, "nomad_acl_role")).sort()).toEqual(["developers", "operators"]);
+    const tokens = resourcesByName(stack, "nomad_acl_token");
     expect(Object.keys(tokens).sort()).toEqual(["developer", "operator"]);
     for (const token of Object.values<any>(tokens)) expect(token.type).toBe("client");
   });
@@ -49,7 +47,7 @@ describe.each([
 
 describe("the management-only namespace ops (the Raft snapshot job's)", () => {
   const stacks = synthEnvironment(lab);
-  const policies = byName(stacks["lab-platform"], "nomad_acl_policy");
+  const policies = resourcesByName(stacks["lab-platform"], "nomad_acl_policy");
   const denied = [{ policy: "deny", variables: [{ path: { "*": [{ capabilities: ["deny"] }] } }] }];
 
   it("is where the lab's snapshot job keeps its tokens", () => {
@@ -65,7 +63,7 @@ describe("the management-only namespace ops (the Raft snapshot job's)", () => {
 
   it("is denied by the anonymous policy, also when anonymous may read", async () => {
     expect((await parseHcl(policies.anonymous.rules_hcl)).namespace.ops).toEqual(denied);
-    const readable = byName(synthEnvironment({ ...lab, anonymousAccess: "read" })["lab-platform"], "nomad_acl_policy");
+    const readable = resourcesByName(synthEnvironment({ ...lab, anonymousAccess: "read" })["lab-platform"], "nomad_acl_policy");
     const parsed = await parseHcl(readable.anonymous.rules_hcl);
     expect(parsed.namespace["*"]).toEqual([{ policy: "read" }]);
     expect(parsed.namespace.ops).toEqual(denied);
@@ -98,9 +96,9 @@ describe("access tokens in the platform stack", () => {
 
   it("creates a token per listed person and lets anonymous read when the environment says so", () => {
     const stack = synthEnvironment({ ...dev, anonymousAccess: "read", access: { operators: ["ada"], developers: ["max-mustermann"] } })["dev-platform"];
-    expect(Object.keys(byName(stack, "nomad_acl_token")).sort()).toEqual(["ada", "max-mustermann"]);
+    expect(Object.keys(resourcesByName(stack, "nomad_acl_token")).sort()).toEqual(["ada", "max-mustermann"]);
     expect(Object.keys(stack.output).sort()).toEqual(["nomad_token_ada", "nomad_token_max_mustermann"]);
-    expect(byName(stack, "nomad_acl_policy").anonymous.rules_hcl).toBe(
+    expect(resourcesByName(stack, "nomad_acl_policy").anonymous.rules_hcl).toBe(
       'namespace "*" {\n  policy = "read"\n}\n\n' +
         'namespace "ops" {\n  policy = "deny"\n\n  variables {\n    path "*" {\n      capabilities = ["deny"]\n    }\n  }\n}\n\n' +
         'node {\n  policy = "read"\n}\n',

@@ -4,14 +4,12 @@ import { declareClusterFacts } from "../constructs/cluster-facts";
 import { EnvironmentConfig, environmentFacts, HetznerClusterConfig, lab } from "../environments";
 import { denyNamespace, NomadPolicyRules } from "../policies";
 import { parseHcl } from "./support/hcl";
-import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
+import { resourcesByName, synthEnvironment } from "./support/synth";
 
 const stacks = synthEnvironment(lab);
 const platform = stacks["lab-platform"];
-const byName = (stack: StackJson, type: string) =>
-  Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
-const namespaces = byName(platform, "nomad_namespace");
-const policies = byName(platform, "nomad_acl_policy");
+const namespaces = resourcesByName(platform, "nomad_namespace");
+const policies = resourcesByName(platform, "nomad_acl_policy");
 
 /** A stack with the lab's facts, for building policies in. */
 function policyError(
@@ -91,7 +89,7 @@ describe("the developer and operator policies", () => {
   });
 
   it("give developers submit-job only with the documented opt-in", async () => {
-    const opted = byName(synthEnvironment(withAccess({ developersMaySubmitJobs: true }))["lab-platform"], "nomad_acl_policy");
+    const opted = resourcesByName(synthEnvironment(withAccess({ developersMaySubmitJobs: true }))["lab-platform"], "nomad_acl_policy");
     expect((await parseHcl(opted.developer.rules_hcl)).namespace.dev[0].capabilities).toEqual(["submit-job", "dispatch-job", "read-logs"]);
   });
 
@@ -109,7 +107,7 @@ describe("the developer and operator policies", () => {
   });
 
   it("give operators write in application namespaces only with the opt-in, never in dns or ingress", async () => {
-    const opted = byName(synthEnvironment(withAccess({ operatorsMaySubmitJobs: true }))["lab-platform"], "nomad_acl_policy");
+    const opted = resourcesByName(synthEnvironment(withAccess({ operatorsMaySubmitJobs: true }))["lab-platform"], "nomad_acl_policy");
     const parsed = await parseHcl(opted.operator.rules_hcl);
     expect(parsed.namespace["*"][0]).toMatchObject({ policy: "write", capabilities: ["alloc-node-exec"] });
     expect(parsed.namespace.dns[0].policy).toBe("read");

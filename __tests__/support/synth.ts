@@ -37,3 +37,8 @@ export function synthEnvironment(env: EnvironmentConfig, extend?: (stacks: Envir
 export function resourcesOf(stack: StackJson, type: string): Record<string, any> {
   return stack.resource?.[type] ?? {};
 }
+
+/** All resources of one type in a stack, keyed by their `name` attribute (Nomad's and Consul's names). */
+export function resourcesByName(stack: StackJson, type: string): Record<string, any> {
+  return Object.fromEntries(Object.values<any>(resourcesOf(stack, type)).map((resource) => [resource.name, resource]));
+}
