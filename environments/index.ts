@@ -8,3 +8,4 @@ export { dev, lab };
 
 /** Every environment main.ts synthesizes, in a stable order. */
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [lab, dev];
+export * from "./schema";

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig, localEndpoints } from "../environments";
+import { EnvironmentConfig, environmentSchemaProblems, localEndpoints } from "../environments";
+import { collectProblems, throwCollected, throwIfProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
@@ -19,29 +20,42 @@ export interface EnvironmentStacks {
  * Adds `<env>-hosts` (Hetzner only), `<env>-acl`, `<env>-platform` and `<env>-workloads`
  * to the app, wired by cdktf cross-stack references. Stack ids are a public contract:
  * renaming one moves its state.
+ *
+ * The environment is checked as data first (environments/schema.ts): the stacks assume its
+ * shape. Bad input in one stack does not hide another's: every stack that does not depend on
+ * a failed one is still built, and the problems of all of them are thrown together.
  */
 export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
+  throwIfProblems(scope, `environment ${JSON.stringify((env as { name?: unknown } | undefined)?.name)} (EnvironmentConfig)`, environmentSchemaProblems(env));
+  const reports: string[] = [];
   const cluster = env.cluster;
-  const hosts = cluster.kind === "hetzner" ? new HostsStack(scope, `${env.name}-hosts`, { env, cluster }) : undefined;
+  const hosts = cluster.kind === "hetzner" ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster })) : undefined;
+  // The acl stack needs the hosts' endpoints, and the later stacks the acl stack's tokens.
+  if (cluster.kind === "hetzner" && !hosts) throwCollected(reports);
   const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : hosts!.endpoints;
-  const acl = new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster });
-  if (hosts) acl.addDependency(hosts);
-  const platform = new PlatformStack(scope, `${env.name}-platform`, {
-    env,
-    endpoints: acl.endpoints,
-    credentials: acl.credentials,
+  const acl = collectProblems(reports, () => new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster }));
+  if (!acl) throwCollected(reports);
+  if (hosts) acl!.addDependency(hosts);
+  const platform = collectProblems(reports, () => {
+    const stack = new PlatformStack(scope, `${env.name}-platform`, { env, endpoints: acl!.endpoints, credentials: acl!.credentials });
+    stack.addDependency(acl!);
+    return stack;
   });
-  platform.addDependency(acl);
-  const workloads = new WorkloadsStack(scope, `${env.name}-workloads`, {
-    env,
-    endpoints: acl.endpoints,
-    credentials: acl.credentials,
-    cluster: hosts?.cluster,
+  const workloads = collectProblems(reports, () => {
+    const stack = new WorkloadsStack(scope, `${env.name}-workloads`, {
+      env,
+      endpoints: acl!.endpoints,
+      credentials: acl!.credentials,
+      cluster: hosts?.cluster,
+    });
+    if (platform) stack.addDependency(platform);
+    return stack;
   });
-  workloads.addDependency(platform);
+  throwCollected(reports);
+  const stacks = { hosts, acl: acl!, platform: platform!, workloads: workloads! };
   // One cluster per environment: policy, role and job names are unique across its stacks, not across environments.
   for (const stack of [hosts, acl, platform, workloads]) if (stack) declareCluster(stack, { name: env.name });
   // Synth fails on a secret written in plain text anywhere in the environment's stacks.
   for (const stack of [hosts, acl, platform, workloads]) if (stack) rejectPlaintextSecrets(stack);
-  return { hosts, acl, platform, workloads };
+  return stacks;
 }

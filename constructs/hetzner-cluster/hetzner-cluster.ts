@@ -93,6 +93,19 @@ export interface HetznerClusterProps {
   readonly hashicorpAptKeyFingerprint?: string;
   /** Extra labels on every Hetzner resource. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * Server types Hetzner offers that hashilab's dated table (HETZNER_SERVER_TYPES) does not
+   * list yet: serverType and clientType may name these too. Listing each new type keeps the
+   * check for typos in every other name.
+   * @default none: only the table's types
+   */
+  readonly newServerTypes?: readonly string[];
+  /**
+   * Locations Hetzner offers that the dated table (HETZNER_LOCATIONS) does not list yet, each
+   * with its network zone, e.g. { "abc1": "eu-central" }.
+   * @default none: only the table's locations
+   */
+  readonly newLocations?: Readonly<Record<string, string>>;
 }
 
 /** One host: what was planned and the resources that realize it. */

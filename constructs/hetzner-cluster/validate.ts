@@ -10,7 +10,7 @@ import {
   SHARED_ADDRESS_RANGE,
 } from "../core";
 import { isWithinPath, SECRET_DIRS } from "./host-paths";
-import { replacementForDeprecatedServerType } from "./server-types";
+import { HETZNER_LOCATIONS, networkZoneOf, serverTypeProblem, TABLE_DATE } from "./server-types";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 import { nomadVersionFloorProblems } from "./agent-versions";
 import type { HetznerClusterProps } from "./hetzner-cluster";
@@ -23,16 +23,6 @@ export const MAX_HOSTS_PER_PLACEMENT_GROUP = 10;
 /** Where hosts sit in the subnet: fixed offsets, so adding clients never moves a server (Raft ids include the IP). */
 export const SERVER_IP_OFFSET = 11;
 export const CLIENT_IP_OFFSET = 101;
-
-/** Hetzner's locations and the network zone each belongs to (a subnet serves one zone). */
-const NETWORK_ZONES: Readonly<Record<string, string>> = {
-  fsn1: "eu-central",
-  nbg1: "eu-central",
-  hel1: "eu-central",
-  ash: "us-east",
-  hil: "us-west",
-  sin: "ap-southeast",
-};
 
 /** Container networks on every client: the private network must not overlap them. */
 const CONTAINER_RANGES: ReadonlyArray<readonly [string, string]> = [
@@ -60,7 +50,7 @@ export type ClusterShape = Required<
     | "subnetCidr"
   >
 > &
-  Pick<HetznerClusterProps, "name" | "operatorCidrs" | "sshKeys" | "nomadVersion" | "consulVersion" | "chrootEnv">;
+  Pick<HetznerClusterProps, "name" | "operatorCidrs" | "sshKeys" | "nomadVersion" | "consulVersion" | "chrootEnv" | "newServerTypes" | "newLocations">;
 
 export interface ValidationResult {
   readonly errors: string[];
@@ -98,11 +88,12 @@ function poolRules(shape: ClusterShape, result: ValidationResult): void {
   if (c > MAX_HOSTS_PER_PLACEMENT_GROUP) {
     result.errors.push(`clientCount is ${c}; a Hetzner spread placement group holds at most ${MAX_HOSTS_PER_PLACEMENT_GROUP} servers`);
   }
-  for (const [prop, type] of [["serverType", shape.serverType], ["clientType", shape.clientType]] as const) {
-    const replacement = replacementForDeprecatedServerType(type);
-    if (replacement) {
-      result.errors.push(`${prop} "${type}" is deprecated by Hetzner (no new servers of it can be created); use "${replacement}" (same size, current generation) or an Arm type such as "cax11"`);
-    }
+  // clientType (serverType unless set) matters only with client-only hosts; one report per value.
+  const types: [string, string][] = [["serverType", shape.serverType]];
+  if (c > 0 && shape.clientType !== shape.serverType) types.push(["clientType", shape.clientType]);
+  for (const [prop, type] of types) {
+    const problem = serverTypeProblem(prop, type, shape.newServerTypes ?? []);
+    if (problem) result.errors.push(problem);
   }
   for (const [prop, version] of [["nomadVersion", shape.nomadVersion], ["consulVersion", shape.consulVersion]] as const) {
     if (!/^[0-9]+\.[0-9]+\.[0-9]+$/.test(version)) {
@@ -113,8 +104,13 @@ function poolRules(shape: ClusterShape, result: ValidationResult): void {
 }
 
 function locationRules(shape: ClusterShape, result: ValidationResult): void {
-  const zone = NETWORK_ZONES[shape.location];
-  if (zone && zone !== shape.networkZone) {
+  const zone = networkZoneOf(shape.location, shape.newLocations ?? {});
+  if (zone === undefined) {
+    result.errors.push(
+      `location "${shape.location}" is not a Hetzner location; known as of ${TABLE_DATE}: ${Object.keys(HETZNER_LOCATIONS).join(", ")}. ` +
+        `If Hetzner added it since, list it with its network zone in newLocations, e.g. { "${shape.location}": "eu-central" }`,
+    );
+  } else if (zone !== shape.networkZone) {
     result.errors.push(
       `location "${shape.location}" is in network zone "${zone}", not "${shape.networkZone}": servers there cannot join the subnet; set networkZone to "${zone}"`,
     );
