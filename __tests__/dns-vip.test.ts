@@ -463,7 +463,7 @@ describe("DnsVip validation", () => {
   });
 
   it("fails for a domain that is not a DNS name", () => {
-    expect(build({ domain: "Lab.Example.com." })).toThrow(/domain "Lab\.Example\.com\." is not a lowercase DNS name/);
+    expect(build({ domain: "Lab.Example.com." })).toThrow(`domain "Lab.Example.com." ends in a dot; write it without the trailing dot ("lab.example.com")`);
   });
 
   it("fails when the default namespace is not served", () => {

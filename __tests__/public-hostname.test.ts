@@ -51,8 +51,8 @@ describe("PublicHostname", () => {
   });
 
   it("fails for a name that is not a lowercase DNS name", () => {
-    expect(build({ hostname: "Tools.example.com" })).toThrow(/not a lowercase DNS name/);
-    expect(build({ hostname: "tools.example.com." })).toThrow(/without a trailing dot/);
+    expect(build({ hostname: "Tools.example.com" })).toThrow('hostname has upper-case letters; DNS names are written lowercase here ("tools.example.com")');
+    expect(build({ hostname: "tools.example.com." })).toThrow('hostname ends in a dot; write it without the trailing dot ("tools.example.com")');
   });
 
   it("fails without addresses, or for an address that is not IPv4", () => {

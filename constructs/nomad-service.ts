@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, Template, Update } from "./nomad-job";
-import { kebabCase, throwIfProblems } from "./core";
+import { nameFromId, throwIfProblems } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
 import type { Ingress } from "./ingress";
@@ -121,7 +121,7 @@ export class NomadService extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadServiceProps) {
     super(scope, id);
-    const jobName = props.jobName ?? kebabCase(id);
+    const jobName = props.jobName ?? nameFromId(this, id, "jobName");
     const ports = props.ports ?? { http: { to: 80 } };
     const labels = Object.keys(ports);
     this.serviceName = props.serviceName ?? jobName;

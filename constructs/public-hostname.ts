@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { Construct } from "constructs";
-import { isDnsName, parseIpv4, throwIfProblems } from "./core";
+import { cidrContains, dnsNameProblem, NON_ROUTABLE_RANGES, parseIpv4, PRIVATE_RANGES, SHARED_ADDRESS_RANGE, throwIfProblems } from "./core";
 import { CloudflareDnsRecord } from "./providers";
 
 /** A Cloudflare zone that public hostnames are created in. */
@@ -62,18 +62,21 @@ export function inZone(hostname: string, zone: PublicDnsZone): boolean {
 function hostnameProblems(props: PublicHostnameProps): string[] {
   const problems: string[] = [];
   const { hostname, zone } = props;
-  if (!Token.isUnresolved(hostname)) {
-    if (!isDnsName(hostname)) {
-      problems.push("it is not a lowercase DNS name without a trailing dot, like \"tools.example.com\"");
-    } else if (!Token.isUnresolved(zone.zoneName) && !inZone(hostname, zone)) {
-      problems.push(`it is not inside the zone "${zone.zoneName}": use a name ending in ".${zone.zoneName}"`);
-    }
+  const zoneProblem = Token.isUnresolved(zone.zoneName) ? undefined : dnsNameProblem(zone.zoneName);
+  if (zoneProblem) problems.push(`zone.zoneName "${zone.zoneName}" ${zoneProblem}`);
+  const nameProblem = Token.isUnresolved(hostname) ? undefined : dnsNameProblem(hostname);
+  if (nameProblem) {
+    problems.push(`hostname ${nameProblem}`);
+  } else if (!Token.isUnresolved(hostname) && !zoneProblem && !Token.isUnresolved(zone.zoneName) && !inZone(hostname, zone)) {
+    problems.push(`it is not inside the zone "${zone.zoneName}": use a name ending in ".${zone.zoneName}"`);
   }
   if (props.addresses.length === 0) problems.push("it has no addresses: give the ingress hosts' public IPv4 addresses");
   for (const address of props.addresses) {
-    if (!Token.isUnresolved(address) && parseIpv4(address) === undefined) {
-      problems.push(`address "${address}" is not an IPv4 address`);
-    }
+    if (Token.isUnresolved(address)) continue;
+    const value = parseIpv4(address);
+    const notPublic = value === undefined ? undefined : nonPublicRange(value);
+    if (value === undefined) problems.push(`address "${address}" is not an IPv4 address`);
+    else if (notPublic) problems.push(`address "${address}" is ${notPublic}, which nobody on the internet can reach; give the ingress hosts' public IPv4 addresses`);
   }
   const ttl = props.ttlSeconds;
   if (ttl !== undefined && ttl !== 1 && (ttl < 60 || ttl > 86400)) {
@@ -81,4 +84,17 @@ function hostnameProblems(props: PublicHostnameProps): string[] {
   }
   if (props.proxied && ttl !== undefined && ttl !== 1) problems.push("proxied records have an automatic TTL: leave ttlSeconds unset or 1");
   return problems;
+}
+
+/**
+ * What kind of non-public address `value` is, if it is one: a public record pointing there
+ * sends visitors nowhere (or into their own network). RFC 1918, RFC 6598 and RFC 6890's
+ * non-routable blocks.
+ */
+function nonPublicRange(value: number): string | undefined {
+  const address = { base: value, prefix: 32, text: "" };
+  if (PRIVATE_RANGES.some((range) => cidrContains(range, address))) return "a private address (RFC 1918)";
+  if (cidrContains(SHARED_ADDRESS_RANGE, address)) return "a carrier-grade NAT address (RFC 6598)";
+  const reserved = NON_ROUTABLE_RANGES.find(([range]) => cidrContains(range, address));
+  return reserved ? `a ${reserved[1]} address` : undefined;
 }

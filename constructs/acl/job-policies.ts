@@ -1,5 +1,5 @@
 import { NomadPolicyRules, ReadJobsOptions, readJobsPolicy } from "../../policies";
-import { addDependsOn, kebabCase } from "../core";
+import { addDependsOn, nameFromId } from "../core";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
 
@@ -28,7 +28,7 @@ export interface PolicyAttachableJob extends AclBindableJob {
  */
 export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: NomadPolicyRules, options: AttachPolicyOptions = {}): NomadAclPolicy {
   const policy = new NomadAclPolicy(job, id, {
-    policyName: options.policyName ?? `${job.jobId}-${kebabCase(id)}`,
+    policyName: options.policyName ?? `${job.jobId}-${nameFromId(job, id, "policyName")}`,
     description: options.description,
     rules,
     job: { job, group: options.group, task: options.task },

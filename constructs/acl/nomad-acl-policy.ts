@@ -2,7 +2,7 @@ import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies";
 import { clusterFactsOf } from "../cluster-facts";
-import { globMatches, kebabCase, throwIfProblems } from "../core";
+import { globMatches, nameFromId, throwIfProblems } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
 import { aclNameProblems, descriptionProblems } from "./nomad-acl-rules";
@@ -74,7 +74,7 @@ export class NomadAclPolicy extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclPolicyProps) {
     super(scope, id);
-    this.policyName = props.policyName ?? (props.anonymous ? ANONYMOUS : kebabCase(id));
+    this.policyName = props.policyName ?? (props.anonymous ? ANONYMOUS : nameFromId(this, id, "policyName"));
     this.rules = props.rules;
     this.boundJob = props.job?.job;
     const nomadVersion = clusterFactsOf(this)?.nomadVersion;

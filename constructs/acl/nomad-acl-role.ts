@@ -3,7 +3,7 @@ import { NomadAclRoleResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { aclNameProblems, descriptionProblems, jobBoundPolicyProblems } from "./nomad-acl-rules";
 import { claimUniqueName } from "../unique-names";
-import { escapeTerraformTemplate, kebabCase, throwIfProblems } from "../core";
+import { escapeTerraformTemplate, nameFromId, throwIfProblems } from "../core";
 
 export interface NomadAclRoleProps {
   /** The role's name in Nomad, unique in the cluster (see declareCluster). @default the construct id in kebab-case */
@@ -21,7 +21,7 @@ export class NomadAclRole extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclRoleProps) {
     super(scope, id);
-    this.roleName = props.roleName ?? kebabCase(id);
+    this.roleName = props.roleName ?? nameFromId(this, id, "roleName");
     const problems = [
       ...aclNameProblems("role", this.roleName, ""),
       ...(props.policies.length === 0 ? ["it has no policies; give it at least one"] : []),

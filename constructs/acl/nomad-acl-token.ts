@@ -4,7 +4,7 @@ import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
 import { jobBoundPolicyProblems } from "./nomad-acl-rules";
-import { escapeTerraformTemplate, GO_DURATION, kebabCase, throwIfProblems } from "../core";
+import { escapeTerraformTemplate, GO_DURATION, nameFromId, throwIfProblems } from "../core";
 import { claimOutputName } from "../unique-names";
 
 export interface NomadAclTokenProps {
@@ -42,7 +42,7 @@ export class NomadAclToken extends Construct {
 
   constructor(scope: Construct, id: string, props: NomadAclTokenProps) {
     super(scope, id);
-    const tokenName = props.tokenName ?? kebabCase(id);
+    const tokenName = props.tokenName ?? nameFromId(this, id, "tokenName");
     const roles = props.roles ?? [];
     const policies = props.policies ?? [];
     const problems: string[] = [];

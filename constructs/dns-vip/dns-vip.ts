@@ -2,7 +2,7 @@ import { Fn, Op, TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl";
 import { clusterFactsOf } from "../cluster-facts";
-import { addDependsOn, blockSize, cidrContains, formatIpv4, Ipv4Cidr, isDnsName, parseCidr, parseIpv4, throwIfProblems } from "../core";
+import { addDependsOn, blockSize, cidrContains, dnsNameProblem, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { NomadVariable } from "../nomad-variable";
 import {
@@ -240,9 +240,8 @@ function validate(props: DnsVipSettings): string[] {
     ...secretInputProblems("hetzner.apiToken", props.hetzner?.apiToken),
     ...secretInputProblems("vrrpPassword", props.vrrpPassword),
   ];
-  if (!Token.isUnresolved(props.domain) && !isDnsName(props.domain)) {
-    problems.push(`domain "${props.domain}" is not a lowercase DNS name without a trailing dot, like "lab.example.com"`);
-  }
+  const domainProblem = Token.isUnresolved(props.domain) ? undefined : dnsNameProblem(props.domain);
+  if (domainProblem) problems.push(`domain "${props.domain}" ${domainProblem}`);
   if (props.namespaces.length === 0) problems.push("namespaces is empty: list the namespaces whose services CoreDNS answers for");
   const defaultNamespace = props.defaultNamespace;
   if (!props.namespaces.includes(defaultNamespace)) {
