@@ -40,7 +40,7 @@ describe("the admission policy (what a job may ask of its host)", () => {
 
   it("fails on a driver the namespace does not allow: podman (no allow_privileged, host volumes by default) outside dns", () => {
     expect(admissionError(container({}, "podman"), "dev")).toContain(
-      'uses the podman driver, which namespace "dev" does not allow (allowed: docker, exec). Use one of those, or add "podman" to the namespace\'s taskDrivers',
+      'uses the podman driver, which namespace "dev" does not allow (allowed: docker, exec). Use one of those, or add "podman" to the taskDrivers of namespace "dev" in the environment\'s namespaces',
     );
     expect(admissionError(exec({}), "ingress")).toContain('uses the exec driver, which namespace "ingress" does not allow (allowed: docker)');
   });
@@ -67,7 +67,7 @@ describe("the admission policy (what a job may ask of its host)", () => {
 
   it("fails on capabilities beyond the default set that the namespace does not list, and on exec cap_add", () => {
     expect(admissionError(container({ capAdd: ["SYS_ADMIN"] }))).toContain(
-      'capAdd "SYS_ADMIN" is not allowed in namespace "default" (allowed beyond the default set: none). Drop it, or list it in the namespace\'s addCapabilities',
+      'capAdd "SYS_ADMIN" is not allowed in namespace "default" (allowed beyond the default set: none). Drop it, or list it in the addCapabilities of namespace "default" in the environment\'s namespaces',
     );
     expect(admissionError(container({ capAdd: ["NET_ADMIN"] }), "dev")).toContain('capAdd "NET_ADMIN" is not allowed in namespace "dev"');
     expect(admissionError(exec({ cap_add: ["NET_RAW"] }), "ops")).toContain("the clients grant exec tasks none (exec allow_caps = [])");

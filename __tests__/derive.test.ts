@@ -18,7 +18,7 @@ const withCluster = (changes: Partial<typeof labCluster>): EnvironmentConfig => 
 
 describe("clusterClients: what jobs are checked against, from the host pools", () => {
   it("counts the lab's three combined hosts, with their drivers and the private and public host networks", () => {
-    expect(clusterClients(lab)).toEqual({ count: 3, drivers: ["docker", "podman", "exec"], hostNetworks: ["private", "public"] });
+    expect(clusterClients(lab)).toEqual({ count: 3, drivers: ["docker", "podman", "exec"], hostNetworks: ["private", "public"], hostVolumes: [], nodePools: ["default"] });
   });
 
   it("follows the server count when servers are clients, and adds client-only hosts", () => {
@@ -32,7 +32,7 @@ describe("clusterClients: what jobs are checked against, from the host pools", (
   });
 
   it("is the one dev agent, with the drivers `nomad agent -dev` enables and no host networks", () => {
-    expect(clusterClients(dev)).toEqual({ count: 1, drivers: ["docker", "exec", "raw_exec"], hostNetworks: [] });
+    expect(clusterClients(dev)).toEqual({ count: 1, drivers: ["docker", "exec", "raw_exec"], hostNetworks: [], hostVolumes: [], nodePools: ["default"] });
   });
 });
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from "node:crypto";
 import { buildCluster, warningsOf } from "./support/hetzner-cluster";
 
 /** Expects building the cluster with `overrides` to throw an error naming its path and `pattern`. */
-function expectInvalid(overrides: Parameters<typeof buildCluster>[0], pattern: RegExp): void {
+function expectInvalid(overrides: Parameters<typeof buildCluster>[0], pattern: RegExp | string): void {
   expect(() => buildCluster(overrides)).toThrow(/^test\/Cluster: invalid HetznerCluster:/);
   expect(() => buildCluster(overrides)).toThrow(pattern);
 }
@@ -58,8 +58,16 @@ describe("HetznerCluster validation", () => {
       expectInvalid({ location: "ash", networkZone: "eu-central" }, /location "ash" is in network zone "us-east", not "eu-central".*set networkZone to "us-east"/);
     });
 
-    it("accepts a location it does not know (Hetzner opens new ones)", () => {
-      expect(() => buildCluster({ location: "xyz1", networkZone: "eu-central" })).not.toThrow();
+    it("fails for a location not in the dated table, naming the known ones and the escape", () => {
+      expectInvalid(
+        { location: "xyz1" },
+        'location "xyz1" is not a Hetzner location; known as of 2026-11-26: fsn1, nbg1, hel1, ash, hil, sin. If Hetzner added it since, list it with its network zone in newLocations, e.g. { "xyz1": "eu-central" }',
+      );
+    });
+
+    it("accepts a new location listed in newLocations, and checks its network zone", () => {
+      expect(() => buildCluster({ location: "xyz1", networkZone: "eu-central", newLocations: { xyz1: "eu-central" } })).not.toThrow();
+      expectInvalid({ location: "xyz1", networkZone: "eu-central", newLocations: { xyz1: "us-east" } }, /location "xyz1" is in network zone "us-east"/);
     });
   });
 

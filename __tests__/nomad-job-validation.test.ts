@@ -27,8 +27,8 @@ describe("NomadJob validation", () => {
   it("names the construct path, what is wrong and how to fix it", () => {
     const message = errorOf({ namespace: "nope" });
     expect(message).toContain("test/Web: invalid Nomad job");
-    expect(message).toContain('namespace "nope" is not declared by the environment (declared: default, dns, ingress)');
-    expect(message).toContain("add it to the environment's namespaces");
+    expect(message).toContain('namespace "nope" is not declared (declared: default, dns, ingress)');
+    expect(message).toContain("add it to namespaces in declareClusterFacts(...)");
   });
 
   it("fails when two jobs of one stack have the same id in the same namespace", () => {
@@ -71,7 +71,7 @@ describe("NomadJob validation", () => {
   it("fails when a static port is asked for on more allocations than there are clients", () => {
     const network = { mode: "host", ports: [{ label: "dns", static: 53 }] };
     expect(errorOf({ groups: [group({ count: 4, network, tasks: [web({ config: { image: "x" } })] })] })).toContain(
-      "count 4 with static port(s) 53 needs 4 clients (a static port fits once per client), but the environment has 3",
+      "count 4 with static port(s) 53 needs 4 clients (a static port fits once per client), but there are 3 (clientCount in declareClusterFacts(...))",
     );
   });
 

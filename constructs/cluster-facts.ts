@@ -48,6 +48,32 @@ export interface ClusterFacts {
    * @default none
    */
   readonly managementOnlyNamespaces?: readonly string[];
+  /**
+   * Node pools the clients are in (a client without `node_pool` is in "default"); jobs may use
+   * these or the built-in "all".
+   * @default unknown: a job's node pool is not checked
+   */
+  readonly nodePools?: readonly string[];
+  /**
+   * Host volumes the clients define (`client.host_volume` blocks, or dynamic host volumes):
+   * a group's `type = "host"` volume must name one.
+   * @default unknown: host volumes are not checked
+   */
+  readonly hostVolumes?: readonly string[];
+  /**
+   * Where each fact is set, in the words of whoever declared the facts, e.g. "the environment's
+   * cluster.drivers": synth errors name it as the field to change.
+   * @default "<fact> in declareClusterFacts(...)"
+   */
+  readonly sources?: ClusterFactSources;
+}
+
+/** Where a fact of ClusterFacts is set, per fact, for the fix in a synth error. */
+export type ClusterFactSources = Partial<Readonly<Record<Exclude<keyof ClusterFacts, "sources">, string>>>;
+
+/** The field a reader changes to change `fact`, in the API they declared the facts with. */
+export function factSource(facts: ClusterFacts, fact: keyof ClusterFactSources): string {
+  return facts.sources?.[fact] ?? `${fact} in declareClusterFacts(...)`;
 }
 
 const declared = new WeakMap<IConstruct, ClusterFacts>();

@@ -1,7 +1,7 @@
 import type { LocalBackendConfig, S3BackendConfig, TerraformVariable } from "cdktf";
 import { AccessProps, DEFAULT_DEVELOPER_NAMESPACE } from "../constructs/access";
 import type { AclBootstrapProps } from "../constructs/acl-bootstrap";
-import type { ClusterFacts } from "../constructs/cluster-facts";
+import type { ClusterFactSources, ClusterFacts } from "../constructs/cluster-facts";
 import { NOMAD_NAME } from "../constructs/core";
 import type { DnsVipProps } from "../constructs/dns-vip";
 import { AGENTS_ON_HOST, ClusterClients, HetznerCluster, HetznerClusterProps } from "../constructs/hetzner-cluster";
@@ -58,7 +58,8 @@ export function hetznerClusterProps(env: EnvironmentConfig, cluster: HetznerClus
 export function clusterClients(env: EnvironmentConfig): ClusterClients {
   const cluster = env.cluster;
   if (cluster.kind === "hetzner") return HetznerCluster.clientsOf(cluster);
-  return { count: 1, drivers: cluster.drivers ?? DEV_AGENT_DRIVERS, hostNetworks: [] };
+  // `nomad agent -dev` defines no host network or host volume; its node is in the "default" pool.
+  return { count: 1, drivers: cluster.drivers ?? DEV_AGENT_DRIVERS, hostNetworks: [], hostVolumes: [], nodePools: ["default"] };
 }
 
 /** The facts constructs validate against, from an environment. */
@@ -75,6 +76,27 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     nomadVersion: env.cluster.kind === "hetzner" ? env.cluster.nomadVersion : undefined,
     namespaceAdmission: Object.fromEntries(env.namespaces.map((ns) => [ns.name, namespaceAdmission(ns)])),
     managementOnlyNamespaces: managementOnlyNamespaces(env),
+    nodePools: clients.nodePools,
+    hostVolumes: clients.hostVolumes,
+    sources: environmentFactSources(env),
+  };
+}
+
+/** Where each fact is set in an environment: synth errors name these fields as the fix. */
+function environmentFactSources(env: EnvironmentConfig): ClusterFactSources {
+  const hetzner = env.cluster.kind === "hetzner";
+  return {
+    namespaces: "the environment's namespaces",
+    clientCount: hetzner ? "the environment's cluster.serverCount (with serversAreClients) and cluster.clientCount" : "a local cluster: its one dev agent",
+    drivers: "the environment's cluster.drivers",
+    hostNetworks: hetzner ? "the hosts' agent configuration (HetznerCluster defines private and public)" : "the dev agent's configuration (it defines none)",
+    hostVolumes: hetzner ? "the hosts' agent configuration (HetznerCluster defines none)" : "the dev agent's configuration (it defines none)",
+    nodePools: hetzner ? "the hosts' agent configuration (every client is in \"default\")" : "the dev agent's configuration (\"default\")",
+    datacenter: "the environment's datacenter",
+    region: "the environment's region",
+    nomadVersion: "the environment's cluster.nomadVersion",
+    namespaceAdmission: "the environment's namespaces",
+    managementOnlyNamespaces: "the environment's namespaces (managementOnly)",
   };
 }
 

@@ -140,6 +140,10 @@ export interface ClusterClients {
   readonly drivers: readonly TaskDriver[];
   /** Host networks every client defines (`client.host_network`). */
   readonly hostNetworks: readonly string[];
+  /** Host volumes every client defines (`client.host_volume`). */
+  readonly hostVolumes: readonly string[];
+  /** Node pools the clients are in. */
+  readonly nodePools: readonly string[];
 }
 
 /** The props that size the cluster, defaulted; the construct and clientsOf read the same defaults. */
@@ -218,6 +222,9 @@ export class HetznerCluster extends Construct {
       count: (sizing.serversAreClients ? sizing.serverCount : 0) + sizing.clientCount,
       drivers: sizing.drivers,
       hostNetworks: Object.values(CLIENT_HOST_NETWORKS),
+      // The agent configuration defines no host_volume and sets no node_pool (Nomad's "default").
+      hostVolumes: [],
+      nodePools: ["default"],
     };
   }
 

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import type { TaskDriver } from "../cluster-facts";
+import { ClusterFacts, factSource, TaskDriver } from "../cluster-facts";
 import { ConfigMap, ConfigValue, ContainerConfig, Task, TaskGroup } from "./model";
 
 /**
@@ -93,26 +93,24 @@ type Report = (message: string) => void;
 const known = (value: unknown): boolean => value !== undefined && !Token.isUnresolved(value);
 
 /**
- * Reports what `task` asks of its host beyond what `admission` (its namespace's, or the
- * defaults') allows. `declared` is false where no cluster facts exist: then only the rules
- * that hold in every namespace apply.
+ * Reports what `task` asks of its host beyond what its namespace's admission (from `facts`, or
+ * the defaults) allows. Without facts for the namespace only the rules that hold in every
+ * namespace apply.
  */
-export function checkAdmission(
-  task: Task,
-  group: TaskGroup,
-  namespace: string,
-  admission: NamespaceAdmission,
-  declared: boolean,
-  report: Report,
-): void {
+export function checkAdmission(task: Task, group: TaskGroup, namespace: string, facts: ClusterFacts | undefined, report: Report): void {
+  const declaredAdmission = facts?.namespaceAdmission?.[namespace];
+  const admission = declaredAdmission ?? DEFAULT_NAMESPACE_ADMISSION;
+  const declared = declaredAdmission !== undefined;
+  // Where the reader changes the namespace's allowances, in the API they declared the facts with.
+  const allowances = facts ? `namespace "${namespace}" in ${factSource(facts, "namespaceAdmission")}` : "";
   if (declared && !admission.taskDrivers.includes(task.driver)) {
     report(
       `uses the ${task.driver} driver, which namespace "${namespace}" does not allow (allowed: ${admission.taskDrivers.join(", ")}). ` +
-        `Use one of those, or add "${task.driver}" to the namespace's taskDrivers in the environment (docs/access.md says what each driver can reach).`,
+        `Use one of those, or add "${task.driver}" to the taskDrivers of ${allowances} (docs/access.md says what each driver can reach).`,
     );
   }
   if (task.driver === "docker" || task.driver === "podman") {
-    checkContainer(task.config, namespace, admission, declared, report);
+    checkContainer(task.config, namespace, admission, declared, allowances, report);
   } else {
     checkProcess(task.config ?? {}, report);
     // exec, java and raw_exec tasks share the host's network namespace unless their group asks
@@ -121,7 +119,7 @@ export function checkAdmission(
     if (declared && known(mode) && !ISOLATED_NETWORK_MODES.includes(mode) && !mode.startsWith("cni/") && !admission.hostNetworkMode) {
       report(
         `runs in the host's network namespace (its group's network mode is "${mode}"), where it reaches every port the host listens on, ` +
-          `the agents' APIs included, which namespace "${namespace}" does not allow. Give the group network { mode = "bridge" }, or set hostNetworkMode on the namespace.`,
+          `the agents' APIs included, which namespace "${namespace}" does not allow. Give the group network { mode = "bridge" }, or set hostNetworkMode on ${allowances}.`,
       );
     }
   }
@@ -132,7 +130,14 @@ export function checkAdmission(
   }
 }
 
-function checkContainer(config: ContainerConfig, namespace: string, admission: NamespaceAdmission, declared: boolean, report: Report): void {
+function checkContainer(
+  config: ContainerConfig,
+  namespace: string,
+  admission: NamespaceAdmission,
+  declared: boolean,
+  allowances: string,
+  report: Report,
+): void {
   if (config.privileged === true) {
     report(`sets privileged, which makes the container root on the host. Remove it; grant the single capability the program needs with capAdd instead.`);
   }
@@ -143,13 +148,13 @@ function checkContainer(config: ContainerConfig, namespace: string, admission: N
     if (!declared && name !== "ALL") continue;
     report(
       `capAdd "${cap}" is not allowed in namespace "${namespace}" (allowed beyond the default set: ${admission.addCapabilities.join(", ") || "none"}). ` +
-        `Drop it, or list it in the namespace's addCapabilities in the environment.`,
+        `Drop it${declared ? `, or list it in the addCapabilities of ${allowances}` : ""}.`,
     );
   }
   if (declared && config.networkMode === HOST && !admission.hostNetworkMode) {
     report(
       `networkMode "host" shares the host's network namespace (every port the host listens on, the agents' APIs included), ` +
-        `which namespace "${namespace}" does not allow. Publish ports through the group network instead, or set hostNetworkMode on the namespace.`,
+        `which namespace "${namespace}" does not allow. Publish ports through the group network instead, or set hostNetworkMode on ${allowances}.`,
     );
   }
   for (const volume of config.volumes ?? []) {

@@ -1,9 +1,10 @@
 import { Token } from "cdktf";
 import { ClusterFacts } from "../cluster-facts";
-import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
+import { checkAdmission } from "./admission";
+import { clusterAgreementProblems } from "./cluster-agreement";
 import { GO_DURATION } from "../core";
 import { cronProblem } from "./cron";
-import { Constraint, Job, Service, Task, TaskGroup, Update } from "./model";
+import { Job, Service, Task, TaskGroup, Update } from "./model";
 
 /**
  * The synth-time rules for a job. Each problem says where in the job it is, what is wrong and
@@ -16,14 +17,15 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   const report = (where: string, message: string) => problems.push(`${where}: ${message}`);
   const jobWhere = `job "${job.name}"`;
 
-  checkJob(job, facts, (m) => report(jobWhere, m));
+  checkJob(job, (m) => report(jobWhere, m));
   checkDurations(job, "", (m) => report(jobWhere, m));
   checkAutoPromote(job, (m) => report(jobWhere, m));
   for (const group of job.groups) {
     const where = `${jobWhere} group "${group.name}"`;
-    checkGroup(job, group, facts, (m) => report(where, m));
+    checkGroup(group, (m) => report(where, m));
     for (const task of group.tasks) checkTask(job, task, group, facts, (m) => report(`${where} task "${task.name}"`, m));
   }
+  if (facts) clusterAgreementProblems(job, facts, report);
   return problems;
 }
 
@@ -37,16 +39,9 @@ type Report = (message: string) => void;
 
 const known = <T>(value: T | undefined): value is T => value !== undefined && !Token.isUnresolved(value);
 
-function checkJob(job: Job, facts: ClusterFacts | undefined, report: Report): void {
+function checkJob(job: Job, report: Report): void {
   if (known(job.name) && !/^[^\s\0]+$/.test(job.name)) {
     report(`the job name must be non-empty without spaces. Use e.g. "it-tools".`);
-  }
-  const namespace = job.namespace ?? "default";
-  if (facts && known(namespace) && !facts.namespaces.includes(namespace)) {
-    report(
-      `namespace "${namespace}" is not declared by the environment (declared: ${facts.namespaces.join(", ")}). ` +
-        `Use one of those or add it to the environment's namespaces.`,
-    );
   }
   const batchLike = job.type === "batch" || job.type === "sysbatch";
   if (job.periodic && !batchLike) report(`periodic needs type "batch" or "sysbatch", not "${job.type ?? "service"}". Set type: "batch".`);
@@ -79,35 +74,12 @@ function effectiveUpdate(job: Update | undefined, group: Update | undefined): Up
   return { ...job, ...group };
 }
 
-function checkGroup(job: Job, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
-  const count = group.count ?? 1;
+function checkGroup(group: TaskGroup, report: Report): void {
   const ports = group.network?.ports ?? [];
   if (group.tasks.length === 0) report(`has no tasks. Add at least one task.`);
   duplicates(group.tasks.map((t) => t.name)).forEach((n) => report(`has two tasks named "${n}". Task names must be unique in a group.`));
   duplicates(ports.map((p) => p.label)).forEach((l) => report(`declares port "${l}" twice. Port labels must be unique.`));
 
-  if (facts && known(count)) {
-    const statics = ports.filter((p) => p.static !== undefined).map((p) => p.static);
-    if (statics.length > 0 && count > facts.clientCount) {
-      report(
-        `count ${count} with static port(s) ${statics.join(", ")} needs ${count} clients (a static port fits once per client), ` +
-          `but the environment has ${facts.clientCount}. Lower count to ${facts.clientCount} or use dynamic ports.`,
-      );
-    }
-    const distinct = [...(job.constraints ?? []), ...(group.constraints ?? [])].some(isDistinctHosts);
-    if (distinct && count > facts.clientCount) {
-      report(
-        `count ${count} with a distinct_hosts constraint needs ${count} clients, but the environment has ${facts.clientCount}. ` +
-          `Lower count to ${facts.clientCount} or drop the constraint.`,
-      );
-    }
-  }
-  for (const port of ports) {
-    if (facts && known(port.hostNetwork) && !facts.hostNetworks.includes(port.hostNetwork)) {
-      const defined = facts.hostNetworks.length ? facts.hostNetworks.join(", ") : "none";
-      report(`port "${port.label}" uses host_network "${port.hostNetwork}", which the clients do not define (defined: ${defined}). Use a defined one or define it on the clients.`);
-    }
-  }
 
   const groupServices = group.services ?? [];
   if (groupServices.length > 1 && groupServices.some((s) => s.name === undefined)) {
@@ -136,15 +108,7 @@ function checkService(service: Service, portLabels: Set<string>, report: Report)
 }
 
 function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
-  if (facts && !facts.drivers.includes(task.driver)) {
-    report(
-      `uses the ${task.driver} driver, which the clients do not enable (enabled: ${facts.drivers.join(", ")}). ` +
-        `Use an enabled driver or enable ${task.driver} on the clients.`,
-    );
-  }
-  const namespace = job.namespace ?? "default";
-  const admission = facts?.namespaceAdmission?.[namespace];
-  checkAdmission(task, group, namespace, admission ?? DEFAULT_NAMESPACE_ADMISSION, admission !== undefined, report);
+  checkAdmission(task, group, job.namespace ?? "default", facts, report);
   const services = task.services ?? [];
   if (services.filter((s) => s.name === undefined).length > 1) {
     report(`has ${services.length} services and more than one without a name. Name all but at most one.`);
@@ -185,10 +149,6 @@ function isSandboxed(destination: string): boolean {
 
 function lastSegment(path: string): string {
   return path.split("/").filter(Boolean).pop() ?? "file";
-}
-
-function isDistinctHosts(c: Constraint): boolean {
-  return c.operator === "distinct_hosts" && c.value !== "false";
 }
 
 /** Field names that hold a Go duration, wherever they appear in the model. */
