@@ -479,15 +479,15 @@ describe("DnsVip validation", () => {
   it("fails for a driver the clients do not enable, saying where to enable it", () => {
     const facts = { ...SEED_FACTS, drivers: ["docker" as const, "exec" as const] };
     expect(() => new DnsVip(jobStack(facts), "Dns", SEED_PROPS)).toThrow(
-      /test\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "lan"\) is not enabled on the clients \(enabled: docker, exec\): add "podman" to the clients' drivers \(the environment's cluster\.drivers\)/,
+      /test\/Dns: invalid DnsVip:[\s\S]*driver "podman" \(keepalived needs podman in mode "lan"\) is not enabled on the clients \(enabled: docker, exec\): add "podman" to drivers in declareClusterFacts\(\.\.\.\)/,
     );
     expect(() => new DnsVip(jobStack({ ...facts, drivers: ["podman"] }), "Dns", { ...SEED_PROPS, mode: "none", driver: "docker" })).toThrow(
-      /driver "docker" is not enabled on the clients \(enabled: podman\): add "docker" to the clients' drivers \(the environment's cluster\.drivers\), or pick an enabled driver/,
+      /driver "docker" is not enabled on the clients \(enabled: podman\): add "docker" to drivers in declareClusterFacts\(\.\.\.\), or pick an enabled driver/,
     );
   });
 
   it("fails for canaries the clients cannot hold beside the running instances", () => {
-    expect(build({ canaries: 3 })).toThrow(/3 instances \+ 3 canaries need 6 clients \(static port 53, one per host\), but the environment has 3: set canaries to 0 or fewer/);
+    expect(build({ canaries: 3 })).toThrow(/3 instances \+ 3 canaries need 6 clients \(static port 53, one per host\), but there are 3 \(clientCount in declareClusterFacts\(\.\.\.\)\): set canaries to 0 or fewer/);
     expect(build({ canaries: -1 })).toThrow(/canaries -1 is not a whole number/);
   });
 

@@ -134,7 +134,7 @@ describe("the snapshot namespace", () => {
 
   it("fails when it is not declared managementOnly, since the operator policy would reach the tokens", () => {
     expect(() => synthEnvironment(snapshotsIn("lab"))).toThrow(
-      /^lab-workloads\/RaftSnapshots: invalid Raft snapshots:\n  - namespace "lab" is not management-only in this cluster \(management-only: ops\), so the operator policy .* could read the snapshot job's management tokens; declare it managementOnly in the environment's namespaces, or use "ops"/,
+      /^lab-workloads\/RaftSnapshots: invalid Raft snapshots:\n  - namespace "lab" is not management-only in this cluster \(management-only: ops\), so the operator policy .* could read the snapshot job's management tokens; make it management-only in the environment's namespaces \(managementOnly: true\), or use "ops"/,
     );
   });
 

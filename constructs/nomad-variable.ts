@@ -1,6 +1,6 @@
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { clusterFactsOf } from "./cluster-facts";
+import { clusterFactsOf, factSource } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
 import { SecretInput, secretInputProblems } from "./secrets";
 import { throwIfProblems } from "./core";
@@ -47,9 +47,10 @@ export class NomadVariable extends Construct {
   }
 
   private namespaceProblems(): string[] {
-    const declared = clusterFactsOf(this)?.namespaces;
-    if (!declared || Token.isUnresolved(this.namespace) || declared.includes(this.namespace)) return [];
-    return [`namespace "${this.namespace}" is not declared in this environment (declared: ${declared.join(", ")})`];
+    const facts = clusterFactsOf(this);
+    const declared = facts?.namespaces;
+    if (!facts || !declared || Token.isUnresolved(this.namespace) || declared.includes(this.namespace)) return [];
+    return [`namespace "${this.namespace}" is not declared in this cluster (declared: ${declared.join(", ")}): use one of those, or add it to ${factSource(facts, "namespaces")}`];
   }
 }
 

@@ -96,7 +96,7 @@ function environmentFactSources(env: EnvironmentConfig): ClusterFactSources {
     region: "the environment's region",
     nomadVersion: "the environment's cluster.nomadVersion",
     namespaceAdmission: "the environment's namespaces",
-    managementOnlyNamespaces: "the environment's namespaces (managementOnly)",
+    managementOnlyNamespaces: "the environment's namespaces (managementOnly: true)",
   };
 }
 

@@ -112,7 +112,7 @@ function developerNamespaceProblems(name: string, declared: readonly string[], c
     );
   }
   if (!declared.includes(name)) {
-    return problem(`is not declared (declared: ${declared.join(", ")}); add it to the environment's namespaces or pick one of those`);
+    return problem(`is not declared (declared: ${declared.join(", ")}); add it to namespaces or pick one of those`);
   }
   if (carveOuts.managementOnly.includes(name)) {
     return problem(`is management-only: its jobs hold management tokens that developers could read there; choose another namespace for developers`);

@@ -1,7 +1,7 @@
 import { TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies";
-import { clusterFactsOf } from "../cluster-facts";
+import { clusterFactsOf, factSource } from "../cluster-facts";
 import { globMatches, nameFromId, throwIfProblems } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
@@ -153,15 +153,16 @@ export class NomadAclPolicy extends Construct {
 
   /** Literal namespace names must be declared; globs must match at least one declared namespace. */
   private namespaceProblems(): string[] {
-    const declared = clusterFactsOf(this)?.namespaces;
-    if (!declared) return [];
+    const facts = clusterFactsOf(this);
+    const declared = facts?.namespaces;
+    if (!facts || !declared) return [];
     return (this.rules.namespaces ?? [])
       .map((rule) => rule.name)
       .filter((name) => !declared.some((ns) => globMatches(name, ns)))
       .map(
         (name) =>
           `namespace "${name}" is not declared in this environment (declared: ${declared.join(", ")}); ` +
-          `add it to the environment's namespaces or fix the rule`,
+          `add it to ${factSource(facts, "namespaces")} or fix the rule`,
       );
   }
 

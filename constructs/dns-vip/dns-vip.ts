@@ -1,7 +1,7 @@
 import { Fn, Op, TerraformResource, TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { NomadAclPolicy } from "../acl";
-import { clusterFactsOf } from "../cluster-facts";
+import { clusterFactsOf, factSource } from "../cluster-facts";
 import { addDependsOn, blockSize, cidrContains, dnsNameProblem, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { NomadVariable } from "../nomad-variable";
@@ -188,12 +188,13 @@ export class DnsVip extends Construct {
   /** The driver must be one the clients enable (checked here to say why keepalived needs podman). */
   private driverProblems(settings: DnsVipSettings): string[] {
     const { driver, mode } = settings;
-    const enabled = clusterFactsOf(this)?.drivers;
-    if (enabled === undefined || enabled.includes(driver)) return [];
+    const facts = clusterFactsOf(this);
+    const enabled = facts?.drivers;
+    if (!facts || enabled === undefined || enabled.includes(driver)) return [];
     const why = mode === "none" ? "" : ` (keepalived needs podman in mode "${mode}")`;
     return [
       `driver "${driver}"${why} is not enabled on the clients (enabled: ${enabled.join(", ")}): ` +
-        `add "${driver}" to the clients' drivers (the environment's cluster.drivers)${mode === "none" ? ", or pick an enabled driver" : ""}`,
+        `add "${driver}" to ${factSource(facts, "drivers")}${mode === "none" ? ", or pick an enabled driver" : ""}`,
     ];
   }
 
@@ -201,11 +202,12 @@ export class DnsVip extends Construct {
   private canaryProblems(settings: DnsVipSettings): string[] {
     const { canaries, instances } = settings;
     if (!Number.isInteger(canaries) || canaries < 0) return [`canaries ${canaries} is not a whole number of 0 or more`];
-    const clients = clusterFactsOf(this)?.clientCount;
-    if (canaries === 0 || clients === undefined || instances + canaries <= clients) return [];
+    const facts = clusterFactsOf(this);
+    const clients = facts?.clientCount;
+    if (!facts || canaries === 0 || clients === undefined || instances + canaries <= clients) return [];
     return [
       `${instances} instances + ${canaries} canaries need ${instances + canaries} clients (static port 53, one per host), ` +
-        `but the environment has ${clients}: set canaries to ${Math.max(clients - instances, 0)} or fewer`,
+        `but there are ${clients} (${factSource(facts, "clientCount")}): set canaries to ${Math.max(clients - instances, 0)} or fewer`,
     ];
   }
 }

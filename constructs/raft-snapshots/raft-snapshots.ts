@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Fn, Op, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { clusterFactsOf } from "../cluster-facts";
+import { clusterFactsOf, factSource } from "../cluster-facts";
 import { addDependsOn, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { secretInputProblems } from "../secrets";
@@ -188,12 +188,13 @@ export class RaftSnapshots extends Construct {
 
   /** Where the cluster declares which namespaces only management tokens reach, this must be one. */
   private namespaceProblems(namespace: string): string[] {
-    const managementOnly = clusterFactsOf(this)?.managementOnlyNamespaces;
-    if (managementOnly === undefined || managementOnly.includes(namespace)) return [];
+    const facts = clusterFactsOf(this);
+    const managementOnly = facts?.managementOnlyNamespaces;
+    if (!facts || managementOnly === undefined || managementOnly.includes(namespace)) return [];
     return [
       `namespace "${namespace}" is not management-only in this cluster (management-only: ${managementOnly.join(", ") || "none"}), ` +
         `so the operator policy (write and all variables in every other namespace) could read the snapshot job's management tokens; ` +
-        `declare it managementOnly in the environment's namespaces, or use "${RAFT_SNAPSHOTS_NAMESPACE}"`,
+        `make it management-only in ${factSource(facts, "managementOnlyNamespaces")}, or use "${RAFT_SNAPSHOTS_NAMESPACE}"`,
     ];
   }
 
