@@ -9,3 +9,4 @@ export { dev, lab };
 /** Every environment main.ts synthesizes, in a stable order. */
 export const ENVIRONMENTS: readonly EnvironmentConfig[] = [lab, dev];
 export * from "./schema";
+export * from "./rules";

@@ -10,8 +10,10 @@ export function resticBackup(stack: TerraformStack): NomadJob {
   });
   job.addGroup({
     name: "restic",
-    // A host volume the clients define (client.host_volume "homelab"), read-only: containers
-    // may not bind host paths themselves (docs/access.md "Admission").
+    // A host volume "homelab", read-only: containers may not bind host paths themselves
+    // (docs/access.md "Admission"). The clients must define it (a client.host_volume block or a
+    // dynamic host volume); HetznerCluster's define none, so in an environment synth refuses
+    // this job until the cluster's facts list it (ClusterFacts.hostVolumes).
     volumes: [{ name: "homelab", type: "host", source: "homelab", readOnly: true }],
     tasks: [
       {

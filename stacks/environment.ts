@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig, environmentSchemaProblems, localEndpoints } from "../environments";
+import { EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, localEndpoints } from "../environments";
 import { collectProblems, throwCollected, throwIfProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
@@ -26,7 +26,9 @@ export interface EnvironmentStacks {
  * a failed one is still built, and the problems of all of them are thrown together.
  */
 export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
-  throwIfProblems(scope, `environment ${JSON.stringify((env as { name?: unknown } | undefined)?.name)} (EnvironmentConfig)`, environmentSchemaProblems(env));
+  const shapeProblems = environmentSchemaProblems(env);
+  const problems = shapeProblems.length > 0 ? shapeProblems : environmentRuleProblems(env);
+  throwIfProblems(scope, `environment ${JSON.stringify((env as { name?: unknown } | undefined)?.name)} (EnvironmentConfig)`, problems);
   const reports: string[] = [];
   const cluster = env.cluster;
   const hosts = cluster.kind === "hetzner" ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster })) : undefined;

@@ -1,0 +1,30 @@
+import { dnsNameProblem } from "../constructs/core";
+import { workloadNamespaces } from "./derive";
+import { EnvironmentConfig } from "./types";
+
+/**
+ * Rules across an environment's sections, in the environment's words: what a construct would
+ * otherwise report in the words of props the environment derives (DnsVip's defaultNamespace,
+ * its hetzner prop), which an environment's author does not have. Run after the schema, on
+ * data of the right shape.
+ */
+export function environmentRuleProblems(env: EnvironmentConfig): string[] {
+  const problems: string[] = [];
+  // DnsVip answers bare names (<service>.<domain>) from namespace "default" (its defaultNamespace).
+  if (!workloadNamespaces(env).includes("default")) {
+    problems.push(
+      `namespaces has no workload namespace "default", which the lab domain's DNS answers bare names (<service>.${env.domain}) from: ` +
+        `declare { name: "default", description: "..." } without infrastructure or managementOnly`,
+    );
+  }
+  // Only the hosts stack's network has an alias IP the Hetzner API can move.
+  if (env.dns.mode === "hetzner" && env.cluster.kind !== "hetzner") {
+    problems.push(
+      `dns.mode is "hetzner", which moves the VIP through the Hetzner API, but cluster.kind is "${env.cluster.kind}": ` +
+        `use dns.mode "lan" (VRRP on a layer-2 network) or "none" (one host, no VIP)`,
+    );
+  }
+  const zoneProblem = env.cloudflare ? dnsNameProblem(env.cloudflare.zoneName) : undefined;
+  if (zoneProblem) problems.push(`cloudflare.zoneName ${JSON.stringify(env.cloudflare!.zoneName)} ${zoneProblem}`);
+  return problems;
+}
