@@ -171,7 +171,7 @@ export function environmentSchemaProblems(env: unknown): string[] {
 }
 
 function describeIssue(issue: z.ZodIssue, input: unknown): string {
-  const path = fieldPath(issue.path);
+  const path = fieldPath(issue.path) || "the environment";
   const value = valueAt(input, issue.path);
   switch (issue.code) {
     case z.ZodIssueCode.invalid_type:
@@ -185,7 +185,7 @@ function describeIssue(issue: z.ZodIssue, input: unknown): string {
     case z.ZodIssueCode.invalid_literal:
       return `${path} is ${show(value)}; it must be ${show(issue.expected)}`;
     case z.ZodIssueCode.unrecognized_keys:
-      return `${path || "the environment"} has no field ${issue.keys.map(show).join(", ")} (a typo, or a field of another cluster kind?): see EnvironmentConfig in environments/types.ts`;
+      return `${path} has no field ${issue.keys.map(show).join(", ")} (a typo, or a field of another cluster kind?): see EnvironmentConfig in environments/types.ts`;
     default:
       return `${path} is ${show(value)}: it ${issue.message}`;
   }

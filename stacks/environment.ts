@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, localEndpoints } from "../environments";
-import { collectProblems, throwCollected, throwIfProblems } from "../constructs/core";
+import { collectProblems, throwCollected, throwIfProblems, validationProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
@@ -60,4 +60,19 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
   // Synth fails on a secret written in plain text anywhere in the environment's stacks.
   for (const stack of [hosts, acl, platform, workloads]) if (stack) rejectPlaintextSecrets(stack);
   return stacks;
+}
+
+/**
+ * Adds every environment's stacks to the app and returns every problem found, each report once:
+ * an environment with bad input does not stop the next one, and the validations of every stack
+ * that was built run too (cdktf's synth would stop at the first stack with one). Synthesize
+ * only when the list is empty.
+ */
+export function addEnvironments(scope: Construct, envs: readonly EnvironmentConfig[]): string[] {
+  const reports: string[] = [];
+  const built = envs.map((env) => collectProblems(reports, () => addEnvironment(scope, env)));
+  for (const stacks of built) {
+    for (const stack of stacks ? Object.values(stacks) : []) if (stack) reports.push(...validationProblems(stack));
+  }
+  return [...new Set(reports)];
 }
