@@ -177,7 +177,7 @@ function describeIssue(issue: z.ZodIssue, input: unknown): string {
     case z.ZodIssueCode.invalid_type:
       return value === undefined
         ? `${path} is missing; it is required (${kind(issue.expected)}): see EnvironmentConfig in environments/types.ts`
-        : `${path} is ${show(value)} (${kind(issue.received)}); it must be ${kind(issue.expected)}`;
+        : `${path} is ${showWithType(value, issue.received)}; it must be ${kind(issue.expected)}`;
     case z.ZodIssueCode.invalid_enum_value:
       return `${path} is ${show(value)}; allowed: ${issue.options.map(show).join(", ")}`;
     case z.ZodIssueCode.invalid_union_discriminator:
@@ -204,6 +204,12 @@ function valueAt(input: unknown, path: readonly (string | number)[]): unknown {
 function kind(type: string): string {
   const words: Record<string, string> = { array: "a list", object: "an object", undefined: "missing", null: "null", nan: "NaN", integer: "a whole number" };
   return words[type] ?? `a ${type}`;
+}
+
+/** `"3" (a string)`; lists, objects and NaN say what they are already. */
+function showWithType(value: unknown, type: string): string {
+  const shown = show(value);
+  return typeof value === "object" || shown === kind(type) ? shown : `${shown} (${kind(type)})`;
 }
 
 function show(value: unknown): string {
