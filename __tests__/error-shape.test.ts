@@ -21,7 +21,7 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
-test("fails for a synth error thrown by hand (throw new Error) anywhere but throwIfProblems, naming file:line", () => {
+test("fails for a synth error thrown by hand (throw new Error, new SynthProblems) anywhere but throwIfProblems, naming file:line", () => {
   const handWritten: string[] = [];
   for (const file of CHECKED.flatMap((folder) => sourceFiles(join(ROOT, folder)))) {
     const path = relative(ROOT, file);
@@ -29,7 +29,7 @@ test("fails for a synth error thrown by hand (throw new Error) anywhere but thro
     readFileSync(file, "utf8")
       .split("\n")
       .forEach((line, i) => {
-        if (/\bthrow\s+new\s+Error\s*\(/.test(line)) handWritten.push(`${path}:${i + 1}: use throwIfProblems(scope, what, problems)`);
+        if (/\bthrow\s+new\s+Error\s*\(|\bnew\s+SynthProblems\s*\(/.test(line)) handWritten.push(`${path}:${i + 1}: use throwIfProblems(scope, what, problems)`);
       });
   }
   expect(handWritten).toEqual([]);
