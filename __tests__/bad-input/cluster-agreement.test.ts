@@ -210,3 +210,9 @@ describe("the library's own constructs, in the reader's words", () => {
     );
   });
 });
+
+describe("hostile cluster states", () => {
+  it("fails for a job without a node pool when every client is in another pool (it lands in default)", () => {
+    expect(jobProblems({ ...CONSUMER, nodePools: ["gpu"] }, {})).toContain('node pool "default" has no clients (pools: gpu, all)');
+  });
+});

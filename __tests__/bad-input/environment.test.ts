@@ -173,3 +173,19 @@ describe("rules across the environment's sections, in its words", () => {
     );
   });
 });
+
+describe("hostile environments", () => {
+  it("fails for a null namespace entry", () => {
+    expect(labWith(["namespaces", 0], null)).toBe(LAB_HEAD + "namespaces[0] is null; it must be an object");
+  });
+
+  it("fails for a name with a trailing newline", () => {
+    expect(labWith(["name"], "lab\n")).toContain('name is "lab\\n": it must be a lowercase DNS label');
+  });
+
+  it("fails for an own __proto__ key from JSON as an unknown field", () => {
+    expect(environmentError({ ...JSON.parse('{"__proto__": 1}'), ...lab })).toBe(
+      LAB_HEAD + 'the environment has no field "__proto__" (a typo, or a field of another cluster kind?): see EnvironmentConfig in environments/types.ts',
+    );
+  });
+});

@@ -164,3 +164,17 @@ describe("construct ids that become Nomad names", () => {
     expect(new NomadService(jobStack(), "ItTools", { image: "nginx:1.27" }).job.jobId).toBe("it-tools");
   });
 });
+
+describe("hostile names", () => {
+  it("fails for a server type named like an Object property rather than crashing", () => {
+    expect(clusterError({ serverType: "constructor" })).toContain('serverType "constructor" is not a Hetzner server type');
+  });
+
+  it("fails for a location named like an Object property", () => {
+    expect(clusterError({ location: "__proto__" })).toContain('location "__proto__" is not a Hetzner location');
+  });
+
+  it("fails for an id carrying Terraform interpolation rather than writing it into a name", () => {
+    expect(synthError(() => new NomadService(jobStack(), "${var.x}", { image: "nginx:1.27" }))).toContain('(it would become "-var-x-")');
+  });
+});

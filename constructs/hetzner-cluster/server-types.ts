@@ -47,7 +47,8 @@ const DEPRECATED_SERVER_TYPES: Readonly<Record<string, string>> = {
 
 /** The current replacement when `serverType` is deprecated, else undefined. */
 export function replacementForDeprecatedServerType(serverType: string): string | undefined {
-  return DEPRECATED_SERVER_TYPES[serverType.toLowerCase()];
+  const name = serverType.toLowerCase();
+  return Object.prototype.hasOwnProperty.call(DEPRECATED_SERVER_TYPES, name) ? DEPRECATED_SERVER_TYPES[name] : undefined;
 }
 
 /** Why `prop` = `serverType` cannot be ordered, with the fix; undefined when it can. */

@@ -52,14 +52,16 @@ function checkPlacement(job: Job, facts: ClusterFacts, report: (message: string)
   }
   // Clients are placed by glob (nomad/structs Node.IsInAnyDC): a list none matches places nothing.
   const datacenters = job.datacenters ?? ["*"];
-  if (datacenters.every(known) && !datacenters.some((dc) => globMatches(dc, facts.datacenter))) {
+  // An empty list is Nomad's own "Missing job datacenters" (Job.Validate), reported with Nomad's rules.
+  if (datacenters.length > 0 && datacenters.every(known) && !datacenters.some((dc) => globMatches(dc, facts.datacenter))) {
     report(
       `datacenters ${JSON.stringify(datacenters)} do not include the clients' datacenter "${facts.datacenter}"; Nomad would place no allocation. ` +
         `Use ["${facts.datacenter}"] (or leave datacenters unset: "*"), or change ${factSource(facts, "datacenter")}.`,
     );
   }
-  // nomad/job_endpoint_hook_node_pool.go: "job %q is in nonexistent node pool %q".
-  const pool = job.nodePool;
+  // nomad/job_endpoint_hook_node_pool.go: "job %q is in nonexistent node pool %q"; a job that
+  // names none is in "default" (structs.NodePoolDefault).
+  const pool = job.nodePool ?? "default";
   if (facts.nodePools && known(pool) && pool !== ALL_NODES_POOL && !facts.nodePools.includes(pool)) {
     report(
       `node pool "${pool}" has no clients (pools: ${[...facts.nodePools, ALL_NODES_POOL].join(", ")}); Nomad refuses a job in a nonexistent pool and places none in an empty one. ` +
