@@ -156,7 +156,7 @@ describe("Ingress (Traefik)", () => {
 
   it("fails when the clients do not enable docker, which Traefik runs on", () => {
     expect(() => new Ingress(jobStack({ ...SEED_FACTS, drivers: ["podman", "exec"] }), "Ingress", INGRESS)).toThrow(
-      /test\/Ingress\/Job: invalid Nomad job:[\s\S]*task "traefik": uses the docker driver, which the clients do not enable \(enabled: podman, exec\)\. .*enable docker on the clients/,
+      /test\/Ingress\/Job: invalid Nomad job:[\s\S]*task "traefik": uses the docker driver, which the clients do not enable \(enabled: podman, exec\); .*add docker to drivers in declareClusterFacts/,
     );
   });
 });
