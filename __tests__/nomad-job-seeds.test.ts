@@ -127,7 +127,7 @@ describe("job shapes from the posts", () => {
   });
 
   describe("a restic backup: a periodic batch job running a script with raw_exec", () => {
-    const dev = { ...LAB_LIKE_FACTS, drivers: ["docker", "exec", "raw_exec"] as const, clientCount: 1 };
+    const dev = { ...LAB_LIKE_FACTS, datacenter: "hydra", drivers: ["docker", "exec", "raw_exec"] as const, clientCount: 1 };
     const stack = synthJobStack(
       (scope) =>
         new NomadJob(scope, "Restic", {

@@ -9,7 +9,6 @@ import { IConstruct } from "constructs";
 export class SynthProblems extends Error {
   constructor(readonly reports: readonly string[]) {
     super(reports.join("\n"));
-    this.name = "SynthProblems";
   }
 }
 
