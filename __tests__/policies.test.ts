@@ -149,7 +149,7 @@ describe("validation", () => {
   it("fails on a capability the declared Nomad version's parser rejects, naming it, the version and the older equivalent", () => {
     expect(problemsOf({ namespaces: [{ name: "dev", capabilities: ["read-job", "register-job"] }] }, "1.10.5")).toEqual([
       'namespace "dev": capability "register-job" needs Nomad 1.11.2 or later, but the cluster runs Nomad 1.10.5, whose policy parser rejects it; ' +
-        `use "submit-job" instead (it grants register-job there), or upgrade Nomad (an environment's cluster.nomadVersion)`,
+        `use "submit-job" instead (it grants register-job there), or upgrade Nomad (the cluster's Nomad version)`,
     ]);
     expect(problemsOf({ namespaces: [{ name: "a", capabilities: ["host-volume-delete"] }] }, "1.10.5")).toEqual([
       expect.stringMatching(/capability "host-volume-delete" needs Nomad 1\.11\.2 .*use "host-volume-write" instead/),

@@ -84,6 +84,11 @@ export interface NomadPolicyCheckOptions {
    * @default unknown: every capability some release accepts
    */
   readonly nomadVersion?: string;
+  /**
+   * Where the reader changes nomadVersion, named in the fix (e.g. "the environment's cluster.nomadVersion").
+   * @default "the cluster's Nomad version"
+   */
+  readonly nomadVersionSource?: string;
 }
 
 const NAMESPACE_NAME = /^[a-zA-Z0-9*-]{1,128}$/;
@@ -108,7 +113,7 @@ export function nomadPolicyProblems(rules: NomadPolicyRules, options: NomadPolic
     problems.push(...checkPolicyAndCapabilities(where, ns, NAMESPACE_CAPABILITIES, "namespace capability"));
     if (nomadVersion !== undefined) {
       for (const capability of ns.capabilities ?? []) {
-        const problem = capabilityVersionProblem(where, capability, nomadVersion);
+        const problem = capabilityVersionProblem(where, capability, nomadVersion, options.nomadVersionSource);
         if (problem) problems.push(problem);
       }
     }

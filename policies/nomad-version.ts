@@ -19,13 +19,18 @@ export function nomadVersionProblems(nomadVersion: string): string[] {
  * Why Nomad `nomadVersion` rejects `capability` in the rule `where`, with the fix; undefined
  * when it accepts it, or when either is unknown (other checks report those).
  */
-export function capabilityVersionProblem(where: string, capability: NamespaceCapability, nomadVersion: string): string | undefined {
+export function capabilityVersionProblem(
+  where: string,
+  capability: NamespaceCapability,
+  nomadVersion: string,
+  source = "the cluster's Nomad version",
+): string | undefined {
   const version = parseVersion(nomadVersion);
   const since = NAMESPACE_CAPABILITIES_SINCE.find((group) => group.capabilities.includes(capability))?.since;
   if (!version || !since || compareVersions(version, parseVersion(since)!) >= 0) return undefined;
   const predecessor = NAMESPACE_CAPABILITY_PREDECESSORS[capability];
   const fix = predecessor ? `use "${predecessor}" instead (it grants ${capability} there)` : `drop it`;
-  return `${where}: capability "${capability}" needs Nomad ${since} or later, but the cluster runs Nomad ${nomadVersion}, whose policy parser rejects it; ${fix}, or upgrade Nomad (an environment's cluster.nomadVersion)`;
+  return `${where}: capability "${capability}" needs Nomad ${since} or later, but the cluster runs Nomad ${nomadVersion}, whose policy parser rejects it; ${fix}, or upgrade Nomad (${source})`;
 }
 
 /** `[major, minor, patch]` of a release version like "2.0.5"; undefined for anything else. */

@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { ClusterFacts } from "../../constructs/cluster-facts";
 import { DnsVip } from "../../constructs/dns-vip";
+import { NomadAclPolicy } from "../../constructs/acl";
 import { NomadJob, NomadJobProps, TaskGroup } from "../../constructs/nomad-job";
 import { NomadVariable } from "../../constructs/nomad-variable";
 import { RaftSnapshots } from "../../constructs/raft-snapshots";
@@ -208,6 +209,19 @@ describe("the library's own constructs, in the reader's words", () => {
     expect(synthError(() => new NomadVariable(stack, "Var", { path: "app/config", namespace: "staging", items: { greeting } }))).toBe(
       'test/Var: invalid Nomad variable "app/config":\n  - namespace "staging" is not declared in this cluster (declared: default, apps): use one of those, or add it to namespaces in declareClusterFacts(...)',
     );
+  });
+});
+
+describe("a policy for an older Nomad, in the reader's words", () => {
+  const rules = { namespaces: [{ name: "default", capabilities: ["register-job" as const] }] };
+  const policyError = (facts: ClusterFacts) => synthError(() => new NomadAclPolicy(jobStack(facts), "Registrar", { rules }));
+
+  it("names the environment's cluster.nomadVersion", () => {
+    expect(policyError({ ...LAB, nomadVersion: "1.10.5" })).toContain("or upgrade Nomad (the environment's cluster.nomadVersion)");
+  });
+
+  it("names declareClusterFacts for a consumer", () => {
+    expect(policyError({ ...CONSUMER, nomadVersion: "1.10.5" })).toContain("or upgrade Nomad (nomadVersion in declareClusterFacts(...))");
   });
 });
 

@@ -77,10 +77,12 @@ export class NomadAclPolicy extends Construct {
     this.policyName = props.policyName ?? (props.anonymous ? ANONYMOUS : nameFromId(this, id, "policyName"));
     this.rules = props.rules;
     this.boundJob = props.job?.job;
-    const nomadVersion = clusterFactsOf(this)?.nomadVersion;
+    const facts = clusterFactsOf(this);
+    const nomadVersion = facts?.nomadVersion;
+    const nomadVersionSource = facts && factSource(facts, "nomadVersion");
     const problems = [
       ...this.nameProblems(),
-      ...nomadPolicyProblems(props.rules, { nomadVersion }),
+      ...nomadPolicyProblems(props.rules, { nomadVersion, nomadVersionSource }),
       ...this.namespaceProblems(),
       ...this.managementOnlyProblems(),
       ...this.anonymousProblems(props),
