@@ -35,8 +35,11 @@ export interface NomadClientSettings {
   readonly drivers: readonly TaskDriver[];
   /** The private subnet: host network "private" and the interface services advertise on. */
   readonly privateCidr: string;
-  /** The interface holding the public address (Hetzner images: eth0). */
-  readonly publicInterface: string;
+  /**
+   * Where host network "public" (the ingress ports) is: the interface holding the public
+   * address (Hetzner images: eth0), or, on a LAN whose hosts have one network, its CIDR.
+   */
+  readonly publicNetwork: { readonly interface: string } | { readonly cidr: string };
   /** Paths linked into exec tasks' chroot (the client's chroot_env). @default NOMAD_DEFAULT_CHROOT_ENV (Nomad's built-in list) */
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
@@ -91,7 +94,9 @@ function clientBlock(settings: NomadAgentSettings, client: NomadClientSettings) 
     attr("network_interface", `{{ GetAllInterfaces | include "network" "${client.privateCidr}" | attr "name" }}`),
     attr("cni_path", HOST_PATHS.cniPath),
     block("host_network", [CLIENT_HOST_NETWORKS.private], [attr("cidr", client.privateCidr)]),
-    block("host_network", [CLIENT_HOST_NETWORKS.public], [attr("interface", client.publicInterface)]),
+    block("host_network", [CLIENT_HOST_NETWORKS.public], [
+      "interface" in client.publicNetwork ? attr("interface", client.publicNetwork.interface) : attr("cidr", client.publicNetwork.cidr),
+    ]),
     client.chrootEnv ? attr("chroot_env", client.chrootEnv) : undefined,
     attr("options", { "driver.allowlist": [...client.drivers].sort().join(",") }),
   ]);
