@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { lab } from "../environments";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
+import { HASHICORP_KEYRING, hashicorpKeyring } from "../constructs/hetzner-cluster/apt-repository";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
-import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
 import { buildCluster, VALID_CLUSTER_PROPS } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
@@ -77,16 +77,14 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     expect(problems).toEqual([]);
   });
 
-  it("installs pinned Nomad and Consul from HashiCorp's signed apt repository", () => {
+  it("installs pinned Nomad and Consul from HashiCorp's apt repository, signed by the vendored key (no keyserver at boot)", () => {
     const config = parseUserData(host.userData);
     expect(config.apt.sources.hashicorp).toEqual({
-      source: "deb [signed-by=$KEY_FILE] https://apt.releases.hashicorp.com $RELEASE main",
-      keyid: "798AEC654E5C15428C8E42EEAA16FCBCA621E701",
-      keyserver: "hkps://keyserver.ubuntu.com",
+      source: `deb [signed-by=${HASHICORP_KEYRING}] https://apt.releases.hashicorp.com $RELEASE main`,
     });
+    expect(writtenFile(host.userData, HASHICORP_KEYRING).content).toBe(hashicorpKeyring());
     expect(config.packages).toEqual(expect.arrayContaining([["nomad", `${PINNED.nomad}-1`], ["consul", `${PINNED.consul}-1`]]));
-    // cloud-init's apt module needs gpg and dirmngr for the key; Debian's cloud images lack them.
-    expect(config.bootcmd).toEqual(BOOT_COMMANDS);
+    expect(config.bootcmd).toBeUndefined();
   });
 
   it("starts the agents only once Terraform has delivered their secrets", () => {
@@ -158,12 +156,6 @@ describe("the shipped scripts", () => {
 
   it.each(Object.values(DELIVERED_SCRIPTS))("include %s, which passes shellcheck (it comes with each delivery, not in user-data)", (name) => {
     validate("shellcheck", [], shippedFile(name), name);
-  });
-});
-
-describe("the boot commands", () => {
-  it("pass shellcheck", () => {
-    validate("shellcheck", [], ["#!/bin/sh", ...BOOT_COMMANDS, ""].join("\n"), "bootcmd.sh");
   });
 });
 

@@ -89,8 +89,6 @@ export interface HetznerClusterProps {
    * @default false
    */
   readonly aliasIpsMovedByApi?: boolean;
-  /** Fingerprint of HashiCorp's apt signing key, if HashiCorp rotates it. @default HASHICORP_APT_KEY_FINGERPRINT */
-  readonly hashicorpAptKeyFingerprint?: string;
   /** Extra labels on every Hetzner resource. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -147,7 +145,7 @@ function sizingDefaults(props: Pick<HetznerClusterProps, "serverCount" | "server
 /** The props with every default applied. */
 type ClusterSettings = ClusterShape &
   Required<Pick<HetznerClusterProps, "region" | "datacenter" | "location" | "networkZone" | "image" | "podmanDriverVersion" | "drivers">> &
-  Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi" | "hashicorpAptKeyFingerprint">;
+  Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi">;
 
 function withDefaults(props: HetznerClusterProps): ClusterSettings {
   return {
@@ -323,7 +321,6 @@ export class HetznerCluster extends Construct {
       consulVersion: s.consulVersion,
       podmanDriverVersion: s.podmanDriverVersion,
       drivers: s.drivers,
-      hashicorpAptKeyFingerprint: s.hashicorpAptKeyFingerprint,
     });
     const placementGroup = spec.isServer ? shared.serverPlacement : shared.clientPlacement;
     const server = new HcloudServer(this, hostConstructId(spec), {
