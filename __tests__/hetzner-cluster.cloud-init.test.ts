@@ -109,7 +109,7 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
   });
 
   it("creates the public TLS directory world-readable, for jobs that read the CA as nobody", () => {
-    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain(`install -d -o root -g root -m 0755 ${HOST_PATHS.tlsDir}\n`);
+    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain(`install -d -o root -g root -m 0755 "$root${HOST_PATHS.tlsDir}"\n`);
   });
 });
 
