@@ -169,7 +169,8 @@ describe("the secrets delivery's commands", () => {
 describe("the synthesized hcloud_server.user_data", () => {
   const userData: Record<string, string> = {};
   const stacks = synthEnvironment(lab, (built) => {
-    for (const host of built.hosts!.cluster.hosts) userData[host.spec.id] = host.userData;
+    const cluster = built.hosts!.cluster;
+    if ("hosts" in cluster) for (const host of cluster.hosts) userData[host.spec.id] = host.userData;
   });
   const servers = resourcesOf(stacks["lab-hosts"], "hcloud_server");
 

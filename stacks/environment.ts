@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig, localEndpoints } from "../environments";
+import { EnvironmentConfig, existingClusterProblems, existingEndpoints, localEndpoints } from "../environments";
+import { throwIfProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
 import { AclStack } from "./acl-stack";
@@ -10,32 +11,34 @@ import { WorkloadsStack } from "./workloads-stack";
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {
   readonly hosts?: HostsStack;
-  readonly acl: AclStack;
+  /** Absent for a cluster someone else runs (kind "existing"): its ACLs are bootstrapped already. */
+  readonly acl?: AclStack;
   readonly platform: PlatformStack;
   readonly workloads: WorkloadsStack;
 }
 
 /**
- * Adds `<env>-hosts` (Hetzner only), `<env>-acl`, `<env>-platform` and `<env>-workloads`
- * to the app, wired by cdktf cross-stack references. Stack ids are a public contract:
- * renaming one moves its state.
+ * Adds `<env>-hosts` (Hetzner or LAN hosts over SSH), `<env>-acl` (not for a cluster someone
+ * else runs), `<env>-platform` and `<env>-workloads` to the app, wired by cdktf cross-stack
+ * references. Stack ids are a public contract: renaming one moves its state.
  */
 export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
   const cluster = env.cluster;
-  const hosts = cluster.kind === "hetzner" ? new HostsStack(scope, `${env.name}-hosts`, { env, cluster }) : undefined;
-  const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : hosts!.endpoints;
-  const acl = new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster });
-  if (hosts) acl.addDependency(hosts);
+  if (cluster.kind === "existing") throwIfProblems(scope, `invalid environment "${env.name}"`, existingClusterProblems(cluster));
+  const hosts = cluster.kind === "hetzner" || cluster.kind === "ssh" ? new HostsStack(scope, `${env.name}-hosts`, { env, cluster }) : undefined;
+  const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : cluster.kind === "existing" ? existingEndpoints(cluster) : hosts!.endpoints;
+  const acl = cluster.kind === "existing" ? undefined : new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster });
+  if (hosts) acl?.addDependency(hosts);
   const platform = new PlatformStack(scope, `${env.name}-platform`, {
     env,
-    endpoints: acl.endpoints,
-    credentials: acl.credentials,
+    endpoints: acl?.endpoints ?? endpoints,
+    credentials: acl?.credentials,
   });
-  platform.addDependency(acl);
+  if (acl) platform.addDependency(acl);
   const workloads = new WorkloadsStack(scope, `${env.name}-workloads`, {
     env,
-    endpoints: acl.endpoints,
-    credentials: acl.credentials,
+    endpoints: acl?.endpoints ?? endpoints,
+    credentials: acl?.credentials,
     cluster: hosts?.cluster,
   });
   workloads.addDependency(platform);

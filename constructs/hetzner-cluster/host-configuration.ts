@@ -5,7 +5,7 @@ import type { RandomBytes } from "../providers";
 import { ClusterPki, HostCertificateSubject } from "./cluster-pki";
 import { renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } from "./host-files";
-import { HostSpec, hostConstructId } from "./host-plan";
+import { HostIdentity, hostConstructId } from "./host-plan";
 import { NomadClientSettings, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
 import { SshHost } from "./ssh-host-key";
@@ -32,7 +32,15 @@ export interface HostClusterSettings {
 }
 
 /** One host's place in the cluster. */
-export type ConfiguredHost = Pick<HostSpec, "role" | "ordinal" | "name" | "isServer" | "isClient" | "privateIp">;
+export interface ConfiguredHost extends HostIdentity {
+  /** The node name of both agents and the certificate's common name. */
+  readonly name: string;
+  readonly isServer: boolean;
+  /** Runs the Nomad client (workloads). */
+  readonly isClient: boolean;
+  /** Cluster traffic binds and advertises here. */
+  readonly privateIp: string;
+}
 
 /** The agent configuration files of one host (no secrets in them). */
 export function renderAgentConfigs(cluster: HostClusterSettings, host: ConfiguredHost): { nomad: string; consul: string } {

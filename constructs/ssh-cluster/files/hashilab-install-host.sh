@@ -90,6 +90,8 @@ fi
 printf 'hashilab: changed %s\n' "${changed[@]}"
 # Directories, kernel settings, held packages and enabled units, as on a Hetzner host's first boot.
 HASHILAB_ROOT=$root bash "$root/usr/local/sbin/hashilab-bootstrap"
-for unit in "${restart[@]}"; do
+# Units whose files changed (the host firewall): enabled at boot, and restarted now.
+for unit in $(printf '%s\n' "${restart[@]}" | sort -u); do
+  systemctl enable "$unit"
   systemctl restart "$unit"
 done
