@@ -60,11 +60,17 @@ put "$upload/hashicorp.list" 0644 /etc/apt/sources.list.d/hashicorp.list
 
 # Packages missing or at another version; a pinned one may be held (hashilab-bootstrap holds them).
 wanted=()
+upgraded=()
 while read -r spec; do
   name=${spec%%=*}
   have=$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' "$name" 2>/dev/null || true)
   case $spec in
-    *=*) [ "$have" = "installed ${spec#*=}" ] || wanted+=("$spec") ;;
+    *=*)
+      if [ "$have" != "installed ${spec#*=}" ]; then
+        wanted+=("$spec")
+        case $have in installed\ *) upgraded+=("$name") ;; esac
+      fi
+      ;;
     *) case $have in installed\ *) ;; *) wanted+=("$spec") ;; esac ;;
   esac
 done <"$upload/packages.list"
@@ -74,13 +80,12 @@ if [ ${#wanted[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-change-held-packages \
     -o Dpkg::Options::=--force-confold "${wanted[@]}"
   changed+=("${wanted[@]}")
-  case " ${wanted[*]} " in
-    *" nomad="* | *" consul="* | *" nomad-driver-podman="*)
-      # The running agents keep the old binaries until the delivery restarts them.
-      install -d -m 0755 "$root/var/lib/hashilab"
-      printf '%s\n' "consul nomad" >>"$root/var/lib/hashilab/pending-restart"
-      ;;
-  esac
+  if [ ${#upgraded[@]} -gt 0 ]; then
+    # Running agents keep the old binaries (and plugin) until the delivery restarts them,
+    # which it does for what this file names (the delivery's install script reads it).
+    install -d -m 0755 "$root/var/lib/hashilab"
+    printf '%s\n' "consul nomad" >>"$root/var/lib/hashilab/pending-restart"
+  fi
 fi
 
 if [ ${#changed[@]} -eq 0 ]; then
