@@ -24,7 +24,8 @@ export interface EnvironmentStacks {
  */
 export function addEnvironment(scope: Construct, env: EnvironmentConfig): EnvironmentStacks {
   const cluster = env.cluster;
-  if (cluster.kind === "existing") throwIfProblems(scope, `invalid environment "${env.name}"`, existingClusterProblems(cluster));
+  // The environment's own data is wrong (environments/<name>.ts), not a construct's.
+  if (cluster.kind === "existing") throwIfProblems(undefined, `invalid environment "${env.name}"`, existingClusterProblems(cluster));
   const hosts = cluster.kind === "hetzner" || cluster.kind === "ssh" ? new HostsStack(scope, `${env.name}-hosts`, { env, cluster }) : undefined;
   const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : cluster.kind === "existing" ? existingEndpoints(cluster) : hosts!.endpoints;
   const acl = cluster.kind === "existing" ? undefined : new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster });
