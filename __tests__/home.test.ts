@@ -10,6 +10,7 @@ import { evaluateJobspecs, parseJob } from "./nomad-job.support";
 import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
+import { compareApps } from "../scripts/review/plan";
 
 if (home.cluster.kind !== "ssh" || lab.cluster.kind !== "hetzner") throw new Error("home is the LAN environment, lab the Hetzner one");
 const homeStacks = synthEnvironment(home);
@@ -129,5 +130,19 @@ describe("the home environment", () => {
     expect(jobs(homeStacks["home-workloads"])).toEqual(expect.arrayContaining(["coredns", "it-tools"]));
     // lab also backs its Raft snapshots up; home leaves the bucket out.
     expect(jobs(homeStacks["home-workloads"])).toEqual(jobs(labStacks["lab-workloads"]).filter((j) => !j.includes("snapshot")));
+  });
+});
+
+describe("the review tool on home", () => {
+  it("shows a version change as each host's install replaced (the delivery follows it, its trigger being the install's id), and nothing else", () => {
+    if (home.cluster.kind !== "ssh") throw new Error("home is a LAN environment");
+    const upgraded = synthEnvironment({ ...home, cluster: { ...home.cluster, nomadVersion: "2.0.6" } });
+    const changes = compareApps({ "home-hosts": homeStacks["home-hosts"] }, { "home-hosts": upgraded["home-hosts"] }).flatMap((s) => s.changes);
+    expect(changes.map((c) => c.constructPath?.replace("home-hosts/Cluster/", "")).sort()).toEqual([
+      "HostInstall-node1/Install",
+      "HostInstall-node2/Install",
+      "HostInstall-node3/Install",
+    ]);
+    expect(changes.every((c) => c.action === "replace" && c.replacedBecause.includes("triggers_replace"))).toBe(true);
   });
 });
