@@ -122,6 +122,10 @@ describe("SshCluster validation", () => {
     expectInvalid({ nomadVersion: "1.10.5" }, /nomadVersion "1\.10\.5" lacks the docker driver's fixes/);
   });
 
+  it("fails on a chroot_env that would link the agents' secrets into exec tasks", () => {
+    expectInvalid({ chrootEnv: { "/var/lib": "/var/lib" } }, /chrootEnv links "\/var\/lib" into every exec task, which would expose the agents' secrets/);
+  });
+
   it("fails on operator CIDRs or a subnet that are not private IPv4 ranges (they reach the host firewall's rules)", () => {
     expectInvalid({ operatorCidrs: ["192.168.1.0/24 } accept; {"] }, /operatorCidrs\[0\]: .* is not an IPv4 CIDR/);
     expectInvalid({ operatorCidrs: [] }, /operatorCidrs is empty/);

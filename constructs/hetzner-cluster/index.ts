@@ -28,5 +28,5 @@ export { hostFirewallUnit, systemFiles } from "./host-files";
 export type { HostFile } from "./host-files";
 export { HOST_PORTS, renderHostFirewall } from "./firewall-rules";
 export type { HostFirewallSettings, HostPort } from "./firewall-rules";
-export { CLIENT_HOST_NETWORKS } from "./nomad-config";
+export { chrootEnvProblems, CLIENT_HOST_NETWORKS } from "./nomad-config";
 export { MINIMUM_NOMAD_VERSION, nomadVersionFloorProblems } from "./agent-versions";

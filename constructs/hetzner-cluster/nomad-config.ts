@@ -2,7 +2,7 @@ import { CONSUL_WORKLOAD_AUDIENCE, TaskDriver } from "../cluster-facts";
 import { attr, block, formatHcl, HclBodyItem, present } from "../core";
 import { AgentHostSettings, hostCertificateFiles } from "./agent-config";
 import { CONSUL_PORTS } from "./consul-config";
-import { HOST_PATHS } from "./host-paths";
+import { HOST_PATHS, isWithinPath, SECRET_DIRS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
 export const NOMAD_PORTS = { http: 4646, rpc: 4647 } as const;
@@ -23,6 +23,16 @@ export const NOMAD_DEFAULT_CHROOT_ENV: Readonly<Record<string, string>> = {
   "/sbin": "/sbin",
   "/usr": "/usr",
 };
+
+/** What is wrong with a client's chroot_env: no path linked into exec tasks may hold or lie inside a secrets directory. */
+export function chrootEnvProblems(chrootEnv: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.keys(chrootEnv ?? {}).flatMap((hostPath) => {
+    const exposed = SECRET_DIRS.filter((dir) => isWithinPath(dir, hostPath) || isWithinPath(hostPath, dir));
+    return exposed.length === 0
+      ? []
+      : [`chrootEnv links "${hostPath}" into every exec task, which would expose the agents' secrets in ${exposed.join(", ")}; link narrower paths that leave them out`];
+  });
+}
 
 /**
  * The host networks every client defines (`client.host_network`): "private" on the private

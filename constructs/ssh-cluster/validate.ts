@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { cidrContains, Ipv4Cidr, parseCidr, parseIpv4, PRIVATE_RANGES } from "../core";
-import { nomadVersionFloorProblems, sshHostProblems } from "../hetzner-cluster";
+import { chrootEnvProblems, nomadVersionFloorProblems, sshHostProblems } from "../hetzner-cluster";
 import type { SshClusterProps } from "./ssh-cluster";
 
 /** A node name that is a DNS label: it reaches root's shell, file names and certificates, so nothing else. */
@@ -77,6 +77,7 @@ export function validateSshCluster(props: SshClusterProps): SshClusterProblems {
     if (value !== undefined && !VERSION.test(value)) errors.push(`${key} ${JSON.stringify(value)} is not a version such as "2.0.5"`);
   }
   errors.push(...nomadVersionFloorProblems(props.nomadVersion));
+  errors.push(...chrootEnvProblems(props.chrootEnv));
   props.operatorCidrs.forEach((cidr, i) => {
     const parsed = parseCidr(cidr);
     if (typeof parsed === "string") errors.push(`operatorCidrs[${i}]: ${parsed}; e.g. "192.168.1.0/24" or "192.168.1.10/32"`);
