@@ -45,7 +45,9 @@ describe("the home environment's hosts stack", () => {
     for (const host of [node1, node2, node3]) {
       for (const part of ["HostInstall", "HostSecrets"]) {
         const resource = byPath[`${part}-${host.name}/${part === "HostInstall" ? "Install" : "Delivery"}`];
-        expect(resource.connection).toMatchObject({ type: "ssh", user: "root", host: host.address, host_key: host.hostKey, agent: "true" });
+        // The key's type and data; its comment ("root@node1") is left out.
+        const pinned = host.hostKey.split(" ").slice(0, 2).join(" ");
+        expect(resource.connection).toMatchObject({ type: "ssh", user: "root", host: host.address, host_key: pinned, agent: "true" });
         expect(resource.connection.script_path).toBe("/root/terraform_%RAND%.sh");
       }
     }
@@ -120,6 +122,16 @@ describe("SshCluster validation", () => {
     expectInvalid({ nomadVersion: "2.0.5\nopenssh-server=1" }, /nomadVersion "2\.0\.5\\nopenssh-server=1" is not a version/);
     expectInvalid({ consulVersion: "latest" }, /consulVersion "latest" is not a version/);
     expectInvalid({ nomadVersion: "1.10.5" }, /nomadVersion "1\.10\.5" lacks the docker driver's fixes/);
+  });
+
+  it("fails on a cluster name, region or datacenter that cannot be part of a certificate's name", () => {
+    expectInvalid({ datacenter: "home${var.x}" }, /datacenter "home\$\{var\.x\}" is not a lowercase DNS label/);
+    expectInvalid({ region: "glo bal" }, /region "glo bal" is not a lowercase DNS label/);
+  });
+
+  it("pins only the host key's type and data: its comment never reaches Terraform, which would read `${` in it as a template", () => {
+    const cluster = build({ hosts: [{ ...node1, hostKey: `${node1.hostKey.split(" ").slice(0, 2).join(" ")} root@\${file("/etc/shadow")}` }, node2, node3] });
+    expect(cluster.sshHosts[0].hostKey).toBe(node1.hostKey.split(" ").slice(0, 2).join(" "));
   });
 
   it("fails on a chroot_env that would link the agents' secrets into exec tasks", () => {

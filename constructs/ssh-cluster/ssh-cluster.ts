@@ -176,7 +176,8 @@ export class SshCluster extends Construct {
 
     const members: SshClusterMember[] = [];
     specs.forEach((spec, i) => {
-      const sshHost: SshHost = { address: spec.privateIp, hostKey: ordered[i].hostKey.trim() };
+      // Type and key only: the comment is free text that Terraform would read as a template.
+      const sshHost: SshHost = { address: spec.privateIp, hostKey: ordered[i].hostKey.trim().split(/\s+/).slice(0, 2).join(" ") };
       const previous = members[i - 1];
       const install = new HostInstall(this, `HostInstall-${spec.name}`, {
         host: sshHost,

@@ -3,8 +3,8 @@ import { cidrContains, Ipv4Cidr, parseCidr, parseIpv4, PRIVATE_RANGES } from "..
 import { chrootEnvProblems, nomadVersionFloorProblems, sshHostProblems } from "../hetzner-cluster";
 import type { SshClusterProps } from "./ssh-cluster";
 
-/** A node name that is a DNS label: it reaches root's shell, file names and certificates, so nothing else. */
-const HOST_NAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A DNS label: host names reach root's shell, file names and certificates; names and regions certificates. */
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** An upstream version as HashiCorp's apt repository names it ("2.0.5", "1.21.5", "0.6.4"). */
 const VERSION = /^\d+\.\d+\.\d+$/;
 /** Server counts Raft tolerates failures with (DESIGN.md: never 2); 1 only outside production. */
@@ -26,6 +26,13 @@ export interface SshClusterProblems {
 export function validateSshCluster(props: SshClusterProps): SshClusterProblems {
   const errors: string[] = [];
   const warnings: string[] = [];
+  // They become parts of certificate names (server.<region>.nomad, server.<datacenter>.consul) and the CA's name.
+  for (const key of ["name", "region", "datacenter"] as const) {
+    const value = props[key];
+    if (value !== undefined && !DNS_LABEL.test(value)) {
+      errors.push(`${key} ${JSON.stringify(value)} is not a lowercase DNS label (letters, digits, inner dashes): it is part of the certificates' names`);
+    }
+  }
   const subnet = parseCidr(props.subnetCidr);
   if (typeof subnet === "string") {
     errors.push(`subnetCidr: ${subnet}; give the LAN the hosts share, e.g. "192.168.1.0/24"`);
@@ -35,7 +42,7 @@ export function validateSshCluster(props: SshClusterProps): SshClusterProblems {
   if (props.hosts.length === 0) errors.push('hosts is empty; list each machine, e.g. { name: "nuc1", address: "192.168.1.21", role: "both", hostKey: "ecdsa-sha2-nistp256 AAAA..." }');
   props.hosts.forEach((host, i) => {
     const field = `hosts[${i}]`;
-    if (!HOST_NAME.test(host.name)) {
+    if (!DNS_LABEL.test(host.name)) {
       errors.push(`${field}.name ${JSON.stringify(host.name)} is not a lowercase DNS label (letters, digits, inner dashes, at most 63): it names the agents, the certificate and files on the host`);
     }
     if (parseIpv4(host.address) === undefined) {
