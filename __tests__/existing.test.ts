@@ -68,10 +68,12 @@ describe("an environment on an existing cluster", () => {
       /^invalid environment "shared":\n  - cluster\.nomadAddress "http:\/\/nomad\.example\.net:4646" is not an https:\/\/ address/,
     );
     expect(invalid({ consulAddress: "https://consul.example.net:8501/v1; rm" })).toThrow(/cluster\.consulAddress .* is not an https:\/\/ address/);
+    expect(invalid({ nomadAddress: "https://${var.x}:4646" })).toThrow(/cluster\.nomadAddress .* is not an https:\/\/ address/);
   });
 
   it("fails on a CA that is not a PEM certificate, and on no clients", () => {
     expect(invalid({ caCertPem: "-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----\n" })).toThrow(/cluster\.caCertPem is not a PEM certificate/);
+    expect(invalid({ caCertPem: CA.replace("EA==", "EA==${file(\"/etc/shadow\")}") })).toThrow(/cluster\.caCertPem is not a PEM certificate/);
     expect(invalid({ clients: { count: 0 } })).toThrow(/cluster\.clients\.count 0 is not a positive whole number/);
   });
 });

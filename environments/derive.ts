@@ -170,11 +170,11 @@ export function existingEndpoints(cluster: ExistingClusterConfig): ClusterEndpoi
 export function existingClusterProblems(cluster: ExistingClusterConfig): string[] {
   const problems: string[] = [];
   for (const key of ["nomadAddress", "consulAddress"] as const) {
-    if (!/^https:\/\/[^\s/]+(:\d+)?\/?$/.test(cluster[key])) {
+    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(cluster[key])) {
       problems.push(`cluster.${key} ${JSON.stringify(cluster[key])} is not an https:// address (scheme, host, optional port): the management token travels with every request`);
     }
   }
-  if (!/^-----BEGIN CERTIFICATE-----\n[\s\S]+\n-----END CERTIFICATE-----\s*$/.test(cluster.caCertPem)) {
+  if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?$/.test(cluster.caCertPem)) {
     problems.push("cluster.caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----); paste the CA both APIs' certificates chain to");
   }
   if (!Number.isInteger(cluster.clients.count) || cluster.clients.count < 1) {
