@@ -93,6 +93,7 @@ describe("the home environment", () => {
     const hostRules = files["/etc/hashilab/host-firewall.nft"];
     expect(hostRules).toContain("policy drop;");
     expect(hostRules).toContain('ip saddr { 192.168.1.0/24 } tcp dport { 22, 4646, 8501 } accept comment "operator"');
+    expect(hostRules).toContain('ip saddr { 192.168.1.21, 192.168.1.22, 192.168.1.23 } udp dport { 4648, 8301-8302, 20000-32000 } accept comment "cluster"');
     expect(hostRules).toContain('udp dport { 53 } accept comment "anyone"');
     for (const [name, rules] of [["host", hostRules], ["metadata", files["/etc/hashilab/metadata-block.nft"]]]) {
       const file = join(workdir, `${name}.nft`);

@@ -65,8 +65,8 @@ export function ingressFirewallRules(): HcloudFirewallRule[] {
 export interface HostFirewallSettings {
   /** IPv4 CIDRs that may reach SSH and the HTTPS APIs. */
   readonly operatorCidrs: readonly string[];
-  /** The cluster's subnet: every agent port is open to it. */
-  readonly clusterCidr: string;
+  /** The cluster's hosts (addresses or CIDRs): every agent port is open to them, and only to them. */
+  readonly clusterSources: readonly string[];
   /** The host runs workloads: the ingress ports are open to anyone. */
   readonly isClient: boolean;
   /** Further ports open to anyone, e.g. DNS (53) where the DNS VIP lands. @default none */
@@ -83,14 +83,15 @@ function portRules(ports: readonly HostPort[], source: string | undefined, comme
 
 /**
  * The host's own input firewall (nftables), for hosts no cloud firewall stands in front of:
- * SSH and the HTTPS APIs from the operator's CIDRs, every agent port from the cluster's
- * subnet, the ingress from anyone, and VRRP between the hosts (keepalived's DNS VIP); all
- * else is dropped. Only input: forwarded container traffic stays with the container firewall
+ * SSH and the HTTPS APIs from the operator's CIDRs, every agent port from the cluster's hosts
+ * (on a home LAN the subnet also holds phones and TVs), the ingress from anyone, and VRRP
+ * between the hosts (keepalived's DNS VIP); all else is dropped. Only input: forwarded container traffic stays with the container firewall
  * (metadata-block.nft) and the runtimes' own chains. The file replaces its table, so loading
  * it again applies a change.
  */
 export function renderHostFirewall(settings: HostFirewallSettings): string {
   const operators = `{ ${settings.operatorCidrs.join(", ")} }`;
+  const cluster = `{ ${settings.clusterSources.join(", ")} }`;
   const anyone = [...(settings.isClient ? HOST_PORTS.ingress : []), ...(settings.publicPorts ?? [])];
   const rules = [
     "ct state established,related accept",
@@ -99,8 +100,8 @@ export function renderHostFirewall(settings: HostFirewallSettings): string {
     // Path MTU discovery, ping; IPv6 neighbour discovery needs ICMPv6.
     "meta l4proto { icmp, ipv6-icmp } accept",
     ...portRules(HOST_PORTS.operator, operators, "operator"),
-    ...portRules(HOST_PORTS.cluster, settings.clusterCidr, "cluster"),
-    `ip saddr ${settings.clusterCidr} ip protocol vrrp accept comment "keepalived (DNS VIP)"`,
+    ...portRules(HOST_PORTS.cluster, cluster, "cluster"),
+    `ip saddr ${cluster} ip protocol vrrp accept comment "keepalived (DNS VIP)"`,
     ...portRules(anyone, undefined, "anyone"),
   ];
   return [

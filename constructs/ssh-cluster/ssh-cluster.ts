@@ -64,7 +64,7 @@ export interface SshClusterProps {
   readonly subnetCidr: string;
   /** The machines, servers first in deploy order; 1, 3, 5 or 7 servers. */
   readonly hosts: readonly SshClusterHost[];
-  /** IPv4 CIDRs SSH and the Nomad/Consul HTTPS APIs are for (the host firewall admits only them). */
+  /** IPv4 CIDRs SSH and the Nomad/Consul HTTPS APIs are for (the host firewall admits only them, and the cluster's hosts to the APIs). */
   readonly operatorCidrs: readonly string[];
   /** Pinned Nomad version, e.g. "2.0.5" (HashiCorp's apt repository). */
   readonly nomadVersion: string;
@@ -215,7 +215,7 @@ export class SshCluster extends Construct {
     if (props.hostFirewall) {
       const rules = renderHostFirewall({
         operatorCidrs: props.operatorCidrs,
-        clusterCidr: props.subnetCidr,
+        clusterSources: props.hosts.map((h) => h.address),
         isClient: spec.isClient,
         publicPorts: props.hostFirewall.publicPorts,
       });
