@@ -86,6 +86,22 @@ describe("hashilab-install-host.sh", () => {
     expect(upload[`${INSTALL_UPLOAD_DIR}/${INSTALL_SCRIPT}`]).toBe(installScript());
   });
 
+  it("runs inline commands that pass shellcheck and name only fixed paths (no value from the environment reaches root's shell)", () => {
+    requireTool("shellcheck");
+    const install = Object.values<any>(resourcesOf(synthEnvironment(home)["home-hosts"], "terraform_data")).find((r) =>
+      r["//"].metadata.path.endsWith("HostInstall-node1/Install"),
+    );
+    const inline: string[] = install.provisioner.filter((p: any) => p["remote-exec"]).flatMap((p: any) => p["remote-exec"].inline);
+    expect(inline).toEqual([
+      `install -d -m 0700 ${INSTALL_UPLOAD_DIR} ${INSTALL_UPLOAD_DIR}/files`,
+      `bash ${INSTALL_UPLOAD_DIR}/${INSTALL_SCRIPT}`,
+    ]);
+    execFileSync("shellcheck", ["-s", "sh", "-"], { input: `#!/bin/sh\n${inline.join("\n")}\n`, stdio: ["pipe", "pipe", "pipe"] });
+    // Every upload lands in the install directory, under a fixed name.
+    const destinations = install.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
+    for (const d of destinations) expect(d).toMatch(new RegExp(`^${INSTALL_UPLOAD_DIR}/(files/f\\d+|files\\.list|packages\\.list|hashicorp\\.list\\.in|${INSTALL_SCRIPT.replace(/\./g, "\\.")})$`));
+  });
+
   it("installs a Debian 12 host from scratch: the vendored key, HashiCorp's source for bookworm, the pinned packages, units and firewall", () => {
     host = hostSandbox(DEBIAN_12);
     const run = host.install(upload);
