@@ -59,7 +59,7 @@ export function renderAgentConfigs(cluster: HostClusterSettings, host: Configure
 }
 
 /** The names and addresses one host's certificate is valid for; `addresses` beyond loopback and the private address (e.g. a public IPv4). */
-export function hostCertificateSubject(cluster: HostClusterSettings, host: ConfiguredHost, addresses: readonly string[]): HostCertificateSubject {
+function hostCertificateSubject(cluster: HostClusterSettings, host: ConfiguredHost, addresses: readonly string[]): HostCertificateSubject {
   return {
     commonName: host.name,
     dnsNames: [
