@@ -113,7 +113,7 @@ describe("hashilab-install-host.sh", () => {
     );
     expect(run.calls).toContain("apt-get update -qq");
     expect(run.calls).toContain(
-      "apt-get install -y -qq --allow-change-held-packages -o Dpkg::Options::=--force-confold " +
+      "apt-get install -y -qq --allow-change-held-packages -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 " +
         "nomad=2.0.5-1 consul=1.21.5-1 nftables age containernetworking-plugins docker.io podman nomad-driver-podman=0.6.4-1",
     );
     // The first-boot script ran (held packages, enabled units), and the host firewall is loaded and enabled.
@@ -143,7 +143,7 @@ describe("hashilab-install-host.sh", () => {
     const upgrade = host.install({ ...upload, [packages]: upload[packages].replace("nomad=2.0.5-1", "nomad=2.0.6-1") });
     expect(upgrade.status).toBe(0);
     expect(upgrade.calls.filter((c) => c.startsWith("apt-get install"))).toEqual([
-      "apt-get install -y -qq --allow-change-held-packages -o Dpkg::Options::=--force-confold nomad=2.0.6-1",
+      "apt-get install -y -qq --allow-change-held-packages -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 nomad=2.0.6-1",
     ]);
     expect(host.packages()).toContain("nomad 2.0.6-1\n");
     expect(readFileSync(host.path(HOST_PATHS.pendingRestart), "utf8")).toBe("consul nomad\n");

@@ -76,9 +76,10 @@ while read -r spec; do
 done <"$upload/packages.list"
 if [ ${#wanted[@]} -gt 0 ]; then
   apt-get update -qq
-  # --force-confold: keep configuration files an operator changed, as cloud-init does.
+  # --force-confold: keep configuration files an operator changed, as cloud-init does. A fresh
+  # install may be running unattended-upgrades: wait for its dpkg lock (libapt-pkg reads DPkg::Lock::Timeout) rather than fail.
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-change-held-packages \
-    -o Dpkg::Options::=--force-confold "${wanted[@]}"
+    -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 "${wanted[@]}"
   changed+=("${wanted[@]}")
   if [ ${#upgraded[@]} -gt 0 ]; then
     # Running agents keep the old binaries (and plugin) until the delivery restarts them,
