@@ -29,10 +29,17 @@ describe("npm run cost", () => {
     expect(stdout).toMatch(/Total\s+€0\.00/);
   });
 
+  test("home runs on the operator's own machines: nothing priced, and it says the hardware is not", () => {
+    const { status, stdout } = runCost("home");
+    expect(status).toBe(0);
+    expect(stdout).toMatch(/Total\s+€0\.00/);
+    expect(stdout).toContain("not in the total: 3 hosts of your own (LAN, over SSH): hardware and power are not priced");
+  });
+
   test("fails on an unknown environment, naming the known ones", () => {
     const { status, stderr } = runCost("staging");
     expect(status).toBe(1);
-    expect(stderr).toContain('unknown environment "staging": choose one of lab, dev');
+    expect(stderr).toContain('unknown environment "staging": choose one of lab, home, dev');
   });
 });
 

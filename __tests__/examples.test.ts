@@ -11,6 +11,7 @@ import { devAclBootstrap } from "../examples/acl-bootstrap";
 import { workloadIdentity } from "../examples/consul-workload-identity";
 import { labDns } from "../examples/dns-vip";
 import { labCluster } from "../examples/hetzner-cluster";
+import { homeCluster } from "../examples/ssh-cluster";
 import { whoamiBehindTraefik } from "../examples/ingress";
 import { developerAccess } from "../examples/nomad-acl";
 import { resticBackup } from "../examples/nomad-job";
@@ -70,6 +71,7 @@ const EXAMPLES: Record<string, Example> = {
   "examples/nomad-acl.ts": { build: developerAccess, providers: ["nomad"] },
   "examples/consul-workload-identity.ts": { build: workloadIdentity, providers: ["consul"] },
   "examples/hetzner-cluster.ts": { build: labCluster, providers: ["hcloud", "tls", "random"] },
+  "examples/ssh-cluster.ts": { build: homeCluster, providers: ["tls", "random"] },
   "examples/acl-bootstrap.ts": { build: devAclBootstrap, providers: ["random"] },
   "examples/raft-snapshots.ts": { build: raftSnapshots, providers: ["nomad", "consul"] },
   "examples/access.ts": { build: teamAccess, providers: ["nomad"] },

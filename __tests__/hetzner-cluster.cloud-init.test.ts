@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { lab } from "../environments";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
+import { HASHICORP_KEYRING, hashicorpKeyring } from "../constructs/hetzner-cluster/apt-repository";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
-import { BOOT_COMMANDS } from "../constructs/hetzner-cluster/cloud-init";
 import { buildCluster, VALID_CLUSTER_PROPS } from "./support/hetzner-cluster";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
@@ -77,16 +77,14 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
     expect(problems).toEqual([]);
   });
 
-  it("installs pinned Nomad and Consul from HashiCorp's signed apt repository", () => {
+  it("installs pinned Nomad and Consul from HashiCorp's apt repository, signed by the vendored key (no keyserver at boot)", () => {
     const config = parseUserData(host.userData);
     expect(config.apt.sources.hashicorp).toEqual({
-      source: "deb [signed-by=$KEY_FILE] https://apt.releases.hashicorp.com $RELEASE main",
-      keyid: "798AEC654E5C15428C8E42EEAA16FCBCA621E701",
-      keyserver: "hkps://keyserver.ubuntu.com",
+      source: `deb [signed-by=${HASHICORP_KEYRING}] https://apt.releases.hashicorp.com $RELEASE main`,
     });
+    expect(writtenFile(host.userData, HASHICORP_KEYRING).content).toBe(hashicorpKeyring());
     expect(config.packages).toEqual(expect.arrayContaining([["nomad", `${PINNED.nomad}-1`], ["consul", `${PINNED.consul}-1`]]));
-    // cloud-init's apt module needs gpg and dirmngr for the key; Debian's cloud images lack them.
-    expect(config.bootcmd).toEqual(BOOT_COMMANDS);
+    expect(config.bootcmd).toBeUndefined();
   });
 
   it("starts the agents only once Terraform has delivered their secrets", () => {
@@ -111,7 +109,7 @@ describe.each(variants)("user-data of a %s host", (variant, host) => {
   });
 
   it("creates the public TLS directory world-readable, for jobs that read the CA as nobody", () => {
-    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain(`install -d -o root -g root -m 0755 ${HOST_PATHS.tlsDir}\n`);
+    expect(writtenFile(host.userData, HOST_PATHS.bootstrapScript).content).toContain(`install -d -o root -g root -m 0755 "$root${HOST_PATHS.tlsDir}"\n`);
   });
 });
 
@@ -161,12 +159,6 @@ describe("the shipped scripts", () => {
   });
 });
 
-describe("the boot commands", () => {
-  it("pass shellcheck", () => {
-    validate("shellcheck", [], ["#!/bin/sh", ...BOOT_COMMANDS, ""].join("\n"), "bootcmd.sh");
-  });
-});
-
 describe("the secrets delivery's commands", () => {
   it("pass shellcheck", () => {
     const script = ["#!/bin/sh", ...PREPARE_COMMANDS, INSTALL_COMMAND, ""].join("\n");
@@ -177,7 +169,8 @@ describe("the secrets delivery's commands", () => {
 describe("the synthesized hcloud_server.user_data", () => {
   const userData: Record<string, string> = {};
   const stacks = synthEnvironment(lab, (built) => {
-    for (const host of built.hosts!.cluster.hosts) userData[host.spec.id] = host.userData;
+    const cluster = built.hosts!.cluster;
+    if ("hosts" in cluster) for (const host of cluster.hosts) userData[host.spec.id] = host.userData;
   });
   const servers = resourcesOf(stacks["lab-hosts"], "hcloud_server");
 

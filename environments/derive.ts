@@ -3,14 +3,23 @@ import { AccessProps, DEFAULT_DEVELOPER_NAMESPACE } from "../constructs/access";
 import type { AclBootstrapProps } from "../constructs/acl-bootstrap";
 import type { ClusterFactSources, ClusterFacts } from "../constructs/cluster-facts";
 import { NOMAD_NAME } from "../constructs/core";
-import type { DnsVipProps } from "../constructs/dns-vip";
+import { DNS_PORT, DnsVipProps } from "../constructs/dns-vip";
 import { AGENTS_ON_HOST, ClusterClients, HetznerCluster, HetznerClusterProps } from "../constructs/hetzner-cluster";
 import { DEFAULT_DASHBOARD_AUTH, IngressProps } from "../constructs/ingress";
 import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission, namespaceAdmissionProblems } from "../constructs/nomad-job";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
 import type { ConsulWorkloadIdentityProps } from "../constructs/acl";
 import type { AllNamespacesPolicyOptions } from "../policies";
-import { EnvironmentConfig, HetznerClusterConfig, LocalClusterConfig, NamespaceConfig, SnapshotsConfig } from "./types";
+import { SshCluster, SshClusterProps } from "../constructs/ssh-cluster";
+import {
+  EnvironmentConfig,
+  ExistingClusterConfig,
+  HetznerClusterConfig,
+  LocalClusterConfig,
+  NamespaceConfig,
+  SnapshotsConfig,
+  SshClusterConfig,
+} from "./types";
 
 /**
  * Pure functions from an environment to the props of the constructs its stacks create: every
@@ -31,11 +40,11 @@ const DEV_AGENT_DRIVERS = ["docker", "exec", "raw_exec"] as const;
  */
 const LOCAL_BRIDGE_GATEWAY = "172.26.64.1/32";
 
-/** What the hosts stack's cluster tells the later stacks (HetznerCluster satisfies it). */
-export type ClusterOutputs = Pick<
-  HetznerCluster,
-  "privateNetworkId" | "subnetCidr" | "privateAddresses" | "clientPublicIps" | "consulAgentAddresses" | "sshHosts"
->;
+/** What the hosts stack's cluster tells the later stacks (HetznerCluster and SshCluster satisfy it). */
+export type ClusterOutputs = Pick<HetznerCluster, "subnetCidr" | "privateAddresses" | "clientPublicIps" | "consulAgentAddresses" | "sshHosts"> & {
+  /** The Hetzner private network's id, where the DNS VIP moves as an alias IP. @default none (not on Hetzner) */
+  readonly privateNetworkId?: string;
+};
 
 /** Where the cluster's APIs answer and the CA they are verified with; for Hetzner references into the hosts stack. */
 export type ClusterEndpoints = Pick<AclBootstrapProps, "nomadAddress" | "consulAddress" | "caCertPem">;
@@ -54,12 +63,45 @@ export function hetznerClusterProps(env: EnvironmentConfig, cluster: HetznerClus
   };
 }
 
-/** What the environment's Nomad clients offer jobs: from the Hetzner host pools, or the one dev agent. */
+/**
+ * SshCluster's props: the environment's cluster, with what the environment states once; a host
+ * firewall also lets anyone reach DNS where the DNS VIP may land.
+ */
+export function sshClusterProps(env: EnvironmentConfig, cluster: SshClusterConfig): SshClusterProps {
+  const { kind: _kind, ...props } = cluster;
+  const dnsPorts = (["udp", "tcp"] as const).map((protocol) => ({ protocol, port: String(DNS_PORT), description: "DNS (the DNS VIP)" }));
+  const hostFirewall =
+    props.hostFirewall && env.dns.mode !== "none"
+      ? { ...props.hostFirewall, publicPorts: [...(props.hostFirewall.publicPorts ?? []), ...dnsPorts] }
+      : props.hostFirewall;
+  return { ...props, hostFirewall, name: env.name, tier: env.tier, region: env.region, datacenter: env.datacenter };
+}
+
+/** What the environment's Nomad clients offer jobs: from the hosts it builds, what it declares, or the one dev agent. */
 export function clusterClients(env: EnvironmentConfig): ClusterClients {
   const cluster = env.cluster;
-  if (cluster.kind === "hetzner") return HetznerCluster.clientsOf(cluster);
-  // `nomad agent -dev` defines no host network or host volume; its node is in the "default" pool.
-  return { count: 1, drivers: cluster.drivers ?? DEV_AGENT_DRIVERS, hostNetworks: [], hostVolumes: [], nodePools: ["default"] };
+  switch (cluster.kind) {
+    case "hetzner":
+      return HetznerCluster.clientsOf(cluster);
+    case "ssh":
+      return SshCluster.clientsOf(cluster);
+    case "existing":
+      return {
+        count: cluster.clients.count,
+        drivers: cluster.clients.drivers ?? ["docker", "exec"],
+        hostNetworks: cluster.clients.hostNetworks ?? [],
+        hostVolumes: cluster.clients.hostVolumes ?? [],
+        nodePools: cluster.clients.nodePools ?? ["default"],
+      };
+    case "local":
+      // `nomad agent -dev` defines no host network or host volume; its node is in the "default" pool.
+      return { count: 1, drivers: cluster.drivers ?? DEV_AGENT_DRIVERS, hostNetworks: [], hostVolumes: [], nodePools: ["default"] };
+  }
+}
+
+/** Whether the environment builds its hosts (and so knows where the agents are on each). */
+function buildsHosts(env: EnvironmentConfig): env is EnvironmentConfig & { cluster: HetznerClusterConfig | SshClusterConfig } {
+  return env.cluster.kind === "hetzner" || env.cluster.kind === "ssh";
 }
 
 /** The facts constructs validate against, from an environment. */
@@ -73,7 +115,7 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     datacenter: env.datacenter,
     region: env.region,
     // Local agents are whatever binary the user has.
-    nomadVersion: env.cluster.kind === "hetzner" ? env.cluster.nomadVersion : undefined,
+    nomadVersion: env.cluster.kind === "local" ? undefined : env.cluster.nomadVersion,
     namespaceAdmission: Object.fromEntries(env.namespaces.map((ns) => [ns.name, namespaceAdmission(ns)])),
     managementOnlyNamespaces: managementOnlyNamespaces(env),
     nodePools: clients.nodePools,
@@ -84,20 +126,53 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
 
 /** Where each fact is set in an environment: synth errors name these fields as the fix. */
 function environmentFactSources(env: EnvironmentConfig): ClusterFactSources {
-  const hetzner = env.cluster.kind === "hetzner";
+  const hosts = clientFactSources(env.cluster);
   return {
     namespaces: "the environment's namespaces",
-    clientCount: hetzner ? "the environment's cluster.serverCount (with serversAreClients) and cluster.clientCount" : "a local cluster: its one dev agent",
-    drivers: "the environment's cluster.drivers",
-    hostNetworks: hetzner ? "the hosts' agent configuration (HetznerCluster defines private and public)" : "the dev agent's configuration (it defines none)",
-    hostVolumes: hetzner ? "the hosts' agent configuration (HetznerCluster defines none)" : "the dev agent's configuration (it defines none)",
-    nodePools: hetzner ? "the hosts' agent configuration (every client is in \"default\")" : "the dev agent's configuration (\"default\")",
+    drivers: env.cluster.kind === "existing" ? "the environment's cluster.clients.drivers" : "the environment's cluster.drivers",
+    ...hosts,
     datacenter: "the environment's datacenter",
     region: "the environment's region",
     nomadVersion: "the environment's cluster.nomadVersion",
     namespaceAdmission: "the environment's namespaces",
     managementOnlyNamespaces: "the environment's namespaces (managementOnly: true)",
   };
+}
+
+/** Where the facts about the clients come from, for each kind of cluster. */
+function clientFactSources(
+  cluster: EnvironmentConfig["cluster"],
+): Pick<ClusterFactSources, "clientCount" | "hostNetworks" | "hostVolumes" | "nodePools"> {
+  switch (cluster.kind) {
+    case "hetzner":
+      return {
+        clientCount: "the environment's cluster.serverCount (with serversAreClients) and cluster.clientCount",
+        hostNetworks: "the hosts' agent configuration (HetznerCluster defines private and public)",
+        hostVolumes: "the hosts' agent configuration (HetznerCluster defines none)",
+        nodePools: 'the hosts\' agent configuration (every client is in "default")',
+      };
+    case "ssh":
+      return {
+        clientCount: "the environment's cluster.hosts (each host whose role is client or both)",
+        hostNetworks: "the hosts' agent configuration (SshCluster defines private and public)",
+        hostVolumes: "the hosts' agent configuration (SshCluster defines none)",
+        nodePools: 'the hosts\' agent configuration (every client is in "default")',
+      };
+    case "existing":
+      return {
+        clientCount: "the environment's cluster.clients.count",
+        hostNetworks: "the environment's cluster.clients.hostNetworks",
+        hostVolumes: "the environment's cluster.clients.hostVolumes",
+        nodePools: "the environment's cluster.clients.nodePools",
+      };
+    case "local":
+      return {
+        clientCount: "a local cluster: its one dev agent",
+        hostNetworks: "the dev agent's configuration (it defines none)",
+        hostVolumes: "the dev agent's configuration (it defines none)",
+        nodePools: 'the dev agent\'s configuration ("default")',
+      };
+  }
 }
 
 /** What jobs in `ns` may use, its defaults applied. */
@@ -147,6 +222,28 @@ export function localEndpoints(cluster: LocalClusterConfig): ClusterEndpoints {
   return { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
 }
 
+/** The endpoints of a cluster someone else runs. */
+export function existingEndpoints(cluster: ExistingClusterConfig): ClusterEndpoints {
+  return { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress, caCertPem: cluster.caCertPem };
+}
+
+/** What is wrong with an existing cluster's endpoints: plain HTTP would send the management tokens in the clear. */
+export function existingClusterProblems(cluster: ExistingClusterConfig): string[] {
+  const problems: string[] = [];
+  for (const key of ["nomadAddress", "consulAddress"] as const) {
+    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(cluster[key])) {
+      problems.push(`cluster.${key} ${JSON.stringify(cluster[key])} is not an https:// address (scheme, host, optional port): the management token travels with every request`);
+    }
+  }
+  if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?$/.test(cluster.caCertPem)) {
+    problems.push("cluster.caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----); paste the CA both APIs' certificates chain to");
+  }
+  if (!Number.isInteger(cluster.clients.count) || cluster.clients.count < 1) {
+    problems.push(`cluster.clients.count ${cluster.clients.count} is not a positive whole number of Nomad clients`);
+  }
+  return problems;
+}
+
 /** The hosts whose agents get tokens from the acl stack (HetznerCluster, or any hosts reached over SSH). */
 export type AgentHosts = Pick<ClusterOutputs, "consulAgentAddresses" | "sshHosts">;
 
@@ -167,7 +264,7 @@ export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHo
  */
 export function workloadIdentityProps(env: EnvironmentConfig, endpoints: ClusterEndpoints): ConsulWorkloadIdentityProps {
   return {
-    nomadAddress: env.cluster.kind === "hetzner" ? AGENTS_ON_HOST.nomadAddress : endpoints.nomadAddress,
+    nomadAddress: buildsHosts(env) ? AGENTS_ON_HOST.nomadAddress : endpoints.nomadAddress,
     nomadCaPem: endpoints.caCertPem,
   };
 }
@@ -184,7 +281,7 @@ function hostNetwork(env: EnvironmentConfig, name: string): string | undefined {
 
 /** DnsVip moves its VIP through the Hetzner API: only with the hosts stack's network. */
 export function dnsNeedsHetznerToken(env: EnvironmentConfig, cluster?: ClusterOutputs): boolean {
-  return env.dns.mode === "hetzner" && cluster !== undefined;
+  return env.dns.mode === "hetzner" && cluster?.privateNetworkId !== undefined;
 }
 
 /**
@@ -202,7 +299,7 @@ export function dnsVipProps(env: EnvironmentConfig, cluster?: ClusterOutputs, he
     subnetCidr: dns.subnetCidr ?? cluster?.subnetCidr,
     hostAddresses: cluster?.privateAddresses ?? [],
     virtualRouterId: dns.virtualRouterId,
-    hetzner: cluster && hetznerToken ? { networkId: cluster.privateNetworkId, apiToken: hetznerToken } : undefined,
+    hetzner: cluster?.privateNetworkId !== undefined && hetznerToken ? { networkId: cluster.privateNetworkId, apiToken: hetznerToken } : undefined,
     namespaces: workloadNamespaces(env),
     upstreams: dns.upstreams,
     instances: dns.instances ?? (dns.mode === "none" ? 1 : Math.min(clients.count, 3)),
@@ -235,7 +332,7 @@ export function ingressProps(env: EnvironmentConfig, cluster?: ClusterOutputs): 
     domain: env.domain,
     dashboardAuth: DEFAULT_DASHBOARD_AUTH,
     dashboardHostNetwork: hostNetwork(env, "private"),
-    dashboardAllowedCidrs: env.cluster.kind === "hetzner" ? env.cluster.operatorCidrs : [LOCAL_BRIDGE_GATEWAY],
+    dashboardAllowedCidrs: env.cluster.kind === "local" ? [LOCAL_BRIDGE_GATEWAY] : env.cluster.operatorCidrs,
     datacenters: [env.datacenter],
   };
 }
@@ -247,7 +344,7 @@ export function raftSnapshotsProps(
   keys: Pick<RaftSnapshotsProps, "s3AccessKeyId" | "s3SecretAccessKey">,
 ): RaftSnapshotsProps {
   const cluster = env.cluster;
-  const agents = cluster.kind === "hetzner" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
+  const agents = cluster.kind === "hetzner" || cluster.kind === "ssh" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
 }
 

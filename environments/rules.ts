@@ -1,5 +1,5 @@
 import { dnsNameProblem } from "../constructs/core";
-import { workloadNamespaces } from "./derive";
+import { existingClusterProblems, workloadNamespaces } from "./derive";
 import { EnvironmentConfig } from "./types";
 
 /**
@@ -10,6 +10,7 @@ import { EnvironmentConfig } from "./types";
  */
 export function environmentRuleProblems(env: EnvironmentConfig): string[] {
   const problems: string[] = [];
+  if (env.cluster.kind === "existing") problems.push(...existingClusterProblems(env.cluster));
   // DnsVip answers bare names (<service>.<domain>) from namespace "default" (its defaultNamespace).
   if (!workloadNamespaces(env).includes("default")) {
     problems.push(

@@ -70,7 +70,6 @@ const hetznerClusterSchema = z
     podmanDriverVersion: text.optional(),
     drivers: list(taskDriver).optional(),
     chrootEnv: stringMap.optional(),
-    hashicorpAptKeyFingerprint: text.optional(),
     labels: stringMap.optional(),
     newServerTypes: list(text).optional(),
     newLocations: stringMap.optional(),
@@ -86,7 +85,48 @@ const localClusterSchema = z
   })
   .strict();
 
-const clusterSchema = z.discriminatedUnion("kind", [hetznerClusterSchema, localClusterSchema]);
+const sshHostSchema = z
+  .object({ name: text, address: text, role: z.enum(["server", "client", "both"]), hostKey: text })
+  .strict();
+
+const hostPortSchema = z.object({ protocol: z.enum(["tcp", "udp"]), port: text, description: text }).strict();
+
+const sshClusterSchema = z
+  .object({
+    kind: z.literal("ssh"),
+    subnetCidr: text,
+    hosts: list(sshHostSchema),
+    operatorCidrs: list(text),
+    nomadVersion: text,
+    consulVersion: text,
+    podmanDriverVersion: text.optional(),
+    drivers: list(taskDriver).optional(),
+    chrootEnv: stringMap.optional(),
+    hostFirewall: z.object({ publicPorts: list(hostPortSchema).optional() }).strict().optional(),
+  })
+  .strict();
+
+const existingClusterSchema = z
+  .object({
+    kind: z.literal("existing"),
+    nomadAddress: text,
+    consulAddress: text,
+    caCertPem: text,
+    clients: z
+      .object({
+        count: z.number(),
+        drivers: list(taskDriver).optional(),
+        hostNetworks: list(text).optional(),
+        hostVolumes: list(text).optional(),
+        nodePools: list(text).optional(),
+      })
+      .strict(),
+    nomadVersion: text.optional(),
+    operatorCidrs: list(text),
+  })
+  .strict();
+
+const clusterSchema = z.discriminatedUnion("kind", [hetznerClusterSchema, sshClusterSchema, existingClusterSchema, localClusterSchema]);
 
 // --- dns: the lab domain's VIP ---
 const dnsSchema = z

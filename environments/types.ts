@@ -3,6 +3,7 @@ import type { TaskDriver } from "../constructs/cluster-facts";
 import type { DnsVipProps } from "../constructs/dns-vip";
 import type { ClusterTier, HetznerClusterProps } from "../constructs/hetzner-cluster";
 import type { PublicDnsZone } from "../constructs/public-hostname";
+import type { SshClusterProps } from "../constructs/ssh-cluster";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
 
 export type { TaskDriver };
@@ -80,7 +81,48 @@ export interface LocalClusterConfig {
   readonly drivers?: readonly TaskDriver[];
 }
 
-export type ClusterConfig = HetznerClusterConfig | LocalClusterConfig;
+/**
+ * The cluster runs on machines the operator already has (a home LAN), which the `<env>-hosts`
+ * stack installs and configures over SSH (SshCluster): its props, less what the environment
+ * states once for every stack.
+ */
+export interface SshClusterConfig extends Omit<SshClusterProps, "name" | "tier" | "region" | "datacenter"> {
+  readonly kind: "ssh";
+}
+
+/**
+ * A cluster someone else runs, with TLS and ACLs on: the environment manages only namespaces,
+ * policies and jobs there. No hosts stack and no ACL bootstrap: the management tokens come
+ * from the sensitive variables `nomad_token` and `consul_token` (TF_VAR_nomad_token,
+ * TF_VAR_consul_token) of the platform and workloads stacks.
+ */
+export interface ExistingClusterConfig {
+  readonly kind: "existing";
+  /** e.g. "https://nomad.example.net:4646" (HTTPS only). */
+  readonly nomadAddress: string;
+  /** e.g. "https://consul.example.net:8501" (HTTPS only). */
+  readonly consulAddress: string;
+  /** The CA certificate (PEM) both APIs' certificates chain to. */
+  readonly caCertPem: string;
+  /** The Nomad clients jobs may be placed on, for synth-time checks (counts, drivers, host networks). */
+  readonly clients: {
+    readonly count: number;
+    /** @default ["docker", "exec"] */
+    readonly drivers?: readonly TaskDriver[];
+    /** The clients' `host_network` names. @default none */
+    readonly hostNetworks?: readonly string[];
+    /** The clients' host volume names (static `host_volume` blocks or dynamic host volumes). @default none */
+    readonly hostVolumes?: readonly string[];
+    /** The node pools the clients are in. @default ["default"] */
+    readonly nodePools?: readonly string[];
+  };
+  /** The Nomad version the cluster runs, for version-dependent job checks. @default unknown: those checks are skipped */
+  readonly nomadVersion?: string;
+  /** Who may reach the ingress dashboard (Traefik). */
+  readonly operatorCidrs: readonly string[];
+}
+
+export type ClusterConfig = HetznerClusterConfig | SshClusterConfig | ExistingClusterConfig | LocalClusterConfig;
 
 /** An S3-compatible state backend, e.g. Hetzner Object Storage. */
 export interface S3StateConfig {

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, localEndpoints } from "../environments";
+import { EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, existingEndpoints, localEndpoints } from "../environments";
 import { collectProblems, throwCollected, throwIfProblems, validationProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
@@ -11,15 +11,16 @@ import { WorkloadsStack } from "./workloads-stack";
 /** The stacks of one environment, in deploy order. */
 export interface EnvironmentStacks {
   readonly hosts?: HostsStack;
-  readonly acl: AclStack;
+  /** Absent for a cluster someone else runs (kind "existing"): its ACLs are bootstrapped already. */
+  readonly acl?: AclStack;
   readonly platform: PlatformStack;
   readonly workloads: WorkloadsStack;
 }
 
 /**
- * Adds `<env>-hosts` (Hetzner only), `<env>-acl`, `<env>-platform` and `<env>-workloads`
- * to the app, wired by cdktf cross-stack references. Stack ids are a public contract:
- * renaming one moves its state.
+ * Adds `<env>-hosts` (Hetzner or LAN hosts over SSH), `<env>-acl` (not for a cluster someone
+ * else runs), `<env>-platform` and `<env>-workloads` to the app, wired by cdktf cross-stack
+ * references. Stack ids are a public contract: renaming one moves its state.
  *
  * The environment is checked as data first (environments/schema.ts): the stacks assume its
  * shape. Bad input in one stack does not hide another's: every stack that does not depend on
@@ -31,30 +32,37 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
   throwIfProblems(scope, `environment ${JSON.stringify((env as { name?: unknown } | undefined)?.name)} (EnvironmentConfig)`, problems);
   const reports: string[] = [];
   const cluster = env.cluster;
-  const hosts = cluster.kind === "hetzner" ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster })) : undefined;
+  const hosts =
+    cluster.kind === "hetzner" || cluster.kind === "ssh"
+      ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster }))
+      : undefined;
   // The acl stack needs the hosts' endpoints, and the later stacks the acl stack's tokens.
-  if (cluster.kind === "hetzner" && !hosts) throwCollected(reports);
-  const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : hosts!.endpoints;
-  const acl = collectProblems(reports, () => new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster }));
-  if (!acl) throwCollected(reports);
+  if ((cluster.kind === "hetzner" || cluster.kind === "ssh") && !hosts) throwCollected(reports);
+  const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : cluster.kind === "existing" ? existingEndpoints(cluster) : hosts!.endpoints;
+  // A cluster someone else runs has its ACLs bootstrapped already: no acl stack.
+  const acl =
+    cluster.kind === "existing"
+      ? undefined
+      : collectProblems(reports, () => new AclStack(scope, `${env.name}-acl`, { env, endpoints, hosts: hosts?.cluster }));
+  if (cluster.kind !== "existing" && !acl) throwCollected(reports);
   if (hosts) acl!.addDependency(hosts);
   const platform = collectProblems(reports, () => {
-    const stack = new PlatformStack(scope, `${env.name}-platform`, { env, endpoints: acl!.endpoints, credentials: acl!.credentials });
-    stack.addDependency(acl!);
+    const stack = new PlatformStack(scope, `${env.name}-platform`, { env, endpoints: acl?.endpoints ?? endpoints, credentials: acl?.credentials });
+    if (acl) stack.addDependency(acl);
     return stack;
   });
   const workloads = collectProblems(reports, () => {
     const stack = new WorkloadsStack(scope, `${env.name}-workloads`, {
       env,
-      endpoints: acl!.endpoints,
-      credentials: acl!.credentials,
+      endpoints: acl?.endpoints ?? endpoints,
+      credentials: acl?.credentials,
       cluster: hosts?.cluster,
     });
     if (platform) stack.addDependency(platform);
     return stack;
   });
   throwCollected(reports);
-  const stacks = { hosts, acl: acl!, platform: platform!, workloads: workloads! };
+  const stacks = { hosts, acl, platform: platform!, workloads: workloads! };
   // One cluster per environment: policy, role and job names are unique across its stacks, not across environments.
   for (const stack of [hosts, acl, platform, workloads]) if (stack) declareCluster(stack, { name: env.name });
   // Synth fails on a secret written in plain text anywhere in the environment's stacks.

@@ -1,32 +1,37 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { EnvironmentConfig, HetznerClusterConfig, hetznerClusterProps } from "../environments";
+import { EnvironmentConfig, HetznerClusterConfig, hetznerClusterProps, SshClusterConfig, sshClusterProps } from "../environments";
 import { HetznerCluster } from "../constructs/hetzner-cluster";
 import { HcloudProvider, RandomProvider, TlsProvider } from "../constructs/providers";
+import { SshCluster } from "../constructs/ssh-cluster";
 import { ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
 
 export interface HostsStackProps {
   readonly env: EnvironmentConfig;
-  readonly cluster: HetznerClusterConfig;
+  readonly cluster: HetznerClusterConfig | SshClusterConfig;
 }
 
 /**
- * `<env>-hosts`: the Hetzner Cloud VMs, their network and the cluster's secrets (CA, host
- * certificates, gossip keys; all in this stack's state). The token comes from HCLOUD_TOKEN;
- * secrets are delivered over SSH with the operator's ssh-agent.
+ * `<env>-hosts`: the hosts and the cluster's secrets (CA, host certificates, gossip keys; all
+ * in this stack's state). Hetzner Cloud VMs (the token comes from HCLOUD_TOKEN), or machines
+ * the operator already runs, installed over SSH. Secrets are delivered over SSH with the
+ * operator's ssh-agent either way.
  */
 export class HostsStack extends TerraformStack {
   readonly endpoints: ClusterEndpoints;
-  readonly cluster: HetznerCluster;
+  readonly cluster: HetznerCluster | SshCluster;
 
   constructor(scope: Construct, id: string, props: HostsStackProps) {
     super(scope, id);
     useStateBackend(this, props.env);
-    new HcloudProvider(this, "hcloud", {});
+    if (props.cluster.kind === "hetzner") new HcloudProvider(this, "hcloud", {});
     new TlsProvider(this, "tls", {});
     new RandomProvider(this, "random", {});
-    this.cluster = new HetznerCluster(this, "Cluster", hetznerClusterProps(props.env, props.cluster));
+    this.cluster =
+      props.cluster.kind === "hetzner"
+        ? new HetznerCluster(this, "Cluster", hetznerClusterProps(props.env, props.cluster))
+        : new SshCluster(this, "Cluster", sshClusterProps(props.env, props.cluster));
     this.endpoints = {
       nomadAddress: this.cluster.nomadAddress,
       consulAddress: this.cluster.consulAddress,
@@ -34,7 +39,7 @@ export class HostsStack extends TerraformStack {
     };
 
     new TerraformOutput(this, "server_private_ips", { value: this.cluster.serverPrivateIps });
-    new TerraformOutput(this, "server_public_ips", { value: this.cluster.serverPublicIps });
+    if (this.cluster instanceof HetznerCluster) new TerraformOutput(this, "server_public_ips", { value: this.cluster.serverPublicIps });
     new TerraformOutput(this, "nomad_address", { value: this.cluster.nomadAddress });
     new TerraformOutput(this, "consul_address", { value: this.cluster.consulAddress });
     new TerraformOutput(this, "ca_certificate", {

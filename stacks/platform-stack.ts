@@ -24,7 +24,8 @@ import { useStateBackend } from "./state-backend";
 export interface PlatformStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
-  readonly credentials: ClusterCredentials;
+  /** The acl stack's management tokens. @default sensitive variables nomad_token and consul_token (a cluster someone else runs) */
+  readonly credentials?: ClusterCredentials;
 }
 
 /** `<env>-platform`: namespaces, ACL policies, roles and tokens, Consul workload identity, Nomad variables. */

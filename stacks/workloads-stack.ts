@@ -22,7 +22,8 @@ import { useStateBackend } from "./state-backend";
 export interface WorkloadsStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
-  readonly credentials: ClusterCredentials;
+  /** The acl stack's management tokens. @default sensitive variables nomad_token and consul_token (a cluster someone else runs) */
+  readonly credentials?: ClusterCredentials;
   /** The hosts stack's cluster: its network and addresses (Hetzner environments). @default none (no hosts stack) */
   readonly cluster?: ClusterOutputs;
 }

@@ -34,7 +34,7 @@ describe("the environment as data", () => {
       "cluster.sshKeys is missing; it is required (a list): see EnvironmentConfig in environments/types.ts",
       "lab",
     ],
-    ["an unknown cluster kind", ["cluster", "kind"], "Hetzner", 'cluster.kind is "Hetzner"; allowed: "hetzner", "local"', "lab"],
+    ["an unknown cluster kind", ["cluster", "kind"], "Hetzner", 'cluster.kind is "Hetzner"; allowed: "hetzner", "ssh", "existing", "local"', "lab"],
     [
       "a misspelt cluster field",
       ["cluster", "serverCont"],

@@ -1,1 +1,2 @@
 export * from "./dns-vip";
+export { DNS_PORT } from "./coredns-job";

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { TlsCertRequest, TlsLocallySignedCert, TlsPrivateKey, TlsSelfSignedCert } from "../providers";
-import { HostSpec, hostConstructId } from "./host-plan";
+import { HostIdentity, hostConstructId } from "./host-plan";
 
 export interface ClusterPkiProps {
   /** Shown in the CA's common name, e.g. the environment name. */
@@ -52,7 +52,7 @@ export class ClusterPki extends Construct {
   }
 
   /** Issues a server+client TLS certificate (agents are both to each other) for `host`: ServerKey-1, ServerRequest-1, ServerCert-1. */
-  issueHostCertificate(host: Pick<HostSpec, "role" | "ordinal">, subject: HostCertificateSubject): HostCertificate {
+  issueHostCertificate(host: HostIdentity, subject: HostCertificateSubject): HostCertificate {
     const key = new TlsPrivateKey(this, hostConstructId(host, "Key"), { algorithm: "ECDSA", ecdsaCurve: "P256" });
     const request = new TlsCertRequest(this, hostConstructId(host, "Request"), {
       privateKeyPem: key.privateKeyPem,

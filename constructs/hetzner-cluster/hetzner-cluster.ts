@@ -13,12 +13,12 @@ import {
 } from "../providers";
 import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
-import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
+import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
-import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } from "./host-files";
+import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { HOST_PATHS } from "./host-paths";
-import { CLIENT_HOST_NETWORKS, NOMAD_PORTS, renderNomadAgentConfig, renderNomadGossipConfig } from "./nomad-config";
+import { CLIENT_HOST_NETWORKS, NOMAD_PORTS } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
 import { SshHost, SshHostKey } from "./ssh-host-key";
 import { ClusterShape, validateClusterShape } from "./validate";
@@ -89,8 +89,6 @@ export interface HetznerClusterProps {
    * @default false
    */
   readonly aliasIpsMovedByApi?: boolean;
-  /** Fingerprint of HashiCorp's apt signing key, if HashiCorp rotates it. @default HASHICORP_APT_KEY_FINGERPRINT */
-  readonly hashicorpAptKeyFingerprint?: string;
   /** Extra labels on every Hetzner resource. @default {} */
   readonly labels?: Readonly<Record<string, string>>;
   /**
@@ -164,7 +162,7 @@ function sizingDefaults(props: Pick<HetznerClusterProps, "serverCount" | "server
 /** The props with every default applied. */
 type ClusterSettings = ClusterShape &
   Required<Pick<HetznerClusterProps, "region" | "datacenter" | "location" | "networkZone" | "image" | "podmanDriverVersion" | "drivers">> &
-  Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi" | "hashicorpAptKeyFingerprint">;
+  Pick<HetznerClusterProps, "name" | "chrootEnv" | "aliasIpsMovedByApi">;
 
 function withDefaults(props: HetznerClusterProps): ClusterSettings {
   return {
@@ -254,6 +252,8 @@ export class HetznerCluster extends Construct {
   readonly caCertPem: string;
 
   private readonly settings: ClusterSettings;
+  /** What every host's configuration is rendered from (host-configuration.ts, shared with SshCluster). */
+  private readonly hostSettings: HostClusterSettings;
 
   constructor(scope: Construct, id: string, props: HetznerClusterProps) {
     super(scope, id);
@@ -306,6 +306,16 @@ export class HetznerCluster extends Construct {
 
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
+    this.hostSettings = {
+      region: settings.region,
+      datacenter: settings.datacenter,
+      serverIps: this.serverPrivateIps,
+      bootstrapExpect: settings.bootstrapExpect,
+      drivers: settings.drivers,
+      subnetCidr: settings.subnetCidr,
+      publicNetwork: { interface: PUBLIC_INTERFACE },
+      chrootEnv: settings.chrootEnv,
+    };
     this.privateAddresses = specs.map((s) => s.privateIp);
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
     deliverOneHostAtATime(this.hosts);
@@ -319,27 +329,10 @@ export class HetznerCluster extends Construct {
     this.consulAddress = `https://${servers[0].ipv4Address}:${CONSUL_PORTS.https}`;
   }
 
-  /** The agent configuration files of one host (no secrets in them). */
-  private agentConfigs(spec: HostSpec): { nomad: string; consul: string } {
-    const s = this.settings;
-    const server = spec.isServer ? { bootstrapExpect: s.bootstrapExpect } : undefined;
-    const common = { datacenter: s.datacenter, nodeName: spec.name, privateIp: spec.privateIp, serverIps: this.serverPrivateIps, server };
-    return {
-      nomad: renderNomadAgentConfig({
-        ...common,
-        region: s.region,
-        client: spec.isClient
-          ? { drivers: s.drivers, privateCidr: s.subnetCidr, publicInterface: PUBLIC_INTERFACE, chrootEnv: s.chrootEnv }
-          : undefined,
-      }),
-      consul: renderConsulAgentConfig(common),
-    };
-  }
-
   private addHost(spec: HostSpec, shared: SharedResources): ClusterHost {
     const s = this.settings;
     const production = s.tier === "production";
-    const configs = this.agentConfigs(spec);
+    const configs = renderAgentConfigs(this.hostSettings, spec);
     const userData = renderUserData({
       ...spec,
       nomadConfig: configs.nomad,
@@ -348,7 +341,6 @@ export class HetznerCluster extends Construct {
       consulVersion: s.consulVersion,
       podmanDriverVersion: s.podmanDriverVersion,
       drivers: s.drivers,
-      hashicorpAptKeyFingerprint: s.hashicorpAptKeyFingerprint,
     });
     const placementGroup = spec.isServer ? shared.serverPlacement : shared.clientPlacement;
     const server = new HcloudServer(this, hostConstructId(spec), {
@@ -380,57 +372,17 @@ export class HetznerCluster extends Construct {
         ignoreChanges: ["user_data", "ssh_keys", ...(s.aliasIpsMovedByApi ? ["network"] : [])],
       },
     });
-    const certificate = shared.pki.issueHostCertificate(spec, {
-      commonName: spec.name,
-      dnsNames: [
-        spec.name,
-        "localhost",
-        ...(spec.isServer ? [`server.${s.region}.nomad`, `server.${s.datacenter}.consul`] : []),
-        ...(spec.isClient ? [`client.${s.region}.nomad`, `client.${s.datacenter}.consul`] : []),
-      ],
-      ipAddresses: ["127.0.0.1", spec.privateIp, server.ipv4Address],
-    });
-    const { consulGossipKey, nomadGossipKey, pki } = shared;
-    const units = {
-      consul: consulUnit(spec.privateIp),
-      nomad: nomadUnit(spec),
-      ...(spec.isClient ? { allocImage: allocImageUnit(), allocMount: allocMountUnit() } : {}),
-    };
-    const firewall = shippedFile("metadata-block.nft");
     const hostKey = new SshHostKey(this, hostConstructId(spec, "SshHostKey"), { address: server.ipv4Address, serverId: server.id });
-    const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
-      host: hostKey.sshHost,
+    const delivery = deliverHostConfiguration(this, {
+      cluster: this.hostSettings,
+      host: spec,
+      secrets: shared,
+      sshHost: hostKey.sshHost,
+      certificateAddresses: [server.ipv4Address],
+      instanceId: server.id,
       after: [hostKey.install],
-      serverId: server.id,
-      files: {
-        caCert: pki.caCertPem,
-        agentCert: certificate.certPem,
-        agentKey: certificate.privateKeyPem,
-        consulGossip: renderConsulGossipConfig(consulGossipKey.base64),
-        nomadGossip: spec.isServer ? renderNomadGossipConfig(nomadGossipKey.base64) : undefined,
-        nomadAgentConfig: configs.nomad,
-        consulAgentConfig: configs.consul,
-        consulUnit: units.consul,
-        nomadUnit: units.nomad,
-        firewall,
-        allocImageUnit: units.allocImage,
-        allocMountUnit: units.allocMount,
-      },
-      triggers: {
-        // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
-        host_key_install: hostKey.install.id,
-        nomad_config: configs.nomad,
-        consul_config: configs.consul,
-        consul_unit: units.consul,
-        nomad_unit: units.nomad,
-        firewall_rules: firewall,
-        ...(units.allocMount ? { alloc_units: `${units.allocImage}${units.allocMount}` } : {}),
-        ca_cert: pki.caCertPem,
-        agent_cert: certificate.certPem,
-        agent_key: certificate.privateKeyPem,
-        consul_gossip_key: consulGossipKey.base64,
-        ...(spec.isServer ? { nomad_gossip_key: nomadGossipKey.base64 } : {}),
-      },
+      // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
+      triggers: { host_key_install: hostKey.install.id },
     });
     return { spec, server, userData, sshHost: hostKey.sshHost, delivery };
   }

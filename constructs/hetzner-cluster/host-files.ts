@@ -190,6 +190,36 @@ export function metadataBlockUnit(): string {
   ]);
 }
 
+/**
+ * Loads the host's own input firewall (renderHostFirewall) before the network comes up, as
+ * Debian's nftables.service does (DefaultDependencies=no, Before=network-pre.target), and
+ * removes its table when stopped.
+ */
+export function hostFirewallUnit(rulesFile: string): string {
+  return renderUnit([
+    [
+      "Unit",
+      [
+        ["Description", "This host's input firewall (hashilab)"],
+        ["DefaultDependencies", "no"],
+        ["Wants", "network-pre.target"],
+        ["Before", "network-pre.target shutdown.target"],
+        ["Conflicts", "shutdown.target"],
+      ],
+    ],
+    [
+      "Service",
+      [
+        ["Type", "oneshot"],
+        ["RemainAfterExit", "yes"],
+        ["ExecStart", `/usr/sbin/nft -f ${rulesFile}`],
+        ["ExecStop", "/usr/sbin/nft delete table inet hashilab_host"],
+      ],
+    ],
+    ["Install", [["WantedBy", "sysinit.target"]]],
+  ]);
+}
+
 const CLIENT_SYSCTL = [
   "# DnsVip binds CoreDNS to the VIP before keepalived has moved it to this host.",
   "net.ipv4.ip_nonlocal_bind = 1",

@@ -28,11 +28,17 @@ export interface HostPlanInput {
   readonly clientType: string;
 }
 
+/** What names a host's constructs: "Server" and 1 on Hetzner, "Host" and its name on a LAN. */
+export interface HostIdentity {
+  readonly role: string;
+  readonly ordinal: number | string;
+}
+
 /**
  * The construct id of a host's `part` ("" for the server itself, "Secrets", "Key", ...):
- * "Server-1", "ServerSecrets-1", "ClientKey-2". Part of the public contract.
+ * "Server-1", "ServerSecrets-1", "ClientKey-2", "HostSecrets-nas1". Part of the public contract.
  */
-export function hostConstructId(host: Pick<HostSpec, "role" | "ordinal">, part = ""): string {
+export function hostConstructId(host: HostIdentity, part = ""): string {
   return `${host.role}${part}-${host.ordinal}`;
 }
 

@@ -2,7 +2,7 @@ import { CONSUL_WORKLOAD_AUDIENCE, TaskDriver } from "../cluster-facts";
 import { attr, block, formatHcl, HclBodyItem, present } from "../core";
 import { AgentHostSettings, hostCertificateFiles } from "./agent-config";
 import { CONSUL_PORTS } from "./consul-config";
-import { HOST_PATHS } from "./host-paths";
+import { HOST_PATHS, isWithinPath, SECRET_DIRS } from "./host-paths";
 
 /** Ports Nomad uses (DESIGN.md "Ports"). */
 export const NOMAD_PORTS = { http: 4646, rpc: 4647 } as const;
@@ -24,6 +24,16 @@ export const NOMAD_DEFAULT_CHROOT_ENV: Readonly<Record<string, string>> = {
   "/usr": "/usr",
 };
 
+/** What is wrong with a client's chroot_env: no path linked into exec tasks may hold or lie inside a secrets directory. */
+export function chrootEnvProblems(chrootEnv: Readonly<Record<string, string>> | undefined): string[] {
+  return Object.keys(chrootEnv ?? {}).flatMap((hostPath) => {
+    const exposed = SECRET_DIRS.filter((dir) => isWithinPath(dir, hostPath) || isWithinPath(hostPath, dir));
+    return exposed.length === 0
+      ? []
+      : [`chrootEnv links "${hostPath}" into every exec task, which would expose the agents' secrets in ${exposed.join(", ")}; link narrower paths that leave them out`];
+  });
+}
+
 /**
  * The host networks every client defines (`client.host_network`): "private" on the private
  * subnet, "public" on the public interface. Jobs bind ports to one by these names.
@@ -35,8 +45,11 @@ export interface NomadClientSettings {
   readonly drivers: readonly TaskDriver[];
   /** The private subnet: host network "private" and the interface services advertise on. */
   readonly privateCidr: string;
-  /** The interface holding the public address (Hetzner images: eth0). */
-  readonly publicInterface: string;
+  /**
+   * Where host network "public" (the ingress ports) is: the interface holding the public
+   * address (Hetzner images: eth0), or, on a LAN whose hosts have one network, its CIDR.
+   */
+  readonly publicNetwork: { readonly interface: string } | { readonly cidr: string };
   /** Paths linked into exec tasks' chroot (the client's chroot_env). @default NOMAD_DEFAULT_CHROOT_ENV (Nomad's built-in list) */
   readonly chrootEnv?: Readonly<Record<string, string>>;
 }
@@ -91,7 +104,9 @@ function clientBlock(settings: NomadAgentSettings, client: NomadClientSettings) 
     attr("network_interface", `{{ GetAllInterfaces | include "network" "${client.privateCidr}" | attr "name" }}`),
     attr("cni_path", HOST_PATHS.cniPath),
     block("host_network", [CLIENT_HOST_NETWORKS.private], [attr("cidr", client.privateCidr)]),
-    block("host_network", [CLIENT_HOST_NETWORKS.public], [attr("interface", client.publicInterface)]),
+    block("host_network", [CLIENT_HOST_NETWORKS.public], [
+      "interface" in client.publicNetwork ? attr("interface", client.publicNetwork.interface) : attr("cidr", client.publicNetwork.cidr),
+    ]),
     client.chrootEnv ? attr("chroot_env", client.chrootEnv) : undefined,
     attr("options", { "driver.allowlist": [...client.drivers].sort().join(",") }),
   ]);

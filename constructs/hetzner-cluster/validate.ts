@@ -9,8 +9,8 @@ import {
   PRIVATE_RANGES,
   SHARED_ADDRESS_RANGE,
 } from "../core";
-import { isWithinPath, SECRET_DIRS } from "./host-paths";
 import { HETZNER_LOCATIONS, networkZoneOf, serverTypeProblem, TABLE_DATE } from "./server-types";
+import { chrootEnvProblems } from "./nomad-config";
 import { sshPublicKeyProblem } from "./ssh-public-key";
 import { nomadVersionFloorProblems } from "./agent-versions";
 import type { HetznerClusterProps } from "./hetzner-cluster";
@@ -225,14 +225,7 @@ function sshKeyRules(shape: ClusterShape, result: ValidationResult): void {
 }
 
 function chrootRules(shape: ClusterShape, result: ValidationResult): void {
-  for (const hostPath of Object.keys(shape.chrootEnv ?? {})) {
-    const exposed = SECRET_DIRS.filter((dir) => isWithinPath(dir, hostPath) || isWithinPath(hostPath, dir));
-    if (exposed.length > 0) {
-      result.errors.push(
-        `chrootEnv links "${hostPath}" into every exec task, which would expose the agents' secrets in ${exposed.join(", ")}; link narrower paths that leave them out`,
-      );
-    }
-  }
+  result.errors.push(...chrootEnvProblems(shape.chrootEnv));
 }
 
 /** Every rule at once, so one synth reports every problem. */

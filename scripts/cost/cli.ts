@@ -7,18 +7,30 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
-import { ENVIRONMENTS } from "../../environments";
+import { EnvironmentConfig, ENVIRONMENTS } from "../../environments";
 import { addEnvironment } from "../../stacks/environment";
 import { readStacks, SynthesizedApp } from "../review/checkout";
 import { estimateCost, formatEstimate } from "./estimate";
 import { loadPriceTable } from "./prices";
 
-/** Synthesizes the stacks of one environment into a temp folder. */
-export function synthEnvironmentByName(name: string): SynthesizedApp {
+/** The environment called `name`. */
+function environmentNamed(name: string): EnvironmentConfig {
   const env = ENVIRONMENTS.find((e) => e.name === name);
   if (!env) {
     throw new Error(`unknown environment "${name}": choose one of ${ENVIRONMENTS.map((e) => e.name).join(", ")}`);
   }
+  return env;
+}
+
+/** What the estimate leaves out: machines the operator already runs cost what their hardware and power cost. */
+export function ownHardwareNote(env: EnvironmentConfig): string | undefined {
+  if (env.cluster.kind !== "ssh") return undefined;
+  return `  not in the total: ${env.cluster.hosts.length} hosts of your own (LAN, over SSH): hardware and power are not priced`;
+}
+
+/** Synthesizes the stacks of one environment into a temp folder. */
+export function synthEnvironmentByName(name: string): SynthesizedApp {
+  const env = environmentNamed(name);
   const outdir = mkdtempSync(join(tmpdir(), "hashilab-cost-"));
   try {
     const app = new App({ outdir });
@@ -39,7 +51,8 @@ function main(args: string[]): number {
   try {
     const prices = loadPriceTable();
     const stacks = synthEnvironmentByName(name);
-    console.log(formatEstimate(`Monthly cost of ${name}`, estimateCost(Object.values(stacks), prices), prices));
+    const note = ownHardwareNote(environmentNamed(name));
+    console.log(formatEstimate(`Monthly cost of ${name}`, estimateCost(Object.values(stacks), prices), prices) + (note ? `\n${note}` : ""));
     return 0;
   } catch (e) {
     console.error(`cost: ${(e as Error).message}`);

@@ -5,7 +5,9 @@
  *   hetznercloud/terraform-provider-hcloud internal/<resource>/resource*.go (v1.5x+),
  *   hashicorp/terraform-provider-nomad nomad/resource_*.go (2.5.x),
  *   hashicorp/terraform-provider-random (every argument of random_* is ForceNew),
- *   hashicorp/terraform-provider-tls (every argument of tls_private_key is ForceNew).
+ *   hashicorp/terraform-provider-tls (every argument of tls_private_key is ForceNew),
+ *   Terraform's built-in terraform_data (a change of triggers_replace replaces it: that is
+ *   how a host's install and secrets delivery run again).
  * Types that are not listed are reported as in-place changes: the table is a reviewer's
  * hint, `cdktf diff` / `terraform plan` stays the authority.
  */
@@ -25,6 +27,7 @@ export const REPLACING_ATTRIBUTES: Readonly<Record<string, readonly string[]>> =
   random_id: ["byte_length", "keepers", "prefix"],
   random_password: ["length", "special", "upper", "lower", "numeric", "min_special", "min_upper", "min_lower", "min_numeric", "override_special", "keepers"],
   tls_private_key: ["algorithm", "rsa_bits", "ecdsa_curve"],
+  terraform_data: ["triggers_replace"],
 };
 
 /**

@@ -4,8 +4,10 @@
 # The agents start only once Terraform has delivered their TLS files and gossip keys over
 # SSH (their units carry ConditionPathExists); the delivery's install script starts them then.
 set -euo pipefail
+# HASHILAB_ROOT only exists for tests: on a host every path is absolute.
+root=${HASHILAB_ROOT:-}
 
-if [ -f /etc/modules-load.d/hashilab.conf ]; then
+if [ -f "$root/etc/modules-load.d/hashilab.conf" ]; then
   modprobe br_netfilter
 fi
 sysctl --system >/dev/null
@@ -16,12 +18,12 @@ if dpkg-query --show nomad-driver-podman >/dev/null 2>&1; then
   apt-mark hold nomad-driver-podman >/dev/null
 fi
 
-install -d -o consul -g consul -m 0750 /opt/consul
-install -d -o root -g root -m 0700 /opt/nomad/data
+install -d -o consul -g consul -m 0750 "$root/opt/consul"
+install -d -o root -g root -m 0700 "$root/opt/nomad/data"
 # Only public certificates: jobs that call the local APIs (as nobody) read the CA here.
-install -d -o root -g root -m 0755 /etc/hashilab/tls
-install -d -o root -g consul -m 0750 /etc/hashilab/consul.d
-install -d -o root -g root -m 0700 /etc/hashilab/nomad.d
+install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
+install -d -o root -g consul -m 0750 "$root/etc/hashilab/consul.d"
+install -d -o root -g root -m 0700 "$root/etc/hashilab/nomad.d"
 
 systemctl daemon-reload
 systemctl enable --now hashilab-metadata-block.service
