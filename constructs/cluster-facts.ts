@@ -1,5 +1,6 @@
 import { IConstruct } from "constructs";
 import type { NamespaceAdmission } from "./nomad-job";
+import type { VolumeProvider } from "./volumes";
 
 /**
  * The audience of the workload identities Nomad's agents sign for Consul, which Consul's
@@ -48,6 +49,12 @@ export interface ClusterFacts {
    * @default none
    */
   readonly managementOnlyNamespaces?: readonly string[];
+  /**
+   * How the cluster provides apps' persistent volumes (Hetzner Cloud Volumes through CSI, or
+   * Nomad dynamic host volumes on the clients' disks).
+   * @default none: an app that asks for a volume fails synth
+   */
+  readonly volumeProvider?: VolumeProvider;
 }
 
 const declared = new WeakMap<IConstruct, ClusterFacts>();

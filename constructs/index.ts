@@ -15,3 +15,4 @@ export * from "./dns-vip";
 export * from "./ingress";
 export * from "./public-hostname";
 export * from "./secrets";
+export * from "./volumes";

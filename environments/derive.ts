@@ -8,6 +8,7 @@ import { AGENTS_ON_HOST, ClusterClients, HetznerCluster, HetznerClusterProps } f
 import { DEFAULT_DASHBOARD_AUTH, IngressProps } from "../constructs/ingress";
 import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission, namespaceAdmissionProblems } from "../constructs/nomad-job";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
+import { CSI_NAMESPACE, HetznerCsiPluginsProps, VolumeProvider } from "../constructs/volumes";
 import type { ConsulWorkloadIdentityProps } from "../constructs/acl";
 import type { AllNamespacesPolicyOptions } from "../policies";
 import { EnvironmentConfig, HetznerClusterConfig, LocalClusterConfig, NamespaceConfig, SnapshotsConfig } from "./types";
@@ -75,7 +76,20 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     nomadVersion: env.cluster.kind === "hetzner" ? env.cluster.nomadVersion : undefined,
     namespaceAdmission: Object.fromEntries(env.namespaces.map((ns) => [ns.name, namespaceAdmission(ns)])),
     managementOnlyNamespaces: managementOnlyNamespaces(env),
+    volumeProvider: volumeProvider(env),
   };
+}
+
+/**
+ * How the environment's cluster provides apps' volumes: Hetzner Cloud Volumes where its
+ * namespaces run the CSI plugins (the csi namespace), Nomad host volumes on local agents.
+ */
+export function volumeProvider(env: EnvironmentConfig): VolumeProvider | undefined {
+  const cluster = env.cluster;
+  if (cluster.kind !== "hetzner") return { kind: "host" };
+  if (!env.namespaces.some((ns) => ns.name === CSI_NAMESPACE)) return undefined;
+  // HetznerCluster's default location when the environment names none.
+  return { kind: "hetzner-csi", location: cluster.location ?? "nbg1" };
 }
 
 /** What jobs in `ns` may use, its defaults applied. */
@@ -84,6 +98,7 @@ export function namespaceAdmission(ns: NamespaceConfig): NamespaceAdmission {
     taskDrivers: ns.taskDrivers ?? DEFAULT_NAMESPACE_ADMISSION.taskDrivers,
     addCapabilities: ns.addCapabilities ?? DEFAULT_NAMESPACE_ADMISSION.addCapabilities,
     hostNetworkMode: ns.hostNetworkMode ?? DEFAULT_NAMESPACE_ADMISSION.hostNetworkMode,
+    allowPrivileged: ns.allowPrivileged ?? DEFAULT_NAMESPACE_ADMISSION.allowPrivileged,
   };
 }
 
@@ -227,6 +242,11 @@ export function raftSnapshotsProps(
   const cluster = env.cluster;
   const agents = cluster.kind === "hetzner" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
+}
+
+/** The Hetzner CSI plugins of an environment whose volumes are Hetzner Cloud Volumes (volumeProvider). */
+export function csiPluginsProps(env: EnvironmentConfig, location: string, apiToken: TerraformVariable): HetznerCsiPluginsProps {
+  return { location, apiToken, namespace: CSI_NAMESPACE, controllers: Math.min(2, clusterClients(env).count), datacenters: [env.datacenter] };
 }
 
 /**

@@ -53,6 +53,13 @@ export interface NamespaceConfig {
    * @default false
    */
   readonly hostNetworkMode?: boolean;
+  /**
+   * Podman containers in this namespace may run privileged: root on the host. Only for a
+   * namespace of its own whose jobs must mount disks on the host (the CSI node plugin);
+   * the clients' docker refuses privileged in every namespace.
+   * @default false
+   */
+  readonly allowPrivileged?: boolean;
 }
 
 /**
