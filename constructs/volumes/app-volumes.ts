@@ -1,7 +1,7 @@
 import { TerraformResource, Token } from "cdktf";
 import { Construct } from "constructs";
 import { clusterFactsOf, TaskDriver } from "../cluster-facts";
-import { addDependsOn, NOMAD_NAME, throwIfProblems } from "../core";
+import { addDependsOn, escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "../core";
 import type { Volume, VolumeMount } from "../nomad-job";
 import { NomadCsiVolume, NomadDynamicHostVolume } from "../providers";
 
@@ -132,7 +132,8 @@ export class AppVolumes extends Construct {
               capability,
               // "mkdir" makes a directory owned by root, mode 0755 by default; the app's own
               // user may differ, so it is left open to the container's root to chown.
-              constraint: volume.host ? [{ attribute: "${attr.unique.hostname}", operator: "=", value: volume.host }] : undefined,
+              // Nomad's own interpolation, kept from Terraform's.
+              constraint: volume.host ? [{ attribute: escapeTerraformTemplate("${attr.unique.hostname}"), operator: "=", value: escapeTerraformTemplate(volume.host) }] : undefined,
               lifecycle,
             });
     }
@@ -189,6 +190,9 @@ export function volumeProblems(props: AppVolumesProps, provider: VolumeProvider 
         `${at}: ${props.instances} allocations (count plus canaries) would write to a ${mode} volume, which Nomad lets only one claim; ` +
           `run count 1 without canaries, or use accessMode "single-node-multi-writer" if the app coordinates its writers on one host`,
       );
+    }
+    if (v.host !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$/.test(v.host)) {
+      problems.push(`${at}.host ${JSON.stringify(v.host)} is not a hostname; give the client's hostname, e.g. "nas"`);
     }
     if (v.host !== undefined && provider?.kind === "hetzner-csi") {
       problems.push(`${at}.host: a Hetzner Cloud Volume follows the app to any host of its location; remove host`);
