@@ -156,9 +156,12 @@ describe("restic.sh, the volume backup", () => {
     expect(check.code).not.toBe(0);
   });
 
-  it("passes shellcheck as POSIX sh", () => {
+  it("passes shellcheck as POSIX sh, as does the stop-the-world script, and neither holds what Nomad would read as its own", () => {
     requireTool("shellcheck");
-    execFileSync("shellcheck", ["-s", "sh", SCRIPT]);
+    const stopTheWorld = join(__dirname, "..", "constructs", "backups", "stop-the-world.sh");
+    execFileSync("shellcheck", ["-s", "sh", SCRIPT, stopTheWorld]);
+    // HCL interpolation (${, %{) and consul-template actions ({{): both scripts are template data.
+    for (const file of [SCRIPT, stopTheWorld]) expect(readFileSync(file, "utf8")).not.toMatch(/[$%]\{|\{\{/);
   });
 
   describe("against S3", () => {

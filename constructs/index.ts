@@ -16,3 +16,4 @@ export * from "./ingress";
 export * from "./public-hostname";
 export * from "./secrets";
 export * from "./volumes";
+export * from "./backups";

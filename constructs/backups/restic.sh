@@ -27,7 +27,7 @@ fail() {
 # password) fails rather than trying to initialize over an existing repository.
 ensure_repository() {
   if restic cat config >/dev/null 2>"$work/cat.err"; then return 0; fi
-  if grep -qi 'does not exist\|no such file\|NoSuchKey\|unable to open config file' "$work/cat.err"; then
+  if grep -qiE 'does not exist|no such file|NoSuchKey|unable to open config file' "$work/cat.err"; then
     restic init
   else
     cat "$work/cat.err" >&2
@@ -39,7 +39,8 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 143' INT TERM HUP
 
-case ${1:-} in
+[ $# -eq 1 ] || fail "usage: restic.sh backup | check | restore"
+case $1 in
 backup)
   ensure_repository
   # The path as mounted, so a restore puts files back where the app reads them.
@@ -51,7 +52,9 @@ check)
   restic check --read-data-subset "$CHECK_SUBSET"
   ;;
 restore)
-  snapshot=${RESTORE_SNAPSHOT:-}
+  # Unset unless the dispatch set the snapshot meta (Nomad then leaves its own placeholder).
+  snapshot=$(printenv RESTORE_SNAPSHOT || true)
+  case $snapshot in '' | *NOMAD_META*) snapshot= ;; esac
   [ -n "$snapshot" ] || fail "set RESTORE_SNAPSHOT to a snapshot id or \"latest\" (restic snapshots --host $BACKUP_HOST)"
   ensure_repository
   # Resolve "latest" to an id before the safety snapshot becomes the latest, and before
