@@ -10,7 +10,8 @@
 # It talks to Nomad through the task API socket with its workload identity (NOMAD_ADDR and
 # NOMAD_TOKEN from the job), whose policy allows read, scale, dispatch (and alloc-exec for the
 # pre-backup command) in the app's namespace only.
-# (No "{{": Nomad renders this file as a template. No brace right after "$" or "%".)
+# (No two opening braces in a row: Nomad renders this file as a template. No brace right
+# after "$" or "%".)
 set -eu
 export LC_ALL=C
 
