@@ -102,6 +102,7 @@ describe("VolumeBackups", () => {
         app,
         repository: { ...repository(scope), prefix: "/Lab", password: "hunter2" as unknown as TerraformVariable },
         retention: { last: 0, daily: 7, weekly: 4, monthly: -1 },
+        preBackupCommand: "pg_dump ${DB} > /data/dump.sql",
       });
     });
     expect(message).toContain("test/Backups: invalid volume backups:");
@@ -110,6 +111,7 @@ describe("VolumeBackups", () => {
     expect(message).toContain('repository.prefix "/Lab"');
     expect(message).toContain("retention.last must keep at least 1 snapshot");
     expect(message).toContain("retention.monthly -1");
+    expect(message).toContain('preBackupCommand holds "${" or "%{"');
     expect(message).not.toContain("hunter2");
   });
 });

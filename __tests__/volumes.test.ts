@@ -40,7 +40,7 @@ function error(build: (scope: Construct) => void, facts: ClusterFacts | undefine
 describe("a volume is part of the app", () => {
   it("on Hetzner: a Hetzner Cloud Volume through the CSI driver, in the cluster's location, that Terraform will not destroy", async () => {
     const stack = synthJobStack((scope) => gitea(scope), HETZNER);
-    const volume = resourcesByName(stack, "nomad_csi_volume")["gitea-data"];
+    const volume = resourcesByName(stack, "nomad_csi_volume")["default-gitea-data"];
     // The volume specification's fields (Nomad docs other-specifications/volume/csi, the
     // driver's docs/nomad/README.md at v2.22.1): the driver's plugin id and location segment.
     expect(volume).toMatchObject({
@@ -80,7 +80,7 @@ describe("a volume is part of the app", () => {
 
   it("lets a volume be deleted on purpose with retainOnDelete: false", () => {
     const stack = synthJobStack((scope) => gitea(scope, { persistentVolumes: { data: { sizeGiB: 10, mountPath: "/data", retainOnDelete: false } } }), HETZNER);
-    expect(resourcesByName(stack, "nomad_csi_volume")["gitea-data"].lifecycle).toBeUndefined();
+    expect(resourcesByName(stack, "nomad_csi_volume")["default-gitea-data"].lifecycle).toBeUndefined();
   });
 
   it("fails on an environment that provides no volumes, naming the construct and the fix", () => {
@@ -106,6 +106,7 @@ describe("a volume is part of the app", () => {
           small: { sizeGiB: 5, mountPath: "data" },
           Big_One: { sizeGiB: 1.5, mountPath: "/a/../etc" },
           pinned: { sizeGiB: 10, mountPath: "/p", host: "nas" },
+          templated: { sizeGiB: 10, mountPath: "/data/${NOMAD_ALLOC_ID}" },
         },
       }),
     );
@@ -115,6 +116,7 @@ describe("a volume is part of the app", () => {
     expect(message).toContain("volumes.Big_One.sizeGiB 1.5 must be a whole number");
     expect(message).toContain('volumes.Big_One.mountPath "/a/../etc"');
     expect(message).toContain("volumes.pinned.host: a Hetzner Cloud Volume follows the app");
+    expect(message).toContain('volumes.templated.mountPath "/data/${NOMAD_ALLOC_ID}" must be an absolute path');
     expect(error((scope) => gitea(scope, { persistentVolumes: { data: { sizeGiB: 5, mountPath: "/d", host: "${var.x}" } } }), HOSTS)).toContain(
       'volumes.data.host "${var.x}" is not a hostname',
     );

@@ -96,6 +96,9 @@ export class VolumeBackups extends Construct {
     }
     if (retention.last < 1) problems.push("retention.last must keep at least 1 snapshot, or a forget could remove the backup just made");
     if (!/^\d+(\.\d+)?%$/.test(props.checkSubset ?? "10%")) problems.push(`checkSubset "${props.checkSubset}" must be a percentage, e.g. "10%"`);
+    if (props.preBackupCommand !== undefined && /[$%]\{/.test(props.preBackupCommand)) {
+      problems.push('preBackupCommand holds "${" or "%{", which Nomad would interpolate itself before the shell sees it; write $VAR instead of ${VAR}');
+    }
     if (!/^(\S+\s+){4}\S+$/.test(schedule)) problems.push(`schedule "${schedule}" is not a 5-field cron, e.g. "30 2 * * *"`);
     throwIfProblems(this, "invalid volume backups", problems);
 

@@ -110,7 +110,9 @@ export class AppVolumes extends Construct {
           ? new NomadCsiVolume(this, name, {
               pluginId: HETZNER_CSI_PLUGIN_ID,
               volumeId,
-              name: volumeId,
+              // The controller names the Hetzner volume after it, and Hetzner names are unique in a
+              // project: with the namespace, unique in the environment (NomadJob claims namespace/job).
+              name: `${namespace}-${volumeId}`,
               namespace,
               // min = max: Hetzner creates exactly this size (helper.go rounds min up and max
               // down to whole GiB), and Nomad refuses a max below the current capacity, so a
@@ -170,19 +172,21 @@ export function volumeProblems(props: AppVolumesProps, provider: VolumeProvider 
     problems.push(`volumes ${names.join(", ")}: the ${props.driver} driver cannot mount volumes (Nomad refuses it at start); use docker, podman or exec`);
   }
   const idLength = (name: string) => props.jobName.length + 1 + name.length;
+  const namespace = props.namespace ?? "default";
   for (const name of names) {
     const v = props.volumes[name];
     const at = `volumes.${name}`;
     if (!VOLUME_NAME.test(name)) problems.push(`${at}: the name may hold only a-z, 0-9 and inner dashes (1-32), e.g. "data"`);
-    else if (!Token.isUnresolved(props.jobName) && (idLength(name) > 63 || !NOMAD_NAME.test(`${props.jobName}-${name}`))) {
-      problems.push(`${at}: its volume id "${props.jobName}-${name}" must be a Nomad name of at most 63 characters; shorten the job or volume name`);
+    else if (!Token.isUnresolved(props.jobName) && (idLength(name) + namespace.length + 1 > 63 || !NOMAD_NAME.test(`${props.jobName}-${name}`))) {
+      problems.push(`${at}: its volume name "${namespace}-${props.jobName}-${name}" must be a Nomad name of at most 63 characters; shorten the job or volume name`);
     }
     if (!Number.isInteger(v.sizeGiB) || v.sizeGiB < 1) problems.push(`${at}.sizeGiB ${v.sizeGiB} must be a whole number of GiB, at least 1`);
     else if (provider?.kind === "hetzner-csi" && (v.sizeGiB < HETZNER_VOLUME_GIB.min || v.sizeGiB > HETZNER_VOLUME_GIB.max)) {
       problems.push(`${at}.sizeGiB ${v.sizeGiB}: Hetzner Cloud Volumes are ${HETZNER_VOLUME_GIB.min} to ${HETZNER_VOLUME_GIB.max} GiB; choose a size in that range`);
     }
-    if (!v.mountPath.startsWith("/") || v.mountPath.split("/").includes("..") || /[:\s]/.test(v.mountPath)) {
-      problems.push(`${at}.mountPath ${JSON.stringify(v.mountPath)} must be an absolute path in the task without "..", spaces or ":", e.g. "/data"`);
+    // Plain path characters only: Nomad would interpolate "${...}" in the destination at runtime.
+    if (!/^(\/[A-Za-z0-9._-]+)+$/.test(v.mountPath) || v.mountPath.split("/").includes("..")) {
+      problems.push(`${at}.mountPath ${JSON.stringify(v.mountPath)} must be an absolute path in the task of letters, digits, ".", "_", "-" and "/", without "..", e.g. "/data"`);
     }
     const mode = v.accessMode ?? "single-node-writer";
     if (SINGLE_WRITER.includes(mode) && !v.readOnly && props.instances > 1) {
