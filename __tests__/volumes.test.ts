@@ -2,7 +2,7 @@ import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { AppVolumes, HetznerCsiPlugins, NomadService } from "../constructs";
 import type { ClusterFacts } from "../constructs/cluster-facts";
-import { lab } from "../environments";
+import { backupRepository, csiPluginsProps, dev, lab, volumeProvider } from "../environments";
 import { jobStack, LAB_LIKE_FACTS, parseJob, synthJobStack } from "./nomad-job.support";
 import { resourcesByName, resourcesOf, synthEnvironment } from "./support/synth";
 
@@ -176,5 +176,19 @@ describe("lab provides Hetzner Cloud Volumes", () => {
     expect(workloads.variable.hcloud_csi_token.default).toBeUndefined();
     const namespaces = resourcesByName(stacks["lab-platform"], "nomad_namespace");
     expect(namespaces.csi.capabilities.enabled_task_drivers).toEqual(["docker", "podman"]);
+  });
+});
+
+describe("the environment decides how volumes are provided (environments/derive.ts)", () => {
+  it("gives lab Hetzner Cloud Volumes in its location, local agents host volumes, and a Hetzner cluster without the csi namespace none", () => {
+    expect(volumeProvider(lab)).toEqual({ kind: "hetzner-csi", location: "nbg1" });
+    expect(volumeProvider(dev)).toEqual({ kind: "host" });
+    expect(volumeProvider({ ...lab, namespaces: lab.namespaces.filter((ns) => ns.name !== "csi") })).toBeUndefined();
+  });
+
+  it("runs two CSI controllers where there are two clients or more, and backs volumes up under <env>/", () => {
+    const token = {} as TerraformVariable;
+    expect(csiPluginsProps(lab, "nbg1", token)).toMatchObject({ location: "nbg1", namespace: "csi", controllers: 2, datacenters: ["lab01"] });
+    expect(backupRepository(lab, { endpoint: "https://nbg1.your-objectstorage.com", bucket: "b" }, { s3AccessKeyId: token, s3SecretAccessKey: token, password: token }).prefix).toBe("lab/");
   });
 });

@@ -11,7 +11,8 @@ import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
 import { CSI_NAMESPACE, HetznerCsiPluginsProps, VolumeProvider } from "../constructs/volumes";
 import type { ConsulWorkloadIdentityProps } from "../constructs/acl";
 import type { AllNamespacesPolicyOptions } from "../policies";
-import { EnvironmentConfig, HetznerClusterConfig, LocalClusterConfig, NamespaceConfig, SnapshotsConfig } from "./types";
+import type { BackupRepository } from "../constructs/backups";
+import { BackupsConfig, EnvironmentConfig, HetznerClusterConfig, LocalClusterConfig, NamespaceConfig, SnapshotsConfig } from "./types";
 
 /**
  * Pure functions from an environment to the props of the constructs its stacks create: every
@@ -242,6 +243,15 @@ export function raftSnapshotsProps(
   const cluster = env.cluster;
   const agents = cluster.kind === "hetzner" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
+}
+
+/** Where an environment's apps back their volumes up: its bucket, under `<env>/`. */
+export function backupRepository(
+  env: EnvironmentConfig,
+  backups: BackupsConfig,
+  secrets: Pick<BackupRepository, "s3AccessKeyId" | "s3SecretAccessKey" | "password">,
+): BackupRepository {
+  return { ...backups, prefix: `${env.name}/`, ...secrets };
 }
 
 /** The Hetzner CSI plugins of an environment whose volumes are Hetzner Cloud Volumes (volumeProvider). */

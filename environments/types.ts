@@ -4,6 +4,7 @@ import type { DnsVipProps } from "../constructs/dns-vip";
 import type { ClusterTier, HetznerClusterProps } from "../constructs/hetzner-cluster";
 import type { PublicDnsZone } from "../constructs/public-hostname";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
+import type { BackupRepository } from "../constructs/backups";
 
 export type { TaskDriver };
 
@@ -163,4 +164,14 @@ export interface EnvironmentConfig {
   readonly state: StateConfig;
   /** Raft snapshot backups. @default none: no snapshot job */
   readonly snapshots?: SnapshotsConfig;
+  /** Where apps' volume backups go (VolumeBackups). @default none: apps' volumes are not backed up */
+  readonly backups?: BackupsConfig;
 }
+
+/**
+ * The bucket apps' volumes are backed up to with restic (VolumeBackups): a repository per volume
+ * under `<env>/`. The bucket's keys and the repositories' password come from the sensitive
+ * Terraform variables `backups_s3_access_key_id`, `backups_s3_secret_access_key` and
+ * `backups_restic_password` at deploy time.
+ */
+export type BackupsConfig = Pick<BackupRepository, "endpoint" | "bucket">;
