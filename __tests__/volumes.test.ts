@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { AppVolumes, HetznerCsiPlugins, NomadService } from "../constructs";
+import { AppVolumes, HetznerCsiPlugins, NomadJob, NomadService } from "../constructs";
 import type { ClusterFacts } from "../constructs/cluster-facts";
 import { backupRepository, csiPluginsProps, dev, lab, volumeProvider } from "../environments";
 import { jobStack, LAB_LIKE_FACTS, parseJob, synthJobStack } from "./nomad-job.support";
@@ -156,6 +156,18 @@ describe("HetznerCsiPlugins", () => {
     expect(error((scope) => new HetznerCsiPlugins(scope, "Csi", { location: "nbg1", namespace: "dns", apiToken: new TerraformVariable(scope, "t", { sensitive: true }) }))).toContain(
       "sets privileged, which makes the container root on the host",
     );
+  });
+
+  it("fails on a privileged docker container even in csi, whose allowPrivileged admits podman only (the clients' docker refuses it)", () => {
+    const message = error(
+      (scope) =>
+        new NomadJob(scope, "Priv", {
+          name: "priv",
+          namespace: "csi",
+          groups: [{ name: "g", tasks: [{ name: "t", driver: "docker", config: { image: "busybox:1.37", privileged: true } }] }],
+        }),
+    );
+    expect(message).toContain('namespace "csi" allows privileged podman containers only');
   });
 
   it("fails on a location that is not a Hetzner location and a literal token", () => {
