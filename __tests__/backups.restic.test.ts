@@ -156,6 +156,29 @@ describe("restic.sh, the volume backup", () => {
     expect(check.code).not.toBe(0);
   });
 
+  it("runs under busybox's sh and applets, as in the restic image (Alpine), with nothing else on PATH", async () => {
+    requireTool("busybox");
+    const bin = join(root, "bin");
+    mkdirSync(bin);
+    for (const applet of ["sh", "env", "find", "mktemp", "tr", "sed", "grep", "rm", "cat"]) execFileSync("ln", ["-s", "/usr/bin/busybox", join(bin, applet)]);
+    execFileSync("ln", ["-s", execFileSync("sh", ["-c", "command -v restic"], { encoding: "utf8" }).trim(), join(bin, "restic")]);
+    const busybox = (mode: string, extra: Record<string, string> = {}) =>
+      new Promise<Run>((resolve) =>
+        execFile(join(bin, "sh"), [SCRIPT, mode], { env: { ...env, PATH: bin, ...extra } }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        ),
+      );
+    fillVolume(volume);
+    const before = tree(volume);
+    expect((await busybox("backup")).code).toBe(0);
+    writeFileSync(join(volume, "app.ini"), "changed");
+    expect((await busybox("restore", { RESTORE_SNAPSHOT: "latest" })).code).toBe(0);
+    expect(tree(volume)).toEqual(before);
+    // A dispatch without the snapshot meta leaves Nomad's placeholder: refused, nothing touched.
+    const unset = await busybox("restore", { RESTORE_SNAPSHOT: "$" + "{NOMAD_META_snapshot}" });
+    expect(unset.out).toContain('set RESTORE_SNAPSHOT to a snapshot id or "latest"');
+  });
+
   it("passes shellcheck as POSIX sh, as does the stop-the-world script, and neither holds what Nomad would read as its own", () => {
     requireTool("shellcheck");
     const stopTheWorld = join(__dirname, "..", "constructs", "backups", "stop-the-world.sh");

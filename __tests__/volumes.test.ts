@@ -152,6 +152,17 @@ describe("HetznerCsiPlugins", () => {
     expect(Object.values<any>(resourcesOf(stack, "nomad_variable")).find((v) => v.path === "nomad/jobs/hcloud-csi-controller")).toMatchObject({ namespace: "csi", items: { hcloud_token: "${var.hcloud_csi_token}" } });
   });
 
+  it("orders apps' Hetzner volumes after the plugins of the same stack: Nomad creates them through the controller", () => {
+    const stack = synthJobStack((scope) => {
+      plugins(scope);
+      gitea(scope);
+    }, HETZNER);
+    expect(resourcesByName(stack, "nomad_csi_volume")["default-gitea-data"].depends_on).toEqual([
+      expect.stringMatching(/^nomad_job\.Csi_Controller_/),
+      expect.stringMatching(/^nomad_job\.Csi_Node_/),
+    ]);
+  });
+
   it("fails when privileged is asked outside a namespace that allows it, or with docker, which the clients refuse it", () => {
     expect(error((scope) => new HetznerCsiPlugins(scope, "Csi", { location: "nbg1", namespace: "dns", apiToken: new TerraformVariable(scope, "t", { sensitive: true }) }))).toContain(
       "sets privileged, which makes the container root on the host",

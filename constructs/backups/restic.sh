@@ -53,7 +53,7 @@ check)
   ;;
 restore)
   # Unset unless the dispatch set the snapshot meta (Nomad then leaves its own placeholder).
-  snapshot=$(printenv RESTORE_SNAPSHOT || true)
+  snapshot=$(env | sed -n 's/^RESTORE_SNAPSHOT=//p')
   case $snapshot in '' | *NOMAD_META*) snapshot= ;; esac
   [ -n "$snapshot" ] || fail "set RESTORE_SNAPSHOT to a snapshot id or \"latest\" (restic snapshots --host $BACKUP_HOST)"
   ensure_repository

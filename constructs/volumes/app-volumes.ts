@@ -1,9 +1,10 @@
-import { TerraformResource, Token } from "cdktf";
+import { TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { clusterFactsOf, TaskDriver } from "../cluster-facts";
 import { addDependsOn, escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "../core";
 import type { Volume, VolumeMount } from "../nomad-job";
 import { NomadCsiVolume, NomadDynamicHostVolume } from "../providers";
+import { HETZNER_CSI_PLUGIN_ID, HetznerCsiPlugins } from "./hetzner-csi-plugins";
 
 /**
  * How a volume may be claimed (Nomad's access modes that both providers support: the Hetzner
@@ -43,8 +44,6 @@ export interface AppVolumeProps {
   readonly host?: string;
 }
 
-/** The Hetzner CSI driver's plugin id (PluginName, internal/driver/driver.go at v2.22.1). */
-export const HETZNER_CSI_PLUGIN_ID = "csi.hetzner.cloud";
 /** Nomad's built-in dynamic host volume plugin (client/hostvolumemanager, HostVolumePluginMkdirID at v2.0.5). */
 export const HOST_VOLUME_PLUGIN_ID = "mkdir";
 /** The CSI driver's topology key: a Hetzner volume attaches only to servers in its location. */
@@ -140,6 +139,15 @@ export class AppVolumes extends Construct {
             });
     }
     this.resources = resources;
+    // Nomad creates a CSI volume through the controller plugin: after the plugins' jobs (the
+    // controller's apply waits until it is healthy) when the same stack runs them.
+    const plugins = TerraformStack.of(this).node.findAll().find((c): c is HetznerCsiPlugins => c instanceof HetznerCsiPlugins);
+    if (this.provider.kind === "hetzner-csi" && plugins) {
+      for (const volume of Object.values(resources)) {
+        addDependsOn(volume, plugins.controllerPlugin.resource);
+        addDependsOn(volume, plugins.nodePlugin.resource);
+      }
+    }
     this.groupVolumes = names.map((name) => {
       const volume = props.volumes[name];
       const accessMode = volume.accessMode ?? "single-node-writer";

@@ -4,7 +4,6 @@ import { addDependsOn, throwIfProblems } from "../core";
 import { NomadJob } from "../nomad-job";
 import { NomadVariable } from "../nomad-variable";
 import { secretInputProblems } from "../secrets";
-import { HETZNER_CSI_PLUGIN_ID } from "./app-volumes";
 
 export interface HetznerCsiPluginsProps {
   /** The Hetzner location volumes are created in, e.g. "nbg1": the servers' location. */
@@ -29,6 +28,8 @@ export interface HetznerCsiPluginsProps {
   readonly datacenters?: readonly string[];
 }
 
+/** The Hetzner CSI driver's plugin id (PluginName, internal/driver/driver.go at v2.22.1). */
+export const HETZNER_CSI_PLUGIN_ID = "csi.hetzner.cloud";
 /** The namespace the plugins run in unless told otherwise. */
 export const CSI_NAMESPACE = "csi";
 /** The pinned driver release (hetznercloud/csi-driver v2.22.1), fully qualified for podman. */
