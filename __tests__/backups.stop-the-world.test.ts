@@ -19,6 +19,8 @@ case "$1 $2" in
   for last; do :; done
   if [ "$last" = gitea ]; then
     if [ -f "$FAKE_DIR/stopped" ]; then echo '[]'; else printf '[\\n  {\\n    "ClientStatus": "running"\\n  }\\n]\\n'; fi
+  elif [ ! -f "$FAKE_DIR/dispatch-seen" ]; then
+    touch "$FAKE_DIR/dispatch-seen"; echo '[]'
   else
     printf '[\\n  {\\n    "ClientStatus": "%s"\\n  }\\n]\\n' "$FAKE_BACKUP_STATUS"
   fi ;;
@@ -35,6 +37,7 @@ function run(env: Record<string, string>) {
   const dir = mkdtempSync(join(tmpdir(), `hashilab-stw-${process.pid}-`));
   try {
     writeFileSync(join(dir, "nomad"), FAKE_NOMAD);
+    if (env.FAKE_STOPPED) writeFileSync(join(dir, "stopped"), "");
     chmodSync(join(dir, "nomad"), 0o755);
     const result = spawnSync("sh", [SCRIPT], {
       encoding: "utf8",
@@ -52,6 +55,7 @@ function run(env: Record<string, string>) {
         PRE_BACKUP_COMMAND: "",
         STOP_TIMEOUT_SECONDS: "30",
         BACKUP_TIMEOUT_SECONDS: "30",
+        POLL_SECONDS: "0",
         ...env,
       },
     });
@@ -67,6 +71,7 @@ describe("stop-the-world.sh (with a stand-in nomad CLI)", () => {
     const { status, calls } = run({});
     expect(status).toBe(0);
     expect(calls).toEqual([
+      "job allocs -json gitea",
       "job scale -detach gitea gitea 0",
       "job allocs -json gitea",
       "job dispatch -detach -id-prefix-template scheduled -meta mode=backup gitea-data-restic",
@@ -76,6 +81,13 @@ describe("stop-the-world.sh (with a stand-in nomad CLI)", () => {
     ]);
   });
 
+  it("fails the run when the backup never finishes (e.g. cannot claim the volume), and still starts the app again", () => {
+    const { status, output, calls } = run({ FAKE_BACKUP_STATUS: "pending", BACKUP_TIMEOUT_SECONDS: "0" });
+    expect(status).toBe(1);
+    expect(output).toContain("did not finish within 0 s");
+    expect(calls[calls.length - 1]).toBe("job scale -detach gitea gitea 1");
+  });
+
   it("fails the run when the backup failed, and still starts the app again", () => {
     const { status, output, calls } = run({ FAKE_BACKUP_STATUS: "failed" });
     expect(status).toBe(1);
@@ -83,11 +95,18 @@ describe("stop-the-world.sh (with a stand-in nomad CLI)", () => {
     expect(calls[calls.length - 1]).toBe("job scale -detach gitea gitea 1");
   });
 
+  it("backs up an app someone stopped without starting it", () => {
+    const { status, calls } = run({ FAKE_STOPPED: "1" });
+    expect(status).toBe(0);
+    expect(calls.filter((c) => c.startsWith("job scale"))).toEqual([]);
+    expect(calls).toContain("job dispatch -detach -id-prefix-template scheduled -meta mode=backup gitea-data-restic");
+  });
+
   it("runs the pre-backup command in the app first, and stops nothing when it fails", () => {
     const ok = run({ PRE_BACKUP_COMMAND: "sqlite3 /data/gitea.db .dump > /data/dump.sql" });
-    expect(ok.calls[0]).toBe("alloc exec -i=false -t=false -job -task gitea gitea /bin/sh -c sqlite3 /data/gitea.db .dump > /data/dump.sql");
+    expect(ok.calls[1]).toBe("alloc exec -i=false -t=false -job -task gitea gitea /bin/sh -c sqlite3 /data/gitea.db .dump > /data/dump.sql");
     const failed = run({ PRE_BACKUP_COMMAND: "false", FAKE_HOOK_RC: "1" });
     expect(failed.status).toBe(1);
-    expect(failed.calls).toEqual(["alloc exec -i=false -t=false -job -task gitea gitea /bin/sh -c false"]);
+    expect(failed.calls).toEqual(["job allocs -json gitea", "alloc exec -i=false -t=false -job -task gitea gitea /bin/sh -c false"]);
   });
 });

@@ -175,6 +175,7 @@ export class VolumeBackups extends Construct {
         BACKUP_JOB: resticJobName,
         PRE_BACKUP_COMMAND: props.preBackupCommand ?? "",
         STOP_TIMEOUT_SECONDS: "300",
+        POLL_SECONDS: "5",
         BACKUP_TIMEOUT_SECONDS: "14400",
       });
       backup.attachPolicy("StopAndBackup", {
