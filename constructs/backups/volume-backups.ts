@@ -108,6 +108,9 @@ export class VolumeBackups extends Construct {
     for (const volume of (volumes?.groupVolumes ?? []) as Volume[]) {
       const mountPath = volumes!.volumeMounts.find((m) => m.volume === volume.name)!.destination;
       const resticJobName = `${app.jobId}-${volume.name}-restic`;
+      // Dispatched and periodic children sign their identities as the parent job
+      // (Job.GetIDforWorkloadIdentity, nomad/structs/structs.go at v2.0.5): they read the parent's
+      // nomad/jobs/<job> variable, and the policies bound to the parent apply to them.
       const variable = new NomadVariable(this, `${volume.name}-secrets`, {
         path: `nomad/jobs/${resticJobName}`,
         namespace: app.namespace,
