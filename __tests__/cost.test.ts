@@ -82,6 +82,28 @@ describe("estimateCost", () => {
     ]);
   });
 
+  test("prices apps' Hetzner CSI volumes by GB and their backups as Object Storage's base fee", () => {
+    const stack = {
+      resource: {
+        nomad_csi_volume: {
+          data: { plugin_id: "csi.hetzner.cloud", volume_id: "gitea-data", capacity_min: "10GiB" },
+          other: { plugin_id: "nfs", volume_id: "x", capacity_min: "500GiB" },
+        },
+        nomad_job: { backup: { jobspec: 'job "gitea-data-restic" {\n  group "restic" {\n    volume "data" {\n      type   = "csi"\n      source = "gitea-data"\n    }\n    task "restic" {\n      env {\n        RESTIC_REPOSITORY = "s3:https://x/b/lab/default/gitea-data"\n      }\n    }\n  }\n}\n' } },
+      },
+    };
+    const estimate = estimateCost([stack], prices);
+    // By hand: 10 × 0.0572 + 4.99 = 5.562 → 5.56; the NFS volume is not Hetzner's.
+    expect(estimate.lines.map((l) => [l.item, l.quantity])).toEqual([
+      ["volume GB", 10],
+      ["object storage (backups)", 1],
+    ]);
+    expect(estimate.total).toBe(5.56);
+    expect(estimate.warnings).toEqual([]);
+    const big = { resource: { ...stack.resource, nomad_csi_volume: { data: { ...stack.resource.nomad_csi_volume.data, capacity_min: "2000GiB" } } } };
+    expect(estimateCost([big], prices).warnings[0]).toContain("backed-up volumes total 2000 GB, more than the 1024 GB");
+  });
+
   test("warns that US and Singapore locations cost more than the table says", () => {
     const estimate = estimateCost([{ resource: { hcloud_server: { a: { server_type: "cx23", location: "ash" } } } }], prices);
     expect(estimate.warnings[0]).toContain("hcloud_server.a: location ash costs more");
@@ -98,6 +120,7 @@ describe("pricing/hetzner-prices.json", () => {
       ...Object.values(prices.primaryIp),
       ...Object.values(prices.floatingIp),
       prices.volumePerGb,
+      prices.objectStorage,
       ...Object.values(prices.loadBalancerTypes),
     ];
     for (const price of all) {

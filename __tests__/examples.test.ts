@@ -19,6 +19,8 @@ import { itTools } from "../examples/nomad-service";
 import { giteaSecrets } from "../examples/nomad-variable";
 import { homeHostname } from "../examples/public-hostname";
 import { raftSnapshots } from "../examples/raft-snapshots";
+import { giteaBackups } from "../examples/volume-backups";
+import { giteaWithVolume } from "../examples/volumes";
 import { globMatches } from "../constructs/core";
 import { parseHcl } from "./support/hcl";
 import { codeSpans, MarkdownPart, MarkdownTable, markdownParts } from "./support/readme";
@@ -47,12 +49,14 @@ const PROVIDERS = {
 
 /** The cluster the examples land on, declared as this repository's stacks declare theirs, so synth checks run. */
 const FACTS: ClusterFacts = {
-  namespaces: ["default", "lab", "public", "dev", "dns", "ingress", "ops"],
+  namespaces: ["default", "lab", "public", "dev", "dns", "ingress", "ops", "csi"],
   clientCount: 3,
   drivers: ["docker", "podman", "exec"],
   hostNetworks: [],
   datacenter: "dc1",
   region: "global",
+  namespaceAdmission: { csi: { taskDrivers: ["docker", "podman"], addCapabilities: [], hostNetworkMode: true, allowPrivileged: true } },
+  volumeProvider: { kind: "hetzner-csi", location: "nbg1" },
 };
 
 interface Example {
@@ -75,6 +79,8 @@ const EXAMPLES: Record<string, Example> = {
   "examples/acl-bootstrap.ts": { build: devAclBootstrap, providers: ["random"] },
   "examples/raft-snapshots.ts": { build: raftSnapshots, providers: ["nomad", "consul"] },
   "examples/access.ts": { build: teamAccess, providers: ["nomad"] },
+  "examples/volumes.ts": { build: giteaWithVolume, providers: ["nomad"] },
+  "examples/volume-backups.ts": { build: giteaBackups, providers: ["nomad"] },
 };
 
 const synthesized = new Map<string, StackJson>();

@@ -29,7 +29,7 @@ function policyError(
 const withAccess = (access: EnvironmentConfig["access"]): EnvironmentConfig => ({ ...lab, access });
 
 describe("namespaces restrict task drivers where Nomad enforces it (at job submission)", () => {
-  it("gives every namespace an explicit driver allow-list, podman only in dns and raw_exec nowhere", () => {
+  it("gives every namespace an explicit driver allow-list, podman only in dns and csi (the CSI node plugin) and raw_exec nowhere", () => {
     const drivers = Object.fromEntries(Object.entries<any>(namespaces).map(([name, ns]) => [name, ns.capabilities.enabled_task_drivers]));
     expect(drivers).toEqual({
       default: ["docker", "exec"],
@@ -39,6 +39,7 @@ describe("namespaces restrict task drivers where Nomad enforces it (at job submi
       public: ["docker", "exec"],
       dev: ["docker", "exec"],
       ops: ["exec"],
+      csi: ["docker", "podman"],
     });
   });
 
@@ -118,7 +119,7 @@ describe("the developer and operator policies", () => {
     const cases: Array<[string, RegExp]> = [
       ["*", /invalid access:\n  - developerNamespace "\*" is not a namespace name: a glob or pattern would reach every namespace it matches/],
       ["o*", /is not a namespace name/],
-      ["staging", /invalid access:\n  - developerNamespace "staging" is not declared \(declared: default, dns, ingress, lab, public, dev, ops\)/],
+      ["staging", /invalid access:\n  - developerNamespace "staging" is not declared \(declared: default, dns, ingress, lab, public, dev, ops, csi\)/],
       ["ops", /invalid access:\n  - developerNamespace "ops" is management-only/],
       ["dns", /invalid access:\n  - developerNamespace "dns" is an infrastructure namespace/],
     ];

@@ -1,5 +1,6 @@
 import { IConstruct } from "constructs";
 import type { NamespaceAdmission } from "./nomad-job";
+import type { VolumeProvider } from "./volumes";
 
 /**
  * The audience of the workload identities Nomad's agents sign for Consul, which Consul's
@@ -60,6 +61,12 @@ export interface ClusterFacts {
    * @default unknown: host volumes are not checked
    */
   readonly hostVolumes?: readonly string[];
+  /**
+   * How the cluster provides apps' persistent volumes (Hetzner Cloud Volumes through CSI, or
+   * Nomad dynamic host volumes on the clients' disks).
+   * @default none: an app that asks for a volume fails synth
+   */
+  readonly volumeProvider?: VolumeProvider;
   /**
    * Where each fact is set, in the words of whoever declared the facts, e.g. "the environment's
    * cluster.drivers": synth errors name it as the field to change.

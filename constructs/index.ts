@@ -16,3 +16,5 @@ export * from "./ingress";
 export * from "./public-hostname";
 export * from "./secrets";
 export * from "./ssh-cluster";
+export * from "./volumes";
+export * from "./backups";

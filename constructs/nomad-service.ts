@@ -5,6 +5,7 @@ import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "
 import type { NomadPolicyRules } from "../policies";
 import type { Ingress } from "./ingress";
 import type { PublicHostname } from "./public-hostname";
+import { AppVolumeProps, AppVolumes } from "./volumes";
 
 /** A port of the service's group network (the label is its key in `ports`). */
 export type NomadServicePort = Omit<Port, "label">;
@@ -88,6 +89,12 @@ export interface NomadServiceProps {
   readonly update?: Update;
   /** Fields set here override the defaults one by one. @default SERVICE_RESTART_DEFAULTS */
   readonly restart?: Restart;
+  /**
+   * Persistent volumes by name, e.g. `{ data: { sizeGiB: 10, mountPath: "/data" } }`, provided
+   * the way the environment's cluster provides them (docs/storage.md). Child "Volumes".
+   * @default none
+   */
+  readonly persistentVolumes?: Readonly<Record<string, AppVolumeProps>>;
 }
 
 /** A cautious rolling update: one allocation at a time, reverted when it does not get healthy. */
@@ -117,6 +124,8 @@ export class NomadService extends Construct {
   public readonly serviceName: string;
   /** The port label the service registers. */
   public readonly servicePort: string;
+  /** Its persistent volumes, when it has any. */
+  public readonly volumes?: AppVolumes;
   private readonly tags: string[];
 
   constructor(scope: Construct, id: string, props: NomadServiceProps) {
@@ -134,6 +143,17 @@ export class NomadService extends Construct {
     }
     throwIfProblems(this, "invalid NomadService", problems);
     const secretsTemplate = this.secretsTemplate(jobName, props.secrets);
+    const count = props.count ?? 1;
+    const driver = props.driver ?? "docker";
+    this.volumes = props.persistentVolumes
+      ? new AppVolumes(this, "Volumes", {
+          jobName,
+          namespace: props.namespace,
+          volumes: props.persistentVolumes,
+          instances: count + (props.update?.canary ?? SERVICE_UPDATE_DEFAULTS.canary ?? 0),
+          driver,
+        })
+      : undefined;
     const service: Service = {
       name: this.serviceName,
       provider: props.serviceProvider ?? "nomad",
@@ -150,8 +170,9 @@ export class NomadService extends Construct {
       groups: [
         {
           name: props.groupName ?? jobName,
-          count: props.count ?? 1,
+          count,
           constraints: props.constraints,
+          volumes: this.volumes?.groupVolumes,
           network: {
             mode: props.networkMode ?? "bridge",
             ports: labels.map((label) => ({ label, ...ports[label] })),
@@ -161,8 +182,9 @@ export class NomadService extends Construct {
           tasks: [
             {
               name: props.taskName ?? jobName,
-              driver: props.driver ?? "docker",
+              driver,
               config: { image: props.image, command: props.command, args: props.args, ports: labels, volumes: props.volumes },
+              volumeMounts: this.volumes?.volumeMounts,
               env: props.env,
               templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
               resources: { cpuMhz: props.cpuMhz ?? 100, memoryMb: props.memoryMb ?? 300, memoryMaxMb: props.memoryMaxMb },
@@ -171,6 +193,7 @@ export class NomadService extends Construct {
         },
       ],
     });
+    this.volumes?.mustExistBefore(this.job.resource);
     this.jobId = this.job.jobId;
     this.namespace = this.job.namespace;
   }

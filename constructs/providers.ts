@@ -35,3 +35,5 @@ export { LocallySignedCert as TlsLocallySignedCert } from "@cdktf/provider-tls/l
 export { Bytes as RandomBytes } from "@cdktf/provider-random/lib/bytes";
 export { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 export { DnsRecord as CloudflareDnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
+export { CsiVolume as NomadCsiVolume } from "@cdktf/provider-nomad/lib/csi-volume";
+export { DynamicHostVolume as NomadDynamicHostVolume } from "@cdktf/provider-nomad/lib/dynamic-host-volume";

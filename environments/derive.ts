@@ -8,10 +8,13 @@ import { AGENTS_ON_HOST, ClusterClients, HetznerCluster, HetznerClusterProps } f
 import { DEFAULT_DASHBOARD_AUTH, IngressProps } from "../constructs/ingress";
 import { DEFAULT_NAMESPACE_ADMISSION, NamespaceAdmission, namespaceAdmissionProblems } from "../constructs/nomad-job";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
+import { CSI_NAMESPACE, HetznerCsiPluginsProps, VolumeProvider } from "../constructs/volumes";
 import type { ConsulWorkloadIdentityProps } from "../constructs/acl";
 import type { AllNamespacesPolicyOptions } from "../policies";
+import type { BackupRepository } from "../constructs/backups";
 import { SshCluster, SshClusterProps } from "../constructs/ssh-cluster";
 import {
+  BackupsConfig,
   EnvironmentConfig,
   ExistingClusterConfig,
   HetznerClusterConfig,
@@ -121,6 +124,7 @@ export function environmentFacts(env: EnvironmentConfig): ClusterFacts {
     nodePools: clients.nodePools,
     hostVolumes: clients.hostVolumes,
     sources: environmentFactSources(env),
+    volumeProvider: volumeProvider(env),
   };
 }
 
@@ -175,12 +179,25 @@ function clientFactSources(
   }
 }
 
+/**
+ * How the environment's cluster provides apps' volumes: Hetzner Cloud Volumes where its
+ * namespaces run the CSI plugins (the csi namespace), Nomad host volumes on local agents.
+ */
+export function volumeProvider(env: EnvironmentConfig): VolumeProvider | undefined {
+  const cluster = env.cluster;
+  if (cluster.kind !== "hetzner") return { kind: "host" };
+  if (!env.namespaces.some((ns) => ns.name === CSI_NAMESPACE)) return undefined;
+  // HetznerCluster's default location when the environment names none.
+  return { kind: "hetzner-csi", location: cluster.location ?? "nbg1" };
+}
+
 /** What jobs in `ns` may use, its defaults applied. */
 export function namespaceAdmission(ns: NamespaceConfig): NamespaceAdmission {
   return {
     taskDrivers: ns.taskDrivers ?? DEFAULT_NAMESPACE_ADMISSION.taskDrivers,
     addCapabilities: ns.addCapabilities ?? DEFAULT_NAMESPACE_ADMISSION.addCapabilities,
     hostNetworkMode: ns.hostNetworkMode ?? DEFAULT_NAMESPACE_ADMISSION.hostNetworkMode,
+    allowPrivileged: ns.allowPrivileged ?? DEFAULT_NAMESPACE_ADMISSION.allowPrivileged,
   };
 }
 
@@ -346,6 +363,20 @@ export function raftSnapshotsProps(
   const cluster = env.cluster;
   const agents = cluster.kind === "hetzner" || cluster.kind === "ssh" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
+}
+
+/** Where an environment's apps back their volumes up: its bucket, under `<env>/`. */
+export function backupRepository(
+  env: EnvironmentConfig,
+  backups: BackupsConfig,
+  secrets: Pick<BackupRepository, "s3AccessKeyId" | "s3SecretAccessKey" | "password">,
+): BackupRepository {
+  return { ...backups, prefix: `${env.name}/`, ...secrets };
+}
+
+/** The Hetzner CSI plugins of an environment whose volumes are Hetzner Cloud Volumes (volumeProvider). */
+export function csiPluginsProps(env: EnvironmentConfig, location: string, apiToken: TerraformVariable): HetznerCsiPluginsProps {
+  return { location, apiToken, namespace: CSI_NAMESPACE, controllers: Math.min(2, clusterClients(env).count), datacenters: [env.datacenter] };
 }
 
 /**

@@ -1,4 +1,4 @@
-import { STANDARD_NAMESPACES } from "./namespaces";
+import { CSI_NAMESPACE_CONFIG, STANDARD_NAMESPACES } from "./namespaces";
 import { EnvironmentConfig } from "./types";
 
 /**
@@ -12,7 +12,8 @@ export const lab: EnvironmentConfig = {
   region: "global",
   datacenter: "lab01",
   domain: "lab.example.com",
-  namespaces: STANDARD_NAMESPACES,
+  // csi: Hetzner Cloud Volumes for apps' data (docs/storage.md).
+  namespaces: [...STANDARD_NAMESPACES, CSI_NAMESPACE_CONFIG],
   anonymousAccess: "deny",
   cluster: {
     kind: "hetzner",

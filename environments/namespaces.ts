@@ -1,3 +1,4 @@
+import { CSI_NAMESPACE } from "../constructs/volumes";
 import { DNS_NAMESPACE, INGRESS_NAMESPACE } from "./derive";
 import { NamespaceConfig } from "./types";
 
@@ -31,3 +32,19 @@ export const STANDARD_NAMESPACES: readonly NamespaceConfig[] = [
     hostNetworkMode: true,
   },
 ];
+
+/**
+ * The Hetzner CSI driver's namespace, for environments that provide Hetzner Cloud Volumes:
+ * its node plugin formats and mounts disks on every client, which takes a privileged
+ * container (podman: the clients' docker refuses privileged) on the host's network (the
+ * metadata service tells it which server it is on). No other namespace allows either, and
+ * no other job may run here (docs/storage.md, docs/access.md).
+ */
+export const CSI_NAMESPACE_CONFIG: NamespaceConfig = {
+  name: CSI_NAMESPACE,
+  description: "The Hetzner CSI plugins that attach and mount apps' volumes",
+  infrastructure: true,
+  taskDrivers: ["docker", "podman"],
+  hostNetworkMode: true,
+  allowPrivileged: true,
+};

@@ -29,6 +29,7 @@ const namespaceSchema = z
     taskDrivers: list(taskDriver).optional(),
     addCapabilities: list(text).optional(),
     hostNetworkMode: z.boolean().optional(),
+    allowPrivileged: z.boolean().optional(),
   })
   .strict();
 
@@ -170,6 +171,9 @@ const snapshotsSchema = z
   })
   .strict();
 
+// --- apps' volume backups (restic) ---
+const backupsSchema = z.object({ endpoint: text, bucket: text }).strict();
+
 // --- access: who gets a Nomad token ---
 const accessSchema = z
   .object({
@@ -201,6 +205,7 @@ export const environmentSchema = z
     cloudflare: cloudflareSchema.optional(),
     state: stateSchema,
     snapshots: snapshotsSchema.optional(),
+    backups: backupsSchema.optional(),
   })
   .strict();
 
@@ -260,5 +265,25 @@ function show(value: unknown): string {
 
 /** True when A and B are assignable both ways: the schema and types.ts describe the same data. */
 type SameType<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const schemaMatchesTypes: SameType<z.infer<typeof environmentSchema>, EnvironmentConfig> = true;
+/**
+ * Optional fields pass SameType whether or not both sides have them, so the keys are compared
+ * too, section by section: a field added to types.ts and not here (or the reverse) fails tsc.
+ */
+type SameKeys<A, B> = SameType<keyof NonNullable<A>, keyof NonNullable<B>>;
+type Item<T> = T extends readonly (infer I)[] ? I : never;
+type Env = z.infer<typeof environmentSchema>;
+type Kind<C, K> = Extract<C, { kind: K }>;
+const schemaMatchesTypes: [
+  SameType<Env, EnvironmentConfig>,
+  SameKeys<Env, EnvironmentConfig>,
+  SameKeys<Item<Env["namespaces"]>, Item<EnvironmentConfig["namespaces"]>>,
+  SameKeys<Kind<Env["cluster"], "hetzner">, Kind<EnvironmentConfig["cluster"], "hetzner">>,
+  SameKeys<Kind<Env["cluster"], "ssh">, Kind<EnvironmentConfig["cluster"], "ssh">>,
+  SameKeys<Kind<Env["cluster"], "existing">, Kind<EnvironmentConfig["cluster"], "existing">>,
+  SameKeys<Kind<Env["cluster"], "local">, Kind<EnvironmentConfig["cluster"], "local">>,
+  SameKeys<Env["dns"], EnvironmentConfig["dns"]>,
+  SameKeys<Env["snapshots"], EnvironmentConfig["snapshots"]>,
+  SameKeys<Env["backups"], EnvironmentConfig["backups"]>,
+  SameKeys<Env["access"], EnvironmentConfig["access"]>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
 void schemaMatchesTypes;

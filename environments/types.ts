@@ -5,6 +5,7 @@ import type { ClusterTier, HetznerClusterProps } from "../constructs/hetzner-clu
 import type { PublicDnsZone } from "../constructs/public-hostname";
 import type { SshClusterProps } from "../constructs/ssh-cluster";
 import type { RaftSnapshotsProps } from "../constructs/raft-snapshots";
+import type { BackupRepository } from "../constructs/backups";
 
 export type { TaskDriver };
 
@@ -54,6 +55,13 @@ export interface NamespaceConfig {
    * @default false
    */
   readonly hostNetworkMode?: boolean;
+  /**
+   * Podman containers in this namespace may run privileged: root on the host. Only for a
+   * namespace of its own whose jobs must mount disks on the host (the CSI node plugin);
+   * the clients' docker refuses privileged in every namespace.
+   * @default false
+   */
+  readonly allowPrivileged?: boolean;
 }
 
 /**
@@ -198,4 +206,14 @@ export interface EnvironmentConfig {
   readonly state: StateConfig;
   /** Raft snapshot backups. @default none: no snapshot job */
   readonly snapshots?: SnapshotsConfig;
+  /** Where apps' volume backups go (VolumeBackups). @default none: apps' volumes are not backed up */
+  readonly backups?: BackupsConfig;
 }
+
+/**
+ * The bucket apps' volumes are backed up to with restic (VolumeBackups): a repository per volume
+ * under `<env>/`. The bucket's keys and the repositories' password come from the sensitive
+ * Terraform variables `backups_s3_access_key_id`, `backups_s3_secret_access_key` and
+ * `backups_restic_password` at deploy time.
+ */
+export type BackupsConfig = Pick<BackupRepository, "endpoint" | "bucket">;

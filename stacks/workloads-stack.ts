@@ -2,12 +2,14 @@ import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import {
   ClusterOutputs,
+  csiPluginsProps,
   dnsNeedsHetznerToken,
   dnsVipProps,
   EnvironmentConfig,
   environmentFacts,
   ingressProps,
   raftSnapshotsProps,
+  volumeProvider,
 } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip } from "../constructs/dns-vip";
@@ -15,6 +17,7 @@ import { Ingress } from "../constructs/ingress";
 import { NomadService } from "../constructs/nomad-service";
 import { CloudflareProvider } from "../constructs/providers";
 import { RaftSnapshots } from "../constructs/raft-snapshots";
+import { HetznerCsiPlugins } from "../constructs/volumes";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -42,6 +45,8 @@ export class WorkloadsStack extends TerraformStack {
   public readonly dns: DnsVip;
   /** Traefik, the HTTP ingress. */
   public readonly ingress: Ingress;
+  /** The Hetzner CSI plugins, where the environment provides Hetzner Cloud Volumes. */
+  public readonly csiPlugins?: HetznerCsiPlugins;
 
   constructor(scope: Construct, id: string, props: WorkloadsStackProps) {
     super(scope, id);
@@ -61,6 +66,12 @@ export class WorkloadsStack extends TerraformStack {
           s3SecretAccessKey: this.variable("snapshots_s3_secret_access_key", "Secret key of the Raft snapshot bucket").stringValue,
         }),
       );
+    }
+
+    const volumes = volumeProvider(env);
+    if (volumes?.kind === "hetzner-csi") {
+      const token = this.variable("hcloud_csi_token", "Hetzner Cloud API token (read/write) the CSI controller creates and attaches volumes with");
+      this.csiPlugins = new HetznerCsiPlugins(this, "CsiPlugins", csiPluginsProps(env, volumes.location, token));
     }
 
     const hetznerToken = dnsNeedsHetznerToken(env, cluster)

@@ -30,7 +30,7 @@ const CONSUMER: ClusterFacts = {
   region: "global",
   nodePools: ["default"],
   hostVolumes: ["media"],
-  namespaceAdmission: { default: { taskDrivers: ["docker"], addCapabilities: [], hostNetworkMode: false } },
+  namespaceAdmission: { default: { taskDrivers: ["docker"], addCapabilities: [], hostNetworkMode: false, allowPrivileged: false } },
   managementOnlyNamespaces: [],
 };
 
@@ -80,7 +80,7 @@ describe("a job asks for what the clients offer", () => {
 
   it("fails for a namespace the environment does not declare", () => {
     expect(jobProblems(LAB, { namespace: "staging" })).toBe(
-      '  - job "web": namespace "staging" is not declared (declared: default, dns, ingress, lab, public, dev, ops); Nomad refuses a job in a namespace that does not exist. ' +
+      '  - job "web": namespace "staging" is not declared (declared: default, dns, ingress, lab, public, dev, ops, csi); Nomad refuses a job in a namespace that does not exist. ' +
         "Use one of those, or add it to the environment's namespaces.",
     );
   });
@@ -177,7 +177,9 @@ describe("a job asks for what the clients offer", () => {
 
 describe("the library's own constructs, in the reader's words", () => {
   it("DnsVip without podman on the clients: the environment's cluster.drivers", () => {
-    const env: EnvironmentConfig = { ...lab, cluster: { ...(lab.cluster as any), drivers: ["docker", "exec"] } };
+    // Without the CSI plugins' namespace, whose node plugin needs podman too.
+    const namespaces = lab.namespaces.filter((ns) => ns.name !== "csi");
+    const env: EnvironmentConfig = { ...lab, namespaces, cluster: { ...(lab.cluster as any), drivers: ["docker", "exec"] } };
     expect(synthError(() => synthEnvironment(env))).toContain(
       'driver "podman" (keepalived needs podman in mode "hetzner") is not enabled on the clients (enabled: docker, exec): add "podman" to the environment\'s cluster.drivers',
     );

@@ -130,7 +130,7 @@ describe("the environment as data", () => {
   it("fails for a namespace declared twice, in the environment's words (not a constructs-library id clash)", () => {
     const env = { ...lab, namespaces: [...lab.namespaces, { name: "lab", description: "again" }] };
     expect(environmentError(env)).toBe(
-      LAB_HEAD + 'namespaces[7].name is "lab": it declares namespace "lab" a second time (first at namespaces[3]); remove one of the two or rename it',
+      LAB_HEAD + 'namespaces[8].name is "lab": it declares namespace "lab" a second time (first at namespaces[3]); remove one of the two or rename it',
     );
   });
 

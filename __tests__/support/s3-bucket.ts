@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { createServer, IncomingMessage, Server, ServerResponse } from "node:http";
 import { AddressInfo } from "node:net";
 import { Hash } from "@smithy/hash-node";
@@ -29,6 +29,10 @@ export interface S3Request {
 
 /** S3's upper bound on max-keys (ListObjectsV2). */
 const S3_MAX_KEYS = 1000;
+/** What S3 sends with every object (clients such as minio-go refuse an answer without them). */
+const OBJECT_HEADERS = { "last-modified": new Date(0).toUTCString(), etag: '"0"' };
+/** The payload hash of a SigV4 streaming (aws-chunked) upload. */
+const STREAMING = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD";
 /** S3's RequestTimeTooSkewed limit. */
 const MAX_SKEW_MS = 15 * 60 * 1000;
 
@@ -43,7 +47,8 @@ class S3Error extends Error {
 }
 
 /**
- * A stand-in for one S3 bucket (path-style PutObject, DeleteObject, GetObject, ListObjectsV2)
+ * A stand-in for one S3 bucket (path-style PutObject, DeleteObject, GetObject with a byte range,
+ * HeadObject, ListObjectsV2, GetBucketLocation, HeadBucket)
  * that rejects what S3 rejects: every request's SigV4 signature is recomputed with the AWS
  * SDK's signer (@smithy/signature-v4) from the request as received, the query canonicalized
  * as S3 does (decoded, re-encoded, sorted), so a raw `prefix=a/b/` signed as written fails;
@@ -99,7 +104,7 @@ export class S3Bucket {
     try {
       const answer = await this.serve(req.method ?? "GET", target, headers, body);
       this.requests.push({ method: req.method ?? "", target, headers });
-      res.writeHead(answer.status, answer.body ? { "content-type": "application/xml" } : {}).end(answer.body ?? "");
+      res.writeHead(answer.status, { ...(answer.body ? { "content-type": "application/xml" } : {}), ...answer.headers }).end(req.method === "HEAD" ? undefined : (answer.body ?? ""));
     } catch (caught) {
       const e = caught instanceof S3Error ? caught : new S3Error(500, "InternalError", String(caught));
       this.requests.push({ method: req.method ?? "", target, headers, error: e.code });
@@ -110,7 +115,12 @@ export class S3Bucket {
     }
   }
 
-  private async serve(method: string, target: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; body?: string | Buffer }> {
+  private async serve(
+    method: string,
+    target: string,
+    headers: Record<string, string>,
+    body: Buffer,
+  ): Promise<{ status: number; body?: string | Buffer; headers?: Record<string, string> }> {
     const [rawPath, rawQuery = ""] = splitOnce(target, "?");
     const query = parseQuery(rawQuery);
     if (this.slowDowns > 0) {
@@ -120,12 +130,17 @@ export class S3Bucket {
     if (this.movedTo) {
       throw new S3Error(301, "PermanentRedirect", `The bucket you are attempting to access must be addressed using the specified endpoint: ${this.movedTo}`);
     }
-    await this.authenticate(method, rawPath, query, headers, body);
+    body = await this.authenticate(method, rawPath, query, headers, body);
     const [, bucket, ...rest] = rawPath.split("/");
     if (bucket !== this.options.bucket) throw new S3Error(404, "NoSuchBucket", "The specified bucket does not exist");
     const key = decodeURIComponent(rest.join("/"));
     if (key === "") {
       if (method === "GET" && query["list-type"] === "2") return this.list(query);
+      // GetBucketLocation and HeadBucket, which S3 clients such as restic's (minio-go) ask first.
+      if (method === "GET" && "location" in query) {
+        return { status: 200, body: `<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${this.options.region}</LocationConstraint>` };
+      }
+      if (method === "HEAD") return { status: 200 };
       throw new S3Error(501, "NotImplemented", "A header or query you provided implies functionality that is not implemented");
     }
     if (method === "PUT") {
@@ -139,10 +154,20 @@ export class S3Bucket {
       this.objects.delete(key);
       return { status: 204 };
     }
-    if (method === "GET") {
+    if (method === "GET" || method === "HEAD") {
       const object = this.objects.get(key);
       if (!object) throw new S3Error(404, "NoSuchKey", "The specified key does not exist.");
-      return { status: 200, body: object };
+      if (method === "HEAD") return { status: 200, headers: { "content-length": String(object.length), ...OBJECT_HEADERS } };
+      // A single byte range (RFC 9110 14.1.2), as restic reads pack files.
+      const range = /^bytes=(\d+)-(\d*)$/.exec(headers.range ?? "");
+      if (headers.range !== undefined && !range) throw new S3Error(501, "NotImplemented", "Only single byte ranges are implemented here");
+      if (range) {
+        const start = Number(range[1]);
+        const end = range[2] === "" ? object.length - 1 : Math.min(Number(range[2]), object.length - 1);
+        if (start >= object.length) throw new S3Error(416, "InvalidRange", "The requested range is not satisfiable");
+        return { status: 206, body: object.subarray(start, end + 1), headers: { "content-range": `bytes ${start}-${end}/${object.length}`, ...OBJECT_HEADERS } };
+      }
+      return { status: 200, body: object, headers: OBJECT_HEADERS };
     }
     throw new S3Error(405, "MethodNotAllowed", "The specified method is not allowed against this resource.");
   }
@@ -152,7 +177,8 @@ export class S3Bucket {
   }
 
   /** SigV4 as S3 checks it, in S3's order of complaints. */
-  private async authenticate(method: string, rawPath: string, query: Record<string, string | string[]>, headers: Record<string, string>, body: Buffer): Promise<void> {
+  /** Returns the payload: the body, or for aws-chunked uploads the decoded chunks, each signature checked. */
+  private async authenticate(method: string, rawPath: string, query: Record<string, string | string[]>, headers: Record<string, string>, body: Buffer): Promise<Buffer> {
     const auth = headers.authorization;
     if (!auth) throw new S3Error(403, "AccessDenied", "Access Denied");
     const parsed = /^AWS4-HMAC-SHA256 Credential=([^/,\s]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
@@ -166,7 +192,7 @@ export class S3Bucket {
     }
     const payloadHash = headers["x-amz-content-sha256"];
     if (payloadHash === undefined) throw new S3Error(400, "InvalidRequest", "Missing required header for this request: x-amz-content-sha256");
-    if (payloadHash !== "UNSIGNED-PAYLOAD" && !/^[0-9a-f]{64}$/.test(payloadHash)) {
+    if (payloadHash !== "UNSIGNED-PAYLOAD" && payloadHash !== STREAMING && !/^[0-9a-f]{64}$/.test(payloadHash)) {
       throw new S3Error(400, "InvalidArgument", "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, or a valid sha256 value.");
     }
     const amzDate = headers["x-amz-date"];
@@ -197,9 +223,46 @@ export class S3Bucket {
     if (!expected.headers.authorization.endsWith(`Signature=${parsed[5]}`)) {
       throw new S3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided. Check your key and signing method.");
     }
+    if (payloadHash === STREAMING) return this.decodeChunks(body, parsed[5], amzDate, `${scopeDate}/${region}/s3/aws4_request`, headers);
     if (payloadHash !== "UNSIGNED-PAYLOAD" && payloadHash !== createHash("sha256").update(body).digest("hex")) {
       throw new S3Error(400, "XAmzContentSHA256Mismatch", "The provided 'x-amz-content-sha256' header does not match what was computed.");
     }
+    return body;
+  }
+
+  /**
+   * An aws-chunked body (SigV4 streaming, as minio-go sends over plain HTTP): every chunk's
+   * signature chains from the previous one, starting at the request's; S3 refuses a chunk
+   * whose signature or a total that does not match x-amz-decoded-content-length.
+   */
+  private decodeChunks(body: Buffer, seedSignature: string, amzDate: string, scope: string, headers: Record<string, string>): Buffer {
+    const sha256 = (data: Buffer | string) => createHash("sha256").update(data).digest("hex");
+    const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data).digest();
+    const [date, region] = scope.split("/");
+    const key = hmac(hmac(hmac(hmac(`AWS4${this.options.secretAccessKey}`, date), region), "s3"), "aws4_request");
+    const parts: Buffer[] = [];
+    let previous = seedSignature;
+    let at = 0;
+    for (;;) {
+      const lineEnd = body.indexOf("\r\n", at);
+      const header = /^([0-9a-f]+);chunk-signature=([0-9a-f]{64})$/.exec(lineEnd < 0 ? "" : body.subarray(at, lineEnd).toString("latin1"));
+      if (!header) throw new S3Error(400, "IncompleteBody", "The request body is not valid aws-chunked encoding");
+      const size = parseInt(header[1], 16);
+      const data = body.subarray(lineEnd + 2, lineEnd + 2 + size);
+      const expected = hmac(key, ["AWS4-HMAC-SHA256-PAYLOAD", amzDate, scope, previous, sha256(""), sha256(data)].join("\n")).toString("hex");
+      if (data.length !== size || expected !== header[2]) {
+        throw new S3Error(403, "SignatureDoesNotMatch", "The request signature we calculated does not match the signature you provided (chunk).");
+      }
+      previous = expected;
+      at = lineEnd + 2 + size + 2;
+      if (size === 0) break;
+      parts.push(data);
+    }
+    const decoded = Buffer.concat(parts);
+    if (String(decoded.length) !== headers["x-amz-decoded-content-length"]) {
+      throw new S3Error(400, "IncompleteBody", "x-amz-decoded-content-length does not match the chunks");
+    }
+    return decoded;
   }
 
   /** ListObjectsV2: keys in UTF-8 binary order, pages of max-keys, opaque continuation tokens. */

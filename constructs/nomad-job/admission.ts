@@ -17,6 +17,8 @@ export interface NamespaceAdmission {
   readonly addCapabilities: readonly string[];
   /** Its containers, and process tasks of groups without a network of their own, may share the host's network namespace. */
   readonly hostNetworkMode: boolean;
+  /** Its podman containers may run privileged (root on the host), e.g. a CSI node plugin. */
+  readonly allowPrivileged: boolean;
 }
 
 /** A namespace that says nothing gets this: isolated drivers, no added capabilities, own network. */
@@ -24,6 +26,7 @@ export const DEFAULT_NAMESPACE_ADMISSION: NamespaceAdmission = {
   taskDrivers: ["docker", "exec"],
   addCapabilities: [],
   hostNetworkMode: false,
+  allowPrivileged: false,
 };
 
 /**
@@ -110,7 +113,7 @@ export function checkAdmission(task: Task, group: TaskGroup, namespace: string, 
     );
   }
   if (task.driver === "docker" || task.driver === "podman") {
-    checkContainer(task.config, namespace, admission, declared, allowances, report);
+    checkContainer(task.config, task.driver, namespace, admission, declared, allowances, report);
   } else {
     checkProcess(task.config ?? {}, report);
     // exec, java and raw_exec tasks share the host's network namespace unless their group asks
@@ -132,14 +135,20 @@ export function checkAdmission(task: Task, group: TaskGroup, namespace: string, 
 
 function checkContainer(
   config: ContainerConfig,
+  driver: "docker" | "podman",
   namespace: string,
   admission: NamespaceAdmission,
   declared: boolean,
   allowances: string,
   report: Report,
 ): void {
-  if (config.privileged === true) {
-    report(`sets privileged, which makes the container root on the host. Remove it; grant the single capability the program needs with capAdd instead.`);
+  // Only podman can run it: the clients' docker has allow_privileged = false.
+  const privilegedAllowed = declared && admission.allowPrivileged && driver === "podman";
+  if (config.privileged === true && !privilegedAllowed) {
+    report(
+      `sets privileged, which makes the container root on the host. Remove it; grant the single capability the program needs with capAdd instead` +
+        (declared && admission.allowPrivileged ? ` (namespace "${namespace}" allows privileged podman containers only: the clients' docker refuses privileged).` : "."),
+    );
   }
   for (const cap of config.capAdd ?? []) {
     if (!known(cap)) continue;

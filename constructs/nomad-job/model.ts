@@ -301,6 +301,21 @@ export interface TaskBase {
   readonly constraints?: readonly Constraint[];
   readonly meta?: Readonly<Record<string, string>>;
   readonly shutdownDelay?: Duration;
+  /** Makes the task a CSI plugin (`csi_plugin` block). @default none: not a plugin */
+  readonly csiPlugin?: CsiPlugin;
+}
+
+/** A task that is a CSI plugin (Nomad's `csi_plugin` block, api/tasks.go TaskCSIPluginConfig). */
+export interface CsiPlugin {
+  /** The plugin id volumes name as `plugin_id`, e.g. "csi.hetzner.cloud". */
+  readonly id: string;
+  readonly type: "controller" | "node" | "monolith";
+  /** Where the plugin's socket directory is mounted inside the task. @default "/csi" */
+  readonly mountDir?: string;
+  /** Where volumes are staged and published inside the task. @default "/local/csi" */
+  readonly stagePublishBaseDir?: string;
+  /** How long Nomad waits for the plugin to become healthy. @default "30s" */
+  readonly healthTimeout?: Duration;
 }
 
 /** Config shared by the docker and podman drivers. */

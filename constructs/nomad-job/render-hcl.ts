@@ -170,6 +170,7 @@ function taskBlock(t: Task): HclBlock {
       ),
     ),
     each(t.volumeMounts, (v) => block("volume_mount", [], fields(v, ["volume", "destination", "readOnly", "propagationMode"]))),
+    simple("csi_plugin", t.csiPlugin, ["id", "type", "mountDir", "stagePublishBaseDir", "healthTimeout"]),
     each(t.identities, (i) => block("identity", [], fields(i, ["name", "aud", "env", "file", "ttl", "changeMode", "changeSignal"]))),
     stringMap("env", t.env),
     stringMap("meta", t.meta),

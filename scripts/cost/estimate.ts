@@ -23,7 +23,11 @@ type StackJson = Record<string, any>;
 const EU_LOCATIONS = new Set(["fsn1", "nbg1", "hel1"]);
 
 /** Line order of an estimate: what costs most first. */
-const ITEM_ORDER = ["server", "load balancer", "volume", "primary", "floating"];
+const ITEM_ORDER = ["server", "load balancer", "volume", "object storage", "primary", "floating"];
+/** The Hetzner CSI driver's plugin id: nomad_csi_volume resources with it are Hetzner Cloud Volumes. */
+const HETZNER_CSI_PLUGIN = "csi.hetzner.cloud";
+/** A restic repository in a backup job's jobspec (constructs/backups): one per backed-up volume. */
+const RESTIC_REPOSITORY = /RESTIC_REPOSITORY\s*=\s*"s3:/;
 
 /** `count` of a resource body: a literal number, or 1. */
 function countOf(body: any): number | string {
@@ -39,12 +43,17 @@ function block(value: any): any {
 /**
  * The monthly cost of the Hetzner resources in some synthesized stacks: servers by type
  * (times `count`), the primary IPv4 each server gets unless public_net turns it off or
- * names an hcloud_primary_ip, primary and floating IPs, volumes by size, load balancers.
+ * names an hcloud_primary_ip, primary and floating IPs, volumes by size (hcloud_volume, and
+ * apps' Hetzner CSI volumes), load balancers, and Object Storage's base fee when volumes are
+ * backed up (restic stores at most the volumes' data, deduplicated and compressed: within the
+ * included storage unless the backed-up volumes exceed it, which is warned about).
  */
 export function estimateCost(stacks: readonly StackJson[], prices: PriceTable): CostEstimate {
   const quantities = new Map<string, { quantity: number; price: Price | undefined }>();
   const unpriced: string[] = [];
   const warnings: string[] = [];
+  const volumeSizes = new Map<string, number>();
+  const backedUp = new Set<string>();
   const add = (item: string, quantity: number, price: Price | undefined) => {
     const entry = quantities.get(item) ?? { quantity: 0, price };
     entry.quantity += quantity;
@@ -86,10 +95,30 @@ export function estimateCost(stacks: readonly StackJson[], prices: PriceTable): 
       if (typeof body.size === "number") add("volume GB", body.size * count, prices.volumePerGb);
       else unpriced.push(`${address}: size ${JSON.stringify(body.size)} is known only at apply time`);
     });
+    each(stack, "nomad_csi_volume", (address, body, count) => {
+      if (body.plugin_id !== HETZNER_CSI_PLUGIN) return;
+      const gib = typeof body.capacity_min === "string" ? /^(\d+)GiB$/.exec(body.capacity_min) : null;
+      if (gib) add("volume GB", Number(gib[1]) * count, prices.volumePerGb);
+      else unpriced.push(`${address}: capacity_min ${JSON.stringify(body.capacity_min)} is not a size in GiB known at synth`);
+      if (gib) volumeSizes.set(body.volume_id, Number(gib[1]));
+    });
+    for (const body of Object.values<any>(stack.resource?.nomad_job ?? {})) {
+      const jobspec = String(body.jobspec ?? "");
+      const source = /volume "[^"]*" \{[^}]*source\s*=\s*"([^"]+)"/.exec(jobspec);
+      if (RESTIC_REPOSITORY.test(jobspec) && source) backedUp.add(source[1]);
+    }
     each(stack, "hcloud_load_balancer", (address, body, count) => {
       const type = literal(address, "load_balancer_type", body.load_balancer_type);
       if (type) add(`load balancer ${type}`, count, prices.loadBalancerTypes[type]);
     });
+  }
+
+  if (backedUp.size > 0) {
+    add("object storage (backups)", 1, prices.objectStorage);
+    const gb = [...backedUp].reduce((sum, id) => sum + (volumeSizes.get(id) ?? 0), 0);
+    if (gb > prices.objectStorage.includedGb) {
+      warnings.push(`backed-up volumes total ${gb} GB, more than the ${prices.objectStorage.includedGb} GB Object Storage includes: storage beyond it costs extra`);
+    }
   }
 
   const lines: CostLine[] = [];

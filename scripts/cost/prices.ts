@@ -22,6 +22,8 @@ export interface PriceTable {
   readonly primaryIp: Readonly<Record<"ipv4" | "ipv6", Price>>;
   readonly floatingIp: Readonly<Record<"ipv4" | "ipv6", Price>>;
   readonly volumePerGb: Price;
+  /** Hetzner Object Storage's monthly base fee, which includes `includedGb` of storage (backups, snapshots). */
+  readonly objectStorage: Price & { readonly includedGb: number };
   readonly loadBalancerTypes: Readonly<Record<string, Price>>;
   readonly sources: Readonly<Record<string, string>>;
 }
