@@ -271,9 +271,7 @@ describe("the environments' ingress (ingressProps, environments/derive.ts)", () 
 
 describe("an environment with a Cloudflare zone", () => {
   it("publishes an exposed service at the hosts stack's public addresses, with a Cloudflare provider", () => {
-    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE }, ({ workloads }) => {
-      workloads.itTools.exposeVia(workloads.ingress, "tools.example.com");
-    });
+    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE, apps: { itTools: { hostnames: ["tools.example.com"] } } });
     const workloads = stacks["lab-workloads"];
     expect(workloads.provider.cloudflare).toEqual([{}]);
     const records = Object.values(resourcesOf(workloads, "cloudflare_dns_record"));

@@ -47,6 +47,9 @@ export const lab: EnvironmentConfig = {
     upstreams: ["185.12.64.1", "185.12.64.2"],
   },
   state: { kind: "local" },
+  apps: {
+    itTools: {},
+  },
   // Create the bucket (private) in Hetzner Object Storage first; keys: TF_VAR_snapshots_s3_*.
   snapshots: {
     bucket: "hashilab-lab-snapshots",

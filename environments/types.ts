@@ -1,3 +1,4 @@
+import type { AppSelection } from "../apps";
 import type { AccessProps } from "../constructs/access";
 import type { TaskDriver } from "../constructs/cluster-facts";
 import type { DnsVipProps } from "../constructs/dns-vip";
@@ -156,4 +157,9 @@ export interface EnvironmentConfig {
   readonly state: StateConfig;
   /** Raft snapshot backups. @default none: no snapshot job */
   readonly snapshots?: SnapshotsConfig;
+  /**
+   * The apps the environment runs, each with its settings: key `fooBar` is `apps/foo-bar.ts`
+   * and is typed by that app's settings (docs/apps.md). @default none
+   */
+  readonly apps?: AppSelection;
 }

@@ -12,9 +12,9 @@ import {
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip } from "../constructs/dns-vip";
 import { Ingress } from "../constructs/ingress";
-import { NomadService } from "../constructs/nomad-service";
 import { CloudflareProvider } from "../constructs/providers";
 import { RaftSnapshots } from "../constructs/raft-snapshots";
+import { AppContext, deployApps } from "../apps";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -28,13 +28,12 @@ export interface WorkloadsStackProps {
 }
 
 /**
- * `<env>-workloads`: the Nomad jobs. Secrets come from sensitive variables set at deploy time:
+ * `<env>-workloads`: the Nomad jobs: the cluster's own (DNS, ingress, snapshots) and the
+ * environment's apps. Secrets come from sensitive variables set at deploy time:
  * the snapshot bucket's keys (TF_VAR_snapshots_s3_*), the Hetzner token that moves the DNS VIP
  * (TF_VAR_hcloud_dns_token); the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
  */
 export class WorkloadsStack extends TerraformStack {
-  /** A first test job: IT Tools (a stateless web app) behind a Nomad-checked HTTP service. */
-  public readonly itTools: NomadService;
   /** Raft snapshot backups, when the environment configures a bucket. */
   public readonly raftSnapshots?: RaftSnapshots;
   /** CoreDNS for the lab domain on the DNS VIP. */
@@ -70,17 +69,14 @@ export class WorkloadsStack extends TerraformStack {
     if (env.cloudflare) new CloudflareProvider(this, "cloudflare", {});
     this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster));
 
-    this.itTools = new NomadService(this, "ItTools", {
-      jobName: "it-tools",
-      groupName: "ittools",
-      taskName: "web",
-      serviceName: "ittools",
-      image: "corentinth/it-tools:latest",
-      ports: { http: { to: 80 } },
-      tags: ["app", "tools", "tech", "coding"],
-      cpuMhz: 500,
-      memoryMb: 1024,
-    });
+    // The environment's apps, each from apps/<kebab-case key>.ts (docs/apps.md).
+    const context: AppContext = {
+      ingress: this.ingress,
+      environment: env.name,
+      domain: env.domain,
+      secret: (id, description) => this.variable(id, description),
+    };
+    deployApps(this, env.apps ?? {}, context, (module) => require(`../apps/${module}`));
   }
 
   /** A sensitive variable without a default: its value comes from TF_VAR_<id> at deploy time. */

@@ -1,0 +1,74 @@
+import { TerraformVariable } from "cdktf";
+import { Construct } from "constructs";
+import { Ingress, kebabCase, throwIfProblems } from "../constructs";
+
+/**
+ * The contract between an app's file (`apps/<name>.ts`) and the environments that run it: see
+ * docs/apps.md. Each app file adds `<key>: <its settings type>` to AppCatalog with a
+ * `declare module "./app"` block, so an environment's `apps` field is typed by the apps' own
+ * settings without a registry that lists them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled in by each app's file
+export interface AppCatalog {}
+
+/** Which apps an environment runs, with which settings (the key names the file: kebab case). */
+export type AppSelection = { readonly [K in keyof AppCatalog]?: AppCatalog[K] };
+
+/** What the workloads stack gives every app. */
+export interface AppContext {
+  /** The environment's Traefik, for `exposeVia`. */
+  readonly ingress: Ingress;
+  /** The environment's name, e.g. "lab". */
+  readonly environment: string;
+  /** The lab domain CoreDNS answers for, e.g. "lab.example.com": names under it are internal. */
+  readonly domain: string;
+  /** A sensitive Terraform variable of the stack without a default; its value comes from `TF_VAR_<id>` at deploy time. */
+  secret(id: string, description: string): TerraformVariable;
+}
+
+/** An app: creates its constructs in the workloads stack from the environment's settings. */
+export interface AppDefinition<S> {
+  readonly deploy: (scope: Construct, settings: S, context: AppContext) => void;
+}
+
+/** Declares an app; its file exports the result as `app`. */
+export function defineApp<S>(deploy: AppDefinition<S>["deploy"]): AppDefinition<S> {
+  return { deploy };
+}
+
+/** The file an app key names, relative to apps/: `itTools` → `it-tools`. */
+export function appModule(key: string): string {
+  return kebabCase(key);
+}
+
+/**
+ * Creates every app `selection` lists, in its order, each from `apps/<kebab-case key>.ts`.
+ * `load` resolves a module name to its exports (the stack passes `require` of this folder).
+ */
+export function deployApps(scope: Construct, selection: AppSelection, context: AppContext, load: (module: string) => unknown): void {
+  const apps: [string, AppDefinition<unknown>, unknown][] = [];
+  const problems: string[] = [];
+  for (const [key, settings] of Object.entries(selection)) {
+    const module = appModule(key);
+    const exported = loadApp(module, load);
+    if (typeof exported === "string") problems.push(`apps.${key}: ${exported}`);
+    else apps.push([key, exported, settings]);
+  }
+  throwIfProblems(scope, "cannot run the environment's apps", problems);
+  for (const [, app, settings] of apps) app.deploy(scope, settings, context);
+}
+
+function loadApp(module: string, load: (module: string) => unknown): AppDefinition<unknown> | string {
+  let exports: unknown;
+  try {
+    exports = load(module);
+  } catch (error) {
+    const missing = (error as { code?: string }).code === "MODULE_NOT_FOUND" && String((error as Error).message).includes(`/${module}'`);
+    return missing
+      ? `there is no apps/${module}.ts; write the app there (docs/apps.md) or remove the key from the environment's apps`
+      : `apps/${module}.ts failed to load: ${(error as Error).message.split("\n")[0]}`;
+  }
+  const app = (exports as { app?: Partial<AppDefinition<unknown>> } | undefined)?.app;
+  if (typeof app?.deploy !== "function") return `apps/${module}.ts does not export \`app = defineApp(...)\`; see docs/apps.md`;
+  return app as AppDefinition<unknown>;
+}
