@@ -47,6 +47,9 @@ export const lab: EnvironmentConfig = {
     upstreams: ["185.12.64.1", "185.12.64.2"],
   },
   state: { kind: "local" },
+  // Certificates for public hostnames. Staging first (untrusted, generous rate limits); set
+  // staging: false once a staging certificate arrived. Put your own address here.
+  acme: { email: "ops@example.com", staging: true },
   apps: {
     itTools: {},
   },

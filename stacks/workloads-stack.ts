@@ -31,7 +31,8 @@ export interface WorkloadsStackProps {
  * `<env>-workloads`: the Nomad jobs: the cluster's own (DNS, ingress, snapshots) and the
  * environment's apps. Secrets come from sensitive variables set at deploy time:
  * the snapshot bucket's keys (TF_VAR_snapshots_s3_*), the Hetzner token that moves the DNS VIP
- * (TF_VAR_hcloud_dns_token); the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
+ * (TF_VAR_hcloud_dns_token), the ACME renewer's Cloudflare token (TF_VAR_acme_cloudflare_token);
+ * the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
  */
 export class WorkloadsStack extends TerraformStack {
   /** Raft snapshot backups, when the environment configures a bucket. */
@@ -67,7 +68,12 @@ export class WorkloadsStack extends TerraformStack {
     this.dns = new DnsVip(this, "Dns", dnsVipProps(env, cluster, hetznerToken));
 
     if (env.cloudflare) new CloudflareProvider(this, "cloudflare", {});
-    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster));
+    // DNS-01 for names in the zone: a token of its own, so the renewer cannot touch other zones.
+    const acmeToken =
+      env.acme && env.cloudflare
+        ? this.variable("acme_cloudflare_token", "Cloudflare API token (Zone → DNS → Edit on the public zone) the ACME renewer answers DNS-01 challenges with")
+        : undefined;
+    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster, acmeToken));
 
     // The environment's apps, each from apps/<kebab-case key>.ts (docs/apps.md).
     const context: AppContext = {
