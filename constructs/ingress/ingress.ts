@@ -92,7 +92,7 @@ export interface IngressProps {
   readonly dashboardAuth?: DashboardAuthVariable | false;
   /**
    * The host network the dashboard's port binds on: one the internet cannot reach, since the
-   * basic-auth password crosses it in cleartext (there is no TLS yet). Set it wherever the
+   * basic-auth password crosses it in cleartext (the dashboard has no TLS). Set it wherever the
    * clients' default network is public.
    * @default the client's default network (hashilab's Hetzner hosts: the private interface)
    */
