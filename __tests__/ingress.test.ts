@@ -12,6 +12,9 @@ import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 import { traefikMatch } from "./support/traefik-match";
 import { renderNomadTemplate, TemplateWorld } from "./support/nomad-template";
+import { compareApps } from "../scripts/review/plan";
+import { renderText } from "../scripts/review/render";
+import { loadPriceTable } from "../scripts/cost/prices";
 import { FORBIDDEN_TAG_PATTERNS, forbiddenTagsConstraint } from "../constructs/ingress/router-tags";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
@@ -660,5 +663,25 @@ describe("Ingress with ACME certificates (HTTPS)", () => {
     expect(() => new NomadService(stack, "App", { image: "x", namespace: "dev" }).exposeVia(ingress, "tools.dev.lab.example.com", { tls: "acme" })).toThrow(
       /- namespace "dev" has a Traefik of its own, which serves plain HTTP only; pass \{ tls: "none" \}/,
     );
+  });
+});
+
+describe("the review of an exposed public hostname", () => {
+  it("shows each created DNS record with its name, type and content", () => {
+    const after = synthEnvironment({ ...lab, cloudflare: ZONE, apps: { itTools: { hostnames: ["tools.example.com"] } } });
+    const before = synthEnvironment(lab);
+    const text = renderText({
+      base: "main",
+      stacks: compareApps({ "lab-workloads": before["lab-workloads"] }, { "lab-workloads": after["lab-workloads"] }),
+      costs: [],
+      prices: loadPriceTable(),
+    });
+    const record = text.split("\n").findIndex((line) => /^ {2}\+ cloudflare_dns_record\..*ItTools\/PublicHostname-tools\.example\.com\/Record0/.test(line));
+    expect(record).toBeGreaterThan(-1);
+    const [content, name, type] = text.split("\n").slice(record + 1, record + 4);
+    // The content is the first host's public address, read from the hosts stack at apply.
+    expect(content).toMatch(/^ {6}content: \(none\) → "\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\./);
+    expect(name).toBe('      name: (none) → "tools.example.com"');
+    expect(type).toBe('      type: (none) → "A"');
   });
 });
