@@ -685,3 +685,29 @@ describe("the review of an exposed public hostname", () => {
     expect(type).toBe('      type: (none) → "A"');
   });
 });
+
+describe("hostile input to HTTPS exposure", () => {
+  const expose = (hostname: string, acme: AcmeSettings = ACME) => () => {
+    const stack = jobStack(SEED_FACTS);
+    const ingress = new Ingress(stack, "Ingress", { ...INGRESS, acme });
+    new NomadService(stack, "App", { image: "x" }).exposeVia(ingress, hostname, EXTERNAL);
+  };
+
+  it("fails for a hostname whose certificate variable path Nomad would refuse as too long", () => {
+    const long = `${"a".repeat(60)}.${"b".repeat(60)}.example.com`;
+    expect(expose(long)).toThrow(/its certificate's Nomad variable path "nomad\/jobs\/traefik\/certs\/a+_b+_example_com" is longer than Nomad's 128 characters; use a hostname of at most 103 characters/);
+    expect(expose(`${"a".repeat(60)}.${"b".repeat(30)}.example.com`)).not.toThrow();
+  });
+
+  it.each([
+    ["a template action in the email", "ops{{ env \"NOMAD_TOKEN\" }}@example.com"],
+    ["a quote in the email", 'ops"@example.com'],
+    ["a newline in the email", "ops\n@example.com"],
+  ])("fails for %s (it is rendered into the renewer's template)", (_, email) => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, acme: { email } })).toThrow(/acme\.email .* is not an email address/);
+  });
+
+  it.each(["Tools.example.com", "*.example.com", "tools.example.com.", "tools..example.com", "${var.x}.example.com"])("fails for the hostname %j", (hostname) => {
+    expect(expose(hostname)).toThrow(/it is not a lowercase DNS name/);
+  });
+});

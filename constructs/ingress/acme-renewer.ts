@@ -77,6 +77,11 @@ export function certificateName(hostname: string): string {
   return hostname.replace(/\./g, "_");
 }
 
+/** Where a hostname's certificate is kept. */
+export function certificateVariablePath(hostname: string): string {
+  return `${CERTIFICATES_PREFIX}/${certificateName(hostname)}`;
+}
+
 export function acmeRenewerConfig(s: {
   readonly server: string;
   readonly email: string;

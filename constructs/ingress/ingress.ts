@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies";
 import { NomadAclPolicy } from "../acl";
@@ -7,7 +7,7 @@ import { NomadJob, Port, Task, Template } from "../nomad-job";
 import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
 import { HostnameZones } from "./hostname-zones";
-import { ACME_CHALLENGE_SERVICE, AcmeRenewer, AcmeSettings, CERTIFICATES_PREFIX } from "./acme-renewer";
+import { ACME_CHALLENGE_SERVICE, AcmeRenewer, AcmeSettings, CERTIFICATES_PREFIX, certificateVariablePath } from "./acme-renewer";
 import { ENABLE_TAG, routerTagProblems, WEB_ENTRYPOINT, WEBSECURE_ENTRYPOINT } from "./router-tags";
 import {
   DASHBOARD_PORT_INSIDE,
@@ -129,6 +129,8 @@ export const DEFAULT_DASHBOARD_AUTH: DashboardAuthVariable = { path: `nomad/jobs
 const DYNAMIC_CONFIG = "secrets/dynamic.yml";
 const ROUTER_NAME = /[^a-z0-9-]+/g;
 const TEMPLATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Nomad's limit on variable paths (nomad/structs/variables.go validVariablePath). */
+const MAX_VARIABLE_PATH = 128;
 /** Isolated namespaces' Traefiks listen on loopback from here up, inside the group's network namespace. */
 const FIRST_ISOLATED_PORT = 8081;
 
@@ -302,9 +304,12 @@ export class Ingress extends Construct {
     }
     const acme = props.acme;
     if (acme) {
-      if (!/^[^\s@"'<>]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(acme.email)) problems.push(`acme.email "${acme.email}" is not an email address like "ops@example.com"`);
-      if (acme.directoryUrl !== undefined && !/^https:\/\/[^\s"']+$/.test(acme.directoryUrl)) {
-        problems.push(`acme.directoryUrl "${acme.directoryUrl}" is not an https:// URL of an ACME directory`);
+      // Both end up in the renewer's template data: no braces (template actions), no quotes.
+      if (!Token.isUnresolved(acme.email) && !/^[^\s@"'<>{}]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(acme.email)) {
+        problems.push(`acme.email ${JSON.stringify(acme.email)} is not an email address like "ops@example.com"`);
+      }
+      if (acme.directoryUrl !== undefined && !Token.isUnresolved(acme.directoryUrl) && !/^https:\/\/[^\s"'{}]+$/.test(acme.directoryUrl)) {
+        problems.push(`acme.directoryUrl ${JSON.stringify(acme.directoryUrl)} is not an https:// URL of an ACME directory`);
       }
       const hours = acme.checkIntervalHours;
       if (hours !== undefined && !(Number.isFinite(hours) && hours >= 1 && hours <= 24 * 7)) {
@@ -384,7 +389,7 @@ export class Ingress extends Construct {
             `and pass { dns: "external" }, ${zone ? `or use a name in "${zone.zoneName}"` : "or set a public zone"}`,
         );
       }
-      if (tls === "acme") problems.push(...this.acmeProblems(service.namespace));
+      if (tls === "acme") problems.push(...this.acmeProblems(service.namespace, hostname));
     }
     throwIfProblems(service, `cannot expose "${hostname}" via ${this.node.path}`, problems);
     const router = `${service.serviceName}-${hostname}`.toLowerCase().replace(ROUTER_NAME, "-");
@@ -408,12 +413,16 @@ export class Ingress extends Construct {
     return new PublicHostname(service, `PublicHostname-${hostname}`, { zone: zone!, hostname, addresses: this.publicAddresses });
   }
 
-  private acmeProblems(namespace: string): string[] {
+  private acmeProblems(namespace: string, hostname: string): string[] {
     if (!this.acme) {
       return [`it needs a certificate (public names are served over HTTPS) but the ingress has no acme settings; set the environment's acme ({ email }) or pass { tls: "none" } to serve it over plain HTTP`];
     }
     if (this.isolatedNames.includes(namespace)) {
       return [`namespace "${namespace}" has a Traefik of its own, which serves plain HTTP only; pass { tls: "none" }`];
+    }
+    const path = certificateVariablePath(hostname);
+    if (path.length > MAX_VARIABLE_PATH) {
+      return [`its certificate's Nomad variable path "${path}" is longer than Nomad's ${MAX_VARIABLE_PATH} characters; use a hostname of at most ${hostname.length - (path.length - MAX_VARIABLE_PATH)} characters`];
     }
     return [];
   }
