@@ -8,7 +8,6 @@ import { Ingress, kebabCase, throwIfProblems } from "../constructs";
  * `declare module "./app"` block, so an environment's `apps` field is typed by the apps' own
  * settings without a registry that lists them.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-interface -- filled in by each app's file
 export interface AppCatalog {}
 
 /** Which apps an environment runs, with which settings (the key names the file: kebab case). */

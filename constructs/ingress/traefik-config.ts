@@ -192,7 +192,9 @@ export function traefikDynamicConfig(dashboard: DashboardSettings | undefined, i
  * they are not a path (pkg/types/file_or_content.go), so cert, key and routes are one file
  * whose re-render the file provider picks up (it reloads on events for that file name,
  * pkg/provider/file/file.go). Listing needs no list of names at synth: a new certificate appears
- * when the renewer writes it. consul-template's indent keeps the PEM inside YAML block scalars.
+ * when the renewer writes it (Nomad lists only the variables the token may list,
+ * nomad/variables_endpoint.go List). consul-template's indent keeps the PEM inside YAML block
+ * scalars.
  */
 function certificatesTemplate(prefix: string): string {
   return [
