@@ -97,6 +97,18 @@ describe("the environments' apps", () => {
     );
   });
 
+  it("fails for a public hostname without a DNS record in an environment without a Cloudflare zone, naming the app's service and the choice", () => {
+    expect(() => synthEnvironment({ ...lab, apps: { itTools: { hostnames: ["git.example.com"] } } })).toThrow(
+      /lab-workloads\/ItTools: cannot expose "git\.example\.com" via lab-workloads\/Ingress:\n {2}- the ingress has no public zone \(the environment's cloudflare\) .* pass \{ dns: "external" \}, or set a public zone$/,
+    );
+  });
+
+  it('serves a public hostname whose record is managed elsewhere over HTTPS when the environment says dns: "external"', () => {
+    const stack = synthEnvironment({ ...lab, apps: { itTools: { hostnames: [{ hostname: "git.example.com", dns: "external" }] } } })["lab-workloads"];
+    expect(jobPaths(stack)).toContain("lab-workloads/Ingress/Acme/Job/Default");
+    expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
   it("fails for an app file that does not export app = defineApp(...)", () => {
     expect(() =>
       synthApp((app) => {

@@ -600,7 +600,8 @@ describe("Ingress with ACME certificates (HTTPS)", () => {
     expect(acme.namespace).toBe("ingress");
     expect(acme.group.acme[0].count).toBe(1);
     const task = acme.group.acme[0].task.certbot[0];
-    const config = JSON.parse(task.template.find((t: any) => t.destination === "local/config.json").data);
+    // As the task reads it: Nomad renders the file as a template first.
+    const config = JSON.parse(renderNomadTemplate(task.template.find((t: any) => t.destination === "local/config.json").data, {}));
     expect(config).toEqual({
       server: "https://acme-staging-v02.api.letsencrypt.org/directory",
       email: "ops@example.com",

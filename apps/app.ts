@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { Ingress, kebabCase, throwIfProblems } from "../constructs";
+import { ExposeOptions, Ingress, kebabCase, NomadService, throwIfProblems } from "../constructs";
 
 /**
  * The contract between an app's file (`apps/<name>.ts`) and the environments that run it: see
@@ -23,6 +23,20 @@ export interface AppContext {
   readonly domain: string;
   /** A sensitive Terraform variable of the stack without a default; its value comes from `TF_VAR_<id>` at deploy time. */
   secret(id: string, description: string): TerraformVariable;
+}
+
+/**
+ * A hostname an app's settings route to it: a name, or a name with how it is served, e.g.
+ * `{ hostname: "git.example.com", dns: "external" }` when its record is managed elsewhere.
+ */
+export type AppHostname = string | ({ readonly hostname: string } & ExposeOptions);
+
+/** Routes each of `hostnames` to `service` through the environment's ingress. */
+export function exposeAll(service: NomadService, context: AppContext, hostnames: readonly AppHostname[] = []): void {
+  for (const entry of hostnames) {
+    const { hostname, ...options } = typeof entry === "string" ? { hostname: entry } : entry;
+    service.exposeVia(context.ingress, hostname, options);
+  }
 }
 
 /** An app: creates its constructs in the workloads stack from the environment's settings. */

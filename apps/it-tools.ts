@@ -1,5 +1,5 @@
 import { NomadService } from "../constructs";
-import { defineApp } from "./app";
+import { AppHostname, defineApp, exposeAll } from "./app";
 
 /** IT Tools (corentinth/it-tools): a stateless web app of developer utilities. */
 export interface ItToolsSettings {
@@ -7,8 +7,8 @@ export interface ItToolsSettings {
   readonly imageTag?: string;
   /** Allocations. @default 1 */
   readonly replicas?: number;
-  /** Hostnames routed to it through the ingress (exposeVia). @default none */
-  readonly hostnames?: readonly string[];
+  /** Hostnames routed to it through the ingress (public names over HTTPS). @default none */
+  readonly hostnames?: readonly AppHostname[];
 }
 
 declare module "./app" {
@@ -31,5 +31,5 @@ export const app = defineApp<ItToolsSettings>((scope, settings, context) => {
     cpuMhz: 500,
     memoryMb: 1024,
   });
-  for (const hostname of settings.hostnames ?? []) service.exposeVia(context.ingress, hostname);
+  exposeAll(service, context, settings.hostnames);
 });
