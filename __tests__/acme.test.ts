@@ -174,6 +174,20 @@ describe("the certificate renewer, against Pebble", () => {
     expect(stored()).toEqual(before);
   }, 120_000);
 
+  it("answers DNS-01 through certbot's Cloudflare plugin with the token file the job renders (offline: the plugin reaches for Cloudflare's API)", async () => {
+    const credentials = join(dir, "cloudflare.ini");
+    // What the renewer's secrets/cloudflare.ini template renders (ingress.test.ts renders it).
+    writeFileSync(credentials, "dns_cloudflare_api_token = 0123456789abcdef0123456789abcdef01234567\n", { mode: 0o600 });
+    const dns = { ...config, cloudflareCredentials: credentials, certificates: [{ ...config.certificates[0], name: "dns_example_com", domains: ["dns.example.com"], challenge: "dns-01" as const }] };
+    writeFileSync(join(dir, "dns.json"), JSON.stringify(dns));
+    const run = await renewOnce(join(dir, "dns.json"));
+    expect(run.status).toBe(1);
+    // certbot read the flags and the credentials file and called the plugin, which failed
+    // only for want of Cloudflare's API (no network here).
+    expect(run.stdout).toMatch(/dns_example_com: failed: certbot failed: .*Unable to determine zone_id for dns\.example\.com .*host='api\.cloudflare\.com'/);
+    expect(run.stdout).not.toMatch(/unrecognized arguments|Missing propert|Unsafe permissions/);
+  }, 120_000);
+
   it("says why when Nomad refuses the token", async () => {
     const run = await renewOnce(join(dir, "config.json"), "wrong");
     expect(run.status).toBe(1);

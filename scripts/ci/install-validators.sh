@@ -11,5 +11,5 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
   shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age \
   golang-go golang-github-hashicorp-go-bexpr-dev \
-  pebble certbot python3-cryptography >/dev/null
+  pebble certbot python3-certbot-dns-cloudflare python3-cryptography >/dev/null
 shellcheck --version | head -n 2
