@@ -131,6 +131,7 @@ describe("the certificate renewer, against Pebble", () => {
     writeFileSync(join(dir, "cert.pem"), variable.Items.cert);
     expect(publicKey(["pkey"], variable.Items.key)).toBe(openssl("x509", "-in", join(dir, "cert.pem"), "-noout", "-pubkey"));
     expect(variable.Items.domains).toBe("tools.example.com");
+    expect(variable.Items.server).toBe(config.server);
   }, 120_000);
 
   it("keeps a certificate that is not due, writing nothing", async () => {
@@ -140,6 +141,15 @@ describe("the certificate renewer, against Pebble", () => {
     expect(run.stdout).toContain(`acme-renew: ${path()}: kept`);
     expect(stored()!.ModifyIndex).toBe(before);
   });
+
+  it("replaces at once a certificate from another CA (staging, after the environment switched to production)", async () => {
+    const before = nomad.put(NAMESPACE, path(), { ...stored()!.Items, server: "https://acme-staging-v02.api.letsencrypt.org/directory" }).ModifyIndex;
+    const run = await renewOnce();
+    expect(run.stdout).toContain(`${path()}: the certificate is from https://acme-staging-v02.api.letsencrypt.org/directory, not ${config.server}; requesting one`);
+    expect(`exit ${run.status}\n${run.stdout}${run.stderr}`).toMatch(/^exit 0\n/);
+    expect(stored()!.ModifyIndex).toBeGreaterThan(before);
+    expect(stored()!.Items.server).toBe(config.server);
+  }, 120_000);
 
   it("renews a certificate in the last third of its lifetime", async () => {
     const old = expiringCertificate(dir);

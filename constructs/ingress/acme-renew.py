@@ -102,17 +102,20 @@ def validity(pem):
     return cert.not_valid_before.replace(tzinfo=utc), cert.not_valid_after.replace(tzinfo=utc)
 
 
-def renewal_reason(variable, domains, now):
+def renewal_reason(variable, domains, server, now):
     """Why the certificate must be (re)issued, or None while the stored one is good.
 
     Renews when a third of its lifetime is left (30 days of Let's Encrypt's 90), which leaves
-    every later pass until expiry to retry a failure.
+    every later pass until expiry to retry a failure, and at once when it came from another CA
+    (e.g. staging, after the environment switched to production).
     """
     if variable is None:
         return "there is no certificate yet"
     items = variable.get("Items", {})
     if sorted(items.get("domains", "").split(",")) != sorted(domains):
         return "the certificate is for %s, not %s" % (items.get("domains", ""), ",".join(domains))
+    if items.get("server") != server:
+        return "the certificate is from %s, not %s" % (items.get("server", "another CA"), server)
     try:
         not_before, not_after = validity(items.get("cert", ""))
     except ValueError as error:
@@ -162,7 +165,13 @@ def issue(config, certificate):
 def store(nomad, config, certificate, chain, key, modify_index):
     """Writes the new certificate where every Traefik instance reads it (check-and-set)."""
     _, not_after = validity(chain)
-    items = {"cert": chain, "key": key, "domains": ",".join(certificate["domains"]), "not_after": not_after.isoformat()}
+    items = {
+        "cert": chain,
+        "key": key,
+        "domains": ",".join(certificate["domains"]),
+        "server": config["server"],
+        "not_after": not_after.isoformat(),
+    }
     nomad.write(variable_path(config, certificate), config["namespace"], items, modify_index)
 
 
@@ -174,7 +183,7 @@ def renew(nomad, config, certificate, now):
     """One certificate: 'kept', 'renewed', or raises."""
     path = variable_path(config, certificate)
     variable = nomad.read(path, config["namespace"])
-    reason = renewal_reason(variable, certificate["domains"], now)
+    reason = renewal_reason(variable, certificate["domains"], config["server"], now)
     if reason is None:
         return "kept"
     log("%s: %s; requesting one from %s" % (path, reason, config["server"]))
