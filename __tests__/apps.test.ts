@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformStack } from "cdktf";
-import { AppContext, deployApps } from "../apps";
+import { AppContext, AppSelection, deployApps } from "../apps";
 import { dev, EnvironmentConfig, lab } from "../environments";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
 import { commitAll, git, PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch-repo";
@@ -107,6 +107,14 @@ describe("the environments' apps", () => {
     const stack = synthEnvironment({ ...lab, apps: { itTools: { hostnames: [{ hostname: "git.example.com", dns: "external" }] } } })["lab-workloads"];
     expect(jobPaths(stack)).toContain("lab-workloads/Ingress/Acme/Job/Default");
     expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
+  it.each(["../stacks/workloads-stack", "it-tools", "App", ""])("fails for the app key %j, which is not a camelCase file name", (key) => {
+    expect(() =>
+      synthApp((app) => {
+        deployApps(new TerraformStack(app, "test"), { [key]: {} } as AppSelection, {} as AppContext, () => ({}));
+      }),
+    ).toThrow(/test: cannot run the environment's apps:\n {2}- apps\..*: an app key is the camelCase of its file's name/);
   });
 
   it("fails for an app file that does not export app = defineApp(...)", () => {

@@ -49,6 +49,8 @@ export function defineApp<S>(deploy: AppDefinition<S>["deploy"]): AppDefinition<
   return { deploy };
 }
 
+const APP_KEY = /^[a-z][a-zA-Z0-9]*$/;
+
 /** The file an app key names, relative to apps/: `itTools` → `it-tools`. */
 export function appModule(key: string): string {
   return kebabCase(key);
@@ -62,6 +64,11 @@ export function deployApps(scope: Construct, selection: AppSelection, context: A
   const apps: [string, AppDefinition<unknown>, unknown][] = [];
   const problems: string[] = [];
   for (const [key, settings] of Object.entries(selection)) {
+    // The key becomes a module path: a plain name only, never a path elsewhere.
+    if (!APP_KEY.test(key)) {
+      problems.push(`apps.${JSON.stringify(key)}: an app key is the camelCase of its file's name (letters and digits, e.g. "itTools" for apps/it-tools.ts)`);
+      continue;
+    }
     const module = appModule(key);
     const exported = loadApp(module, load);
     if (typeof exported === "string") problems.push(`apps.${key}: ${exported}`);
