@@ -1,6 +1,6 @@
 import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { dev, lab } from "../environments";
+import { dev, ingressProps, lab } from "../environments";
 import { parse as parseYaml } from "yaml";
 import { AcmeSettings, ExposeOptions, Ingress, IngressProps } from "../constructs/ingress";
 import { NomadService } from "../constructs/nomad-service";
@@ -307,6 +307,17 @@ describe("the environments' ingress (ingressProps, environments/derive.ts)", () 
     const dynamic = renderDynamic(template(job, "secrets/dynamic.yml"));
     expect(dynamic.http.middlewares["dashboard-allowlist"].ipAllowList.sourceRange).toEqual([allowed, "10.0.10.11/32"]);
     expect(dynamic.http.routers["namespace-dev"].rule).toBe("HostRegexp(`(?i)^(.+\\.)?dev\\.lab\\.example\\.com\\.?$`)");
+  });
+});
+
+describe("the environments' HTTPS (ingressProps, environments/derive.ts)", () => {
+  it("gives lab's ingress its acme settings (staging) and the Cloudflare token only with a zone", () => {
+    expect(ingressProps(lab).acme).toEqual({ email: "ops@example.com", staging: true, cloudflareApiToken: undefined });
+    expect(ingressProps(dev).acme).toBeUndefined();
+    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE });
+    expect(stacks["lab-workloads"].variable.acme_cloudflare_token).toMatchObject({ sensitive: true, type: "string" });
+    expect(stacks["lab-workloads"].variable.acme_cloudflare_token.default).toBeUndefined();
+    expect(synthEnvironment(lab)["lab-workloads"].variable?.acme_cloudflare_token).toBeUndefined();
   });
 });
 
