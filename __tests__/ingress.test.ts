@@ -264,7 +264,7 @@ describe("NomadService.exposeVia", () => {
 
   it("fails for a public name without ACME settings unless it is served over plain HTTP", () => {
     expect(() => build(jobStack(SEED_FACTS), { acme: undefined }, "default", EXTERNAL)).toThrow(
-      /- it needs a certificate \(public names are served over HTTPS\) but the ingress has no acme settings; set the environment's acme \(\{ email \}\) or pass \{ tls: "none" \} to serve it over plain HTTP$/,
+      /- it needs a certificate \(public names are served over HTTPS\) but the ingress has no acme settings; set acme \(\{ email \}\) on the ingress \(an environment's acme\) or pass \{ tls: "none" \} to serve it over plain HTTP$/,
     );
   });
 

@@ -415,7 +415,7 @@ export class Ingress extends Construct {
 
   private acmeProblems(namespace: string, hostname: string): string[] {
     if (!this.acme) {
-      return [`it needs a certificate (public names are served over HTTPS) but the ingress has no acme settings; set the environment's acme ({ email }) or pass { tls: "none" } to serve it over plain HTTP`];
+      return [`it needs a certificate (public names are served over HTTPS) but the ingress has no acme settings; set acme ({ email }) on the ingress (an environment's acme) or pass { tls: "none" } to serve it over plain HTTP`];
     }
     if (this.isolatedNames.includes(namespace)) {
       return [`namespace "${namespace}" has a Traefik of its own, which serves plain HTTP only; pass { tls: "none" }`];
