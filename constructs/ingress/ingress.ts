@@ -156,8 +156,7 @@ export class Ingress extends Construct {
   public readonly publicAddresses: readonly string[];
   /** The lab domain: names under it are internal. */
   public readonly domain?: string;
-  /** The ACME renewer, once a hostname needs a certificate. */
-  public acmeRenewer?: AcmeRenewer;
+  private renewerJob?: AcmeRenewer;
   private readonly acme?: AcmeSettings;
   private readonly isolatedNames: readonly string[];
   private readonly datacenters?: readonly string[];
@@ -427,8 +426,13 @@ export class Ingress extends Construct {
     return [];
   }
 
+  /** The ACME renewer (child "Acme"), once a hostname needs a certificate. */
+  public get acmeRenewer(): AcmeRenewer | undefined {
+    return this.renewerJob;
+  }
+
   private renewer(): AcmeRenewer {
-    this.acmeRenewer ??= new AcmeRenewer(this, "Acme", { settings: this.acme!, namespace: this.job.namespace, datacenters: this.datacenters });
-    return this.acmeRenewer;
+    this.renewerJob ??= new AcmeRenewer(this, "Acme", { settings: this.acme!, namespace: this.job.namespace, datacenters: this.datacenters });
+    return this.renewerJob;
   }
 }
