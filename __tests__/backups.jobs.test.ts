@@ -1,6 +1,7 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { gitea } from "../apps/gitea";
+import type { AppContext } from "../apps";
+import { app as gitea } from "../apps/gitea";
 import { NomadService, VolumeBackups } from "../constructs";
 import type { ClusterFacts } from "../constructs/cluster-facts";
 import { evaluateJobspecs, jobStack, LAB_LIKE_FACTS, parseJob, synthJobStack } from "./nomad-job.support";
@@ -30,7 +31,15 @@ async function jobs(stack: Record<string, any>): Promise<Record<string, any>> {
 }
 
 describe("Gitea with its data volume and nightly backup", () => {
-  const stack = synthJobStack((scope) => gitea(scope, { hostname: "git.lab.example.com", backups: repository(scope) }), FACTS);
+  // Not exposed: the app's volume and backups need no ingress.
+  const context = (scope: Construct): AppContext => ({
+    ingress: undefined as never,
+    environment: "lab",
+    domain: "lab.example.com",
+    secret: (id) => new TerraformVariable(scope, id, { type: "string", sensitive: true }),
+    backupRepository: () => repository(scope),
+  });
+  const stack = synthJobStack((scope) => gitea.deploy(scope, {}, context(scope)), FACTS);
   let all: Record<string, any>;
   beforeAll(async () => {
     all = await jobs(stack);

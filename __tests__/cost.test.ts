@@ -19,7 +19,9 @@ describe("npm run cost", () => {
     expect(stdout).toContain("Monthly cost of lab (EUR per month, VAT excluded, prices of 2026-05-27)");
     expect(stdout).toMatch(/3 × server cx23\s+€3\.99\s+€11\.97/);
     expect(stdout).toMatch(/3 × primary IPv4\s+€0\.50\s+€1\.50/);
-    expect(stdout).toMatch(/Total\s+€13\.47/);
+    // Gitea's 10 GB volume and the backup bucket's base fee come with it.
+    expect(stdout).toMatch(/10 × volume GB\s+€0\.06\s+€0\.57/);
+    expect(stdout).toMatch(/Total\s+€19\.03/);
   });
 
   test("dev has no Hetzner resources and costs nothing", () => {

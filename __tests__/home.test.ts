@@ -126,11 +126,15 @@ describe("the home environment", () => {
   it("runs the same namespaces, policies and jobs as lab", () => {
     const names = (stacks: Record<string, StackJson>, env: string, type: string) =>
       Object.values<any>(resourcesOf(stacks[`${env}-${type.startsWith("nomad_job") ? "workloads" : "platform"}`], type)).map((r) => r.name).sort();
-    for (const type of ["nomad_namespace", "nomad_acl_policy", "nomad_acl_role"]) expect(names(homeStacks, "home", type)).toEqual(names(labStacks, "lab", type));
+    // Only lab has the csi namespace: Hetzner Cloud Volumes; home's volumes are host volumes.
+    const labNames = (type: string) => names(labStacks, "lab", type).filter((name) => name !== "csi");
+    for (const type of ["nomad_namespace", "nomad_acl_policy", "nomad_acl_role"]) expect(names(homeStacks, "home", type)).toEqual(labNames(type));
     const jobs = (stack: StackJson) => Object.values<any>(resourcesOf(stack, "nomad_job")).map((j) => /^job "([^"]+)"/.exec(j.jobspec)![1]).sort();
-    expect(jobs(homeStacks["home-workloads"])).toEqual(expect.arrayContaining(["coredns", "it-tools"]));
-    // lab also backs its Raft snapshots up; home leaves the bucket out.
-    expect(jobs(homeStacks["home-workloads"])).toEqual(jobs(labStacks["lab-workloads"]).filter((j) => !j.includes("snapshot")));
+    expect(jobs(homeStacks["home-workloads"])).toEqual(expect.arrayContaining(["coredns", "it-tools", "gitea"]));
+    // lab also backs its Raft snapshots and Gitea's volume up (home leaves the buckets out), and
+    // runs the Hetzner CSI plugins.
+    const labOnly = /snapshot|-data-(backup|check|restic)$|^hcloud-csi-/;
+    expect(jobs(homeStacks["home-workloads"])).toEqual(jobs(labStacks["lab-workloads"]).filter((j) => !labOnly.test(j)));
   });
 });
 

@@ -1,8 +1,8 @@
-import { Token } from "cdktf";
+import { TerraformVariable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { dev, lab } from "../environments";
+import { dev, ingressProps, lab } from "../environments";
 import { parse as parseYaml } from "yaml";
-import { Ingress, IngressProps } from "../constructs/ingress";
+import { AcmeSettings, ExposeOptions, Ingress, IngressProps } from "../constructs/ingress";
 import { NomadService } from "../constructs/nomad-service";
 import { CloudflareProvider } from "../constructs/providers";
 import { SEED_FACTS } from "./dns-vip.support";
@@ -11,6 +11,10 @@ import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 import { traefikMatch } from "./support/traefik-match";
+import { renderNomadTemplate, TemplateWorld } from "./support/nomad-template";
+import { compareApps } from "../scripts/review/plan";
+import { renderText } from "../scripts/review/render";
+import { loadPriceTable } from "../scripts/cost/prices";
 import { FORBIDDEN_TAG_PATTERNS, forbiddenTagsConstraint } from "../constructs/ingress/router-tags";
 
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
@@ -21,6 +25,9 @@ const INGRESS: IngressProps = {
   dashboardHostNetwork: "private",
   dashboardAllowedCidrs: ["198.51.100.7/32"],
 };
+const ACME: AcmeSettings = { email: "ops@example.com" };
+/** A public name whose record is managed elsewhere, served over HTTPS. */
+const EXTERNAL: ExposeOptions = { dns: "external" };
 
 async function traefikJob(stack: StackJson): Promise<Record<string, any>> {
   requireTool("terraform");
@@ -32,12 +39,13 @@ const traefikTask = (job: Record<string, any>, name = "traefik") => job.group.tr
 const template = (job: Record<string, any>, destination: string, task = "traefik"): string =>
   traefikTask(job, task).template.find((t: any) => t.destination === destination).data;
 
-/** The dynamic configuration as Nomad renders it on a host at 10.0.10.11 with the variable set. */
-function renderDynamic(data: string): Record<string, any> {
-  const rendered = data
-    .replace('{{ env "NOMAD_IP_dashboard" }}', "10.0.10.11")
-    .replace(/\{\{- with nomadVar "nomad\/jobs\/traefik" \}\}\n(.*)\{\{ \.BASIC_AUTH \}\}(.*)\n\{\{- end \}\}/, "\n$1admin:$$apr1$$x$$y$2");
-  expect(rendered).not.toContain("{{");
+/** The dynamic configuration as Nomad renders it on a host at 10.0.10.11 with the variable set (and `world` besides). */
+function renderDynamic(data: string, world: TemplateWorld = {}): Record<string, any> {
+  const rendered = renderNomadTemplate(data, {
+    ...world,
+    variables: { "nomad/jobs/traefik": { BASIC_AUTH: "admin:$apr1$x$y" }, ...world.variables },
+    env: { NOMAD_IP_dashboard: "10.0.10.11" },
+  });
   return parseYaml(rendered);
 }
 
@@ -168,11 +176,14 @@ describe("Ingress runtime guard (Traefik's constraint, evaluated by Go as Traefi
   it("keeps the tags exposeVia writes", async () => {
     requireTool("terraform");
     const stack = synthJobStack((scope) => {
-      const ingress = new Ingress(scope, "Ingress", INGRESS);
-      new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest" }).exposeVia(ingress, "tools.example.com");
+      const ingress = new Ingress(scope, "Ingress", { ...INGRESS, acme: ACME });
+      const tools = new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest" });
+      tools.exposeVia(ingress, "tools.example.com", EXTERNAL);
+      tools.exposeVia(ingress, "tools.lab.example.com");
     }, SEED_FACTS);
     const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith('job "it-tools"'));
     const tags = (await parseJob(jobspec!))["it-tools"][0].group["it-tools"][0].service[0].tags;
+    expect(tags).toContain("traefik.http.routers.it-tools-tools-example-com.tls=true");
     expect(keeps(tags)).toBe(true);
     expect(keeps([...ok, "traefik.http.routers.app.middlewares=strip", "traefik.http.middlewares.strip.stripprefix.prefixes=/app"])).toBe(true);
   });
@@ -191,11 +202,11 @@ describe("Ingress runtime guard (Traefik's constraint, evaluated by Go as Traefi
   });
 });
 describe("NomadService.exposeVia", () => {
-  function build(scope: Construct, ingress: Partial<IngressProps> = {}, namespace = "default") {
+  function build(scope: Construct, ingress: Partial<IngressProps> = {}, namespace = "default", options: ExposeOptions = {}) {
     new CloudflareProvider(scope, "cloudflare", {});
-    const traefik = new Ingress(scope, "Ingress", { ...INGRESS, ...ingress });
+    const traefik = new Ingress(scope, "Ingress", { ...INGRESS, acme: ACME, ...ingress });
     const tools = new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest", namespace });
-    tools.exposeVia(traefik, "tools.example.com");
+    tools.exposeVia(traefik, "tools.example.com", options);
     return tools;
   }
 
@@ -204,15 +215,26 @@ describe("NomadService.exposeVia", () => {
     return (await parseJob(jobspec!))["it-tools"][0].group["it-tools"][0].service[0].tags;
   }
 
-  it("adds Traefik router tags for the hostname to the service", async () => {
+  it("routes a public hostname on websecure with TLS", async () => {
     requireTool("terraform");
-    const stack = synthJobStack((scope) => build(scope), SEED_FACTS);
+    const stack = synthJobStack((scope) => build(scope, {}, "default", EXTERNAL), SEED_FACTS);
+    expect(await toolsTags(stack)).toEqual([
+      "traefik.enable=true",
+      "traefik.http.routers.it-tools-tools-example-com.rule=Host(`tools.example.com`)",
+      "traefik.http.routers.it-tools-tools-example-com.entrypoints=websecure",
+      "traefik.http.routers.it-tools-tools-example-com.tls=true",
+    ]);
+    expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
+  it('routes a public hostname over plain HTTP on web with tls: "none", without ACME', async () => {
+    requireTool("terraform");
+    const stack = synthJobStack((scope) => build(scope, { acme: undefined }, "default", { dns: "external", tls: "none" }), SEED_FACTS);
     expect(await toolsTags(stack)).toEqual([
       "traefik.enable=true",
       "traefik.http.routers.it-tools-tools-example-com.rule=Host(`tools.example.com`)",
       "traefik.http.routers.it-tools-tools-example-com.entrypoints=web",
     ]);
-    expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
   });
 
   it("with a Cloudflare zone, creates a cloudflare_dns_record with the right zone, name, type and content", () => {
@@ -222,9 +244,28 @@ describe("NomadService.exposeVia", () => {
     expect(records[0]).toMatchObject({ zone_id: ZONE.zoneId, name: "tools.example.com", type: "A", content: "203.0.113.10" });
   });
 
-  it("creates no public record for a name outside the zone (e.g. the lab domain served by DnsVip)", () => {
-    const stack = synthJobStack((scope) => build(scope, { publicZone: { zoneId: ZONE.zoneId, zoneName: "example.org" }, publicAddresses: ["203.0.113.10"] }), SEED_FACTS);
+  it('creates no record for a name whose record is managed elsewhere (dns: "external"), even inside the zone', () => {
+    const stack = synthJobStack((scope) => build(scope, { publicZone: ZONE, publicAddresses: ["203.0.113.10"] }, "default", EXTERNAL), SEED_FACTS);
     expect(resourcesOf(stack, "cloudflare_dns_record")).toEqual({});
+  });
+
+  it("fails for a public name outside the public zone unless its record is managed elsewhere (no silent half-exposure)", () => {
+    const zone = { zoneId: ZONE.zoneId, zoneName: "example.org" };
+    expect(() => build(jobStack(SEED_FACTS), { publicZone: zone, publicAddresses: ["203.0.113.10"] })).toThrow(
+      /test\/ItTools: cannot expose "tools\.example\.com" via test\/Ingress:\n {2}- it is in neither the public zone "example\.org" nor the lab domain "lab\.example\.com", so no DNS record would point it at the ingress; create the record yourself \(the ingress hosts' public addresses\) and pass \{ dns: "external" \}, or use a name in "example\.org"$/,
+    );
+  });
+
+  it("fails for a public name when the ingress has no public zone, naming the choice to make", () => {
+    expect(() => build(jobStack(SEED_FACTS))).toThrow(
+      /- the ingress has no public zone \(the environment's cloudflare\) and the name is not under the lab domain "lab\.example\.com", so no DNS record would point it at the ingress; create the record yourself \(the ingress hosts' public addresses\) and pass \{ dns: "external" \}, or set a public zone$/,
+    );
+  });
+
+  it("fails for a public name without ACME settings unless it is served over plain HTTP", () => {
+    expect(() => build(jobStack(SEED_FACTS), { acme: undefined }, "default", EXTERNAL)).toThrow(
+      /- it needs a certificate \(public names are served over HTTPS\) but the ingress has no acme settings; set acme \(\{ email \}\) on the ingress \(an environment's acme\) or pass \{ tls: "none" \} to serve it over plain HTTP$/,
+    );
   });
 
   it("fails for a service in a namespace the ingress does not route", () => {
@@ -269,11 +310,20 @@ describe("the environments' ingress (ingressProps, environments/derive.ts)", () 
   });
 });
 
+describe("the environments' HTTPS (ingressProps, environments/derive.ts)", () => {
+  it("gives lab's ingress its acme settings (staging) and the Cloudflare token only with a zone", () => {
+    expect(ingressProps(lab).acme).toEqual({ email: "ops@example.com", staging: true, cloudflareApiToken: undefined });
+    expect(ingressProps(dev).acme).toBeUndefined();
+    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE });
+    expect(stacks["lab-workloads"].variable.acme_cloudflare_token).toMatchObject({ sensitive: true, type: "string" });
+    expect(stacks["lab-workloads"].variable.acme_cloudflare_token.default).toBeUndefined();
+    expect(synthEnvironment(lab)["lab-workloads"].variable?.acme_cloudflare_token).toBeUndefined();
+  });
+});
+
 describe("an environment with a Cloudflare zone", () => {
   it("publishes an exposed service at the hosts stack's public addresses, with a Cloudflare provider", () => {
-    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE }, ({ workloads }) => {
-      workloads.itTools.exposeVia(workloads.ingress, "tools.example.com");
-    });
+    const stacks = synthEnvironment({ ...lab, cloudflare: ZONE, apps: { itTools: { hostnames: ["tools.example.com"] } } });
     const workloads = stacks["lab-workloads"];
     expect(workloads.provider.cloudflare).toEqual([{}]);
     const records = Object.values(resourcesOf(workloads, "cloudflare_dns_record"));
@@ -348,8 +398,8 @@ describe("Ingress with an isolated namespace", () => {
 describe("hostname zones and exposeVia", () => {
   function exposeIn(namespace: string, hostname: string, props: Partial<IngressProps> = {}) {
     const stack = jobStack(DEV_FACTS);
-    const ingress = new Ingress(stack, "Ingress", { ...WITH_DEV, ...props });
-    return () => new NomadService(stack, "App", { image: "x", namespace }).exposeVia(ingress, hostname);
+    const ingress = new Ingress(stack, "Ingress", { ...WITH_DEV, acme: ACME, ...props });
+    return () => new NomadService(stack, "App", { image: "x", namespace }).exposeVia(ingress, hostname, EXTERNAL);
   }
 
   it("lets a namespace expose names in its own zone, and namespaces without zones any name outside the others'", () => {
@@ -470,5 +520,206 @@ describe("Traefik tags of the stack's services (the synth-time admission rules)"
       Two: { namespace: "default", tags: ["traefik.enable=true", "traefik.http.routers.x.rule=Host(`x.dev.lab.example.com`)"] },
     });
     expect(build).toThrow(/test\/One\/Job: tags of service "one"[\s\S]*test\/Two\/Job: tags of service "two" \(namespace "default"\): tag ".*": "x\.dev\.lab\.example\.com" lies in the zone "dev\.lab\.example\.com", which belongs to namespace "dev"; namespace "default" may not route it/);
+  });
+});
+
+const PEM = (label: string, body: string) => `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+const CERT_VARIABLES = {
+  "nomad/jobs/traefik/certs/git_example_com": { cert: PEM("CERTIFICATE", "R2l0"), key: PEM("PRIVATE KEY", "a2V5MQ=="), domains: "git.example.com" },
+  "nomad/jobs/traefik/certs/tools_example_com": { cert: PEM("CERTIFICATE", "VG9vbHM=\nMg=="), key: PEM("PRIVATE KEY", "a2V5Mg=="), domains: "tools.example.com" },
+};
+
+describe("Ingress with ACME certificates (HTTPS)", () => {
+  const TOKEN_ID = "acme_cloudflare_token";
+  const stack = synthJobStack((scope) => {
+    new CloudflareProvider(scope, "cloudflare", {});
+    const token = new TerraformVariable(scope, TOKEN_ID, { type: "string", sensitive: true });
+    const ingress = new Ingress(scope, "Ingress", {
+      ...INGRESS,
+      instances: 3,
+      publicZone: ZONE,
+      publicAddresses: ["203.0.113.10", "203.0.113.11", "203.0.113.12"],
+      acme: { ...ACME, staging: true, cloudflareApiToken: token },
+    });
+    const tools = new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest" });
+    tools.exposeVia(ingress, "tools.example.com");
+    tools.exposeVia(ingress, "tools.example.org", EXTERNAL);
+    tools.exposeVia(ingress, "tools.lab.example.com");
+  }, SEED_FACTS);
+
+  async function job(name: string): Promise<Record<string, any>> {
+    requireTool("terraform");
+    const jobspec = Object.values(evaluateJobspecs(stack)).find((j) => j.startsWith(`job "${name}"`));
+    return (await parseJob(jobspec!))[name][0];
+  }
+
+  it("serves routers on websecure with TLS by default, from the static configuration Traefik parses", async () => {
+    const staticConfig = parseYaml(template(await traefikJob(stack), "local/traefik.yml"));
+    expect(staticConfig.entryPoints.websecure).toEqual({ address: ":443", asDefault: true, http: { tls: {} } });
+    expect(staticConfig.entryPoints.web).toEqual({ address: ":80", asDefault: true });
+    expect(staticConfig.providers.file).toEqual({ filename: "/secrets/dynamic.yml" });
+  });
+
+  it("redirects plain HTTP to HTTPS below every other router, and sends ACME challenges on any instance to the one renewer above all", async () => {
+    const dynamic = renderDynamic(template(await traefikJob(stack), "secrets/dynamic.yml"), {
+      services: { "acme-challenge": [{ Address: "10.0.10.12", Port: 23456 }] },
+    });
+    expect(dynamic.http.routers["redirect-to-https"]).toEqual({
+      rule: "PathPrefix(`/`)",
+      entryPoints: ["web"],
+      priority: 1,
+      middlewares: ["redirect-to-https"],
+      service: "noop@internal",
+    });
+    expect(dynamic.http.middlewares["redirect-to-https"]).toEqual({ redirectScheme: { scheme: "https", permanent: true } });
+    expect(dynamic.http.routers["acme-challenge"]).toEqual({
+      rule: "PathPrefix(`/.well-known/acme-challenge/`)",
+      entryPoints: ["web"],
+      priority: 2000000,
+      service: "acme-challenge",
+    });
+    expect(dynamic.http.services["acme-challenge"]).toEqual({ loadBalancer: { servers: [{ url: "http://10.0.10.12:23456" }] } });
+    // Still the dashboard's own entry point and middlewares.
+    expect(dynamic.http.routers.dashboard.entryPoints).toEqual(["dashboard"]);
+  });
+
+  it("loads every certificate the renewer stored, cert and key inline, and none before the first one", async () => {
+    const data = template(await traefikJob(stack), "secrets/dynamic.yml");
+    const dynamic = renderDynamic(data, { variables: CERT_VARIABLES });
+    expect(dynamic.tls.certificates).toEqual([
+      { certFile: CERT_VARIABLES["nomad/jobs/traefik/certs/git_example_com"].cert, keyFile: CERT_VARIABLES["nomad/jobs/traefik/certs/git_example_com"].key },
+      { certFile: CERT_VARIABLES["nomad/jobs/traefik/certs/tools_example_com"].cert, keyFile: CERT_VARIABLES["nomad/jobs/traefik/certs/tools_example_com"].key },
+    ]);
+    expect(renderDynamic(data).tls).toEqual({ certificates: null });
+  });
+
+  it("gives every instance the same certificates: one group of three reads the variables with a policy of its own, the file 0400 in secrets/", async () => {
+    const traefik = await traefikJob(stack);
+    expect(traefik.group.traefik[0].count).toBe(3);
+    const dynamic = traefikTask(traefik).template.find((t: any) => t.destination === "secrets/dynamic.yml");
+    expect(dynamic).toMatchObject({ perms: "0400", change_mode: "noop" });
+    expect(dynamic.data).toContain('{{- range nomadVarList "nomad/jobs/traefik/certs" }}');
+    const policy = Object.values<any>(resourcesOf(stack, "nomad_acl_policy")).find((p) => p.name === "traefik-certificates");
+    expect(await parseHcl(policy.rules_hcl)).toMatchObject({
+      namespace: { ingress: [{ variables: [{ path: { "nomad/jobs/traefik/certs/*": [{ capabilities: ["read", "list"] }] } }] }] },
+    });
+    expect(policy.job_acl).toEqual({ namespace: "ingress", job_id: "traefik" });
+  });
+
+  it("runs one renewer for the public names: DNS-01 in the Cloudflare zone, HTTP-01 for a name managed elsewhere, none for the lab domain", async () => {
+    const acme = await job("acme");
+    expect(acme.namespace).toBe("ingress");
+    expect(acme.group.acme[0].count).toBe(1);
+    const task = acme.group.acme[0].task.certbot[0];
+    // As the task reads it: Nomad renders the file as a template first.
+    const config = JSON.parse(renderNomadTemplate(task.template.find((t: any) => t.destination === "local/config.json").data, {}));
+    expect(config).toEqual({
+      server: "https://acme-staging-v02.api.letsencrypt.org/directory",
+      email: "ops@example.com",
+      namespace: "ingress",
+      variablePrefix: "nomad/jobs/traefik/certs",
+      intervalSeconds: 43200,
+      httpPort: 8402,
+      cloudflareCredentials: "/secrets/cloudflare.ini",
+      certificates: [
+        { name: "tools_example_com", domains: ["tools.example.com"], challenge: "dns-01" },
+        { name: "tools_example_org", domains: ["tools.example.org"], challenge: "http-01" },
+      ],
+    });
+    expect(acme.group.acme[0].service[0]).toMatchObject({ name: "acme-challenge", provider: "nomad", port: "http" });
+    expect(task.config[0]).toMatchObject({ entrypoint: ["python3"], args: ["/local/acme-renew.py", "/local/config.json"] });
+    expect(task.env[0]).toEqual({ NOMAD_ADDR: "unix:///secrets/api.sock" });
+    const policy = Object.values<any>(resourcesOf(stack, "nomad_acl_policy")).find((p) => p.name === "acme-renewer");
+    expect(await parseHcl(policy.rules_hcl)).toMatchObject({
+      namespace: { ingress: [{ variables: [{ path: { "nomad/jobs/traefik/certs/*": [{ capabilities: ["read", "write", "list"] }] } }] }] },
+    });
+    expect(policy.job_acl).toEqual({ namespace: "ingress", job_id: "acme" });
+  });
+
+  it("keeps the Cloudflare token out of the jobspec: a sensitive variable stored in the renewer's Nomad variable, rendered 0600", async () => {
+    const variable = Object.values<any>(resourcesOf(stack, "nomad_variable"))[0];
+    expect(variable).toMatchObject({ path: "nomad/jobs/acme", namespace: "ingress", items: { cloudflare_api_token: `\${var.${TOKEN_ID}}` } });
+    const task = (await job("acme")).group.acme[0].task.certbot[0];
+    const ini = task.template.find((t: any) => t.destination === "secrets/cloudflare.ini");
+    expect(ini.perms).toBe("0600");
+    expect(renderNomadTemplate(ini.data, { variables: { "nomad/jobs/acme": { cloudflare_api_token: "cf-token" } } })).toBe("dns_cloudflare_api_token = cf-token\n");
+  });
+
+  it("creates no renewer while no hostname needs a certificate", () => {
+    const plain = synthJobStack((scope) => {
+      const ingress = new Ingress(scope, "Ingress", { ...INGRESS, acme: ACME });
+      new NomadService(scope, "ItTools", { image: "corentinth/it-tools:latest" }).exposeVia(ingress, "tools.lab.example.com");
+    }, SEED_FACTS);
+    expect(Object.values(evaluateJobspecs(plain)).filter((j) => j.startsWith('job "acme"'))).toEqual([]);
+  });
+
+  it.each([
+    ["an email that is not one", { email: "ops" }, /acme\.email "ops" is not an email address like "ops@example\.com"/],
+    ["a directory that is not https", { email: "ops@example.com", directoryUrl: "http://ca/dir" }, /acme\.directoryUrl "http:\/\/ca\/dir" is not an https:\/\/ URL/],
+    ["a check interval of NaN hours", { email: "ops@example.com", checkIntervalHours: NaN }, /acme\.checkIntervalHours NaN is not between 1 and 168/],
+  ])("fails for %s", (_, acme, message) => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, acme: acme as AcmeSettings })).toThrow(message);
+  });
+
+  it("fails for a Cloudflare token without a public zone to answer DNS-01 in", () => {
+    const scope = jobStack(SEED_FACTS);
+    const token = new TerraformVariable(scope, "t", { type: "string", sensitive: true });
+    expect(() => new Ingress(scope, "Ingress", { ...INGRESS, acme: { ...ACME, cloudflareApiToken: token } })).toThrow(
+      /acme\.cloudflareApiToken is set but there is no publicZone for DNS-01; set publicZone or remove the token/,
+    );
+  });
+
+  it("fails for HTTPS in a namespace with a Traefik of its own, which serves plain HTTP", () => {
+    const stack = jobStack(DEV_FACTS);
+    const ingress = new Ingress(stack, "Ingress", { ...WITH_DEV, acme: ACME });
+    expect(() => new NomadService(stack, "App", { image: "x", namespace: "dev" }).exposeVia(ingress, "tools.dev.lab.example.com", { tls: "acme" })).toThrow(
+      /- namespace "dev" has a Traefik of its own, which serves plain HTTP only; pass \{ tls: "none" \}/,
+    );
+  });
+});
+
+describe("the review of an exposed public hostname", () => {
+  it("shows each created DNS record with its name, type and content", () => {
+    const after = synthEnvironment({ ...lab, cloudflare: ZONE, apps: { itTools: { hostnames: ["tools.example.com"] } } });
+    const before = synthEnvironment(lab);
+    const text = renderText({
+      base: "main",
+      stacks: compareApps({ "lab-workloads": before["lab-workloads"] }, { "lab-workloads": after["lab-workloads"] }),
+      costs: [],
+      prices: loadPriceTable(),
+    });
+    const record = text.split("\n").findIndex((line) => /^ {2}\+ cloudflare_dns_record\..*ItTools\/PublicHostname-tools\.example\.com\/Record0/.test(line));
+    expect(record).toBeGreaterThan(-1);
+    const [content, name, type] = text.split("\n").slice(record + 1, record + 4);
+    // The content is the first host's public address, read from the hosts stack at apply.
+    expect(content).toMatch(/^ {6}content: \(none\) → "\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\./);
+    expect(name).toBe('      name: (none) → "tools.example.com"');
+    expect(type).toBe('      type: (none) → "A"');
+  });
+});
+
+describe("hostile input to HTTPS exposure", () => {
+  const expose = (hostname: string, acme: AcmeSettings = ACME) => () => {
+    const stack = jobStack(SEED_FACTS);
+    const ingress = new Ingress(stack, "Ingress", { ...INGRESS, acme });
+    new NomadService(stack, "App", { image: "x" }).exposeVia(ingress, hostname, EXTERNAL);
+  };
+
+  it("fails for a hostname whose certificate variable path Nomad would refuse as too long", () => {
+    const long = `${"a".repeat(60)}.${"b".repeat(60)}.example.com`;
+    expect(expose(long)).toThrow(/its certificate's Nomad variable path "nomad\/jobs\/traefik\/certs\/a+_b+_example_com" is longer than Nomad's 128 characters; use a hostname of at most 103 characters/);
+    expect(expose(`${"a".repeat(60)}.${"b".repeat(30)}.example.com`)).not.toThrow();
+  });
+
+  it.each([
+    ["a template action in the email", "ops{{ env \"NOMAD_TOKEN\" }}@example.com"],
+    ["a quote in the email", 'ops"@example.com'],
+    ["a newline in the email", "ops\n@example.com"],
+  ])("fails for %s (it is rendered into the renewer's template)", (_, email) => {
+    expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, acme: { email } })).toThrow(/acme\.email .* is not an email address/);
+  });
+
+  it.each(["Tools.example.com", "*.example.com", "tools.example.com.", "tools..example.com", "${var.x}.example.com"])("fails for the hostname %j", (hostname) => {
+    expect(expose(hostname)).toThrow(/it is not a lowercase DNS name/);
   });
 });

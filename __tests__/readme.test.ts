@@ -25,10 +25,10 @@ describe("README, for the newcomer", () => {
     expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.test).toBe("tsc --noEmit && jest");
   });
 
-  test("fails unless the where-to-change-what table answers its questions, adding a service first, naming only files that exist", () => {
+  test("fails unless the where-to-change-what table answers its questions, adding an app first, naming only files that exist", () => {
     const table = markdownParts(section("Where to change what")).find((p): p is { kind: "table" } & MarkdownTable => p.kind === "table");
     const asked = (table?.rows ?? []).map(([to]) => to);
-    expect(asked[0]).toBe("add a service");
+    expect(asked[0]).toBe("add an app");
     for (const question of ["add an environment", "add a policy", "change host sizes", "rotate a secret", "add a construct"]) {
       expect(asked.filter((to) => to.startsWith(question))).toHaveLength(1);
     }

@@ -1,29 +1,37 @@
-import { Construct } from "constructs";
-import { BackupRepository, VolumeBackups } from "../constructs/backups";
-import type { Ingress } from "../constructs/ingress";
+import { VolumeBackups } from "../constructs/backups";
 import { NomadService } from "../constructs/nomad-service";
+import { AppHostname, defineApp, exposeAll } from "./app";
 
 /** What an environment decides about its Gitea. */
 export interface GiteaSettings {
-  /** The hostname Gitea is served at through the ingress, e.g. "git.lab.example.com". */
-  readonly hostname: string;
+  /** Where Gitea is served through the ingress, e.g. "git.lab.example.com" (a name under the lab domain stays on HTTP). @default not exposed */
+  readonly hostname?: AppHostname;
   /** @default "default" */
   readonly namespace?: string;
   /** The data volume (repositories, SQLite database, attachments). @default 10 (Hetzner's smallest volume) */
   readonly dataSizeGiB?: number;
-  /** Where the nightly backups go. @default none: no backups (say so in the environment) */
-  readonly backups?: BackupRepository;
+  /** Back the data volume up nightly to the environment's `backups` bucket. @default true when the environment sets `backups` */
+  readonly backup?: boolean;
   /** @default "gitea/gitea:1.24" */
   readonly image?: string;
+}
+
+declare module "./app" {
+  interface AppCatalog {
+    gitea: GiteaSettings;
+  }
 }
 
 /**
  * Gitea, a stateful app to copy: one container whose data lives on a persistent volume
  * (a Hetzner Cloud Volume on Hetzner, a host volume on LAN hosts), served through the
  * ingress, backed up nightly with the app stopped (SQLite: a file copy of a stopped app is
- * consistent). Returns the service and its backups.
+ * consistent).
  */
-export function gitea(scope: Construct, settings: GiteaSettings, ingress?: Ingress): { service: NomadService; backups?: VolumeBackups } {
+export const app = defineApp<GiteaSettings>((scope, settings, context) => {
+  const hostname = typeof settings.hostname === "string" ? settings.hostname : settings.hostname?.hostname;
+  // Names under the lab domain are internal and served over HTTP; public names over HTTPS.
+  const rootUrl = hostname && `${hostname.endsWith(`.${context.domain}`) ? "http" : "https"}://${hostname}/`;
   const service = new NomadService(scope, "Gitea", {
     image: settings.image ?? "gitea/gitea:1.24",
     namespace: settings.namespace,
@@ -33,7 +41,7 @@ export function gitea(scope: Construct, settings: GiteaSettings, ingress?: Ingre
     env: {
       USER_UID: "1000",
       USER_GID: "1000",
-      GITEA__server__ROOT_URL: `https://${settings.hostname}/`,
+      ...(rootUrl ? { GITEA__server__ROOT_URL: rootUrl } : {}),
       GITEA__server__DISABLE_SSH: "true",
       GITEA__database__DB_TYPE: "sqlite3",
     },
@@ -41,7 +49,7 @@ export function gitea(scope: Construct, settings: GiteaSettings, ingress?: Ingre
     memoryMb: 512,
     persistentVolumes: { data: { sizeGiB: settings.dataSizeGiB ?? 10, mountPath: "/data" } },
   });
-  if (ingress) service.exposeVia(ingress, settings.hostname);
-  const backups = settings.backups ? new VolumeBackups(scope, "GiteaBackups", { app: service, repository: settings.backups }) : undefined;
-  return { service, backups };
-}
+  exposeAll(service, context, settings.hostname ? [settings.hostname] : []);
+  const repository = settings.backup === false ? undefined : context.backupRepository();
+  if (repository) new VolumeBackups(scope, "GiteaBackups", { app: service, repository });
+});

@@ -90,6 +90,16 @@ export function declareClusterFacts(scope: IConstruct, facts: ClusterFacts): voi
   declared.set(scope, facts);
 }
 
+/**
+ * Declares, for `scope` and everything below it, that the clients also offer `hostVolumes`:
+ * dynamic host volumes this deploy creates (Nomad registers them on the node that holds them).
+ */
+export function declareCreatedHostVolumes(scope: IConstruct, hostVolumes: readonly string[]): void {
+  const facts = clusterFactsOf(scope);
+  if (!facts?.hostVolumes) return;
+  declareClusterFacts(scope, { ...facts, hostVolumes: [...facts.hostVolumes, ...hostVolumes] });
+}
+
 /** The facts declared on the nearest ancestor of `construct` (or itself), if any. */
 export function clusterFactsOf(construct: IConstruct): ClusterFacts | undefined {
   for (const scope of [...construct.node.scopes].reverse()) {

@@ -3,7 +3,7 @@ import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, T
 import { nameFromId, throwIfProblems } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
-import type { Ingress } from "./ingress";
+import type { ExposeOptions, Ingress } from "./ingress";
 import type { PublicHostname } from "./public-hostname";
 import { AppVolumeProps, AppVolumes } from "./volumes";
 
@@ -214,11 +214,12 @@ export class NomadService extends Construct {
   }
 
   /**
-   * Routes `hostname` to this service through `ingress` (Traefik router tags) and, when the
-   * ingress has a public zone containing the name, creates its public DNS records.
+   * Routes `hostname` to this service through `ingress` (Traefik router tags; public names over
+   * HTTPS with an ACME certificate) and, when the ingress has a public zone containing the
+   * name, creates its public DNS records. See Ingress.expose for `options`.
    */
-  public exposeVia(ingress: Ingress, hostname: string): PublicHostname | undefined {
-    return ingress.expose(this, hostname);
+  public exposeVia(ingress: Ingress, hostname: string, options?: ExposeOptions): PublicHostname | undefined {
+    return ingress.expose(this, hostname, options);
   }
 
   /** One env-file template that reads every secret from its Nomad variable at runtime. */

@@ -335,7 +335,7 @@ export function dnsVipProps(env: EnvironmentConfig, cluster?: ClusterOutputs, he
  * directly. The dashboard listens on the private host network only, for the operators' CIDRs
  * and SSH tunnels to the host.
  */
-export function ingressProps(env: EnvironmentConfig, cluster?: ClusterOutputs): IngressProps {
+export function ingressProps(env: EnvironmentConfig, cluster?: ClusterOutputs, acmeCloudflareToken?: TerraformVariable): IngressProps {
   const namespaces = workloadNamespaces(env);
   const developerNamespace = env.access?.developerNamespace ?? DEFAULT_DEVELOPER_NAMESPACE;
   return {
@@ -346,6 +346,7 @@ export function ingressProps(env: EnvironmentConfig, cluster?: ClusterOutputs): 
     hostNetwork: hostNetwork(env, "public"),
     publicZone: env.cloudflare,
     publicAddresses: cluster?.clientPublicIps,
+    acme: env.acme && { ...env.acme, cloudflareApiToken: acmeCloudflareToken },
     domain: env.domain,
     dashboardAuth: DEFAULT_DASHBOARD_AUTH,
     dashboardHostNetwork: hostNetwork(env, "private"),

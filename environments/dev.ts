@@ -24,4 +24,7 @@ export const dev: EnvironmentConfig = {
   // One host: CoreDNS on its address, no VIP.
   dns: { mode: "none" },
   state: { kind: "local" },
+  apps: {
+    itTools: {},
+  },
 };

@@ -59,5 +59,11 @@ export const home: EnvironmentConfig = {
     upstreams: ["192.168.1.1"],
   },
   state: { kind: "local" },
+  // Gitea's data is a Nomad dynamic host volume on one host: it does not survive that host
+  // without backups (add a `backups` bucket like lab's; docs/storage.md).
+  apps: {
+    itTools: {},
+    gitea: { hostname: "git.home.example.com" },
+  },
   // Raft snapshots are optional here: add a `snapshots` block like lab's for an S3-compatible bucket.
 };

@@ -48,6 +48,13 @@ export const lab: EnvironmentConfig = {
     upstreams: ["185.12.64.1", "185.12.64.2"],
   },
   state: { kind: "local" },
+  // Certificates for public hostnames. Staging first (untrusted, generous rate limits); set
+  // staging: false once a staging certificate arrived. Put your own address here.
+  acme: { email: "ops@example.com", staging: true },
+  apps: {
+    itTools: {},
+    gitea: { hostname: "git.lab.example.com" },
+  },
   // Create the bucket (private) in Hetzner Object Storage first; keys: TF_VAR_snapshots_s3_*.
   snapshots: {
     bucket: "hashilab-lab-snapshots",
@@ -59,4 +66,6 @@ export const lab: EnvironmentConfig = {
     ageRecipient: "age1yycktwz7yr4tdck8f9pk4a5u0cqw6272v05fxt03a4la4d46gvmselq4rm",
     schedule: "0 3 * * *",
   },
+  // Apps' volumes are backed up here with restic (docs/storage.md); keys: TF_VAR_backups_*.
+  backups: { bucket: "hashilab-lab-backups", endpoint: "https://nbg1.your-objectstorage.com" },
 };

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { AppSelection } from "../apps";
 import type { EnvironmentConfig } from "./types";
 
 /**
@@ -174,6 +175,22 @@ const snapshotsSchema = z
 // --- apps' volume backups (restic) ---
 const backupsSchema = z.object({ endpoint: text, bucket: text }).strict();
 
+// --- certificates for public hostnames (the ingress's ACME renewer) ---
+const acmeSchema = z
+  .object({
+    email: text,
+    staging: z.boolean().optional(),
+    directoryUrl: text.optional(),
+    checkIntervalHours: z.number().optional(),
+    image: text.optional(),
+  })
+  .strict();
+
+// --- apps: key = the camelCase of apps/<file>.ts; each app checks its own settings ---
+const appsSchema = z.record(z.string().regex(/^[a-z][a-zA-Z0-9]*$/, { message: 'is not an app key: the camelCase of its file\'s name, e.g. "itTools" for apps/it-tools.ts' }), z.object({}).passthrough())
+  // Each app's settings are typed by its own file (AppCatalog) and checked by the app.
+  .transform((apps) => apps as AppSelection);
+
 // --- access: who gets a Nomad token ---
 const accessSchema = z
   .object({
@@ -206,6 +223,8 @@ export const environmentSchema = z
     state: stateSchema,
     snapshots: snapshotsSchema.optional(),
     backups: backupsSchema.optional(),
+    acme: acmeSchema.optional(),
+    apps: appsSchema.optional(),
   })
   .strict();
 
@@ -285,5 +304,6 @@ const schemaMatchesTypes: [
   SameKeys<Env["snapshots"], EnvironmentConfig["snapshots"]>,
   SameKeys<Env["backups"], EnvironmentConfig["backups"]>,
   SameKeys<Env["access"], EnvironmentConfig["access"]>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  SameKeys<Env["acme"], EnvironmentConfig["acme"]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true];
 void schemaMatchesTypes;

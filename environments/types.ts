@@ -1,6 +1,8 @@
+import type { AppSelection } from "../apps";
 import type { AccessProps } from "../constructs/access";
 import type { TaskDriver } from "../constructs/cluster-facts";
 import type { DnsVipProps } from "../constructs/dns-vip";
+import type { AcmeSettings } from "../constructs/ingress";
 import type { ClusterTier, HetznerClusterProps } from "../constructs/hetzner-cluster";
 import type { PublicDnsZone } from "../constructs/public-hostname";
 import type { SshClusterProps } from "../constructs/ssh-cluster";
@@ -176,6 +178,13 @@ export interface DnsConfig extends Pick<DnsVipProps, "mode" | "vip" | "virtualRo
   readonly instances?: number;
 }
 
+/**
+ * Certificates for public hostnames (the ingress's ACME renewer): its settings, less the
+ * Cloudflare token, which the workloads stack asks for (TF_VAR_acme_cloudflare_token) when the
+ * environment also has a Cloudflare zone, so names in it are validated by DNS-01.
+ */
+export type AcmeConfig = Omit<AcmeSettings, "cloudflareApiToken">;
+
 /** Who gets a Nomad ACL token (Access), less the namespace facts the environment declares. */
 export type AccessConfig = Omit<AccessProps, "namespaces" | "managementOnly" | "infrastructure">;
 
@@ -203,11 +212,18 @@ export interface EnvironmentConfig {
   readonly dns: DnsConfig;
   /** The Cloudflare zone public hostnames are created in. @default none: no public records */
   readonly cloudflare?: PublicDnsZone;
+  /** HTTPS certificates for public hostnames (Let's Encrypt). @default none: public hostnames need tls: "none" */
+  readonly acme?: AcmeConfig;
   readonly state: StateConfig;
   /** Raft snapshot backups. @default none: no snapshot job */
   readonly snapshots?: SnapshotsConfig;
   /** Where apps' volume backups go (VolumeBackups). @default none: apps' volumes are not backed up */
   readonly backups?: BackupsConfig;
+  /**
+   * The apps the environment runs, each with its settings: key `fooBar` is `apps/foo-bar.ts`
+   * and is typed by that app's settings (docs/apps.md). @default none
+   */
+  readonly apps?: AppSelection;
 }
 
 /**

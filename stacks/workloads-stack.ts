@@ -1,6 +1,7 @@
 import { TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import {
+  backupRepository,
   ClusterOutputs,
   csiPluginsProps,
   dnsNeedsHetznerToken,
@@ -14,10 +15,11 @@ import {
 import { declareClusterFacts } from "../constructs/cluster-facts";
 import { DnsVip } from "../constructs/dns-vip";
 import { Ingress } from "../constructs/ingress";
-import { NomadService } from "../constructs/nomad-service";
 import { CloudflareProvider } from "../constructs/providers";
 import { RaftSnapshots } from "../constructs/raft-snapshots";
 import { HetznerCsiPlugins } from "../constructs/volumes";
+import type { BackupRepository } from "../constructs/backups";
+import { AppContext, deployApps } from "../apps";
 import { consulProvider, nomadProvider } from "./cluster-providers";
 import { ClusterCredentials, ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -32,13 +34,13 @@ export interface WorkloadsStackProps {
 }
 
 /**
- * `<env>-workloads`: the Nomad jobs. Secrets come from sensitive variables set at deploy time:
+ * `<env>-workloads`: the Nomad jobs: the cluster's own (DNS, ingress, snapshots) and the
+ * environment's apps. Secrets come from sensitive variables set at deploy time:
  * the snapshot bucket's keys (TF_VAR_snapshots_s3_*), the Hetzner token that moves the DNS VIP
- * (TF_VAR_hcloud_dns_token); the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
+ * (TF_VAR_hcloud_dns_token), the ACME renewer's Cloudflare token (TF_VAR_acme_cloudflare_token);
+ * the Cloudflare provider's token from CLOUDFLARE_API_TOKEN.
  */
 export class WorkloadsStack extends TerraformStack {
-  /** A first test job: IT Tools (a stateless web app) behind a Nomad-checked HTTP service. */
-  public readonly itTools: NomadService;
   /** Raft snapshot backups, when the environment configures a bucket. */
   public readonly raftSnapshots?: RaftSnapshots;
   /** CoreDNS for the lab domain on the DNS VIP. */
@@ -80,19 +82,31 @@ export class WorkloadsStack extends TerraformStack {
     this.dns = new DnsVip(this, "Dns", dnsVipProps(env, cluster, hetznerToken));
 
     if (env.cloudflare) new CloudflareProvider(this, "cloudflare", {});
-    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster));
+    // DNS-01 for names in the zone: a token of its own, so the renewer cannot touch other zones.
+    const acmeToken =
+      env.acme && env.cloudflare
+        ? this.variable("acme_cloudflare_token", "Cloudflare API token (Zone → DNS → Edit on the public zone) the ACME renewer answers DNS-01 challenges with")
+        : undefined;
+    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster, acmeToken));
 
-    this.itTools = new NomadService(this, "ItTools", {
-      jobName: "it-tools",
-      groupName: "ittools",
-      taskName: "web",
-      serviceName: "ittools",
-      image: "corentinth/it-tools:latest",
-      ports: { http: { to: 80 } },
-      tags: ["app", "tools", "tech", "coding"],
-      cpuMhz: 500,
-      memoryMb: 1024,
-    });
+    // The environment's apps, each from apps/<kebab-case key>.ts (docs/apps.md).
+    let repository: BackupRepository | undefined;
+    const context: AppContext = {
+      ingress: this.ingress,
+      environment: env.name,
+      domain: env.domain,
+      secret: (id, description) => this.variable(id, description),
+      // The bucket's keys and the restic password are variables only when an app backs up.
+      backupRepository: () =>
+        env.backups
+          ? (repository ??= backupRepository(env, env.backups, {
+              s3AccessKeyId: this.variable("backups_s3_access_key_id", "Access key id of the volume backup bucket"),
+              s3SecretAccessKey: this.variable("backups_s3_secret_access_key", "Secret key of the volume backup bucket"),
+              password: this.variable("backups_restic_password", "Password of the restic repositories of apps' volumes"),
+            }))
+          : undefined,
+    };
+    deployApps(this, env.apps ?? {}, context, (module) => require(`../apps/${module}`));
   }
 
   /** A sensitive variable without a default: its value comes from TF_VAR_<id> at deploy time. */

@@ -1,4 +1,4 @@
-import { TerraformStack } from "cdktf";
+import { TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies";
 import { NomadAclPolicy } from "../acl";
@@ -7,7 +7,8 @@ import { NomadJob, Port, Task, Template } from "../nomad-job";
 import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
 import { HostnameZones } from "./hostname-zones";
-import { ENABLE_TAG, routerTagProblems, WEB_ENTRYPOINT } from "./router-tags";
+import { ACME_CHALLENGE_SERVICE, AcmeRenewer, AcmeSettings, CERTIFICATES_PREFIX, certificateVariablePath } from "./acme-renewer";
+import { ENABLE_TAG, routerTagProblems, WEB_ENTRYPOINT, WEBSECURE_ENTRYPOINT } from "./router-tags";
 import {
   DASHBOARD_PORT_INSIDE,
   DASHBOARD_PORT_LABEL,
@@ -23,6 +24,24 @@ export interface ExposableService extends IConstruct {
   readonly serviceName: string;
   readonly namespace: string;
   addTags(...tags: string[]): void;
+}
+
+/** How `exposeVia` serves a hostname. */
+export interface ExposeOptions {
+  /**
+   * "external": the hostname's DNS record is managed outside hashilab (point it at the ingress
+   * hosts' public addresses yourself); no record is created even in the public zone. Required
+   * for a public name outside the ingress's public zone, so a name never gets routes without a
+   * record by accident.
+   * @default records in the public zone for names in it; names under the lab domain need none
+   */
+  readonly dns?: "external";
+  /**
+   * "acme": HTTPS on `websecure` with a certificate from the ingress's ACME renewer (the
+   * ingress needs `acme`); plain HTTP requests are redirected. "none": plain HTTP on `web`.
+   * @default "acme" for public names, "none" for names under the lab domain
+   */
+  readonly tls?: "acme" | "none";
 }
 
 /** Where the dashboard's htpasswd line ("user:hash") is kept. */
@@ -73,7 +92,7 @@ export interface IngressProps {
   readonly dashboardAuth?: DashboardAuthVariable | false;
   /**
    * The host network the dashboard's port binds on: one the internet cannot reach, since the
-   * basic-auth password crosses it in cleartext (there is no TLS yet). Set it wherever the
+   * basic-auth password crosses it in cleartext (the dashboard has no TLS). Set it wherever the
    * clients' default network is public.
    * @default the client's default network (hashilab's Hetzner hosts: the private interface)
    */
@@ -86,6 +105,14 @@ export interface IngressProps {
    * @default none: only the host itself
    */
   readonly dashboardAllowedCidrs?: readonly string[];
+  /**
+   * Certificates for public hostnames from an ACME CA (Let's Encrypt): one renewer job keeps
+   * them in Nomad variables every Traefik instance renders; websecure serves them and web
+   * redirects to it. DNS-01 through Cloudflare for names in publicZone when a token is given,
+   * HTTP-01 otherwise.
+   * @default none: exposeVia refuses public hostnames unless they pass tls: "none"
+   */
+  readonly acme?: AcmeSettings;
   /** @default every datacenter */
   readonly datacenters?: readonly string[];
   /** @default "docker.io/library/traefik:v3.6" */
@@ -102,6 +129,8 @@ export const DEFAULT_DASHBOARD_AUTH: DashboardAuthVariable = { path: `nomad/jobs
 const DYNAMIC_CONFIG = "secrets/dynamic.yml";
 const ROUTER_NAME = /[^a-z0-9-]+/g;
 const TEMPLATE_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Nomad's limit on variable paths (nomad/structs/variables.go validVariablePath). */
+const MAX_VARIABLE_PATH = 128;
 /** Isolated namespaces' Traefiks listen on loopback from here up, inside the group's network namespace. */
 const FIRST_ISOLATED_PORT = 8081;
 
@@ -125,6 +154,12 @@ export class Ingress extends Construct {
   public readonly zones: HostnameZones;
   public readonly publicZone?: PublicDnsZone;
   public readonly publicAddresses: readonly string[];
+  /** The lab domain: names under it are internal. */
+  public readonly domain?: string;
+  private renewerJob?: AcmeRenewer;
+  private readonly acme?: AcmeSettings;
+  private readonly isolatedNames: readonly string[];
+  private readonly datacenters?: readonly string[];
   private readonly enabled = new WeakSet<ExposableService>();
 
   constructor(scope: Construct, id: string, props: IngressProps) {
@@ -132,7 +167,11 @@ export class Ingress extends Construct {
     this.namespaces = props.namespaces;
     this.publicZone = props.publicZone;
     this.publicAddresses = props.publicAddresses ?? [];
+    this.domain = props.domain;
+    this.acme = props.acme;
+    this.datacenters = props.datacenters;
     const isolatedNames = props.isolatedNamespaces ?? [];
+    this.isolatedNames = isolatedNames;
     const zonesByNamespace = {
       ...Object.fromEntries(isolatedNames.map((ns) => [ns, props.domain === undefined ? [] : [`${ns}.${props.domain}`]])),
       ...props.hostnameZones,
@@ -159,16 +198,18 @@ export class Ingress extends Construct {
       templates: [{ destination: "local/traefik.yml", changeMode: "restart", data: staticConfig }, ...extra],
       resources: { cpuMhz: props.cpuMhz ?? 200, memoryMb: props.memoryMb ?? 128 },
     });
+    const https = props.acme ? { certificatesPrefix: CERTIFICATES_PREFIX, challengeService: ACME_CHALLENGE_SERVICE } : undefined;
     const dynamicConfig: Template[] =
-      dashboard === undefined && isolated.length === 0
+      dashboard === undefined && isolated.length === 0 && https === undefined
         ? []
         : // Traefik's file provider watches the file's directory (pkg/provider/file, watch defaults
           // to true), so it sees consul-template's atomic rename: no restart, no outage.
-          [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "noop", data: traefikDynamicConfig(dashboard, isolated) }];
+          [{ destination: DYNAMIC_CONFIG, perms: "0400", changeMode: "noop", data: traefikDynamicConfig(dashboard, isolated, https) }];
     const main = traefikStaticConfig({
       namespaces: this.namespaces.filter((ns) => !isolatedNames.includes(ns)),
       dynamicConfigFile: `/${DYNAMIC_CONFIG}`,
       dashboard: dashboard !== undefined,
+      https: https !== undefined,
     });
 
     this.job = new NomadJob(this, "Job", {
@@ -214,6 +255,14 @@ export class Ingress extends Construct {
       policyName: "traefik",
       description: `Traefik: read services in ${props.namespaces.join(", ")} to route to them`,
     });
+    if (https) {
+      // Every instance renders every certificate the renewer stored (nomadVarList needs list).
+      this.job.attachPolicy(
+        "ReadCertificates",
+        { namespaces: [{ name: this.job.namespace, variables: [{ path: `${CERTIFICATES_PREFIX}/*`, capabilities: ["read", "list"] }] }] },
+        { policyName: "traefik-certificates", description: "Traefik: read the certificates the ACME renewer stores" },
+      );
+    }
     this.node.addValidation({ validate: () => this.routedServiceProblems() });
   }
 
@@ -252,6 +301,23 @@ export class Ingress extends Construct {
     if (dashboardPort !== undefined && (!Number.isInteger(dashboardPort) || dashboardPort < 1 || dashboardPort > 65535 || dashboardPort === 80 || dashboardPort === 443)) {
       problems.push(`dashboardPort ${dashboardPort} is not a free port number: use a whole number from 1 to 65535 other than 80 and 443, e.g. 8080`);
     }
+    const acme = props.acme;
+    if (acme) {
+      // Both end up in the renewer's template data: no braces (template actions), no quotes.
+      if (!Token.isUnresolved(acme.email) && !/^[^\s@"'<>{}]+@[a-z0-9.-]+\.[a-z]{2,}$/i.test(acme.email)) {
+        problems.push(`acme.email ${JSON.stringify(acme.email)} is not an email address like "ops@example.com"`);
+      }
+      if (acme.directoryUrl !== undefined && !Token.isUnresolved(acme.directoryUrl) && !/^https:\/\/[^\s"'{}]+$/.test(acme.directoryUrl)) {
+        problems.push(`acme.directoryUrl ${JSON.stringify(acme.directoryUrl)} is not an https:// URL of an ACME directory`);
+      }
+      const hours = acme.checkIntervalHours;
+      if (hours !== undefined && !(Number.isFinite(hours) && hours >= 1 && hours <= 24 * 7)) {
+        problems.push(`acme.checkIntervalHours ${hours} is not between 1 and 168; the renewer checks each certificate that often`);
+      }
+      if (acme.cloudflareApiToken && !props.publicZone) {
+        problems.push("acme.cloudflareApiToken is set but there is no publicZone for DNS-01; set publicZone or remove the token");
+      }
+    }
     const auth = props.dashboardAuth;
     if (auth) {
       if (!TEMPLATE_KEY.test(auth.item)) problems.push(`dashboardAuth.item "${auth.item}" is not a variable item name: use letters, digits and _`);
@@ -284,11 +350,13 @@ export class Ingress extends Construct {
   }
 
   /**
-   * Routes `hostname` to `service` (Traefik router tags on its service registration) and, when
-   * the ingress has a public zone that contains the name, creates its public DNS records
-   * (child "PublicHostname-<hostname>" of the service). Returns them, if any.
+   * Routes `hostname` to `service` (Traefik router tags on its service registration): a public
+   * name over HTTPS with an ACME certificate, a name under the lab domain over plain HTTP
+   * (`options` choose otherwise). When the ingress has a public zone that contains the name,
+   * creates its public DNS records (child "PublicHostname-<hostname>" of the service) and
+   * returns them. A public name outside that zone needs `dns: "external"`.
    */
-  public expose(service: ExposableService, hostname: string): PublicHostname | undefined {
+  public expose(service: ExposableService, hostname: string, options: ExposeOptions = {}): PublicHostname | undefined {
     const zone = this.publicZone;
     const problems: string[] = [];
     if (!this.namespaces.includes(service.namespace)) {
@@ -297,14 +365,30 @@ export class Ingress extends Construct {
           `(it routes ${this.namespaces.join(", ")}); add the namespace to the ingress's namespaces`,
       );
     }
+    const internal = this.domain !== undefined && (hostname === this.domain || hostname.endsWith(`.${this.domain}`));
+    const inPublicZone = zone !== undefined && inZone(hostname, zone);
+    const tls = options.tls ?? (internal ? "none" : "acme");
     if (!isDnsName(hostname)) {
       problems.push('it is not a lowercase DNS name like "tools.example.com"');
     } else {
       const refusal = this.zones.refusal(service.namespace, hostname);
       if (refusal) problems.push(`${refusal}; pick a hostname the service's namespace owns, or change the ingress's hostnameZones`);
-      if (zone && inZone(hostname, zone) && this.publicAddresses.length === 0) {
-        problems.push(`the ingress has the public zone "${zone.zoneName}" but no publicAddresses for the record to point at`);
+      if (inPublicZone && options.dns !== "external" && this.publicAddresses.length === 0) {
+        problems.push(`the ingress has the public zone "${zone!.zoneName}" but no publicAddresses for the record to point at`);
       }
+      if (!internal && !inPublicZone && options.dns !== "external") {
+        const domain = this.domain;
+        const where = zone
+          ? domain
+            ? `it is in neither the public zone "${zone.zoneName}" nor the lab domain "${domain}"`
+            : `it is outside the public zone "${zone.zoneName}"`
+          : `the ingress has no public zone (the environment's cloudflare)${domain ? ` and the name is not under the lab domain "${domain}"` : ""}`;
+        problems.push(
+          `${where}, so no DNS record would point it at the ingress; create the record yourself (the ingress hosts' public addresses) ` +
+            `and pass { dns: "external" }, ${zone ? `or use a name in "${zone.zoneName}"` : "or set a public zone"}`,
+        );
+      }
+      if (tls === "acme") problems.push(...this.acmeProblems(service.namespace, hostname));
     }
     throwIfProblems(service, `cannot expose "${hostname}" via ${this.node.path}`, problems);
     const router = `${service.serviceName}-${hostname}`.toLowerCase().replace(ROUTER_NAME, "-");
@@ -312,9 +396,43 @@ export class Ingress extends Construct {
       service.addTags(ENABLE_TAG);
       this.enabled.add(service);
     }
-    service.addTags(`traefik.http.routers.${router}.rule=Host(\`${hostname}\`)`, `traefik.http.routers.${router}.entrypoints=${WEB_ENTRYPOINT}`);
+    const prefix = `traefik.http.routers.${router}`;
+    service.addTags(`${prefix}.rule=Host(\`${hostname}\`)`);
+    if (tls === "acme") {
+      service.addTags(`${prefix}.entrypoints=${WEBSECURE_ENTRYPOINT}`, `${prefix}.tls=true`);
+      this.renewer().addCertificate({
+        hostname,
+        challenge: inPublicZone && this.acme!.cloudflareApiToken !== undefined ? "dns-01" : "http-01",
+      });
+    } else {
+      service.addTags(`${prefix}.entrypoints=${WEB_ENTRYPOINT}`);
+    }
 
-    if (!zone || !inZone(hostname, zone)) return undefined;
-    return new PublicHostname(service, `PublicHostname-${hostname}`, { zone, hostname, addresses: this.publicAddresses });
+    if (!inPublicZone || options.dns === "external") return undefined;
+    return new PublicHostname(service, `PublicHostname-${hostname}`, { zone: zone!, hostname, addresses: this.publicAddresses });
+  }
+
+  private acmeProblems(namespace: string, hostname: string): string[] {
+    if (!this.acme) {
+      return [`it needs a certificate (public names are served over HTTPS) but the ingress has no acme settings; set acme ({ email }) on the ingress (an environment's acme) or pass { tls: "none" } to serve it over plain HTTP`];
+    }
+    if (this.isolatedNames.includes(namespace)) {
+      return [`namespace "${namespace}" has a Traefik of its own, which serves plain HTTP only; pass { tls: "none" }`];
+    }
+    const path = certificateVariablePath(hostname);
+    if (path.length > MAX_VARIABLE_PATH) {
+      return [`its certificate's Nomad variable path "${path}" is longer than Nomad's ${MAX_VARIABLE_PATH} characters; use a hostname of at most ${hostname.length - (path.length - MAX_VARIABLE_PATH)} characters`];
+    }
+    return [];
+  }
+
+  /** The ACME renewer (child "Acme"), once a hostname needs a certificate. */
+  public get acmeRenewer(): AcmeRenewer | undefined {
+    return this.renewerJob;
+  }
+
+  private renewer(): AcmeRenewer {
+    this.renewerJob ??= new AcmeRenewer(this, "Acme", { settings: this.acme!, namespace: this.job.namespace, datacenters: this.datacenters });
+    return this.renewerJob;
   }
 }

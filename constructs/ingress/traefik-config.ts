@@ -32,6 +32,8 @@ export interface IsolatedNamespace {
 export interface TraefikStaticSettings {
   /** Namespaces whose Nomad services the main Traefik routes itself. */
   readonly namespaces: readonly string[];
+  /** Routers on websecure get TLS by default (the ACME certificates of the file provider). */
+  readonly https: boolean;
   /** Where the dynamic configuration file is, as the container sees it. */
   readonly dynamicConfigFile: string;
   readonly dashboard: boolean;
@@ -48,7 +50,11 @@ export function traefikStaticConfig(s: TraefikStaticSettings): string {
   return yaml({
     entryPoints: {
       [WEB_ENTRYPOINT]: { address: ":80", asDefault: true },
-      [WEBSECURE_ENTRYPOINT]: { address: ":443", asDefault: true },
+      // http.tls: every router on the entry point gets TLS without a tag of its own
+      // (pkg/config/static/entrypoints.go HTTPConfig.TLS, "Default TLS configuration for the
+      // routers linked to the entry point"); the certificate is picked by SNI from the file
+      // provider's tls.certificates.
+      [WEBSECURE_ENTRYPOINT]: { address: ":443", asDefault: true, ...(s.https ? { http: { tls: {} } } : {}) },
       ...(s.dashboard ? { [DASHBOARD_ENTRYPOINT]: { address: `:${DASHBOARD_PORT_INSIDE}` } } : {}),
     },
     ping: { entryPoint: WEB_ENTRYPOINT },
@@ -94,6 +100,22 @@ export interface DashboardSettings {
 }
 
 const USERS_PLACEHOLDER = "hashilab-basic-auth-users";
+const CHALLENGE_SERVERS_PLACEHOLDER = "hashilab-acme-challenge-servers";
+
+/** The ACME side of the ingress: where certificates are kept and who answers HTTP-01 challenges. */
+export interface HttpsSettings {
+  /** Nomad variables below this path hold one certificate each (items cert, key). */
+  readonly certificatesPrefix: string;
+  /** The Nomad service (in the ingress's namespace) of the renewer's challenge server. */
+  readonly challengeService: string;
+}
+
+/**
+ * Outranks every router on web: service routers (ranked by rule length, no priority tags
+ * allowed) and the isolated namespaces' forwards (1000000); below Traefik's reserved range
+ * (pkg/server/router/router.go maxUserPriority = MaxInt - 1000).
+ */
+export const ACME_CHALLENGE_PRIORITY = 2_000_000;
 
 /**
  * The main Traefik's dynamic configuration: the dashboard (api@internal) on its own entry
@@ -101,7 +123,7 @@ const USERS_PLACEHOLDER = "hashilab-basic-auth-users";
  * namespace, a router that sends requests for its zones to its Traefik. The forwards outrank
  * every router a service can define (priority is refused in tags; the default is the rule's length).
  */
-export function traefikDynamicConfig(dashboard: DashboardSettings | undefined, isolated: readonly IsolatedNamespace[]): string {
+export function traefikDynamicConfig(dashboard: DashboardSettings | undefined, isolated: readonly IsolatedNamespace[], https?: HttpsSettings): string {
   const routers: Record<string, unknown> = {};
   const services: Record<string, unknown> = {};
   for (const ns of isolated) {
@@ -110,6 +132,28 @@ export function traefikDynamicConfig(dashboard: DashboardSettings | undefined, i
     services[name] = { loadBalancer: { servers: [{ url: `http://127.0.0.1:${ns.port}` }] } };
   }
   const middlewares: Record<string, unknown> = {};
+  if (https) {
+    // HTTP-01: the CA asks any ingress host; each forwards to the one renewer.
+    routers["acme-challenge"] = {
+      rule: "PathPrefix(`/.well-known/acme-challenge/`)",
+      entryPoints: [WEB_ENTRYPOINT],
+      priority: ACME_CHALLENGE_PRIORITY,
+      service: "acme-challenge",
+    };
+    // No servers while the renewer is not placed: Traefik then answers 503 (pkg/server/service).
+    services["acme-challenge"] = { loadBalancer: { servers: [CHALLENGE_SERVERS_PLACEHOLDER] } };
+    // Whatever no router on web takes goes to HTTPS: routers of public hostnames are on
+    // websecure only; an app's plain-HTTP router (internal names) outranks this one.
+    routers["redirect-to-https"] = {
+      rule: "PathPrefix(`/`)",
+      entryPoints: [WEB_ENTRYPOINT],
+      priority: 1,
+      middlewares: ["redirect-to-https"],
+      // Traefik's internal provider always defines noop (pkg/provider/traefik/internal.go).
+      service: "noop@internal",
+    };
+    middlewares["redirect-to-https"] = { redirectScheme: { scheme: "https", permanent: true } };
+  }
   if (dashboard) {
     routers.dashboard = {
       rule: "PathPrefix(`/api`) || PathPrefix(`/dashboard`)",
@@ -122,14 +166,50 @@ export function traefikDynamicConfig(dashboard: DashboardSettings | undefined, i
     middlewares["dashboard-ratelimit"] = { rateLimit: { ...DASHBOARD_RATE_LIMIT } };
     middlewares["dashboard-auth"] = { basicAuth: { users: [USERS_PLACEHOLDER] } };
   }
-  const text = yaml({ http: { routers, ...(isolated.length > 0 ? { services } : {}), ...(dashboard ? { middlewares } : {}) } });
-  if (!dashboard) return text;
-  // The users list comes from the Nomad variable at render time, so it is template text. An
-  // htpasswd line ("user:$apr1$..." or bcrypt) has no quote, so YAML's single quotes hold it verbatim.
-  return text.replace(
-    new RegExp(`^( *)- ${USERS_PLACEHOLDER}$`, "m"),
-    (_, indent: string) => `{{- with nomadVar "${dashboard.authVariablePath}" }}\n${indent}- '{{ .${dashboard.authItem} }}'\n{{- end }}`,
+  let text = yaml({
+    http: { routers, ...(Object.keys(services).length > 0 ? { services } : {}), ...(Object.keys(middlewares).length > 0 ? { middlewares } : {}) },
+  });
+  if (dashboard) {
+    // The users list comes from the Nomad variable at render time, so it is template text. An
+    // htpasswd line ("user:$apr1$..." or bcrypt) has no quote, so YAML's single quotes hold it verbatim.
+    text = text.replace(
+      new RegExp(`^( *)- ${USERS_PLACEHOLDER}$`, "m"),
+      (_, indent: string) => `{{- with nomadVar "${dashboard.authVariablePath}" }}\n${indent}- '{{ .${dashboard.authItem} }}'\n{{- end }}`,
+    );
+  }
+  if (!https) return text;
+  // Nomad services a task may read in any namespace with its workload identity
+  // (nomad acl/acl.go AllowServiceRegistrationReadList); the renewer runs in this one.
+  text = text.replace(
+    new RegExp(`^( *)- ${CHALLENGE_SERVERS_PLACEHOLDER}$`, "m"),
+    (_, indent: string) => `{{- range nomadService "${https.challengeService}" }}\n${indent}- url: 'http://{{ .Address }}:{{ .Port }}'\n{{- end }}`,
   );
+  return text + certificatesTemplate(https.certificatesPrefix);
+}
+
+/**
+ * Every certificate the renewer stored, inline: Traefik reads certFile/keyFile as content when
+ * they are not a path (pkg/types/file_or_content.go), so cert, key and routes are one file
+ * whose re-render the file provider picks up (it reloads on events for that file name,
+ * pkg/provider/file/file.go). Listing needs no list of names at synth: a new certificate appears
+ * when the renewer writes it (Nomad lists only the variables the token may list,
+ * nomad/variables_endpoint.go List). consul-template's indent keeps the PEM inside YAML block
+ * scalars.
+ */
+function certificatesTemplate(prefix: string): string {
+  return [
+    "tls:",
+    "  certificates:",
+    `{{- range nomadVarList "${prefix}" }}`,
+    "{{- with nomadVar .Path }}",
+    "    - certFile: |",
+    "{{ .cert.Value | indent 8 }}",
+    "      keyFile: |",
+    "{{ .key.Value | indent 8 }}",
+    "{{- end }}",
+    "{{- end }}",
+    "",
+  ].join("\n");
 }
 
 /** A HostRegexp matching a zone's apex and every name under it (Go regexp syntax). */

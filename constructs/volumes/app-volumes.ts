@@ -1,6 +1,6 @@
 import { TerraformResource, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { clusterFactsOf, TaskDriver } from "../cluster-facts";
+import { clusterFactsOf, declareCreatedHostVolumes, TaskDriver } from "../cluster-facts";
 import { addDependsOn, escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "../core";
 import type { Volume, VolumeMount } from "../nomad-job";
 import { NomadCsiVolume, NomadDynamicHostVolume } from "../providers";
@@ -156,6 +156,8 @@ export class AppVolumes extends Construct {
         : // A dynamic host volume's source is its name; Nomad places the group on the client that has it.
           { name, type: "host", source: `${props.jobName}-${name}`, readOnly: volume.readOnly, accessMode, attachmentMode: "file-system" };
     });
+    // The job under the same app may name the host volumes this deploy creates.
+    if (this.provider.kind !== "hetzner-csi") declareCreatedHostVolumes(scope, names.map((name) => `${props.jobName}-${name}`));
     this.volumeMounts = names.map((name) => ({ volume: name, destination: props.volumes[name].mountPath, readOnly: props.volumes[name].readOnly }));
   }
 

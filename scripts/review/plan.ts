@@ -14,6 +14,14 @@ export const TEXT_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
   hcloud_server: ["user_data"],
 };
 
+/**
+ * Attributes that say what a created or deleted resource is, shown beside its documents:
+ * a DNS record's name, type and content (where a public name will point).
+ */
+export const IDENTITY_ATTRIBUTES: Readonly<Record<string, readonly string[]>> = {
+  cloudflare_dns_record: ["name", "type", "content"],
+};
+
 export type Action = "create" | "update" | "replace" | "delete";
 
 export interface AttributeChange {
@@ -131,8 +139,12 @@ function compareStacks(stack: string, before: Record<string, any>, after: Record
       type,
       constructPath,
       action,
-      // A created or deleted resource lists only its documents (jobspec, policy, user-data), in full.
-      attributes: action === "create" || action === "delete" ? attributes.filter((c) => (TEXT_ATTRIBUTES[type] ?? []).includes(c.path)) : attributes,
+      // A created or deleted resource lists only its documents (jobspec, policy, user-data), in
+      // full, and what identifies it (a DNS record's name, type and content).
+      attributes:
+        action === "create" || action === "delete"
+          ? attributes.filter((c) => [...(TEXT_ATTRIBUTES[type] ?? []), ...(IDENTITY_ATTRIBUTES[type] ?? [])].includes(c.path))
+          : attributes,
       replacedBecause,
     });
   }
