@@ -19,10 +19,23 @@ export function escapeTerraformTemplate(value: string): string {
       if (piece.isToken) return piece.text;
       // (A function replacement: in a replacement string "$$" would mean "$".)
       const escaped = piece.text.replace(/([$%])\{/g, (_, sign: string) => `${sign}${sign}{`);
+      if (pieces[i + 1]?.isToken !== true) return escaped;
       // A `$` or `%` right before a token's `${` would turn it into an escape (`$${`):
       // spell that last character as an interpolation of itself.
-      const beforeToken = pieces[i + 1]?.isToken === true;
-      return beforeToken ? escaped.replace(/([$%])$/, '${"$1"}') : escaped;
+      return closeOpenEscape(escaped).replace(/([$%])$/, '${"$1"}');
     })
     .join("");
+}
+
+/**
+ * cdktf reads any `${` in a string as the start of a Terraform expression until the next `}`
+ * (tokens/private/encoding.js, nextEscapeToken), and renders a token inside one as a bare
+ * expression, without its `${ }`: after `$${PORT:-` a token would reach Terraform as plain
+ * text. An escaped `$…${` after the literal's last `}` is therefore written as an
+ * interpolation of the dollars, `${"$…"}{`, which closes itself.
+ */
+function closeOpenEscape(escaped: string): string {
+  const tail = escaped.lastIndexOf("}") + 1;
+  const rewritten = escaped.slice(tail).replace(/(\$+)\{/g, (_, dollars: string) => `\${"${dollars.slice(1)}"}{`);
+  return escaped.slice(0, tail) + rewritten;
 }
