@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { clusterFactsOf } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
 import { SecretInput, secretInputProblems } from "./secrets";
-import { throwIfProblems } from "./core";
+import { escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "./core";
 
 export interface NomadVariableProps {
   /**
@@ -42,11 +42,17 @@ export class NomadVariable extends Construct {
     this.resource = new NomadVariableResource(this, "Resource", {
       path: props.path,
       namespace: this.namespace,
-      items: Object.fromEntries(entries.map(([name, secret]) => [name, secret instanceof TerraformVariable ? secret.stringValue : secret])),
+      // Terraform reads the keys of an object as templates too: an item named "${x}" stays so.
+      items: Object.fromEntries(
+        entries.map(([name, secret]) => [escapeTerraformTemplate(name), secret instanceof TerraformVariable ? secret.stringValue : secret]),
+      ),
     });
   }
 
   private namespaceProblems(): string[] {
+    if (!Token.isUnresolved(this.namespace) && !NOMAD_NAME.test(this.namespace)) {
+      return [`namespace "${this.namespace}" is not a Nomad namespace name: use 1-128 letters, digits and dashes (nomad/structs Namespace.Validate)`];
+    }
     const declared = clusterFactsOf(this)?.namespaces;
     if (!declared || Token.isUnresolved(this.namespace) || declared.includes(this.namespace)) return [];
     return [`namespace "${this.namespace}" is not declared in this environment (declared: ${declared.join(", ")})`];
