@@ -86,7 +86,10 @@ const EXPECTED = `job "restic" {
       template {
         destination = "local/restic_backup.sh"
         perms       = "0755"
-        data        = "#!/bin/sh\\nexec restic backup /data --tag \\"%%{literal}\\" --host \\"$$\${HOSTNAME}\\" # 0.17.3\\n"
+        data        = <<EOH
+#!/bin/sh
+exec restic backup /data --tag "%%{literal}" --host "$$\${HOSTNAME}" # \${"0.17.3"}
+EOH
       }
     }
 

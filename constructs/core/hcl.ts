@@ -142,12 +142,9 @@ function formatObject(object: HclObject, indent: string): string[] {
   return ["{", ...inner, `${indent}}`];
 }
 
-/**
- * Multi-line text that ends in a newline reads best (and diffs line by line) as a heredoc.
- * Not with a token in it: a heredoc has no escapes, so no value could be made safe there.
- */
+/** Multi-line text that ends in a newline reads best (and diffs line by line) as a heredoc. */
 function isHeredocCandidate(value: string): boolean {
-  return value.includes("\n") && value.endsWith("\n") && !value.includes("\r") && !Token.isUnresolved(value);
+  return value.includes("\n") && value.endsWith("\n") && !value.includes("\r");
 }
 
 /**
@@ -189,7 +186,7 @@ function renderString(value: string, context: StringContext): string {
   const pieces = stringPieces(value);
   return pieces
     .map((piece, i) => {
-      if (piece.isToken) return hclQuotedValue(piece.text);
+      if (piece.isToken) return hclQuotedValue(piece.text, context === "heredoc");
       const beforeToken = pieces[i + 1]?.isToken === true;
       return renderLiteral(piece.text, context, beforeToken);
     })
@@ -205,7 +202,10 @@ function renderLiteral(literal: string, context: StringContext, beforeToken: boo
       // `${` and `%{` start a template sequence; doubling the sign makes them literal (`$${` reads `${`).
       const keep = c === "$" && context !== "label" && escaped[i - 1] !== "$" && RUNTIME_REFERENCE.test(escaped.slice(i));
       out += keep ? c : c + c;
-    } else if ((c === "$" || c === "%") && i === escaped.length - 1 && beforeToken) {
+    } else if (c === "$" && i === escaped.length - 1 && beforeToken && context === "heredoc") {
+      // Before a heredoc token's `${"`, a "$" would make the escape `$${`: it is an interpolation of itself.
+      out += '${"$"}';
+    } else if ((c === "$" || c === "%") && i === escaped.length - 1 && beforeToken && context !== "heredoc") {
       // A token's value may start with "{": this sign must not make a template sequence of it.
       out += `\\u00${c.charCodeAt(0).toString(16)}`;
     } else {
@@ -248,25 +248,37 @@ const QUOTED_STEP_ARGS = QUOTED_STEPS.map((step) => step.map((text) => `"${escap
  * `QUOTED_STEPS` to it with `replace()` when it writes the text, so any value (a PEM, a
  * password with quotes, text with `${`) reads back unchanged. A lazy value that turns out to
  * be a plain string at synth is escaped right away.
+ *
+ * A heredoc has no escapes, so there the value is an HCL string literal of its own inside
+ * an interpolation, `${"<escaped value>"}`, which Nomad's parser evaluates to the value and
+ * which keeps the value's line breaks off the heredoc's lines (and its marker).
  */
 class HclQuotedValue implements IResolvable {
   readonly creationStack: string[] = [];
 
-  constructor(private readonly token: string) {}
+  constructor(
+    private readonly token: string,
+    private readonly inHeredoc: boolean,
+  ) {}
 
   resolve(context: IResolveContext): string {
+    // suppressBraces: cdktf asks for an expression (the token sits in a function's argument).
+    const inExpression = context.suppressBraces === true;
     const [resolvable] = Tokenization.reverse(this.token);
-    if (resolvable instanceof LazyBase) {
-      const value = context.resolve(this.token);
+    const lazy = resolvable instanceof LazyBase ? context.resolve(this.token) : undefined;
+    if (typeof lazy === "string" && !Token.isUnresolved(lazy)) {
       // quotedBody leaves no "${" or "%{" for Terraform to read as its own.
-      if (typeof value === "string" && !Token.isUnresolved(value)) return quotedBody(value);
+      const body = quotedBody(lazy);
+      if (!inExpression) return this.inHeredoc ? `$\${"${body}"}` : body;
+      return this.inHeredoc ? `"$\${\\"${escapeQuoted(body)}\\"}"` : `"${escapeQuoted(body)}"`;
     }
-    const suppressBraces = context.suppressBraces;
     context.suppressBraces = true;
     const inner = context.resolve(this.token);
-    context.suppressBraces = suppressBraces;
+    context.suppressBraces = inExpression;
     const expression = QUOTED_STEP_ARGS.reduce((e, args) => `replace(${e}, ${args})`, String(inner));
-    return suppressBraces ? expression : `\${${expression}}`;
+    if (!this.inHeredoc) return inExpression ? expression : `\${${expression}}`;
+    // Terraform writes `${"`, the escaped value, `"}`.
+    return inExpression ? `"$\${\\"\${${expression}}\\"}"` : `$\${"\${${expression}}"}`;
   }
 
   toString(): string {
@@ -274,8 +286,8 @@ class HclQuotedValue implements IResolvable {
   }
 }
 
-function hclQuotedValue(token: string): string {
-  return Token.asString(new HclQuotedValue(token));
+function hclQuotedValue(token: string, inHeredoc: boolean): string {
+  return Token.asString(new HclQuotedValue(token, inHeredoc));
 }
 
 /** The body of a quoted HCL string whose value is `value` (what `QUOTED_STEPS` do in Terraform). */
