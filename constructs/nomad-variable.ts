@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { clusterFactsOf } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
 import { SecretInput, secretInputProblems } from "./secrets";
-import { escapeTerraformTemplate, NOMAD_NAME, throwIfProblems } from "./core";
+import { escapeTerraformTemplate, NOMAD_NAME, terraformTextProblem, throwIfProblems } from "./core";
 
 export interface NomadVariableProps {
   /**
@@ -37,7 +37,11 @@ export class NomadVariable extends Construct {
     const problems = [...pathProblems(props.path), ...this.namespaceProblems()];
     const entries = Object.entries(props.items);
     if (entries.length === 0) problems.push("it has no items; give it at least one");
-    for (const [name, secret] of entries) problems.push(...secretInputProblems(`item "${name}"`, secret));
+    for (const [name, secret] of entries) {
+      problems.push(...secretInputProblems(`item "${name}"`, secret));
+      const text = terraformTextProblem(`item name "${name}"`, name);
+      if (text) problems.push(text);
+    }
     throwIfProblems(this, `invalid Nomad variable "${props.path}"`, problems);
     this.resource = new NomadVariableResource(this, "Resource", {
       path: props.path,

@@ -39,3 +39,18 @@ function closeOpenEscape(escaped: string): string {
   const rewritten = escaped.slice(tail).replace(/(\$+)\{/g, (_, dollars: string) => `\${"${dollars.slice(1)}"}{`);
   return escaped.slice(0, tail) + rewritten;
 }
+
+/**
+ * Why Terraform cannot carry `value` unchanged, or undefined: Terraform (cty.StringVal) and HCL
+ * normalize every string to Unicode NFC, and a lone UTF-16 surrogate has no UTF-8 form.
+ * `where` names the field for the message.
+ */
+export function terraformTextProblem(where: string, value: string): string | undefined {
+  if (/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value)) {
+    return `${where} has a lone UTF-16 surrogate, which has no UTF-8 form. Fix the text.`;
+  }
+  if (value !== value.normalize("NFC")) {
+    return `${where} is not in Unicode NFC; Terraform and HCL normalize text to NFC, so it would arrive as other bytes. Use the text's .normalize("NFC").`;
+  }
+  return undefined;
+}

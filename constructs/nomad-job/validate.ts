@@ -1,7 +1,7 @@
 import { Token } from "cdktf";
 import { ClusterFacts } from "../cluster-facts";
 import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
-import { formatNs, GO_DURATION, NOMAD_NAME, parseGoDuration } from "../core";
+import { formatNs, GO_DURATION, NOMAD_NAME, parseGoDuration, terraformTextProblem } from "../core";
 import { cronProblem } from "./cron";
 import { Check, Constraint, Job, Network, Restart, Service, Task, TaskGroup, Template, Update } from "./model";
 import { TIME_ZONES, TZDATA_VERSION } from "./time-zones";
@@ -658,13 +658,10 @@ function checkNumber(value: number, where: string, opaque: boolean, report: Repo
   else if (!opaque && !Number.isInteger(value)) report(`${where} is ${value}; Nomad takes a whole number here.`);
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkText(value: string, where: string, report: Report): void {
-  if (LONE_SURROGATE.test(value)) report(`${where} has a lone UTF-16 surrogate, which has no UTF-8 form. Fix the text.`);
-  else if (value !== value.normalize("NFC")) {
-    report(`${where} is not in Unicode NFC; HCL and Terraform normalize text to NFC, so Nomad would get other bytes. Use the text's .normalize("NFC").`);
-  }
+  if (Token.isUnresolved(value)) return;
+  const problem = terraformTextProblem(where, value);
+  if (problem) report(problem);
 }
 
 function checkDuration(value: string, where: string, report: Report): void {
