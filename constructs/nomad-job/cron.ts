@@ -45,7 +45,7 @@ function impossibleDay([, , day, month, weekday]: readonly string[]): string | u
   const months = fieldValues(month, MONTH);
   if (!days || !months) return undefined;
   if (days.some((d) => months.some((m) => d <= MONTH_DAYS[m - 1]))) return undefined;
-  return `never runs: no chosen month has day ${days.join(", ")} (so Nomad never launches it). Pick a day every chosen month has`;
+  return `never runs: no chosen month has day ${days.join(", ")} (so Nomad never launches it). Pick a day one of the chosen months has`;
 }
 
 /** The numbers a field selects, or undefined when it uses a special form (L, W, #). */
