@@ -3,15 +3,15 @@ import { Construct } from "constructs";
 import { NomadAclPolicy, NomadAclRole, NomadAclToken, NomadJob, NomadJobProps, NomadService, NomadServiceProps, NomadVariable } from "../../constructs";
 import { NomadProvider } from "../../constructs/providers";
 import { resourcesOf, StackJson } from "../support/synth";
-import { CLEAR_ERROR, evaluateTerraformBatch, hostileString, isTerraformText, nomadValue, parseJobspec, seededRandom } from "./support-h13a";
+import { blockOf, CLEAR_ERROR, evaluateTerraformBatch, hostileString, isTerraformText, labelOf, NomadHclBody, parseJobspec, readJobspecs, seededRandom } from "./support-h13a";
 
 /**
  * Issue 13's property: random hostile strings through every string prop of NomadJob,
  * NomadService, the ACL constructs and NomadVariable, as literals and as Terraform variables
  * (values known only at apply time). Each either fails synth with a clear error or comes out
  * byte-equal at the consumer: Terraform evaluates the synthesized expression (one terraform
- * run for all cases), HashiCorp's HCL parser reads the jobspec, and the value is read as
- * Nomad's parser reads it.
+ * run for all cases), HashiCorp's HCL parser reads the jobspec (hcl2json), and the value is
+ * read as Nomad's parser reads it (HCL's Go evaluator, nomad-hcl/main.go).
  */
 const STRINGS = 24;
 
@@ -21,66 +21,67 @@ type Mode = "literal" | "variable";
 interface JobSlot {
   readonly name: string;
   readonly props: (value: string, id: string) => NomadJobProps;
-  /** From the parsed jobspec: a raw label, or a string in HCL's JSON form (decoded with nomadValue). */
-  readonly read: (job: Record<string, any>) => { readonly label?: string; readonly json?: string };
+  /** The value as Nomad's parser reads it from the evaluated jobspec. */
+  readonly read: (file: NomadHclBody) => string;
   /** What the consumer must read for `value`. @default the value itself */
   readonly expected?: (value: string) => string;
 }
 
 const task = (over: Record<string, unknown> = {}) => ({ name: "t", driver: "docker", config: { image: "nginx:1.27" }, ...over });
 const group = (over: Record<string, unknown> = {}) => ({ name: "g", tasks: [task()], ...over });
-const only = (o: Record<string, any>) => Object.values(o)[0][0];
-const taskOf = (job: Record<string, any>) => only(only(only(job).group).task);
-const groupOf = (job: Record<string, any>) => only(only(job).group);
+const jobOf = (file: NomadHclBody) => blockOf(file, "job");
+const groupOf = (file: NomadHclBody) => blockOf(jobOf(file), "group");
+const taskOf = (file: NomadHclBody) => blockOf(groupOf(file), "task");
 
 const JOB_SLOTS: readonly JobSlot[] = [
-  { name: "job name", props: (v) => ({ name: v, groups: [group()] as any }), read: (j) => ({ label: Object.keys(j)[0] }) },
-  { name: "group name", props: (v, id) => ({ name: id, groups: [group({ name: v })] as any }), read: (j) => ({ label: Object.keys(only(j).group)[0] }) },
-  { name: "task name", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ name: v })] })] as any }), read: (j) => ({ label: Object.keys(groupOf(j).task)[0] }) },
-  { name: "namespace", props: (v, id) => ({ name: id, namespace: v, groups: [group()] as any }), read: (j) => ({ json: only(j).namespace }) },
-  { name: "datacenter", props: (v, id) => ({ name: id, datacenters: [v], groups: [group()] as any }), read: (j) => ({ json: only(j).datacenters[0] }) },
-  { name: "job meta value", props: (v, id) => ({ name: id, meta: { key: v }, groups: [group()] as any }), read: (j) => ({ json: only(j).meta[0].key }) },
-  { name: "env value", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ env: { KEY: v } })] })] as any }), read: (j) => ({ json: taskOf(j).env[0].KEY }) },
+  { name: "job name", props: (v) => ({ name: v, groups: [group()] as any }), read: (f) => labelOf(f, "job") },
+  { name: "group name", props: (v, id) => ({ name: id, groups: [group({ name: v })] as any }), read: (f) => labelOf(jobOf(f), "group") },
+  { name: "task name", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ name: v })] })] as any }), read: (f) => labelOf(groupOf(f), "task") },
+  { name: "namespace", props: (v, id) => ({ name: id, namespace: v, groups: [group()] as any }), read: (f) => jobOf(f).attrs.namespace },
+  { name: "datacenter", props: (v, id) => ({ name: id, datacenters: [v], groups: [group()] as any }), read: (f) => jobOf(f).attrs.datacenters[0] },
+  { name: "job meta value", props: (v, id) => ({ name: id, meta: { key: v }, groups: [group()] as any }), read: (f) => blockOf(jobOf(f), "meta").attrs.key },
+  { name: "env value", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ env: { KEY: v } })] })] as any }), read: (f) => blockOf(taskOf(f), "env").attrs.KEY },
   {
     name: "env key",
     props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ env: { [v]: "x" } })] })] as any }),
-    read: (j) => {
-      const env = taskOf(j).env;
-      return { json: Object.keys(Array.isArray(env) ? env[0] : env)[0] };
-    },
+    read: (f) => Object.keys(taskOf(f).attrs.env ?? blockOf(taskOf(f), "env").attrs)[0],
   },
-  { name: "image", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ config: { image: v } })] })] as any }), read: (j) => ({ json: taskOf(j).config[0].image }) },
-  { name: "args item", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ config: { image: "x", args: [v] } })] })] as any }), read: (j) => ({ json: taskOf(j).config[0].args[0] }) },
+  { name: "image", props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ config: { image: v } })] })] as any }), read: (f) => blockOf(taskOf(f), "config").attrs.image },
+  {
+    name: "args item",
+    props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ config: { image: "x", args: [v] } })] })] as any }),
+    read: (f) => blockOf(taskOf(f), "config").attrs.args[0],
+  },
   {
     name: "template data",
     props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ templates: [{ destination: "local/x", data: v }] })] })] as any }),
-    read: (j) => ({ json: taskOf(j).template[0].data }),
+    read: (f) => blockOf(taskOf(f), "template").attrs.data,
   },
   {
     name: "template data (a heredoc)",
     props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ templates: [{ destination: "local/x", data: `line\n${v}\n` }] })] })] as any }),
-    read: (j) => ({ json: taskOf(j).template[0].data }),
+    read: (f) => blockOf(taskOf(f), "template").attrs.data,
     expected: (v) => `line\n${v}\n`,
   },
   {
     name: "template destination",
     props: (v, id) => ({ name: id, groups: [group({ tasks: [task({ templates: [{ destination: v, data: "x" }] })] })] as any }),
-    read: (j) => ({ json: taskOf(j).template[0].destination }),
+    read: (f) => blockOf(taskOf(f), "template").attrs.destination,
   },
   {
     name: "constraint value",
     props: (v, id) => ({ name: id, constraints: [{ attribute: "${attr.kernel.name}", value: v }], groups: [group()] as any }),
-    read: (j) => ({ json: only(j).constraint[0].value }),
+    read: (f) => blockOf(jobOf(f), "constraint").attrs.value,
   },
   {
     name: "service tag",
     props: (v, id) => ({ name: id, groups: [group({ services: [{ name: "svc", provider: "nomad", tags: [v] }] })] as any }),
-    read: (j) => ({ json: groupOf(j).service[0].tags[0] }),
+    read: (f) => blockOf(groupOf(f), "service").attrs.tags[0],
   },
   {
     name: "service name",
     props: (v, id) => ({ name: id, groups: [group({ services: [{ name: v, provider: "nomad" }] })] as any }),
-    read: (j) => ({ json: groupOf(j).service[0].name }),
+    read: (f) => blockOf(groupOf(f), "service").attrs.name,
   },
 ];
 
@@ -123,12 +124,12 @@ const TERRAFORM_SLOTS: readonly TerraformSlot[] = [
 ];
 
 /** NomadService string props, read back from its job's jobspec. */
-const SERVICE_SLOTS: readonly { readonly name: string; readonly props: (v: string) => Partial<NomadServiceProps>; readonly read: (job: Record<string, any>) => string }[] = [
-  { name: "NomadService image", props: (v) => ({ image: v }), read: (j) => taskOf(j).config[0].image },
-  { name: "NomadService tags", props: (v) => ({ tags: [v] }), read: (j) => groupOf(j).service[0].tags[0] },
-  { name: "NomadService env", props: (v) => ({ env: { KEY: v } }), read: (j) => taskOf(j).env[0].KEY },
-  { name: "NomadService args", props: (v) => ({ args: [v] }), read: (j) => taskOf(j).config[0].args[0] },
-  { name: "NomadService command", props: (v) => ({ command: v }), read: (j) => taskOf(j).config[0].command },
+const SERVICE_SLOTS: readonly { readonly name: string; readonly props: (v: string) => Partial<NomadServiceProps>; readonly read: (file: NomadHclBody) => string }[] = [
+  { name: "NomadService image", props: (v) => ({ image: v }), read: (f) => blockOf(taskOf(f), "config").attrs.image },
+  { name: "NomadService tags", props: (v) => ({ tags: [v] }), read: (f) => blockOf(groupOf(f), "service").attrs.tags[0] },
+  { name: "NomadService env", props: (v) => ({ env: { KEY: v } }), read: (f) => blockOf(taskOf(f), "env").attrs.KEY },
+  { name: "NomadService args", props: (v) => ({ args: [v] }), read: (f) => blockOf(taskOf(f), "config").attrs.args[0] },
+  { name: "NomadService command", props: (v) => ({ command: v }), read: (f) => blockOf(taskOf(f), "config").attrs.command },
 ];
 
 interface Case {
@@ -146,8 +147,8 @@ const random = seededRandom(13);
 const values = Array.from({ length: STRINGS }, () => hostileString(random));
 const cases: Case[] = [];
 const variables: Record<string, string> = {};
-/** Reads a case's value back from what terraform evaluated (a jobspec, or the attribute's value). */
-const readers = new Map<string, (evaluated: string) => Promise<string> | string>();
+/** Reads a jobspec case's value back from the parsed file (Terraform-only cases have none). */
+const readers = new Map<string, (file: NomadHclBody) => string>();
 
 /** Builds in a scratch stack first (a refused construct stays half-built in its tree), then for real. */
 function attempt(slot: string, mode: Mode, value: string, id: string, build: (scope: TerraformStack) => void, expected = value): void {
@@ -179,21 +180,16 @@ for (const value of values) {
     for (const slot of JOB_SLOTS) {
       const id = `j${n++}`;
       attempt(slot.name, mode, value, id, (scope) => new NomadJob(scope, id, slot.props(input(scope, id), id)), slot.expected?.(value));
-      readers.set(id, async (jobspec) => {
-        const job = (await parseJobspec(jobspec)).job;
-        const read = slot.read(job);
-        return read.label ?? nomadValue(read.json as string);
-      });
+      readers.set(id, slot.read);
     }
     for (const slot of SERVICE_SLOTS) {
       const id = `s${n++}`;
       attempt(slot.name, mode, value, id, (scope) => new NomadService(scope, id, { image: "nginx:1.27", jobName: id, ...slot.props(input(scope, id)) }));
-      readers.set(id, async (jobspec) => nomadValue(slot.read((await parseJobspec(jobspec)).job)));
+      readers.set(id, slot.read);
     }
     for (const slot of TERRAFORM_SLOTS) {
       const id = `a${n++}`;
       attempt(slot.name, mode, value, id, (scope) => slot.build(scope, id, input(scope, id)));
-      readers.set(id, (evaluated) => evaluated);
     }
   }
 }
@@ -212,10 +208,17 @@ describe("random hostile strings through every string prop (seeded, deterministi
     const json: StackJson = JSON.parse(Testing.synth(stack));
     const expressions = synthesized.map((c) => expressionOf(json, c));
     const evaluated = evaluateTerraformBatch(expressions, variables);
+    const jobspecs = synthesized.map((c, i) => (readers.has(c.id) ? evaluated[i] : ""));
+    const files = readJobspecs(jobspecs);
     const mismatches: unknown[] = [];
     for (const [i, c] of synthesized.entries()) {
+      const reader = readers.get(c.id);
+      const file = files[i];
       try {
-        const read = await readers.get(c.id)!(evaluated[i]);
+        // hcl2json (HashiCorp's parser as wasm) must take the jobspec too.
+        if (reader) await parseJobspec(jobspecs[i]);
+        if ("error" in file && reader) throw new Error(file.error);
+        const read = reader && "body" in file ? reader(file.body) : evaluated[i];
         if (read !== c.expected) mismatches.push({ slot: c.slot, mode: c.mode, value: c.value, read });
       } catch (e) {
         mismatches.push({ slot: c.slot, mode: c.mode, value: c.value, error: (e as Error).message.slice(0, 400) });

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseHcl } from "../support/hcl";
@@ -29,23 +29,6 @@ export function evaluateTerraformBatch(expressions: readonly string[], variables
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/**
- * What Nomad's job parser makes of a string that HashiCorp's HCL parser (hcl2json) returned:
- * hcl2json writes values in HCL's JSON form, where `$${` and `%%{` stand for `${` and `%{`,
- * and keeps an interpolation it cannot evaluate as written. The only interpolations a
- * jobspec from hashilab may hold are Nomad's runtime references (`${NOMAD_TASK_DIR}`), which
- * jobspec2 keeps as written too (types.config.go, UndefinedVariable); anything else (a
- * directive, an expression) fails here, as it would break or change the job in Nomad.
- */
-export function nomadValue(json: string): string {
-  return json.replace(/(\$+|%+)\{/g, (run: string, signs: string, offset: number) => {
-    if (signs.length > 1) return `${signs.slice(0, -1)}{`;
-    const rest = json.slice(offset + 1);
-    if (signs === "$" && /^\{[A-Za-z_][A-Za-z0-9_-]*(\.[A-Za-z_][A-Za-z0-9_-]*)*\}/.test(rest)) return run;
-    throw new Error(`Nomad would evaluate ${JSON.stringify(json.slice(offset, offset + 40))} in ${JSON.stringify(json)}`);
-  });
 }
 
 /** Parses an evaluated jobspec with HashiCorp's HCL parser; fails with the text when it does not parse. */
@@ -89,3 +72,46 @@ export function isTerraformText(value: string): boolean {
 
 /** The shape of every synth error (core/errors.ts throwIfProblems): path, what, then "  - " lines. */
 export const CLEAR_ERROR = /^[\w./-]+: [^\n]+:\n {2}- /;
+
+/** A body as nomad-hcl/main.go reads it: attributes evaluated as Nomad's job parser does, and blocks. */
+export interface NomadHclBody {
+  readonly attrs: Record<string, any>;
+  readonly blocks: readonly { readonly type: string; readonly labels: readonly string[]; readonly body: NomadHclBody }[];
+}
+
+const GOPATH = "/usr/share/gocode";
+let reader: string | undefined;
+
+/**
+ * Reads jobspecs with HashiCorp's HCL parser and evaluator in Go (Debian's
+ * golang-github-hashicorp-hcl-v2-dev, HCL 2.14), the way Nomad's jobspec2 does (see
+ * nomad-hcl/main.go): every string is its value as Nomad gets it. One process for all texts.
+ */
+export function readJobspecs(texts: readonly string[]): ({ body: NomadHclBody } | { error: string })[] {
+  requireTool("go");
+  if (!existsSync(join(GOPATH, "src/github.com/hashicorp/hcl/v2"))) {
+    throw new Error("HCL for Go is not installed: install golang-github-hashicorp-hcl-v2-dev (scripts/ci/install-validators.sh)");
+  }
+  if (reader === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), `hashilab-nomad-hcl-${process.pid}-`));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    const env = { ...process.env, GO111MODULE: "off", GOPATH, GOCACHE: join(dir, "cache"), GOFLAGS: "" };
+    execFileSync("go", ["build", "-o", join(dir, "nomad-hcl"), join(__dirname, "nomad-hcl", "main.go")], { env, stdio: "pipe" });
+    reader = join(dir, "nomad-hcl");
+  }
+  return JSON.parse(execFileSync(reader, [], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 1 << 28 }));
+}
+
+/** The body of the first block of `type` (with `label`, when given) in `body`. */
+export function blockOf(body: NomadHclBody, type: string, label?: string): NomadHclBody {
+  const found = body.blocks.find((b) => b.type === type && (label === undefined || b.labels[0] === label));
+  if (!found) throw new Error(`no ${type} block${label === undefined ? "" : ` "${label}"`} in ${JSON.stringify(body).slice(0, 300)}`);
+  return found.body;
+}
+
+/** The labels of the first block of `type`. */
+export function labelOf(body: NomadHclBody, type: string): string {
+  const found = body.blocks.find((b) => b.type === type);
+  if (!found) throw new Error(`no ${type} block`);
+  return found.labels[0];
+}

@@ -10,5 +10,6 @@ export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
   shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age \
+  golang-github-hashicorp-hcl-v2-dev \
   golang-go golang-github-hashicorp-go-bexpr-dev >/dev/null
 shellcheck --version | head -n 2
