@@ -77,7 +77,7 @@ describe("names (Job.Validate, TaskGroup.Validate, Task.Validate, Service.Valida
     ["fails on service name my_service", { groups: [group({ services: [{ name: "my_service", provider: "nomad", port: "http" }] })] }, `${G}: service "my_service" is not a valid service name (Service.ValidateName): up to 63 letters, digits and dashes, not starting or ending with a dash; write "my-service".`],
     ["fails on a service name of 64 characters", { groups: [group({ services: [{ name: "a".repeat(64), provider: "nomad", port: "http" }] })] }, `${G}: service "${"a".repeat(64)}" is not a valid service name (Service.ValidateName): up to 63 letters, digits and dashes, not starting or ending with a dash.`],
     ["fails on namespace my ns", { namespace: "my ns" }, `job "web": namespace "my ns" is not a Nomad namespace name: use 1-128 letters, digits and dashes (Namespace.Validate).`],
-    ["fails on a job name with a NUL character", { name: "web\0" }, `job "web\0": the job name must be non-empty, without spaces or NUL characters (Nomad's Job.Validate). Use e.g. "it-tools".`],
+    ["fails on a job name with a NUL character", { name: "web\0" }, `job "web\\u0000": the job name must be non-empty, without spaces or NUL characters (Nomad's Job.Validate). Use e.g. "it-tools".`],
     ["fails on an empty datacenter name", { datacenters: [""] }, `job "web": datacenters has an empty name (Job.Validate: "Job datacenter must be non-empty string"). Remove it.`],
     ["fails on an unknown job type (JavaScript input)", { type: "batchy" as never }, `job "web": type "batchy" is not a Nomad job type. Use one of service, batch, system, sysbatch (Job.Validate).`],
   ])("%s", (_, props, problem) => expect(problemsOf(props)).toContain(problem));

@@ -20,15 +20,16 @@ import { TIME_ZONES, TZDATA_VERSION } from "./time-zones";
 export function validateJob(job: Job, facts: ClusterFacts | undefined): string[] {
   const problems: string[] = [];
   const report = (where: string, message: string) => problems.push(`${where}: ${message}`);
-  const jobWhere = `job "${job.name}"`;
+  // Names are quoted as JSON: a newline or quote in one must not break the one-line problem.
+  const jobWhere = `job ${quoted(job.name)}`;
 
   checkJob(job, facts, (m) => report(jobWhere, m));
   checkValues(job, "", false, (m) => report(jobWhere, m));
   checkAutoPromote(job, (m) => report(jobWhere, m));
   for (const group of job.groups ?? []) {
-    const where = `${jobWhere} group "${group.name}"`;
+    const where = `${jobWhere} group ${quoted(group.name)}`;
     checkGroup(job, group, facts, (m) => report(where, m));
-    for (const task of group.tasks ?? []) checkTask(job, task, group, facts, (m) => report(`${where} task "${task.name}"`, m));
+    for (const task of group.tasks ?? []) checkTask(job, task, group, facts, (m) => report(`${where} task ${quoted(task.name)}`, m));
   }
   return problems;
 }
@@ -672,6 +673,11 @@ function checkDuration(value: string, where: string, report: Report): void {
   } else if (length < 0) {
     report(`${where} "${value}" is negative; Nomad takes no negative durations. Use "${value.slice(1)}" or "0s".`);
   }
+}
+
+/** A name for a message: as written when known, a placeholder for a value known only at apply time. */
+function quoted(name: string | undefined): string {
+  return name !== undefined && Token.isUnresolved(name) ? "(set at apply time)" : JSON.stringify(name ?? "");
 }
 
 function duplicates(values: readonly string[]): string[] {
