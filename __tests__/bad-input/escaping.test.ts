@@ -60,6 +60,8 @@ jobCase("dollarheredoc", { templates: [{ destination: "local/x", data: `price: $
 jobCase("escapedliteral", { env: { V: "$${NOMAD_TASK_DIR} %%{ x }" } }, env);
 jobCase("gotemplate", { templates: [{ destination: "local/x", data: '{{ env "NOMAD_IP_http" }}:{{ with secret "a" }}{{ .Data.b }}{{ end }}\n' }] }, data);
 jobCase("runtimeref", { env: { V: "${NOMAD_TASK_DIR}/x ${attr.unique.hostname}" } }, env);
+jobCase("refbrace", { env: { V: "${NOMAD_TASK_DIR}} ${attr.x} }" } }, env);
+jobCase("reftoken", { env: { V: "${NOMAD_TASK_DIR}" + applyTime("}") } }, env);
 jobCase("lazy", { env: { V: Lazy.stringValue({ produce: () => 'lazy "${x}"\n%{ y }' }) } }, env);
 jobCase("labeltoken", {}, (file) => labelOf(file, "job"), applyTime('web "one" ${x}\n'));
 
@@ -94,6 +96,8 @@ const EXPECTED: Record<string, string> = {
   escapedliteral: "$${NOMAD_TASK_DIR} %%{ x }",
   gotemplate: '{{ env "NOMAD_IP_http" }}:{{ with secret "a" }}{{ .Data.b }}{{ end }}\n',
   runtimeref: "${NOMAD_TASK_DIR}/x ${attr.unique.hostname}",
+  refbrace: "${NOMAD_TASK_DIR}} ${attr.x} }",
+  reftoken: "${NOMAD_TASK_DIR}}",
   lazy: 'lazy "${x}"\n%{ y }',
   labeltoken: 'web "one" ${x}\n',
   policydescription: "Reads ${path.module} and %{ if true }x%{ endif }",
@@ -142,6 +146,8 @@ describe("values reach their consumer byte-equal (terraform evaluation, then Has
     ["literal $${ and %%{", "escapedliteral"],
     ["a consul-template body with {{ }} and quotes", "gotemplate"],
     ["Nomad's runtime references", "runtimeref"],
+    ["a runtime reference followed by } (Nomad's parser would double the brace)", "refbrace"],
+    ["a runtime reference followed by an apply-time value starting with }", "reftoken"],
     ["a lazy value that is plain text at synth", "lazy"],
     ["an apply-time job name (a block label) with quotes, ${ and a newline", "labeltoken"],
     ["an ACL policy description with ${path.module} and %{ if }", "policydescription"],

@@ -178,9 +178,12 @@ type StringContext = "quoted" | "label" | "heredoc";
  * `${attr.unique.hostname}`, `${meta.rack}`, a traversal of names whose root the parser does not
  * define (jobspec2 types.config.go EvalContext: UndefinedVariable returns the source text;
  * only `var` and `local` are defined). Everything else after `${`, e.g. a shell default
- * `${PORT:-8080}`, is escaped to reach Nomad as the same literal text.
+ * `${PORT:-8080}`, is escaped to reach Nomad as the same literal text. So is a reference
+ * followed by spaces and "}", or by a token (whose value might start so): UndefinedVariable
+ * rebuilds the text by scanning the source past the reference's "}" for more "}"s and spaces,
+ * and would return "${attr.x}}" for "${attr.x}}", doubling the brace.
  */
-const RUNTIME_REFERENCE = /^\$\{(?!(?:var|local)[.}])[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\}/;
+const RUNTIME_REFERENCE = /^\$\{(?!(?:var|local)[.}])[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\}(?! *\})/;
 
 function renderString(value: string, context: StringContext): string {
   const pieces = stringPieces(value);
@@ -200,7 +203,9 @@ function renderLiteral(literal: string, context: StringContext, beforeToken: boo
     const c = escaped[i];
     if ((c === "$" || c === "%") && escaped[i + 1] === "{") {
       // `${` and `%{` start a template sequence; doubling the sign makes them literal (`$${` reads `${`).
-      const keep = c === "$" && context !== "label" && escaped[i - 1] !== "$" && RUNTIME_REFERENCE.test(escaped.slice(i));
+      const reference = RUNTIME_REFERENCE.exec(escaped.slice(i));
+      const atEndBeforeToken = reference !== null && beforeToken && i + reference[0].length === escaped.length;
+      const keep = c === "$" && context !== "label" && escaped[i - 1] !== "$" && reference !== null && !atEndBeforeToken;
       out += keep ? c : c + c;
     } else if (c === "$" && i === escaped.length - 1 && beforeToken && context === "heredoc") {
       // Before a heredoc token's `${"`, a "$" would make the escape `$${`: it is an interpolation of itself.

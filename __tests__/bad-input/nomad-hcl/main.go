@@ -128,8 +128,7 @@ func evalKey(expr hclsyntax.Expression, src []byte) (string, error) {
 func evalString(expr hclsyntax.Expression, src []byte) (string, error) {
 	if t, ok := expr.(*hclsyntax.ScopeTraversalExpr); ok {
 		if root := t.Traversal.RootName(); root != "var" && root != "local" {
-			r := t.SrcRange
-			return "${" + string(src[r.Start.Byte:r.End.Byte]) + "}", nil
+			return undefinedVariable(t.Traversal, src), nil
 		}
 	}
 	if _, ok := expr.(*hclsyntax.TemplateExpr); ok {
@@ -163,4 +162,35 @@ func fromCty(v cty.Value) (interface{}, error) {
 		return v.True(), nil
 	}
 	return nil, fmt.Errorf("unexpected value of type %s", v.Type().FriendlyName())
+}
+
+// jobspec2's EvalContext UndefinedVariable (types.config.go at v2.0.5), as written there:
+// the traversal's source, with the "${" before it and the "}"s and spaces after it.
+func undefinedVariable(t hcl.Traversal, body []byte) string {
+	start := t.SourceRange().Start.Byte
+	end := t.SourceRange().End.Byte
+	v := string(body[start:end])
+	isBracketed := false
+	for i := start - 1; i >= 1; i-- {
+		if body[i] == '{' && body[i-1] == '$' {
+			isBracketed = true
+			v = string(body[i-1:start]) + v
+			break
+		} else if body[i] != ' ' {
+			break
+		}
+	}
+	if isBracketed {
+		for i := end + 1; i < len(body); i++ {
+			if body[i] == '}' {
+				v += string(body[end:i])
+			} else if body[i] != ' ' {
+				v += "}"
+				break
+			}
+		}
+	} else {
+		v = "${" + v + "}"
+	}
+	return v
 }
