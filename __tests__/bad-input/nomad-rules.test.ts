@@ -184,6 +184,11 @@ describe("job types and placement (Job.Validate, TaskGroup.Validate, Constraint/
     ["fails on a spread weight of 150", { spreads: [{ attribute: "${node.datacenter}", weight: 150 }] }, `job "web": spread on "\${node.datacenter}" has weight 150; Nomad takes 1 to 100 (leave it out for 50).`],
     ["fails on spread targets above 100%", { spreads: [{ attribute: "${node.datacenter}", targets: [{ value: "a", percent: 60 }, { value: "b", percent: 60 }] }] }, `job "web": spread on "\${node.datacenter}" targets add up to 120%; Nomad allows at most 100%.`],
     ["fails on two leader tasks", { groups: [group({ tasks: [web({ leader: true }), web({ name: "b", leader: true, config: { image: "x" } })] })] }, `${G}: marks tasks "web", "b" as leader; only one task may be the leader (TaskGroup.Validate).`],
+    ["fails on a meta key both required and optional", { type: "batch", parameterized: { metaRequired: ["a"], metaOptional: ["a"] } }, `job "web": parameterized meta "a" is both required and optional (ParameterizedJobConfig.Validate). Keep it in one list.`],
+    ["fails on a count above the scaling maximum", { groups: [group({ count: 5, scaling: { max: 3 } })] }, `${G}: count 5 is above scaling.max 3 (TaskGroup.validateScalingPolicy). Raise max or lower count.`],
+    ["fails on a scaling maximum below its minimum", { groups: [group({ scaling: { min: 4, max: 2 } })] }, `${G}: scaling.max 2 is below min 4 (ScalingPolicy.Validate).`],
+    ["fails on an artifact without a source", withTask({ artifacts: [{ source: "" }] }), `${T}: an artifact has no source. Set source, e.g. "https://example.com/app.tar.gz".`],
+    ["fails on an artifact destination out of the allocation", withTask({ artifacts: [{ source: "https://example.com/a.tgz", destination: "../../../opt" }] }), `${T}: artifact destination "../../../opt" climbs out of the allocation directory (TaskArtifact.Validate). Use e.g. "local/".`],
     ["fails on a mount of a volume the group does not declare", withTask({ volumeMounts: [{ volume: "data", destination: "/data" }] }), `${G}: task "web" mounts volume "data", which the group does not declare. Add a volume of that name.`],
   ])("%s", (_, props, problem) => expect(problemsOf(props)).toContain(problem));
 });

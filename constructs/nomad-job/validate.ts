@@ -79,6 +79,7 @@ function checkJob(job: Job, facts: ClusterFacts | undefined, report: Report): vo
   if (job.periodic && job.periodic.enabled !== false && !batchLike) report(`periodic needs type "batch" or "sysbatch", not "${type}". Set type: "batch".`);
   if (job.parameterized && !batchLike) report(`parameterized needs type "batch" or "sysbatch". Set type: "batch".`);
   if (job.periodic) checkPeriodic(job.periodic, report);
+  if (job.parameterized) checkParameterized(job.parameterized, report);
   if (type === "system") checkNoSpreadOrAffinity(job, "the job", report);
   checkConstraints(job.constraints, "", report);
   checkAffinities(job, report);
@@ -101,6 +102,13 @@ function checkPeriodic(periodic: NonNullable<Job["periodic"]>, report: Report): 
         (near ? `Use "${near}".` : `Use a name such as "Europe/Berlin" or "UTC".`),
     );
   }
+}
+
+/** ParameterizedJobConfig.Validate: a meta key is required or optional, not both. */
+function checkParameterized(parameterized: NonNullable<Job["parameterized"]>, report: Report): void {
+  const optional = new Set(parameterized.metaOptional ?? []);
+  const both = (parameterized.metaRequired ?? []).filter((key) => optional.has(key));
+  if (both.length > 0) report(`parameterized meta ${names(both)} is both required and optional (ParameterizedJobConfig.Validate). Keep it in one list.`);
 }
 
 /** Job.Validate, TaskGroup.Validate, Task.Validate: "System jobs may not have an affinity block" (or a spread block). */
@@ -213,8 +221,25 @@ function checkGroup(job: Job, group: TaskGroup, facts: ClusterFacts | undefined,
     }
   }
   if (group.network) checkNetwork(group.network, report);
+  checkScaling(group, report);
   checkFactsForGroup(job, group, facts, report);
   checkGroupServices(group, report);
+}
+
+/**
+ * ScalingPolicy.Validate and TaskGroup.validateScalingPolicy: 0 <= min <= max, and the group's
+ * count within them (min defaults to the count: api ScalingPolicy.Canonicalize).
+ */
+function checkScaling(group: TaskGroup, report: Report): void {
+  const scaling = group.scaling;
+  if (!scaling) return;
+  const count = group.count ?? 1;
+  const min = scaling.min ?? count;
+  if (![count, min, scaling.max].every((v) => known(v))) return;
+  if (min < 0) report(`scaling.min ${min} is negative (ScalingPolicy.Validate).`);
+  if (scaling.min !== undefined && scaling.max < min) report(`scaling.max ${scaling.max} is below min ${min} (ScalingPolicy.Validate).`);
+  else if (count > scaling.max) report(`count ${count} is above scaling.max ${scaling.max} (TaskGroup.validateScalingPolicy). Raise max or lower count.`);
+  else if (count < min) report(`count ${count} is below scaling.min ${min} (TaskGroup.validateScalingPolicy). Lower min or raise count.`);
 }
 
 /** Rules against what the cluster offers: clients, host networks. */
@@ -490,6 +515,7 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
   }
   const templates = task.templates ?? [];
   for (const template of templates) checkTemplate(template, report);
+  for (const artifact of task.artifacts ?? []) checkArtifact(artifact, report);
   // Task.Validate: "Template %d has same destination as %d".
   duplicates(templates.map((t) => t.destination)).forEach((d) => report(`has two templates writing "${d}" (Task.Validate). Give each its own destination.`));
   const configPorts = task.driver === "docker" || task.driver === "podman" ? (task.config?.ports ?? []) : [];
@@ -571,6 +597,15 @@ function checkTemplate(template: Template, report: Report): void {
   const min = ns(template.wait?.min);
   const max = ns(template.wait?.max);
   if (min !== undefined && max !== undefined && min > max) report(`template "${dest}" wait.min "${template.wait?.min}" is above wait.max "${template.wait?.max}" (WaitConfig.Validate).`);
+}
+
+/** TaskArtifact.Validate: a source, and a destination inside the allocation directory (as a template's). */
+function checkArtifact(artifact: NonNullable<Task["artifacts"]>[number], report: Report): void {
+  if (artifact.source === undefined || artifact.source === "") report(`an artifact has no source. Set source, e.g. "https://example.com/app.tar.gz".`);
+  const dest = artifact.destination;
+  if (known(dest) && escapesAllocation(dest)) {
+    report(`artifact destination "${dest}" climbs out of the allocation directory (TaskArtifact.Validate). Use e.g. "local/".`);
+  }
 }
 
 /** Go's filepath.Join + Clean of /alloc-dir/alloc-id/task/<path>, then whether the result left alloc-id. */
