@@ -1,6 +1,7 @@
 import { App, Lazy, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { NomadAclPolicy, NomadAclRole, NomadAclToken, NomadJob, NomadVariable, Task } from "../../constructs";
 import { NomadProvider } from "../../constructs/providers";
+import { buildCluster, VALID_CLUSTER_PROPS } from "../support/hetzner-cluster";
 import { resourcesOf, StackJson } from "../support/synth";
 import { blockOf, evaluateTerraformBatch, labelOf, NomadHclBody, parseJobspec, readJobspecs } from "./support-h13a";
 
@@ -81,6 +82,12 @@ attributeCase("tokenname", (json) => resource(json, "nomad_acl_token", "tokennam
 new NomadVariable(stack, "itemname", { path: "nomad/jobs/x", items: { "${x}": new TerraformVariable(stack, "secret", { type: "string", sensitive: true }) } });
 attributeCase("itemname", (json) => Object.keys(resource(json, "nomad_variable", "itemname").items)[0]);
 
+// An SSH public key's comment is free text that reaches Hetzner through Terraform.
+const [operatorKey] = VALID_CLUSTER_PROPS.sshKeys;
+const sshKey = `${operatorKey.publicKey.trim().split(/\s+/).slice(0, 2).join(" ")} ops \${path.module} %{ if true }`;
+const clusterJson: StackJson = JSON.parse(Testing.synth(buildCluster({ sshKeys: [{ ...operatorKey, publicKey: sshKey }] }).stack));
+attributeCase("sshkeycomment", () => Object.values<any>(resourcesOf(clusterJson, "hcloud_ssh_key"))[0].public_key);
+
 const EXPECTED: Record<string, string> = {
   quotes: 'Welcome to "lab"',
   pem: PEM,
@@ -104,6 +111,7 @@ const EXPECTED: Record<string, string> = {
   roledescription: 'The "ops" role: ${var.x}',
   tokenname: 'Alice "ops" ${x} %{',
   itemname: "${x}",
+  sshkeycomment: sshKey,
 };
 
 let read: Record<string, string>;
@@ -154,6 +162,7 @@ describe("values reach their consumer byte-equal (terraform evaluation, then Has
     ["an ACL role description with quotes and ${var.x}", "roledescription"],
     ["an ACL token name with quotes, ${ and %{", "tokenname"],
     ["a Nomad variable item named ${x} (object keys are templates too)", "itemname"],
+    ["an SSH public key whose comment holds ${path.module} and %{ if }", "sshkeycomment"],
   ])("%s", (_, id) => expect(read[id]).toBe(EXPECTED[id]));
 
   it("keeps Nomad's runtime references readable in the jobspec and escapes everything else", () => {
