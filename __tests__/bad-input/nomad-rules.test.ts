@@ -157,6 +157,7 @@ describe("templates (Template.Validate, Task.Validate)", () => {
     ["fails on perms that are not octal", templates([{ destination: "local/a", data: "x", perms: "0999" }]), `${T}: template "local/a" perms "0999" is not an octal mode up to 7777 (Template.Validate), e.g. "0644".`],
     ["fails on change_mode signal without a signal", templates([{ destination: "local/a", data: "x", changeMode: "signal" }]), `${T}: template "local/a" has changeMode "signal" without changeSignal. Set e.g. "SIGHUP".`],
     ["fails on a signal for an env template", templates([{ destination: "local/a", data: "x", changeMode: "signal", changeSignal: "SIGHUP", env: true }]), `${T}: template "local/a" is read as environment variables, which a signal cannot reload (Template.Validate). Use changeMode "restart".`],
+    ["fails on a template with both data and source (consul-template refuses it on the client)", templates([{ destination: "local/a", data: "x", source: "local/b" }]), `${T}: template "local/a" needs exactly one of data or source (with both, consul-template on the client refuses it).`],
     ["fails on wait min above max", templates([{ destination: "local/a", data: "x", wait: { min: "10s", max: "5s" } }]), `${T}: template "local/a" wait.min "10s" is above wait.max "5s" (WaitConfig.Validate).`],
   ])("%s", (_, props, problem) => expect(problemsOf(props)).toContain(problem));
 

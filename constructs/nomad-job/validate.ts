@@ -582,9 +582,10 @@ function checkTemplate(template: Template, report: Report): void {
   else if (known(dest) && escapesAllocation(dest)) {
     report(`template destination "${dest}" climbs out of the allocation directory (Template.Validate). Write under local/, secrets/ or alloc/ (e.g. "local/${lastSegment(dest)}").`);
   }
-  // Nomad needs at least one; with both it renders data and never reads source.
+  // Nomad's Template.Validate needs one; with both, the client's consul-template refuses the
+  // template at runtime (template/template.go: "cannot specify both 'source' and 'contents'").
   if ((template.data === undefined) === (template.source === undefined)) {
-    report(`template "${dest}" needs exactly one of data or source${template.data !== undefined ? " (with both, Nomad renders data and ignores source)" : ""}.`);
+    report(`template "${dest}" needs exactly one of data or source${template.data !== undefined ? " (with both, consul-template on the client refuses it)" : ""}.`);
   }
   const perms = template.perms;
   if (known(perms) && !/^[0-7]{1,4}$/.test(perms)) report(`template "${dest}" perms "${perms}" is not an octal mode up to 7777 (Template.Validate), e.g. "0644".`);
