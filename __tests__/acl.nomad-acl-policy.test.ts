@@ -43,6 +43,18 @@ describe("job-bound policies", () => {
     expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
   });
 
+  it("a NomadAclPolicy created on its own with { job } is created before the job too, as attachPolicy's", () => {
+    const stack = synthApp((app) => {
+      const scope = new TerraformStack(app, "jobs");
+      declareClusterFacts(scope, environmentFacts(lab));
+      new NomadProvider(scope, "nomad", { address: "http://127.0.0.1:4646" });
+      new NomadAclPolicy(scope, "ReadJobs", { rules: readJobsPolicy(["default"], { ownNamespace: "dns" }), job: { job: resolverJob(scope) } });
+    }).jobs;
+    const [[policyId]] = Object.entries<any>(resourcesOf(stack, "nomad_acl_policy"));
+    const [job] = Object.values<any>(resourcesOf(stack, "nomad_job"));
+    expect(job.depends_on).toEqual([`nomad_acl_policy.${policyId}`]);
+  });
+
   it("attachPolicy binds any typed policy to one task, named after the job by default", () => {
     const workloads = inLabWorkloads(({ workloads }) => {
       resolverJob(workloads).attachPolicy("agent-read", { agent: "read" }, { group: "dns", task: "coredns" });
@@ -91,7 +103,7 @@ describe("NomadAclPolicy validation", () => {
   it("fails on a policy for an undeclared namespace, naming the construct and the declared ones", () => {
     expect(() =>
       synthEnvironment(lab, ({ platform }) => new NomadAclPolicy(platform, "staging-dev", { rules: developerPolicy("staging") })),
-    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}- namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev, ops\)/);
+    ).toThrow(/lab-platform\/staging-dev: invalid Nomad ACL policy "staging-dev":\n {2}- namespace "staging" is not declared in this environment \(declared: default, dns, ingress, lab, public, dev, ops, csi\)/);
   });
 
   it("accepts globs that match a declared namespace and fails on globs that match none", () => {

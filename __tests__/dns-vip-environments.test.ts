@@ -29,7 +29,8 @@ describe("lab", () => {
 
   it("moves the VIP on the hosts stack's network (a cross-stack reference) with a token from a sensitive variable", () => {
     const [job] = Object.values(resourcesOf(workloads, "nomad_job")).filter((j) => j.jobspec.startsWith('job "coredns"'));
-    expect(job.jobspec).toMatch(/network_id='\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}'/);
+    // In the script's heredoc, the reference's value is an escaped HCL string (core/hcl.ts).
+    expect(job.jobspec).toMatch(/network_id='\$\$\{"\$\{replace\(.*data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^,]+, .*\)\}"\}'/);
     expect(workloads.variable.hcloud_dns_token).toMatchObject({ type: "string", sensitive: true });
     expect(workloads.variable.hcloud_dns_token.default).toBeUndefined();
   });

@@ -80,7 +80,7 @@ const EXPECTED = `job "restic" {
 
       env {
         HOST  = "\${attr.unique.hostname}"
-        PRICE = "$0.17.3"
+        PRICE = "\\u00240.17.3"
       }
 
       template {
@@ -88,7 +88,7 @@ const EXPECTED = `job "restic" {
         perms       = "0755"
         data        = <<EOH
 #!/bin/sh
-exec restic backup /data --tag "%%{literal}" --host "$$\${HOSTNAME}" # 0.17.3
+exec restic backup /data --tag "%%{literal}" --host "$$\${HOSTNAME}" # \${"0.17.3"}
 EOH
       }
     }
@@ -115,12 +115,15 @@ describe("a jobspec with Nomad interpolations and cdktf tokens", () => {
     expect(evaluated).toBe(EXPECTED);
   });
 
-  it("writes each token as one Terraform interpolation", () => {
-    expect(jobspec).toContain('"restic/restic:${var.image_tag}"');
-    expect(jobspec).toContain("${random_uuid.token.result}");
+  it("writes each string token through Terraform's replace(), which escapes its value at apply time", () => {
+    const escaped = (reference: string) =>
+      `\${replace(replace(replace(replace(replace(replace(${reference}, "\\\\", "\\\\\\\\"), "\\"", "\\\\\\""), "\\n", "\\\\n"), "\\r", "\\\\r"), "$", "\\\\u0024"), "%", "\\\\u0025")}`;
+    expect(jobspec).toContain(`"restic/restic:${escaped("var.image_tag")}"`);
+    expect(jobspec).toContain(escaped("random_uuid.token.result"));
+    // A whole number stays a number.
     expect(jobspec).toContain("count = ${var.backup_count}");
-    // A literal `$` right before a token must not turn the token into an escape.
-    expect(jobspec).toContain('PRICE = "${"$"}${var.image_tag}"');
+    // A literal `$` right before a token is a \u escape: the token's value must not start a template.
+    expect(jobspec).toContain(`PRICE = \"\\u0024${escaped("var.image_tag")}\"`);
   });
 
   it("parses with HCL after evaluation", async () => {

@@ -74,8 +74,12 @@ function stubReferences(template: string, keptVariables: readonly string[], stub
     } else if (template.startsWith("${", i)) {
       const end = closingBrace(template, i + 2);
       const expression = template.slice(i + 2, end);
-      const keep = keptVariables.some((v) => expression === `var.${v}`) || /^"[^"]*"$/.test(expression);
-      out += keep ? template.slice(i, end + 1) : `\${local.ref_${stubs.push(expression) - 1}}`;
+      // Each reference but a kept variable becomes a local; functions around them (the escaping
+      // replace() of a token in a jobspec string) stay and run.
+      const stubbed = expression.replace(REFERENCE, (ref) =>
+        keptVariables.some((v) => ref === `var.${v}`) ? ref : `local.ref_${stubs.push(ref) - 1}`,
+      );
+      out += `\${${stubbed}}`;
       i = end + 1;
     } else {
       out += template[i++];
@@ -83,6 +87,9 @@ function stubReferences(template: string, keptVariables: readonly string[], stub
   }
   return out;
 }
+
+/** A Terraform reference (`var.x`, `random_uuid.token.result`, `data.a.b.c`); string literals in the expressions here hold no dots. */
+const REFERENCE = /\b[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z0-9_-]+)+/g;
 
 function closingBrace(text: string, from: number): number {
   let depth = 1;

@@ -1,6 +1,6 @@
 import { TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
-import { BackupRepository, ExposeOptions, Ingress, kebabCase, NomadService, throwIfProblems } from "../constructs";
+import { BackupRepository, collectProblems, ExposeOptions, Ingress, kebabCase, NomadService, throwCollected, throwIfProblems } from "../constructs";
 
 /**
  * The contract between an app's file (`apps/<name>.ts`) and the environments that run it: see
@@ -80,7 +80,10 @@ export function deployApps(scope: Construct, selection: AppSelection, context: A
     else apps.push([key, exported, settings]);
   }
   throwIfProblems(scope, "cannot run the environment's apps", problems);
-  for (const [, app, settings] of apps) app.deploy(scope, settings, context);
+  // One app's bad settings do not hide another's.
+  const reports: string[] = [];
+  for (const [, app, settings] of apps) collectProblems(reports, () => app.deploy(scope, settings, context));
+  throwCollected(reports);
 }
 
 function loadApp(module: string, load: (module: string) => unknown): AppDefinition<unknown> | string {

@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { clusterFactsOf, factSource } from "./cluster-facts";
 import { NomadVariableResource } from "./providers";
 import { SecretInput, secretInputProblems } from "./secrets";
-import { throwIfProblems } from "./core";
+import { escapeTerraformTemplate, NOMAD_NAME, terraformTextProblem, throwIfProblems } from "./core";
 
 export interface NomadVariableProps {
   /**
@@ -37,16 +37,26 @@ export class NomadVariable extends Construct {
     const problems = [...pathProblems(props.path), ...this.namespaceProblems()];
     const entries = Object.entries(props.items);
     if (entries.length === 0) problems.push("it has no items; give it at least one");
-    for (const [name, secret] of entries) problems.push(...secretInputProblems(`item "${name}"`, secret));
+    for (const [name, secret] of entries) {
+      problems.push(...secretInputProblems(`item "${name}"`, secret));
+      const text = terraformTextProblem(`item name "${name}"`, name);
+      if (text) problems.push(text);
+    }
     throwIfProblems(this, `invalid Nomad variable "${props.path}"`, problems);
     this.resource = new NomadVariableResource(this, "Resource", {
       path: props.path,
       namespace: this.namespace,
-      items: Object.fromEntries(entries.map(([name, secret]) => [name, secret instanceof TerraformVariable ? secret.stringValue : secret])),
+      // Terraform reads the keys of an object as templates too: an item named "${x}" stays so.
+      items: Object.fromEntries(
+        entries.map(([name, secret]) => [escapeTerraformTemplate(name), secret instanceof TerraformVariable ? secret.stringValue : secret]),
+      ),
     });
   }
 
   private namespaceProblems(): string[] {
+    if (!Token.isUnresolved(this.namespace) && !NOMAD_NAME.test(this.namespace)) {
+      return [`namespace "${this.namespace}" is not a Nomad namespace name: use 1-128 letters, digits and dashes (nomad/structs Namespace.Validate)`];
+    }
     const facts = clusterFactsOf(this);
     const declared = facts?.namespaces;
     if (!facts || !declared || Token.isUnresolved(this.namespace) || declared.includes(this.namespace)) return [];

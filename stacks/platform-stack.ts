@@ -13,7 +13,7 @@ import {
 import { Access } from "../constructs/access";
 import { ConsulWorkloadIdentity, NomadAclPolicy } from "../constructs/acl";
 import { declareClusterFacts } from "../constructs/cluster-facts";
-import { throwIfProblems } from "../constructs/core";
+import { escapeTerraformTemplate, throwIfProblems } from "../constructs/core";
 import { NomadVariable } from "../constructs/nomad-variable";
 import { NomadNamespace } from "../constructs/providers";
 import { anonymousPolicy } from "../policies";
@@ -50,7 +50,7 @@ export class PlatformStack extends TerraformStack {
         ns.name,
         new NomadNamespace(this, `Namespace-${ns.name}`, {
           name: ns.name,
-          description: ns.description,
+          description: escapeTerraformTemplate(ns.description),
           // Nomad refuses at submission a job whose driver is not listed (job_endpoint_validators.go);
           // an empty list would allow every driver, and no namespace lists none.
           capabilities: { enabledTaskDrivers: [...namespaceAdmission(ns).taskDrivers] },

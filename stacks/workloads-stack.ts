@@ -13,6 +13,7 @@ import {
   volumeProvider,
 } from "../environments";
 import { declareClusterFacts } from "../constructs/cluster-facts";
+import { collectProblems, throwCollected } from "../constructs/core";
 import { DnsVip } from "../constructs/dns-vip";
 import { Ingress } from "../constructs/ingress";
 import { CloudflareProvider } from "../constructs/providers";
@@ -57,29 +58,37 @@ export class WorkloadsStack extends TerraformStack {
     declareClusterFacts(this, environmentFacts(env));
     nomadProvider(this, props.endpoints, props.credentials);
 
-    if (env.snapshots) {
+    // Bad input in one part does not hide another's: each independent part is built, and the
+    // problems of all of them are thrown together at the end.
+    const reports: string[] = [];
+    const { snapshots } = env;
+    if (snapshots) {
       // The job's own Consul token is created through the Consul provider.
       consulProvider(this, props.endpoints, props.credentials);
-      this.raftSnapshots = new RaftSnapshots(
-        this,
-        "RaftSnapshots",
-        raftSnapshotsProps(env, env.snapshots, {
-          s3AccessKeyId: this.variable("snapshots_s3_access_key_id", "Access key id of the Raft snapshot bucket").stringValue,
-          s3SecretAccessKey: this.variable("snapshots_s3_secret_access_key", "Secret key of the Raft snapshot bucket").stringValue,
-        }),
+      this.raftSnapshots = collectProblems(
+        reports,
+        () =>
+          new RaftSnapshots(
+            this,
+            "RaftSnapshots",
+            raftSnapshotsProps(env, snapshots, {
+              s3AccessKeyId: this.variable("snapshots_s3_access_key_id", "Access key id of the Raft snapshot bucket").stringValue,
+              s3SecretAccessKey: this.variable("snapshots_s3_secret_access_key", "Secret key of the Raft snapshot bucket").stringValue,
+            }),
+          ),
       );
     }
 
     const volumes = volumeProvider(env);
     if (volumes?.kind === "hetzner-csi") {
       const token = this.variable("hcloud_csi_token", "Hetzner Cloud API token (read/write) the CSI controller creates and attaches volumes with");
-      this.csiPlugins = new HetznerCsiPlugins(this, "CsiPlugins", csiPluginsProps(env, volumes.location, token));
+      this.csiPlugins = collectProblems(reports, () => new HetznerCsiPlugins(this, "CsiPlugins", csiPluginsProps(env, volumes.location, token)));
     }
 
     const hetznerToken = dnsNeedsHetznerToken(env, cluster)
       ? this.variable("hcloud_dns_token", "Hetzner Cloud API token (read/write) keepalived uses to move the DNS VIP between hosts")
       : undefined;
-    this.dns = new DnsVip(this, "Dns", dnsVipProps(env, cluster, hetznerToken));
+    const dns = collectProblems(reports, () => new DnsVip(this, "Dns", dnsVipProps(env, cluster, hetznerToken)));
 
     if (env.cloudflare) new CloudflareProvider(this, "cloudflare", {});
     // DNS-01 for names in the zone: a token of its own, so the renewer cannot touch other zones.
@@ -87,7 +96,11 @@ export class WorkloadsStack extends TerraformStack {
       env.acme && env.cloudflare
         ? this.variable("acme_cloudflare_token", "Cloudflare API token (Zone → DNS → Edit on the public zone) the ACME renewer answers DNS-01 challenges with")
         : undefined;
-    this.ingress = new Ingress(this, "Ingress", ingressProps(env, cluster, acmeToken));
+    const ingress = collectProblems(reports, () => new Ingress(this, "Ingress", ingressProps(env, cluster, acmeToken)));
+    // Apps are exposed through the ingress: without it they cannot be built.
+    if (!dns || !ingress) throwCollected(reports);
+    this.dns = dns!;
+    this.ingress = ingress!;
 
     // The environment's apps, each from apps/<kebab-case key>.ts (docs/apps.md).
     let repository: BackupRepository | undefined;
@@ -106,7 +119,8 @@ export class WorkloadsStack extends TerraformStack {
             }))
           : undefined,
     };
-    deployApps(this, env.apps ?? {}, context, (module) => require(`../apps/${module}`));
+    collectProblems(reports, () => deployApps(this, env.apps ?? {}, context, (module) => require(`../apps/${module}`)));
+    throwCollected(reports);
   }
 
   /** A sensitive variable without a default: its value comes from TF_VAR_<id> at deploy time. */

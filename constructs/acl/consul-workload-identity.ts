@@ -135,7 +135,7 @@ export class ConsulWorkloadIdentity extends Construct {
       selector: '"nomad_service" not in value',
     });
     if (!scoped) {
-      this.tasksPolicy = new ConsulAclPolicy(this, "TasksPolicy", { name: NOMAD_TASKS_POLICY, rules: renderConsulPolicy(nomadTasksConsulPolicy()) });
+      this.tasksPolicy = new ConsulAclPolicy(this, "TasksPolicy", { name: NOMAD_TASKS_POLICY, rules: escapeTerraformTemplate(renderConsulPolicy(nomadTasksConsulPolicy())) });
       claimUniqueName(this.tasksPolicy, "consul_acl_policy", NOMAD_TASKS_POLICY, "create one ConsulWorkloadIdentity per cluster");
     }
 
@@ -149,7 +149,8 @@ export class ConsulWorkloadIdentity extends Construct {
         const policy = new ConsulAclPolicy(this, `TasksPolicy-${ns}`, {
           name,
           description: `Consul access of Nomad tasks in namespace ${ns}`,
-          rules: renderConsulPolicy(rules),
+          // Key and service names are free text to Consul: Terraform must not read "${" in them.
+          rules: escapeTerraformTemplate(renderConsulPolicy(rules)),
         });
         claimUniqueName(policy, "consul_acl_policy", name, "create one ConsulWorkloadIdentity per cluster");
         policies.push(policy.name);

@@ -1,5 +1,5 @@
 import { NomadPolicyRules, ReadJobsOptions, readJobsPolicy } from "../../policies";
-import { addDependsOn, nameFromId } from "../core";
+import { nameFromId } from "../core";
 import { NomadJobResource } from "../providers";
 import { AclBindableJob, NomadAclPolicy } from "./nomad-acl-policy";
 
@@ -23,18 +23,17 @@ export interface PolicyAttachableJob extends AclBindableJob {
 }
 
 /**
- * Creates a policy with `rules` bound to `job`'s workload identities, as a child of the job,
- * and makes Terraform create it before the job so the first allocations already have it.
+ * Creates a policy with `rules` bound to `job`'s workload identities, as a child of the job;
+ * like any job-bound NomadAclPolicy, Terraform creates it before the job so the first
+ * allocations already have it.
  */
 export function attachJobPolicy(job: PolicyAttachableJob, id: string, rules: NomadPolicyRules, options: AttachPolicyOptions = {}): NomadAclPolicy {
-  const policy = new NomadAclPolicy(job, id, {
+  return new NomadAclPolicy(job, id, {
     policyName: options.policyName ?? `${job.jobId}-${nameFromId(job, id, "policyName")}`,
     description: options.description,
     rules,
     job: { job, group: options.group, task: options.task },
   });
-  addDependsOn(job.resource, policy.resource);
-  return policy;
 }
 
 /** The read-jobs policy of a service-discovery job (e.g. CoreDNS) for `job`: read jobs and services in `namespaces`, variables in its own namespace. */

@@ -1,8 +1,8 @@
-import { TerraformStack } from "cdktf";
+import { TerraformResource, TerraformStack } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { NamespaceRule, NomadPolicyRules, nomadPolicyProblems, renderNomadPolicy } from "../../policies";
 import { clusterFactsOf, factSource } from "../cluster-facts";
-import { globMatches, nameFromId, throwIfProblems } from "../core";
+import { addDependsOn, escapeTerraformTemplate, globMatches, nameFromId, throwIfProblems } from "../core";
 import { NomadAclPolicyResource } from "../providers";
 import { claimUniqueName } from "../unique-names";
 import { aclNameProblems, descriptionProblems } from "./nomad-acl-rules";
@@ -96,10 +96,14 @@ export class NomadAclPolicy extends Construct {
     const job = props.job;
     this.resource = new NomadAclPolicyResource(this, "Resource", {
       name: this.policyName,
-      description: props.description,
-      rulesHcl: this.rulesHcl,
+      // Free text to Nomad: Terraform must not read "${" or "%{" in it as its own.
+      description: props.description === undefined ? undefined : escapeTerraformTemplate(props.description),
+      rulesHcl: escapeTerraformTemplate(this.rulesHcl),
       jobAcl: job && { namespace: job.job.namespace, jobId: job.job.jobId, group: job.group, task: job.task },
     });
+    // The job's first allocations must already have the policy: Terraform creates it first.
+    const jobResource = job && jobResourceOf(job.job);
+    if (jobResource && TerraformStack.of(jobResource) === TerraformStack.of(this)) addDependsOn(jobResource, this.resource);
   }
 
   private nameProblems(): string[] {
@@ -187,6 +191,12 @@ export class NomadAclPolicy extends Construct {
 }
 
 const ANONYMOUS = "anonymous";
+
+/** The Terraform resource that submits a bindable job, when it has one (a NomadJob's `resource`). */
+function jobResourceOf(job: AclBindableJob): TerraformResource | undefined {
+  const resource = (job as { readonly resource?: unknown }).resource;
+  return resource instanceof TerraformResource ? resource : undefined;
+}
 
 /** Namespace capabilities that only read (Nomad's "read" policy plus volume reads). */
 const READ_CAPABILITIES: ReadonlySet<string> = new Set([

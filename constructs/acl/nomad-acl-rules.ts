@@ -1,5 +1,6 @@
+import { Token } from "cdktf";
 import type { IConstruct } from "constructs";
-import { NOMAD_NAME } from "../core";
+import { NOMAD_NAME, terraformTextProblem } from "../core";
 
 /**
  * What Nomad accepts for its ACL policies, roles and tokens (nomad/structs/acl.go), checked
@@ -15,9 +16,11 @@ export function aclNameProblems(what: string, name: string, fix: string): string
 }
 
 export function descriptionProblems(description: string | undefined): string[] {
-  return (description?.length ?? 0) > MAX_DESCRIPTION_LENGTH
-    ? [`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`]
-    : [];
+  const text = description === undefined || Token.isUnresolved(description) ? undefined : terraformTextProblem("the description", description);
+  return [
+    ...((description?.length ?? 0) > MAX_DESCRIPTION_LENGTH ? [`the description is longer than Nomad's limit of ${MAX_DESCRIPTION_LENGTH} characters; shorten it`] : []),
+    ...(text ? [text] : []),
+  ];
 }
 
 /** A policy bound to a job grants its rules to that job's workload identity only; `cannot` says what it cannot be. */

@@ -4,7 +4,7 @@ import { NomadAclTokenResource } from "../providers";
 import { NomadAclPolicy } from "./nomad-acl-policy";
 import { NomadAclRole } from "./nomad-acl-role";
 import { jobBoundPolicyProblems } from "./nomad-acl-rules";
-import { escapeTerraformTemplate, GO_DURATION, nameFromId, throwIfProblems } from "../core";
+import { escapeTerraformTemplate, GO_DURATION, nameFromId, terraformTextProblem, throwIfProblems } from "../core";
 import { claimOutputName } from "../unique-names";
 
 export interface NomadAclTokenProps {
@@ -53,6 +53,8 @@ export class NomadAclToken extends Construct {
       problems.push(`expirationTtl "${ttl}" is not a positive Go duration; write e.g. "8h" or "30m"`);
     }
     if (tokenName.length > MAX_TOKEN_NAME_LENGTH) problems.push(`tokenName is longer than Nomad's limit of ${MAX_TOKEN_NAME_LENGTH} characters; shorten it`);
+    const nameText = Token.isUnresolved(tokenName) ? undefined : terraformTextProblem("tokenName", tokenName);
+    if (nameText) problems.push(nameText);
     throwIfProblems(this, "invalid Nomad ACL token", problems);
     this.resource = new NomadAclTokenResource(this, "Resource", {
       // A name is free text to Nomad: "${" in it must reach Nomad, not Terraform's interpolation.

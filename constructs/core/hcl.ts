@@ -1,4 +1,4 @@
-import { Token, Tokenization } from "cdktf";
+import { IResolvable, IResolveContext, LazyBase, Token, Tokenization } from "cdktf";
 
 /**
  * The one HCL writer (jobspecs, agent configurations, ACL policies), with one canonical
@@ -7,8 +7,11 @@ import { Token, Tokenization } from "cdktf";
  * heredocs for multi-line strings. The output is only ever a function of the body, so a
  * one-line change in a model is a one-line change in the rendered text.
  *
- * cdktf tokens inside strings and numbers are kept as tokens (never escaped or split), so
- * Terraform resolves them in the final jobspec.
+ * Every string is written so that HCL reads back exactly its value, whatever it holds: quotes,
+ * backslashes, newlines, `${`, `%{`, a line that looks like a heredoc marker. cdktf tokens
+ * (values known only at apply time) inside strings are wrapped in Terraform's `replace()` so
+ * that Terraform itself escapes their value when it writes the text (see `HclQuotedValue`);
+ * tokens that are whole numbers stay as they are.
  */
 
 /** An HCL expression: a literal, a tuple, or an object (`{ key = value }`). */
@@ -80,7 +83,7 @@ function formatBody(body: HclBody, indent: string): string[] {
     if (isBlock(item)) {
       if (run.length) flushRun();
       if (i > 0) lines.push("");
-      const labels = item.labels.map((l) => ` ${quote(l)}`).join("");
+      const labels = item.labels.map((l) => ` ${quoteLabel(l)}`).join("");
       const inner = formatBody(item.body, indent + INDENT);
       if (inner.length === 0) lines.push(`${indent}${item.type}${labels} {}`);
       else lines.push(`${indent}${item.type}${labels} {`, ...inner, `${indent}}`);
@@ -144,27 +147,77 @@ function isHeredocCandidate(value: string): boolean {
   return value.includes("\n") && value.endsWith("\n") && !value.includes("\r");
 }
 
+/**
+ * HCL ends a heredoc at the first line that is its marker with any spaces or tabs around it
+ * (hclsyntax scan_tokens.rl), so a content line "\tEOH" would close an `EOH` heredoc early:
+ * the marker is one that no line equals, trimmed.
+ */
 function formatHeredoc(value: string): string[] {
-  const lines = value.slice(0, -1).split("\n");
+  const lines = renderString(value.slice(0, -1), "heredoc").split("\n");
+  const trimmed = new Set(lines.map((line) => line.replace(/^[ \t]+|[ \t]+$/g, "")));
   let marker = "EOH";
-  for (let n = 1; lines.includes(marker); n++) marker = `EOH${n}`;
-  // Heredocs have no backslash escapes, only the template ones.
-  return [`<<${marker}`, ...lines.map((line) => mapLiterals(line, escapeTemplate)), marker];
+  for (let n = 1; trimmed.has(marker); n++) marker = `EOH${n}`;
+  return [`<<${marker}`, ...lines, marker];
 }
+
+/** A quoted HCL template whose value is `value` (attribute values, tuple items, object keys). */
+function quote(value: string): string {
+  return `"${renderString(value, "quoted")}"`;
+}
+
+/** A block label: a quoted HCL string that takes escapes but no template sequences at all. */
+function quoteLabel(value: string): string {
+  return `"${renderString(value, "label")}"`;
+}
+
+/** Where a string is written: each has its own escapes (HCL native syntax spec, "Template Expressions"). */
+type StringContext = "quoted" | "label" | "heredoc";
 
 /**
- * A quoted HCL string whose value is `value`. Backslashes, quotes and control characters are
- * escaped, and so are HCL's template sequences, except `${`: Nomad's runtime interpolations
- * (`${NOMAD_TASK_DIR}`, `${attr.unique.hostname}`) are meant for Nomad and pass through its
- * parser unchanged. Tokens are kept whole.
+ * What Nomad interpolates itself and its job parser leaves as written: `${NOMAD_TASK_DIR}`,
+ * `${attr.unique.hostname}`, `${meta.rack}`, a traversal of names whose root the parser does not
+ * define (jobspec2 types.config.go EvalContext: UndefinedVariable returns the source text;
+ * only `var` and `local` are defined). Everything else after `${`, e.g. a shell default
+ * `${PORT:-8080}`, is escaped to reach Nomad as the same literal text. So is a reference
+ * followed by spaces and "}", or by a token (whose value might start so): UndefinedVariable
+ * rebuilds the text by scanning the source past the reference's "}" for more "}"s and spaces,
+ * and would return "${attr.x}}" for "${attr.x}}", doubling the brace.
  */
-function quote(value: string): string {
-  return `"${mapLiterals(value, (literal) => escapeTemplate(escapeQuoted(literal)))}"`;
+const RUNTIME_REFERENCE = /^\$\{(?!(?:var|local)[.}])[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\}(?! *\})/;
+
+function renderString(value: string, context: StringContext): string {
+  const pieces = stringPieces(value);
+  return pieces
+    .map((piece, i) => {
+      if (piece.isToken) return hclQuotedValue(piece.text, context === "heredoc");
+      const beforeToken = pieces[i + 1]?.isToken === true;
+      return renderLiteral(piece.text, context, beforeToken);
+    })
+    .join("");
 }
 
-/** `%{` would start an HCL directive and `$${` is HCL's escape for `${`: both are doubled. */
-function escapeTemplate(literal: string): string {
-  return literal.replace(/%\{/g, "%%{").replace(/\$\$\{/g, () => "$$${");
+function renderLiteral(literal: string, context: StringContext, beforeToken: boolean): string {
+  const escaped = context === "heredoc" ? literal : escapeQuoted(literal);
+  let out = "";
+  for (let i = 0; i < escaped.length; i++) {
+    const c = escaped[i];
+    if ((c === "$" || c === "%") && escaped[i + 1] === "{") {
+      // `${` and `%{` start a template sequence; doubling the sign makes them literal (`$${` reads `${`).
+      const reference = RUNTIME_REFERENCE.exec(escaped.slice(i));
+      const atEndBeforeToken = reference !== null && beforeToken && i + reference[0].length === escaped.length;
+      const keep = c === "$" && context !== "label" && escaped[i - 1] !== "$" && reference !== null && !atEndBeforeToken;
+      out += keep ? c : c + c;
+    } else if (c === "$" && i === escaped.length - 1 && beforeToken && context === "heredoc") {
+      // Before a heredoc token's `${"`, a "$" would make the escape `$${`: it is an interpolation of itself.
+      out += '${"$"}';
+    } else if ((c === "$" || c === "%") && i === escaped.length - 1 && beforeToken && context !== "heredoc") {
+      // A token's value may start with "{": this sign must not make a template sequence of it.
+      out += `\\u00${c.charCodeAt(0).toString(16)}`;
+    } else {
+      out += c;
+    }
+  }
+  return out;
 }
 
 function escapeQuoted(literal: string): string {
@@ -176,6 +229,75 @@ function escapeQuoted(literal: string): string {
     .replace(/\t/g, "\\t")
     // HCL has no \b or \f escapes; other control characters are written as \uNNNN.
     .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+/**
+ * The steps that turn any string into the body of a quoted HCL string: HCL takes every other
+ * character raw (only a line break ends a quoted string), and a `$` or `%` written as a
+ * `\u` escape can never start a template sequence, whatever follows it.
+ */
+const QUOTED_STEPS: readonly (readonly [string, string])[] = [
+  ["\\", "\\\\"],
+  ['"', '\\"'],
+  ["\n", "\\n"],
+  ["\r", "\\r"],
+  ["$", "\\u0024"],
+  ["%", "\\u0025"],
+];
+
+/** `QUOTED_STEPS` as the arguments of Terraform's `replace()`: HCL string literals in an expression. */
+const QUOTED_STEP_ARGS = QUOTED_STEPS.map((step) => step.map((text) => `"${escapeQuoted(text)}"`).join(", "));
+
+/**
+ * A value known only at apply time, written into a quoted HCL string: Terraform applies
+ * `QUOTED_STEPS` to it with `replace()` when it writes the text, so any value (a PEM, a
+ * password with quotes, text with `${`) reads back unchanged. A lazy value that turns out to
+ * be a plain string at synth is escaped right away.
+ *
+ * A heredoc has no escapes, so there the value is an HCL string literal of its own inside
+ * an interpolation, `${"<escaped value>"}`, which Nomad's parser evaluates to the value and
+ * which keeps the value's line breaks off the heredoc's lines (and its marker).
+ */
+class HclQuotedValue implements IResolvable {
+  readonly creationStack: string[] = [];
+
+  constructor(
+    private readonly token: string,
+    private readonly inHeredoc: boolean,
+  ) {}
+
+  resolve(context: IResolveContext): string {
+    // suppressBraces: cdktf asks for an expression (the token sits in a function's argument).
+    const inExpression = context.suppressBraces === true;
+    const [resolvable] = Tokenization.reverse(this.token);
+    const lazy = resolvable instanceof LazyBase ? context.resolve(this.token) : undefined;
+    if (typeof lazy === "string" && !Token.isUnresolved(lazy)) {
+      // quotedBody leaves no "${" or "%{" for Terraform to read as its own.
+      const body = quotedBody(lazy);
+      if (!inExpression) return this.inHeredoc ? `$\${"${body}"}` : body;
+      return this.inHeredoc ? `"$\${\\"${escapeQuoted(body)}\\"}"` : `"${escapeQuoted(body)}"`;
+    }
+    context.suppressBraces = true;
+    const inner = context.resolve(this.token);
+    context.suppressBraces = inExpression;
+    const expression = QUOTED_STEP_ARGS.reduce((e, args) => `replace(${e}, ${args})`, String(inner));
+    if (!this.inHeredoc) return inExpression ? expression : `\${${expression}}`;
+    // Terraform writes `${"`, the escaped value, `"}`.
+    return inExpression ? `"$\${\\"\${${expression}}\\"}"` : `$\${"\${${expression}}"}`;
+  }
+
+  toString(): string {
+    return Token.asString(this);
+  }
+}
+
+function hclQuotedValue(token: string, inHeredoc: boolean): string {
+  return Token.asString(new HclQuotedValue(token, inHeredoc));
+}
+
+/** The body of a quoted HCL string whose value is `value` (what `QUOTED_STEPS` do in Terraform). */
+export function quotedBody(value: string): string {
+  return QUOTED_STEPS.reduce((text, [from, to]) => text.split(from).join(to), value);
 }
 
 /** A string's parts: literal text, or a cdktf token's encoded string (kept whole). */
@@ -195,11 +317,4 @@ export function stringPieces(value: string): StringPiece[] {
     },
   });
   return texts.map((text) => ({ text, isToken: Token.isUnresolved(text) }));
-}
-
-/** Applies `escape` to the literal parts of a string and keeps cdktf tokens unchanged. */
-function mapLiterals(value: string, escape: (literal: string) => string): string {
-  return stringPieces(value)
-    .map((piece) => (piece.isToken ? piece.text : escape(piece.text)))
-    .join("");
 }

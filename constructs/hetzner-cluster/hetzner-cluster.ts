@@ -286,7 +286,7 @@ export class HetznerCluster extends Construct {
     const shared: SharedResources = {
       sshKeys: settings.sshKeys.map(
         (key) =>
-          new HcloudSshKey(this, `SshKey-${key.name}`, { name: `${settings.name}-${key.name}`, publicKey: key.publicKey.trim(), labels }),
+          new HcloudSshKey(this, `SshKey-${key.name}`, { name: `${settings.name}-${key.name}`, publicKey: escapeTerraformTemplate(key.publicKey.trim()), labels }),
       ),
       clusterFirewall: new HcloudFirewall(this, "Firewall", {
         name: `${settings.name}-cluster`,
