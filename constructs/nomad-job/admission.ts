@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import type { TaskDriver } from "../cluster-facts";
-import { ConfigMap, ConfigValue, ContainerConfig, Task, TaskGroup } from "./model";
+import { ConfigMap, ConfigValue, ContainerConfig, isContainerTask, Task, TaskGroup } from "./model";
 
 /**
  * The admission policy: what a job may ask of the host it runs on. On a Nomad cluster
@@ -111,7 +111,7 @@ export function checkAdmission(
         `Use one of those, or add "${task.driver}" to the namespace's taskDrivers in the environment (docs/access.md says what each driver can reach).`,
     );
   }
-  if (task.driver === "docker" || task.driver === "podman") {
+  if (isContainerTask(task)) {
     checkContainer(task.config, namespace, admission, declared, report);
   } else {
     checkProcess(task.config ?? {}, report);

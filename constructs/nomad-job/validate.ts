@@ -3,7 +3,7 @@ import { ClusterFacts } from "../cluster-facts";
 import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
 import { GO_DURATION } from "../core";
 import { cronProblem } from "./cron";
-import { Constraint, Job, Service, Task, TaskGroup, Update } from "./model";
+import { Constraint, isContainerTask, Job, Service, Task, TaskGroup, Update } from "./model";
 
 /**
  * The synth-time rules for a job. Each problem says where in the job it is, what is wrong and
@@ -170,7 +170,7 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
     }
   }
   const labels = new Set((group.network?.ports ?? []).map((p) => p.label));
-  const configPorts = task.driver === "docker" || task.driver === "podman" ? (task.config.ports ?? []) : [];
+  const configPorts = isContainerTask(task) ? (task.config.ports ?? []) : [];
   for (const port of configPorts) {
     if (known(port) && !labels.has(port)) report(`config.ports names "${port}", which the group's network does not declare. Add the port or fix the label.`);
   }
