@@ -68,6 +68,12 @@ export interface Job extends Placement {
   readonly vault?: Vault;
   /** How the Nomad web UI shows the job (since Nomad 1.8). @default none */
   readonly ui?: JobUi;
+  /**
+   * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
+   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
+   * escaping, after the modelled fields. @default none
+   */
+  readonly extra?: ConfigMap;
   readonly groups: readonly TaskGroup[];
 }
 
@@ -240,6 +246,12 @@ export interface TaskGroup extends Placement {
   readonly scaling?: Scaling;
   readonly meta?: Readonly<Record<string, string>>;
   readonly tasks: readonly Task[];
+  /**
+   * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
+   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
+   * escaping, after the modelled fields. @default none
+   */
+  readonly extra?: ConfigMap;
 }
 
 export interface Network {
@@ -350,6 +362,12 @@ export interface Service {
   readonly identity?: Identity;
   /** Consul DNS SRV weights. @default { passing: 1, warning: 1 } */
   readonly weights?: { readonly passing?: number; readonly warning?: number };
+  /**
+   * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
+   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
+   * escaping, after the modelled fields. @default none
+   */
+  readonly extra?: ConfigMap;
 }
 
 /** Consul Connect for a service: a sidecar proxy, a native app, or a gateway. */
@@ -532,6 +550,12 @@ export interface TaskBase {
   readonly secrets?: readonly TaskSecret[];
   /** Run only in a time window (Enterprise). @default none */
   readonly schedule?: { readonly cron?: { readonly start?: string; readonly end?: string; readonly timezone?: string } };
+  /**
+   * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
+   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
+   * escaping, after the modelled fields. @default none
+   */
+  readonly extra?: ConfigMap;
 }
 
 export interface TaskAction {

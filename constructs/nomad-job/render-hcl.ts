@@ -40,6 +40,8 @@ function renderField(spec: FieldSpec, value: unknown, owner: object): readonly H
       return [renderBlock(spec.hcl, value as object, spec.schema())];
     case "blocks":
       return (value as readonly object[]).map((item) => renderBlock(spec.hcl, item, spec.schema()));
+    case "extra":
+      return configBody(value as ConfigMap);
     case "taskConfig": {
       const task = owner as Task;
       return [block("config", [], configBody(isContainerTask(task) ? containerConfig(task.config) : (value as ConfigMap)))];

@@ -24,12 +24,15 @@ export type FieldSpec =
   /** Repeated nested blocks, one per list item. */
   | { readonly kind: "blocks"; readonly hcl: string; readonly schema: () => BlockSchema }
   /** A task's `config`: typed for docker and podman, free-form for other drivers. */
-  | { readonly kind: "taskConfig" };
+  | { readonly kind: "taskConfig" }
+  /** The escape hatch: free-form items written into the block itself. */
+  | { readonly kind: "extra" };
 
 export type BlockSchema = Readonly<Record<string, FieldSpec>>;
 type SchemaOf<T> = { readonly [K in keyof Required<T>]: FieldSpec };
 
 const label = { kind: "label" } as const;
+const extra = { kind: "extra" } as const;
 const a = (hcl: string, omitEmpty?: boolean): FieldSpec => ({ kind: "attr", hcl, omitEmpty });
 const map = (hcl: string): FieldSpec => ({ kind: "map", hcl });
 const free = (hcl: string): FieldSpec => ({ kind: "free", hcl });
@@ -261,6 +264,7 @@ const SERVICE: SchemaOf<M.Service> = {
   connect: one("connect", () => CONNECT),
   identity: one("identity", () => IDENTITY),
   weights: one("weights", () => ({ passing: a("passing"), warning: a("warning") })),
+  extra,
 };
 
 const TEMPLATE: SchemaOf<M.Template> = {
@@ -344,6 +348,7 @@ export const TASK: SchemaOf<M.TaskBase & { driver: string; config: unknown }> = 
   actions: many("action", () => ({ name: label, command: a("command"), args: a("args") }) satisfies SchemaOf<M.TaskAction>),
   secrets: many("secret", () => ({ name: label, provider: a("provider"), path: a("path"), config: free("config"), env: map("env") }) satisfies SchemaOf<M.TaskSecret>),
   schedule: one("schedule", () => ({ cron: one("cron", () => ({ start: a("start"), end: a("end"), timezone: a("timezone") })) })),
+  extra,
 };
 
 const VOLUME: SchemaOf<M.Volume> = {
@@ -384,6 +389,7 @@ export const GROUP: SchemaOf<M.TaskGroup> = {
   scaling: one("scaling", () => ({ ...SCALING, type: a("type") })),
   services: many("service", () => SERVICE),
   tasks: many("task", () => TASK),
+  extra,
 };
 
 export const JOB: SchemaOf<M.Job> = {
@@ -410,6 +416,7 @@ export const JOB: SchemaOf<M.Job> = {
     regions: many("region", () => ({ name: label, count: a("count"), datacenters: a("datacenters"), nodePool: a("node_pool"), meta: map("meta") }) satisfies SchemaOf<M.MultiregionRegion>),
   })),
   groups: many("group", () => GROUP),
+  extra,
 };
 
 /** The typed docker/podman options, in their drivers' own names; other options go in `extra`. */
