@@ -1,0 +1,52 @@
+/**
+ * The differences between an imported-and-rendered jobspec and its original that do not change
+ * what Nomad runs: the one list, applied to both parsed trees (hcl2json) before they are
+ * compared. Each entry says why Nomad reads both forms the same.
+ */
+export const NORMALISATIONS = [
+  "order: blocks of one type and map keys are compared regardless of order (Nomad keys groups, tasks and labeled blocks by name; hcl2json sorts map keys)",
+  "a block written once and an object attribute are the same (`meta { a = 1 }` and `meta = { a = 1 }`): jobspec2 decodes both (hclutil.BlocksAsAttrs, decodeAsAttribute)",
+  "an empty tags or canary_tags list is the same as none (api Service: nil and empty tags register alike)",
+  "periodic `cron = x` is `crons = [x]` (api PeriodicConfig: Spec is one entry of Specs)",
+  "`$${x}` is `${x}` for a name that is not a variable: jobspec2 leaves an undefined variable as written (types.config.go UndefinedVariable)",
+  "variables are bound: `var.x` in the original is its value (the importer binds variables at import)",
+  "variable, variables and locals blocks are compared through their values only (see above)",
+] as const;
+
+type Tree = unknown;
+
+/** The `job` part of a parsed jobspec with every normalisation applied. */
+export function normaliseJobTree(parsed: Record<string, unknown>): Tree {
+  const variables: Record<string, unknown> = {};
+  for (const [name, [body]] of Object.entries((parsed.variable ?? {}) as Record<string, Record<string, unknown>[]>)) variables[name] = body.default;
+  for (const body of (parsed.variables ?? []) as Record<string, unknown>[]) Object.assign(variables, body);
+  return normalise(parsed.job, variables);
+}
+
+function normalise(value: Tree, variables: Record<string, unknown>): Tree {
+  if (typeof value === "string") return normaliseString(value, variables);
+  if (Array.isArray(value)) {
+    const items = value.map((v) => normalise(v, variables));
+    return items.length === 1 && isObject(items[0]) ? items[0] : items;
+  }
+  if (!isObject(value)) return value;
+  const out: Record<string, Tree> = {};
+  for (const [key, v] of Object.entries(value)) {
+    if ((key === "tags" || key === "canary_tags") && Array.isArray(v) && v.length === 0) continue;
+    if (key === "cron") out.crons = [normalise(v, variables)];
+    else out[key] = normalise(v, variables);
+  }
+  return out;
+}
+
+function normaliseString(text: string, variables: Record<string, unknown>): Tree {
+  const whole = /^\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}$/.exec(text);
+  if (whole && whole[1] in variables) return normalise(variables[whole[1]], variables);
+  return text
+    .replace(/\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}/g, (all, name: string) => (name in variables ? String(variables[name]) : all))
+    .replace(/\$\$\{/g, "${");
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
