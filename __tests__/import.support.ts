@@ -10,10 +10,14 @@ export const NORMALISATIONS = [
   "periodic `cron = x` is `crons = [x]` (api PeriodicConfig: Spec is one entry of Specs)",
   "`$${x}` is `${x}` for a name that is not a variable: jobspec2 leaves an undefined variable as written (types.config.go UndefinedVariable)",
   "variables are bound: `var.x` in the original is its value (the importer binds variables at import)",
+  "constraint and affinity shorthands are their operator form (`distinct_hosts = true` is operator \"distinct_hosts\", value \"true\"): jobspec2 hcl_conversions.go decodeConstraint/decodeAffinity",
   "variable, variables and locals blocks are compared through their values only (see above)",
 ] as const;
 
 type Tree = unknown;
+
+/** Constraint and affinity shorthand attributes. */
+const SHORTHANDS = ["distinct_hosts", "distinct_property", "version", "semver", "regexp", "set_contains", "set_contains_any", "set_contains_all"];
 
 /** The `job` part of a parsed jobspec with every normalisation applied. */
 export function normaliseJobTree(parsed: Record<string, unknown>): Tree {
@@ -34,6 +38,7 @@ function normalise(value: Tree, variables: Record<string, unknown>): Tree {
   for (const [key, v] of Object.entries(value)) {
     if ((key === "tags" || key === "canary_tags") && Array.isArray(v) && v.length === 0) continue;
     if (key === "cron") out.crons = [normalise(v, variables)];
+    else if (key === "constraint" || key === "affinity") out[key] = normalise(Array.isArray(v) ? v.map(operatorForm) : operatorForm(v), variables);
     else out[key] = normalise(v, variables);
   }
   return out;
@@ -45,6 +50,17 @@ function normaliseString(text: string, variables: Record<string, unknown>): Tree
   return text
     .replace(/\$\{\s*var\.([A-Za-z_][\w-]*)\s*\}/g, (all, name: string) => (name in variables ? String(variables[name]) : all))
     .replace(/\$\$\{/g, "${");
+}
+
+function operatorForm(block: Tree): Tree {
+  if (!isObject(block)) return block;
+  const short = SHORTHANDS.find((name) => name in block);
+  if (short === undefined) return block;
+  const rest = { ...block };
+  for (const name of SHORTHANDS) delete rest[name];
+  if (short === "distinct_hosts") return { ...rest, operator: short, value: String(block[short]) };
+  if (short === "distinct_property") return { ...rest, operator: short, attribute: block[short] };
+  return { ...rest, operator: short, value: block[short] };
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -43,6 +43,7 @@ const CONSTRAINT: SchemaOf<M.Constraint> = { attribute: a("attribute"), operator
 const AFFINITY: SchemaOf<M.Affinity> = { attribute: a("attribute"), operator: a("operator"), value: a("value"), weight: a("weight") };
 const SPREAD_TARGET: SchemaOf<{ value: string; percent: number }> = { value: label, percent: a("percent") };
 const SPREAD: SchemaOf<M.Spread> = { attribute: a("attribute"), weight: a("weight"), targets: many("target", () => SPREAD_TARGET) };
+export { CONSTRAINT as CONSTRAINT_SCHEMA, AFFINITY as AFFINITY_SCHEMA };
 const PLACEMENT: SchemaOf<M.Placement> = {
   constraints: many("constraint", () => CONSTRAINT),
   affinities: many("affinity", () => AFFINITY),

@@ -1,7 +1,7 @@
 import { throwIfProblems } from "../../core";
 import { ConfigMap, ConfigValue } from "../model";
 import { NomadJobProps } from "../nomad-job";
-import { BlockSchema, CONTAINER_CONFIG, FieldSpec, JOB } from "../schema";
+import { AFFINITY_SCHEMA, BlockSchema, CONSTRAINT_SCHEMA, CONTAINER_CONFIG, FieldSpec, JOB } from "../schema";
 import { SourceLines } from "./source-lines";
 
 export interface JobSpecFromHclOptions {
@@ -104,7 +104,8 @@ class JobReader {
   }
 
   /** A block's body as model fields, by its schema. */
-  private block(body: Body, schema: BlockSchema, where: Where, label?: string): Body {
+  private block(raw: Body, schema: BlockSchema, where: Where, label?: string): Body {
+    const body = schema === CONSTRAINT_SCHEMA || schema === AFFINITY_SCHEMA ? this.operatorForm(raw, schema === CONSTRAINT_SCHEMA, where) : raw;
     const byHcl = new Map<string, [string, FieldSpec]>();
     for (const [field, spec] of Object.entries(schema)) {
       if (spec.kind === "taskConfig") byHcl.set("config", [field, spec]);
@@ -134,6 +135,35 @@ class JobReader {
       out[field] = this.field(spec, raw, at, key);
     }
     if (labelField !== undefined && schema.driver !== undefined) return this.taskConfig(out, where);
+    return out;
+  }
+
+  /**
+   * A constraint or affinity in the attribute/operator/value form the model has. jobspec2 also
+   * reads shorthands (hcl_conversions.go decodeConstraint, decodeAffinity): `regexp = "x"` is
+   * operator "regexp" with value "x", `distinct_hosts = true` is operator "distinct_hosts" with
+   * value "true", `distinct_property = "${meta.rack}"` is that operator on that attribute.
+   * A later shorthand wins, as in Nomad's decoder.
+   */
+  private operatorForm(body: Body, constraint: boolean, where: Where): Body {
+    const out: Record<string, unknown> = { ...body };
+    const valued = constraint ? ["version", "semver", "regexp", "set_contains"] : ["version", "semver", "regexp", "set_contains_any", "set_contains_all", "set_contains"];
+    for (const operator of valued.filter((o) => body[o] !== undefined)) {
+      delete out[operator];
+      Object.assign(out, { operator, value: body[operator] });
+    }
+    if (constraint && body.distinct_hosts !== undefined) {
+      delete out.distinct_hosts;
+      Object.assign(out, { operator: "distinct_hosts", value: String(body.distinct_hosts) });
+    }
+    if (constraint && body.distinct_property !== undefined) {
+      delete out.distinct_property;
+      Object.assign(out, { operator: "distinct_property", attribute: body.distinct_property });
+    }
+    for (const ignored of ["set_contains_all", "set_contains_any", "is_set", "is_not_set"].filter((o) => constraint && body[o] !== undefined)) {
+      this.report(where, `uses the shorthand ${ignored}, which Nomad v2.0.5 parses but ignores (the constraint becomes "="): write operator = "${ignored}" with attribute and value`);
+      delete out[ignored];
+    }
     return out;
   }
 
