@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, Template, Update } from "./nomad-job";
+import { CheckRestart, ConfigMap, Constraint, Duration, Job, NomadJob, Port, Restart, Service, Task, TaskBase, TaskGroup, Template, Update } from "./nomad-job";
+import type { TaskDriver } from "./cluster-facts";
 import { kebabCase, throwIfProblems } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
@@ -34,8 +35,21 @@ export interface NomadVariableSecret {
 }
 
 export interface NomadServiceProps {
-  /** Container image, e.g. "corentinth/it-tools:latest" (a cdktf token is fine). */
-  readonly image: string;
+  /** Container image, e.g. "corentinth/it-tools:latest" (a cdktf token is fine); docker and podman need one. @default none */
+  readonly image?: string;
+  /**
+   * The task driver: docker, podman, exec, raw_exec, java, or a plugin's name
+   * (the clients must enable it).
+   * @default "docker"
+   */
+  readonly driver?: TaskDriver;
+  /**
+   * Driver options in the driver's own names. docker/podman: options beyond the typed ones,
+   * e.g. `{ logging: { type: "journald" } }`; other drivers: the whole config, e.g.
+   * `{ command: "local/app", args: ["--port", "${NOMAD_PORT_http}"] }`.
+   * @default none
+   */
+  readonly config?: ConfigMap;
   /** The job id. @default the construct id in kebab case ("ItTools" → "it-tools") */
   readonly jobName?: string;
   /** @default jobName */
@@ -50,19 +64,21 @@ export interface NomadServiceProps {
   readonly datacenters?: readonly string[];
   /** @default 1 */
   readonly count?: number;
-  /** Ports by label. @default { http: { to: 80 } } */
+  /** Ports by label. @default { http: { to: 80 } } for docker/podman; { http: {} } (a dynamic port the app reads from NOMAD_PORT_http) otherwise */
   readonly ports?: Readonly<Record<string, NomadServicePort>>;
   /** The port label the service registers. @default the first port */
   readonly servicePort?: string;
-  /** @default "nomad" (built-in service discovery, no Consul needed) */
+  /** @default "nomad" (built-in service discovery, no Consul needed: works on every environment) */
   readonly serviceProvider?: "nomad" | "consul";
   /** Tags of the registered service; `addTags` adds more later. @default none */
   readonly tags?: readonly string[];
   /** `false` registers the service without a check. @default an HTTP GET of "/" every 10s, 2s timeout */
   readonly healthCheck?: NomadServiceHealthCheck | false;
-  /** @default "docker" */
-  readonly driver?: "docker" | "podman";
-  /** @default "bridge" */
+  /**
+   * The group's network mode. raw_exec tasks do not enter a network namespace, so they get
+   * the host's.
+   * @default "host" for raw_exec, "bridge" otherwise
+   */
   readonly networkMode?: "bridge" | "host";
   /** The container's command. @default the image's entrypoint */
   readonly command?: string;
@@ -70,9 +86,9 @@ export interface NomadServiceProps {
   readonly args?: readonly string[];
   /** "host:container" bind mounts (host paths relative to the task dir). @default none */
   readonly volumes?: readonly string[];
-  /** @default 100 */
+  /** @default Nomad's: 100 (no resources block unless a resource is set) */
   readonly cpuMhz?: number;
-  /** @default 300 */
+  /** @default Nomad's: 300 */
   readonly memoryMb?: number;
   /** Memory oversubscription limit (>= memoryMb). @default none */
   readonly memoryMaxMb?: number;
@@ -84,10 +100,16 @@ export interface NomadServiceProps {
   readonly templates?: readonly Template[];
   /** Placement constraints of the group. @default none */
   readonly constraints?: readonly Constraint[];
-  /** Fields set here override the defaults one by one. @default SERVICE_UPDATE_DEFAULTS */
-  readonly update?: Update;
-  /** Fields set here override the defaults one by one. @default SERVICE_RESTART_DEFAULTS */
-  readonly restart?: Restart;
+  /** Fields set here override the defaults one by one; `false` leaves the block out (Nomad's own defaults). @default SERVICE_UPDATE_DEFAULTS */
+  readonly update?: Update | false;
+  /** Fields set here override the defaults one by one; `false` leaves the block out (Nomad's own defaults). @default SERVICE_RESTART_DEFAULTS */
+  readonly restart?: Restart | false;
+  /** Job fields beyond the ones above (the full model), set over what the service builds. @default none */
+  readonly job?: Partial<Omit<Job, "name" | "groups">>;
+  /** Group fields beyond the ones above, set over what the service builds (e.g. `volumes`, `scaling`). @default none */
+  readonly group?: Partial<Omit<TaskGroup, "name" | "tasks">>;
+  /** Task fields beyond the ones above, set over what the service builds (e.g. `vault`, `identities`). @default none */
+  readonly task?: Partial<Omit<TaskBase, "name">>;
 }
 
 /** A cautious rolling update: one allocation at a time, reverted when it does not get healthy. */
@@ -105,9 +127,10 @@ const SECRETS_DESTINATION = "secrets/nomad-variables.env";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The everyday long-running service: one group with one container task, a service registered
- * with a health check, and update/restart defaults that roll safely. Its job is a `NomadJob`
- * (child id "Job").
+ * The everyday long-running service: one group with one task (a container, or any other
+ * driver), a service registered with a health check, and update/restart defaults that roll
+ * safely. Its job is a `NomadJob` (child id "Job"); `job`, `group` and `task` reach every
+ * field of the full model.
  */
 export class NomadService extends Construct {
   public readonly job: NomadJob;
@@ -122,7 +145,8 @@ export class NomadService extends Construct {
   constructor(scope: Construct, id: string, props: NomadServiceProps) {
     super(scope, id);
     const jobName = props.jobName ?? kebabCase(id);
-    const ports = props.ports ?? { http: { to: 80 } };
+    const driver = props.driver ?? "docker";
+    const ports = props.ports ?? (isContainerDriver(driver) ? { http: { to: 80 } } : { http: {} });
     const labels = Object.keys(ports);
     this.serviceName = props.serviceName ?? jobName;
     this.servicePort = props.servicePort ?? labels[0];
@@ -131,6 +155,10 @@ export class NomadService extends Construct {
     if (this.servicePort === undefined) problems.push("a service needs a port; set ports, e.g. { http: { to: 8080 } }");
     for (const name of Object.keys(props.secrets ?? {}).filter((n) => !ENV_NAME.test(n))) {
       problems.push(`secret "${name}" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"`);
+    }
+    if (isContainerDriver(driver) && props.image === undefined) problems.push(`the ${driver} driver runs an image; set image, e.g. "traefik/whoami:v1.10"`);
+    if (!isContainerDriver(driver) && props.image !== undefined) {
+      problems.push(`image is a docker/podman option; the ${driver} driver takes its program in config, e.g. { command: "local/app" }`);
     }
     throwIfProblems(this, "invalid NomadService", problems);
     const secretsTemplate = this.secretsTemplate(jobName, props.secrets);
@@ -141,33 +169,41 @@ export class NomadService extends Construct {
       tags: this.tags,
       checks: props.healthCheck === false ? undefined : [healthCheck(this.serviceName, props.healthCheck ?? {})],
     };
+    const resources = { cpuMhz: props.cpuMhz, memoryMb: props.memoryMb, memoryMaxMb: props.memoryMaxMb };
+    const taskBase = {
+      name: props.taskName ?? jobName,
+      env: props.env,
+      templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
+      resources: Object.values(resources).some((v) => v !== undefined) ? resources : undefined,
+      ...props.task,
+    };
+    const task: Task = isContainerDriver(driver)
+      ? {
+          ...taskBase,
+          driver,
+          config: { image: props.image!, command: props.command, args: props.args, ports: labels, volumes: props.volumes, extra: props.config },
+        }
+      : { ...taskBase, driver, config: props.config };
     this.job = new NomadJob(this, "Job", {
       name: jobName,
       type: "service",
       namespace: props.namespace,
       datacenters: props.datacenters,
-      update: { ...SERVICE_UPDATE_DEFAULTS, ...props.update },
+      update: props.update === false ? undefined : { ...SERVICE_UPDATE_DEFAULTS, ...props.update },
+      ...props.job,
       groups: [
         {
           name: props.groupName ?? jobName,
           count: props.count ?? 1,
           constraints: props.constraints,
           network: {
-            mode: props.networkMode ?? "bridge",
+            mode: props.networkMode ?? (driver === "raw_exec" ? "host" : "bridge"),
             ports: labels.map((label) => ({ label, ...ports[label] })),
           },
-          restart: { ...SERVICE_RESTART_DEFAULTS, ...props.restart },
+          restart: props.restart === false ? undefined : { ...SERVICE_RESTART_DEFAULTS, ...props.restart },
           services: [service],
-          tasks: [
-            {
-              name: props.taskName ?? jobName,
-              driver: props.driver ?? "docker",
-              config: { image: props.image, command: props.command, args: props.args, ports: labels, volumes: props.volumes },
-              env: props.env,
-              templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
-              resources: { cpuMhz: props.cpuMhz ?? 100, memoryMb: props.memoryMb ?? 300, memoryMaxMb: props.memoryMaxMb },
-            },
-          ],
+          ...props.group,
+          tasks: [task],
         },
       ],
     });
@@ -213,6 +249,10 @@ export class NomadService extends Construct {
       .join("");
     return { destination: SECRETS_DESTINATION, env: true, changeMode: "restart", data };
   }
+}
+
+function isContainerDriver(driver: TaskDriver): driver is "docker" | "podman" {
+  return driver === "docker" || driver === "podman";
 }
 
 function healthCheck(serviceName: string, check: NomadServiceHealthCheck) {
