@@ -70,25 +70,22 @@ function containerConfig(c: ContainerConfig): ConfigMap {
   return { ...Object.fromEntries(typed), ...c.extra };
 }
 
-/** Free-form config: scalars and tuples of scalars as attributes, objects as nested blocks. */
+/**
+ * Free-form config in the structure Nomad reads it in (jobspec2 hclutil.BlocksAsAttrs turns a
+ * block into a list of objects, one per block): a list of objects renders as repeated blocks,
+ * an object as an object attribute (`labels = { ... }`), the rest as attributes.
+ */
 function configBody(config: ConfigMap): HclBody {
   const items: (HclAttribute | HclBlock)[] = [];
   for (const [name, value] of Object.entries(config)) {
-    if (isConfigMap(value)) {
-      items.push(configMapItem(name, value));
-    } else if (Array.isArray(value) && value.length > 0 && value.every(isConfigMap)) {
-      items.push(...value.map((v) => configMapItem(name, v)));
+    if (Array.isArray(value) && value.length > 0 && value.every((v) => isConfigMap(v) && Object.keys(v).every(isIdentifier))) {
+      items.push(...value.map((v) => block(name, [], configBody(v as ConfigMap))));
     } else {
       items.push({ name, value: value as HclExpr });
     }
   }
   // Attributes before blocks, each in insertion order: the layout people write.
   return [...items.filter((i) => !("body" in i)), ...items.filter((i) => "body" in i)];
-}
-
-function configMapItem(name: string, map: ConfigMap): HclAttribute | HclBlock {
-  if (Object.keys(map).every(isIdentifier)) return block(name, [], configBody(map));
-  return { name, value: map as HclObject };
 }
 
 function isConfigMap(value: ConfigValue): value is ConfigMap {

@@ -13,8 +13,11 @@ import * as M from "./model";
 export type FieldSpec =
   /** The block's label (`job "<name>"`). */
   | { readonly kind: "label" }
-  /** An attribute: a scalar or a list. `omitEmpty`: an empty list means the same as none. */
-  | { readonly kind: "attr"; readonly hcl: string; readonly omitEmpty?: boolean }
+  /**
+   * An attribute: a scalar or a list. `omitEmpty`: an empty list means the same as none.
+   * `number`: a number in the model, which Nomad also reads from a numeric string ("8080").
+   */
+  | { readonly kind: "attr"; readonly hcl: string; readonly omitEmpty?: boolean; readonly number?: boolean }
   /** A string map (env, meta): a block, or an object attribute when a key is not an identifier. */
   | { readonly kind: "map"; readonly hcl: string }
   /** A free-form block (driver config, scaling policy): objects become nested blocks. */
@@ -34,15 +37,16 @@ type SchemaOf<T> = { readonly [K in keyof Required<T>]: FieldSpec };
 const label = { kind: "label" } as const;
 const extra = { kind: "extra" } as const;
 const a = (hcl: string, omitEmpty?: boolean): FieldSpec => ({ kind: "attr", hcl, omitEmpty });
+const num = (hcl: string): FieldSpec => ({ kind: "attr", hcl, number: true });
 const map = (hcl: string): FieldSpec => ({ kind: "map", hcl });
 const free = (hcl: string): FieldSpec => ({ kind: "free", hcl });
 const one = (hcl: string, schema: () => BlockSchema): FieldSpec => ({ kind: "block", hcl, schema });
 const many = (hcl: string, schema: () => BlockSchema): FieldSpec => ({ kind: "blocks", hcl, schema });
 
 const CONSTRAINT: SchemaOf<M.Constraint> = { attribute: a("attribute"), operator: a("operator"), value: a("value") };
-const AFFINITY: SchemaOf<M.Affinity> = { attribute: a("attribute"), operator: a("operator"), value: a("value"), weight: a("weight") };
-const SPREAD_TARGET: SchemaOf<{ value: string; percent: number }> = { value: label, percent: a("percent") };
-const SPREAD: SchemaOf<M.Spread> = { attribute: a("attribute"), weight: a("weight"), targets: many("target", () => SPREAD_TARGET) };
+const AFFINITY: SchemaOf<M.Affinity> = { attribute: a("attribute"), operator: a("operator"), value: a("value"), weight: num("weight") };
+const SPREAD_TARGET: SchemaOf<{ value: string; percent: number }> = { value: label, percent: num("percent") };
+const SPREAD: SchemaOf<M.Spread> = { attribute: a("attribute"), weight: num("weight"), targets: many("target", () => SPREAD_TARGET) };
 export { CONSTRAINT as CONSTRAINT_SCHEMA, AFFINITY as AFFINITY_SCHEMA };
 const PLACEMENT: SchemaOf<M.Placement> = {
   constraints: many("constraint", () => CONSTRAINT),
@@ -51,25 +55,25 @@ const PLACEMENT: SchemaOf<M.Placement> = {
 };
 
 const UPDATE: SchemaOf<M.Update> = {
-  maxParallel: a("max_parallel"),
+  maxParallel: num("max_parallel"),
   healthCheck: a("health_check"),
   minHealthyTime: a("min_healthy_time"),
   healthyDeadline: a("healthy_deadline"),
   progressDeadline: a("progress_deadline"),
   autoRevert: a("auto_revert"),
   autoPromote: a("auto_promote"),
-  canary: a("canary"),
+  canary: num("canary"),
   stagger: a("stagger"),
 };
 const RESTART: SchemaOf<M.Restart> = {
-  attempts: a("attempts"),
+  attempts: num("attempts"),
   interval: a("interval"),
   delay: a("delay"),
   mode: a("mode"),
   renderTemplates: a("render_templates"),
 };
 const RESCHEDULE: SchemaOf<M.Reschedule> = {
-  attempts: a("attempts"),
+  attempts: num("attempts"),
   interval: a("interval"),
   delay: a("delay"),
   delayFunction: a("delay_function"),
@@ -77,7 +81,7 @@ const RESCHEDULE: SchemaOf<M.Reschedule> = {
   unlimited: a("unlimited"),
 };
 const MIGRATE: SchemaOf<M.Migrate> = {
-  maxParallel: a("max_parallel"),
+  maxParallel: num("max_parallel"),
   healthCheck: a("health_check"),
   minHealthyTime: a("min_healthy_time"),
   healthyDeadline: a("healthy_deadline"),
@@ -95,11 +99,11 @@ const VAULT: SchemaOf<M.Vault> = {
   allowTokenExpiration: a("allow_token_expiration"),
 };
 
-const PORT: SchemaOf<M.Port> = { label, static: a("static"), to: a("to"), hostNetwork: a("host_network"), ignoreCollision: a("ignore_collision") };
+const PORT: SchemaOf<M.Port> = { label, static: num("static"), to: num("to"), hostNetwork: a("host_network"), ignoreCollision: a("ignore_collision") };
 const NETWORK: SchemaOf<M.Network> = {
   mode: a("mode"),
   hostname: a("hostname"),
-  mbits: a("mbits"),
+  mbits: num("mbits"),
   device: a("device"),
   cidr: a("cidr"),
   ip: a("ip"),
@@ -109,7 +113,7 @@ const NETWORK: SchemaOf<M.Network> = {
   cni: one("cni", () => ({ args: map("args") })),
 };
 
-const CHECK_RESTART: SchemaOf<M.CheckRestart> = { limit: a("limit"), grace: a("grace"), ignoreWarnings: a("ignore_warnings") };
+const CHECK_RESTART: SchemaOf<M.CheckRestart> = { limit: num("limit"), grace: a("grace"), ignoreWarnings: a("ignore_warnings") };
 const CHECK: SchemaOf<M.Check> = {
   name: a("name"),
   type: a("type"),
@@ -132,9 +136,9 @@ const CHECK: SchemaOf<M.Check> = {
   tlsSkipVerify: a("tls_skip_verify"),
   grpcService: a("grpc_service"),
   grpcUseTls: a("grpc_use_tls"),
-  successBeforePassing: a("success_before_passing"),
-  failuresBeforeCritical: a("failures_before_critical"),
-  failuresBeforeWarning: a("failures_before_warning"),
+  successBeforePassing: num("success_before_passing"),
+  failuresBeforeCritical: num("failures_before_critical"),
+  failuresBeforeWarning: num("failures_before_warning"),
   body: a("body"),
   header: map("header"),
   checkRestart: one("check_restart", () => CHECK_RESTART),
@@ -159,21 +163,21 @@ const VOLUME_MOUNT: SchemaOf<M.VolumeMount> = {
   propagationMode: a("propagation_mode"),
   selinuxLabel: a("selinux_label"),
 };
-const LOGS: SchemaOf<M.Logs> = { maxFiles: a("max_files"), maxFileSizeMb: a("max_file_size"), disabled: a("disabled"), enabled: a("enabled") };
+const LOGS: SchemaOf<M.Logs> = { maxFiles: num("max_files"), maxFileSizeMb: num("max_file_size"), disabled: a("disabled"), enabled: a("enabled") };
 const DEVICE: SchemaOf<M.Device> = {
   name: label,
-  count: a("count"),
+  count: num("count"),
   constraints: many("constraint", () => CONSTRAINT),
   affinities: many("affinity", () => AFFINITY),
 };
 const RESOURCES: SchemaOf<M.Resources> = {
-  cpuMhz: a("cpu"),
-  cores: a("cores"),
-  memoryMb: a("memory"),
-  memoryMaxMb: a("memory_max"),
-  secretsMb: a("secrets"),
-  diskMb: a("disk"),
-  iops: a("iops"),
+  cpuMhz: num("cpu"),
+  cores: num("cores"),
+  memoryMb: num("memory"),
+  memoryMaxMb: num("memory_max"),
+  secretsMb: num("secrets"),
+  diskMb: num("disk"),
+  iops: num("iops"),
   networks: many("network", () => NETWORK),
   devices: many("device", () => DEVICE),
   numa: one("numa", () => ({ affinity: a("affinity"), devices: a("devices") })),
@@ -185,7 +189,7 @@ const UPSTREAM: SchemaOf<M.Upstream> = {
   destinationPeer: a("destination_peer"),
   destinationPartition: a("destination_partition"),
   destinationType: a("destination_type"),
-  localBindPort: a("local_bind_port"),
+  localBindPort: num("local_bind_port"),
   localBindAddress: a("local_bind_address"),
   localBindSocketPath: a("local_bind_socket_path"),
   localBindSocketMode: a("local_bind_socket_mode"),
@@ -196,12 +200,12 @@ const UPSTREAM: SchemaOf<M.Upstream> = {
 const EXPOSE_PATH: SchemaOf<M.ExposePath> = {
   path: a("path"),
   protocol: a("protocol"),
-  localPathPort: a("local_path_port"),
+  localPathPort: num("local_path_port"),
   listenerPort: a("listener_port"),
 };
 const TRANSPARENT_PROXY: SchemaOf<M.TransparentProxy> = {
-  uid: a("uid"),
-  outboundPort: a("outbound_port"),
+  uid: num("uid"),
+  outboundPort: num("outbound_port"),
   excludeInboundPorts: a("exclude_inbound_ports"),
   excludeOutboundPorts: a("exclude_outbound_ports"),
   excludeOutboundCidrs: a("exclude_outbound_cidrs"),
@@ -210,7 +214,7 @@ const TRANSPARENT_PROXY: SchemaOf<M.TransparentProxy> = {
 };
 const PROXY: SchemaOf<M.ConnectProxy> = {
   localServiceAddress: a("local_service_address"),
-  localServicePort: a("local_service_port"),
+  localServicePort: num("local_service_port"),
   upstreams: many("upstreams", () => UPSTREAM),
   expose: one("expose", () => ({ paths: many("path", () => EXPOSE_PATH) })),
   transparentProxy: one("transparent_proxy", () => TRANSPARENT_PROXY),
@@ -264,7 +268,7 @@ const SERVICE: SchemaOf<M.Service> = {
   checkRestart: one("check_restart", () => CHECK_RESTART),
   connect: one("connect", () => CONNECT),
   identity: one("identity", () => IDENTITY),
-  weights: one("weights", () => ({ passing: a("passing"), warning: a("warning") })),
+  weights: one("weights", () => ({ passing: num("passing"), warning: num("warning") })),
   extra,
 };
 
@@ -273,8 +277,8 @@ const TEMPLATE: SchemaOf<M.Template> = {
   destination: a("destination"),
   env: a("env"),
   perms: a("perms"),
-  uid: a("uid"),
-  gid: a("gid"),
+  uid: num("uid"),
+  gid: num("gid"),
   changeMode: a("change_mode"),
   changeSignal: a("change_signal"),
   splay: a("splay"),
@@ -285,7 +289,7 @@ const TEMPLATE: SchemaOf<M.Template> = {
   vaultGrace: a("vault_grace"),
   // Last of the attributes: a heredoc closes the aligned group above it.
   data: a("data"),
-  wait: one("wait", () => ({ min: a("min"), max: a("max") })),
+  wait: one("wait", () => ({ min: num("min"), max: num("max") })),
   changeScript: one("change_script", () => ({
     command: a("command"),
     args: a("args"),
@@ -306,8 +310,8 @@ const ARTIFACT: SchemaOf<M.Artifact> = {
 const SCALING: SchemaOf<M.Scaling> = {
   type: label,
   enabled: a("enabled"),
-  min: a("min"),
-  max: a("max"),
+  min: num("min"),
+  max: num("max"),
   policy: free("policy"),
 };
 const CSI_PLUGIN: SchemaOf<M.CsiPlugin> = {
@@ -366,7 +370,7 @@ const VOLUME: SchemaOf<M.Volume> = {
 
 export const GROUP: SchemaOf<M.TaskGroup> = {
   name: label,
-  count: a("count"),
+  count: num("count"),
   shutdownDelay: a("shutdown_delay"),
   maxRunDuration: a("max_run_duration"),
   stopAfterClientDisconnect: a("stop_after_client_disconnect"),
@@ -376,7 +380,7 @@ export const GROUP: SchemaOf<M.TaskGroup> = {
   ...PLACEMENT,
   network: one("network", () => NETWORK),
   volumes: many("volume", () => VOLUME),
-  ephemeralDisk: one("ephemeral_disk", () => ({ sizeMb: a("size"), migrate: a("migrate"), sticky: a("sticky") }) satisfies SchemaOf<M.EphemeralDisk>),
+  ephemeralDisk: one("ephemeral_disk", () => ({ sizeMb: num("size"), migrate: a("migrate"), sticky: a("sticky") }) satisfies SchemaOf<M.EphemeralDisk>),
   update: one("update", () => UPDATE),
   migrate: one("migrate", () => MIGRATE),
   restart: one("restart", () => RESTART),
@@ -401,7 +405,7 @@ export const JOB: SchemaOf<M.Job> = {
   region: a("region"),
   datacenters: a("datacenters"),
   nodePool: a("node_pool"),
-  priority: a("priority"),
+  priority: num("priority"),
   allAtOnce: a("all_at_once"),
   meta: map("meta"),
   periodic: one("periodic", () => ({ crons: a("crons"), timeZone: a("time_zone"), prohibitOverlap: a("prohibit_overlap"), enabled: a("enabled") }) satisfies SchemaOf<M.Periodic>),
@@ -413,8 +417,8 @@ export const JOB: SchemaOf<M.Job> = {
   vault: one("vault", () => VAULT),
   ui: one("ui", () => ({ description: a("description"), links: many("link", () => ({ label: a("label"), url: a("url") })) }) satisfies SchemaOf<M.JobUi>),
   multiregion: one("multiregion", () => ({
-    strategy: one("strategy", () => ({ maxParallel: a("max_parallel"), onFailure: a("on_failure") })),
-    regions: many("region", () => ({ name: label, count: a("count"), datacenters: a("datacenters"), nodePool: a("node_pool"), meta: map("meta") }) satisfies SchemaOf<M.MultiregionRegion>),
+    strategy: one("strategy", () => ({ maxParallel: num("max_parallel"), onFailure: a("on_failure") })),
+    regions: many("region", () => ({ name: label, count: num("count"), datacenters: a("datacenters"), nodePool: a("node_pool"), meta: map("meta") }) satisfies SchemaOf<M.MultiregionRegion>),
   })),
   groups: many("group", () => GROUP),
   extra,

@@ -127,6 +127,8 @@ class JobReader {
         continue;
       }
       const [field, spec] = entry;
+      // The renderer leaves out what means the same as absent (an empty tag list): so does the import.
+      if (spec.kind === "attr" && spec.omitEmpty && Array.isArray(raw) && raw.length === 0) continue;
       if (key === "cron") {
         if (body.crons !== undefined) this.report(at, "is set beside crons: move it into crons");
         out.crons = [this.value(raw, at)];
@@ -135,6 +137,8 @@ class JobReader {
       out[field] = this.field(spec, raw, at, key);
     }
     if (labelField !== undefined && schema.driver !== undefined) return this.taskConfig(out, where);
+    // A group of a Connect gateway has no task of its own (Nomad injects the proxy).
+    if (schema.tasks !== undefined && out.tasks === undefined) out.tasks = [];
     return out;
   }
 
@@ -169,13 +173,17 @@ class JobReader {
 
   private field(spec: FieldSpec, raw: unknown, at: Where, key: string): unknown {
     switch (spec.kind) {
-      case "attr":
-        return this.value(raw, at);
+      case "attr": {
+        const value = this.value(raw, at);
+        // gohcl converts a numeric string to the number the field holds (cty conversion).
+        return spec.number && typeof value === "string" && NUMBER.test(value) ? Number(value) : value;
+      }
       case "map":
         return this.stringMap(raw, at);
       case "free":
       case "taskConfig":
         // Free-form: repeated blocks stay lists of objects, attributes keep their values.
+        this.rejectLabeledBlocks(single(raw), at);
         return this.value(single(raw), at) as ConfigMap;
       case "block": {
         const items = this.blocks(raw, spec.schema(), at, key);
@@ -198,10 +206,28 @@ class JobReader {
     );
   }
 
+  /**
+   * hcl2json writes a labeled block inside free-form config (`check "high_cpu" { ... }` in a
+   * scaling policy) exactly as an object attribute of lists; Nomad reads the two differently
+   * (hclutil.BlocksAsAttrs: a list of `{ high_cpu = { ... } }`). The source tells them apart.
+   */
+  private rejectLabeledBlocks(value: unknown, at: Where): void {
+    if (Array.isArray(value)) return value.forEach((v) => this.rejectLabeledBlocks(v, at));
+    if (typeof value !== "object" || value === null) return;
+    for (const [key, inner] of Object.entries(value)) {
+      const labels = isObjectOfBlockLists(inner) ? Object.keys(inner) : [];
+      const line = labels.map((label) => this.source.labeledBlock(at.line, key, label)).find((l) => l !== undefined);
+      if (line !== undefined) {
+        this.report({ ...at, line }, `has a labeled block ${key} "${labels[0]}" in free-form config, which the model cannot hold: write it as ${key} { ${labels[0]} = { ... } }, the form Nomad reads it in`);
+      } else this.rejectLabeledBlocks(inner, at);
+    }
+  }
+
   /** A string map, written as a block (`meta { ... }`) or an attribute (`meta = { ... }`). */
   private stringMap(raw: unknown, at: Where): Record<string, unknown> {
     const merged = Object.assign({}, ...asList(raw)) as Body;
-    return Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, this.value(v, at)]));
+    // Nomad decodes these maps as map[string]string: `PORT = 8080` is the string "8080".
+    return Object.fromEntries(Object.entries(merged).map(([k, v]) => [k, isScalar(v) ? String(this.value(v, at)) : this.value(v, at)]));
   }
 
 
@@ -284,6 +310,18 @@ function closingBrace(text: string, from: number): number {
     if (text[i] === "}" && --depth === 0) return i;
   }
   return text.length;
+}
+
+const NUMBER = /^-?\d+(\.\d+)?$/;
+
+function isScalar(value: unknown): value is string | number | boolean {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+function isObjectOfBlockLists(value: unknown): value is Record<string, unknown[]> {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const lists = Object.values(value);
+  return lists.length > 0 && lists.every((l) => Array.isArray(l) && l.length > 0 && l.every((b) => typeof b === "object" && b !== null && !Array.isArray(b)));
 }
 
 function asList(raw: unknown): unknown[] {

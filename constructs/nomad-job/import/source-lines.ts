@@ -14,6 +14,15 @@ export class SourceLines {
 
   /** The 1-based line of the `nth` (0-based) `name ["label"]` at or after line `from`, else `from`. */
   public find(from: number, name: string, label?: string, nth = 0): number {
+    return this.lookup(from, name, label, nth) ?? from;
+  }
+
+  /** The 1-based line of the first `name "label" {` at or after line `from`, if there is one. */
+  public labeledBlock(from: number, name: string, label: string): number | undefined {
+    return this.lookup(from, name, label, 0);
+  }
+
+  private lookup(from: number, name: string, label: string | undefined, nth: number): number | undefined {
     const labelPattern = label === undefined ? "" : `\\s*"${escapeRegExp(label)}"`;
     const pattern = new RegExp(`^\\s*"?${escapeRegExp(name)}"?${labelPattern}\\s*(=|\\{|"|$)`);
     let seen = 0;
@@ -22,7 +31,7 @@ export class SourceLines {
       if (seen === nth) return i + 1;
       seen++;
     }
-    return from;
+    return undefined;
   }
 }
 
