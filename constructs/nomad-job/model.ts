@@ -70,8 +70,9 @@ export interface Job extends Placement {
   readonly ui?: JobUi;
   /**
    * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
-   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
-   * escaping, after the modelled fields. @default none
+   * (snake_case) names; lists of objects become repeated blocks, objects object attributes.
+   * Written by the same HCL writer, with the same escaping, after the modelled fields.
+   * @default none
    */
   readonly extra?: ConfigMap;
   readonly groups: readonly TaskGroup[];
@@ -248,8 +249,9 @@ export interface TaskGroup extends Placement {
   readonly tasks: readonly Task[];
   /**
    * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
-   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
-   * escaping, after the modelled fields. @default none
+   * (snake_case) names; lists of objects become repeated blocks, objects object attributes.
+   * Written by the same HCL writer, with the same escaping, after the modelled fields.
+   * @default none
    */
   readonly extra?: ConfigMap;
 }
@@ -364,8 +366,9 @@ export interface Service {
   readonly weights?: { readonly passing?: number; readonly warning?: number };
   /**
    * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
-   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
-   * escaping, after the modelled fields. @default none
+   * (snake_case) names; lists of objects become repeated blocks, objects object attributes.
+   * Written by the same HCL writer, with the same escaping, after the modelled fields.
+   * @default none
    */
   readonly extra?: ConfigMap;
 }
@@ -552,8 +555,9 @@ export interface TaskBase {
   readonly schedule?: { readonly cron?: { readonly start?: string; readonly end?: string; readonly timezone?: string } };
   /**
    * Attributes and blocks a newer Nomad adds that this model does not have yet, in Nomad's own
-   * (snake_case) names; objects become blocks. Written by the same HCL writer, with the same
-   * escaping, after the modelled fields. @default none
+   * (snake_case) names; lists of objects become repeated blocks, objects object attributes.
+   * Written by the same HCL writer, with the same escaping, after the modelled fields.
+   * @default none
    */
   readonly extra?: ConfigMap;
 }
