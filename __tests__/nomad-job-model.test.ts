@@ -97,8 +97,9 @@ describe("the job model", () => {
   });
 
   it("writes extra attributes and blocks (a newer Nomad's) through the same escaping", () => {
-    const hcl = renderJobHcl(job({ extra: { future_option: 'say "${NOMAD_JOB_NAME}" %{x}', future_block: { enabled: true } } }));
+    const hcl = renderJobHcl(job({ extra: { future_option: 'say "${NOMAD_JOB_NAME}" %{x}', future_map: { a: "b" }, future_block: [{ enabled: true }] } }));
     expect(hcl).toContain('future_option = "say \\"${NOMAD_JOB_NAME}\\" %%{x}"');
+    expect(hcl).toContain('future_map    = {\n    a = "b"\n  }');
     expect(hcl).toContain("future_block {\n    enabled = true\n  }");
   });
 
@@ -110,5 +111,36 @@ describe("the job model", () => {
 
   it("fails for a nested block that is not an object", () => {
     expect(() => new NomadJob(jobStack(), "Bad", job({ periodic: "0 3 * * *" as any }))).toThrow(/job "app" periodic is "0 3 \* \* \*", not an object/);
+  });
+
+  describe("Nomad's rules for the added blocks (nomad/structs at v2.0.5)", () => {
+    const task = (extra: object) => job({ groups: [group({ tasks: [{ name: "app", driver: "exec", ...extra }] })] });
+    const fails = (spec: Job) => () => new NomadJob(jobStack(), "Job", spec);
+
+    it("fails for vault changeMode signal without changeSignal (Vault.Validate)", () => {
+      expect(fails(task({ vault: { changeMode: "signal" } }))).toThrow(/task "app": vault changeMode "signal" needs changeSignal/);
+      expect(fails(job({ vault: { changeMode: "signal" } }))).toThrow(/job "app": vault changeMode "signal" needs changeSignal/);
+    });
+
+    it("fails for a csi_plugin without an id, of an unknown type, or staging inside its mount dir (Task.Validate)", () => {
+      expect(fails(task({ csiPlugin: { id: "", type: "node" } }))).toThrow(/csiPlugin has an empty id/);
+      expect(fails(task({ csiPlugin: { id: "x", type: "agent" as "node" } }))).toThrow(/csiPlugin type "agent" is not one of/);
+      expect(fails(task({ csiPlugin: { id: "x", type: "node", mountDir: "/csi", stagePublishBaseDir: "/csi/stage" } }))).toThrow(/stagePublishBaseDir "\/csi\/stage" is inside mountDir "\/csi"/);
+      expect(() => fails(task({ csiPlugin: { id: "x", type: "node", mountDir: "/csi", stagePublishBaseDir: "/local/csi" } }))()).not.toThrow();
+    });
+
+    it("fails for a dispatch_payload file that escapes the allocation directory, and accepts one that stays inside (DispatchPayloadConfig.Validate)", () => {
+      expect(fails(task({ dispatchPayload: { file: "../../../etc/x" } }))).toThrow(/dispatchPayload file "..\/..\/..\/etc\/x" escapes the allocation directory/);
+      expect(() => fails(task({ dispatchPayload: { file: "../input.json" } }))()).not.toThrow();
+    });
+
+    it("fails for a template with changeMode script and no changeScript (Template.Validate)", () => {
+      expect(fails(task({ templates: [{ destination: "local/a", data: "x", changeMode: "script" }] }))).toThrow(/changeMode "script" but no changeScript/);
+    });
+
+    it("fails for a check initialStatus Consul does not know (ServiceCheck validation)", () => {
+      const service = { name: "web", port: "http", checks: [{ type: "tcp" as const, interval: "10s", timeout: "2s", initialStatus: "ok" as "passing" }] };
+      expect(fails(job({ groups: [group({ network: { ports: [{ label: "http" }] }, services: [service] })] }))).toThrow(/initialStatus "ok" is not "passing", "warning" or "critical"/);
+    });
   });
 });

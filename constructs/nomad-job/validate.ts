@@ -3,6 +3,7 @@ import { ClusterFacts } from "../cluster-facts";
 import { checkAdmission, DEFAULT_NAMESPACE_ADMISSION } from "./admission";
 import { GO_DURATION } from "../core";
 import { cronProblem } from "./cron";
+import { blockProblems } from "./validate-blocks";
 import { Constraint, isContainerTask, Job, Service, Task, TaskGroup, Update } from "./model";
 
 /**
@@ -19,6 +20,7 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   checkJob(job, facts, (m) => report(jobWhere, m));
   checkDurations(job, "", (m) => report(jobWhere, m));
   checkAutoPromote(job, (m) => report(jobWhere, m));
+  problems.push(...blockProblems(job));
   for (const group of job.groups) {
     const where = `${jobWhere} group "${group.name}"`;
     checkGroup(job, group, facts, (m) => report(where, m));
