@@ -171,4 +171,8 @@ describe("NomadService", () => {
     expect(() => new NomadService(jobStack(), "NoImage", {})).toThrow(/the docker driver runs an image; set image/);
     expect(() => new NomadService(jobStack(), "ExecImage", { driver: "exec", image: "nginx" })).toThrow(/image is a docker\/podman option/);
   });
+
+  it("fails for a prop it does not have (a typo from JavaScript), listing the props it takes", () => {
+    expect(() => new NomadService(jobStack(), "Typo", { image: "nginx", imageTag: "1.27" } as any)).toThrow(/unknown prop "imageTag"; NomadService takes image, driver, config/);
+  });
 });

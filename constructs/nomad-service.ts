@@ -123,6 +123,15 @@ export const SERVICE_UPDATE_DEFAULTS: Update = {
 /** Restart a failing task in place: 10 attempts in 5 minutes, 25s apart, then wait (never give up). */
 export const SERVICE_RESTART_DEFAULTS: Restart = { attempts: 10, interval: "5m", delay: "25s", mode: "delay" };
 
+/** Every prop, so the compiler keeps this list whole when a prop is added. */
+const PROP_NAMES: Record<keyof NomadServiceProps, true> = {
+  image: true, driver: true, config: true, jobName: true, groupName: true, taskName: true, serviceName: true,
+  namespace: true, datacenters: true, count: true, ports: true, servicePort: true, serviceProvider: true, tags: true,
+  healthCheck: true, networkMode: true, command: true, args: true, volumes: true, cpuMhz: true, memoryMb: true,
+  memoryMaxMb: true, env: true, secrets: true, templates: true, constraints: true, update: true, restart: true,
+  job: true, group: true, task: true,
+};
+
 const SECRETS_DESTINATION = "secrets/nomad-variables.env";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -152,6 +161,10 @@ export class NomadService extends Construct {
     this.servicePort = props.servicePort ?? labels[0];
     this.tags = [...(props.tags ?? [])];
     const problems: string[] = [];
+    // JavaScript and `as any` pass props the interface does not have; a typo must not vanish.
+    for (const name of Object.keys(props).filter((p) => !(p in PROP_NAMES))) {
+      problems.push(`unknown prop "${name}"; NomadService takes ${Object.keys(PROP_NAMES).join(", ")} (job, group and task reach the full model)`);
+    }
     if (this.servicePort === undefined) problems.push("a service needs a port; set ports, e.g. { http: { to: 8080 } }");
     for (const name of Object.keys(props.secrets ?? {}).filter((n) => !ENV_NAME.test(n))) {
       problems.push(`secret "${name}" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"`);

@@ -11,7 +11,7 @@ import { BlockSchema, CONTAINER_CONFIG, FieldSpec, JOB } from "../../constructs/
 export function jobModule(props: NomadJobProps, options: { readonly source: string; readonly importFrom?: string }): string {
   const fn = functionName(props.name);
   return [
-    `// Imported by \`hashilab import-job\` from ${options.source.replace(/\n/g, " ")}; this file is now the job's source.`,
+    `// Imported by \`hashilab import-job\` from ${options.source.replace(/[\r\n\u2028\u2029]/g, " ")}; this file is now the job's source.`,
     `import { Construct } from "constructs";`,
     `import { NomadJob } from ${JSON.stringify(options.importFrom ?? "hashilab")};`,
     ``,
