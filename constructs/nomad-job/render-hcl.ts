@@ -78,6 +78,8 @@ function containerConfig(c: ContainerConfig): ConfigMap {
 function configBody(config: ConfigMap): HclBody {
   const items: (HclAttribute | HclBlock)[] = [];
   for (const [name, value] of Object.entries(config)) {
+    // An option set to undefined (from JavaScript, or a conditional) is an option left out.
+    if (value === undefined) continue;
     if (Array.isArray(value) && value.length > 0 && value.every((v) => isConfigMap(v) && Object.keys(v).every(isIdentifier))) {
       items.push(...value.map((v) => block(name, [], configBody(v as ConfigMap))));
     } else {

@@ -104,8 +104,8 @@ class JobReader {
   }
 
   /** A block's body as model fields, by its schema. */
-  private block(raw: Body, schema: BlockSchema, where: Where, label?: string): Body {
-    const body = schema === CONSTRAINT_SCHEMA || schema === AFFINITY_SCHEMA ? this.operatorForm(raw, schema === CONSTRAINT_SCHEMA, where) : raw;
+  private block(written: Body, schema: BlockSchema, where: Where, label?: string): Body {
+    const body = schema === CONSTRAINT_SCHEMA || schema === AFFINITY_SCHEMA ? this.operatorForm(written, schema === CONSTRAINT_SCHEMA, where) : written;
     const byHcl = new Map<string, [string, FieldSpec]>();
     for (const [field, spec] of Object.entries(schema)) {
       if (spec.kind === "taskConfig") byHcl.set("config", [field, spec]);
@@ -118,8 +118,12 @@ class JobReader {
       const at: Where = { path: `${where.path} ${key}`, line: this.source.find(where.line, key) };
       // Nomad's older single cron is a list of one (api PeriodicConfig: Spec and Specs).
       const entry = byHcl.get(key) ?? (key === "cron" && "crons" in schema ? (["crons", schema.crons] as [string, FieldSpec]) : undefined);
-      if (entry === undefined && schema === JOB && (key === "task" || key === "secret")) {
-        this.report(at, `directly in the job (jobspec2's shorthand for a group per ${key}) is not imported: wrap it in a group block`);
+      if (entry === undefined && schema === JOB && key === "task") {
+        this.report(at, "directly in the job (jobspec2's shorthand for a group of that one task) is not imported: wrap it in a group block");
+        continue;
+      }
+      if (entry === undefined && schema === JOB && key === "secret") {
+        this.report(at, "directly in the job (jobspec2 gives it to every task) is not imported: move it into each task");
         continue;
       }
       if (entry === undefined) {
