@@ -138,6 +138,11 @@ describe("the job model", () => {
       expect(fails(task({ templates: [{ destination: "local/a", data: "x", changeMode: "script" }] }))).toThrow(/changeMode "script" but no changeScript/);
     });
 
+    it("fails for a duration Nomad cannot parse in the added fields", () => {
+      expect(fails(job({ groups: [group({ disconnect: { lostAfter: "ten minutes" } })] }))).toThrow(/group "app": disconnect.lostAfter "ten minutes" is not a duration/);
+      expect(fails(task({ csiPlugin: { id: "x", type: "node", healthTimeout: "30" } }))).toThrow(/csiPlugin.healthTimeout "30" is not a duration/);
+    });
+
     it("fails for a check initialStatus Consul does not know (ServiceCheck validation)", () => {
       const service = { name: "web", port: "http", checks: [{ type: "tcp" as const, interval: "10s", timeout: "2s", initialStatus: "ok" as "passing" }] };
       expect(fails(job({ groups: [group({ network: { ports: [{ label: "http" }] }, services: [service] })] }))).toThrow(/initialStatus "ok" is not "passing", "warning" or "critical"/);

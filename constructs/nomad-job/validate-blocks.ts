@@ -1,5 +1,6 @@
 import { posix } from "node:path";
 import { Token } from "cdktf";
+import { GO_DURATION } from "../core";
 import { Check, Job, Task, Vault } from "./model";
 
 /**
@@ -14,6 +15,10 @@ export function blockProblems(job: Job): string[] {
   if (job.vault) checkVault(job.vault, (m) => problems.push(`${jobWhere}: ${m}`));
   for (const group of job.groups) {
     const where = `${jobWhere} group "${group.name}"`;
+    const durations = { maxRunDuration: group.maxRunDuration, stopAfterClientDisconnect: group.stopAfterClientDisconnect, maxClientDisconnect: group.maxClientDisconnect };
+    checkDurations({ ...durations, "disconnect.lostAfter": group.disconnect?.lostAfter, "disconnect.stopOnClientAfter": group.disconnect?.stopOnClientAfter }, (m) =>
+      problems.push(`${where}: ${m}`),
+    );
     for (const service of group.services ?? []) checkChecks(service.checks ?? [], (m) => problems.push(`${where}: ${m}`));
     for (const task of group.tasks) checkTask(task, (m) => problems.push(`${where} task "${task.name}": ${m}`));
   }
@@ -26,6 +31,13 @@ const known = <T>(value: T | undefined): value is T => value !== undefined && !T
 
 function checkTask(task: Task, report: Report): void {
   if (task.vault) checkVault(task.vault, report);
+  checkDurations(
+    {
+      "csiPlugin.healthTimeout": task.csiPlugin?.healthTimeout,
+      ...Object.fromEntries((task.templates ?? []).map((t) => [`template "${t.destination}" vaultGrace`, t.vaultGrace])),
+    },
+    report,
+  );
   checkChecks((task.services ?? []).flatMap((s) => s.checks ?? []), report);
   const plugin = task.csiPlugin;
   // structs.go Task.Validate, "Validate CSI Plugin Config".
@@ -46,6 +58,16 @@ function checkTask(task: Task, report: Report): void {
     if (template.changeMode === "script" && template.changeScript === undefined) {
       report(`template "${template.destination}" has changeMode "script" but no changeScript. Add changeScript: { command: "..." }.`);
     }
+  }
+}
+
+/**
+ * Durations of the added fields (the shared ones, such as interval and timeout, are checked by
+ * validate.ts): Nomad's parser refuses what time.ParseDuration does.
+ */
+function checkDurations(fields: Readonly<Record<string, string | undefined>>, report: Report): void {
+  for (const [name, value] of Object.entries(fields)) {
+    if (known(value) && !GO_DURATION.test(value)) report(`${name} "${value}" is not a duration. Write a number with a unit, e.g. "30s", "5m", "1h".`);
   }
 }
 
