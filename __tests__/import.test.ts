@@ -1,4 +1,7 @@
-import { jobSpecFromHcl, renderJobHcl } from "../constructs";
+import { App, TerraformStack, Testing, TerraformVariable } from "cdktf";
+import { jobSpecFromHcl, NomadJob, renderJobHcl } from "../constructs";
+import { NomadProvider } from "../constructs/providers";
+import { resourcesOf } from "./support/synth";
 
 /** jobSpecFromHcl: what it reads, how it binds variables, and what it refuses (file, line, block). */
 
@@ -120,5 +123,21 @@ job "web" {
   it("fails for more than one job, and for a task directly in the job", async () => {
     await expect(jobSpecFromHcl(`job "a" {}\njob "b" {}`)).rejects.toThrow(/has 2 job blocks; a jobspec has exactly one/);
     await expect(jobSpecFromHcl(`job "a" {\n  task "t" {\n    driver = "exec"\n  }\n}`)).rejects.toThrow(/:2: job "a" task directly in the job .* wrap it in a group block/);
+  });
+
+  it("binds a variable to a Terraform variable when given its token, so the value is chosen at deploy", async () => {
+    const hcl = jobspec(`      config {\n        image = "\${var.image}:\${var.tag}"\n      }`, 'variable "image" {}\nvariable "tag" {}\nvariable "count" {}').replace(
+      'group "web" {',
+      'group "web" {\n    count = var.count',
+    );
+    const stack = new TerraformStack(new App(), "apps");
+    new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" });
+    const variable = (id: string, type: string) => new TerraformVariable(stack, id, { type });
+    const image = variable("image", "string").stringValue;
+    const count = variable("count", "number").numberValue;
+    new NomadJob(stack, "Web", await jobSpecFromHcl(hcl, { variables: { image, tag: "1.27", count } }));
+    const { jobspec: synthesized } = Object.values<any>(resourcesOf(JSON.parse(Testing.synth(stack)), "nomad_job"))[0];
+    expect(synthesized).toContain('count = ${var.count}');
+    expect(synthesized).toContain('image = "${var.image}:1.27"');
   });
 });

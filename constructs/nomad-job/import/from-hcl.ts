@@ -8,7 +8,9 @@ export interface JobSpecFromHclOptions {
   /** The file name errors name. @default "jobspec.nomad.hcl" */
   readonly fileName?: string;
   /**
-   * Values for the jobspec's `variable` blocks, as `nomad job run -var` would give them.
+   * Values for the jobspec's `variable` blocks, as `nomad job run -var` would give them; a
+   * Terraform variable's token (`variable.stringValue`, `variable.numberValue`) binds one to
+   * Terraform, which fills it in at deploy.
    * @default each variable's default
    */
   readonly variables?: Readonly<Record<string, ConfigValue>>;
@@ -20,10 +22,9 @@ export interface JobSpecFromHclOptions {
  *
  *     new NomadJob(stack, "Plex", await jobSpecFromHcl(readFileSync("plex.nomad.hcl", "utf8")));
  *
- * HCL2 variables are bound here, to their defaults or to `options.variables`: the typed
- * job is the place where such values now live (an environment's config or a function's
- * argument), and a value fixed at synth shows in the reviewed jobspec diff, where a Terraform
- * variable would only be known at apply. Runtime interpolations (`${NOMAD_*}`, `${attr.*}`,
+ * HCL2 variables are bound here, to their defaults or to `options.variables` (literals, or
+ * Terraform variables' tokens): the typed job holds values, and a value fixed at synth shows in
+ * the reviewed jobspec diff (docs/job-model.md says why not the `nomad_job` hcl2 vars). Runtime interpolations (`${NOMAD_*}`, `${attr.*}`,
  * `${node.*}`, `${meta.*}`) and Go templates are kept as Nomad receives them. Anything the
  * model cannot represent (an unknown block, `locals`, an expression over variables) is an
  * error naming the block and its line.
