@@ -1,6 +1,7 @@
 import { App, TerraformStack, Testing, TerraformVariable } from "cdktf";
 import { jobSpecFromHcl, NomadJob, renderJobHcl } from "../constructs";
 import { NomadProvider } from "../constructs/providers";
+import { jobModule } from "../scripts/import-job/generate";
 import { resourcesOf } from "./support/synth";
 
 /** jobSpecFromHcl: what it reads, how it binds variables, and what it refuses (file, line, block). */
@@ -139,5 +140,47 @@ job "web" {
     const { jobspec: synthesized } = Object.values<any>(resourcesOf(JSON.parse(Testing.synth(stack)), "nomad_job"))[0];
     expect(synthesized).toContain('count = ${var.count}');
     expect(synthesized).toContain('image = "${var.image}:1.27"');
+  });
+});
+
+describe("jobModule (generated TypeScript)", () => {
+  /** Runs a generated module with NomadJob stood in for, returning the props it passes. */
+  function propsOf(source: string): unknown {
+    const ts = require("typescript") as typeof import("typescript");
+    const js = ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    let made: unknown;
+    const NomadJob = class {
+      constructor(_scope: unknown, _id: string, props: unknown) {
+        made = props;
+      }
+    };
+    const exports: Record<string, any> = {};
+    new Function("exports", "require", js)(exports, (m: string) => (m === "hashilab" ? { NomadJob } : {}));
+    exports.default({});
+    return made;
+  }
+
+  it("writes hostile strings and names so the module builds exactly the props: quotes, backticks, ${, %{, line breaks, odd keys", () => {
+    const props = {
+      name: "class",
+      meta: { "a-b": 'say "hi"', "1st": "x" },
+      groups: [
+        {
+          name: "g",
+          tasks: [
+            {
+              name: "t",
+              driver: "raw_exec",
+              config: { command: "sh", args: ["-c", "echo `date` ${HOME} %{x} \\ done\r\n"], "odd key": [{ nested: "multi\nline ${NOMAD_TASK_DIR} `tick` \\n\n" }] },
+              templates: [{ destination: "local/x", data: "a `b` ${c} \\${d} */ </script>\n\u2028end\n" }],
+            },
+          ],
+        },
+      ],
+    };
+    const source = jobModule(props, { source: "evil\n*/ name.hcl" });
+    expect(source).toContain("export function jobClass(scope: Construct): NomadJob {");
+    expect(source).toContain("export default jobClass;");
+    expect(propsOf(source)).toEqual(props);
   });
 });
