@@ -14,7 +14,7 @@ export function renderJobHcl(job: Job): string {
 type Fields = Readonly<Record<string, unknown>>;
 
 /** A block of `value`'s set fields, the label from its label field. */
-export function renderBlock(type: string, value: object, schema: BlockSchema): HclBlock {
+function renderBlock(type: string, value: object, schema: BlockSchema): HclBlock {
   const fields = value as Fields;
   const labelField = Object.keys(schema).find((f) => schema[f].kind === "label");
   const labels = labelField === undefined ? [] : [String(fields[labelField])];

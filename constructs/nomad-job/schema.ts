@@ -322,7 +322,7 @@ const CSI_PLUGIN: SchemaOf<M.CsiPlugin> = {
   healthTimeout: a("health_timeout"),
 };
 
-export const TASK: SchemaOf<M.TaskBase & { driver: string; config: unknown }> = {
+const TASK: SchemaOf<M.TaskBase & { driver: string; config: unknown }> = {
   name: label,
   driver: a("driver"),
   kind: a("kind"),
@@ -368,7 +368,7 @@ const VOLUME: SchemaOf<M.Volume> = {
   mountOptions: one("mount_options", () => ({ fsType: a("fs_type"), mountFlags: a("mount_flags") })),
 };
 
-export const GROUP: SchemaOf<M.TaskGroup> = {
+const GROUP: SchemaOf<M.TaskGroup> = {
   name: label,
   count: num("count"),
   shutdownDelay: a("shutdown_delay"),

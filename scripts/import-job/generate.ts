@@ -36,7 +36,7 @@ const RESERVED = new Set(
 );
 
 /** "node-exporter" → "nodeExporter"; a name that is no identifier then gets a "job" prefix. */
-export function functionName(jobName: string): string {
+function functionName(jobName: string): string {
   const words = jobName.split(/[^A-Za-z0-9]+/).filter(Boolean);
   const camel = words.map((w, i) => (i === 0 ? w[0].toLowerCase() + w.slice(1) : w[0].toUpperCase() + w.slice(1))).join("");
   return /^[A-Za-z_]/.test(camel) && !RESERVED.has(camel) ? camel : `job${camel[0]?.toUpperCase() ?? ""}${camel.slice(1)}`;
