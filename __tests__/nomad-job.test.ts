@@ -91,11 +91,13 @@ describe("rendering a job to HCL", () => {
     expect(hcl).toContain('args  = [\n          "--option-number-0",\n');
   });
 
-  it("renders free-form driver options: objects as blocks, lists of objects as repeated blocks", async () => {
-    const extra = { logging: { type: "journald" }, mount: [{ type: "tmpfs", target: "/tmp" }, { type: "tmpfs", target: "/run" }] };
+  it("renders free-form driver options as Nomad reads them: lists of objects as repeated blocks, objects as object attributes", async () => {
+    // jobspec2 (hclutil.BlocksAsAttrs) reads a block as a list of one object per block.
+    const extra = { logging: [{ type: "journald" }], sysctl: { "net.core.somaxconn": "16384" }, mount: [{ type: "tmpfs", target: "/tmp" }, { type: "tmpfs", target: "/run" }] };
     const hcl = renderJobHcl(job({ groups: [group({ tasks: [{ ...group().tasks[0], config: { image: "x", extra } }] })] }));
     const config = (await parseJob(hcl)).web[0].group.web[0].task.web[0].config[0];
     expect(config.logging).toEqual([{ type: "journald" }]);
+    expect(config.sysctl).toEqual({ "net.core.somaxconn": "16384" });
     expect(config.mount).toEqual([
       { type: "tmpfs", target: "/tmp" },
       { type: "tmpfs", target: "/run" },

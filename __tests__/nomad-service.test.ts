@@ -10,7 +10,7 @@ async function jobOf(build: (scope: import("constructs").Construct) => void): Pr
 }
 
 describe("NomadService", () => {
-  it("needs only an image: one bridge-networked container, a Nomad service with an HTTP check, safe roll-outs", async () => {
+  it("needs only an image: one bridge-networked container, a Nomad service with an HTTP check, safe roll-outs, Nomad's default resources", async () => {
     const job = await jobOf((scope) => new NomadService(scope, "Whoami", { image: "traefik/whoami:v1.10" }));
     expect(job.type).toBe("service");
     expect(job.update).toEqual([{ max_parallel: 1, min_healthy_time: "10s", healthy_deadline: "3m", auto_revert: true, canary: 0 }]);
@@ -29,7 +29,6 @@ describe("NomadService", () => {
     expect(group.task.whoami[0]).toEqual({
       driver: "docker",
       config: [{ image: "traefik/whoami:v1.10", ports: ["http"] }],
-      resources: [{ cpu: 100, memory: 300 }],
     });
   });
 
@@ -126,5 +125,54 @@ describe("NomadService", () => {
     expect(() => new NomadService(jobStack(LAB_LIKE_FACTS), "App", { image: "x", namespace: "prod" })).toThrow(
       /test\/App\/Job: invalid Nomad job:[\s\S]*namespace "prod" is not declared/,
     );
+  });
+
+  it("runs any driver: an exec program on a dynamic port it reads from the environment", async () => {
+    const service = new NomadService(jobStack(), "Api", {
+      driver: "exec",
+      config: { command: "local/api", args: ["--listen", ":${NOMAD_PORT_http}"] },
+      healthCheck: { type: "tcp" },
+    });
+    const [group] = service.job.spec.groups;
+    expect(group.network).toEqual({ mode: "bridge", ports: [{ label: "http" }] });
+    expect(group.tasks[0]).toMatchObject({ driver: "exec", config: { command: "local/api", args: ["--listen", ":${NOMAD_PORT_http}"] } });
+    expect(group.tasks[0].resources).toBeUndefined();
+  });
+
+  it("gives raw_exec and plugin drivers what they need: the host network for raw_exec, the config as written", () => {
+    const rawExec = new NomadService(jobStack(), "Tool", { driver: "raw_exec", config: { command: "/usr/bin/tool" }, healthCheck: false });
+    expect(rawExec.job.spec.groups[0].network?.mode).toBe("host");
+    const plugin = new NomadService(jobStack(), "Vm", { driver: "qemu", config: { image_path: "local/vm.img" }, healthCheck: false });
+    expect(plugin.job.spec.groups[0].tasks[0]).toMatchObject({ driver: "qemu", config: { image_path: "local/vm.img" } });
+  });
+
+  it("leaves update and restart out when they are false, so Nomad's own defaults apply", async () => {
+    const job = await jobOf((scope) => new NomadService(scope, "Plain", { image: "nginx:1.27", update: false, restart: false }));
+    expect(job.update).toBeUndefined();
+    expect(job.group.plain[0].restart).toBeUndefined();
+  });
+
+  it("reaches the full job model through job, group and task", async () => {
+    const job = await jobOf(
+      (scope) =>
+        new NomadService(scope, "Vaulted", {
+          image: "nginx:1.27",
+          job: { priority: 70 },
+          group: { ephemeralDisk: { sizeMb: 500 } },
+          task: { vault: { role: "web" }, killTimeout: "30s" },
+        }),
+    );
+    expect(job.priority).toBe(70);
+    expect(job.group.vaulted[0].ephemeral_disk).toEqual([{ size: 500 }]);
+    expect(job.group.vaulted[0].task.vaulted[0]).toMatchObject({ kill_timeout: "30s", vault: [{ role: "web" }] });
+  });
+
+  it("fails for a container driver without an image, and for an image on another driver", () => {
+    expect(() => new NomadService(jobStack(), "NoImage", {})).toThrow(/the docker driver runs an image; set image/);
+    expect(() => new NomadService(jobStack(), "ExecImage", { driver: "exec", image: "nginx" })).toThrow(/image is a docker\/podman option/);
+  });
+
+  it("fails for a prop it does not have (a typo from JavaScript), listing the props it takes", () => {
+    expect(() => new NomadService(jobStack(), "Typo", { image: "nginx", imageTag: "1.27" } as any)).toThrow(/unknown prop "imageTag"; NomadService takes image, driver, config/);
   });
 });

@@ -10,7 +10,8 @@ import type { VolumeProvider } from "./volumes";
 export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
 
 /** Task drivers a Nomad client can run. */
-export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java";
+// `string & {}`: a plugin driver by its name, while the built-in ones still autocomplete.
+export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java" | (string & {});
 
 /**
  * What constructs may assume about the cluster their jobs and policies land on. Synth-time

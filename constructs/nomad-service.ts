@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
-import { CheckRestart, Constraint, Duration, NomadJob, Port, Restart, Service, Template, Update } from "./nomad-job";
+import { CheckRestart, ConfigMap, Constraint, Duration, Job, NomadJob, Port, Restart, Service, Task, TaskBase, TaskGroup, Template, Update } from "./nomad-job";
+import type { TaskDriver } from "./cluster-facts";
 import { nameFromId, throwIfProblems } from "./core";
 import type { AttachPolicyOptions, GrantReadJobsOptions, NomadAclPolicy } from "./acl";
 import type { NomadPolicyRules } from "../policies";
@@ -35,8 +36,21 @@ export interface NomadVariableSecret {
 }
 
 export interface NomadServiceProps {
-  /** Container image, e.g. "corentinth/it-tools:latest" (a cdktf token is fine). */
-  readonly image: string;
+  /** Container image, e.g. "corentinth/it-tools:latest" (a cdktf token is fine); docker and podman need one. @default none */
+  readonly image?: string;
+  /**
+   * The task driver: docker, podman, exec, raw_exec, java, or a plugin's name
+   * (the clients must enable it).
+   * @default "docker"
+   */
+  readonly driver?: TaskDriver;
+  /**
+   * Driver options in the driver's own names. docker/podman: options beyond the typed ones,
+   * e.g. `{ logging: { type: "journald" } }`; other drivers: the whole config, e.g.
+   * `{ command: "local/app", args: ["--port", "${NOMAD_PORT_http}"] }`.
+   * @default none
+   */
+  readonly config?: ConfigMap;
   /** The job id. @default the construct id in kebab case ("ItTools" → "it-tools") */
   readonly jobName?: string;
   /** @default jobName */
@@ -51,19 +65,21 @@ export interface NomadServiceProps {
   readonly datacenters?: readonly string[];
   /** @default 1 */
   readonly count?: number;
-  /** Ports by label. @default { http: { to: 80 } } */
+  /** Ports by label. @default { http: { to: 80 } } for docker/podman; { http: {} } (a dynamic port the app reads from NOMAD_PORT_http) otherwise */
   readonly ports?: Readonly<Record<string, NomadServicePort>>;
   /** The port label the service registers. @default the first port */
   readonly servicePort?: string;
-  /** @default "nomad" (built-in service discovery, no Consul needed) */
+  /** @default "nomad" (built-in service discovery, no Consul needed: works on every environment) */
   readonly serviceProvider?: "nomad" | "consul";
   /** Tags of the registered service; `addTags` adds more later. @default none */
   readonly tags?: readonly string[];
   /** `false` registers the service without a check. @default an HTTP GET of "/" every 10s, 2s timeout */
   readonly healthCheck?: NomadServiceHealthCheck | false;
-  /** @default "docker" */
-  readonly driver?: "docker" | "podman";
-  /** @default "bridge" */
+  /**
+   * The group's network mode. raw_exec tasks do not enter a network namespace, so they get
+   * the host's.
+   * @default "host" for raw_exec, "bridge" otherwise
+   */
   readonly networkMode?: "bridge" | "host";
   /** The container's command. @default the image's entrypoint */
   readonly command?: string;
@@ -71,9 +87,9 @@ export interface NomadServiceProps {
   readonly args?: readonly string[];
   /** "host:container" bind mounts (host paths relative to the task dir). @default none */
   readonly volumes?: readonly string[];
-  /** @default 100 */
+  /** @default Nomad's: 100 (no resources block unless a resource is set) */
   readonly cpuMhz?: number;
-  /** @default 300 */
+  /** @default Nomad's: 300 */
   readonly memoryMb?: number;
   /** Memory oversubscription limit (>= memoryMb). @default none */
   readonly memoryMaxMb?: number;
@@ -85,10 +101,16 @@ export interface NomadServiceProps {
   readonly templates?: readonly Template[];
   /** Placement constraints of the group. @default none */
   readonly constraints?: readonly Constraint[];
-  /** Fields set here override the defaults one by one. @default SERVICE_UPDATE_DEFAULTS */
-  readonly update?: Update;
-  /** Fields set here override the defaults one by one. @default SERVICE_RESTART_DEFAULTS */
-  readonly restart?: Restart;
+  /** Fields set here override the defaults one by one; `false` leaves the block out (Nomad's own defaults). @default SERVICE_UPDATE_DEFAULTS */
+  readonly update?: Update | false;
+  /** Fields set here override the defaults one by one; `false` leaves the block out (Nomad's own defaults). @default SERVICE_RESTART_DEFAULTS */
+  readonly restart?: Restart | false;
+  /** Job fields beyond the ones above (the full model), set over what the service builds. @default none */
+  readonly job?: Partial<Omit<Job, "name" | "groups">>;
+  /** Group fields beyond the ones above, set over what the service builds (e.g. `volumes`, `scaling`). @default none */
+  readonly group?: Partial<Omit<TaskGroup, "name" | "tasks">>;
+  /** Task fields beyond the ones above, set over what the service builds (e.g. `vault`, `identities`). @default none */
+  readonly task?: Partial<Omit<TaskBase, "name">>;
   /**
    * Persistent volumes by name, e.g. `{ data: { sizeGiB: 10, mountPath: "/data" } }`, provided
    * the way the environment's cluster provides them (docs/storage.md). Child "Volumes".
@@ -108,13 +130,23 @@ export const SERVICE_UPDATE_DEFAULTS: Update = {
 /** Restart a failing task in place: 10 attempts in 5 minutes, 25s apart, then wait (never give up). */
 export const SERVICE_RESTART_DEFAULTS: Restart = { attempts: 10, interval: "5m", delay: "25s", mode: "delay" };
 
+/** Every prop, so the compiler keeps this list whole when a prop is added. */
+const PROP_NAMES: Record<keyof NomadServiceProps, true> = {
+  image: true, driver: true, config: true, jobName: true, groupName: true, taskName: true, serviceName: true,
+  namespace: true, datacenters: true, count: true, ports: true, servicePort: true, serviceProvider: true, tags: true,
+  healthCheck: true, networkMode: true, command: true, args: true, volumes: true, cpuMhz: true, memoryMb: true,
+  memoryMaxMb: true, env: true, secrets: true, templates: true, constraints: true, update: true, restart: true,
+  job: true, group: true, task: true, persistentVolumes: true,
+};
+
 const SECRETS_DESTINATION = "secrets/nomad-variables.env";
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The everyday long-running service: one group with one container task, a service registered
- * with a health check, and update/restart defaults that roll safely. Its job is a `NomadJob`
- * (child id "Job").
+ * The everyday long-running service: one group with one task (a container, or any other
+ * driver), a service registered with a health check, and update/restart defaults that roll
+ * safely. Its job is a `NomadJob` (child id "Job"); `job`, `group` and `task` reach every
+ * field of the full model.
  */
 export class NomadService extends Construct {
   public readonly job: NomadJob;
@@ -131,26 +163,36 @@ export class NomadService extends Construct {
   constructor(scope: Construct, id: string, props: NomadServiceProps) {
     super(scope, id);
     const jobName = props.jobName ?? nameFromId(this, id, "jobName");
-    const ports = props.ports ?? { http: { to: 80 } };
+    const driver = props.driver ?? "docker";
+    const ports = props.ports ?? (isContainerDriver(driver) ? { http: { to: 80 } } : { http: {} });
     const labels = Object.keys(ports);
     this.serviceName = props.serviceName ?? jobName;
     this.servicePort = props.servicePort ?? labels[0];
     this.tags = [...(props.tags ?? [])];
     const problems: string[] = [];
+    // JavaScript and `as any` pass props the interface does not have; a typo must not vanish.
+    for (const name of Object.keys(props).filter((p) => !Object.hasOwn(PROP_NAMES, p))) {
+      problems.push(`unknown prop "${name}"; NomadService takes ${Object.keys(PROP_NAMES).join(", ")} (job, group and task reach the full model)`);
+    }
     if (this.servicePort === undefined) problems.push("a service needs a port; set ports, e.g. { http: { to: 8080 } }");
     for (const name of Object.keys(props.secrets ?? {}).filter((n) => !ENV_NAME.test(n))) {
       problems.push(`secret "${name}" is not an environment variable name; use letters, digits and _, e.g. "DB_PASSWORD"`);
     }
+    if (isContainerDriver(driver) && props.image === undefined) problems.push(`the ${driver} driver runs an image; set image, e.g. "traefik/whoami:v1.10"`);
+    if (!isContainerDriver(driver) && props.image !== undefined) {
+      problems.push(`image is a docker/podman option; the ${driver} driver takes its program in config, e.g. { command: "local/app" }`);
+    }
     throwIfProblems(this, "invalid NomadService", problems);
     const secretsTemplate = this.secretsTemplate(jobName, props.secrets);
     const count = props.count ?? 1;
-    const driver = props.driver ?? "docker";
+    const update = props.update === false ? undefined : { ...SERVICE_UPDATE_DEFAULTS, ...props.update };
     this.volumes = props.persistentVolumes
       ? new AppVolumes(this, "Volumes", {
           jobName,
           namespace: props.namespace,
           volumes: props.persistentVolumes,
-          instances: count + (props.update?.canary ?? SERVICE_UPDATE_DEFAULTS.canary ?? 0),
+          // Canaries run beside the old allocations: writers too.
+          instances: count + (update?.canary ?? 0),
           driver,
         })
       : undefined;
@@ -161,12 +203,29 @@ export class NomadService extends Construct {
       tags: this.tags,
       checks: props.healthCheck === false ? undefined : [healthCheck(this.serviceName, props.healthCheck ?? {})],
     };
+    const resources = { cpuMhz: props.cpuMhz, memoryMb: props.memoryMb, memoryMaxMb: props.memoryMaxMb };
+    const taskBase = {
+      name: props.taskName ?? jobName,
+      env: props.env,
+      templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
+      volumeMounts: this.volumes?.volumeMounts,
+      resources: Object.values(resources).some((v) => v !== undefined) ? resources : undefined,
+      ...props.task,
+    };
+    const task: Task = isContainerDriver(driver)
+      ? {
+          ...taskBase,
+          driver,
+          config: { image: props.image!, command: props.command, args: props.args, ports: labels, volumes: props.volumes, extra: props.config },
+        }
+      : { ...taskBase, driver, config: props.config };
     this.job = new NomadJob(this, "Job", {
       name: jobName,
       type: "service",
       namespace: props.namespace,
       datacenters: props.datacenters,
-      update: { ...SERVICE_UPDATE_DEFAULTS, ...props.update },
+      update,
+      ...props.job,
       groups: [
         {
           name: props.groupName ?? jobName,
@@ -174,22 +233,13 @@ export class NomadService extends Construct {
           constraints: props.constraints,
           volumes: this.volumes?.groupVolumes,
           network: {
-            mode: props.networkMode ?? "bridge",
+            mode: props.networkMode ?? (driver === "raw_exec" ? "host" : "bridge"),
             ports: labels.map((label) => ({ label, ...ports[label] })),
           },
-          restart: { ...SERVICE_RESTART_DEFAULTS, ...props.restart },
+          restart: props.restart === false ? undefined : { ...SERVICE_RESTART_DEFAULTS, ...props.restart },
           services: [service],
-          tasks: [
-            {
-              name: props.taskName ?? jobName,
-              driver,
-              config: { image: props.image, command: props.command, args: props.args, ports: labels, volumes: props.volumes },
-              volumeMounts: this.volumes?.volumeMounts,
-              env: props.env,
-              templates: [...(props.templates ?? []), ...(secretsTemplate ? [secretsTemplate] : [])],
-              resources: { cpuMhz: props.cpuMhz ?? 100, memoryMb: props.memoryMb ?? 300, memoryMaxMb: props.memoryMaxMb },
-            },
-          ],
+          ...props.group,
+          tasks: [task],
         },
       ],
     });
@@ -237,6 +287,10 @@ export class NomadService extends Construct {
       .join("");
     return { destination: SECRETS_DESTINATION, env: true, changeMode: "restart", data };
   }
+}
+
+function isContainerDriver(driver: TaskDriver): driver is "docker" | "podman" {
+  return driver === "docker" || driver === "podman";
 }
 
 function healthCheck(serviceName: string, check: NomadServiceHealthCheck) {

@@ -1,6 +1,9 @@
 import { dnsNameProblem } from "../constructs/core";
-import { existingClusterProblems, workloadNamespaces } from "./derive";
+import { clusterClients, existingClusterProblems, workloadNamespaces } from "./derive";
 import { EnvironmentConfig } from "./types";
+
+/** The task drivers built into Nomad (and nomad-driver-podman, which the hosts install). */
+const BUILT_IN_DRIVERS = ["docker", "podman", "exec", "raw_exec", "java"];
 
 /**
  * Rules across an environment's sections, in the environment's words: what a construct would
@@ -25,6 +28,19 @@ export function environmentRuleProblems(env: EnvironmentConfig): string[] {
         `use dns.mode "lan" (VRRP on a layer-2 network) or "none" (one host, no VIP)`,
     );
   }
+  // A plugin's name is any lowercase word, so a typo passes the schema: a driver must be built
+  // into Nomad or one the clients enable.
+  const known = new Set([...BUILT_IN_DRIVERS, ...clusterClients(env).drivers]);
+  env.namespaces.forEach((ns, i) =>
+    (ns.taskDrivers ?? []).forEach((driver, j) => {
+      if (!known.has(driver)) {
+        problems.push(
+          `namespaces[${i}].taskDrivers[${j}] is ${JSON.stringify(driver)}; allowed: ${BUILT_IN_DRIVERS.map((d) => JSON.stringify(d)).join(", ")}, ` +
+            `or a plugin driver the clients enable (the environment's cluster drivers)`,
+        );
+      }
+    }),
+  );
   const zoneProblem = env.cloudflare ? dnsNameProblem(env.cloudflare.zoneName) : undefined;
   if (zoneProblem) problems.push(`cloudflare.zoneName ${JSON.stringify(env.cloudflare!.zoneName)} ${zoneProblem}`);
   return problems;

@@ -18,7 +18,10 @@ import type { EnvironmentConfig } from "./types";
 const text = z.string();
 const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).readonly();
 const stringMap = z.record(z.string()).readonly();
-const taskDriver = z.enum(["docker", "podman", "exec", "raw_exec", "java"]);
+// A built-in driver or a plugin's name (TaskDriver); Nomad's driver names are lowercase.
+const taskDriver = z.string().regex(/^[a-z][a-z0-9_-]*$/, {
+  message: 'is not a task driver name: use docker, podman, exec, raw_exec, java or a plugin\'s name (lowercase, as its "plugin" block names it)',
+});
 
 // --- namespaces ---
 const namespaceSchema = z

@@ -55,7 +55,7 @@ describe("the environment as data", () => {
       "a misspelt task driver of a namespace",
       ["namespaces", 0, "taskDrivers"],
       ["dokcer"],
-      'namespaces[0].taskDrivers[0] is "dokcer"; allowed: "docker", "podman", "exec", "raw_exec", "java"',
+      'namespaces[0].taskDrivers[0] is "dokcer"; allowed: "docker", "podman", "exec", "raw_exec", "java", or a plugin driver the clients enable (the environment\'s cluster drivers)',
       "lab",
     ],
     ["cluster drivers given as one string", ["cluster", "drivers"], "docker", 'cluster.drivers is "docker" (a string); it must be a list', "lab"],

@@ -1,6 +1,6 @@
 import { Token } from "cdktf";
 import { ClusterFacts, factSource, TaskDriver } from "../cluster-facts";
-import { ConfigMap, ConfigValue, ContainerConfig, Task, TaskGroup } from "./model";
+import { ConfigMap, ConfigValue, ContainerConfig, isContainerTask, Task, TaskGroup } from "./model";
 
 /**
  * The admission policy: what a job may ask of the host it runs on. On a Nomad cluster
@@ -112,7 +112,7 @@ export function checkAdmission(task: Task, group: TaskGroup, namespace: string, 
         `Use one of those, or add "${task.driver}" to the taskDrivers of ${allowances} (docs/access.md says what each driver can reach).`,
     );
   }
-  if (task.driver === "docker" || task.driver === "podman") {
+  if (isContainerTask(task)) {
     checkContainer(task.config, task.driver, namespace, admission, declared, allowances, report);
   } else {
     checkProcess(task.config ?? {}, report);

@@ -10,6 +10,7 @@ import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
 import { validateCompleteJob, validateJob } from "./validate";
+import { unknownFieldProblems } from "./validate-fields";
 
 export interface NomadJobProps extends Omit<Job, "groups"> {
   /** Task groups; more can be added with `addGroup`. @default none */
@@ -101,6 +102,8 @@ export class NomadJob extends Construct {
   }
 
   private throwIfInvalid(): void {
-    throwIfProblems(this, "invalid Nomad job", validateJob(this.spec, clusterFactsOf(this)));
+    // Unknown fields first: the other rules read the fields they expect.
+    const unknown = unknownFieldProblems(this.spec);
+    throwIfProblems(this, "invalid Nomad job", unknown.length > 0 ? unknown : validateJob(this.spec, clusterFactsOf(this)));
   }
 }

@@ -4,8 +4,9 @@ import { checkAdmission } from "./admission";
 import { clusterAgreementProblems } from "./cluster-agreement";
 import { formatNs, GO_DURATION, NOMAD_NAME, parseGoDuration, terraformTextProblem } from "../core";
 import { cronProblem } from "./cron";
-import { Check, Constraint, Job, Network, Restart, Service, Task, TaskGroup, Template, Update } from "./model";
+import { Check, Constraint, isContainerTask, Job, Network, Restart, Service, Task, TaskGroup, Template, Update } from "./model";
 import { TIME_ZONES, TZDATA_VERSION } from "./time-zones";
+import { blockProblems } from "./validate-blocks";
 
 /**
  * The synth-time rules for a job: Nomad's own validation (hashicorp/nomad v2.0.5,
@@ -27,6 +28,7 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   checkJob(job, (m) => report(jobWhere, m));
   checkValues(job, "", false, (m) => report(jobWhere, m));
   checkAutoPromote(job, (m) => report(jobWhere, m));
+  problems.push(...blockProblems(job));
   for (const group of job.groups ?? []) {
     const where = `${jobWhere} group ${quoted(group.name)}`;
     checkGroup(job, group, (m) => report(where, m));
@@ -232,10 +234,16 @@ function checkScaling(group: TaskGroup, report: Report): void {
   if (!scaling) return;
   const count = group.count ?? 1;
   const min = scaling.min ?? count;
+  // jobspec2 hcl_conversions.go: a group's scaling block requires max.
+  if (scaling.max === undefined) {
+    if (!scaling.type) report(`scaling has no max; Nomad's job parser requires it ("argument \"max\" is required"). Set max.`);
+    return;
+  }
   if (![count, min, scaling.max].every((v) => known(v))) return;
   if (min < 0) report(`scaling.min ${min} is negative (ScalingPolicy.Validate).`);
-  if (scaling.min !== undefined && scaling.max < min) report(`scaling.max ${scaling.max} is below min ${min} (ScalingPolicy.Validate).`);
-  else if (count > scaling.max) report(`count ${count} is above scaling.max ${scaling.max} (TaskGroup.validateScalingPolicy). Raise max or lower count.`);
+  const max = scaling.max;
+  if (scaling.min !== undefined && max < min) report(`scaling.max ${scaling.max} is below min ${min} (ScalingPolicy.Validate).`);
+  else if (count > max) report(`count ${count} is above scaling.max ${max} (TaskGroup.validateScalingPolicy). Raise max or lower count.`);
   else if (count < min) report(`count ${count} is below scaling.min ${min} (TaskGroup.validateScalingPolicy). Lower min or raise count.`);
 }
 
@@ -478,7 +486,7 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
   for (const artifact of task.artifacts ?? []) checkArtifact(artifact, report);
   // Task.Validate: "Template %d has same destination as %d".
   duplicates(templates.map((t) => t.destination)).forEach((d) => report(`has two templates writing "${d}" (Task.Validate). Give each its own destination.`));
-  const configPorts = task.driver === "docker" || task.driver === "podman" ? (task.config?.ports ?? []) : [];
+  const configPorts = isContainerTask(task) ? (task.config?.ports ?? []) : [];
   for (const port of configPorts) {
     if (known(port) && !labels.has(port)) report(`config.ports names "${port}", which the group's network does not declare. Add the port or fix the label.`);
   }
