@@ -13,6 +13,7 @@ import { realpathSync } from "node:fs";
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
 import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { clusterEffects } from "./effects";
 import { compareApps, hasChanges } from "./plan";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
@@ -52,7 +53,8 @@ export async function review(repo: string, base: string): Promise<ReviewReport> 
   } finally {
     checkout.dispose();
   }
-  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable() };
+  const stacks = compareApps(before, after);
+  return { base, stacks, effects: clusterEffects({ before, after, stacks }), costs: costDeltas(before, after), prices: loadPriceTable() };
 }
 
 async function main(args: string[]): Promise<number> {
