@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unifiedDiff } from "../scripts/review/line-diff";
 import { Masker, MASK } from "../scripts/review/mask";
@@ -83,6 +84,7 @@ describe("npm run review", () => {
     expect(stdout).toContain('-  capabilities = ["submit-job", "dispatch-job", "read-logs"]');
     expect(stdout).toContain('+  capabilities = ["submit-job", "dispatch-job", "read-logs", "alloc-exec"]');
     expect(stdout).toContain("0 to create, 0 to replace, 0 to delete");
+    expect(stdout).toContain("Effect on the cluster:\n  note: fixture-workloads: jobs restart their allocations (rolling, per their update block): it-tools.\n");
   });
 
   test("shows jobspecs as Nomad receives them, with sensitive references masked", () => {
@@ -105,10 +107,21 @@ describe("npm run review", () => {
     expect(stdout).toContain("0 to update, 0 to create, 0 to replace, 0 to delete.");
   });
 
-  test("fails with exit code 1 on an unknown base ref", () => {
+  test("fails with exit code 1 and one sentence with the fix on an unknown base ref", () => {
     const { status, stderr } = runReview(repo, "no-such-ref");
     expect(status).toBe(1);
-    expect(stderr).toContain("review: git rev-parse");
+    expect(stderr).toBe(`review: no commit is named "no-such-ref" in ${repo}; pass a branch, tag or commit to compare with (e.g. origin/main, after git fetch, or HEAD~1).\n`);
+  });
+
+  test("fails with one sentence outside a git checkout", () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-no-git-")));
+    try {
+      const result = spawnSync(process.execPath, [TSX, join(repo, "scripts/review/cli.ts"), "HEAD"], { cwd: outside, encoding: "utf8", env: { ...process.env, GIT_CEILING_DIRECTORIES: tmpdir() } });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(`review: ${outside} is not inside a git checkout; run the review from your hashilab repository.\n`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test("fails with exit code 1 and the synth error when the working tree does not synthesize", () => {
@@ -118,17 +131,16 @@ describe("npm run review", () => {
       writeFileSync(fixture, JSON.stringify({ ...JSON.parse(committed), capabilities: ["submit-jobs"] }));
       const { status, stderr } = runReview(repo, "HEAD~1");
       expect(status).toBe(1);
-      expect(stderr).toContain(`review: synth of ${repo} failed`);
+      expect(stderr).toContain(`review: ${repo} does not synthesize (exit 1); fix the error below and run the review again:\n`);
       expect(stderr).toContain("fixture-workloads/developer");
     } finally {
       writeFileSync(fixture, committed);
     }
   });
 
-  test("fails with exit code 1 and usage without a base ref", () => {
-    const { status, stderr } = runReview(repo);
-    expect(status).toBe(1);
-    expect(stderr).toContain("usage: npm run review -- <base-ref> [--markdown]");
+  test("fails with exit code 1 and the command to run without a base ref or with an unknown option", () => {
+    expect(runReview(repo)).toMatchObject({ status: 1, stderr: "review: no base ref given; run npm run review -- <base-ref> [--markdown], e.g. npm run review -- origin/main.\n" });
+    expect(runReview(repo, "HEAD", "--markdwon")).toMatchObject({ status: 1, stderr: expect.stringContaining("review: unknown option --markdwon; run npm run review") });
   });
 });
 
@@ -295,7 +307,7 @@ describe("compareApps applies Terraform's lifecycle rules", () => {
 });
 
 describe("the review says what a change does to the cluster", () => {
-  const servers = (n: number, body: Record<string, any> = {}) =>
+  const servers = (n: number, body: Record<string, any> = {}): Record<string, Record<string, any>> =>
     Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i + 1}`, { server_type: "cx23", labels: { role: "server" }, ...body }]));
   const effects = (before: Record<string, any>, after: Record<string, any>) => {
     const [b, a] = [{ hosts: { resource: before } }, { hosts: { resource: after } }];

@@ -43,7 +43,7 @@ function ignoredNote(i: IgnoredChange): string {
   return `${i.paths.join(", ")} changed but lifecycle.ignore_changes keeps the existing value (resources created later get it)`;
 }
 
-const MARK: Record<Finding["severity"], string> = { danger: "!!", warning: "!", info: "-" };
+const MARK: Record<Finding["severity"], string> = { danger: "DANGER:", warning: "warning:", info: "note:" };
 
 function stackCounts(stack: StackReview): string {
   const counts = ORDER.map((a) => [a, stack.changes.filter((c) => c.action === a).length] as const)
