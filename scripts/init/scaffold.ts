@@ -48,15 +48,16 @@ export function projectManifest(name: string, hashilabSpec: string): Record<stri
 }
 
 /**
- * npm 11 runs no install script of a dependency unless the project's `allowScripts` allows it
- * (npm docs, "npm install-scripts"), and that includes the `prepare` that builds hashilab
- * from a git URL. The two other packages with install scripts are recorded as reviewed and
- * denied: hashilab is tested without them (esbuild's binary check, node-pty's prebuild copy,
- * which `cdktf synth` does not use).
+ * npm 11 records in the project's `allowScripts` which dependencies may run install scripts
+ * (npm docs, "npm install-scripts"; the `prepare` that builds hashilab from a git URL is one).
+ * A git dependency is matched by its URL without the committish (arborist
+ * lib/script-allowed.js, matchGit). The two other packages with install scripts are recorded
+ * as reviewed and denied: hashilab is tested without them (esbuild's binary check, node-pty's
+ * prebuild copy, which synthesizing does not use).
  */
 function allowScripts(hashilabSpec: string): Record<string, boolean> {
-  const fromGit = /^(git\+|git:|github:|gitlab:|bitbucket:)|\.git(#.*)?$/.test(hashilabSpec);
-  return { ...(fromGit ? { hashilab: true } : {}), "@cdktf/node-pty-prebuilt-multiarch": false, esbuild: false };
+  const fromGit = /^(git\+|git:|github:|gitlab:|bitbucket:)/.test(hashilabSpec);
+  return { ...(fromGit ? { [hashilabSpec.replace(/#.*$/, "")]: true } : {}), "@cdktf/node-pty-prebuilt-multiarch": false, esbuild: false };
 }
 
 /**
