@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { npm, Packed, packScratchCopy } from "./support/packed";
 
@@ -55,8 +55,26 @@ describe("the npm package", () => {
   test("publishes a package.json without this repository's prepare script, with the hashilab bin, and leaves the repository's own as it was", () => {
     const published = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
     expect(published.scripts.prepare).toBeUndefined();
+    expect(pkg.scripts.prepare).toBe("node scripts/build/prepare.mjs");
     expect(published.bin).toEqual({ hashilab: "dist/scripts/cli/hashilab.js" });
     expect(readFileSync(join(packed.repo, "package.json"), "utf8")).toBe(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(existsSync(join(packed.repo, ".package.json.packing"))).toBe(false);
+  });
+
+  test("a pack that failed after prepack (so npm skipped postpack) loses nothing: the next strip restores the saved package.json first", () => {
+    const script = join(ROOT, "scripts", "build", "published-manifest.mjs");
+    const copy = join(work, "failed-pack");
+    mkdirSync(join(copy, "scripts", "build"), { recursive: true });
+    copyFileSync(script, join(copy, "scripts", "build", "published-manifest.mjs"));
+    const original = readFileSync(join(ROOT, "package.json"), "utf8");
+    writeFileSync(join(copy, "package.json"), original);
+    const manifest = (...args: string[]) => execFileSync(process.execPath, [join(copy, "scripts", "build", "published-manifest.mjs"), ...args]);
+    manifest("strip");
+    manifest("strip");
+    expect(JSON.parse(readFileSync(join(copy, "package.json"), "utf8")).scripts.prepare).toBeUndefined();
+    manifest("restore");
+    expect(readFileSync(join(copy, "package.json"), "utf8")).toBe(original);
+    expect(existsSync(join(copy, ".package.json.packing"))).toBe(false);
   });
 
   test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", () => {
