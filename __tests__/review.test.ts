@@ -362,7 +362,7 @@ describe("the review says what a change does to the cluster", () => {
     const before = { random_password: { gossip: { length: 32 } }, terraform_data: { d: { triggers_replace: { k: "${random_password.gossip.result}" }, provisioner: [{ "remote-exec": { inline: ["x"] } }] } } };
     const after = { random_password: { gossip: { length: 40 } }, terraform_data: before.terraform_data };
     expect(effects(before, after)).toEqual([
-      { severity: "warning", text: "hosts: 1 provisioner run(s) repeat over SSH, 1 at once (agent deliveries restart the agents whose files changed): terraform_data.d." },
+      { severity: "warning", text: "hosts: 1 resource(s) run their provisioners again, 1 at once: terraform_data.d." },
       { severity: "warning", text: "hosts: secrets rotate: random_password.gossip." },
     ]);
   });

@@ -18,8 +18,9 @@ export const provisionerReruns: Effect = ({ after, stacks }) => {
     });
     if (rerun.length === 0) continue;
     const together = atOnce(rerun.map((c) => c.address), after[stack.stack] ?? {});
-    const paths = rerun.map((c) => c.constructPath ?? c.address).join(", ");
-    findings.push({ severity: "warning", text: `${stack.stack}: ${rerun.length} provisioner run(s) repeat over SSH, ${together} at once (agent deliveries restart the agents whose files changed): ${paths}.` });
+    const paths = rerun.map((c) => c.constructPath ?? c.address);
+    const deliveries = paths.some((p) => p.endsWith("/Delivery")) ? " (an agent delivery restarts the agents whose files changed)" : "";
+    findings.push({ severity: "warning", text: `${stack.stack}: ${rerun.length} resource(s) run their provisioners again, ${together} at once${deliveries}: ${paths.join(", ")}.` });
   }
   return findings;
 };
