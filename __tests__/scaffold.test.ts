@@ -65,6 +65,7 @@ describe("npx hashilab init", () => {
     [["init"], "init: no directory given; run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile], e.g. npx hashilab init my-homelab.\n"],
     [["init", "My Homelab"], 'init: "My Homelab" cannot name an npm package; pick a folder name of lowercase letters, digits, dots, dashes and underscores, e.g. my-homelab.\n'],
     [["init", "x", "--hashilab"], "init: --hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
+    [["init", "x", "--hashilab", "--no-lockfile"], "init: --hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
     [["init", "x", "--force"], "init: unknown option --force; run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
     [["deploy"], 'hashilab: unknown command "deploy"; run hashilab <command> with one of init, synth, e.g. npx hashilab init my-homelab.\n'],
   ])("fails on %j with one sentence naming the fix", (args, message) => {

@@ -28,7 +28,7 @@ export function run(args: readonly string[]): number {
     const arg = rest.shift()!;
     if (arg === "--hashilab") {
       spec = rest.shift();
-      if (!spec) return fail(`--hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run ${USAGE}.`);
+      if (!spec || spec.startsWith("-")) return fail(`--hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run ${USAGE}.`);
     } else if (arg === "--no-lockfile") lockfile = false;
     else if (arg.startsWith("-")) return fail(`unknown option ${arg}; run ${USAGE}.`);
     else positional.push(arg);
