@@ -41,7 +41,7 @@ describe("npm run cost", () => {
   test("fails on an unknown environment, naming the known ones", () => {
     const { status, stderr } = runCost("staging");
     expect(status).toBe(1);
-    expect(stderr).toContain('unknown environment "staging": choose one of lab, home, dev');
+    expect(stderr).toContain('unknown environment "staging"; name one of lab, home, dev');
   });
 });
 

@@ -687,6 +687,7 @@ describe("the review of an exposed public hostname", () => {
       stacks: compareApps({ "lab-workloads": before["lab-workloads"] }, { "lab-workloads": after["lab-workloads"] }),
       costs: [],
       prices: loadPriceTable(),
+      effects: [],
     });
     const record = text.split("\n").findIndex((line) => /^ {2}\+ cloudflare_dns_record\..*ItTools\/PublicHostname-tools\.example\.com\/Record0/.test(line));
     expect(record).toBeGreaterThan(-1);

@@ -1,7 +1,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { npm, Packed, packScratchCopy } from "./support/packed";
 
 const ROOT = join(__dirname, "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
@@ -26,33 +26,55 @@ if (jobs.length === 0 || !whoami) throw new Error("no NomadJob in the tree");
 app.synth();
 `;
 
-function npm(cwd: string, ...args: string[]): string {
-  return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, npm_config_update_notifier: "false" } });
-}
+/** The init command's template: a project of its own, shipped as source. */
+const TEMPLATE = /^scripts\/init\/template\//;
 
 describe("the npm package", () => {
+  let packed: Packed;
   let work: string;
   let tarball: string;
-  let files: string[];
+  let files: readonly string[];
 
   beforeAll(() => {
-    work = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-pack-")));
-    // `npm pack` runs prepack (npm run build); scripts print before the JSON.
-    const out = npm(ROOT, "pack", "--json", "--pack-destination", work);
-    const packed = JSON.parse(out.slice(out.indexOf("\n[") + 1))[0];
-    tarball = join(work, packed.filename);
-    files = packed.files.map((f: { path: string }) => f.path);
+    packed = packScratchCopy();
+    ({ work, tarball, files } = packed);
   });
 
-  afterAll(() => rmSync(work, { recursive: true, force: true }));
+  afterAll(() => packed.dispose());
 
-  test("ships the compiled library, the hcloud bindings it imports, and nothing else", () => {
-    expect(files).toEqual(expect.arrayContaining(["package.json", "LICENSE", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/policies/index.js", "dist/.gen/providers/hcloud/server/index.js"]));
+  test("ships the compiled library, the hcloud bindings it imports, the CLI and init's template, and nothing else", () => {
+    expect(files).toEqual(expect.arrayContaining(["package.json", "LICENSE", "dist/constructs/index.js", "dist/constructs/index.d.ts", "dist/policies/index.js", "dist/.gen/providers/hcloud/server/index.js", "dist/scripts/cli/hashilab.js", "scripts/init/template/main.ts"]));
     const unexpected = files.filter(
-      (f) => !["package.json", "README.md", "LICENSE"].includes(f) && !/^dist\/(constructs|policies|\.gen\/providers\/hcloud|scripts)\//.test(f),
+      (f) => !["package.json", "README.md", "LICENSE"].includes(f) && !/^dist\/(constructs|policies|\.gen\/providers\/hcloud|scripts)\//.test(f) && !TEMPLATE.test(f),
     );
     expect(unexpected).toEqual([]);
-    expect(files.filter((f) => /(__tests__|\.test\.|environments\/|stacks\/|main\.(ts|js)$|\.ts$)/.test(f.replace(/\.d\.ts$/, "")))).toEqual([]);
+    const library = files.filter((f) => !TEMPLATE.test(f));
+    expect(library.filter((f) => /(__tests__|\.test\.|environments\/|stacks\/|main\.(ts|js)$|\.ts$)/.test(f.replace(/\.d\.ts$/, "")))).toEqual([]);
+  });
+
+  test("publishes a package.json without this repository's prepare script, with the hashilab bin, and leaves the repository's own as it was", () => {
+    const published = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }));
+    expect(published.scripts.prepare).toBeUndefined();
+    expect(pkg.scripts.prepare).toBe("node scripts/build/prepare.mjs");
+    expect(published.bin).toEqual({ hashilab: "dist/scripts/cli/hashilab.js" });
+    expect(readFileSync(join(packed.repo, "package.json"), "utf8")).toBe(readFileSync(join(ROOT, "package.json"), "utf8"));
+    expect(existsSync(join(packed.repo, ".package.json.packing"))).toBe(false);
+  });
+
+  test("a pack that failed after prepack (so npm skipped postpack) loses nothing: the next strip restores the saved package.json first", () => {
+    const script = join(ROOT, "scripts", "build", "published-manifest.mjs");
+    const copy = join(work, "failed-pack");
+    mkdirSync(join(copy, "scripts", "build"), { recursive: true });
+    copyFileSync(script, join(copy, "scripts", "build", "published-manifest.mjs"));
+    const original = readFileSync(join(ROOT, "package.json"), "utf8");
+    writeFileSync(join(copy, "package.json"), original);
+    const manifest = (...args: string[]) => execFileSync(process.execPath, [join(copy, "scripts", "build", "published-manifest.mjs"), ...args]);
+    manifest("strip");
+    manifest("strip");
+    expect(JSON.parse(readFileSync(join(copy, "package.json"), "utf8")).scripts.prepare).toBeUndefined();
+    manifest("restore");
+    expect(readFileSync(join(copy, "package.json"), "utf8")).toBe(original);
+    expect(existsSync(join(copy, ".package.json.packing"))).toBe(false);
   });
 
   test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", () => {
@@ -94,4 +116,10 @@ describe("the npm package", () => {
     expect(jobspecs.some((j) => /coredns/.test(j))).toBe(true);
     expect(Object.keys(stack.resource.nomad_acl_policy ?? {})).toHaveLength(1);
   });
+});
+
+test("fails a release whose tag does not name package.json's version, before packing anything", () => {
+  const run = spawnSync(join(ROOT, "scripts", "ci", "release.sh"), ["v0.0.0-not-this"], { encoding: "utf8" });
+  expect(run.stderr).toBe(`release: tag v0.0.0-not-this does not name package.json's version ${pkg.version}; tag v${pkg.version}, or set the version to 0.0.0-not-this and tag again.\n`);
+  expect(run.status).toBe(1);
 });

@@ -17,9 +17,9 @@ describe("README, for the newcomer", () => {
     expect(README.split("\n").length).toBeLessThanOrEqual(250);
   });
 
-  test("fails unless its set-up commands are exactly npm ci, npx cdktf synth, npm test, and CI runs its install and test commands", () => {
+  test("fails unless its set-up commands are exactly npm ci, npm run synth, npm test, and CI runs its install and test commands", () => {
     const block = section("Set up, synthesize, test").split("```sh\n")[1].split("```")[0];
-    expect(block).toBe("npm ci\nnpx cdktf synth\nnpm test\n");
+    expect(block).toBe("npm ci\nnpm run synth\nnpm test\n");
     const ci = readFileSync(join(ROOT, ".ci", "run"), "utf8").split("\n");
     expect(ci.filter((line) => /^npm /.test(line))).toEqual(["npm ci", "npm test"]);
     expect(JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")).scripts.test).toBe("tsc --noEmit && jest");

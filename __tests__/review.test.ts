@@ -1,9 +1,12 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { unifiedDiff } from "../scripts/review/line-diff";
 import { Masker, MASK } from "../scripts/review/mask";
+import { clusterEffects } from "../scripts/review/effects";
 import { compareApps } from "../scripts/review/plan";
+import { renderText } from "../scripts/review/render";
 import { commitAll, PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch-repo";
 
 const TSX = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
@@ -81,6 +84,7 @@ describe("npm run review", () => {
     expect(stdout).toContain('-  capabilities = ["submit-job", "dispatch-job", "read-logs"]');
     expect(stdout).toContain('+  capabilities = ["submit-job", "dispatch-job", "read-logs", "alloc-exec"]');
     expect(stdout).toContain("0 to create, 0 to replace, 0 to delete");
+    expect(stdout).toContain("Effect on the cluster:\n  note: fixture-workloads: jobs restart their allocations (rolling, per their update block): it-tools.\n");
   });
 
   test("shows jobspecs as Nomad receives them, with sensitive references masked", () => {
@@ -103,10 +107,21 @@ describe("npm run review", () => {
     expect(stdout).toContain("0 to update, 0 to create, 0 to replace, 0 to delete.");
   });
 
-  test("fails with exit code 1 on an unknown base ref", () => {
+  test("fails with exit code 1 and one sentence with the fix on an unknown base ref", () => {
     const { status, stderr } = runReview(repo, "no-such-ref");
     expect(status).toBe(1);
-    expect(stderr).toContain("review: git rev-parse");
+    expect(stderr).toBe(`review: no commit is named "no-such-ref" in ${repo}; pass a branch, tag or commit to compare with (e.g. origin/main, after git fetch, or HEAD~1).\n`);
+  });
+
+  test("fails with one sentence outside a git checkout", () => {
+    const outside = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-no-git-")));
+    try {
+      const result = spawnSync(process.execPath, [TSX, join(repo, "scripts/review/cli.ts"), "HEAD"], { cwd: outside, encoding: "utf8", env: { ...process.env, GIT_CEILING_DIRECTORIES: tmpdir() } });
+      expect(result.status).toBe(1);
+      expect(result.stderr).toBe(`review: ${outside} is not inside a git checkout; run the review from your hashilab repository.\n`);
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
   });
 
   test("fails with exit code 1 and the synth error when the working tree does not synthesize", () => {
@@ -116,17 +131,16 @@ describe("npm run review", () => {
       writeFileSync(fixture, JSON.stringify({ ...JSON.parse(committed), capabilities: ["submit-jobs"] }));
       const { status, stderr } = runReview(repo, "HEAD~1");
       expect(status).toBe(1);
-      expect(stderr).toContain(`review: synth of ${repo} failed`);
+      expect(stderr).toContain(`review: ${repo} does not synthesize (exit 1); fix the error below and run the review again:\n`);
       expect(stderr).toContain("fixture-workloads/developer");
     } finally {
       writeFileSync(fixture, committed);
     }
   });
 
-  test("fails with exit code 1 and usage without a base ref", () => {
-    const { status, stderr } = runReview(repo);
-    expect(status).toBe(1);
-    expect(stderr).toContain("usage: npm run review -- <base-ref> [--markdown]");
+  test("fails with exit code 1 and the command to run without a base ref or with an unknown option", () => {
+    expect(runReview(repo)).toMatchObject({ status: 1, stderr: "review: no base ref given; run npm run review -- <base-ref> [--markdown], e.g. npm run review -- origin/main.\n" });
+    expect(runReview(repo, "HEAD", "--markdwon")).toMatchObject({ status: 1, stderr: expect.stringContaining("review: unknown option --markdwon; run npm run review") });
   });
 });
 
@@ -199,6 +213,158 @@ describe("compareApps", () => {
     const [stack] = compareApps({}, { s: job('job "web" {}\n') });
     expect(stack.status).toBe("added");
     expect(stack.changes[0]).toMatchObject({ action: "create", attributes: [{ path: "jobspec", textDiff: '@@ -0,0 +1 @@\n+job "web" {}' }] });
+  });
+});
+
+/**
+ * Terraform's own rules, each checked against a case whose effect its documentation states
+ * (developer.hashicorp.com/terraform/language/meta-arguments/lifecycle, .../resources/terraform-data,
+ * .../resources/provisioners) or the provider's source does (hcloud v1.68.0 internal/server/resource.go).
+ */
+describe("compareApps applies Terraform's lifecycle rules", () => {
+  const stack = (resources: Record<string, Record<string, any>>) => ({ s: { resource: resources } });
+  const server = (body: Record<string, any>) => ({ server_type: "cx23", user_data: "a\n", labels: { role: "server-client" }, ...body });
+  const review = (before: Record<string, Record<string, any>>, after: Record<string, Record<string, any>>) => compareApps(stack(before), stack(after))[0];
+
+  test("ignore_changes: a changed user_data is not applied, so the server is neither replaced nor updated", () => {
+    const lifecycle = { ignore_changes: ["user_data", "ssh_keys"] };
+    const r = review({ hcloud_server: { a: server({ lifecycle }) } }, { hcloud_server: { a: server({ user_data: "b\n", lifecycle }) } });
+    expect(r.changes).toEqual([]);
+    expect(r.ignored).toEqual([{ address: "hcloud_server.a", constructPath: undefined, paths: ["user_data"], reason: "lifecycle.ignore_changes" }]);
+  });
+
+  test("ignore_changes: the other attributes still apply, and the ignored one cannot force a replacement", () => {
+    const lifecycle = { ignore_changes: ["user_data"] };
+    const [change] = review({ hcloud_server: { a: server({ lifecycle }) } }, { hcloud_server: { a: server({ user_data: "b\n", server_type: "cx33", lifecycle }) } }).changes;
+    expect(change).toMatchObject({ action: "update", ignoredPaths: ["user_data"], attributes: [{ path: "server_type" }] });
+  });
+
+  test('ignore_changes = "all" and indexed entries (labels["role"]) ignore what they name', () => {
+    const all = review({ hcloud_server: { a: server({ lifecycle: { ignore_changes: "all" } }) } }, { hcloud_server: { a: server({ image: "debian-13", lifecycle: { ignore_changes: "all" } }) } });
+    expect(all.changes).toEqual([]);
+    const lifecycle = { ignore_changes: ['labels["role"]'] };
+    const labels = review({ hcloud_server: { a: server({ lifecycle }) } }, { hcloud_server: { a: server({ labels: { role: "client", env: "x" }, lifecycle }) } });
+    expect(labels.changes[0].attributes.map((a) => a.path)).toEqual(["labels.env"]);
+  });
+
+  test("ignore_changes does not stop a resource that is new or removed", () => {
+    const lifecycle = { ignore_changes: "all" };
+    const r = review({}, { hcloud_server: { a: server({ lifecycle }) } });
+    expect(r.changes.map((c) => c.action)).toEqual(["create"]);
+  });
+
+  test("a change of meta-arguments only (depends_on, lifecycle, provisioners) applies nothing", () => {
+    const r = review({ terraform_data: { a: { input: "x", provisioner: [{ "local-exec": { command: "a" } }] } } }, { terraform_data: { a: { input: "x", depends_on: ["terraform_data.b"], provisioner: [{ "local-exec": { command: "b" } }] } } });
+    expect(r.changes).toEqual([]);
+    expect(r.ignored).toEqual([{ address: "terraform_data.a", constructPath: undefined, paths: [], reason: "meta-arguments only" }]);
+  });
+
+  test("terraform_data: a new triggers_replace replaces it, a new input updates it", () => {
+    const data = (body: Record<string, any>) => ({ terraform_data: { a: body } });
+    expect(review(data({ triggers_replace: { v: 1 } }), data({ triggers_replace: { v: 2 } })).changes[0]).toMatchObject({ action: "replace", replacedBecause: ["triggers_replace"] });
+    expect(review(data({ input: 1 }), data({ input: 2 })).changes[0].action).toBe("update");
+  });
+
+  test("every argument of random_* and tls_* resources forces a new one", () => {
+    expect(review({ random_password: { p: { length: 32 } } }, { random_password: { p: { length: 40 } } }).changes[0].action).toBe("replace");
+    expect(review({ tls_self_signed_cert: { c: { validity_period_hours: 1 } } }, { tls_self_signed_cert: { c: { validity_period_hours: 2 } } }).changes[0].action).toBe("replace");
+  });
+
+  test("create_before_destroy: the replacement is created first and shows as +/-", () => {
+    const lifecycle = { create_before_destroy: true };
+    const r = compareApps(stack({ hcloud_ssh_key: { k: { public_key: "a", lifecycle } } }), stack({ hcloud_ssh_key: { k: { public_key: "b", lifecycle } } }));
+    expect(r[0].changes[0]).toMatchObject({ action: "replace", createBeforeDestroy: true });
+    expect(renderText({ base: "HEAD", stacks: r, effects: [], costs: [], prices: {} as any })).toContain("  +/- hcloud_ssh_key.k  replaced because: public_key (create_before_destroy: the new one first)");
+  });
+
+  test("replace_triggered_by a resource: any update of it replaces this one", () => {
+    const lifecycle = { replace_triggered_by: ["${terraform_data.rev}"] };
+    const r = review({ terraform_data: { rev: { input: 1 } }, nomad_namespace: { n: { name: "lab", lifecycle } } }, { terraform_data: { rev: { input: 2 } }, nomad_namespace: { n: { name: "lab", lifecycle } } });
+    expect(r.changes.map((c) => [c.address, c.action, c.replacedBecause])).toEqual([
+      ["nomad_namespace.n", "replace", ["replace_triggered_by terraform_data.rev"]],
+      ["terraform_data.rev", "update", []],
+    ]);
+  });
+
+  test("replace_triggered_by an attribute: only a change of that attribute replaces", () => {
+    const lifecycle = { replace_triggered_by: ["hcloud_server.a.server_type"] };
+    const before = { hcloud_server: { a: server({}) }, nomad_namespace: { n: { name: "lab", lifecycle } } };
+    const labels = review(before, { hcloud_server: { a: server({ labels: { role: "server-client", x: "y" } }) }, nomad_namespace: { n: { name: "lab", lifecycle } } });
+    expect(labels.changes.map((c) => c.address)).toEqual(["hcloud_server.a"]);
+    const resized = review(before, { hcloud_server: { a: server({ server_type: "cx33" }) }, nomad_namespace: { n: { name: "lab", lifecycle } } });
+    expect(resized.changes.map((c) => [c.address, c.action])).toEqual([["hcloud_server.a", "update"], ["nomad_namespace.n", "replace"]]);
+  });
+
+  test("a value known only after a replacement (the new server's id) replaces what it triggers and updates what reads it", () => {
+    const readers = { terraform_data: { install: { triggers_replace: { server: "${hcloud_server.a.id}" } }, named: { triggers_replace: { name: "${hcloud_server.a.name}" } } }, nomad_variable: { v: { path: "x", items: { ip: "${hcloud_server.a.ipv4_address}" } } } };
+    const r = review({ hcloud_server: { a: server({ name: "a" }) }, ...readers }, { hcloud_server: { a: server({ name: "a", image: "debian-13" }) }, ...readers });
+    expect(r.changes.map((c) => [c.address, c.action, [...c.replacedBecause, ...c.updatedBecause]])).toEqual([
+      ["hcloud_server.a", "replace", ["image"]],
+      ["nomad_variable.v", "update", ["items reads hcloud_server.a.ipv4_address, which is replaced"]],
+      ["terraform_data.install", "replace", ["triggers_replace reads hcloud_server.a.id, which is replaced"]],
+    ]);
+  });
+});
+
+describe("the review says what a change does to the cluster", () => {
+  const servers = (n: number, body: Record<string, any> = {}): Record<string, Record<string, any>> =>
+    Object.fromEntries(Array.from({ length: n }, (_, i) => [`s${i + 1}`, { server_type: "cx23", labels: { role: "server" }, ...body }]));
+  const effects = (before: Record<string, any>, after: Record<string, any>) => {
+    const [b, a] = [{ hosts: { resource: before } }, { hosts: { resource: after } }];
+    return clusterEffects({ before: b, after: a, stacks: compareApps(b, a) });
+  };
+
+  test("resizing every server at once powers them all off: the cluster loses its quorum", () => {
+    const [finding] = effects({ hcloud_server: servers(3) }, { hcloud_server: servers(3, { server_type: "cx33" }) });
+    expect(finding.severity).toBe("danger");
+    expect(finding.text).toMatch(/^hosts: 3 of 3 servers stop \(powered off to change its server type\), 3 at once: fewer than the quorum of 2 stay up/);
+  });
+
+  test("resizing one server of three keeps the quorum", () => {
+    const after = servers(3);
+    after.s1 = { ...after.s1, server_type: "cx33" };
+    expect(effects({ hcloud_server: servers(3) }, { hcloud_server: after })).toEqual([{ severity: "warning", text: "hosts: 1 of 3 servers stop (powered off to change its server type), 1 at once; the quorum of 2 of 3 holds." }]);
+  });
+
+  test("servers ordered by depends_on change one at a time", () => {
+    const chained = (type: string) => {
+      const s = servers(3, { server_type: type });
+      s.s2 = { ...s.s2, depends_on: ["hcloud_server.s1"] };
+      s.s3 = { ...s.s3, depends_on: ["hcloud_server.s2"] };
+      return s;
+    };
+    expect(effects({ hcloud_server: chained("cx23") }, { hcloud_server: chained("cx33") })[0].severity).toBe("warning");
+  });
+
+  test("growing from 3 to 5 servers whose user_data is ignored replaces none of them", () => {
+    const lifecycle = { ignore_changes: ["user_data"] };
+    const before = servers(3, { user_data: "join 3\n", lifecycle });
+    const after = servers(5, { user_data: "join 5\n", lifecycle });
+    const b = { hosts: { resource: { hcloud_server: before } } };
+    const a = { hosts: { resource: { hcloud_server: after } } };
+    const [stack] = compareApps(b, a);
+    expect(stack.changes.map((c) => c.action)).toEqual(["create", "create"]);
+    expect(clusterEffects({ before: b, after: a, stacks: [stack] })).toEqual([{ severity: "info", text: "hosts: 2 server(s) join (3 → 5); the quorum becomes 3 of 5." }]);
+  });
+
+  test("names the jobs that restart, the ones that only scale, and the readers of a changed variable", () => {
+    const job = (image: string, count: number) => `job "web" {\n  group "g" {\n    count = ${count}\n    task "t" {\n      config {\n        image = "${image}"\n      }\n      template {\n        data = "{{ with nomadVar \\"nomad/jobs/web\\" }}{{ .k }}{{ end }}"\n      }\n    }\n  }\n}\n`;
+    const stack = (image: string, count: number, secret: string) => ({ nomad_job: { web: { jobspec: job(image, count) } }, nomad_variable: { v: { path: "nomad/jobs/web", items: { k: secret } } } });
+    expect(effects(stack("a:1", 1, "x"), stack("a:2", 1, "x")).map((f) => f.text)).toEqual(["hosts: jobs restart their allocations (rolling, per their update block): web."]);
+    expect(effects(stack("a:1", 1, "x"), stack("a:1", 2, "x")).map((f) => f.text)).toEqual(["hosts: jobs change their count only: web."]);
+    expect(effects(stack("a:1", 1, "x"), stack("a:1", 1, "y")).map((f) => f.text)).toEqual([
+      'hosts: variable nomad/jobs/web changes; the templates of web re-render and their tasks restart (template change_mode "restart", Nomad\'s default).',
+      "hosts: the secret items of nomad_variable.v change.",
+    ]);
+  });
+
+  test("names the secrets that rotate and the provisioners that run again", () => {
+    const before = { random_password: { gossip: { length: 32 } }, terraform_data: { d: { triggers_replace: { k: "${random_password.gossip.result}" }, provisioner: [{ "remote-exec": { inline: ["x"] } }] } } };
+    const after = { random_password: { gossip: { length: 40 } }, terraform_data: before.terraform_data };
+    expect(effects(before, after)).toEqual([
+      { severity: "warning", text: "hosts: 1 resource(s) run their provisioners again, 1 at once: terraform_data.d." },
+      { severity: "warning", text: "hosts: secrets rotate: random_password.gossip." },
+    ]);
   });
 });
 

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { NomadService } from "../constructs";
 import type { ClusterFacts } from "../constructs/cluster-facts";
-import { volumeRisks } from "../scripts/review/volume-risks";
+import { clusterEffects } from "../scripts/review/effects";
+import { volumeRisks } from "../scripts/review/effects/volume-risks";
 import { LAB_LIKE_FACTS, synthJobStack } from "./nomad-job.support";
 
 const FACTS: ClusterFacts = { ...LAB_LIKE_FACTS, volumeProvider: { kind: "hetzner-csi", location: "nbg1" } };
@@ -11,7 +12,7 @@ const app = (volume?: { sizeGiB: number; retainOnDelete?: boolean }) => ({
   }, FACTS),
 });
 
-describe("the review's volume risks (scripts/review/volume-risks.ts)", () => {
+describe("the review's volume risks (scripts/review/effects/volume-risks.ts)", () => {
   const ten = app({ sizeGiB: 10 });
 
   it("says nothing when no volume changes", () => {
@@ -32,5 +33,11 @@ describe("the review's volume risks (scripts/review/volume-risks.ts)", () => {
     expect(volumeRisks(ten, unprotected)[0]).toMatchObject({ severity: "data loss", message: expect.stringContaining("loses prevent_destroy") });
     const risks = volumeRisks(unprotected, app());
     expect(risks[0]).toMatchObject({ severity: "data loss", message: expect.stringContaining("is destroyed with all its data") });
+  });
+
+  it("puts destroying a volume's data first among the review's cluster effects, as a danger", () => {
+    const unprotected = app({ sizeGiB: 10, retainOnDelete: false });
+    const [first] = clusterEffects({ before: unprotected, after: app(), stacks: [] });
+    expect(first).toMatchObject({ severity: "danger", text: expect.stringMatching(/^test: nomad_csi_volume\..* is destroyed with all its data/) });
   });
 });

@@ -249,6 +249,18 @@ const QUOTED_STEPS: readonly (readonly [string, string])[] = [
 const QUOTED_STEP_ARGS = QUOTED_STEPS.map((step) => step.map((text) => `"${escapeQuoted(text)}"`).join(", "));
 
 /**
+ * The expression inside the `replace()` chain HclQuotedValue writes around an apply-time value
+ * (e.g. `var.token` of `replace(replace(var.token, "\\", "\\\\"), ...)`), or undefined when
+ * `expression` is not such a chain: for tools that show what Nomad receives, such as the review.
+ */
+export function unwrapQuotedValue(expression: string): string | undefined {
+  const prefix = "replace(".repeat(QUOTED_STEP_ARGS.length);
+  const suffix = QUOTED_STEP_ARGS.map((args) => `, ${args})`).join("");
+  const text = expression.trim();
+  return text.startsWith(prefix) && text.endsWith(suffix) ? text.slice(prefix.length, text.length - suffix.length) : undefined;
+}
+
+/**
  * A value known only at apply time, written into a quoted HCL string: Terraform applies
  * `QUOTED_STEPS` to it with `replace()` when it writes the text, so any value (a PEM, a
  * password with quotes, text with `${`) reads back unchanged. A lazy value that turns out to

@@ -10,6 +10,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const LIBRARY_DIRS = ["constructs", "policies"];
 // Files outside them that library code reads (constructs/acl-bootstrap reads the script).
 const EXTRA_FILES = ["scripts/acl-bootstrap.mjs"];
+// This repository's lockfile, which `hashilab init` seeds a new project's lockfile with (so the
+// project installs the dependency tree hashilab is tested with); npm never packs a file named
+// package-lock.json.
+const LOCKFILE = { from: "package-lock.json", to: "dist/scripts/init/locked-versions.json" };
 
 function* assets(dir) {
   for (const name of readdirSync(dir)) {
@@ -25,3 +29,4 @@ for (const dir of LIBRARY_DIRS) {
 for (const file of EXTRA_FILES) {
   if (existsSync(join(root, file))) cpSync(join(root, file), join(root, "dist", file));
 }
+cpSync(join(root, LOCKFILE.from), join(root, LOCKFILE.to));

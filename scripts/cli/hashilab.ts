@@ -1,30 +1,22 @@
 #!/usr/bin/env node
 /**
- * The `hashilab` command: `hashilab <command> [args...]`. Each command is a module loaded only
- * when it runs, exporting `run(args)` that resolves to the exit code.
+ * `hashilab <command> [args]`, the package's bin. Each command is a module exporting
+ * `run(args): number | Promise<number>` (the exit code), loaded only when it is called.
  */
-interface Command {
-  run(args: readonly string[]): Promise<number>;
-}
-
-const COMMANDS: Record<string, () => Promise<Command>> = {
+export const COMMANDS: Readonly<Record<string, () => Promise<{ run(args: readonly string[]): number | Promise<number> }>>> = {
   "import-job": () => import("../import-job/cli"),
+  init: () => import("../init/cli"),
+  synth: () => import("./synth"),
 };
 
-async function main(argv: readonly string[]): Promise<number> {
-  const [name, ...args] = argv;
+async function main([name, ...args]: readonly string[]): Promise<number> {
   const load = name === undefined ? undefined : COMMANDS[name];
-  if (load === undefined) {
-    process.stderr.write(`usage: hashilab <command> [args...]\ncommands: ${Object.keys(COMMANDS).join(", ")}\n`);
-    return 2;
+  if (!load) {
+    const known = Object.keys(COMMANDS).join(", ");
+    console.error(`hashilab: ${name === undefined ? "no command given" : `unknown command "${name}"`}; run hashilab <command> with one of ${known}, e.g. npx hashilab init my-homelab.`);
+    return 1;
   }
   return (await load()).run(args);
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  },
-);
+if (require.main === module) void main(process.argv.slice(2)).then((code) => (process.exitCode = code));

@@ -17,7 +17,7 @@ import { loadPriceTable } from "./prices";
 function environmentNamed(name: string): EnvironmentConfig {
   const env = ENVIRONMENTS.find((e) => e.name === name);
   if (!env) {
-    throw new Error(`unknown environment "${name}": choose one of ${ENVIRONMENTS.map((e) => e.name).join(", ")}`);
+    throw new Error(`unknown environment "${name}"; name one of ${ENVIRONMENTS.map((e) => e.name).join(", ")} (environments/index.ts), e.g. npm run cost -- ${ENVIRONMENTS[0]?.name}.`);
   }
   return env;
 }
@@ -44,9 +44,14 @@ export function synthEnvironmentByName(name: string): SynthesizedApp {
 
 function main(args: string[]): number {
   const name = args[0];
-  if (!name || args.includes("--help")) {
-    console.error("usage: npm run cost -- <env>");
-    return name ? 0 : 1;
+  if (args.includes("--help")) {
+    console.log("usage: npm run cost -- <env>");
+    return 0;
+  }
+  if (args.length !== 1 || name.startsWith("-")) {
+    const envs = ENVIRONMENTS.map((e) => e.name).join(", ");
+    console.error(`cost: ${args.length === 0 ? "no environment given" : `one environment expected, got ${args.join(" ")}`}; run npm run cost -- <env> with one of ${envs}.`);
+    return 1;
   }
   try {
     const prices = loadPriceTable();

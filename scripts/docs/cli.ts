@@ -8,6 +8,11 @@ import { generatePages, staleReference } from "./construct-pages";
 
 function main(args: readonly string[]): number {
   const root = join(__dirname, "..", "..");
+  const unknown = args.filter((a) => a !== "--check");
+  if (unknown.length > 0) {
+    console.error(`docs: unknown argument ${unknown.join(" ")}; run npm run docs to rewrite the pages or npm run docs -- --check to check them.`);
+    return 1;
+  }
   if (args.includes("--check")) {
     const problems = staleReference(root);
     for (const problem of problems) console.error(problem);

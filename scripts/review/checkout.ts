@@ -30,7 +30,7 @@ export async function synthCheckout(dir: string): Promise<SynthesizedApp> {
     child.stdout.on("data", (chunk) => (output += chunk));
     child.stderr.on("data", (chunk) => (output += chunk));
     const status = await new Promise<number | null>((done, fail) => child.on("error", fail).on("close", done));
-    if (status !== 0) throw new ReviewError(`synth of ${dir} failed (exit ${status}):\n${output.trim()}`);
+    if (status !== 0) throw new ReviewError(`${dir} does not synthesize (exit ${status}); fix the error below and run the review again:\n${output.trim()}`);
     return readStacks(outdir, realpathSync(dir));
   } finally {
     rmSync(outdir, { recursive: true, force: true });
@@ -60,13 +60,25 @@ function git(cwd: string, ...args: string[]): string {
   try {
     return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
   } catch (e: any) {
-    throw new ReviewError(`git ${args.join(" ")} failed: ${(e.stderr || e.message).toString().trim()}`);
+    const reason = (e.stderr || e.message).toString().trim().split("\n")[0];
+    throw new ReviewError(`git ${args[0]} failed in ${cwd} (${reason}); check that git works there (git status) and run the review again.`);
   }
 }
 
-/** The commit `ref` names; a ReviewError when it names none. */
+/** The top of the git checkout holding `dir`; a ReviewError outside one. */
+export function checkoutRoot(dir: string): string {
+  const top = spawnSync("git", ["rev-parse", "--show-toplevel"], { cwd: dir, encoding: "utf8" });
+  if (top.status !== 0) throw new ReviewError(`${dir} is not inside a git checkout; run the review from your hashilab repository.`);
+  return realpathSync(top.stdout.trim());
+}
+
+/** The commit `ref` names; a ReviewError that says how to name one when it names none. */
 export function resolveCommit(repo: string, ref: string): string {
-  return git(repo, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+  const found = spawnSync("git", ["rev-parse", "--verify", "--quiet", `${ref}^{commit}`], { cwd: repo, encoding: "utf8" });
+  if (found.status !== 0 || !found.stdout.trim()) {
+    throw new ReviewError(`no commit is named "${ref}" in ${repo}; pass a branch, tag or commit to compare with (e.g. origin/main, after git fetch, or HEAD~1).`);
+  }
+  return found.stdout.trim();
 }
 
 /**
@@ -94,7 +106,7 @@ export function checkoutRef(repo: string, ref: string): { dir: string; dispose: 
     const generator = join(dir, "scripts", "generate-hcloud.mjs");
     if (existsSync(generator)) {
       const gen = spawnSync(process.execPath, [generator], { cwd: dir, encoding: "utf8" });
-      if (gen.status !== 0) throw new ReviewError(`generating hcloud bindings for ${ref} failed:\n${gen.stderr.trim()}`);
+      if (gen.status !== 0) throw new ReviewError(`${ref}'s scripts/generate-hcloud.mjs failed, so its hcloud bindings are missing; fix the error below (or review against a later commit):\n${gen.stderr.trim()}`);
     }
     return { dir, dispose };
   } catch (e) {

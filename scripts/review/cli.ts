@@ -8,11 +8,10 @@
  *
  * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage).
  */
-import { execFileSync } from "node:child_process";
-import { realpathSync } from "node:fs";
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
-import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { checkoutRef, checkoutRoot, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { clusterEffects } from "./effects";
 import { compareApps, hasChanges } from "./plan";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
@@ -21,6 +20,7 @@ export const EXIT_ERROR = 1;
 export const EXIT_CHANGES = 2;
 
 const USAGE = "usage: npm run review -- <base-ref> [--markdown]\nexit codes: 0 no changes, 2 changes, 1 error";
+const OPTIONS = ["--markdown", "--help"];
 
 /** Stacks are named `<env>-<kind>`; the cost is per environment. */
 function environmentOf(stack: string): string {
@@ -52,23 +52,30 @@ export async function review(repo: string, base: string): Promise<ReviewReport> 
   } finally {
     checkout.dispose();
   }
-  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable() };
+  const stacks = compareApps(before, after);
+  return { base, stacks, effects: clusterEffects({ before, after, stacks }), costs: costDeltas(before, after), prices: loadPriceTable() };
 }
 
 async function main(args: string[]): Promise<number> {
   const markdown = args.includes("--markdown");
   const positional = args.filter((a) => !a.startsWith("--"));
-  if (args.includes("--help") || positional.length !== 1) {
-    console.error(USAGE);
-    return args.includes("--help") ? EXIT_NO_CHANGES : EXIT_ERROR;
+  if (args.includes("--help")) {
+    console.log(USAGE);
+    return EXIT_NO_CHANGES;
+  }
+  const unknown = args.find((a) => a.startsWith("--") && !OPTIONS.includes(a));
+  if (unknown || positional.length !== 1) {
+    const what = unknown ? `unknown option ${unknown}` : positional.length === 0 ? "no base ref given" : `one base ref expected, got ${positional.length}`;
+    console.error(`review: ${what}; run npm run review -- <base-ref> [--markdown], e.g. npm run review -- origin/main.`);
+    return EXIT_ERROR;
   }
   try {
-    const repo = realpathSync(execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim());
-    const report = await review(repo, positional[0]);
+    const report = await review(checkoutRoot(process.cwd()), positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
-    console.error(e instanceof ReviewError ? `review: ${e.message}` : `review: ${(e as Error).stack ?? e}`);
+    if (e instanceof ReviewError) console.error(`review: ${e.message}`);
+    else console.error(`review: internal error, please report it with this trace:\n${(e as Error).stack ?? e}`);
     return EXIT_ERROR;
   }
 }

@@ -1,3 +1,4 @@
+import { unwrapQuotedValue } from "../../constructs/core";
 import { SynthesizedApp } from "./checkout";
 
 /** What a masked value shows instead. */
@@ -60,7 +61,9 @@ export class Masker {
   /** The string with every sensitive reference and secret-looking literal replaced by MASK. */
   maskString(text: string): string {
     const global = new RegExp(this.reference.source, "g");
-    let masked = replaceInterpolations(text, (expr) => {
+    let masked = replaceInterpolations(text, (whole) => {
+      // A value escaped for HCL at apply time is shown as the value it carries.
+      const expr = unwrapQuotedValue(whole) ?? whole;
       if (!this.reference.test(expr)) return undefined;
       // A bare reference becomes MASK; inside an expression only the reference is masked.
       return expr.trim().replace(global, "") === "" ? MASK : `\${${expr.replace(global, MASK)}}`;

@@ -1,7 +1,10 @@
 import { SynthesizedApp } from "./checkout";
 import { unifiedDiff } from "./line-diff";
 import { Masker } from "./mask";
-import { replacingChanges } from "./replacement";
+import { cascade, PlannedResource } from "./rules/cascade";
+import { replacingChanges } from "./rules/force-new";
+import { isIgnored } from "./rules/ignore-changes";
+import { withoutMetaArguments } from "./rules/meta-arguments";
 
 /**
  * Attributes that hold rendered documents (HCL, YAML): shown as unified diffs of their
@@ -43,8 +46,14 @@ export interface ResourceChange {
   readonly constructPath?: string;
   readonly action: Action;
   readonly attributes: readonly AttributeChange[];
-  /** Attributes that force the replacement (action "replace"). */
+  /** Attributes that force the replacement (action "replace"), and lifecycle triggers. */
   readonly replacedBecause: readonly string[];
+  /** For an update without a change of its own: the values it reads that change. */
+  readonly updatedBecause: readonly string[];
+  /** Changed attributes Terraform does not apply (lifecycle.ignore_changes). */
+  readonly ignoredPaths: readonly string[];
+  /** A replacement that creates the new object before destroying the old one. */
+  readonly createBeforeDestroy: boolean;
   /**
    * A deleted and a created resource of one type with the same configuration: most likely a
    * changed construct id. The address of the other side.
@@ -60,10 +69,21 @@ export interface BlockChange {
   readonly address: string;
 }
 
+/** A resource whose configuration differs but which Terraform leaves as it is. */
+export interface IgnoredChange {
+  readonly address: string;
+  readonly constructPath?: string;
+  /** The changed attribute paths Terraform ignores. */
+  readonly paths: readonly string[];
+  readonly reason: "lifecycle.ignore_changes" | "meta-arguments only";
+}
+
 export interface StackReview {
   readonly stack: string;
   readonly status: "added" | "removed" | "present";
   readonly changes: readonly ResourceChange[];
+  /** Configuration changes Terraform does not apply. */
+  readonly ignored: readonly IgnoredChange[];
   readonly otherChanges: readonly BlockChange[];
 }
 
@@ -74,7 +94,7 @@ export function compareApps(before: SynthesizedApp, after: SynthesizedApp): Stac
   return names.map((stack) => ({
     stack,
     status: !before[stack] ? "added" : !after[stack] ? "removed" : "present",
-    changes: compareStacks(stack, before[stack] ?? {}, after[stack] ?? {}, masker),
+    ...compareStacks(stack, before[stack] ?? {}, after[stack] ?? {}, masker),
     otherChanges: compareBlocks(before[stack] ?? {}, after[stack] ?? {}),
   }));
 }
@@ -112,43 +132,63 @@ function resourcesOf(stackJson: Record<string, any>): Map<string, { type: string
   return map;
 }
 
-function compareStacks(stack: string, before: Record<string, any>, after: Record<string, any>, masker: Masker): ResourceChange[] {
+function compareStacks(stack: string, before: Record<string, any>, after: Record<string, any>, masker: Masker): { changes: ResourceChange[]; ignored: IgnoredChange[] } {
   const a = resourcesOf(before);
   const b = resourcesOf(after);
   const addresses = [...new Set([...a.keys(), ...b.keys()])].sort();
-  const changes: ResourceChange[] = [];
+  const planned = new Map<string, PlannedResource & { attributes: AttributeChange[]; ignoredPaths: string[]; metaOnly: boolean }>();
   for (const address of addresses) {
     const old = a.get(address);
     const now = b.get(address);
     const type = (now ?? old)!.type;
-    const constructPath = (now ?? old)!.body?.["//"]?.metadata?.path;
-    const oldBody = withoutMetadata(old?.body);
-    const newBody = withoutMetadata(now?.body);
-    const attributes = compareAttributes(type, oldBody, newBody, masker);
-    if (old && now && attributes.length === 0) continue;
-    let action: Action = !old ? "create" : !now ? "delete" : "update";
-    let replacedBecause: string[] = [];
-    if (action === "update") {
-      const topLevel = [...new Set(attributes.map((c) => c.path.split(/[.[]/)[0]))];
-      replacedBecause = replacingChanges(type, topLevel, oldBody, newBody);
-      if (replacedBecause.length > 0) action = "replace";
+    const all = compareAttributes(type, withoutMetaArguments(old?.body), withoutMetaArguments(now?.body), masker);
+    // ignore_changes applies to updates only: a created or deleted resource is what it is.
+    const applied = old && now ? all.filter((c) => !isIgnored(now.body, c.path)) : all;
+    const action = !old ? "create" : !now ? "delete" : applied.length > 0 ? "update" : "none";
+    const metaOnly = Boolean(old && now) && all.length === 0 && JSON.stringify(withoutMetadata(old!.body)) !== JSON.stringify(withoutMetadata(now!.body));
+    const changed = new Set(applied.map((c) => c.path.split(/[.[]/)[0]));
+    const reasons = action === "update" ? replacingChanges(type, [...changed], withoutMetadata(old?.body), withoutMetadata(now?.body)) : [];
+    planned.set(address, {
+      type,
+      before: withoutMetadata(old?.body),
+      after: withoutMetadata(now?.body),
+      action: reasons.length > 0 ? "replace" : action,
+      changed,
+      reasons,
+      attributes: applied,
+      ignoredPaths: all.filter((c) => !applied.includes(c)).map((c) => c.path),
+      metaOnly,
+    });
+  }
+  cascade(planned);
+  const changes: ResourceChange[] = [];
+  const ignored: IgnoredChange[] = [];
+  for (const [address, p] of planned) {
+    const constructPath = (b.get(address) ?? a.get(address))!.body?.["//"]?.metadata?.path;
+    if (p.action === "none") {
+      if (p.ignoredPaths.length > 0) ignored.push({ address, constructPath, paths: p.ignoredPaths, reason: "lifecycle.ignore_changes" });
+      else if (p.metaOnly) ignored.push({ address, constructPath, paths: [], reason: "meta-arguments only" });
+      continue;
     }
     changes.push({
       stack,
       address,
-      type,
+      type: p.type,
       constructPath,
-      action,
+      action: p.action,
       // A created or deleted resource lists only its documents (jobspec, policy, user-data), in
       // full, and what identifies it (a DNS record's name, type and content).
       attributes:
-        action === "create" || action === "delete"
-          ? attributes.filter((c) => [...(TEXT_ATTRIBUTES[type] ?? []), ...(IDENTITY_ATTRIBUTES[type] ?? [])].includes(c.path))
-          : attributes,
-      replacedBecause,
+        p.action === "create" || p.action === "delete"
+          ? p.attributes.filter((c) => [...(TEXT_ATTRIBUTES[p.type] ?? []), ...(IDENTITY_ATTRIBUTES[p.type] ?? [])].includes(c.path))
+          : p.attributes,
+      replacedBecause: p.action === "replace" ? p.reasons : [],
+      updatedBecause: p.action === "update" ? p.reasons : [],
+      ignoredPaths: p.ignoredPaths,
+      createBeforeDestroy: p.action === "replace" && p.after?.lifecycle?.create_before_destroy === true,
     });
   }
-  return markRenames(changes, a, b);
+  return { changes: markRenames(changes, a, b), ignored };
 }
 
 /**

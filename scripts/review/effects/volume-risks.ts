@@ -1,4 +1,5 @@
-import type { SynthesizedApp } from "./checkout";
+import type { SynthesizedApp } from "../checkout";
+import type { Effect, Finding } from "./effect";
 
 /** Resource types that hold an app's data. */
 const VOLUME_TYPES = ["nomad_csi_volume", "nomad_dynamic_host_volume", "hcloud_volume"] as const;
@@ -63,3 +64,9 @@ export function volumeRisks(before: SynthesizedApp, after: SynthesizedApp): Volu
   const order = { "data loss": 0, refused: 1, resize: 2 } as const;
   return risks.sort((a, b) => order[a.severity] - order[b.severity] || a.address.localeCompare(b.address));
 }
+
+const SEVERITY: Record<VolumeRisk["severity"], Finding["severity"]> = { "data loss": "danger", refused: "warning", resize: "info" };
+
+/** Volume risks as cluster effects: losing a volume's data is the most dangerous change a plan can have. */
+export const volumeChanges: Effect = ({ before, after }) =>
+  volumeRisks(before, after).map((risk) => ({ severity: SEVERITY[risk.severity], text: `${risk.stack}: ${risk.message}` }));

@@ -1,0 +1,63 @@
+import { ResourceChange } from "../plan";
+import { atOnce } from "./concurrency";
+import { Effect, Finding } from "./effect";
+
+const SERVER_ROLES = ["server", "server-client"];
+
+/**
+ * What an hcloud_server change does to the machine (terraform-provider-hcloud v1.68.0,
+ * internal/server/resource.go): a server_type or public_net change powers the server off
+ * before the API call (Poweroff, then ChangeType); iso and rescue reset it; a replacement
+ * destroys it, with its Raft data. Other updates (labels, firewalls, networks) keep it running.
+ */
+function disruption(c: ResourceChange): string | undefined {
+  if (c.action === "delete") return "deleted";
+  if (c.action === "replace") return c.createBeforeDestroy ? "replaced (new one first)" : "destroyed and re-created";
+  if (c.action !== "update") return undefined;
+  const changed = new Set(c.attributes.map((a) => a.path.split(/[.[]/)[0]));
+  if (changed.has("server_type")) return "powered off to change its server type";
+  if (changed.has("public_net")) return "powered off to change its public network";
+  if (changed.has("iso") || changed.has("rescue")) return "reset";
+  return undefined;
+}
+
+function serversOf(stackJson: Record<string, any> | undefined): Map<string, any> {
+  const servers = new Map<string, any>();
+  for (const [name, body] of Object.entries<any>(stackJson?.resource?.hcloud_server ?? {})) {
+    if (SERVER_ROLES.includes(body?.labels?.role)) servers.set(`hcloud_server.${name}`, body);
+  }
+  return servers;
+}
+
+/**
+ * Nomad and Consul servers stopped at once against their Raft quorum: a majority of the
+ * servers that exist before the apply (floor(n/2)+1) must stay up, or the cluster stops
+ * electing a leader and accepting writes until enough of them are back.
+ */
+export const serverQuorum: Effect = ({ before, after, stacks }) => {
+  const findings: Finding[] = [];
+  for (const stack of stacks) {
+    const existing = serversOf(before[stack.stack]);
+    const planned = serversOf(after[stack.stack]);
+    const joining = [...planned.keys()].filter((a) => !existing.has(a)).length;
+    if (existing.size > 0 && joining > 0) {
+      const n = existing.size + joining;
+      findings.push({ severity: "info", text: `${stack.stack}: ${joining} server(s) join (${existing.size} → ${n}); the quorum becomes ${Math.floor(n / 2) + 1} of ${n}.` });
+    }
+    const disrupted = stack.changes.filter((c) => existing.has(c.address)).flatMap((c) => {
+      const how = disruption(c);
+      return how ? [{ address: c.address, how }] : [];
+    });
+    if (disrupted.length === 0) continue;
+    const together = atOnce(disrupted.map((d) => d.address), after[stack.stack] ?? before[stack.stack]);
+    const quorum = Math.floor(existing.size / 2) + 1;
+    const hows = [...new Set(disrupted.map((d) => d.how))].join("; ");
+    const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${together} at once`;
+    if (existing.size - together < quorum) {
+      findings.push({ severity: "danger", text: `${stack.stack}: ${what}: fewer than the quorum of ${quorum} stay up, so Nomad and Consul stop scheduling and accepting writes until they are back. Resize one server per apply (terraform apply -target=<address> in cdktf.out/stacks/${stack.stack}).` });
+    } else {
+      findings.push({ severity: "warning", text: `${stack.stack}: ${what}; the quorum of ${quorum} of ${existing.size} holds.` });
+    }
+  }
+  return findings;
+};
