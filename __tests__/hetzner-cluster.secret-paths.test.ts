@@ -1,8 +1,9 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { ENVIRONMENTS, lab } from "../environments";
-import { HOST_PATHS, isWithinPath, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_FILES, HOST_PATHS, isWithinPath, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { NOMAD_DEFAULT_CHROOT_ENV } from "../constructs/hetzner-cluster/nomad-config";
+import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
 import { installSandbox } from "./support/install-secrets";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 
@@ -25,6 +26,8 @@ function hostsDeliverySecretPaths(): string[] {
         const secret = SECRET_REFERENCE.test(content);
         if (secret) paths.add(destination);
         files[posix.basename(destination)] = `${secret ? "SECRET" : "public"} ${destination}\n`;
+        // The health gate asks the servers the Consul configuration lists.
+        if (posix.basename(destination) === DELIVERED_FILES.consulAgentConfig) files[posix.basename(destination)] += SANDBOX_RETRY_JOIN;
       }
       host.deliver(files);
     }

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
+import { HEALTHY_CLUSTER_CURL } from "./agent-apis";
 
 /** What cloud-init's bootstrap leaves on a host before the first delivery: the public config directories. */
 const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system", "/usr/local/sbin"];
@@ -23,7 +24,7 @@ export function commandStubs(dir: string) {
 
 /**
  * A host to run the real hashilab-install-secrets.sh on: a temporary root (HASHILAB_ROOT),
- * with `systemctl` recorded (units are active), `curl` answering 200 like healthy agents, and
+ * with `systemctl` recorded (units are active), `curl` answering like a healthy cluster, and
  * `install` stripped of its owner/group (the consul user only exists on a host).
  */
 export function installSandbox() {
@@ -32,7 +33,7 @@ export function installSandbox() {
   for (const dir of BOOTSTRAPPED_DIRS) mkdirSync(join(root, dir), { recursive: true });
   const log = join(root, "systemctl.log");
   stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${log}" ;; esac`);
-  stubs.stub("curl", "echo 200");
+  stubs.stub("curl", HEALTHY_CLUSTER_CURL);
   stubs.stub(
     "install",
     ["args=()", 'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done', 'exec /usr/bin/install "${args[@]}"'].join(

@@ -115,7 +115,7 @@ export const DELIVERED_FILES = {
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
 export const DELIVERED_SCRIPTS = {
   install: "hashilab-install-secrets.sh",
-  /** Waits until the (re)started agents answer their local APIs. */
+  /** The gate between hosts: waits until the (re)started agents' cluster is healthy (leaders agree, every server a peer). */
   waitHealthy: "hashilab-wait-healthy.sh",
   /** Installed as HOST_PATHS.waitAddressScript, which the agents' units run before starting. */
   waitAddress: "hashilab-wait-address.sh",

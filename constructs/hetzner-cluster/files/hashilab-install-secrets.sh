@@ -5,7 +5,7 @@
 # first one (once cloud-init has finished), each rotation and each configuration change. Then
 # it starts the agents, restarts one whose configuration changed, or reloads it so it picks up
 # new certificates (a new gossip key also needs the keyring steps in docs/operations.md), and
-# waits until both answer their local APIs (hashilab-wait-healthy.sh, uploaded beside it).
+# waits until the cluster is healthy again (hashilab-wait-healthy.sh, uploaded beside it).
 #
 # Secrets go to /var/lib/hashilab/secrets, never /etc: Nomad's exec driver links /etc into
 # every task's chroot by default.
