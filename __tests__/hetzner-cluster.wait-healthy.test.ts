@@ -68,6 +68,15 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
     expect(run.stdout).toContain("consul: the cluster is still forming: 1 of 3 servers run and none has a leader or a Raft configuration yet; not waiting for a leader");
   });
 
+  it("only waits for the local API while the operator's /run/hashilab-gate-lenient exists (a CA rotation), and warns with its reason", () => {
+    const leaderless = Object.fromEntries(SERVERS.map((ip) => [ip, { ...healthyServer("nomad"), "/v1/status/leader": ANSWERS.noLeader.nomad }]));
+    const run = runGate(pki, ["nomad"], cluster(["nomad"], { nomad: leaderless }), { lenient: "CA rotation, ticket 12" });
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("hashilab: WARNING: ");
+    expect(run.stderr).toContain("/run/hashilab-gate-lenient exists (CA rotation, ticket 12): nomad answers, its cluster is not checked");
+    expect(run.requests.map((r) => r.address)).toEqual([`${THIS_HOST}:${API_PORT.nomad}`]);
+  });
+
   describe("fails, naming what is wrong and showing what every server answered and the agent's journal", () => {
     function expectFailure(run: ReturnType<typeof runGate>, agent: string, why: string) {
       expect(run.code).toBe(1);

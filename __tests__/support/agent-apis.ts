@@ -157,6 +157,8 @@ export interface GateOptions {
   readonly env?: Record<string, string>;
   /** The Consul agent configuration's retry_join line. @default the three servers */
   readonly retryJoin?: string;
+  /** The content of /run/hashilab-gate-lenient. @default no such file */
+  readonly lenient?: string;
 }
 
 /**
@@ -173,6 +175,10 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
     writeFileSync(join(root, HOST_PATHS.caCert), readFileSync(pki.ca));
     const retryJoin = options.retryJoin ?? `retry_join = [${SERVERS.map((ip) => `"${ip}"`).join(", ")}]`;
     writeFileSync(join(root, HOST_PATHS.consulAgentConfig), `datacenter = "dc1"\n${retryJoin}\n`);
+    if (options.lenient !== undefined) {
+      mkdirSync(join(root, "run"), { recursive: true });
+      writeFileSync(join(root, "run/hashilab-gate-lenient"), `${options.lenient}\n`);
+    }
     writeFileSync(join(root, HOST_PATHS.nomadAgentConfig), options.client === false ? "server {\n  enabled = true\n}\n" : "client {\n  enabled = true\n}\n");
     const scenario: Record<string, Routes> = {};
     for (const [agent, byAddress] of Object.entries(apis)) {
