@@ -68,6 +68,16 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
     expect(run.stdout).toContain("consul: the cluster is still forming: 1 of 3 servers run and none has a leader or a Raft configuration yet; not waiting for a leader");
   });
 
+  it("lets a server through while the servers listed after it do not answer, if the others hold a quorum: this deploy may be creating them (a replacement after a lost quorum); autopilot, when asked, must not still count them", () => {
+    const run = runGate(pki, ["consul", "nomad"], cluster(["consul", "nomad"], { consul: { [S3]: undefined }, nomad: { [S3]: undefined } }), { self: S2, client: false, env: TOKENS });
+    expect(run.code).toBe(1);
+    // Autopilot still knows the dead server: it must first be removed (force-leave), as the runbook says.
+    expect(run.stderr).toContain("autopilot knows 3 servers, the configuration lists 3 of which 10.0.1.4 do not answer yet");
+    const withoutToken = runGate(pki, ["consul", "nomad"], cluster(["consul", "nomad"], { consul: { [S3]: undefined }, nomad: { [S3]: undefined } }), { self: S2, client: false });
+    expect(withoutToken.stderr).toContain(`hashilab: consul: not answering yet: ${S3} (listed after this host; this deploy may be creating them)`);
+    expect(withoutToken.code).toBe(0);
+  });
+
   it("only waits for the local API while the operator's /run/hashilab-gate-lenient exists (a CA rotation), and warns with its reason", () => {
     const leaderless = Object.fromEntries(SERVERS.map((ip) => [ip, { ...healthyServer("nomad"), "/v1/status/leader": ANSWERS.noLeader.nomad }]));
     const run = runGate(pki, ["nomad"], cluster(["nomad"], { nomad: leaderless }), { lenient: "CA rotation, ticket 12" });
@@ -118,7 +128,22 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
 
     it("fails when a server's Raft configuration is not the listed servers (a peer missing or a stale one left over)", () => {
       const run = runGate(pki, ["nomad"], cluster(["nomad"], { nomad: { [S2]: { ...healthyServer("nomad"), "/v1/status/peers?stale": ANSWERS.peers("nomad", [S1, S2, "10.0.1.9"]) } } }));
-      expectFailure(run, "nomad", `server ${S2} has Raft peers ${S1}:4647 ${S2}:4647 10.0.1.9:4647 instead of the listed servers ${S1}:4647 ${S2}:4647 ${S3}:4647`);
+      expectFailure(run, "nomad", `server ${S2} has Raft peer 10.0.1.9:4647, which is not a listed server (${S1}:4647 ${S2}:4647 ${S3}:4647)`);
+    });
+
+    it("fails when a server that answers is missing from another's Raft configuration (it never joined)", () => {
+      const run = runGate(pki, ["nomad"], cluster(["nomad"], { nomad: { [S1]: { ...healthyServer("nomad"), "/v1/status/peers?stale": ANSWERS.peers("nomad", [S1, S2]) } } }));
+      expectFailure(run, "nomad", `server ${S1}'s Raft peers (${S1}:4647 ${S2}:4647) lack ${S3}, which answers`);
+    });
+
+    it("fails when a server listed before this one does not answer (it is not being created by this deploy)", () => {
+      const run = runGate(pki, ["consul"], cluster(["consul"], { consul: { [S1]: undefined } }), { self: S3 });
+      expectFailure(run, "consul", "1 of 3 servers do not answer");
+    });
+
+    it("fails when the servers listed after this one do not answer and the rest hold no quorum", () => {
+      const run = runGate(pki, ["consul"], cluster(["consul"], { consul: { [S2]: undefined, [S3]: undefined } }), { self: S1 });
+      expectFailure(run, "consul", "only 1 of 3 servers answer: no quorum");
     });
 
     it("fails when the cluster is leaderless and one server is silent (not a forming cluster: the others have a Raft configuration)", () => {

@@ -110,26 +110,33 @@ fail() {
 # cluster_verdict AGENT: 0 when healthy (or still forming); otherwise $why says what is not.
 # $report collects each server's answers for the timeout message.
 cluster_verdict() {
-  local agent=$1 server answering=0 silent=0 configured=0 peers expected unhealthy
+  local agent=$1 server answering=0 silent=0 later=0 configured=0 peers expected unhealthy after_self=false
+  local -A peers_of=()
   report="what the $agent servers answer:"
   leader=""
+  tolerated=""
   expected=$(for server in $servers; do echo "$server:$(raft_port "$agent")"; done | sort)
   why=""
   for server in $servers; do
     fetch "$agent" "$server" "/v1/status/peers?stale"
     if [ "$status" = 000 ]; then
-      silent=$((silent + 1))
       report+=$'\n'"  $server: no answer"
+      if [ "$after_self" = true ]; then
+        later=$((later + 1))
+        tolerated+=" $server"
+      else
+        silent=$((silent + 1))
+      fi
       continue
     fi
+    [ "$server" != "$self_ip" ] || after_self=true
     answering=$((answering + 1))
     peers=$(json_strings "$body" | sort)
     [ -z "$peers" ] || configured=$((configured + 1))
+    peers_of[$server]=$peers
     report+=$'\n'"  $server: peers HTTP $status ${body:-(empty)}"
     if [ "$status" != 200 ]; then
       why=${why:-"server $server answers its Raft peers with HTTP $status"}
-    elif [ -n "$peers" ] && [ "$peers" != "$expected" ]; then
-      why=${why:-"server $server has Raft peers ${peers//$'\n'/ } instead of the listed servers ${expected//$'\n'/ }"}
     fi
     fetch "$agent" "$server" /v1/status/leader
     report+=", leader HTTP $status ${body:-(empty)}"
@@ -143,13 +150,33 @@ cluster_verdict() {
       why=${why:-"servers disagree on the leader: $leader and $this (on $server)"}
     fi
   done
-  if [ "$silent" -gt 0 ] && [ "$configured" -eq 0 ] && [ -z "$leader" ]; then
-    forming="the cluster is still forming: $answering of $((answering + silent)) servers run and none has a leader or a Raft configuration yet"
+  if [ "$((silent + later))" -gt 0 ] && [ "$configured" -eq 0 ] && [ -z "$leader" ]; then
+    forming="the cluster is still forming: $answering of $((answering + silent + later)) servers run and none has a leader or a Raft configuration yet"
     return 0
   fi
   forming=""
   if [ "$silent" -gt 0 ]; then
-    why=${why:-"$silent of $((answering + silent)) servers do not answer"}
+    why=${why:-"$silent of $((answering + silent + later)) servers do not answer"}
+  fi
+  # Every answering server's Raft configuration: only listed servers (a removed one left
+  # behind is not), and every server that answers (one that never joined is missing).
+  local member peer
+  for server in "${!peers_of[@]}"; do
+    for peer in ${peers_of[$server]}; do
+      grep -qxF "$peer" <<<"$expected" || why=${why:-"server $server has Raft peer $peer, which is not a listed server (${expected//$'\n'/ })"}
+    done
+    for member in "${!peers_of[@]}"; do
+      grep -qxF "$member:$(raft_port "$agent")" <<<"${peers_of[$server]}" || why=${why:-"server $server's Raft peers (${peers_of[$server]//$'\n'/ }) lack $member, which answers"}
+    done
+  done
+  # Servers after this one in the list that do not answer may not exist yet (the deploy that
+  # replaces them delivers them after this host); the others must still hold a quorum.
+  if [ -z "$why" ] && [ "$later" -gt 0 ]; then
+    if [ "$((2 * answering))" -le "$((answering + later))" ]; then
+      why="only $answering of $((answering + later)) servers answer: no quorum"
+    else
+      echo "hashilab: $agent: not answering yet:$tolerated (listed after this host; this deploy may be creating them)" >&2
+    fi
   fi
   [ -z "$why" ] || return 1
   if ! grep -qxF "$leader" <<<"$expected"; then
@@ -194,8 +221,8 @@ cluster_verdict() {
     why="autopilot reports unhealthy servers: ${unhealthy//$'\n'/ }"
   elif [ -n "$nonvoters" ]; then
     why="autopilot reports servers that do not vote: ${nonvoters//$'\n'/ }"
-  elif [ "$count" -ne "$(wc -w <<<"$servers")" ]; then
-    why="autopilot knows $count servers, the configuration lists $(wc -w <<<"$servers")"
+  elif [ "$count" -ne "$(($(wc -w <<<"$servers") - later))" ]; then
+    why="autopilot knows $count servers, the configuration lists $(wc -w <<<"$servers")${tolerated:+ of which$tolerated do not answer yet}"
   elif [ "$status" != 200 ] || ! grep -qE '^\{"Healthy": ?true' <<<"$body"; then
     why="autopilot reports the cluster unhealthy (HTTP $status)"
   fi
@@ -208,6 +235,9 @@ if [ -z "$servers" ]; then
   exit 1
 fi
 lenient=$root/run/hashilab-gate-lenient
+# A server's own address (bind_addr): servers listed after it may not exist yet.
+self_ip=$(grep -E '^bind_addr *=' "$consul_config" | grep -oE '[0-9]+(\.[0-9]+){3}' || true)
+if ! grep -qE '^server *= *true' "$consul_config"; then self_ip=""; fi
 client=false
 if grep -qE '^client *\{' "$root/etc/hashilab/nomad.d/agent.hcl" 2>/dev/null; then client=true; fi
 
