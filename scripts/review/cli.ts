@@ -6,7 +6,8 @@
  * resources to create / update / replace / delete, their changed attributes, the unified
  * diffs of changed jobspecs, ACL policies and user-data, and the cost delta.
  *
- * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage).
+ * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage, or a change to
+ * the hosts that would lose the Raft quorum: scripts/review/quorum.ts).
  */
 import { execFileSync } from "node:child_process";
 import { realpathSync } from "node:fs";
@@ -14,6 +15,7 @@ import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
 import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
 import { compareApps, hasChanges } from "./plan";
+import { QuorumReview, reviewQuorum } from "./quorum";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
 export const EXIT_NO_CHANGES = 0;
@@ -42,7 +44,7 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 }
 
 /** Builds the review of the working tree at `repo` against `base`. */
-export async function review(repo: string, base: string): Promise<ReviewReport> {
+export async function review(repo: string, base: string): Promise<ReviewReport & { quorum: QuorumReview }> {
   const commit = resolveCommit(repo, base);
   const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
@@ -52,7 +54,7 @@ export async function review(repo: string, base: string): Promise<ReviewReport> 
   } finally {
     checkout.dispose();
   }
-  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable() };
+  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable(), quorum: reviewQuorum(before, after) };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -66,6 +68,10 @@ async function main(args: string[]): Promise<number> {
     const repo = realpathSync(execFileSync("git", ["rev-parse", "--show-toplevel"], { encoding: "utf8" }).trim());
     const report = await review(repo, positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
+    // A change that would lose the Raft quorum or stop the cluster fails the review.
+    for (const warning of report.quorum.warnings) console.error(`review: warning: ${warning}`);
+    for (const refusal of report.quorum.refusals) console.error(`review: refused: ${refusal}`);
+    if (report.quorum.refusals.length > 0) return EXIT_ERROR;
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
     console.error(e instanceof ReviewError ? `review: ${e.message}` : `review: ${(e as Error).stack ?? e}`);
