@@ -232,6 +232,8 @@ export class HetznerCluster extends Construct {
   readonly consulAddress: string;
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
+  /** When the CA ("ca") and each host's certificate (by host name) expire, RFC 3339. */
+  readonly certificateExpiries: Readonly<Record<string, string>>;
 
   private readonly settings: ClusterSettings;
 
@@ -283,6 +285,7 @@ export class HetznerCluster extends Construct {
       labels,
     };
     this.caCertPem = pki.caCertPem;
+    this.certificateExpiries = pki.certificateExpiries;
 
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);

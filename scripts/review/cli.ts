@@ -15,6 +15,7 @@ import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
 import { checkoutRef, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
 import { compareApps, hasChanges } from "./plan";
+import { reviewExpiry } from "./expiry";
 import { QuorumReview, reviewQuorum } from "./quorum";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
@@ -44,7 +45,7 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 }
 
 /** Builds the review of the working tree at `repo` against `base`. */
-export async function review(repo: string, base: string): Promise<ReviewReport & { quorum: QuorumReview }> {
+export async function review(repo: string, base: string): Promise<ReviewReport & { quorum: QuorumReview; expiry: string[] }> {
   const commit = resolveCommit(repo, base);
   const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
@@ -54,7 +55,7 @@ export async function review(repo: string, base: string): Promise<ReviewReport &
   } finally {
     checkout.dispose();
   }
-  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable(), quorum: reviewQuorum(before, after) };
+  return { base, stacks: compareApps(before, after), costs: costDeltas(before, after), prices: loadPriceTable(), quorum: reviewQuorum(before, after), expiry: reviewExpiry(repo, after, new Date()) };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -69,7 +70,7 @@ async function main(args: string[]): Promise<number> {
     const report = await review(repo, positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
     // A change that would lose the Raft quorum or stop the cluster fails the review.
-    for (const warning of report.quorum.warnings) console.error(`review: warning: ${warning}`);
+    for (const warning of [...report.quorum.warnings, ...report.expiry]) console.error(`warning: ${warning}`);
     for (const refusal of report.quorum.refusals) console.error(`review: refused: ${refusal}`);
     if (report.quorum.refusals.length > 0) return EXIT_ERROR;
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
