@@ -260,9 +260,10 @@ describe("the lab hosts stack", () => {
     expect(deliveryDependencies(hosts)).toEqual({ "Server-1": [], "Server-2": ["Server-1"], "Server-3": ["Server-2"] });
   });
 
-  it("outputs the server addresses, API addresses and CA certificate", () => {
+  it("outputs the server addresses, API addresses, CA certificate and certificate expiry dates", () => {
     expect(Object.keys(hosts.output).filter((name) => !name.startsWith("cross-stack-output")).sort()).toEqual([
       "ca_certificate",
+      "certificate_expiry",
       "consul_address",
       "nomad_address",
       "server_private_ips",
