@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 import { HEALTHY_CLUSTER_CURL } from "./agent-apis";
+import { fakeApt } from "./fake-apt";
 
 /** What cloud-init's bootstrap leaves on a host before the first delivery: the public config directories. */
 const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system", "/usr/local/sbin"];
@@ -34,6 +35,7 @@ export function installSandbox() {
   const log = join(root, "systemctl.log");
   stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${log}" ;; esac`);
   stubs.stub("curl", HEALTHY_CLUSTER_CURL);
+  for (const [name, body] of Object.entries(fakeApt(root, join(root, "apt.log")))) stubs.stub(name, body);
   stubs.stub(
     "install",
     ["args=()", 'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done', 'exec /usr/bin/install "${args[@]}"'].join(

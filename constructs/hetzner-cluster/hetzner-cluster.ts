@@ -11,6 +11,7 @@ import {
   HcloudSshKey,
   RandomBytes,
 } from "../providers";
+import { renderAgentVersions } from "./agent-versions";
 import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS, renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
@@ -380,6 +381,12 @@ export class HetznerCluster extends Construct {
       ...(spec.isClient ? { allocImage: allocImageUnit(), allocMount: allocMountUnit() } : {}),
     };
     const firewall = shippedFile("metadata-block.nft");
+    // A changed pin reaches running hosts through the delivery (hashilab-upgrade-agents.sh).
+    const versions = renderAgentVersions({
+      consul: s.consulVersion,
+      nomad: s.nomadVersion,
+      nomadDriverPodman: spec.isClient && s.drivers.includes("podman") ? s.podmanDriverVersion : undefined,
+    });
     const hostKey = new SshHostKey(this, hostConstructId(spec, "SshHostKey"), { address: server.ipv4Address, serverId: server.id });
     const delivery = new SecretsDelivery(this, hostConstructId(spec, "Secrets"), {
       host: hostKey.sshHost,
@@ -398,6 +405,7 @@ export class HetznerCluster extends Construct {
         firewall,
         allocImageUnit: units.allocImage,
         allocMountUnit: units.allocMount,
+        agentVersions: versions,
       },
       triggers: {
         // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
@@ -407,6 +415,7 @@ export class HetznerCluster extends Construct {
         consul_unit: units.consul,
         nomad_unit: units.nomad,
         firewall_rules: firewall,
+        agent_versions: versions,
         ...(units.allocMount ? { alloc_units: `${units.allocImage}${units.allocMount}` } : {}),
         ca_cert: pki.caCertPem,
         agent_cert: certificate.certPem,

@@ -110,6 +110,8 @@ export const DELIVERED_FILES = {
   /** Clients: the alloc dir's filesystem (see HOST_PATHS.nomadAllocDir). */
   allocImageUnit: "hashilab-nomad-alloc-image.service",
   allocMountUnit: "opt-nomad-data-alloc.mount",
+  /** The agent versions the environment pins (renderAgentVersions), installed on running hosts by the upgrade script. */
+  agentVersions: "agent-versions",
 } as const;
 
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
@@ -121,4 +123,6 @@ export const DELIVERED_SCRIPTS = {
   waitAddress: "hashilab-wait-address.sh",
   /** Installed as HOST_PATHS.nomadAllocImageScript, run by the alloc image unit. */
   allocImage: "hashilab-nomad-alloc-image.sh",
+  /** Installs the pinned agent versions on a running host (the install script runs it). */
+  upgradeAgents: "hashilab-upgrade-agents.sh",
 } as const;

@@ -74,6 +74,12 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
 done
 
 printf '%s\n' "$restart" >"$pending"
+# The pinned agent versions: a changed pin upgrades (or downgrades) the packages here, on one
+# host at a time like every delivery; the agents it changed join the restarts (via $pending).
+if [ -f "$delivery/agent-versions" ]; then
+  bash "$delivery/hashilab-upgrade-agents.sh" "$delivery/agent-versions" "$pending"
+  restart=$(tr '\n' ' ' <"$pending")
+fi
 systemctl daemon-reload
 # Started at every boot even where the first boot's bootstrap stopped before enabling them.
 systemctl enable hashilab-metadata-block.service consul.service nomad.service
