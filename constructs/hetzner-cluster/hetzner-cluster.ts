@@ -360,7 +360,7 @@ export class HetznerCluster extends Construct {
       dependsOn: [this.subnet],
       lifecycle: {
         // Both would force a new server, losing its Raft data: the agent configuration
-        // reaches running hosts by the SSH delivery, versions by docs/operations.md.
+        // reaches running hosts by the SSH delivery, and so do versions (hashilab-upgrade-agents.sh).
         ignoreChanges: ["user_data", "ssh_keys", ...(s.aliasIpsMovedByApi ? ["network"] : [])],
       },
     });
