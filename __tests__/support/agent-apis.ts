@@ -157,8 +157,6 @@ export interface GateOptions {
   readonly env?: Record<string, string>;
   /** The Consul agent configuration's retry_join line. @default the three servers */
   readonly retryJoin?: string;
-  /** This host is the server with this address (the Consul configuration's bind_addr). @default a client */
-  readonly self?: string;
   /** The content of /run/hashilab-gate-lenient. @default no such file */
   readonly lenient?: string;
 }
@@ -176,8 +174,7 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
     for (const sub of [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir]) mkdirSync(join(root, sub), { recursive: true });
     writeFileSync(join(root, HOST_PATHS.caCert), readFileSync(pki.ca));
     const retryJoin = options.retryJoin ?? `retry_join = [${SERVERS.map((ip) => `"${ip}"`).join(", ")}]`;
-    const serverLines = options.self ? `bind_addr        = "${options.self}"\nserver           = true\n` : "";
-    writeFileSync(join(root, HOST_PATHS.consulAgentConfig), `datacenter = "dc1"\n${serverLines}${retryJoin}\n`);
+    writeFileSync(join(root, HOST_PATHS.consulAgentConfig), `datacenter = "dc1"\n${retryJoin}\n`);
     if (options.lenient !== undefined) {
       mkdirSync(join(root, "run"), { recursive: true });
       writeFileSync(join(root, "run/hashilab-gate-lenient"), `${options.lenient}\n`);

@@ -22,6 +22,9 @@
 # elects a leader before bootstrap_expect of them run) is accepted while some listed server does
 # not answer yet and no server has a leader or a Raft configuration. Once a cluster has
 # bootstrapped, every server keeps its Raft configuration, so a partition is never mistaken for it.
+# Likewise a listed server that does not answer and is no Raft peer of those that do is not part
+# of the cluster yet (a deploy that replaces servers delivers it later), as long as the servers
+# that answer are a majority of the listed ones; one that is a peer is down, and that fails.
 #
 # On timeout: the reason, each server's answers, the autopilot state and the agent's journal.
 #
@@ -110,7 +113,7 @@ fail() {
 # cluster_verdict AGENT: 0 when healthy (or still forming); otherwise $why says what is not.
 # $report collects each server's answers for the timeout message.
 cluster_verdict() {
-  local agent=$1 server answering=0 silent=0 later=0 configured=0 peers expected unhealthy after_self=false
+  local agent=$1 server answering=0 silent=0 later=0 configured=0 peers expected unhealthy absent=""
   local -A peers_of=()
   report="what the $agent servers answer:"
   leader=""
@@ -121,15 +124,9 @@ cluster_verdict() {
     fetch "$agent" "$server" "/v1/status/peers?stale"
     if [ "$status" = 000 ]; then
       report+=$'\n'"  $server: no answer"
-      if [ "$after_self" = true ]; then
-        later=$((later + 1))
-        tolerated+=" $server"
-      else
-        silent=$((silent + 1))
-      fi
+      absent+=" $server"
       continue
     fi
-    [ "$server" != "$self_ip" ] || after_self=true
     answering=$((answering + 1))
     peers=$(json_strings "$body" | sort)
     [ -z "$peers" ] || configured=$((configured + 1))
@@ -148,6 +145,19 @@ cluster_verdict() {
       leader=$this
     elif [ "$this" != "$leader" ]; then
       why=${why:-"servers disagree on the leader: $leader and $this (on $server)"}
+    fi
+  done
+  # A listed server that does not answer and is no Raft peer of any server that does is not part
+  # of the cluster yet: the deploy that creates or replaces it delivers it later (or a removal
+  # is under way). One that is a peer is down, and a rollout must not go on without it.
+  local all_peers
+  all_peers=$(printf '%s\n' "${peers_of[@]}")
+  for server in $absent; do
+    if grep -qxF "$server:$(raft_port "$agent")" <<<"$all_peers"; then
+      silent=$((silent + 1))
+    else
+      later=$((later + 1))
+      tolerated+=" $server"
     fi
   done
   if [ "$((silent + later))" -gt 0 ] && [ "$configured" -eq 0 ] && [ -z "$leader" ]; then
@@ -169,13 +179,12 @@ cluster_verdict() {
       grep -qxF "$member:$(raft_port "$agent")" <<<"${peers_of[$server]}" || why=${why:-"server $server's Raft peers (${peers_of[$server]//$'\n'/ }) lack $member, which answers"}
     done
   done
-  # Servers after this one in the list that do not answer may not exist yet (the deploy that
-  # replaces them delivers them after this host); the others must still hold a quorum.
+  # The servers that answer must still be a majority of the listed ones.
   if [ -z "$why" ] && [ "$later" -gt 0 ]; then
     if [ "$((2 * answering))" -le "$((answering + later))" ]; then
       why="only $answering of $((answering + later)) servers answer: no quorum"
     else
-      echo "hashilab: $agent: not answering yet:$tolerated (listed after this host; this deploy may be creating them)" >&2
+      echo "hashilab: $agent: not answering and no Raft peer yet:$tolerated (this deploy may be creating them)" >&2
     fi
   fi
   [ -z "$why" ] || return 1
@@ -235,9 +244,6 @@ if [ -z "$servers" ]; then
   exit 1
 fi
 lenient=$root/run/hashilab-gate-lenient
-# A server's own address (bind_addr): servers listed after it may not exist yet.
-self_ip=$(grep -E '^bind_addr *=' "$consul_config" | grep -oE '[0-9]+(\.[0-9]+){3}' || true)
-if ! grep -qE '^server *= *true' "$consul_config"; then self_ip=""; fi
 client=false
 if grep -qE '^client *\{' "$root/etc/hashilab/nomad.d/agent.hcl" 2>/dev/null; then client=true; fi
 
