@@ -6,7 +6,7 @@ import { CONSUL_PORTS } from "../../constructs/hetzner-cluster/consul-config";
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { NOMAD_PORTS } from "../../constructs/hetzner-cluster/nomad-config";
-import { commandStubs } from "./install-secrets";
+import { asRoot, commandStubs } from "./install-secrets";
 
 /**
  * Recorded answers of the Nomad 2.0.5 and Consul 1.21 HTTP APIs the health gate reads, as the
@@ -134,6 +134,15 @@ export function testPki(dir: string): { ca: string; cert: string; key: string } 
   return { ca, cert, key };
 }
 
+/**
+ * How to get a network namespace of our own: as an unprivileged user where the kernel allows
+ * it, else as root (Ubuntu's AppArmor restricts unprivileged user namespaces; CI has sudo).
+ */
+function netnsCommand(): [string, string[]] {
+  const unprivileged = spawnSync("unshare", ["--net", "--map-root-user", "true"]);
+  return unprivileged.status === 0 ? ["unshare", ["--net", "--map-root-user"]] : asRoot("unshare", "--net");
+}
+
 export interface GateRun {
   readonly code: number | null;
   readonly stdout: string;
@@ -202,18 +211,20 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
       "set -e",
       "ip link set lo up",
       ...SERVERS.map((ip) => `ip addr add ${ip}/32 dev lo`),
-      `node "${server}" "${dir}/scenario.json" "${pki.cert}" "${pki.key}" "${ready}" "${requestLog}" &`,
+      `"${process.execPath}" "${server}" "${dir}/scenario.json" "${pki.cert}" "${pki.key}" "${ready}" "${requestLog}" &`,
       "server=$!",
       `for _ in $(seq 200); do [ -e "${ready}" ] && break; kill -0 $server || exit 90; sleep 0.05; done`,
       "set +e",
+      // Passed in the script, not the environment: sudo (the root fallback) starts a clean one.
+      ...Object.entries(options.env ?? {}).map(([name, value]) => `export ${name}='${value.replace(/'/g, "'\\''")}'`),
       `PATH="${stubs.dir}:$PATH" HASHILAB_ROOT="${root}" HASHILAB_WAIT_ATTEMPTS=${options.attempts ?? 3} bash "${script}" "$@"`,
       "code=$?",
       "kill $server",
       "exit $code",
     ].join("\n");
-    const run = spawnSync("unshare", ["--net", "--map-root-user", "bash", "-c", inside, "gate", ...agents], {
+    const [unshare, unshareArgs] = netnsCommand();
+    const run = spawnSync(unshare, [...unshareArgs, "bash", "-c", inside, "gate", ...agents], {
       encoding: "utf8",
-      env: { ...process.env, ...options.env },
       timeout: 60_000,
     });
     if (run.status === 90) throw new Error(`the agent API stand-in did not start: ${run.stderr}`);

@@ -9,6 +9,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
-  shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age \
+  shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age iproute2 util-linux \
   golang-go golang-github-hashicorp-go-bexpr-dev >/dev/null
 shellcheck --version | head -n 2
