@@ -2,8 +2,10 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { lab } from "../environments";
 import { commandStubs } from "./support/install-secrets";
 import { CLI_TABLES, cliProblems, DocCommand, docCommands, simpleCommands } from "./support/runbooks";
+import { resourcesOf, synthEnvironment } from "./support/synth";
 
 const ROOT = join(__dirname, "..");
 const DOCS = join(ROOT, "docs");
@@ -28,6 +30,24 @@ describe("the runbooks' nomad and consul commands", () => {
     expect(commands.filter((c) => c.overSsh).map((c) => `${c.file}:${c.line}: ${c.words.join(" ")}`)).toEqual([]);
     const withCommands = new Set(commands.filter((c) => c.fenced && c.file !== "docs/access.md").map((c) => c.file));
     for (const file of withCommands) expect(`${file}: ${readFileSync(join(ROOT, file), "utf8").includes(CLUSTER_ENV)}`).toBe(`${file}: true`);
+  });
+});
+
+describe("the runbooks' Terraform resource addresses", () => {
+  const stacks = synthEnvironment(lab);
+  // "<hash>" is cdktf's 8 hex digits, "<n>"/"<n-1>" a number; others ("<id>") are left to the reader.
+  const ADDRESS = /\b(random_uuid|random_bytes|tls_private_key|tls_self_signed_cert|tls_locally_signed_cert|terraform_data|hcloud_server)\.([A-Z][A-Za-z0-9_<>-]*)/g;
+  const addresses = docFiles.flatMap((file) =>
+    [...readFileSync(join(DOCS, file), "utf8").matchAll(ADDRESS)].map((m) => ({ file: `docs/${file}`, type: m[1], name: m[2] })),
+  );
+
+  it("name resources the lab environment synthesizes (a renamed construct breaks the runbook)", () => {
+    expect(addresses.length).toBeGreaterThan(10);
+    const missing = addresses.filter(({ type, name }) => {
+      const pattern = new RegExp(`^${name.replace(/<hash>/g, "[0-9A-F]{8}").replace(/<n(-1)?>/g, "\\d+")}$`);
+      return !Object.values(stacks).some((stack) => Object.keys(resourcesOf(stack, type)).some((id) => pattern.test(id)));
+    });
+    expect(missing.map(({ file, type, name }) => `${file}: ${type}.${name}`)).toEqual([]);
   });
 });
 
