@@ -34,10 +34,10 @@ describe("a changed nomadVersion/consulVersion reaches running hosts through the
   it("upgrades Consul before Nomad and its driver, then restarts both agents, Consul first", () => {
     const systemctl = host.deliver(delivery(V2));
     expect(aptCalls()).toEqual([
-      "apt-get update -qq",
-      "apt-get install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold consul=1.21.5-1",
-      "apt-get install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1",
-      "apt-get install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad-driver-podman=0.6.4-1",
+      "apt-get -o DPkg::Lock::Timeout=300 update -qq",
+      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold consul=1.21.5-1",
+      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1",
+      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad-driver-podman=0.6.4-1",
     ]);
     expect([installed("consul"), installed("nomad"), installed("nomad-driver-podman")]).toEqual(["1.21.5-1", "2.0.5-1", "0.6.4-1"]);
     expect(systemctl.filter((c) => /^(restart|reload-or-restart) (consul|nomad)/.test(c))).toEqual(["restart consul.service", "restart nomad.service"]);
@@ -53,7 +53,7 @@ describe("a changed nomadVersion/consulVersion reaches running hosts through the
 
   it("upgrades only the agent whose pin changed, and goes back to a previous pin (the way out of a bad release)", () => {
     host.deliver(delivery({ ...V1, nomad: V2.nomad }));
-    expect(aptCalls().slice(1)).toEqual(["apt-get install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1"]);
+    expect(aptCalls().slice(1)).toEqual(["apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1"]);
     writeFileSync(host.path("/apt.log"), "");
     const systemctl = host.deliver(delivery(V1));
     expect(installed("nomad")).toBe("2.0.4-1");

@@ -15,7 +15,7 @@ export function fakeApt(root: string, log: string): Record<"dpkg-query" | "apt-g
       `echo "apt-get $*" >> "${log}"`,
       'for arg in "$@"; do',
       '  case $arg in',
-      '    *=*-*)',
+      '    [a-z]*=[0-9]*-[0-9]*)',
       `      if grep -qxF "$arg" "${missing}" 2>/dev/null; then echo "E: Version '\${arg#*=}' for '\${arg%%=*}' was not found" >&2; exit 100; fi`,
       `      mkdir -p "${db}"; printf '%s' "\${arg#*=}" > "${db}/\${arg%%=*}" ;;`,
       '  esac',

@@ -27,13 +27,14 @@ while read -r package version; do
   fi
   installed=$(dpkg-query --showformat='${Version}' --show "$package" 2>/dev/null || true)
   [ "$installed" != "$version-1" ] || continue
+  # unattended-upgrades may hold the dpkg lock for a while: wait for it rather than fail.
   if [ "$updated" = false ]; then
-    apt-get update -qq >&2
+    apt-get -o DPkg::Lock::Timeout=300 update -qq >&2
     updated=true
   fi
   echo "hashilab: $package ${installed:-(not installed)} -> $version-1" >&2
   # --allow-downgrades: going back to the previous pin is the way out of a bad release.
   # --force-confold: the packages' own files under /etc/nomad.d and /etc/consul.d stay as they are.
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold "$package=$version-1" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold "$package=$version-1" >&2
   echo "$agent" >>"$pending"
 done <"$versions"
