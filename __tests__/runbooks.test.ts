@@ -109,10 +109,10 @@ describe("the CLI check (a specification of what it refuses)", () => {
 
 describe(CLUSTER_ENV, () => {
   /** Runs the script in a project whose stacks' Terraform outputs a stand-in terraform prints. */
-  function clusterEnv(args: string[], { hosts = true }: { hosts?: boolean } = {}) {
+  function clusterEnv(args: string[], { hosts = true, acl = true }: { hosts?: boolean; acl?: boolean } = {}) {
     const dir = mkdtempSync(join(tmpdir(), `hashilab-cluster-env-${process.pid}-`));
     try {
-      mkdirSync(join(dir, "cdktf.out/stacks/lab-acl"), { recursive: true });
+      if (acl) mkdirSync(join(dir, "cdktf.out/stacks/lab-acl"), { recursive: true });
       if (hosts) mkdirSync(join(dir, "cdktf.out/stacks/lab-hosts"), { recursive: true });
       const stubs = commandStubs(join(dir, "bin"));
       const outputs: Record<string, string> = {
@@ -165,5 +165,10 @@ describe(CLUSTER_ENV, () => {
     expect(clusterEnv(["lab; rm -rf /"])).toMatchObject({ code: 2 });
     expect(clusterEnv(["lab", "0"])).toMatchObject({ code: 2 });
     expect(clusterEnv(["lab", "2"], { hosts: false })).toMatchObject({ code: 1, stderr: "cluster-env.sh: lab has no hosts stack (its agents are not ours to pick)\n" });
+    expect(clusterEnv(["lab"], { acl: false })).toMatchObject({
+      code: 1,
+      stderr: "cluster-env.sh: cdktf.out/stacks/lab-acl not found; deploy lab-acl first (npx cdktf deploy lab-acl)\n",
+      env: [],
+    });
   });
 });
