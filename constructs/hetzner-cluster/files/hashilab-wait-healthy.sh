@@ -5,7 +5,7 @@
 #   - the unit is running and the local HTTPS API answers;
 #   - every server (the retry_join list of the Consul agent configuration, which names all of
 #     them) answers GET /v1/status/leader with the same, non-empty leader, and its own Raft
-#     configuration (GET /v1/status/peers?stale) holds exactly the listed servers;
+#     configuration (GET /v1/status/peers?stale) holds only listed servers, every one that answers;
 #   - this host's agent reaches that leader through its own API (it is a member), and a Nomad
 #     client also has servers (GET /v1/agent/health?type=client);
 #   - with a token that has operator:read in NOMAD_TOKEN / CONSUL_HTTP_TOKEN, autopilot
