@@ -103,3 +103,32 @@ describe("the versions file each host gets", () => {
     after.forEach((digest: string, i: number) => expect(digest).not.toBe(before[i]));
   });
 });
+
+describe("a delivery to a running host checks the cluster before it changes anything", () => {
+  let host: ReturnType<typeof installSandbox>;
+  beforeEach(() => {
+    host = installSandbox();
+    host.deliver(delivery(V2));
+  });
+  afterEach(() => host.cleanup());
+
+  /** Every server answers like a Consul without a leader (200 ""). */
+  const leaderless = () => host.stubs.stub("curl", `case \${!#} in */v1/status/leader) printf '""\\n200' ;; *) printf '["10.0.1.2:8300"]\\n200' ;; esac`);
+
+  it("fails before installing or restarting anything while the cluster is unhealthy: a rollout never restarts a server while another is down", () => {
+    leaderless();
+    const changed = { ...delivery(V2), [DELIVERED_FILES.nomadAgentConfig]: "nomad config 2\n" };
+    expect(() => host.deliver(changed, { HASHILAB_WAIT_ATTEMPTS: "1" })).toThrow(/consul is not healthy after 1 attempts: server 10\.0\.1\.2 knows no leader/);
+    expect(readFileSync(host.path(HOST_PATHS.nomadAgentConfig), "utf8")).toBe("nomad config\n");
+    expect(existsSync(host.path(HOST_PATHS.pendingRestart))).toBe(false);
+  });
+
+  it("skips that check on a host whose last delivery failed, so the next one can fix it", () => {
+    writeFileSync(host.path(HOST_PATHS.pendingRestart), "nomad\n");
+    leaderless();
+    // The check after the restart still runs, and still fails on a leaderless cluster: but the fix is in place.
+    const fixed = { ...delivery(V2), [DELIVERED_FILES.nomadAgentConfig]: "nomad config fixed\n" };
+    expect(() => host.deliver(fixed, { HASHILAB_WAIT_ATTEMPTS: "1" })).toThrow(/consul is not healthy/);
+    expect(readFileSync(host.path(HOST_PATHS.nomadAgentConfig), "utf8")).toBe("nomad config fixed\n");
+  });
+});

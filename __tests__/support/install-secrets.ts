@@ -25,7 +25,7 @@ export function commandStubs(dir: string) {
 
 /**
  * A host to run the real hashilab-install-secrets.sh on: a temporary root (HASHILAB_ROOT),
- * with `systemctl` recorded (units are active), `curl` answering like a healthy cluster, and
+ * with `systemctl` recorded (a unit is active once started), `curl` answering like a healthy cluster, and
  * `install` stripped of its owner/group (the consul user only exists on a host).
  */
 export function installSandbox() {
@@ -33,7 +33,19 @@ export function installSandbox() {
   const stubs = commandStubs(join(root, "stubs"));
   for (const dir of BOOTSTRAPPED_DIRS) mkdirSync(join(root, dir), { recursive: true });
   const log = join(root, "systemctl.log");
-  stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${log}" ;; esac`);
+  // A unit is active once something (re)started it: a new host's agents are not running yet.
+  const units = join(root, "fake-systemd");
+  stubs.stub(
+    "systemctl",
+    [
+      `mkdir -p "${units}"`,
+      'case "$1" in',
+      `  is-active) if [ -e "${units}/\${!#}" ]; then echo active; else echo inactive; exit 3; fi ;;`,
+      `  restart | reload-or-restart | start) echo "$*" >> "${log}"; touch "${units}/\${!#}" ;;`,
+      `  *) echo "$*" >> "${log}" ;;`,
+      "esac",
+    ].join("\n"),
+  );
   stubs.stub("curl", HEALTHY_CLUSTER_CURL);
   for (const [name, body] of Object.entries(fakeApt(root, join(root, "apt.log")))) stubs.stub(name, body);
   stubs.stub(

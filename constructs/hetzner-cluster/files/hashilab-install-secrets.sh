@@ -37,6 +37,13 @@ pending=$root/var/lib/hashilab/pending-restart
 if [ -f "$pending" ]; then
   restart="$restart $(cat "$pending")"
 fi
+# Before this delivery changes anything, the cluster must be healthy (the gate that runs at the
+# end, against the configuration the agents run now): a rollout never restarts a server while
+# another one is down. Not on a host whose agents do not run yet (its first delivery), nor on
+# one whose last delivery failed (this one may be its fix).
+if [ ! -f "$pending" ] && systemctl is-active --quiet consul.service && systemctl is-active --quiet nomad.service; then
+  bash "$delivery/hashilab-wait-healthy.sh" consul nomad
+fi
 # Only public certificates, world-readable: jobs that call the local APIs run as nobody and
 # need the CA. Also opens the directory on hosts bootstrapped when it was 0750.
 install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
