@@ -67,6 +67,8 @@ export const HOST_PATHS = {
   /** The agents' ExecStartPre: waits for the private address (delivered, hashilab-wait-address.sh). */
   waitAddressScript: "/usr/local/sbin/hashilab-wait-address",
   metadataFirewall: "/etc/hashilab/metadata-block.nft",
+  /** The agent versions the environment pins, which hashilab-upgrade-agents.sh installs. */
+  agentVersions: "/etc/hashilab/agent-versions",
 } as const;
 
 /** Directories that hold secrets, even briefly: no exec task's chroot may include them. */

@@ -66,6 +66,8 @@ install_delivered hashilab-nomad-alloc-image.service /etc/systemd/system/hashila
 install_delivered opt-nomad-data-alloc.mount /etc/systemd/system/opt-nomad-data-alloc.mount root 0644
 # What containers may not reach; a change is loaded at once (the file replaces its own table).
 install_delivered metadata-block.nft /etc/hashilab/metadata-block.nft root 0644 firewall
+# The pinned agent versions (below, the upgrade script installs them).
+install_delivered agent-versions /etc/hashilab/agent-versions root 0644
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
@@ -83,8 +85,8 @@ done
 printf '%s\n' "$restart" >"$pending"
 # The pinned agent versions: a changed pin upgrades (or downgrades) the packages here, on one
 # host at a time like every delivery; the agents it changed join the restarts (via $pending).
-if [ -f "$delivery/agent-versions" ]; then
-  bash "$delivery/hashilab-upgrade-agents.sh" "$delivery/agent-versions" "$pending"
+if [ -f "$root/etc/hashilab/agent-versions" ]; then
+  bash "$delivery/hashilab-upgrade-agents.sh" "$root/etc/hashilab/agent-versions" "$pending"
   restart=$(tr '\n' ' ' <"$pending")
 fi
 systemctl daemon-reload
