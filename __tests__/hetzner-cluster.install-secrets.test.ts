@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { DELIVERED_FILES, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
 import { installSandbox } from "./support/install-secrets";
 
 const SERVER_DELIVERY = {
@@ -8,7 +9,7 @@ const SERVER_DELIVERY = {
   [DELIVERED_FILES.agentKey]: "KEY 1\n",
   [DELIVERED_FILES.consulGossip]: 'encrypt = "consul key"\n',
   [DELIVERED_FILES.nomadGossip]: 'server {\n  encrypt = "nomad key"\n}\n',
-  [DELIVERED_FILES.consulAgentConfig]: "consul config\n",
+  [DELIVERED_FILES.consulAgentConfig]: SANDBOX_RETRY_JOIN,
   [DELIVERED_FILES.nomadAgentConfig]: "nomad config\n",
   [DELIVERED_FILES.consulUnit]: "consul unit\n",
   [DELIVERED_FILES.nomadUnit]: "nomad unit\n",
@@ -24,7 +25,7 @@ describe("hashilab-install-secrets", () => {
   beforeEach(() => {
     host = installSandbox();
     // cloud-init wrote the agent configuration and units on first boot.
-    writeFileSync(host.path(HOST_PATHS.consulAgentConfig), "consul config\n");
+    writeFileSync(host.path(HOST_PATHS.consulAgentConfig), SANDBOX_RETRY_JOIN);
     writeFileSync(host.path(HOST_PATHS.nomadAgentConfig), "nomad config\n");
     writeFileSync(host.path(HOST_PATHS.consulUnit), "consul unit\n");
     writeFileSync(host.path(HOST_PATHS.nomadUnit), "nomad unit\n");

@@ -1,13 +1,14 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { posix } from "node:path";
 import { ENVIRONMENTS, lab } from "../environments";
-import { HOST_PATHS, isWithinPath, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { DELIVERED_FILES, HOST_PATHS, isWithinPath, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { NOMAD_DEFAULT_CHROOT_ENV } from "../constructs/hetzner-cluster/nomad-config";
+import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
 import { installSandbox } from "./support/install-secrets";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 
-/** A delivered file is secret when Terraform fills in generated key material or a token. */
-const SECRET_REFERENCE = /\$\{(tls_private_key|random_bytes|random_uuid)\./;
+/** A delivered file is secret when Terraform fills in generated key material or a token (HCL-escaped: replace(...) around it). */
+const SECRET_REFERENCE = /\$\{(replace\()*(tls_private_key|random_bytes|random_uuid)\./;
 
 const stacks = synthEnvironment(lab);
 const deliveries = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"));
@@ -25,6 +26,10 @@ function hostsDeliverySecretPaths(): string[] {
         const secret = SECRET_REFERENCE.test(content);
         if (secret) paths.add(destination);
         files[posix.basename(destination)] = `${secret ? "SECRET" : "public"} ${destination}\n`;
+        // The pinned versions are read as they are (the upgrade script refuses anything else).
+        if (posix.basename(destination) === DELIVERED_FILES.agentVersions) files[posix.basename(destination)] = content;
+        // The health gate asks the servers the Consul configuration lists.
+        if (posix.basename(destination) === DELIVERED_FILES.consulAgentConfig) files[posix.basename(destination)] += SANDBOX_RETRY_JOIN;
       }
       host.deliver(files);
     }

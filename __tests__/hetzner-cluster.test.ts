@@ -186,7 +186,7 @@ describe("the lab hosts stack", () => {
     });
     expect(delivery.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^terraform_data\.Cluster_ServerSshHostKey-1_Install_/)]));
     const steps = delivery.provisioner.map((p: any) => Object.keys(p)[0]);
-    expect(steps).toEqual(["remote-exec", ...Array(16).fill("file"), "remote-exec"]);
+    expect(steps).toEqual(["remote-exec", ...Array(18).fill("file"), "remote-exec"]);
     const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
     expect(files).toEqual([
       "/run/hashilab-delivery/ca.pem",
@@ -201,10 +201,12 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/metadata-block.nft",
       "/run/hashilab-delivery/hashilab-nomad-alloc-image.service",
       "/run/hashilab-delivery/opt-nomad-data-alloc.mount",
+      "/run/hashilab-delivery/agent-versions",
       "/run/hashilab-delivery/hashilab-install-secrets.sh",
       "/run/hashilab-delivery/hashilab-wait-healthy.sh",
       "/run/hashilab-delivery/hashilab-wait-address.sh",
       "/run/hashilab-delivery/hashilab-nomad-alloc-image.sh",
+      "/run/hashilab-delivery/hashilab-upgrade-agents.sh",
     ]);
     // The script comes with the delivery, so running hosts always install with the current one.
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["bash /run/hashilab-delivery/hashilab-install-secrets.sh"]);
@@ -215,6 +217,7 @@ describe("the lab hosts stack", () => {
     expect(Object.keys(delivery.triggers_replace).sort()).toEqual([
       "agent_cert_sha256",
       "agent_key_sha256",
+      "agent_versions_sha256",
       "alloc_image_script_sha256",
       "alloc_units_sha256",
       "ca_cert_sha256",
@@ -228,6 +231,7 @@ describe("the lab hosts stack", () => {
       "nomad_gossip_key_sha256",
       "nomad_unit_sha256",
       "server",
+      "upgrade_agents_script_sha256",
       "wait_address_script_sha256",
       "wait_healthy_script_sha256",
     ]);
@@ -261,9 +265,10 @@ describe("the lab hosts stack", () => {
     expect(deliveryDependencies(hosts)).toEqual({ "Server-1": [], "Server-2": ["Server-1"], "Server-3": ["Server-2"] });
   });
 
-  it("outputs the server addresses, API addresses and CA certificate", () => {
+  it("outputs the server addresses, API addresses, CA certificate and certificate expiry dates", () => {
     expect(Object.keys(hosts.output).filter((name) => !name.startsWith("cross-stack-output")).sort()).toEqual([
       "ca_certificate",
+      "certificate_expiry",
       "consul_address",
       "nomad_address",
       "server_private_ips",

@@ -139,7 +139,7 @@ describe("the home environment", () => {
 });
 
 describe("the review tool on home", () => {
-  it("shows a version change as each host's install replaced (the delivery follows it, its trigger being the install's id), and nothing else", () => {
+  it("shows a version change as each host's install replaced, and its delivery with it (its trigger is the install's id), and nothing else", () => {
     if (home.cluster.kind !== "ssh") throw new Error("home is a LAN environment");
     const upgraded = synthEnvironment({ ...home, cluster: { ...home.cluster, nomadVersion: "2.0.6" } });
     const changes = compareApps({ "home-hosts": homeStacks["home-hosts"] }, { "home-hosts": upgraded["home-hosts"] }).flatMap((s) => s.changes);
@@ -147,7 +147,11 @@ describe("the review tool on home", () => {
       "HostInstall-node1/Install",
       "HostInstall-node2/Install",
       "HostInstall-node3/Install",
+      "HostSecrets-node1/Delivery",
+      "HostSecrets-node2/Delivery",
+      "HostSecrets-node3/Delivery",
     ]);
-    expect(changes.every((c) => c.action === "replace" && c.replacedBecause.includes("triggers_replace"))).toBe(true);
+    // Each delivery's trigger is its install's id, known only after the install is replaced.
+    expect(changes.every((c) => c.action === "replace")).toBe(true);
   });
 });

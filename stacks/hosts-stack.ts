@@ -42,6 +42,11 @@ export class HostsStack extends TerraformStack {
     if (this.cluster instanceof HetznerCluster) new TerraformOutput(this, "server_public_ips", { value: this.cluster.serverPublicIps });
     new TerraformOutput(this, "nomad_address", { value: this.cluster.nomadAddress });
     new TerraformOutput(this, "consul_address", { value: this.cluster.consulAddress });
+    // npm run review warns when one is due within 30 days (scripts/review/expiry.ts).
+    new TerraformOutput(this, "certificate_expiry", {
+      description: "When the CA (ca) and each host's certificate expire, RFC 3339",
+      value: this.cluster.certificateExpiries,
+    });
     new TerraformOutput(this, "ca_certificate", {
       description: "Trust this for the Nomad and Consul APIs: terraform output -raw ca_certificate > ca.pem",
       value: this.cluster.caCertPem,

@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
+import { HEALTHY_CLUSTER_CURL } from "./agent-apis";
+import { fakeApt } from "./fake-apt";
 
 /** What cloud-init's bootstrap leaves on a host before the first delivery: the public config directories. */
 const BOOTSTRAPPED_DIRS = [HOST_PATHS.tlsDir, HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, "/etc/systemd/system", "/usr/local/sbin"];
@@ -23,7 +25,7 @@ export function commandStubs(dir: string) {
 
 /**
  * A host to run the real hashilab-install-secrets.sh on: a temporary root (HASHILAB_ROOT),
- * with `systemctl` recorded (units are active), `curl` answering 200 like healthy agents, and
+ * with `systemctl` recorded (a unit is active once started), `curl` answering like a healthy cluster, and
  * `install` stripped of its owner/group (the consul user only exists on a host).
  */
 export function installSandbox() {
@@ -31,8 +33,21 @@ export function installSandbox() {
   const stubs = commandStubs(join(root, "stubs"));
   for (const dir of BOOTSTRAPPED_DIRS) mkdirSync(join(root, dir), { recursive: true });
   const log = join(root, "systemctl.log");
-  stubs.stub("systemctl", `case "$1" in is-active) echo active ;; *) echo "$*" >> "${log}" ;; esac`);
-  stubs.stub("curl", "echo 200");
+  // A unit is active once something (re)started it: a new host's agents are not running yet.
+  const units = join(root, "fake-systemd");
+  stubs.stub(
+    "systemctl",
+    [
+      `mkdir -p "${units}"`,
+      'case "$1" in',
+      `  is-active) if [ -e "${units}/\${!#}" ]; then echo active; else echo inactive; exit 3; fi ;;`,
+      `  restart | reload-or-restart | start) echo "$*" >> "${log}"; touch "${units}/\${!#}" ;;`,
+      `  *) echo "$*" >> "${log}" ;;`,
+      "esac",
+    ].join("\n"),
+  );
+  stubs.stub("curl", HEALTHY_CLUSTER_CURL);
+  for (const [name, body] of Object.entries(fakeApt(root, join(root, "apt.log")))) stubs.stub(name, body);
   stubs.stub(
     "install",
     ["args=()", 'while [ $# -gt 0 ]; do case "$1" in -o|-g) shift 2 ;; *) args+=("$1"); shift ;; esac; done', 'exec /usr/bin/install "${args[@]}"'].join(

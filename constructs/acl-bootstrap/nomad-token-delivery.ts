@@ -95,8 +95,9 @@ export function tokenInstallCommands(configFile: string): string[] {
 /**
  * Writes the Nomad agents' Consul token (`consul { token = ... }`) onto each host over SSH
  * and restarts Nomad: Nomad has no API to set it, and user-data must not hold it. The hosts
- * go one after another, each only once its Nomad answers its API again (a Nomad that does not
- * come back fails the delivery), so at most one Nomad server restarts at a time.
+ * go one after another, each only once the Nomad cluster is healthy again (the health gate,
+ * hashilab-wait-healthy.sh: a Nomad that does not come back or rejoin fails the delivery), so
+ * at most one Nomad server restarts at a time.
  * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced.
  */
 export class NomadConsulTokenDelivery extends Construct {

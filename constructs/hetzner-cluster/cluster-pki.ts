@@ -33,6 +33,11 @@ export interface HostCertificate {
 export class ClusterPki extends Construct {
   /** The CA certificate (public): agents, the Nomad/Consul providers and operators trust it. */
   readonly caCertPem: string;
+  /**
+   * When each certificate expires (RFC 3339, references), by common name; "ca" is the CA.
+   * Filled as hosts are issued certificates.
+   */
+  readonly certificateExpiries: Record<string, string> = {};
   private readonly caKey: TlsPrivateKey;
   private readonly props: ClusterPkiProps;
 
@@ -49,6 +54,7 @@ export class ClusterPki extends Construct {
       subject: [{ commonName: `${props.name} hashilab CA`, organization: "hashilab" }],
     });
     this.caCertPem = ca.certPem;
+    this.certificateExpiries.ca = ca.validityEndTime;
   }
 
   /** Issues a server+client TLS certificate (agents are both to each other) for `host`: ServerKey-1, ServerRequest-1, ServerCert-1. */
@@ -68,6 +74,7 @@ export class ClusterPki extends Construct {
       earlyRenewalHours: this.props.hostCertificateEarlyRenewalHours ?? 720,
       allowedUses: ["digital_signature", "key_encipherment", "server_auth", "client_auth"],
     });
+    this.certificateExpiries[subject.commonName] = cert.validityEndTime;
     return { certPem: cert.certPem, privateKeyPem: key.privateKeyPem };
   }
 }

@@ -250,6 +250,8 @@ export class HetznerCluster extends Construct {
   readonly consulAddress: string;
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
+  /** When the CA ("ca") and each host's certificate (by host name) expire, RFC 3339. */
+  readonly certificateExpiries: Readonly<Record<string, string>>;
 
   private readonly settings: ClusterSettings;
   /** What every host's configuration is rendered from (host-configuration.ts, shared with SshCluster). */
@@ -303,6 +305,7 @@ export class HetznerCluster extends Construct {
       labels,
     };
     this.caCertPem = pki.caCertPem;
+    this.certificateExpiries = pki.certificateExpiries;
 
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
@@ -315,6 +318,11 @@ export class HetznerCluster extends Construct {
       subnetCidr: settings.subnetCidr,
       publicNetwork: { interface: PUBLIC_INTERFACE },
       chrootEnv: settings.chrootEnv,
+      agentVersions: {
+        consul: settings.consulVersion,
+        nomad: settings.nomadVersion,
+        nomadDriverPodman: settings.drivers.includes("podman") ? settings.podmanDriverVersion : undefined,
+      },
     };
     this.privateAddresses = specs.map((s) => s.privateIp);
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
@@ -368,7 +376,7 @@ export class HetznerCluster extends Construct {
       dependsOn: [this.subnet],
       lifecycle: {
         // Both would force a new server, losing its Raft data: the agent configuration
-        // reaches running hosts by the SSH delivery, versions by docs/operations.md.
+        // reaches running hosts by the SSH delivery, and so do versions (hashilab-upgrade-agents.sh).
         ignoreChanges: ["user_data", "ssh_keys", ...(s.aliasIpsMovedByApi ? ["network"] : [])],
       },
     });

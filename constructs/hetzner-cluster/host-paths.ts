@@ -67,6 +67,8 @@ export const HOST_PATHS = {
   /** The agents' ExecStartPre: waits for the private address (delivered, hashilab-wait-address.sh). */
   waitAddressScript: "/usr/local/sbin/hashilab-wait-address",
   metadataFirewall: "/etc/hashilab/metadata-block.nft",
+  /** The agent versions the environment pins, which hashilab-upgrade-agents.sh installs. */
+  agentVersions: "/etc/hashilab/agent-versions",
 } as const;
 
 /** Directories that hold secrets, even briefly: no exec task's chroot may include them. */
@@ -110,15 +112,19 @@ export const DELIVERED_FILES = {
   /** Clients: the alloc dir's filesystem (see HOST_PATHS.nomadAllocDir). */
   allocImageUnit: "hashilab-nomad-alloc-image.service",
   allocMountUnit: "opt-nomad-data-alloc.mount",
+  /** The agent versions the environment pins (renderAgentVersions), installed on running hosts by the upgrade script. */
+  agentVersions: "agent-versions",
 } as const;
 
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
 export const DELIVERED_SCRIPTS = {
   install: "hashilab-install-secrets.sh",
-  /** Waits until the (re)started agents answer their local APIs. */
+  /** The gate between hosts: waits until the (re)started agents' cluster is healthy (leaders agree, every server a peer). */
   waitHealthy: "hashilab-wait-healthy.sh",
   /** Installed as HOST_PATHS.waitAddressScript, which the agents' units run before starting. */
   waitAddress: "hashilab-wait-address.sh",
   /** Installed as HOST_PATHS.nomadAllocImageScript, run by the alloc image unit. */
   allocImage: "hashilab-nomad-alloc-image.sh",
+  /** Installs the pinned agent versions on a running host (the install script runs it). */
+  upgradeAgents: "hashilab-upgrade-agents.sh",
 } as const;

@@ -131,6 +131,8 @@ export class SshCluster extends Construct {
   readonly consulAddress: string;
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
+  /** When the CA ("ca") and each host's certificate (by host name) expire, RFC 3339. */
+  readonly certificateExpiries: Readonly<Record<string, string>>;
 
   constructor(scope: Construct, id: string, props: SshClusterProps) {
     super(scope, id);
@@ -158,6 +160,7 @@ export class SshCluster extends Construct {
 
     const pki = new ClusterPki(this, "Pki", { name: props.name });
     this.caCertPem = pki.caCertPem;
+    this.certificateExpiries = pki.certificateExpiries;
     const secrets = {
       pki,
       // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.

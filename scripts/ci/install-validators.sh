@@ -9,7 +9,7 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${as_root[@]}" apt-get update -qq
 "${as_root[@]}" apt-get install -y -qq --no-install-recommends \
-  shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age gnupg \
+  shellcheck keepalived cloud-init nftables systemd openssl curl ca-certificates age gnupg iproute2 util-linux \
   golang-go golang-github-hashicorp-go-bexpr-dev golang-github-hashicorp-hcl-v2-dev restic busybox \
   pebble certbot python3-certbot-dns-cloudflare python3-cryptography >/dev/null
 shellcheck --version | head -n 2

@@ -6,13 +6,16 @@
  * resources to create / update / replace / delete, their changed attributes, the unified
  * diffs of changed jobspecs, ACL policies and user-data, and the cost delta.
  *
- * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage).
+ * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage, or a change to
+ * the hosts that would lose the Raft quorum: scripts/review/quorum.ts).
  */
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
 import { checkoutRef, checkoutRoot, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
 import { clusterEffects } from "./effects";
 import { compareApps, hasChanges } from "./plan";
+import { reviewExpiry } from "./expiry";
+import { QuorumReview, reviewQuorum } from "./quorum";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
 export const EXIT_NO_CHANGES = 0;
@@ -42,7 +45,7 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 }
 
 /** Builds the review of the working tree at `repo` against `base`. */
-export async function review(repo: string, base: string): Promise<ReviewReport> {
+export async function review(repo: string, base: string): Promise<ReviewReport & { quorum: QuorumReview; expiry: string[] }> {
   const commit = resolveCommit(repo, base);
   const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
@@ -53,7 +56,15 @@ export async function review(repo: string, base: string): Promise<ReviewReport> 
     checkout.dispose();
   }
   const stacks = compareApps(before, after);
-  return { base, stacks, effects: clusterEffects({ before, after, stacks }), costs: costDeltas(before, after), prices: loadPriceTable() };
+  return {
+    base,
+    stacks,
+    effects: clusterEffects({ before, after, stacks }),
+    costs: costDeltas(before, after),
+    prices: loadPriceTable(),
+    quorum: reviewQuorum(before, after),
+    expiry: reviewExpiry(repo, after, new Date()),
+  };
 }
 
 async function main(args: string[]): Promise<number> {
@@ -72,6 +83,10 @@ async function main(args: string[]): Promise<number> {
   try {
     const report = await review(checkoutRoot(process.cwd()), positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
+    // A change that would lose the Raft quorum or stop the cluster fails the review.
+    for (const warning of [...report.quorum.warnings, ...report.expiry]) console.error(`warning: ${warning}`);
+    for (const refusal of report.quorum.refusals) console.error(`review: refused: ${refusal}`);
+    if (report.quorum.refusals.length > 0) return EXIT_ERROR;
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
     if (e instanceof ReviewError) console.error(`review: ${e.message}`);

@@ -5,7 +5,7 @@
 # first one (once cloud-init has finished), each rotation and each configuration change. Then
 # it starts the agents, restarts one whose configuration changed, or reloads it so it picks up
 # new certificates (a new gossip key also needs the keyring steps in docs/operations.md), and
-# waits until both answer their local APIs (hashilab-wait-healthy.sh, uploaded beside it).
+# waits until the cluster is healthy again (hashilab-wait-healthy.sh, uploaded beside it).
 #
 # Secrets go to /var/lib/hashilab/secrets, never /etc: Nomad's exec driver links /etc into
 # every task's chroot by default.
@@ -37,6 +37,13 @@ pending=$root/var/lib/hashilab/pending-restart
 if [ -f "$pending" ]; then
   restart="$restart $(cat "$pending")"
 fi
+# Before this delivery changes anything, the cluster must be healthy (the gate that runs at the
+# end, against the configuration the agents run now): a rollout never restarts a server while
+# another one is down. Not on a host whose agents do not run yet (its first delivery), nor on
+# one whose last delivery failed (this one may be its fix).
+if [ ! -f "$pending" ] && systemctl is-active --quiet consul.service && systemctl is-active --quiet nomad.service; then
+  bash "$delivery/hashilab-wait-healthy.sh" consul nomad
+fi
 # Only public certificates, world-readable: jobs that call the local APIs run as nobody and
 # need the CA. Also opens the directory on hosts bootstrapped when it was 0750.
 install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
@@ -59,6 +66,8 @@ install_delivered hashilab-nomad-alloc-image.service /etc/systemd/system/hashila
 install_delivered opt-nomad-data-alloc.mount /etc/systemd/system/opt-nomad-data-alloc.mount root 0644
 # What containers may not reach; a change is loaded at once (the file replaces its own table).
 install_delivered metadata-block.nft /etc/hashilab/metadata-block.nft root 0644 firewall
+# The pinned agent versions (below, the upgrade script installs them).
+install_delivered agent-versions /etc/hashilab/agent-versions root 0644
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
@@ -74,6 +83,12 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
 done
 
 printf '%s\n' "$restart" >"$pending"
+# The pinned agent versions: a changed pin upgrades (or downgrades) the packages here, on one
+# host at a time like every delivery; the agents it changed join the restarts (via $pending).
+if [ -f "$root/etc/hashilab/agent-versions" ]; then
+  bash "$delivery/hashilab-upgrade-agents.sh" "$root/etc/hashilab/agent-versions" "$pending"
+  restart=$(tr '\n' ' ' <"$pending")
+fi
 systemctl daemon-reload
 # Started at every boot even where the first boot's bootstrap stopped before enabling them.
 systemctl enable hashilab-metadata-block.service consul.service nomad.service
