@@ -31,7 +31,7 @@ test("import-job writes one module per jobspec, named after its job, to --out", 
 });
 
 test("fails with the usage for an unknown command or a missing --out, and names file and line for a bad jobspec", () => {
-  expect(hashilab("unknown")).toMatchObject({ status: 2, stderr: expect.stringContaining("commands: import-job") });
+  expect(hashilab("unknown")).toMatchObject({ status: 1, stderr: expect.stringContaining("with one of import-job, init, synth") });
   expect(hashilab("import-job", FILES[0])).toMatchObject({ status: 2, stderr: expect.stringContaining("usage: hashilab import-job") });
   const bad = hashilab("import-job", join(__dirname, "import-cli.test.ts"), "--out", tmpdir());
   expect(bad.status).toBe(1);

@@ -67,7 +67,7 @@ describe("npx hashilab init", () => {
     [["init", "x", "--hashilab"], "init: --hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
     [["init", "x", "--hashilab", "--no-lockfile"], "init: --hashilab needs an npm spec after it (a version, git+https://… URL, tarball URL or file: path); run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
     [["init", "x", "--force"], "init: unknown option --force; run npx hashilab init <dir> [--hashilab <npm spec>] [--no-lockfile].\n"],
-    [["deploy"], 'hashilab: unknown command "deploy"; run hashilab <command> with one of init, synth, e.g. npx hashilab init my-homelab.\n'],
+    [["deploy"], 'hashilab: unknown command "deploy"; run hashilab <command> with one of import-job, init, synth, e.g. npx hashilab init my-homelab.\n'],
   ])("fails on %j with one sentence naming the fix", (args, message) => {
     const result = spawnSync(process.execPath, [bin, ...args], { cwd: packed.work, encoding: "utf8", env: OFFLINE_NPM_ENV });
     expect(result.stderr).toBe(message);

@@ -7,7 +7,7 @@
  * diffs of changed jobspecs, ACL policies and user-data, and the cost delta.
  *
  * Exit codes: 0 no changes, 2 changes, 1 error (bad ref, synth failure, usage, or a change to
- * the hosts that would lose the Raft quorum: scripts/review/quorum.ts).
+ * the hosts that would lose the Raft quorum: scripts/review/effects/server-quorum.ts).
  */
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
@@ -15,7 +15,6 @@ import { checkoutRef, checkoutRoot, resolveCommit, ReviewError, SynthesizedApp, 
 import { clusterEffects } from "./effects";
 import { compareApps, hasChanges } from "./plan";
 import { reviewExpiry } from "./expiry";
-import { QuorumReview, reviewQuorum } from "./quorum";
 import { CostDelta, renderMarkdown, renderText, ReviewReport } from "./render";
 
 export const EXIT_NO_CHANGES = 0;
@@ -45,7 +44,7 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 }
 
 /** Builds the review of the working tree at `repo` against `base`. */
-export async function review(repo: string, base: string): Promise<ReviewReport & { quorum: QuorumReview; expiry: string[] }> {
+export async function review(repo: string, base: string): Promise<ReviewReport & { expiry: string[] }> {
   const commit = resolveCommit(repo, base);
   const checkout = checkoutRef(repo, commit);
   let before: SynthesizedApp;
@@ -62,7 +61,6 @@ export async function review(repo: string, base: string): Promise<ReviewReport &
     effects: clusterEffects({ before, after, stacks }),
     costs: costDeltas(before, after),
     prices: loadPriceTable(),
-    quorum: reviewQuorum(before, after),
     expiry: reviewExpiry(repo, after, new Date()),
   };
 }
@@ -83,10 +81,11 @@ async function main(args: string[]): Promise<number> {
   try {
     const report = await review(checkoutRoot(process.cwd()), positional[0]);
     console.log(markdown ? renderMarkdown(report) : renderText(report));
-    // A change that would lose the Raft quorum or stop the cluster fails the review.
-    for (const warning of [...report.quorum.warnings, ...report.expiry]) console.error(`warning: ${warning}`);
-    for (const refusal of report.quorum.refusals) console.error(`review: refused: ${refusal}`);
-    if (report.quorum.refusals.length > 0) return EXIT_ERROR;
+    for (const warning of report.expiry) console.error(`warning: ${warning}`);
+    // A change that would lose the Raft quorum (stop the cluster) fails the review.
+    const refusals = report.effects.filter((f) => f.refuses);
+    for (const refusal of refusals) console.error(`review: refused: ${refusal.text}`);
+    if (refusals.length > 0) return EXIT_ERROR;
     return hasChanges(report.stacks) ? EXIT_CHANGES : EXIT_NO_CHANGES;
   } catch (e) {
     if (e instanceof ReviewError) console.error(`review: ${e.message}`);

@@ -7,6 +7,11 @@ export interface Finding {
   readonly severity: "danger" | "warning" | "info";
   /** One sentence naming the stack and what happens. */
   readonly text: string;
+  /**
+   * The review refuses the change (exits 1): applied as it stands, it stops the cluster.
+   * @default false
+   */
+  readonly refuses?: boolean;
 }
 
 /** The reviewed change, for an effect to read. */

@@ -53,10 +53,28 @@ export const serverQuorum: Effect = ({ before, after, stacks }) => {
     const quorum = Math.floor(existing.size / 2) + 1;
     const hows = [...new Set(disrupted.map((d) => d.how))].join("; ");
     const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${together} at once`;
+    const removed = disrupted.filter((d) => d.how === "deleted").length;
     if (existing.size - together < quorum) {
-      findings.push({ severity: "danger", text: `${stack.stack}: ${what}: fewer than the quorum of ${quorum} stay up, so Nomad and Consul stop scheduling and accepting writes until they are back. Resize one server per apply (terraform apply -target=<address> in cdktf.out/stacks/${stack.stack}).` });
+      const fix =
+        removed > 0
+          ? `Remove at most ${existing.size - quorum} per deploy, each after it left the cluster (docs/operations.md "Removing a server").`
+          : `Change one server per apply (terraform apply -target=<address> in cdktf.out/stacks/${stack.stack}), waiting for nomad operator autopilot health in between.`;
+      findings.push({
+        severity: "danger",
+        refuses: true,
+        text: `${stack.stack}: ${what}: fewer than the quorum of ${quorum} stay up, so Nomad and Consul stop scheduling and accepting writes until they are back. ${fix}`,
+      });
     } else {
       findings.push({ severity: "warning", text: `${stack.stack}: ${what}; the quorum of ${quorum} of ${existing.size} holds.` });
+    }
+    // Terraform destroys a server without it leaving: the others keep it as a Raft voter.
+    if (removed > 0 && existing.size - together >= quorum) {
+      findings.push({
+        severity: "warning",
+        text:
+          `${stack.stack}: before deploying, drain each removed server, stop its agents and make it leave (docs/operations.md "Removing a server"): ` +
+          `Terraform destroys it without leaving, and the other servers restart for the shorter retry_join.`,
+      });
     }
   }
   return findings;
