@@ -1,16 +1,7 @@
-import { NomadJob, NomadJobProps, Task, TaskGroup } from "../constructs";
+import { NomadJob, NomadJobProps, Task } from "../constructs";
 import { cronProblem } from "../constructs/nomad-job/cron";
-import { jobStack, LAB_LIKE_FACTS, synthJobStack } from "./nomad-job.support";
+import { jobStack, LAB_LIKE_FACTS, synthJobStack, webGroup as group, webTask as web } from "./nomad-job.support";
 
-const web = (extra: Partial<Task> = {}): Task =>
-  ({ name: "web", driver: "docker", config: { image: "nginx:1.27", ports: ["http"] }, ...extra }) as Task;
-
-const group = (extra: Partial<TaskGroup> = {}): TaskGroup => ({
-  name: "web",
-  network: { mode: "bridge", ports: [{ label: "http", to: 80 }] },
-  tasks: [web()],
-  ...extra,
-});
 
 /** Builds a job in a stack with lab-like facts; returns the error message it throws. */
 function errorOf(props: Partial<NomadJobProps>, facts = LAB_LIKE_FACTS): string {

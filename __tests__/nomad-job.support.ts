@@ -1,6 +1,7 @@
 import { App, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { ClusterFacts, declareClusterFacts } from "../constructs/cluster-facts";
+import type { Task, TaskGroup } from "../constructs/nomad-job";
 import { NomadProvider } from "../constructs/providers";
 import { parseHcl } from "./support/hcl";
 import { resourcesOf, StackJson, synthApp } from "./support/synth";
@@ -17,6 +18,18 @@ export const LAB_LIKE_FACTS: ClusterFacts = {
 };
 
 /** A stack with a Nomad provider (and, when given, cluster facts), for building jobs in. */
+/** A docker task "web" publishing port "http"; `extra` replaces any field. */
+export const webTask = (extra: Partial<Task> = {}): Task =>
+  ({ name: "web", driver: "docker", config: { image: "nginx:1.27", ports: ["http"] }, ...extra }) as Task;
+
+/** A bridge-network group "web" with port "http" and a webTask; `extra` replaces any field. */
+export const webGroup = (extra: Partial<TaskGroup> = {}): TaskGroup => ({
+  name: "web",
+  network: { mode: "bridge", ports: [{ label: "http", to: 80 }] },
+  tasks: [webTask()],
+  ...extra,
+});
+
 export function jobStack(facts?: ClusterFacts): TerraformStack {
   const stack = new TerraformStack(new App(), "test");
   return prepare(stack, facts);

@@ -1,19 +1,10 @@
 import { NomadJob, NomadJobProps, Task, TaskGroup } from "../../constructs";
-import { jobStack, LAB_LIKE_FACTS } from "../nomad-job.support";
+import { jobStack, LAB_LIKE_FACTS, webGroup as group, webTask as web } from "../nomad-job.support";
 
 /**
  * Class 2 of issue 13: Nomad's own validation (hashicorp/nomad v2.0.5, nomad/structs), one
  * bad input per case, each with the exact problem line; inputs Nomad accepts are accepted.
  */
-const web = (extra: Partial<Task> = {}): Task =>
-  ({ name: "web", driver: "docker", config: { image: "nginx:1.27", ports: ["http"] }, ...extra }) as Task;
-
-const group = (extra: Partial<TaskGroup> = {}): TaskGroup => ({
-  name: "web",
-  network: { mode: "bridge", ports: [{ label: "http", to: 80 }] },
-  tasks: [web()],
-  ...extra,
-});
 
 function build(props: Partial<NomadJobProps>): void {
   new NomadJob(jobStack(LAB_LIKE_FACTS), "Web", { name: "web", groups: [group()], ...props } as NomadJobProps);
