@@ -144,7 +144,7 @@ describe("Ingress (Traefik)", () => {
       });
     expect(build).toThrow(/^test\/Ingress: invalid Ingress:\n  - namespaces is empty/);
     for (const problem of [
-      /domain "Lab\.Example\.com\." is not a lowercase DNS name/,
+      /domain "Lab\.Example\.com\." ends in a dot; write it without the trailing dot \("lab\.example\.com"\)/,
       /dashboardAllowedCidrs: "10\.0\.0\.5\/8" has host bits set/,
       /dashboardAllowedCidrs: "0\.0\.0\.0\/0" admits every address; list the operators' own ranges/,
       /dashboardAllowedCidrs: "home" is not an IPv4 CIDR/,
@@ -282,14 +282,14 @@ describe("NomadService.exposeVia", () => {
     const stack = jobStack(SEED_FACTS);
     const traefik = new Ingress(stack, "Ingress", INGRESS);
     const tools = new NomadService(stack, "ItTools", { image: "corentinth/it-tools:latest" });
-    expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App" via test\/Ingress:\n  - it is not a lowercase DNS name/);
+    expect(() => tools.exposeVia(traefik, "Tools_App")).toThrow(/cannot expose "Tools_App" via test\/Ingress:\n  - it has upper-case letters; DNS names are written lowercase here \("tools_app"\)/);
   });
 
   it("fails naming every problem of one exposure at once: an unrouted namespace and a name that is not a DNS name", () => {
     const stack = jobStack(SEED_FACTS);
     const traefik = new Ingress(stack, "Ingress", INGRESS);
     const dns = new NomadService(stack, "Dns", { image: "coredns/coredns:1.13.1", namespace: "dns" });
-    expect(() => dns.exposeVia(traefik, "Tools_App")).toThrow(/:\n  - the service runs in namespace "dns", which the ingress does not route.*\n  - it is not a lowercase DNS name/);
+    expect(() => dns.exposeVia(traefik, "Tools_App")).toThrow(/:\n  - the service runs in namespace "dns", which the ingress does not route.*\n  - it has upper-case letters/);
   });
 });
 
@@ -387,7 +387,7 @@ describe("Ingress with an isolated namespace", () => {
       /isolatedNamespaces: "lab" is not one of the routed namespaces \(default, public, dev\); add it to namespaces or remove it/,
       /hostnameZones: "ops" is not one of the routed namespaces/,
       /isolatedNamespaces: "dev" is listed twice; list each namespace once/,
-      /hostnameZones\.public: "Example\.com" is not a lowercase DNS name/,
+      /hostnameZones\.public: "Example\.com" has upper-case letters; DNS names are written lowercase here \("example\.com"\)/,
       /hostnameZones: the zone "lab\.example\.com" is given to both "lab" and "public"; give each zone to one namespace/,
     ]) {
       expect(build).toThrow(problem);
@@ -467,7 +467,7 @@ describe("Traefik tags of the stack's services (the synth-time admission rules)"
     ["a HostRegexp", "traefik.http.routers.app.rule=HostRegexp(`.+`)", /HostRegexp and negations cannot be checked/],
     ["a rule that cannot be read", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com`", /the rule cannot be read \(Host\( is not closed\); write it as Host\(`<hostname>`\) && \.\.\./],
     ["a hostname outside the zone", "traefik.http.routers.app.rule=Host(`traefik.lab.example.com`)", /"traefik\.lab\.example\.com" lies outside namespace "dev"'s zones \(dev\.lab\.example\.com\)/],
-    ["a Host that is no DNS name", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com:8080`)", /Host\(`a\.dev\.lab\.example\.com:8080`\) is not a lowercase DNS name/],
+    ["a Host that is no DNS name", "traefik.http.routers.app.rule=Host(`a.dev.lab.example.com:8080`)", /Host\(`a\.dev\.lab\.example\.com:8080`\) has the label "com:8080"; a label is letters a-z, digits and inner hyphens/],
     ["the dashboard's service", "traefik.http.routers.app.service=api@internal", /"api@internal" names another provider's service or middleware/],
     ["a file-provider middleware", "traefik.http.routers.app.middlewares=strip, dashboard-auth@file", /names another provider's service or middleware/],
     ["a router priority", "traefik.http.routers.app.priority=100000", /router priorities are not allowed/],
@@ -720,7 +720,13 @@ describe("hostile input to HTTPS exposure", () => {
     expect(() => new Ingress(jobStack(SEED_FACTS), "Ingress", { ...INGRESS, acme: { email } })).toThrow(/acme\.email .* is not an email address/);
   });
 
-  it.each(["Tools.example.com", "*.example.com", "tools.example.com.", "tools..example.com", "${var.x}.example.com"])("fails for the hostname %j", (hostname) => {
-    expect(expose(hostname)).toThrow(/it is not a lowercase DNS name/);
+  it.each([
+    ["Tools.example.com", "has upper-case letters"],
+    ["*.example.com", 'has the label "*"'],
+    ["tools.example.com.", "ends in a dot"],
+    ["tools..example.com", "has an empty label"],
+    ["${var.x}.example.com", 'has the label "${var"'],
+  ])("fails for the hostname %j, saying why", (hostname, why) => {
+    expect(expose(hostname)).toThrow(`- it ${why}`);
   });
 });

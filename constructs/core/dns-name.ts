@@ -28,7 +28,3 @@ export function dnsNameProblem(name: string): string | undefined {
   }
   return undefined;
 }
-
-export function isDnsName(name: string): boolean {
-  return dnsNameProblem(name) === undefined;
-}

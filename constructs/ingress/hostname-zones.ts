@@ -1,4 +1,4 @@
-import { isDnsName } from "../core";
+import { dnsNameProblem } from "../core";
 
 /**
  * Which namespace owns which hostnames. A zone is a DNS name: it covers itself and every name
@@ -51,8 +51,9 @@ export class HostnameZones {
     const seen = new Map<string, string>();
     for (const [namespace, zones] of Object.entries(zonesByNamespace)) {
       for (const zone of zones) {
-        if (!isDnsName(zone)) {
-          problems.push(`hostnameZones.${namespace}: "${zone}" is not a lowercase DNS name like "dev.lab.example.com"`);
+        const nameProblem = dnsNameProblem(zone);
+        if (nameProblem) {
+          problems.push(`hostnameZones.${namespace}: "${zone}" ${nameProblem}`);
         } else if (seen.has(zone) && seen.get(zone) !== namespace) {
           problems.push(`hostnameZones: the zone "${zone}" is given to both "${seen.get(zone)}" and "${namespace}"; give each zone to one namespace`);
         }

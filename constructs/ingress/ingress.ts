@@ -2,7 +2,7 @@ import { TerraformStack, Token } from "cdktf";
 import { Construct, IConstruct } from "constructs";
 import { traefikPolicy } from "../../policies";
 import { NomadAclPolicy } from "../acl";
-import { isDnsName, parseCidr, throwIfProblems } from "../core";
+import { dnsNameProblem, parseCidr, throwIfProblems } from "../core";
 import { NomadJob, Port, Task, Template } from "../nomad-job";
 import { SERVICE_RESTART_DEFAULTS } from "../nomad-service";
 import { inZone, PublicDnsZone, PublicHostname } from "../public-hostname";
@@ -271,9 +271,8 @@ export class Ingress extends Construct {
     if (props.namespaces.length === 0) {
       problems.push("namespaces is empty: the ingress routes no namespaces; list the namespaces whose services Traefik may route");
     }
-    if (props.domain !== undefined && !isDnsName(props.domain)) {
-      problems.push(`domain "${props.domain}" is not a lowercase DNS name like "lab.example.com"`);
-    }
+    const domainProblem = props.domain === undefined ? undefined : dnsNameProblem(props.domain);
+    if (domainProblem) problems.push(`domain "${props.domain}" ${domainProblem}`);
     for (const [i, ns] of (props.isolatedNamespaces ?? []).entries()) {
       if (props.isolatedNamespaces!.indexOf(ns) !== i) {
         problems.push(`isolatedNamespaces: "${ns}" is listed twice; list each namespace once`);
@@ -368,8 +367,9 @@ export class Ingress extends Construct {
     const internal = this.domain !== undefined && (hostname === this.domain || hostname.endsWith(`.${this.domain}`));
     const inPublicZone = zone !== undefined && inZone(hostname, zone);
     const tls = options.tls ?? (internal ? "none" : "acme");
-    if (!isDnsName(hostname)) {
-      problems.push('it is not a lowercase DNS name like "tools.example.com"');
+    const nameProblem = dnsNameProblem(hostname);
+    if (nameProblem) {
+      problems.push(`it ${nameProblem}`);
     } else {
       const refusal = this.zones.refusal(service.namespace, hostname);
       if (refusal) problems.push(`${refusal}; pick a hostname the service's namespace owns, or change the ingress's hostnameZones`);

@@ -1,5 +1,5 @@
 import { Token } from "cdktf";
-import { isDnsName } from "../core";
+import { dnsNameProblem } from "../core";
 import { HostnameZones } from "./hostname-zones";
 import { ruleHosts } from "./rule-hosts";
 
@@ -104,8 +104,9 @@ function ruleProblems(rule: string, namespace: string, zones: HostnameZones): st
   if ("error" in hosts) return [`the rule cannot be read (${hosts.error}); write it as Host(\`<hostname>\`) && ...`];
   const problems: string[] = [];
   for (const host of hosts) {
-    if (!isDnsName(host)) {
-      problems.push(`Host(\`${host}\`) is not a lowercase DNS name like "tools.example.com"`);
+    const nameProblem = dnsNameProblem(host);
+    if (nameProblem) {
+      problems.push(`Host(\`${host}\`) ${nameProblem}`);
       continue;
     }
     const refusal = zones.refusal(namespace, host);
