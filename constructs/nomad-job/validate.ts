@@ -32,16 +32,17 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   for (const group of job.groups ?? []) {
     const where = `${jobWhere} group ${quoted(group.name)}`;
     checkGroup(job, group, (m) => report(where, m));
-    for (const task of group.tasks ?? []) checkTask(job, task, group, facts, (m) => report(`${where} task ${quoted(task.name)}`, m));
+    for (const task of group.tasks ?? []) checkTask(job, task, group, (m) => report(`${where} task ${quoted(task.name)}`, m));
   }
+  problems.push(...admissionProblems(job, facts));
   // What the job needs from the cluster (namespace, drivers, clients, host networks and volumes).
   if (facts) clusterAgreementProblems(job, facts, report);
   return problems;
 }
 
 /**
- * The problems among validateJob's that come from the project's admission policy (what a task
- * may ask of its host), not from Nomad's rules; worded and placed exactly as validateJob reports them.
+ * What the project's admission policy (from `facts`, or the defaults) refuses a job's tasks to
+ * ask of their hosts: part of validateJob, and the part that is not Nomad's rule.
  */
 export function admissionProblems(job: Job, facts: ClusterFacts | undefined): string[] {
   const problems: string[] = [];
@@ -491,7 +492,7 @@ function checkCheck(check: Check, service: Service, provider: string, scope: "gr
   if (provider === "nomad" && check.onUpdate === "ignore_warnings") report(`${name}: onUpdate "ignore_warnings" works with Consul checks only (validateNomad).`);
 }
 
-function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
+function checkTask(job: Job, task: Task, group: TaskGroup, report: Report): void {
   const type = job.type ?? "service";
   // Task.Validate: a name, not "alloc", without slashes or NUL.
   if (known(task.name)) {
@@ -500,7 +501,6 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
     else if (/[/\\]/.test(task.name)) report(`task names cannot contain slashes (Task.Validate: the name is a directory). Use e.g. "${task.name.replace(/[/\\]+/g, "-")}".`);
     else if (task.name.includes("\0")) report(`task names cannot contain NUL characters.`);
   }
-  checkAdmission(task, group, job.namespace ?? "default", facts, report);
   if (type === "system") checkNoSpreadOrAffinity(task as { affinities?: readonly unknown[] }, "the task", report);
   checkConstraints(task.constraints, "", report, true);
   checkResources(task, report);
