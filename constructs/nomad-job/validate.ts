@@ -32,10 +32,26 @@ export function validateJob(job: Job, facts: ClusterFacts | undefined): string[]
   for (const group of job.groups ?? []) {
     const where = `${jobWhere} group ${quoted(group.name)}`;
     checkGroup(job, group, (m) => report(where, m));
-    for (const task of group.tasks ?? []) checkTask(job, task, group, facts, (m) => report(`${where} task ${quoted(task.name)}`, m));
+    for (const task of group.tasks ?? []) checkTask(job, task, group, (m) => report(`${where} task ${quoted(task.name)}`, m));
   }
+  problems.push(...admissionProblems(job, facts));
   // What the job needs from the cluster (namespace, drivers, clients, host networks and volumes).
   if (facts) clusterAgreementProblems(job, facts, report);
+  return problems;
+}
+
+/**
+ * What the project's admission policy (from `facts`, or the defaults) refuses a job's tasks to
+ * ask of their hosts: part of validateJob, and the part that is not Nomad's rule.
+ */
+export function admissionProblems(job: Job, facts: ClusterFacts | undefined): string[] {
+  const problems: string[] = [];
+  for (const group of job.groups ?? []) {
+    for (const task of group.tasks ?? []) {
+      const where = `job ${quoted(job.name)} group ${quoted(group.name)} task ${quoted(task.name)}`;
+      checkAdmission(task, group, job.namespace ?? "default", facts, (m) => problems.push(`${where}: ${m}`));
+    }
+  }
   return problems;
 }
 
@@ -194,7 +210,11 @@ function checkGroup(job: Job, group: TaskGroup, report: Report): void {
   if (known(count) && count < 0) report(`count ${count} is negative (TaskGroup.Validate). Use 0 or more.`);
   // Job.Validate: "Count cannot exceed 1 with system scheduler".
   if (type === "system" && known(count) && count > 1) report(`count ${count}: a system job runs one allocation per node, so its count may be at most 1. Remove count.`);
-  if (tasks.length === 0) report(`has no tasks. Add at least one task.`);
+  // TaskGroup.Validate runs after the connect admission hook (job_endpoint_hook_connect.go
+  // groupConnectHook), which injects a task for each sidecar_service and gateway: a group of a
+  // lone gateway is valid.
+  const injected = (group.services ?? []).some((s) => s.connect?.sidecarService !== undefined || s.connect?.gateway !== undefined);
+  if (tasks.length === 0 && !injected) report(`has no tasks. Add at least one task, or a Connect gateway or sidecar service (Nomad injects its task).`);
   duplicates(tasks.map((t) => t.name)).forEach((n) => report(`has two tasks named "${n}". Task names must be unique in a group.`));
   const leaders = tasks.filter((t) => t.leader === true).map((t) => t.name);
   if (leaders.length > 1) report(`marks tasks ${names(leaders)} as leader; only one task may be the leader (TaskGroup.Validate).`);
@@ -366,7 +386,7 @@ function checkGroupServices(group: TaskGroup, report: Report): void {
   if (providers.size > 1) {
     report(`mixes service providers (${[...providers].sort().join(", ")}). Nomad needs one provider per group: set the same provider on every service.`);
   }
-  const labels = new Set((group.network?.ports ?? []).map((p) => p.label));
+  const labels = portLabels(group);
   const taskNames = new Set(tasks.map((t) => t.name));
   checkUniqueServices(groupServices, "the group", report);
   for (const service of groupServices) {
@@ -380,6 +400,16 @@ function checkGroupServices(group: TaskGroup, report: Report): void {
       if (check.task !== undefined && known(check.task) && !taskNames.has(check.task)) report(`${serviceName(service)}'s check names task "${check.task}", which the group does not have.`);
     }
   }
+}
+
+/** The port labels of the group's network (validateServices reads tgNetworks[0].PortLabels()). */
+function portLabels(group: TaskGroup): Set<string> {
+  return new Set(group.network ? networkPortLabels(group.network) : []);
+}
+
+/** NetworkResource.PortLabels: its ports and its legacy reserved_ports. */
+function networkPortLabels(network: Network): string[] {
+  return [...(network.ports ?? []), ...(network.reservedPorts ?? [])].map((p) => p.label);
 }
 
 function checkUniqueServices(services: readonly Service[], where: string, report: Report): void {
@@ -411,7 +441,12 @@ function checkService(service: Service, portLabels: Set<string>, scope: "group" 
         `${service.name.includes("_") ? `; write "${service.name.replace(/_/g, "-")}"` : ""}.`,
     );
   }
-  if (typeof service.port === "string" && known(service.port) && !/^\d+$/.test(service.port) && !portLabels.has(service.port)) {
+  // Task services: validateServices. Group services: TaskGroup.validateServices does not check
+  // the label, but the client refuses an unknown one when it registers the service
+  // (serviceregistration/address.go: "port label not found"); it interpolates the label first
+  // (taskenv.InterpolateService), so a runtime reference such as "${NOMAD_PORT_api}" is left to it.
+  const runtime = scope === "group" && typeof service.port === "string" && service.port.includes("${");
+  if (typeof service.port === "string" && known(service.port) && !runtime && !/^\d+$/.test(service.port) && !portLabels.has(service.port)) {
     report(`${name} uses port "${service.port}", which the group's network does not declare. Add the port or fix the label.`);
   }
   const mode = service.addressMode ?? "auto";
@@ -457,7 +492,7 @@ function checkCheck(check: Check, service: Service, provider: string, scope: "gr
   if (provider === "nomad" && check.onUpdate === "ignore_warnings") report(`${name}: onUpdate "ignore_warnings" works with Consul checks only (validateNomad).`);
 }
 
-function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts | undefined, report: Report): void {
+function checkTask(job: Job, task: Task, group: TaskGroup, report: Report): void {
   const type = job.type ?? "service";
   // Task.Validate: a name, not "alloc", without slashes or NUL.
   if (known(task.name)) {
@@ -466,7 +501,6 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
     else if (/[/\\]/.test(task.name)) report(`task names cannot contain slashes (Task.Validate: the name is a directory). Use e.g. "${task.name.replace(/[/\\]+/g, "-")}".`);
     else if (task.name.includes("\0")) report(`task names cannot contain NUL characters.`);
   }
-  checkAdmission(task, group, job.namespace ?? "default", facts, report);
   if (type === "system") checkNoSpreadOrAffinity(task as { affinities?: readonly unknown[] }, "the task", report);
   checkConstraints(task.constraints, "", report, true);
   checkResources(task, report);
@@ -475,9 +509,12 @@ function checkTask(job: Job, task: Task, group: TaskGroup, facts: ClusterFacts |
   checkTaskTimes(task, job, group, report);
   const services = task.services ?? [];
   checkUniqueServices(services, "the task", report);
-  const labels = new Set((group.network?.ports ?? []).map((p) => p.label));
+  const labels = portLabels(group);
+  // validateServices (COMPAT(0.13)): a task's services may also use the ports of its legacy
+  // resources { network { ... } } blocks.
+  const serviceLabels = new Set([...labels, ...(task.resources?.networks ?? []).flatMap(networkPortLabels)]);
   for (const service of services) {
-    checkService(service, labels, "task", report);
+    checkService(service, serviceLabels, "task", report);
     // validateServices: "may only specify task the service belongs to".
     if (service.task !== undefined && service.task !== task.name) report(`${serviceName(service)} names task "${service.task}", but a task's service belongs to its own task. Remove task.`);
   }
