@@ -68,15 +68,16 @@ describe("scripts/acl-bootstrap.mjs", () => {
       const first = await runScript("nomad", env);
       expect(first.stderr).toBe("");
       expect(first.code).toBe(0);
-      expect(first.stdout).toContain(`nomad: policy health-gate written; token created (accessor ${spec.accessorId})`);
+      expect(first.stdout).toContain("nomad: policy health-gate written; token health-gate created");
       expect(first.stdout).not.toContain(spec.secretId);
+      expect(first.stdout).not.toContain(spec.accessorId);
       expect(fake.api.policies.get("health-gate")).toMatchObject({ Rules: spec.rules, Description: "the gate" });
       expect(fake.api.tokens.get(spec.secretId)).toMatchObject({ AccessorID: spec.accessorId, Type: "client", Policies: ["health-gate"], Name: "health-gate" });
 
       fake.api.requests.length = 0;
       const again = await runScript("nomad", env);
       expect(again.code).toBe(0);
-      expect(again.stdout).toContain("token unchanged");
+      expect(again.stdout).toContain("token health-gate unchanged");
       expect(fake.api.requests.filter((r) => r.includes("/v1/acl/token") && !r.endsWith("/self"))).toEqual([]);
     });
 

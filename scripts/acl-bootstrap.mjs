@@ -239,12 +239,13 @@ async function ensureNomadTokens(ctx, specs) {
       throw new Failure(`nomad: looking up token ${spec.name} answered ${self.status}: ${self.text.trim()}`);
     } else {
       const current = JSON.parse(self.text);
-      if (current.AccessorID !== spec.accessorId) throw new Failure(`nomad: token ${spec.name}'s secret belongs to accessor ${current.AccessorID}, not ${spec.accessorId}`);
+      if (current.AccessorID !== spec.accessorId) throw new Failure(`nomad: token ${spec.name}'s secret belongs to another accessor than the one given; delete that token (nomad acl token delete) and re-run`);
       const same = current.Name === spec.name && current.Type === "client" && (current.Policies ?? []).join() === spec.name;
       if (!same) await nomadOk(ctx, "POST", `/v1/acl/token/${spec.accessorId}`, token);
       outcome = same ? "unchanged" : "updated";
     }
-    log(`nomad: policy ${spec.name} written; token ${outcome} (accessor ${spec.accessorId})`);
+    // Not the accessor: Terraform chose it with the secret, so it is kept out of the log alike.
+    log(`nomad: policy ${spec.name} written; token ${spec.name} ${outcome}`);
   }
 }
 
@@ -263,7 +264,7 @@ function parseTokenSpecs(variable, text, ids) {
     for (const id of ids) {
       if (!UUID.test(spec[id])) throw new Failure(`${variable}[${i}].${id} must be a UUID`);
     }
-    secrets.push(spec.secretId);
+    for (const id of ids) secrets.push(spec[id]);
   }
   return specs;
 }
