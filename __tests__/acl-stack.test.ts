@@ -235,6 +235,13 @@ describe("AclBootstrap", () => {
     );
   });
 
+  it("fails to deliver the health gate's tokens to a host without a pinned host key, naming the construct and the host", () => {
+    const acl = build({});
+    expect(() => acl.deliverHealthGateTokens([{ address: "203.0.113.10", hostKey: HOST_KEY }, { address: "203.0.113.11", hostKey: " " }])).toThrow(
+      /^test\/acl\/HealthGateTokens: invalid health gate token delivery:\n  - hosts\[1\]\.hostKey is empty: Terraform would accept any host at that address/,
+    );
+  });
+
   it("fails on a maxAttempts that is not a positive whole number", () => {
     expect(() => build({ maxAttempts: 0 })).toThrow(/test\/acl: invalid AclBootstrap:\n  - maxAttempts 0 must be a whole number from 1 to 1000/);
   });
