@@ -81,6 +81,18 @@ describe("scripts/acl-bootstrap.mjs", () => {
       expect(fake.api.requests.filter((r) => r.includes("/v1/acl/token") && !r.endsWith("/self"))).toEqual([]);
     });
 
+    it("fails when a new secret comes with an accessor Nomad already has, which would keep the old secret", async () => {
+      fake = await startFake("nomad");
+      const secret = randomUUID();
+      const spec = { name: "health-gate", description: "d", rules: "operator {}", accessorId: randomUUID(), secretId: randomUUID() };
+      await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_NOMAD_TOKENS: JSON.stringify([spec]) });
+      const rotated = { ...spec, secretId: randomUUID() };
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_NOMAD_TOKENS: JSON.stringify([rotated]) });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("nomad: token health-gate's accessor already has another secret, which Nomad never changes; give a new accessorId with a new secretId");
+      expect(run.stderr).not.toContain(rotated.secretId);
+    });
+
     it("fails on a Nomad token list whose accessorId is not a UUID, without echoing the secret", async () => {
       fake = await startFake("nomad");
       const spec = { name: "health-gate", description: "d", rules: "r", accessorId: "gate", secretId: randomUUID() };

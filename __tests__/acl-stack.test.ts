@@ -158,6 +158,10 @@ describe("an acl stack for hosts with TLS", () => {
       secretId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateConsulTokenSecret_\w+\.result\}$/),
       agentTokenOn: [],
     });
+    // A new secret comes with a new accessor: Nomad never changes an existing token's secret.
+    expect(stack.resource.random_uuid[nomadTokens[0].accessorId.match(/random_uuid\.(\w+)\.result/)[1]].keepers).toEqual({
+      secret_sha256: nomadTokens[0].secretId.replace(/^\$\{(.*)\}$/, "$${sha256($1)}"),
+    });
     // Both parse as HCL with exactly one rule each (the rules Consul and Nomad would store).
     expect(await parseHcl(nomadTokens[0].rules)).toEqual({ operator: [{ policy: "read" }] });
     expect(await parseHcl(consulTokens.find((t: any) => t.name === "health-gate").rules)).toEqual({ operator: "read" });

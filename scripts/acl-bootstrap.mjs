@@ -233,7 +233,9 @@ async function ensureNomadTokens(ctx, specs) {
     const self = await request(ctx.tls, "GET", `${ctx.address}/v1/acl/token/self`, { token: spec.secretId, tokenHeader: "X-Nomad-Token" });
     let outcome;
     if (self.status === 403 && /ACL token not found/.test(self.text)) {
-      await nomadOk(ctx, "POST", "/v1/acl/token", token);
+      const created = await nomadOk(ctx, "POST", "/v1/acl/token", token);
+      // Nomad keeps an existing accessor's SecretID whatever the request says (state_store.go).
+      if (created?.SecretID !== spec.secretId) throw new Failure(`nomad: token ${spec.name}'s accessor already has another secret, which Nomad never changes; give a new accessorId with a new secretId`);
       outcome = "created";
     } else if (self.status !== 200) {
       throw new Failure(`nomad: looking up token ${spec.name} answered ${self.status}: ${self.text.trim()}`);

@@ -115,9 +115,11 @@ export class FakeAclApi {
       if (!existing && !(UUID.test(json.AccessorID ?? "") && UUID.test(json.SecretID ?? ""))) return reply(400, `cannot find token ${json.AccessorID}`);
       if (json.Type === "client" && !json.Policies?.length) return reply(400, "token 0 invalid: client token missing policies");
       for (const name of json.Policies ?? []) if (!this.policies.has(name)) return reply(400, `token 0 invalid: policy ${name} does not exist`);
+      // Nomad never changes an existing token's SecretID (state_store.go UpsertACLTokens).
       if (existing) this.tokens.delete(existing.SecretID);
-      const token = { AccessorID: json.AccessorID, SecretID: json.SecretID, Description: "", Name: json.Name, Type: json.Type, Policies: json.Policies };
-      this.tokens.set(json.SecretID, token);
+      const secret = existing?.SecretID ?? json.SecretID;
+      const token = { AccessorID: json.AccessorID, SecretID: secret, Description: "", Name: json.Name, Type: json.Type, Policies: json.Policies };
+      this.tokens.set(secret, token);
       return reply(200, token);
     }
     return reply(404, `no route ${method} ${url}`);

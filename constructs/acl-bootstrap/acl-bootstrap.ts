@@ -95,8 +95,10 @@ export class AclBootstrap extends Construct {
     this.nomadAgentConsulSecret = nomadAgentConsul;
     const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", {}).result;
     const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", {}).result;
-    // Nomad creates an uploaded token only with both IDs chosen (nomad/acl_endpoint.go upsertTokens).
-    const gateNomadAccessor = new RandomUuid(this, "HealthGateNomadTokenAccessor", {}).result;
+    // Nomad creates an uploaded token only with both IDs chosen (nomad/acl_endpoint.go
+    // upsertTokens) and never changes an existing token's SecretID (state_store.go
+    // UpsertACLTokens), so a new secret comes with a new accessor: a new token.
+    const gateNomadAccessor = new RandomUuid(this, "HealthGateNomadTokenAccessor", { keepers: { secret_sha256: Fn.sha256(gateNomad) } }).result;
     this.healthGateSecrets = { consul: gateConsul, nomad: gateNomad };
     const gateDescription = "The health gate between hosts (hashilab-wait-healthy.sh): reads autopilot health";
     const nomadTokens = [
