@@ -60,6 +60,48 @@ describe("scripts/acl-bootstrap.mjs", () => {
       expect(fake.api.bootstrapSecret).toBe(secret);
     });
 
+    it("creates each listed policy and a client token with the caller's accessor and secret; a re-run leaves the token as it is", async () => {
+      fake = await startFake("nomad");
+      const secret = randomUUID();
+      const spec = { name: "health-gate", description: "the gate", rules: 'operator {\n  policy = "read"\n}\n', accessorId: randomUUID(), secretId: randomUUID() };
+      const env = { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_NOMAD_TOKENS: JSON.stringify([spec]) };
+      const first = await runScript("nomad", env);
+      expect(first.stderr).toBe("");
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain("nomad: policy health-gate written; token health-gate created");
+      expect(first.stdout).not.toContain(spec.secretId);
+      expect(first.stdout).not.toContain(spec.accessorId);
+      expect(fake.api.policies.get("health-gate")).toMatchObject({ Rules: spec.rules, Description: "the gate" });
+      expect(fake.api.tokens.get(spec.secretId)).toMatchObject({ AccessorID: spec.accessorId, Type: "client", Policies: ["health-gate"], Name: "health-gate" });
+
+      fake.api.requests.length = 0;
+      const again = await runScript("nomad", env);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toContain("token health-gate unchanged");
+      expect(fake.api.requests.filter((r) => r.includes("/v1/acl/token") && !r.endsWith("/self"))).toEqual([]);
+    });
+
+    it("fails when a new secret comes with an accessor Nomad already has, which would keep the old secret", async () => {
+      fake = await startFake("nomad");
+      const secret = randomUUID();
+      const spec = { name: "health-gate", description: "d", rules: "operator {}", accessorId: randomUUID(), secretId: randomUUID() };
+      await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_NOMAD_TOKENS: JSON.stringify([spec]) });
+      const rotated = { ...spec, secretId: randomUUID() };
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: secret, ACL_NOMAD_TOKENS: JSON.stringify([rotated]) });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("nomad: token health-gate's accessor already has another secret, which Nomad never changes; give a new accessorId with a new secretId");
+      expect(run.stderr).not.toContain(rotated.secretId);
+    });
+
+    it("fails on a Nomad token list whose accessorId is not a UUID, without echoing the secret", async () => {
+      fake = await startFake("nomad");
+      const spec = { name: "health-gate", description: "d", rules: "r", accessorId: "gate", secretId: randomUUID() };
+      const run = await runScript("nomad", { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: randomUUID(), ACL_NOMAD_TOKENS: JSON.stringify([spec]) });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain("ACL_NOMAD_TOKENS[0].accessorId must be a UUID");
+      expect(fake.api.requests).toEqual([]);
+    });
+
     it("never shows the secret in its output or in its command line", async () => {
       fake = await startFake("nomad");
       const secret = randomUUID();

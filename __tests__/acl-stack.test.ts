@@ -10,6 +10,7 @@ import { AclBootstrap } from "../constructs/acl-bootstrap";
 import { AclStack } from "../stacks/acl-stack";
 import { HostsStack } from "../stacks/hosts-stack";
 import { Running, startFake } from "./support/fake-acl-api";
+import { parseHcl } from "./support/hcl";
 import { scanStacksForSecrets } from "./support/secret-scan";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
@@ -98,11 +99,16 @@ describe("an acl stack for hosts with TLS", () => {
     expect(tokens[0].agentTokenOn).toEqual(["https://203.0.113.10:8501", "https://203.0.113.11:8501"]);
   });
 
-  it("writes the Nomad agents' Consul token over SSH, one host after another, after the Consul bootstrap", () => {
+  it("writes the Nomad agents' Consul token over SSH, one host after another, after the Consul bootstrap and the health gate's tokens", () => {
     const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("NomadAgentConsulToken_"));
     expect(deliveries).toHaveLength(2);
     const [[firstId, first], [, second]] = deliveries;
-    expect(first.depends_on).toEqual(["terraform_data.AclBootstrap_Consul_BEFA9394"]);
+    // With the gate's tokens on every host, each restart below waits for autopilot too.
+    expect(first.depends_on).toEqual([
+      "terraform_data.AclBootstrap_Consul_BEFA9394",
+      "terraform_data.AclBootstrap_HealthGateTokens_Host-0_B0A55288",
+      "terraform_data.AclBootstrap_HealthGateTokens_Host-1_A9775E93",
+    ]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
     expect(first.connection).toEqual({
       type: "ssh",
@@ -132,6 +138,57 @@ describe("an acl stack for hosts with TLS", () => {
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
     expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result)}");
   });
+
+  it("creates the health gate's tokens with policies that grant operator read and nothing else, in Nomad and in Consul", async () => {
+    const nomadTokens = JSON.parse(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_NOMAD_TOKENS);
+    expect(nomadTokens).toEqual([
+      {
+        name: "health-gate",
+        description: expect.any(String),
+        rules: 'operator {\n  policy = "read"\n}\n',
+        accessorId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateNomadTokenAccessor_\w+\.result\}$/),
+        secretId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateNomadTokenSecret_\w+\.result\}$/),
+      },
+    ]);
+    const consulTokens = JSON.parse(localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS);
+    expect(consulTokens.find((t: any) => t.name === "health-gate")).toEqual({
+      name: "health-gate",
+      description: expect.any(String),
+      rules: 'operator = "read"\n',
+      secretId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateConsulTokenSecret_\w+\.result\}$/),
+      agentTokenOn: [],
+    });
+    // A new secret comes with a new accessor: Nomad never changes an existing token's secret.
+    expect(stack.resource.random_uuid[nomadTokens[0].accessorId.match(/random_uuid\.(\w+)\.result/)[1]].keepers).toEqual({
+      secret_sha256: nomadTokens[0].secretId.replace(/^\$\{(.*)\}$/, "$${sha256($1)}"),
+    });
+    // Both parse as HCL with exactly one rule each (the rules Consul and Nomad would store).
+    expect(await parseHcl(nomadTokens[0].rules)).toEqual({ operator: [{ policy: "read" }] });
+    expect(await parseHcl(consulTokens.find((t: any) => t.name === "health-gate").rules)).toEqual({ operator: "read" });
+  });
+
+  it("writes the health gate's tokens over SSH to root-only files outside /etc, pinning each host's key, after both bootstraps", () => {
+    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("HealthGateTokens_"));
+    expect(deliveries.map(([, d]) => d.connection.host)).toEqual(["203.0.113.10", "203.0.113.11"]);
+    for (const [, delivery] of deliveries) {
+      expect(delivery.connection).toMatchObject({ type: "ssh", user: "root", host_key: HOST_KEY, script_path: "/root/terraform_%RAND%.sh" });
+      expect(delivery.depends_on).toEqual(["terraform_data.AclBootstrap_Nomad_AC27DB49", "terraform_data.AclBootstrap_Consul_BEFA9394"]);
+      const files = delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file);
+      expect(files).toEqual([
+        { content: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateConsulTokenSecret_\w+\.result\}\n$/), destination: "/run/hashilab-gate-tokens/consul-token" },
+        { content: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_HealthGateNomadTokenSecret_\w+\.result\}\n$/), destination: "/run/hashilab-gate-tokens/nomad-token" },
+      ]);
+      expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual([
+        "set -eu",
+        "trap 'rm -rf /run/hashilab-gate-tokens' EXIT",
+        "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/gate",
+        "install -o root -g root -m 0600 /run/hashilab-gate-tokens/consul-token /var/lib/hashilab/secrets/gate/consul-token",
+        "install -o root -g root -m 0600 /run/hashilab-gate-tokens/nomad-token /var/lib/hashilab/secrets/gate/nomad-token",
+      ]);
+      // Only hashes of the secrets in the plan; a new secret re-delivers.
+      expect(delivery.triggers_replace.tokens_sha256).toMatch(/^\$\{sha256\(join\(",", \[random_uuid\.AclBootstrap_HealthGateConsulTokenSecret_\w+\.result, random_uuid\.AclBootstrap_HealthGateNomadTokenSecret_\w+\.result\]\)\)\}$/);
+    }
+  });
 });
 
 it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/environment.ts can use)", () => {
@@ -143,7 +200,8 @@ it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/envi
   });
   const resources = resourcesOf(stacks["lab-acl"], "terraform_data");
   const deliveries = Object.values<any>(resources).filter((r) => r.connection);
-  expect(deliveries).toHaveLength(cluster.serverCount!);
+  // Per host: the Nomad agents' Consul token and the health gate's tokens.
+  expect(deliveries).toHaveLength(2 * cluster.serverCount!);
   for (const d of deliveries) {
     expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
     // Each host's pinned key comes from the hosts stack too.
@@ -178,6 +236,13 @@ describe("AclBootstrap", () => {
   it("fails with every problem at once, one per line", () => {
     expect(() => build({ nomadAddress: "127.0.0.1:4646", maxAttempts: 0 })).toThrow(
       /^test\/acl: invalid AclBootstrap:\n  - nomadAddress "127\.0\.0\.1:4646" is not an API address.*\n  - maxAttempts 0 must be/,
+    );
+  });
+
+  it("fails to deliver the health gate's tokens to a host without a pinned host key, naming the construct and the host", () => {
+    const acl = build({});
+    expect(() => acl.deliverHealthGateTokens([{ address: "203.0.113.10", hostKey: HOST_KEY }, { address: "203.0.113.11", hostKey: " " }])).toThrow(
+      /^test\/acl\/HealthGateTokens: invalid health gate token delivery:\n  - hosts\[1\]\.hostKey is empty: Terraform would accept any host at that address/,
     );
   });
 
@@ -232,6 +297,15 @@ describe("terraform apply of the acl stack", () => {
     expect(consul.api.bootstrapSecret).toBe(secretOf("AclBootstrap_ConsulManagementSecret"));
     expect(consul.api.tokens.get(secretOf("AclBootstrap_NomadAgentConsulTokenSecret"))?.Policies).toEqual([{ Name: "nomad-agents" }]);
     expect(consul.api.agentTokens).toEqual([secretOf("AclBootstrap_ConsulAgentTokenSecret")]);
+    // The health gate's tokens: operator read, and nothing else, in both systems.
+    expect(consul.api.tokens.get(secretOf("AclBootstrap_HealthGateConsulTokenSecret"))?.Policies).toEqual([{ Name: "health-gate" }]);
+    expect(consul.api.policies.get("health-gate")?.Rules).toBe('operator = "read"\n');
+    expect(nomad.api.tokens.get(secretOf("AclBootstrap_HealthGateNomadTokenSecret"))).toMatchObject({
+      AccessorID: secretOf("AclBootstrap_HealthGateNomadTokenAccessor"),
+      Type: "client",
+      Policies: ["health-gate"],
+    });
+    expect(nomad.api.policies.get("health-gate")?.Rules).toBe('operator {\n  policy = "read"\n}\n');
     for (const secret of Object.values(secrets)) expect(output).not.toContain(secret);
   });
 

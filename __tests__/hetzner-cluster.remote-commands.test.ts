@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { AclBootstrap } from "../constructs/acl-bootstrap";
+import { gateTokenInstallCommands } from "../constructs/acl-bootstrap/health-gate-token-delivery";
 import { tokenInstallCommands } from "../constructs/acl-bootstrap/nomad-token-delivery";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { INSTALL_COMMAND, PREPARE_COMMANDS } from "../constructs/hetzner-cluster/secrets-delivery";
@@ -34,6 +35,29 @@ function synthesizedTokenScripts(configFile?: string, host: SshHost = HOST): str
   const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
   return delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
 }
+
+describe("the health gate's token delivery", () => {
+  it("runs, as root's shell gets it from Terraform, exactly the intended commands, stops at the first failure and always removes the upload", () => {
+    const stack = synthApp((app) => aclBootstrap(app).deliverHealthGateTokens([HOST])).acl;
+    const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
+    const [prepare, install] = delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
+    const script = evaluateWithTerraform({ prepare, install });
+    const ok = runInlineScript([...script.prepare, ...script.install], COMMANDS);
+    ok.cleanup();
+    expect(ok.status).toBe(0);
+    expect(ok.calls).toEqual([
+      ["install", "-d", "-m", "0700", HOST_PATHS.healthGateTokenUploadDir],
+      ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.healthGateTokenDir],
+      ["install", "-o", "root", "-g", "root", "-m", "0600", `${HOST_PATHS.healthGateTokenUploadDir}/consul-token`, HOST_PATHS.healthGateConsulToken],
+      ["install", "-o", "root", "-g", "root", "-m", "0600", `${HOST_PATHS.healthGateTokenUploadDir}/nomad-token`, HOST_PATHS.healthGateNomadToken],
+      ["rm", "-rf", HOST_PATHS.healthGateTokenUploadDir],
+    ]);
+    const installFails = runInlineScript(script.install, COMMANDS, { failing: ["install"] });
+    installFails.cleanup();
+    expect(installFails.status).not.toBe(0);
+    expect(installFails.calls.map((c) => c[0])).toEqual(["install", "rm"]);
+  });
+});
 
 describe("the Nomad agents' Consul token delivery", () => {
   it("runs, as root's shell gets it from Terraform, exactly the intended commands and stops at the first failure", () => {
@@ -182,6 +206,7 @@ describe("every remote-exec script", () => {
   it.each([
     ["the host key's installation", hostKeyInstallCommands()],
     ["the token delivery", tokenInstallCommands(HOST_PATHS.nomadConsulTokenConfig)],
+    ["the health gate's token delivery", gateTokenInstallCommands()],
     ["the secrets delivery", [...PREPARE_COMMANDS, INSTALL_COMMAND]],
   ])("passes shellcheck: %s", (_what, lines) => {
     requireTool("shellcheck");
@@ -196,7 +221,8 @@ describe("the SSH connections of every root provisioner", () => {
     const connections = ["lab-hosts", "lab-acl"].flatMap((name) =>
       Object.values<any>(resourcesOf(stacks[name], "terraform_data")).filter((r) => r.connection).map((r) => r.connection),
     );
-    expect(connections.length).toBe(9);
+    // Three hosts, each with the secrets delivery, its host key, the Nomad agents' Consul token and the health gate's tokens.
+    expect(connections.length).toBe(12);
     for (const connection of connections) expect(connection).toMatchObject({ user: "root", script_path: "/root/terraform_%RAND%.sh" });
   });
 });

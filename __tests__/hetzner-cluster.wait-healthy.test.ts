@@ -55,6 +55,30 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
     }
   });
 
+  it("reads the operator:read tokens from the files the ACL stack delivers when the environment holds none, and so checks autopilot, each token sent only to its agent and never on curl's command line", () => {
+    const run = runGate(pki, ["consul", "nomad"], cluster(["consul", "nomad"]), {
+      gateTokenFiles: { consul: `${TOKENS.CONSUL_HTTP_TOKEN}\n`, nomad: TOKENS.NOMAD_TOKEN },
+    });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.requests.filter((r) => r.path === "/v1/operator/autopilot/health")).toEqual([
+      { address: `${THIS_HOST}:${API_PORT.consul}`, path: "/v1/operator/autopilot/health", consulToken: TOKENS.CONSUL_HTTP_TOKEN },
+      { address: `${THIS_HOST}:${API_PORT.nomad}`, path: "/v1/operator/autopilot/health", nomadToken: TOKENS.NOMAD_TOKEN },
+    ]);
+    for (const call of run.curlCalls) {
+      expect(call).not.toContain(TOKENS.NOMAD_TOKEN);
+      expect(call).not.toContain(TOKENS.CONSUL_HTTP_TOKEN);
+    }
+  });
+
+  it("prefers the environment's token over the delivered file (an operator running the gate by hand)", () => {
+    const run = runGate(pki, ["nomad"], cluster(["nomad"]), { env: { NOMAD_TOKEN: TOKENS.NOMAD_TOKEN }, gateTokenFiles: { nomad: TOKENS.CONSUL_HTTP_TOKEN } });
+    expect(run.code).toBe(0);
+    expect(run.requests.filter((r) => r.path === "/v1/operator/autopilot/health")).toEqual([
+      { address: `${THIS_HOST}:${API_PORT.nomad}`, path: "/v1/operator/autopilot/health", nomadToken: TOKENS.NOMAD_TOKEN },
+    ]);
+  });
+
   it("accepts a cluster that is still forming on its first deploy: the other servers do not run yet and none has a leader or a Raft configuration", () => {
     const forming = (agent: "nomad" | "consul") => ({
       [THIS_HOST]: { "/v1/status/leader": ANSWERS.noLeader[agent], "/v1/status/peers?stale": ANSWERS.noPeers[agent] },
@@ -170,6 +194,12 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
       const apis = cluster([agent], { [agent]: { [THIS_HOST]: { ...cluster([agent])[agent]![THIS_HOST], "/v1/operator/autopilot/health": autopilotHealth(agent, [{ ip: S1 }, { ip: S2 }, { ip: S3, voter: false }]) } } });
       const run = runGate(pki, [agent], apis, { env: TOKENS });
       expectFailure(run, agent, `autopilot reports servers that do not vote: ${agent === "nomad" ? "lab-server-3.global" : "lab-server-3"}`);
+    });
+
+    it("fails when autopilot, asked with the delivered token file, reports a server unhealthy", () => {
+      const apis = cluster(["consul"], { consul: { [THIS_HOST]: { ...cluster(["consul"]).consul![THIS_HOST], "/v1/operator/autopilot/health": autopilotHealth("consul", [{ ip: S1 }, { ip: S2 }, { ip: S3, healthy: false }]) } } });
+      const run = runGate(pki, ["consul"], apis, { gateTokenFiles: { consul: TOKENS.CONSUL_HTTP_TOKEN } });
+      expectFailure(run, "consul", "autopilot reports unhealthy servers: lab-server-3");
     });
 
     it("fails when autopilot knows fewer servers than the configuration lists", () => {

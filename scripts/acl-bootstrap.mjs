@@ -20,6 +20,11 @@
 //                         agent's certificate is verified against its own address's host (e.g.
 //                         its IP), never ACL_TLS_SERVER_NAME: client agents' certificates rightly
 //                         lack the server name (server.<dc>.consul).
+//   ACL_NOMAD_TOKENS      nomad only: JSON list of client tokens to ensure after bootstrap [secret]
+//                         [{"name", "description", "rules", "accessorId", "secretId"}]
+//                         Each gets a policy `name` with `rules` and a client token with both IDs
+//                         chosen by the caller (Nomad's ACL.UpsertTokens accepts an unknown
+//                         AccessorID with a UUID SecretID as an upload, nomad/acl_endpoint.go).
 import http from "node:http";
 import https from "node:https";
 
@@ -213,20 +218,55 @@ async function ensureConsulTokens(ctx, specs) {
   }
 }
 
-function parseTokenSpecs(text) {
+/** A Nomad API call with the management token; Nomad answers in JSON or plain text. */
+async function nomadOk(ctx, method, path, body) {
+  const res = await request(ctx.tls, method, `${ctx.address}${path}`, { token: ctx.secret, tokenHeader: "X-Nomad-Token", body });
+  if (res.status !== 200) throw new Failure(`nomad: ${method} ${ctx.address}${path} answered ${res.status}: ${res.text.trim()}`);
+  return res.text ? JSON.parse(res.text) : null;
+}
+
+async function ensureNomadTokens(ctx, specs) {
+  for (const spec of specs) {
+    // command/agent/acl_endpoint.go: PUT/POST /v1/acl/policy/<name> creates or replaces it.
+    await nomadOk(ctx, "POST", `/v1/acl/policy/${encodeURIComponent(spec.name)}`, { Name: spec.name, Description: spec.description, Rules: spec.rules });
+    const token = { AccessorID: spec.accessorId, SecretID: spec.secretId, Name: spec.name, Type: "client", Policies: [spec.name] };
+    const self = await request(ctx.tls, "GET", `${ctx.address}/v1/acl/token/self`, { token: spec.secretId, tokenHeader: "X-Nomad-Token" });
+    let outcome;
+    if (self.status === 403 && /ACL token not found/.test(self.text)) {
+      const created = await nomadOk(ctx, "POST", "/v1/acl/token", token);
+      // Nomad keeps an existing accessor's SecretID whatever the request says (state_store.go).
+      if (created?.SecretID !== spec.secretId) throw new Failure(`nomad: token ${spec.name}'s accessor already has another secret, which Nomad never changes; give a new accessorId with a new secretId`);
+      outcome = "created";
+    } else if (self.status !== 200) {
+      throw new Failure(`nomad: looking up token ${spec.name} answered ${self.status}: ${self.text.trim()}`);
+    } else {
+      const current = JSON.parse(self.text);
+      if (current.AccessorID !== spec.accessorId) throw new Failure(`nomad: token ${spec.name}'s secret belongs to another accessor than the one given; delete that token (nomad acl token delete) and re-run`);
+      const same = current.Name === spec.name && current.Type === "client" && (current.Policies ?? []).join() === spec.name;
+      if (!same) await nomadOk(ctx, "POST", `/v1/acl/token/${spec.accessorId}`, token);
+      outcome = same ? "unchanged" : "updated";
+    }
+    // Not the accessor: Terraform chose it with the secret, so it is kept out of the log alike.
+    log(`nomad: policy ${spec.name} written; token ${spec.name} ${outcome}`);
+  }
+}
+
+function parseTokenSpecs(variable, text, ids) {
   let specs;
   try {
     specs = JSON.parse(text);
   } catch {
-    throw new Failure("ACL_CONSUL_TOKENS is not valid JSON");
+    throw new Failure(`${variable} is not valid JSON`);
   }
-  if (!Array.isArray(specs)) throw new Failure("ACL_CONSUL_TOKENS must be a JSON list");
+  if (!Array.isArray(specs)) throw new Failure(`${variable} must be a JSON list`);
   for (const [i, spec] of specs.entries()) {
-    for (const field of ["name", "description", "rules", "secretId"]) {
-      if (typeof spec?.[field] !== "string" || spec[field] === "") throw new Failure(`ACL_CONSUL_TOKENS[${i}].${field} must be a non-empty string`);
+    for (const field of ["name", "description", "rules", ...ids]) {
+      if (typeof spec?.[field] !== "string" || spec[field] === "") throw new Failure(`${variable}[${i}].${field} must be a non-empty string`);
     }
-    if (!UUID.test(spec.secretId)) throw new Failure(`ACL_CONSUL_TOKENS[${i}].secretId must be a UUID`);
-    secrets.push(spec.secretId);
+    for (const id of ids) {
+      if (!UUID.test(spec[id])) throw new Failure(`${variable}[${i}].${id} must be a UUID`);
+    }
+    for (const id of ids) secrets.push(spec[id]);
   }
   return specs;
 }
@@ -245,9 +285,15 @@ async function main() {
     tls: { ca: process.env.ACL_CA_PEM || undefined, serverName: process.env.ACL_TLS_SERVER_NAME || undefined },
     retry: { maxAttempts: positiveInt("ACL_MAX_ATTEMPTS", 30), firstDelayMs: positiveInt("ACL_RETRY_DELAY_MS", 1000) },
   };
-  const specs = name === "consul" ? parseTokenSpecs(env("ACL_CONSUL_TOKENS", "[]")) : [];
-  await bootstrap({ name, ...SYSTEMS[name] }, ctx);
-  await ensureConsulTokens(ctx, specs);
+  if (name === "consul") {
+    const specs = parseTokenSpecs("ACL_CONSUL_TOKENS", env("ACL_CONSUL_TOKENS", "[]"), ["secretId"]);
+    await bootstrap({ name, ...SYSTEMS[name] }, ctx);
+    await ensureConsulTokens(ctx, specs);
+  } else {
+    const specs = parseTokenSpecs("ACL_NOMAD_TOKENS", env("ACL_NOMAD_TOKENS", "[]"), ["accessorId", "secretId"]);
+    await bootstrap({ name, ...SYSTEMS[name] }, ctx);
+    await ensureNomadTokens(ctx, specs);
+  }
 }
 
 main().catch((err) => {

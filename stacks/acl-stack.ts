@@ -11,7 +11,8 @@ export interface AclStackProps {
   readonly endpoints: ClusterEndpoints;
   /**
    * The hosts (HetznerCluster satisfies it): every Consul agent's HTTP API gets its agent
-   * token, and every host over SSH the Nomad agents' Consul token in its configuration.
+   * token, and every host over SSH the Nomad agents' Consul token in its configuration and the
+   * health gate's operator:read tokens.
    * @default none: one Consul agent at endpoints.consulAddress; deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
    */
   readonly hosts?: AgentHosts;
@@ -33,7 +34,11 @@ export class AclStack extends TerraformStack {
     new RandomProvider(this, "random", {});
     const { endpoints } = props;
     this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
-    if (props.hosts) this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts);
+    if (props.hosts) {
+      // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
+      const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);
+      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+    }
     this.endpoints = endpoints;
     this.credentials = {
       nomadToken: this.bootstrap.nomadManagementToken,

@@ -168,6 +168,8 @@ export interface GateOptions {
   readonly retryJoin?: string;
   /** The content of /run/hashilab-gate-lenient. @default no such file */
   readonly lenient?: string;
+  /** The gate token files' content, as the ACL stack delivers them. @default no such files */
+  readonly gateTokenFiles?: { readonly consul?: string; readonly nomad?: string };
 }
 
 /**
@@ -187,6 +189,10 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
     if (options.lenient !== undefined) {
       mkdirSync(join(root, "run"), { recursive: true });
       writeFileSync(join(root, "run/hashilab-gate-lenient"), `${options.lenient}\n`);
+    }
+    for (const [agent, content] of Object.entries(options.gateTokenFiles ?? {})) {
+      mkdirSync(join(root, HOST_PATHS.healthGateTokenDir), { recursive: true });
+      writeFileSync(join(root, agent === "consul" ? HOST_PATHS.healthGateConsulToken : HOST_PATHS.healthGateNomadToken), content);
     }
     writeFileSync(join(root, HOST_PATHS.nomadAgentConfig), options.client === false ? "server {\n  enabled = true\n}\n" : "client {\n  enabled = true\n}\n");
     const scenario: Record<string, Routes> = {};

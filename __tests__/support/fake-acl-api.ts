@@ -10,13 +10,17 @@ import { AddressInfo } from "node:net";
  * allowed (reset index: N)", 403 "ACL not found", 401 "ACL support disabled").
  * Listens on 127.0.0.1 only.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export type System = "nomad" | "consul";
 
 interface FakeToken {
   AccessorID: string;
   SecretID: string;
   Description: string;
-  Policies: { Name: string }[];
+  Policies: { Name: string }[] | string[];
+  Name?: string;
+  Type?: string;
 }
 
 export class FakeAclApi {
@@ -68,7 +72,8 @@ export class FakeAclApi {
     if (route === "GET /v1/acl/token/self") {
       return token ? reply(200, token) : reply(403, this.system === "nomad" ? "ACL token not found" : "ACL not found");
     }
-    if (this.system === "nomad" || !isManagement) return reply(403, "Permission denied");
+    if (!isManagement) return reply(403, "Permission denied");
+    if (this.system === "nomad") return this.handleNomad(req.method!, req.url!, json, reply);
     const policyByName = req.url!.match(/^\/v1\/acl\/policy\/name\/(.+)$/);
     if (req.method === "GET" && policyByName) {
       const policy = this.policies.get(decodeURIComponent(policyByName[1]));
@@ -93,6 +98,31 @@ export class FakeAclApi {
       return reply(200, "");
     }
     return reply(404, `no route ${route}`);
+  }
+
+  /** Nomad's policy upsert and token upload/update (command/agent/acl_endpoint.go, nomad/acl_endpoint.go). */
+  private handleNomad(method: string, url: string, json: any, reply: (status: number, payload: unknown) => void): void {
+    const policy = url.match(/^\/v1\/acl\/policy\/(.+)$/);
+    if ((method === "POST" || method === "PUT") && policy) {
+      if (json.Name !== decodeURIComponent(policy[1])) return reply(400, "ACL policy name does not match request path");
+      this.policies.set(json.Name, { ID: json.Name, Name: json.Name, Description: json.Description, Rules: json.Rules });
+      return reply(200, "");
+    }
+    const update = url.match(/^\/v1\/acl\/token(?:\/(.+))?$/);
+    if ((method === "POST" || method === "PUT") && update) {
+      if (update[1] !== undefined && update[1] !== json.AccessorID) return reply(400, "ACL token accessor does not match request path");
+      const existing = [...this.tokens.values()].find((t) => t.AccessorID === json.AccessorID);
+      if (!existing && !(UUID.test(json.AccessorID ?? "") && UUID.test(json.SecretID ?? ""))) return reply(400, `cannot find token ${json.AccessorID}`);
+      if (json.Type === "client" && !json.Policies?.length) return reply(400, "token 0 invalid: client token missing policies");
+      for (const name of json.Policies ?? []) if (!this.policies.has(name)) return reply(400, `token 0 invalid: policy ${name} does not exist`);
+      // Nomad never changes an existing token's SecretID (state_store.go UpsertACLTokens).
+      if (existing) this.tokens.delete(existing.SecretID);
+      const secret = existing?.SecretID ?? json.SecretID;
+      const token = { AccessorID: json.AccessorID, SecretID: secret, Description: "", Name: json.Name, Type: json.Type, Policies: json.Policies };
+      this.tokens.set(secret, token);
+      return reply(200, token);
+    }
+    return reply(404, `no route ${method} ${url}`);
   }
 
   private addToken(secret: string, description: string, policies: { Name: string }[]): FakeToken {

@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { AssetType, DataResource, Fn, TerraformAsset, Token } from "cdktf";
+import { AssetType, DataResource, Fn, ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { throwIfProblems } from "../core";
 import type { SshHost } from "../hetzner-cluster";
 import { RandomUuid } from "../providers";
-import { CONSUL_AGENT_RULES, NOMAD_AGENT_RULES } from "./agent-policies";
+import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, NOMAD_AGENT_RULES, NOMAD_HEALTH_GATE_RULES } from "./agent-policies";
+import { HealthGateTokenDelivery } from "./health-gate-token-delivery";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
 
 export interface AclBootstrapProps {
@@ -53,7 +54,8 @@ const SCRIPT_SOURCE = join(__dirname, "..", "..", "scripts", "acl-bootstrap.mjs"
 /**
  * Bootstraps Nomad's and Consul's ACL systems with management secrets that Terraform
  * generates (random UUIDs, in state only), then creates the Consul tokens of the Consul
- * agents and of the Nomad agents, each with a Terraform-generated secret too.
+ * agents and of the Nomad agents, and the health gate's operator:read tokens in both systems
+ * (policy `health-gate`), each with a Terraform-generated secret too.
  *
  * Neither provider has a bootstrap resource, so a `terraform_data` runs
  * scripts/acl-bootstrap.mjs with `local-exec` for each system. Secrets reach the script only
@@ -78,6 +80,8 @@ export class AclBootstrap extends Construct {
   readonly consulBootstrap: DataResource;
   /** The random secret itself: known at plan time while unchanged, unlike the read-back token. */
   private readonly nomadAgentConsulSecret: string;
+  /** The health gate's operator:read tokens (random secrets, as above). */
+  private readonly healthGateSecrets: { readonly consul: string; readonly nomad: string };
 
   constructor(scope: Construct, id: string, props: AclBootstrapProps) {
     super(scope, id);
@@ -89,6 +93,17 @@ export class AclBootstrap extends Construct {
     const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", {}).result;
     const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", {}).result;
     this.nomadAgentConsulSecret = nomadAgentConsul;
+    const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", {}).result;
+    const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", {}).result;
+    // Nomad creates an uploaded token only with both IDs chosen (nomad/acl_endpoint.go
+    // upsertTokens) and never changes an existing token's SecretID (state_store.go
+    // UpsertACLTokens), so a new secret comes with a new accessor: a new token.
+    const gateNomadAccessor = new RandomUuid(this, "HealthGateNomadTokenAccessor", { keepers: { secret_sha256: Fn.sha256(gateNomad) } }).result;
+    this.healthGateSecrets = { consul: gateConsul, nomad: gateNomad };
+    const gateDescription = "The health gate between hosts (hashilab-wait-healthy.sh): reads autopilot health";
+    const nomadTokens = [
+      { name: "health-gate", description: gateDescription, rules: NOMAD_HEALTH_GATE_RULES, accessorId: gateNomadAccessor, secretId: gateNomad },
+    ];
 
     const script = new TerraformAsset(this, "Script", { path: SCRIPT_SOURCE, type: AssetType.FILE });
     // Terraform runs local-exec in the stack's directory, where synth put the asset.
@@ -102,6 +117,8 @@ export class AclBootstrap extends Construct {
       triggersReplace: {
         address: props.nomadAddress,
         secret_sha256: Fn.sha256(nomadManagement),
+        policies_sha256: sha256(JSON.stringify(nomadTokens.map(({ name, description, rules }) => ({ name, description, rules })))),
+        tokens_sha256: Fn.sha256(Fn.join(",", [gateNomadAccessor, gateNomad])),
       },
       // The tokens are read back from here, so whatever uses one waits for its bootstrap.
       input: Fn.sensitive({ management: nomadManagement }),
@@ -113,6 +130,7 @@ export class AclBootstrap extends Construct {
             ...common,
             ACL_ADDRESS: props.nomadAddress,
             ACL_BOOTSTRAP_SECRET: nomadManagement,
+            ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
             ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
           },
         },
@@ -134,13 +152,14 @@ export class AclBootstrap extends Construct {
         secretId: nomadAgentConsul,
         agentTokenOn: [],
       },
+      { name: "health-gate", description: gateDescription, rules: CONSUL_HEALTH_GATE_RULES, secretId: gateConsul, agentTokenOn: [] },
     ];
     this.consulBootstrap = new DataResource(this, "Consul", {
       triggersReplace: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
         policies_sha256: sha256(JSON.stringify(tokens.map(({ name, description, rules }) => ({ name, description, rules })))),
-        secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul])),
+        secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul, gateConsul])),
       },
       input: Fn.sensitive({ management: consulManagement, consul_agent: consulAgent, nomad_agent: nomadAgentConsul }),
       provisioners: [
@@ -171,14 +190,33 @@ export class AclBootstrap extends Construct {
    * the operator's ssh-agent) and restarts Nomad there, one host at a time.
    * @param hosts the hosts' SSH addresses with the host keys to pin (HetznerCluster: each host's `sshHost`)
    */
-  public deliverNomadAgentConsulToken(hosts: readonly SshHost[], options: { configFile?: string } = {}): NomadConsulTokenDelivery {
+  public deliverNomadAgentConsulToken(
+    hosts: readonly SshHost[],
+    options: { configFile?: string; after?: readonly ITerraformDependable[] } = {},
+  ): NomadConsulTokenDelivery {
     return new NomadConsulTokenDelivery(this, "NomadAgentConsulToken", {
       hosts,
       // Not the read-back token: a re-run of the Consul bootstrap (a new agent address) would
       // make it unknown at plan time and replace, so restart, every delivery.
       token: this.nomadAgentConsulSecret,
-      after: [this.consulBootstrap],
+      after: [this.consulBootstrap, ...(options.after ?? [])],
       configFile: options.configFile,
+    });
+  }
+
+  /**
+   * Writes the health gate's operator:read tokens to each host (SSH as root with the
+   * operator's ssh-agent, host keys pinned), so that hashilab-wait-healthy.sh also checks that
+   * autopilot reports every server healthy and voting. No agent restarts.
+   * @param hosts the hosts' SSH addresses with the host keys to pin (HetznerCluster: each host's `sshHost`)
+   */
+  public deliverHealthGateTokens(hosts: readonly SshHost[]): HealthGateTokenDelivery {
+    return new HealthGateTokenDelivery(this, "HealthGateTokens", {
+      hosts,
+      // The random secrets, known at plan time while unchanged (see deliverNomadAgentConsulToken).
+      consulToken: this.healthGateSecrets.consul,
+      nomadToken: this.healthGateSecrets.nomad,
+      after: [this.nomadBootstrap, this.consulBootstrap],
     });
   }
 

@@ -32,3 +32,19 @@ service_prefix "" {
   policy = "write"
 }
 `;
+
+/**
+ * The health gate's tokens (hashilab-wait-healthy.sh on every host): GET
+ * /v1/operator/autopilot/health needs operator:read on both (Consul
+ * agent/consul/operator_autopilot_endpoint.go ServerHealth: OperatorReadAllowed; Nomad v2.0.5
+ * nomad/operator_endpoint.go ServerHealth: AllowOperatorRead). The gate's other calls, the
+ * status endpoints, need none. Operator read also lets a token read the Raft configuration,
+ * autopilot's settings and (Nomad) the scheduler configuration; it cannot change anything.
+ */
+export const CONSUL_HEALTH_GATE_RULES = `operator = "read"
+`;
+
+export const NOMAD_HEALTH_GATE_RULES = `operator {
+  policy = "read"
+}
+`;

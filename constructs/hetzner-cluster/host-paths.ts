@@ -37,6 +37,13 @@ export const HOST_PATHS = {
   nomadGossipConfig: "/var/lib/hashilab/secrets/nomad.d/gossip.hcl",
   /** The Nomad agents' Consul token, written by the ACL stack (NomadConsulTokenDelivery). */
   nomadConsulTokenConfig: "/var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
+  /**
+   * The health gate's operator:read tokens (the ACL stack's HealthGateTokenDelivery), which
+   * hashilab-wait-healthy.sh reads to ask autopilot; root only (0700 directory, 0600 files).
+   */
+  healthGateTokenDir: "/var/lib/hashilab/secrets/gate",
+  healthGateConsulToken: "/var/lib/hashilab/secrets/gate/consul-token",
+  healthGateNomadToken: "/var/lib/hashilab/secrets/gate/nomad-token",
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
@@ -61,6 +68,8 @@ export const HOST_PATHS = {
   sshHostKeyUploadDir: "/run/hashilab-host-key",
   /** Where the Nomad agents' Consul token waits between upload and install (tmpfs). */
   nomadTokenUploadDir: "/run/hashilab-nomad-token",
+  /** Where the health gate's tokens wait between upload and install (tmpfs). */
+  healthGateTokenUploadDir: "/run/hashilab-gate-tokens",
   consulUnit: "/etc/systemd/system/consul.service",
   nomadUnit: "/etc/systemd/system/nomad.service",
   bootstrapScript: "/usr/local/sbin/hashilab-bootstrap",
@@ -76,6 +85,7 @@ export const SECRET_DIRS: readonly string[] = [
   HOST_PATHS.secretsDir,
   HOST_PATHS.deliveryDir,
   HOST_PATHS.nomadTokenUploadDir,
+  HOST_PATHS.healthGateTokenUploadDir,
   HOST_PATHS.sshHostKeyUploadDir,
 ];
 

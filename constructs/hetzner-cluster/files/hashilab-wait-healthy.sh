@@ -8,8 +8,10 @@
 #     configuration (GET /v1/status/peers?stale) holds only listed servers, every one that answers;
 #   - this host's agent reaches that leader through its own API (it is a member), and a Nomad
 #     client also has servers (GET /v1/agent/health?type=client);
-#   - with a token that has operator:read in NOMAD_TOKEN / CONSUL_HTTP_TOKEN, autopilot
-#     (GET /v1/operator/autopilot/health) reports every listed server healthy and voting.
+#   - with a token that has operator:read, autopilot (GET /v1/operator/autopilot/health) reports
+#     every listed server healthy and voting. The tokens come from NOMAD_TOKEN / CONSUL_HTTP_TOKEN
+#     or else from the files the ACL stack delivers (/var/lib/hashilab/secrets/gate/nomad-token
+#     and consul-token, root only); without either, autopilot is not checked.
 # The status endpoints need no ACL token (Nomad nomad/status_endpoint.go, Consul
 # agent/consul/status_endpoint.go); autopilot needs operator:read on both.
 #
@@ -37,6 +39,7 @@ set -euo pipefail
 root=${HASHILAB_ROOT:-}
 ca=$root/etc/hashilab/tls/ca.pem
 consul_config=$root/etc/hashilab/consul.d/agent.hcl
+gate_tokens=$root/var/lib/hashilab/secrets/gate
 # HASHILAB_WAIT_* only exist for tests: 90 attempts 2 s apart (3 minutes and more: a Nomad
 # server without a leader holds each request for rpc_hold_timeout, 5 s, before it answers 500).
 attempts=${HASHILAB_WAIT_ATTEMPTS:-90}
@@ -60,13 +63,29 @@ raft_port() {
   esac
 }
 
+# token_of AGENT: the agent's ACL token, from the environment or else from its gate token file
+# (its first line, whitespace removed), or nothing.
+token_of() {
+  local token=""
+  case $1 in
+    consul) token=${CONSUL_HTTP_TOKEN:-} ;;
+    nomad) token=${NOMAD_TOKEN:-} ;;
+  esac
+  if [ -z "$token" ] && [ -r "$gate_tokens/$1-token" ]; then
+    IFS= read -r token <"$gate_tokens/$1-token" || true
+    token=${token//[[:space:]]/}
+  fi
+  printf '%s' "$token"
+}
+
 # fetch AGENT HOST PATH: sets $status (000 when nothing answered) and $body. The token goes to
 # curl on a file descriptor, never on its command line, where any local user could read it.
 fetch() {
-  local token="" header out
+  local token header out
+  token=$(token_of "$1")
   case $1 in
-    consul) token=${CONSUL_HTTP_TOKEN:-} header=X-Consul-Token ;;
-    nomad) token=${NOMAD_TOKEN:-} header=X-Nomad-Token ;;
+    consul) header=X-Consul-Token ;;
+    nomad) header=X-Nomad-Token ;;
   esac
   out=$(curl --silent --connect-timeout 2 --max-time 8 --cacert "$ca" --header @<(if [ -n "$token" ]; then printf '%s: %s\n' "$header" "$token"; fi) \
     --write-out '\n%{http_code}' "https://$2:$(api_port "$1")$3" 2>/dev/null || true)
@@ -207,12 +226,7 @@ cluster_verdict() {
       return 1
     fi
   fi
-  local token
-  case $agent in
-    consul) token=${CONSUL_HTTP_TOKEN:-} ;;
-    nomad) token=${NOMAD_TOKEN:-} ;;
-  esac
-  [ -n "$token" ] || return 0
+  [ -n "$(token_of "$agent")" ] || return 0
   fetch "$agent" 127.0.0.1 /v1/operator/autopilot/health
   report+=$'\n'"  autopilot: HTTP $status ${body:-(empty)}"
   # 429 is autopilot's "something is unhealthy" (operator_endpoint.go OperatorServerHealth).
