@@ -32,16 +32,12 @@ const corpus: Entry[] = readdirSync(CORPUS, { recursive: true, encoding: "utf8" 
   .sort()
   .map((file) => ({ file, text: readFileSync(join(CORPUS, file), "utf8"), props: undefined as never, rendered: "", module: "" }));
 
-let importMs = 0;
-
 beforeAll(async () => {
   await parseHcl("", "warm-up.hcl"); // the parser's WebAssembly module loads once, not per file
-  const started = performance.now();
   for (const entry of corpus) {
     entry.props = await jobSpecFromHcl(entry.text, { fileName: entry.file });
     entry.rendered = renderJobHcl({ ...entry.props, groups: entry.props.groups ?? [] });
   }
-  importMs = performance.now() - started;
   for (const entry of corpus) entry.module = jobModule(entry.props, { source: entry.file });
 });
 
@@ -50,10 +46,6 @@ test("the corpus has at least 60 jobspecs from at least five repositories, each 
   expect(corpus.filter((e) => !HEADER.test(e.text.split("\n")[0])).map((e) => e.file)).toEqual([]);
   expect(corpus.length).toBeGreaterThanOrEqual(60);
   expect(repos.size).toBeGreaterThanOrEqual(5);
-});
-
-test("imports and renders the whole corpus in under 20 seconds (HashiCorp's parser, WebAssembly, takes nearly all of it)", () => {
-  expect(importMs).toBeLessThan(20000);
 });
 
 test("every imported job renders to a jobspec Nomad's parser reads as the original (up to the listed normalisations)", async () => {
