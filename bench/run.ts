@@ -108,7 +108,7 @@ function compareCommands(runs: number, skipTests: boolean): Comparison[] {
       baseline: withOutdir(runs, BASELINE_DIR, direct, outdirEnv),
     },
     {
-      name: "synth the whole app (lab + dev) through the cdktf CLI",
+      name: "synth the whole app (every environment: lab, home, dev) through the cdktf CLI",
       command: "npx cdktf synth",
       hashilab: withOutdir(runs, ROOT, cli),
       baseline: baselineCli,
