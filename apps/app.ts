@@ -36,12 +36,15 @@ export interface AppContext {
  */
 export type AppHostname = string | ({ readonly hostname: string } & ExposeOptions);
 
+/** An AppHostname's name and how it is exposed. */
+export function splitHostname(entry: AppHostname): { readonly hostname: string; readonly options: ExposeOptions } {
+  const { hostname, ...options } = typeof entry === "string" ? { hostname: entry } : entry;
+  return { hostname, options };
+}
+
 /** Routes each of `hostnames` to `service` through the environment's ingress. */
 export function exposeAll(service: NomadService, context: AppContext, hostnames: readonly AppHostname[] = []): void {
-  for (const entry of hostnames) {
-    const { hostname, ...options } = typeof entry === "string" ? { hostname: entry } : entry;
-    service.exposeVia(context.ingress, hostname, options);
-  }
+  for (const { hostname, options } of hostnames.map(splitHostname)) service.exposeVia(context.ingress, hostname, options);
 }
 
 /** An app: creates its constructs in the workloads stack from the environment's settings. */

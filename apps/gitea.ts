@@ -1,6 +1,6 @@
 import { VolumeBackups } from "../constructs/backups";
 import { NomadService } from "../constructs/nomad-service";
-import { AppHostname, defineApp, exposeAll } from "./app";
+import { AppHostname, defineApp, exposeAll, splitHostname } from "./app";
 
 /** What an environment decides about its Gitea. */
 export interface GiteaSettings {
@@ -29,9 +29,9 @@ declare module "./app" {
  * consistent).
  */
 export const app = defineApp<GiteaSettings>((scope, settings, context) => {
-  const hostname = typeof settings.hostname === "string" ? settings.hostname : settings.hostname?.hostname;
-  // Names under the lab domain are internal and served over HTTP; public names over HTTPS.
-  const rootUrl = hostname && `${hostname.endsWith(`.${context.domain}`) ? "http" : "https"}://${hostname}/`;
+  const exposed = settings.hostname === undefined ? undefined : splitHostname(settings.hostname);
+  // What the ingress serves it at (HTTPS for a public name): Gitea's links and redirects use it.
+  const rootUrl = exposed && context.ingress.urlOf(exposed.hostname, exposed.options);
   const service = new NomadService(scope, "Gitea", {
     image: settings.image ?? "gitea/gitea:1.24",
     namespace: settings.namespace,

@@ -11,7 +11,10 @@ export const CONSUL_WORKLOAD_AUDIENCE = "consul.io";
 
 /** Task drivers a Nomad client can run. */
 // `string & {}`: a plugin driver by its name, while the built-in ones still autocomplete.
-export type TaskDriver = "docker" | "podman" | "exec" | "raw_exec" | "java" | (string & {});
+/** The task drivers built into Nomad, and nomad-driver-podman, which the hosts install. */
+export const BUILT_IN_TASK_DRIVERS = ["docker", "podman", "exec", "raw_exec", "java"] as const;
+/** A built-in driver, or a plugin's name. */
+export type TaskDriver = (typeof BUILT_IN_TASK_DRIVERS)[number] | (string & {});
 
 /**
  * What constructs may assume about the cluster their jobs and policies land on. Synth-time

@@ -15,6 +15,7 @@ import type { BackupRepository } from "../constructs/backups";
 import { SshCluster, SshClusterProps } from "../constructs/ssh-cluster";
 import {
   BackupsConfig,
+  ClusterConfig,
   EnvironmentConfig,
   ExistingClusterConfig,
   HetznerClusterConfig,
@@ -102,9 +103,9 @@ export function clusterClients(env: EnvironmentConfig): ClusterClients {
   }
 }
 
-/** Whether the environment builds its hosts (and so knows where the agents are on each). */
-function buildsHosts(env: EnvironmentConfig): env is EnvironmentConfig & { cluster: HetznerClusterConfig | SshClusterConfig } {
-  return env.cluster.kind === "hetzner" || env.cluster.kind === "ssh";
+/** Whether the environment builds the cluster's hosts (a hosts stack, and agents on every host). */
+export function buildsHosts(cluster: ClusterConfig): cluster is HetznerClusterConfig | SshClusterConfig {
+  return cluster.kind === "hetzner" || cluster.kind === "ssh";
 }
 
 /** The facts constructs validate against, from an environment. */
@@ -281,7 +282,7 @@ export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHo
  */
 export function workloadIdentityProps(env: EnvironmentConfig, endpoints: ClusterEndpoints): ConsulWorkloadIdentityProps {
   return {
-    nomadAddress: buildsHosts(env) ? AGENTS_ON_HOST.nomadAddress : endpoints.nomadAddress,
+    nomadAddress: buildsHosts(env.cluster) ? AGENTS_ON_HOST.nomadAddress : endpoints.nomadAddress,
     nomadCaPem: endpoints.caCertPem,
   };
 }
@@ -362,7 +363,7 @@ export function raftSnapshotsProps(
   keys: Pick<RaftSnapshotsProps, "s3AccessKeyId" | "s3SecretAccessKey">,
 ): RaftSnapshotsProps {
   const cluster = env.cluster;
-  const agents = cluster.kind === "hetzner" || cluster.kind === "ssh" ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
+  const agents = buildsHosts(cluster) ? AGENTS_ON_HOST : { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress };
   return { ...snapshots, ...agents, prefix: `${env.name}/`, ...keys };
 }
 

@@ -1,9 +1,7 @@
+import { BUILT_IN_TASK_DRIVERS } from "../constructs/cluster-facts";
 import { dnsNameProblem } from "../constructs/core";
 import { clusterClients, existingClusterProblems, workloadNamespaces } from "./derive";
 import { EnvironmentConfig } from "./types";
-
-/** The task drivers built into Nomad (and nomad-driver-podman, which the hosts install). */
-const BUILT_IN_DRIVERS = ["docker", "podman", "exec", "raw_exec", "java"];
 
 /**
  * Rules across an environment's sections, in the environment's words: what a construct would
@@ -30,12 +28,12 @@ export function environmentRuleProblems(env: EnvironmentConfig): string[] {
   }
   // A plugin's name is any lowercase word, so a typo passes the schema: a driver must be built
   // into Nomad or one the clients enable.
-  const known = new Set([...BUILT_IN_DRIVERS, ...clusterClients(env).drivers]);
+  const known = new Set<string>([...BUILT_IN_TASK_DRIVERS, ...clusterClients(env).drivers]);
   env.namespaces.forEach((ns, i) =>
     (ns.taskDrivers ?? []).forEach((driver, j) => {
       if (!known.has(driver)) {
         problems.push(
-          `namespaces[${i}].taskDrivers[${j}] is ${JSON.stringify(driver)}; allowed: ${BUILT_IN_DRIVERS.map((d) => JSON.stringify(d)).join(", ")}, ` +
+          `namespaces[${i}].taskDrivers[${j}] is ${JSON.stringify(driver)}; allowed: ${BUILT_IN_TASK_DRIVERS.map((d) => JSON.stringify(d)).join(", ")}, ` +
             `or a plugin driver the clients enable (the environment's cluster drivers)`,
         );
       }

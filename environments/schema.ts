@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { AppSelection } from "../apps";
+import { BUILT_IN_TASK_DRIVERS } from "../constructs/cluster-facts";
 import type { EnvironmentConfig } from "./types";
 
 /**
@@ -20,7 +21,7 @@ const list = <T extends z.ZodTypeAny>(item: T) => z.array(item).readonly();
 const stringMap = z.record(z.string()).readonly();
 // A built-in driver or a plugin's name (TaskDriver); Nomad's driver names are lowercase.
 const taskDriver = z.string().regex(/^[a-z][a-z0-9_-]*$/, {
-  message: 'is not a task driver name: use docker, podman, exec, raw_exec, java or a plugin\'s name (lowercase, as its "plugin" block names it)',
+  message: `is not a task driver name: use ${BUILT_IN_TASK_DRIVERS.join(", ")} or a plugin's name (lowercase, as its "plugin" block names it)`,
 });
 
 // --- namespaces ---

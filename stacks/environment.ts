@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, existingEndpoints, localEndpoints } from "../environments";
+import { buildsHosts, EnvironmentConfig, environmentRuleProblems, environmentSchemaProblems, existingEndpoints, localEndpoints } from "../environments";
 import { collectProblems, throwCollected, throwIfProblems, validationProblems } from "../constructs/core";
 import { declareCluster } from "../constructs/unique-names";
 import { rejectPlaintextSecrets } from "../constructs/secrets";
@@ -32,12 +32,9 @@ export function addEnvironment(scope: Construct, env: EnvironmentConfig): Enviro
   throwIfProblems(scope, `environment ${JSON.stringify((env as { name?: unknown } | undefined)?.name)} (EnvironmentConfig)`, problems);
   const reports: string[] = [];
   const cluster = env.cluster;
-  const hosts =
-    cluster.kind === "hetzner" || cluster.kind === "ssh"
-      ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster }))
-      : undefined;
+  const hosts = buildsHosts(cluster) ? collectProblems(reports, () => new HostsStack(scope, `${env.name}-hosts`, { env, cluster })) : undefined;
   // The acl stack needs the hosts' endpoints, and the later stacks the acl stack's tokens.
-  if ((cluster.kind === "hetzner" || cluster.kind === "ssh") && !hosts) throwCollected(reports);
+  if (buildsHosts(cluster) && !hosts) throwCollected(reports);
   const endpoints = cluster.kind === "local" ? localEndpoints(cluster) : cluster.kind === "existing" ? existingEndpoints(cluster) : hosts!.endpoints;
   // A cluster someone else runs has its ACLs bootstrapped already: no acl stack.
   const acl =

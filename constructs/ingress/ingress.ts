@@ -348,6 +348,20 @@ export class Ingress extends Construct {
     return problems;
   }
 
+  /** The URL `expose(service, hostname, options)` serves the service at: https for a name with a certificate. */
+  public urlOf(hostname: string, options: ExposeOptions = {}): string {
+    return `${this.tlsOf(hostname, options) === "acme" ? "https" : "http"}://${hostname}/`;
+  }
+
+  /** Public names get an ACME certificate; names under the lab domain stay on HTTP; `options.tls` chooses otherwise. */
+  private tlsOf(hostname: string, options: ExposeOptions): NonNullable<ExposeOptions["tls"]> {
+    return options.tls ?? (this.isInternal(hostname) ? "none" : "acme");
+  }
+
+  private isInternal(hostname: string): boolean {
+    return this.domain !== undefined && (hostname === this.domain || hostname.endsWith(`.${this.domain}`));
+  }
+
   /**
    * Routes `hostname` to `service` (Traefik router tags on its service registration): a public
    * name over HTTPS with an ACME certificate, a name under the lab domain over plain HTTP
@@ -364,9 +378,9 @@ export class Ingress extends Construct {
           `(it routes ${this.namespaces.join(", ")}); add the namespace to the ingress's namespaces`,
       );
     }
-    const internal = this.domain !== undefined && (hostname === this.domain || hostname.endsWith(`.${this.domain}`));
+    const internal = this.isInternal(hostname);
     const inPublicZone = zone !== undefined && inZone(hostname, zone);
-    const tls = options.tls ?? (internal ? "none" : "acme");
+    const tls = this.tlsOf(hostname, options);
     const nameProblem = dnsNameProblem(hostname);
     if (nameProblem) {
       problems.push(`it ${nameProblem}`);

@@ -66,15 +66,15 @@ export const serverQuorum: Effect = ({ before, after, stacks }) => {
       });
     } else {
       findings.push({ severity: "warning", text: `${stack.stack}: ${what}; the quorum of ${quorum} of ${existing.size} holds.` });
-    }
-    // Terraform destroys a server without it leaving: the others keep it as a Raft voter.
-    if (removed > 0 && existing.size - together >= quorum) {
-      findings.push({
-        severity: "warning",
-        text:
-          `${stack.stack}: before deploying, drain each removed server, stop its agents and make it leave (docs/operations.md "Removing a server"): ` +
-          `Terraform destroys it without leaving, and the other servers restart for the shorter retry_join.`,
-      });
+      // Terraform destroys a server without it leaving: the others keep it as a Raft voter.
+      if (removed > 0) {
+        findings.push({
+          severity: "warning",
+          text:
+            `${stack.stack}: before deploying, drain each removed server, stop its agents and make it leave (docs/operations.md "Removing a server"): ` +
+            `Terraform destroys it without leaving, and the other servers restart for the shorter retry_join.`,
+        });
+      }
     }
   }
   return findings;
