@@ -245,23 +245,6 @@ export function existingEndpoints(cluster: ExistingClusterConfig): ClusterEndpoi
   return { nomadAddress: cluster.nomadAddress, consulAddress: cluster.consulAddress, caCertPem: cluster.caCertPem };
 }
 
-/** What is wrong with an existing cluster's endpoints: plain HTTP would send the management tokens in the clear. */
-export function existingClusterProblems(cluster: ExistingClusterConfig): string[] {
-  const problems: string[] = [];
-  for (const key of ["nomadAddress", "consulAddress"] as const) {
-    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(cluster[key])) {
-      problems.push(`cluster.${key} ${JSON.stringify(cluster[key])} is not an https:// address (scheme, host, optional port): the management token travels with every request`);
-    }
-  }
-  if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?$/.test(cluster.caCertPem)) {
-    problems.push("cluster.caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----); paste the CA both APIs' certificates chain to");
-  }
-  if (!Number.isInteger(cluster.clients.count) || cluster.clients.count < 1) {
-    problems.push(`cluster.clients.count ${cluster.clients.count} is not a positive whole number of Nomad clients`);
-  }
-  return problems;
-}
-
 /** The hosts whose agents get tokens from the acl stack (HetznerCluster, or any hosts reached over SSH). */
 export type AgentHosts = Pick<ClusterOutputs, "consulAgentAddresses" | "sshHosts">;
 

@@ -1,7 +1,7 @@
 import { BUILT_IN_TASK_DRIVERS } from "../constructs/cluster-facts";
 import { dnsNameProblem } from "../constructs/core";
-import { clusterClients, existingClusterProblems, workloadNamespaces } from "./derive";
-import { EnvironmentConfig } from "./types";
+import { clusterClients, workloadNamespaces } from "./derive";
+import { EnvironmentConfig, ExistingClusterConfig } from "./types";
 
 /**
  * Rules across an environment's sections, in the environment's words: what a construct would
@@ -41,5 +41,22 @@ export function environmentRuleProblems(env: EnvironmentConfig): string[] {
   );
   const zoneProblem = env.cloudflare ? dnsNameProblem(env.cloudflare.zoneName) : undefined;
   if (zoneProblem) problems.push(`cloudflare.zoneName ${JSON.stringify(env.cloudflare!.zoneName)} ${zoneProblem}`);
+  return problems;
+}
+
+/** What is wrong with an existing cluster's endpoints: plain HTTP would send the management tokens in the clear. */
+function existingClusterProblems(cluster: ExistingClusterConfig): string[] {
+  const problems: string[] = [];
+  for (const key of ["nomadAddress", "consulAddress"] as const) {
+    if (!/^https:\/\/[A-Za-z0-9.-]+(:\d{1,5})?\/?$/.test(cluster[key])) {
+      problems.push(`cluster.${key} ${JSON.stringify(cluster[key])} is not an https:// address (scheme, host, optional port): the management token travels with every request`);
+    }
+  }
+  if (!/^-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+\n-----END CERTIFICATE-----\n?$/.test(cluster.caCertPem)) {
+    problems.push("cluster.caCertPem is not a PEM certificate (-----BEGIN CERTIFICATE----- ... -----END CERTIFICATE-----); paste the CA both APIs' certificates chain to");
+  }
+  if (!Number.isInteger(cluster.clients.count) || cluster.clients.count < 1) {
+    problems.push(`cluster.clients.count ${cluster.clients.count} is not a positive whole number of Nomad clients`);
+  }
   return problems;
 }
