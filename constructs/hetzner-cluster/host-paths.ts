@@ -44,6 +44,15 @@ export const HOST_PATHS = {
   healthGateTokenDir: "/var/lib/hashilab/secrets/gate",
   healthGateConsulToken: "/var/lib/hashilab/secrets/gate/consul-token",
   healthGateNomadToken: "/var/lib/hashilab/secrets/gate/nomad-token",
+  /**
+   * The rollout's tokens on server hosts only (Nomad operator:write + node:write, Consul
+   * operator:write), with which a rollout transfers leadership, drains clients and removes
+   * Raft peers; root only. A server host's root already holds the Raft state, every token's
+   * secret included, so these give it nothing it lacks; client hosts never get them.
+   */
+  rolloutTokenDir: "/var/lib/hashilab/secrets/rollout",
+  rolloutConsulToken: "/var/lib/hashilab/secrets/rollout/consul-token",
+  rolloutNomadToken: "/var/lib/hashilab/secrets/rollout/nomad-token",
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
