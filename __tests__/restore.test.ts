@@ -1,0 +1,184 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
+import { requireTool } from "./support/tools";
+
+const SCRIPT = join(__dirname, "..", "scripts", "ops", "restore.sh");
+/** The management token of a snapshot taken before the last rotation. */
+const OLD_TOKEN = { nomad: "0ld00000-0000-4000-8000-00000000b001", consul: "0ld00000-0000-4000-8000-00000000b002" };
+const NOMAD_DATA = { jobs: ["it-tools", "gitea"], vars: ["nomad/jobs/gitea"], policies: ["operators", "developers"] };
+
+const projects: { dir: string }[] = [];
+function project(env: "lab" | "dev") {
+  const p = opsProject(env);
+  projects.push(p);
+  return p;
+}
+afterAll(() => projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+
+/** No secret of the state may reach the terminal. */
+function expectNoSecrets(output: string) {
+  for (const secret of Object.values(STATE_TOKENS)) expect(output).not.toContain(secret);
+}
+
+describe("scripts/ops/restore.sh", () => {
+  it("passes shellcheck", () => {
+    requireTool("shellcheck");
+    const run = spawnSync("shellcheck", [SCRIPT], { encoding: "utf8" });
+    expect(run.stdout).toBe("");
+    expect(run.status).toBe(0);
+  });
+
+  it("writes the bootstrap reset index where each server reads it (HOST_PATHS' data dirs)", () => {
+    const script = spawnSync("cat", [SCRIPT], { encoding: "utf8" }).stdout;
+    expect(script).toContain(`host_reset_file=${HOST_PATHS.nomadDataDir}/server/acl-bootstrap-reset`);
+    expect(script).toContain(`host_reset_file=${HOST_PATHS.consulDataDir}/acl-bootstrap-reset`);
+  });
+
+  it("fails without --yes: prints what it would do and changes nothing", () => {
+    const p = project("lab");
+    const run = p.run("restore.sh", ["lab", "nomad", p.snapshot("nomad.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA })]);
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain("restore.sh will, in lab's Nomad at https://203.0.113.10:4646:");
+    expect(run.stdout).toContain("terraform apply -replace=terraform_data.AclBootstrap_Nomad_AC27DB49");
+    expect(run.stderr).toContain("nothing done. This replaces the live state of lab; run again with --yes");
+    expect(p.cluster().log.filter((l: string) => /snapshot restore|bootstrap|apply|ssh/.test(l))).toEqual([]);
+  });
+
+  it("restores a snapshot whose tokens are the state's, then re-runs the acl stack's bootstrap so the agent tokens exist again", () => {
+    const p = project("lab");
+    const snap = p.snapshot("nomad.snap", "nomad", { tokens: [STATE_TOKENS.nomad], bootstrapped: true, resetIndex: 7, ...NOMAD_DATA });
+    const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const cluster = p.cluster();
+    expect(cluster.nomad).toMatchObject({ jobs: NOMAD_DATA.jobs, restoredFrom: snap, agentTokens: true });
+    expect(cluster.log.filter((l: string) => !l.startsWith("terraform -chdir=cdktf.out/stacks/lab-hosts output"))).toEqual([
+      "terraform -chdir=cdktf.out/stacks/lab-acl output -raw nomad_address",
+      "terraform -chdir=cdktf.out/stacks/lab-acl output -raw consul_address",
+      "terraform -chdir=cdktf.out/stacks/lab-acl output -raw nomad_token",
+      "terraform -chdir=cdktf.out/stacks/lab-acl output -raw consul_token",
+      "terraform -chdir=cdktf.out/stacks/lab-acl state list",
+      "nomad operator snapshot inspect nomad.snap",
+      "nomad acl token self",
+      "nomad operator snapshot restore nomad.snap",
+      "nomad acl token self",
+      "terraform -chdir=cdktf.out/stacks/lab-acl apply -input=false -auto-approve -replace=terraform_data.AclBootstrap_Nomad_AC27DB49",
+    ]);
+    expect(run.stdout).toContain("Snapshot Restored");
+    expectNoSecrets(run.output);
+  });
+
+  it("reconciles an old Nomad snapshot whose management token is not the state's: reset index on the leader over SSH, bootstrap with the state's secret", () => {
+    const p = project("lab");
+    const snap = p.snapshot("old.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA });
+    const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const cluster = p.cluster();
+    // Both work: the state's (bootstrapped again) and the snapshot's, until the operator deletes it.
+    expect(cluster.nomad.tokens).toEqual([OLD_TOKEN.nomad, STATE_TOKENS.nomad]);
+    expect(cluster.nomad.agentTokens).toBe(true);
+    expect(cluster.log).toContain(`ssh -o BatchMode=yes root@${p.leaderSshIp} echo 3 > /opt/nomad/data/server/acl-bootstrap-reset`);
+    expect(cluster.log).toContain(`ssh -o BatchMode=yes root@${p.leaderSshIp} rm -f /opt/nomad/data/server/acl-bootstrap-reset`);
+    expect(existsSync(cluster.resetFile.nomad)).toBe(false);
+    expect(run.stdout).toContain("does not know lab-acl's management token (a snapshot older than its last rotation)");
+    expect(run.stdout).toContain("writing the reset index 3 to /opt/nomad/data/server/acl-bootstrap-reset on the leader 10.0.1.6 (ssh root@203.0.113.11)");
+    expectNoSecrets(run.output);
+  });
+
+  it("reconciles an old Consul snapshot the same way and deregisters the nodes the snapshot knows under other IDs", () => {
+    const p = project("lab");
+    const oldNodes = ["server-1", "server-2", "server-3"].map((n, i) => ({ Node: `lab-${n}`, ID: `0ld0e52-1f6c-5b0a-9a3e-00000000000${i}` }));
+    const snap = p.snapshot("consul.snap", "consul", {
+      tokens: [OLD_TOKEN.consul],
+      bootstrapped: true,
+      resetIndex: 4,
+      policies: ["global-management", "consul-agents"],
+      services: ["consul", "gitea"],
+      nodes: [...oldNodes.slice(0, 2), { Node: "lab-server-3", ID: LIVE_NODE_IDS[2] }, { Node: "lab-client-9", ID: "gone" }],
+    });
+    const run = p.run("restore.sh", ["lab", "consul", snap, "--yes"]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const cluster = p.cluster();
+    expect(cluster.consul.tokens).toEqual([OLD_TOKEN.consul, STATE_TOKENS.consul]);
+    expect(cluster.log).toContain(`ssh -o BatchMode=yes root@${p.leaderSshIp} echo 4 > /opt/consul/acl-bootstrap-reset`);
+    // Only live agents whose ID differs: server-3 kept its ID, client-9 has no agent (Consul reaps it).
+    expect(cluster.consul.deregistered).toEqual(["lab-server-1", "lab-server-2"]);
+    expect(cluster.log).toContain("terraform -chdir=cdktf.out/stacks/lab-acl apply -input=false -auto-approve -replace=terraform_data.AclBootstrap_Consul_BEFA9394");
+    expectNoSecrets(run.output);
+  });
+
+  it("bootstraps first when an earlier restore left the state's token unknown, so the restore itself is allowed", () => {
+    const p = project("lab");
+    p.update((c) => Object.assign(c.nomad, { tokens: [OLD_TOKEN.nomad], resetIndex: 3 }));
+    const run = p.run("restore.sh", ["lab", "nomad", p.snapshot("nomad.snap", "nomad", { tokens: [STATE_TOKENS.nomad], bootstrapped: true, resetIndex: 7, ...NOMAD_DATA }), "--yes"]);
+    expect(run.code).toBe(0);
+    const log: string[] = p.cluster().log;
+    expect(log.indexOf(`ssh -o BatchMode=yes root@${p.leaderSshIp} echo 3 > /opt/nomad/data/server/acl-bootstrap-reset`)).toBeLessThan(log.indexOf("nomad operator snapshot restore nomad.snap"));
+  });
+
+  it("fails for a wrong system name, a missing or encrypted snapshot, or a drill given an environment", () => {
+    const p = project("lab");
+    p.snapshot("nomad.snap", "nomad", {});
+    expect(p.run("restore.sh", ["lab", "vault", "nomad.snap", "--yes"])).toMatchObject({ code: 2, stderr: "restore.sh: the system is nomad or consul, not 'vault'\n" });
+    expect(p.run("restore.sh", ["lab", "nomad", "missing.snap", "--yes"])).toMatchObject({ code: 2, stderr: "restore.sh: snapshot file 'missing.snap' not found (or not readable)\n" });
+    p.snapshot("nomad.snap.age", "nomad", {});
+    expect(p.run("restore.sh", ["lab", "nomad", "nomad.snap.age", "--yes"]).stderr).toContain("is encrypted; decrypt it first: age --decrypt");
+    expect(p.run("restore.sh", ["--drill", "lab", "nomad", "nomad.snap"]).code).toBe(2);
+    expect(p.run("restore.sh", ["lab", "nomad", "nomad.snap", "--force"]).stderr).toContain("unknown option '--force'");
+    expect(p.cluster().log.filter((l: string) => /snapshot restore/.test(l))).toEqual([]);
+  });
+
+  it("fails for a file that is no snapshot of that system, before touching the cluster", () => {
+    const p = project("lab");
+    const run = p.run("restore.sh", ["lab", "consul", p.snapshot("nomad.snap", "nomad", {}), "--yes"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("Error inspecting snapshot: gzip: invalid header");
+    expect(run.stderr).toContain("restore.sh: nomad.snap is not a Consul snapshot (above); nothing restored");
+    expect(p.cluster().log.filter((l: string) => /snapshot restore|bootstrap|apply/.test(l))).toEqual([]);
+  });
+
+  it("fails when the bootstrap reset does not take (a wrong leader index), removing the reset file", () => {
+    const p = project("lab");
+    const snap = p.snapshot("old.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA });
+    // The leader moves between reading the index and writing it: the file lands on a follower.
+    p.update((c) => (c.resetFile.nomad = join(p.dir, "hosts", "203.0.113.12", "opt/nomad/data/server/acl-bootstrap-reset")));
+    const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("restore.sh: bootstrapping with the reset index 3 failed: Error bootstrapping: Unexpected response code: 400 (ACL bootstrap already done (reset index: 3))");
+    expect(existsSync(join(p.dir, "hosts", p.leaderSshIp, "opt/nomad/data/server/acl-bootstrap-reset"))).toBe(false);
+  });
+});
+
+describe("restore.sh --drill (into the dev agents)", () => {
+  it("restores, reconciles the dev state's tokens through the agents' working directory and checks jobs, variables and ACL policies", () => {
+    const p = project("dev");
+    const run = p.run("restore.sh", ["--drill", "nomad", p.snapshot("lab-nomad.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA })]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("drill: the dev agent holds 2 jobs, 1 variables and 2 ACL policies from the snapshot");
+    expect(run.stdout).toContain("drill passed");
+    expect(p.cluster().nomad.tokens).toContain(STATE_TOKENS.nomad);
+    expect(p.cluster().log.some((l: string) => l.startsWith("ssh"))).toBe(false);
+    expectNoSecrets(run.output);
+  });
+
+  it("checks Consul's ACL policies and services", () => {
+    const p = project("dev");
+    const snap = p.snapshot("lab-consul.snap", "consul", { tokens: [OLD_TOKEN.consul], bootstrapped: true, resetIndex: 4, policies: ["global-management", "consul-agents", "nomad-agents"], services: ["consul", "gitea"], nodes: [] });
+    const run = p.run("restore.sh", ["--drill", "consul", snap]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("drill: the dev agent holds 2 ACL policies (besides global-management) and 2 services");
+  });
+
+  it("fails a drill whose snapshot restored no jobs", () => {
+    const p = project("dev");
+    const run = p.run("restore.sh", ["--drill", "nomad", p.snapshot("empty.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, jobs: [], vars: [], policies: [] })]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("drill failed: a cluster of hashilab's has jobs and ACL policies; this snapshot restored none");
+  });
+});
