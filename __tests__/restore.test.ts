@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { lab } from "../environments";
 import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
+import { synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "ops", "restore.sh");
@@ -180,5 +182,41 @@ describe("restore.sh --drill (into the dev agents)", () => {
     const run = p.run("restore.sh", ["--drill", "nomad", p.snapshot("empty.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, jobs: [], vars: [], policies: [] })]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain("drill failed: a cluster of hashilab's has jobs and ACL policies; this snapshot restored none");
+  });
+});
+
+describe("the runbooks' deploy and restore commands", () => {
+  const doc = readFileSync(join(__dirname, "..", "docs", "operations.md"), "utf8");
+  const invocations = (script: string) => [...doc.matchAll(new RegExp(`npm run ${script} -- ([^\`\\n]+)`, "g"))].map((m) => m[1].trim().split(/\s+/));
+  const scripts = JSON.parse(readFileSync(join(__dirname, "..", "package.json"), "utf8")).scripts;
+
+  it("name package.json scripts that run scripts/ops/", () => {
+    expect(scripts.deploy).toBe("bash scripts/ops/deploy.sh");
+    expect(scripts.restore).toBe("bash scripts/ops/restore.sh");
+  });
+
+  it("deploy stacks the lab environment has", () => {
+    const stacks = Object.keys(synthEnvironment(lab));
+    const named = invocations("deploy");
+    expect(named.length).toBeGreaterThan(1);
+    for (const [env, ...rest] of named) {
+      expect(env).toBe("lab");
+      for (const stack of rest) expect(stacks).toContain(stack);
+    }
+  });
+
+  it("restore with arguments restore.sh takes: each one reaches its plan (and a drill its end) against the fake cluster", () => {
+    const named = invocations("restore");
+    expect(named.filter((args) => args.includes("--drill"))).toHaveLength(2);
+    for (const args of named) {
+      const drill = args.includes("--drill");
+      const p = project(drill ? "dev" : "lab");
+      for (const system of ["nomad", "consul"] as const) {
+        p.snapshot(`${system}.snap`, system, { tokens: [OLD_TOKEN[system]], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA, policies: ["global-management", "operators"], services: ["consul"], nodes: [] });
+      }
+      // Without --yes a restore stops after its plan: nothing is restored here.
+      const run = p.run("restore.sh", args.filter((a) => a !== "--yes"));
+      expect(`${args.join(" ")}: ${run.code}`).toBe(`${args.join(" ")}: ${drill ? 0 : 3}`);
+    }
   });
 });

@@ -11,6 +11,13 @@ const FAKE = join(__dirname, "fake-cluster.mjs");
 export const STATE_TOKENS = { nomad: "3f9c1d2e-0000-4000-8000-00000000a001", consul: "3f9c1d2e-0000-4000-8000-00000000a002" } as const;
 export const LIVE_NODE_IDS = ["8d2c0e52-1f6c-5b0a-9a3e-000000000001", "8d2c0e52-1f6c-5b0a-9a3e-000000000002", "8d2c0e52-1f6c-5b0a-9a3e-000000000003"];
 
+/** What the fake cluster records of one system besides its data: set by a restore, by the acl stack's bootstrap, by a deregistration. */
+interface Recorded {
+  restoredFrom?: string;
+  agentTokens?: boolean;
+  deregistered?: string[];
+}
+
 /**
  * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs):
  * lab (three servers behind the hosts stack's outputs, SSH to their public addresses) or dev
@@ -57,7 +64,7 @@ export function opsProject(env: "lab" | "dev") {
       consul: resetDir ? join(resetDir, "acl-bootstrap-reset") : join(dir, "hosts", leaderSshIp, "opt/consul/acl-bootstrap-reset"),
     },
     members: ["server-1", "server-2", "server-3"].map((n, i) => ({ Name: `${env}-${n}`, Status: 1, Tags: { id: LIVE_NODE_IDS[i] } })),
-    nomad: { tokens: [STATE_TOKENS.nomad] as string[], bootstrapped: true, resetIndex: 7, jobs: ["it-tools"], vars: ["nomad/jobs/raft-snapshots"], policies: ["operators"] },
+    nomad: { tokens: [STATE_TOKENS.nomad] as string[], bootstrapped: true, resetIndex: 7, jobs: ["it-tools"], vars: ["nomad/jobs/raft-snapshots"], policies: ["operators"] } as Recorded & Record<string, any>,
     consul: {
       tokens: [STATE_TOKENS.consul] as string[],
       bootstrapped: true,
@@ -65,7 +72,7 @@ export function opsProject(env: "lab" | "dev") {
       policies: ["global-management", "consul-agents"],
       services: ["consul"],
       nodes: ["server-1", "server-2", "server-3"].map((n, i) => ({ Node: `${env}-${n}`, ID: LIVE_NODE_IDS[i] })),
-    },
+    } as Recorded & Record<string, any>,
   };
   if (env === "lab") for (const ip of ["203.0.113.10", leaderSshIp, "203.0.113.12"]) {
     mkdirSync(join(dir, "hosts", ip, "opt/nomad/data/server"), { recursive: true });
@@ -79,7 +86,7 @@ export function opsProject(env: "lab" | "dev") {
     dir,
     leaderSshIp,
     /** The fake cluster as it is now. */
-    cluster: (): typeof cluster & Record<string, any> => JSON.parse(readFileSync(clusterFile, "utf8")),
+    cluster: (): typeof cluster => JSON.parse(readFileSync(clusterFile, "utf8")),
     /** Changes the fake cluster before a run. */
     update(change: (c: typeof cluster) => void) {
       const c = JSON.parse(readFileSync(clusterFile, "utf8"));

@@ -68,8 +68,8 @@ snapshot() {
   fi
   serial=$(state_serial "$dir")
   target=${HASHILAB_SNAPSHOT_DIR:-state/snapshots}/$env_name/$stack-serial-$serial-$(date -u +%Y%m%dT%H%M%SZ)
+  # umask 077: the folders this creates are 0700 (one given in HASHILAB_SNAPSHOT_DIR is left as it is).
   mkdir -p "$target"
-  chmod 700 "${HASHILAB_SNAPSHOT_DIR:-state/snapshots}" "${HASHILAB_SNAPSHOT_DIR:-state/snapshots}/$env_name" "$target"
   printf '%s\n' "$changes" >"$target/changes.txt"
   echo "deploy.sh: $stack changes hosts, ACLs or secrets; snapshots first, to $target:"
   printf '  %s\n' "$changes"
