@@ -73,7 +73,7 @@ describe("scripts/ops/restore.sh", () => {
     expectNoSecrets(run.output);
   });
 
-  it("reconciles an old Nomad snapshot whose management token is not the state's: reset index on the leader over SSH, bootstrap with the state's secret", () => {
+  it("reconciles an old Nomad snapshot whose management token is not the state's: reset index on the servers over SSH, bootstrap with the state's secret", () => {
     const p = project("lab");
     const snap = p.snapshot("old.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA });
     const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
@@ -87,7 +87,8 @@ describe("scripts/ops/restore.sh", () => {
     expect(cluster.log).toContain(`ssh -o BatchMode=yes root@${p.leaderSshIp} rm -f /opt/nomad/data/server/acl-bootstrap-reset`);
     expect(existsSync(cluster.resetFile.nomad)).toBe(false);
     expect(run.stdout).toContain("does not know lab-acl's management token (a snapshot older than its last rotation)");
-    expect(run.stdout).toContain("writing the reset index 3 to /opt/nomad/data/server/acl-bootstrap-reset on the leader 10.0.1.6 (ssh root@203.0.113.11)");
+    expect(run.stdout).toContain("writing the reset index 3 on every server (ssh root@{203.0.113.10 203.0.113.11 203.0.113.12} 'echo <index> > /opt/nomad/data/server/acl-bootstrap-reset')");
+    for (const ip of ["203.0.113.10", "203.0.113.11", "203.0.113.12"]) expect(existsSync(join(p.dir, "hosts", ip, "opt/nomad/data/server/acl-bootstrap-reset"))).toBe(false);
     expectNoSecrets(run.output);
   });
 
@@ -144,15 +145,29 @@ describe("scripts/ops/restore.sh", () => {
     expect(p.cluster().log.filter((l: string) => /snapshot restore|bootstrap|apply/.test(l))).toEqual([]);
   });
 
-  it("fails when the bootstrap reset does not take (a wrong leader index), removing the reset file", () => {
+  it("writes the reset index on every server SSH reaches (whichever leads), and fails when it reaches none", () => {
     const p = project("lab");
     const snap = p.snapshot("old.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA });
-    // The leader moves between reading the index and writing it: the file lands on a follower.
-    p.update((c) => (c.resetFile.nomad = join(p.dir, "hosts", "203.0.113.12", "opt/nomad/data/server/acl-bootstrap-reset")));
+    p.update((c) => (c.unreachable = ["203.0.113.12"]));
     const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
+    expect(run.code).toBe(0);
+    expect(run.stderr).toContain("restore.sh: ssh root@203.0.113.12 failed (above); going on with the other servers");
+    expect(p.cluster().nomad.tokens).toContain(STATE_TOKENS.nomad);
+
+    const down = project("lab");
+    down.update((c) => (c.unreachable = ["203.0.113.10", "203.0.113.11", "203.0.113.12"]));
+    const failed = down.run("restore.sh", ["lab", "nomad", down.snapshot("old.snap", "nomad", { tokens: [OLD_TOKEN.nomad], bootstrapped: true, resetIndex: 3, ...NOMAD_DATA }), "--yes"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("restore.sh: no server of lab took the reset index over SSH (203.0.113.10 203.0.113.11 203.0.113.12)");
+    expect(down.cluster().log.filter((l: string) => / apply /.test(l))).toEqual([]);
+  });
+
+  it("fails for an environment without hosts whose agents are not local: no data dir it could reach", () => {
+    const p = project("dev");
+    p.update((c) => (c.outputs["dev-acl nomad_address"] = "https://nomad.example.net:4646"));
+    const run = p.run("restore.sh", ["dev", "nomad", p.snapshot("nomad.snap", "nomad", {}), "--yes"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("restore.sh: bootstrapping with the reset index 3 failed: Error bootstrapping: Unexpected response code: 400 (ACL bootstrap already done (reset index: 3))");
-    expect(existsSync(join(p.dir, "hosts", p.leaderSshIp, "opt/nomad/data/server/acl-bootstrap-reset"))).toBe(false);
+    expect(run.stderr).toContain("restore.sh: dev has no hosts stack and its agents are not local (https://nomad.example.net:4646)");
   });
 });
 

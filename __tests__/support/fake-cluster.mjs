@@ -112,7 +112,6 @@ function curl() {
   const system = url.port === "4646" ? "nomad" : "consul";
   const method = args[args.indexOf("--request") + 1] ?? "GET";
   const path = `${url.pathname}${url.search ? decodeURIComponent(url.search) : ""}`;
-  if (path === "/v1/status/leader") return out(JSON.stringify(cluster.leader[system]));
   const token = args.includes("@-") ? stdin().replace(/^X-(Nomad|Consul)-Token: /, "").trim() : "";
   if (!management(system, token)) {
     out(system === "nomad" ? "ACL token not found" : "ACL not found");
@@ -139,9 +138,10 @@ function curl() {
   out(JSON.stringify(route()));
 }
 
-/** ssh [options] root@IP COMMAND: runs COMMAND with the host's /opt under $FAKE_HOSTS/<IP>. */
+/** ssh [options] root@IP COMMAND: runs COMMAND with the host's /opt under <hostsDir>/<IP>, unless the host is unreachable. */
 function ssh() {
   const host = args[args.length - 2].replace(/^root@/, "");
+  if ((cluster.unreachable ?? []).includes(host)) fail(`ssh: connect to host ${host} port 22: Connection refused`, 255);
   const remote = args[args.length - 1].replaceAll("/opt/", `${cluster.hostsDir}/${host}/opt/`);
   const run = spawnSync("bash", ["-c", remote], { stdio: "inherit" });
   process.exit(run.status ?? 1);

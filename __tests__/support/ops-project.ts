@@ -30,6 +30,7 @@ export function opsProject(env: "lab" | "dev") {
   if (env === "lab") mkdirSync(join(stacks, "lab-hosts"), { recursive: true });
   const stubs = commandStubs(join(dir, "bin"));
   for (const name of ["nomad", "consul", "curl", "ssh", "terraform", "npm"]) stubs.stub(name, `exec node "${FAKE}" ${name} "$@"`);
+  /** The server that leads (and so reads acl-bootstrap-reset) in the fake: server 2. */
   const leaderSshIp = "203.0.113.11";
   const resetDir = env === "lab" ? undefined : join(dir, "agent");
   if (resetDir) mkdirSync(resetDir);
@@ -57,8 +58,8 @@ export function opsProject(env: "lab" | "dev") {
       ],
     } as Record<string, string[]>,
     plans: {} as Record<string, { resource_changes: { address: string; type: string; change: { actions: string[] } }[] }>,
-    leader: { nomad: "10.0.1.6:4647", consul: "10.0.1.6:8300" },
     hostsDir: join(dir, "hosts"),
+    unreachable: [] as string[],
     resetFile: {
       nomad: resetDir ? join(resetDir, "acl-bootstrap-reset") : join(dir, "hosts", leaderSshIp, "opt/nomad/data/server/acl-bootstrap-reset"),
       consul: resetDir ? join(resetDir, "acl-bootstrap-reset") : join(dir, "hosts", leaderSshIp, "opt/consul/acl-bootstrap-reset"),

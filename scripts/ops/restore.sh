@@ -9,8 +9,8 @@
 # restore this command makes the state's tokens valid again:
 #  - if the state's management token is unknown, it bootstraps again with the state's secret
 #    (`acl bootstrap -`, the secret on stdin): refused with the reset index, it writes that
-#    index to acl-bootstrap-reset in the leader's data dir over SSH (dev: the agents' working
-#    directory), which both servers read on the next bootstrap (Nomad 2.0.5
+#    index to acl-bootstrap-reset in every server's data dir over SSH (dev: the agents' working
+#    directory), which the leader reads at the next bootstrap (Nomad 2.0.5
 #    nomad/acl_endpoint.go Bootstrap, Consul 1.21.5 agent/consul/acl_endpoint.go BootstrapACL),
 #    bootstraps, and removes the file;
 #  - it re-runs <ENV>-acl's bootstrap of that system (terraform apply -replace), which finds
@@ -84,7 +84,12 @@ acl_stack=$stacks/$env_name-acl
 bootstrap_resource=$(terraform -chdir="$acl_stack" state list | grep -E "^terraform_data\.AclBootstrap_${system^}_[0-9A-F]{8}$" || true)
 [ -n "$bootstrap_resource" ] || die "$env_name-acl's state has no ${system^} bootstrap (terraform_data.AclBootstrap_${system^}_...); deploy $env_name-acl first"
 if [ -d "$stacks/$env_name-hosts" ]; then
-  reset_where="on the leader (ssh root@<its address> 'echo <index> > $host_reset_file')"
+  # The servers' SSH addresses: public on Hetzner, the LAN addresses of SSH hosts.
+  hosts_out() { terraform -chdir="$stacks/$env_name-hosts" output -json "$1" | grep -oE '[0-9]+(\.[0-9]+){3}'; }
+  mapfile -t server_ssh_ips < <(hosts_out server_public_ips 2>/dev/null || hosts_out server_private_ips)
+  reset_where="on every server (ssh root@{${server_ssh_ips[*]}} 'echo <index> > $host_reset_file')"
+elif ! [[ $address =~ ^https?://(127\.0\.0\.1|localhost): ]]; then
+  die "$env_name has no hosts stack and its agents are not local ($address): the reset index must be written into the data dir of a server this cannot reach; follow \"Rotating a management token\" in docs/operations.md by hand"
 else
   reset_where="in the dev agents' working directory (${HASHILAB_DEV_AGENT_DIR:-$PWD}/acl-bootstrap-reset)"
 fi
@@ -123,7 +128,10 @@ token_valid() {
   die "checking $env_name-acl's management token failed: $out"
 }
 
-# Writes (or with "rm", removes) the bootstrap reset index where the leader reads it.
+# Writes (or with "rm", removes) the bootstrap reset index where the leader reads it. On hosts:
+# on every server, so that a change of leader between the write and the bootstrap does not
+# matter (and without a token to ask which one leads); a server SSH cannot reach cannot lead
+# a bootstrap either, so the write fails only when it reaches none.
 reset_file() {
   local index=$1
   if [ ! -d "$stacks/$env_name-hosts" ]; then
@@ -131,22 +139,16 @@ reset_file() {
     if [ "$index" = rm ]; then rm -f "$file"; else printf '%s\n' "$index" >"$file"; fi
     return
   fi
-  # The leader's RPC address (no token needed), a private one: its index among the servers'
-  # private addresses picks its SSH address (the public one on Hetzner).
-  local leader ip i
-  leader=$(curl --silent --show-error --fail ${ca:+--cacert "$ca"} "$address/v1/status/leader" | tr -d '"')
-  leader=${leader%:*}
-  hosts_out() { terraform -chdir="$stacks/$env_name-hosts" output -json "$1" | grep -oE '[0-9]+(\.[0-9]+){3}'; }
-  mapfile -t private < <(hosts_out server_private_ips)
-  mapfile -t ssh_ips < <(hosts_out server_public_ips 2>/dev/null || hosts_out server_private_ips)
-  for i in "${!private[@]}"; do [ "${private[$i]}" = "$leader" ] && ip=${ssh_ips[$i]}; done
-  [ -n "${ip:-}" ] || die "the leader $leader is none of $env_name's servers (${private[*]})"
-  if [ "$index" = rm ]; then
-    ssh -o BatchMode=yes "root@$ip" "rm -f $host_reset_file"
-  else
-    echo "restore.sh: writing the reset index $index to $host_reset_file on the leader $leader (ssh root@$ip)"
-    ssh -o BatchMode=yes "root@$ip" "echo $index > $host_reset_file"
-  fi
+  local ip written=0 remote="echo $index > $host_reset_file"
+  [ "$index" = rm ] && remote="rm -f $host_reset_file"
+  for ip in "${server_ssh_ips[@]}"; do
+    if ssh -o BatchMode=yes "root@$ip" "$remote"; then
+      written=$((written + 1))
+    else
+      echo "restore.sh: ssh root@$ip failed (above); going on with the other servers" >&2
+    fi
+  done
+  [ "$written" -gt 0 ] || die "no server of $env_name took the reset index over SSH (${server_ssh_ips[*]})"
 }
 
 # Bootstraps with the state's secret (on stdin: never in argv, never printed).
@@ -166,6 +168,7 @@ reconcile_management_token() {
   out=$(bootstrap_with_state_secret) && return 0
   [[ $out =~ reset\ index:\ ([0-9]+) ]] || die "bootstrapping with $env_name-acl's token failed: $out"
   index=${BASH_REMATCH[1]}
+  echo "restore.sh: writing the reset index $index $reset_where"
   reset_file "$index"
   out=$(bootstrap_with_state_secret) || {
     reset_file rm
