@@ -76,6 +76,17 @@ describe("scripts/ops/deploy.sh", () => {
     expect(p.cluster().log.filter((l: string) => / apply /.test(l))).toHaveLength(2);
   });
 
+  it("passes -replace on to terraform plan, so that a rotation is snapshotted like any change", () => {
+    const p = labProject();
+    p.update((c) => (c.plans["lab-acl"] = { resource_changes: [change("random_uuid.AclBootstrap_NomadManagementSecret_1A0F78C1", "delete", "create")] }));
+    const run = p.run("deploy.sh", ["lab", "lab-acl", "-replace=random_uuid.AclBootstrap_NomadManagementSecret_1A0F78C1"]);
+    expect(run.code).toBe(0);
+    expect(p.cluster().log).toContain(
+      "terraform -chdir=cdktf.out/stacks/lab-acl plan -input=false -detailed-exitcode -replace=random_uuid.AclBootstrap_NomadManagementSecret_1A0F78C1 -out=hashilab-deploy.tfplan",
+    );
+    expect(snapshotDirs(p.dir)).toEqual([expect.stringMatching(/^lab-acl-serial-0-/)]);
+  });
+
   it("applies nothing and saves nothing when the plan has no changes", () => {
     const p = labProject();
     const run = p.run("deploy.sh", ["lab", "lab-hosts"]);
@@ -109,10 +120,15 @@ describe("scripts/ops/deploy.sh", () => {
     expect(p.cluster().log.filter((l: string) => / apply /.test(l))).toEqual([]);
   });
 
-  it("fails for a stack of another environment, or one the app does not have", () => {
+  it("fails for a stack of another environment, one the app does not have, or an option it does not pass on", () => {
     const p = labProject();
     expect(p.run("deploy.sh", ["lab", "home-hosts"])).toMatchObject({ code: 2, stderr: "deploy.sh: 'home-hosts' is not a stack of lab (its stacks are named lab-hosts, lab-acl, ...)\n" });
     expect(p.run("deploy.sh", ["lab"])).toMatchObject({ code: 2 });
+    expect(p.run("deploy.sh", ["lab", "lab-acl", "lab-hosts", "-replace=random_uuid.X"])).toMatchObject({
+      code: 2,
+      stderr: "deploy.sh: -replace names a resource of one stack; deploy that stack alone\n",
+    });
+    expect(p.run("deploy.sh", ["lab", "lab-acl", "-auto-approve"]).stderr).toContain("unknown option '-auto-approve'");
     expect(p.run("deploy.sh", ["lab", "lab-platform"])).toMatchObject({
       code: 2,
       stderr: "deploy.sh: the app has no stack lab-platform; the synthesized ones are the folders in cdktf.out/stacks\n",

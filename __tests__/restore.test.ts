@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { lab } from "../environments";
 import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
-import { synthEnvironment } from "./support/synth";
+import { resourcesOf, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "ops", "restore.sh");
@@ -210,13 +210,19 @@ describe("the runbooks' deploy and restore commands", () => {
     expect(scripts.restore).toBe("bash scripts/ops/restore.sh");
   });
 
-  it("deploy stacks the lab environment has", () => {
-    const stacks = Object.keys(synthEnvironment(lab));
+  it("deploy stacks the lab environment has, replacing resources those stacks have", () => {
+    const stacks = synthEnvironment(lab);
     const named = invocations("deploy");
-    expect(named.length).toBeGreaterThan(1);
+    expect(named.length).toBeGreaterThan(2);
     for (const [env, ...rest] of named) {
       expect(env).toBe("lab");
-      for (const stack of rest) expect(stacks).toContain(stack);
+      const names = rest.filter((a) => !a.startsWith("-"));
+      for (const stack of names) expect(Object.keys(stacks)).toContain(stack);
+      for (const option of rest.filter((a) => a.startsWith("-"))) {
+        const [type, id] = option.replace(/^-replace=/, "").split(".");
+        expect(names).toHaveLength(1);
+        expect(Object.keys(resourcesOf(stacks[names[0]], type))).toContain(id);
+      }
     }
   });
 

@@ -1,5 +1,5 @@
 #!/bin/bash
-# deploy.sh ENV STACK...: deploys STACKs of ENV in the order given (what `cdktf deploy` does:
+# deploy.sh ENV STACK... [-replace=ADDRESS...]: deploys STACKs of ENV in the order given (what `cdktf deploy` does:
 # synth, then terraform init, plan and apply in cdktf.out/stacks/<stack>), but when a stack's
 # plan changes hosts, ACLs or generated secrets (a rotation), it first saves a Raft snapshot of
 # Nomad and of Consul, named after the stack's state serial, and then applies exactly that plan.
@@ -18,17 +18,35 @@ set -euo pipefail
 umask 077
 ops_dir=$(dirname "$0")
 env_name=${1:-}
-if ! [[ $env_name =~ ^[a-z][a-z0-9-]*$ ]] || [ $# -lt 2 ]; then
-  echo "usage: deploy.sh ENV STACK...  (e.g. deploy.sh lab lab-hosts lab-acl)" >&2
+usage() {
+  echo "usage: deploy.sh ENV STACK... [-replace=ADDRESS...]  (e.g. deploy.sh lab lab-hosts lab-acl)" >&2
+  exit 2
+}
+[[ $env_name =~ ^[a-z][a-z0-9-]*$ ]] || usage
+shift
+stacks=() plan_options=()
+for arg in "$@"; do
+  case $arg in
+    # A rotation: terraform plan's own option, so the replacement is snapshotted like any change.
+    -replace=?*) plan_options+=("$arg") ;;
+    -*)
+      echo "deploy.sh: unknown option '$arg' (only -replace=ADDRESS is passed on to terraform plan)" >&2
+      exit 2
+      ;;
+    *)
+      if [[ $arg != "$env_name"-* ]] || ! [[ $arg =~ ^[a-z0-9-]+$ ]]; then
+        echo "deploy.sh: '$arg' is not a stack of $env_name (its stacks are named $env_name-hosts, $env_name-acl, ...)" >&2
+        exit 2
+      fi
+      stacks+=("$arg")
+      ;;
+  esac
+done
+[ ${#stacks[@]} -gt 0 ] || usage
+if [ ${#plan_options[@]} -gt 0 ] && [ ${#stacks[@]} != 1 ]; then
+  echo "deploy.sh: -replace names a resource of one stack; deploy that stack alone" >&2
   exit 2
 fi
-shift
-for stack in "$@"; do
-  if [[ $stack != "$env_name"-* ]] || ! [[ $stack =~ ^[a-z0-9-]+$ ]]; then
-    echo "deploy.sh: '$stack' is not a stack of $env_name (its stacks are named $env_name-hosts, $env_name-acl, ...)" >&2
-    exit 2
-  fi
-done
 
 # Resource types whose changes touch the hosts (servers, the deliveries to them), the ACL
 # systems (the bootstrap, policies, tokens) or generated secrets and certificates (rotations).
@@ -82,7 +100,7 @@ snapshot() {
 }
 
 npm run --silent synth
-for stack in "$@"; do
+for stack in "${stacks[@]}"; do
   dir=cdktf.out/stacks/$stack
   if [ ! -f "$dir/cdk.tf.json" ]; then
     echo "deploy.sh: the app has no stack $stack; the synthesized ones are the folders in cdktf.out/stacks" >&2
@@ -93,7 +111,7 @@ for stack in "$@"; do
   trap 'rm -f "$dir/$plan"' EXIT
   terraform -chdir="$dir" init -input=false >/dev/null
   status=0
-  terraform -chdir="$dir" plan -input=false -detailed-exitcode -out="$plan" || status=$?
+  terraform -chdir="$dir" plan -input=false -detailed-exitcode "${plan_options[@]}" -out="$plan" || status=$?
   case $status in
     0) echo "deploy.sh: $stack has no changes" ;;
     2)
