@@ -58,6 +58,8 @@ describe("scripts/ops/deploy.sh", () => {
     expect(log.findIndex((l) => l.startsWith("nomad operator snapshot save"))).toBeLessThan(apply);
     expect(log.findIndex((l) => l.startsWith("consul snapshot save"))).toBeLessThan(apply);
     expect(log[0]).toBe("npm run --silent synth");
+    // Never in git: state/ is ignored.
+    expect(spawnSync("git", ["-C", join(__dirname, ".."), "check-ignore", "-q", `state/snapshots/lab/${dir}/nomad.snap`]).status).toBe(0);
     // The saved plan (it holds the applied values) is gone.
     expect(readdirSync(join(p.dir, "cdktf.out/stacks/lab-hosts"))).not.toContain("hashilab-deploy.tfplan");
     for (const secret of Object.values(STATE_TOKENS)) expect(run.output).not.toContain(secret);

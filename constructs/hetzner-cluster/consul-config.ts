@@ -12,6 +12,9 @@ export function renderConsulAgentConfig(settings: ConsulAgentSettings): string {
   const server = settings.server;
   return formatHcl(present([
     attr("datacenter", settings.datacenter),
+    // No fixed node_id: rendered into running hosts it would change every agent's ID at the next
+    // delivery, and Consul refuses a live name under a new ID ("Node name ... is reserved").
+    // A restore into new hosts reconciles IDs instead (scripts/ops/restore.sh).
     attr("node_name", settings.nodeName),
     attr("data_dir", HOST_PATHS.consulDataDir),
     attr("bind_addr", settings.privateIp),
