@@ -51,10 +51,12 @@ describe("scripts/ops/restore.sh", () => {
 
   it("restores a snapshot whose tokens are the state's, then re-runs the acl stack's bootstrap so the agent tokens exist again", () => {
     const p = project("lab");
-    const snap = p.snapshot("nomad.snap", "nomad", { tokens: [STATE_TOKENS.nomad], bootstrapped: true, resetIndex: 7, ...NOMAD_DATA });
+    // A hostile file name: quotes, spaces and a command substitution stay one argument, never run.
+    const snap = p.snapshot(`it's a "snap" $(touch pwned).snap`, "nomad", { tokens: [STATE_TOKENS.nomad], bootstrapped: true, resetIndex: 7, ...NOMAD_DATA });
     const run = p.run("restore.sh", ["lab", "nomad", snap, "--yes"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
+    expect(existsSync(join(p.dir, "pwned"))).toBe(false);
     const cluster = p.cluster();
     expect(cluster.nomad).toMatchObject({ jobs: NOMAD_DATA.jobs, restoredFrom: snap, agentTokens: true });
     expect(cluster.log.filter((l: string) => !l.startsWith("terraform -chdir=cdktf.out/stacks/lab-hosts output"))).toEqual([
@@ -63,9 +65,9 @@ describe("scripts/ops/restore.sh", () => {
       "terraform -chdir=cdktf.out/stacks/lab-acl output -raw nomad_token",
       "terraform -chdir=cdktf.out/stacks/lab-acl output -raw consul_token",
       "terraform -chdir=cdktf.out/stacks/lab-acl state list",
-      "nomad operator snapshot inspect nomad.snap",
+      `nomad operator snapshot inspect ${snap}`,
       "nomad acl token self",
-      "nomad operator snapshot restore nomad.snap",
+      `nomad operator snapshot restore ${snap}`,
       "nomad acl token self",
       "terraform -chdir=cdktf.out/stacks/lab-acl apply -input=false -auto-approve -replace=terraform_data.AclBootstrap_Nomad_AC27DB49",
     ]);
