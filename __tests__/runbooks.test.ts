@@ -109,15 +109,15 @@ describe("the CLI check (a specification of what it refuses)", () => {
 
 describe(CLUSTER_ENV, () => {
   /** Runs the script in a project whose stacks' Terraform outputs a stand-in terraform prints. */
-  function clusterEnv(args: string[], { hosts = true, acl = true }: { hosts?: boolean; acl?: boolean } = {}) {
+  function clusterEnv(args: string[], { hosts = true, acl = true, apiHostname }: { hosts?: boolean; acl?: boolean; apiHostname?: string } = {}) {
     const dir = mkdtempSync(join(tmpdir(), `hashilab-cluster-env-${process.pid}-`));
     try {
       if (acl) mkdirSync(join(dir, "cdktf.out/stacks/lab-acl"), { recursive: true });
       if (hosts) mkdirSync(join(dir, "cdktf.out/stacks/lab-hosts"), { recursive: true });
       const stubs = commandStubs(join(dir, "bin"));
       const outputs: Record<string, string> = {
-        "lab-acl nomad_address": "https://203.0.113.10:4646",
-        "lab-acl consul_address": "https://203.0.113.10:8501",
+        "lab-acl nomad_address": `https://${apiHostname ?? "203.0.113.10"}:4646`,
+        "lab-acl consul_address": `https://${apiHostname ?? "203.0.113.10"}:8501`,
         "lab-acl nomad_token": "nomad-secret-'quoted'",
         "lab-acl consul_token": "consul-secret",
         "lab-hosts ca_certificate": "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----",
@@ -140,7 +140,7 @@ describe(CLUSTER_ENV, () => {
     expect(run.status).toBe(0);
   });
 
-  it("exports the address of server 1, the cluster CA and the management tokens, quoted for eval", () => {
+  it("exports the stacks' address (without an API name, server 1's), the cluster CA and the management tokens, quoted for eval", () => {
     const run = clusterEnv(["lab"]);
     expect(run.stderr).toBe("");
     expect(run.env).toEqual([
@@ -154,7 +154,14 @@ describe(CLUSTER_ENV, () => {
     expect(run.ca).toContain("BEGIN CERTIFICATE");
   });
 
-  it("talks to another server when server 1 is down", () => {
+  it("exports the cluster's API name when it has one (it survives the loss of any server)", () => {
+    const run = clusterEnv(["lab"], { apiHostname: "nomad.lab.example.com" });
+    expect(run.env).toContain("NOMAD_ADDR=https://nomad.lab.example.com:4646");
+    expect(run.env).toContain("CONSUL_HTTP_ADDR=https://nomad.lab.example.com:8501");
+  });
+
+  it("talks to the server it is given instead, by its own address", () => {
+    expect(clusterEnv(["lab", "1"], { apiHostname: "nomad.lab.example.com" }).env).toContain("NOMAD_ADDR=https://203.0.113.10:4646");
     const run = clusterEnv(["lab", "3"]);
     expect(run.env).toContain("NOMAD_ADDR=https://203.0.113.12:4646");
     expect(run.env).toContain("CONSUL_HTTP_ADDR=https://203.0.113.12:8501");
