@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HOST_PATHS, NOMAD_PORTS } from "../constructs/hetzner-cluster";
 import { lab } from "../environments";
 import { commandStubs } from "./support/install-secrets";
 import { CLI_TABLES, cliProblems, DocCommand, docCommands, simpleCommands } from "./support/runbooks";
@@ -33,8 +34,9 @@ describe("the runbooks' nomad and consul commands", () => {
   });
 });
 
+const stacks = synthEnvironment(lab);
+
 describe("the runbooks' Terraform resource addresses", () => {
-  const stacks = synthEnvironment(lab);
   // "<hash>" is cdktf's 8 hex digits, "<n>"/"<n-1>" a number; others ("<id>") are left to the reader.
   const ADDRESS = /\b(random_uuid|random_bytes|tls_private_key|tls_self_signed_cert|tls_locally_signed_cert|terraform_data|hcloud_server)\.([A-Z][A-Za-z0-9_<>-]*)/g;
   const addresses = docFiles.flatMap((file) =>
@@ -48,6 +50,53 @@ describe("the runbooks' Terraform resource addresses", () => {
       return !Object.values(stacks).some((stack) => Object.keys(resourcesOf(stack, type)).some((id) => pattern.test(id)));
     });
     expect(missing.map(({ file, type, name }) => `${file}: ${type}.${name}`)).toEqual([]);
+  });
+});
+
+describe('the runbooks "Replacing a dead server" and "Recovering from a lost quorum"', () => {
+  const operations = readFileSync(join(DOCS, "operations.md"), "utf8");
+  const section = (title: string) => {
+    const start = operations.indexOf(`\n## ${title}\n`);
+    expect(start).toBeGreaterThan(-1);
+    return operations.slice(start, operations.indexOf("\n## ", start + 1));
+  };
+  const text = [section("Replacing a dead server"), section("Recovering from a lost quorum (peers.json)")].join("\n");
+  // Nomad 2.0.5: a server's data directory is <data_dir>/server (command/agent/agent.go
+  // convertServerConfig), its node-id there (setupNodeID) and Raft's peers.json in its raft/
+  // (nomad/server.go setupRaft). Consul keeps node-id and raft/ in data_dir itself.
+  const NOMAD_SERVER_DIR = `${HOST_PATHS.nomadDataDir}/server`;
+  const RAFT = {
+    nomad: { peers: `${NOMAD_SERVER_DIR}/raft/peers.json`, nodeId: `${NOMAD_SERVER_DIR}/node-id`, port: NOMAD_PORTS.rpc },
+    // Consul's server RPC port, which Raft uses: its default ports.server, which the agent configuration keeps.
+    consul: { peers: `${HOST_PATHS.consulDataDir}/raft/peers.json`, nodeId: `${HOST_PATHS.consulDataDir}/node-id`, port: 8300 },
+  };
+
+  it("name only the agents' own Raft files, in the data directories the agents are configured with", () => {
+    const known: string[] = Object.values(RAFT).flatMap((r) => [r.peers, r.nodeId]);
+    const paths = [...text.matchAll(/\/(?:opt|var|etc)\/[\w./-]*\w/g)].map((m) => m[0]);
+    expect(new Set(paths)).toEqual(new Set(known));
+  });
+
+  it("write peers.json entries at a lab server's private address and the Raft port of that system", () => {
+    const servers: string[] = stacks["lab-hosts"].output.server_private_ips.value;
+    const files = [...text.matchAll(/cat > (\S+peers\.json)[^\n]*<<'EOF'\n\s*(.*)\n\s*EOF/g)];
+    expect(files.map((m) => m[1])).toEqual([RAFT.nomad.peers, RAFT.consul.peers]);
+    for (const [, file, json] of files) {
+      const port = file === RAFT.nomad.peers ? RAFT.nomad.port : RAFT.consul.port;
+      const entries: { id: string; address: string; non_voter: boolean }[] = JSON.parse(json);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) expect(entry).toEqual({ id: expect.any(String), address: `${servers[0]}:${port}`, non_voter: false });
+    }
+  });
+
+  it("name servers the lab environment has, and Nomad's server members as <node name>.<region>", () => {
+    const serverNames = Object.values<any>(resourcesOf(stacks["lab-hosts"], "hcloud_server")).map((r) => r.name);
+    const named = [...text.matchAll(/\blab-(?:server|client)-\d+(\.[a-z0-9-]+)?/g)];
+    expect(named.length).toBeGreaterThan(5);
+    for (const [name, region] of named) {
+      expect(serverNames).toContain(region ? name.slice(0, -region.length) : name);
+      if (region) expect(region).toBe(`.${lab.region}`);
+    }
   });
 });
 
