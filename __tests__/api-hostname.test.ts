@@ -3,7 +3,7 @@ import { EnvironmentConfig, home, lab } from "../environments";
 import { addEnvironment } from "../stacks/environment";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 
-const NAME = "nomad.lab.example.com";
+const NAME = "nomad.example.com";
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
 
 function withCluster(env: EnvironmentConfig, cluster: Record<string, unknown>, rest: Partial<EnvironmentConfig> = {}): EnvironmentConfig {
@@ -67,15 +67,15 @@ describe("a cluster's API name (apiHostname): one A record per server, so deploy
   });
 
   it("outside the Cloudflare zone, leaves the records to the operator's DNS and lists them in the api_hostname output", () => {
-    const hosts = synthEnvironment(withCluster(lab, { apiHostname: "nomad.lab.example.net" }, { cloudflare: ZONE }))["lab-hosts"];
+    const hosts = synthEnvironment(withCluster(lab, { apiHostname: "nomad.example.net" }, { cloudflare: ZONE }))["lab-hosts"];
     expect(resourcesOf(hosts, "cloudflare_dns_record")).toEqual({});
     expect(hosts.provider.cloudflare).toBeUndefined();
-    expect(hosts.output.api_hostname.value.name).toBe("nomad.lab.example.net");
+    expect(hosts.output.api_hostname.value.name).toBe("nomad.example.net");
     expect(hosts.output.api_hostname.value.addresses).toHaveLength(3);
   });
 
   it("on LAN hosts, names the servers' LAN addresses for the router's DNS, and every server's certificate carries it", () => {
-    const name = "nomad.home.example.com";
+    const name = "nomad.example.net";
     const stacks = synthEnvironment(withCluster(home, { apiHostname: name }));
     const hosts = stacks["home-hosts"];
     expect(hosts.output.api_hostname.value).toEqual({ name, addresses: ["192.168.1.21", "192.168.1.22", "192.168.1.23"] });
@@ -111,8 +111,20 @@ describe("a cluster's API name (apiHostname): one A record per server, so deploy
       expect(build(withCluster(home, { apiHostname: "192.168.1.21" }))).toThrow(/home-hosts\/Cluster: invalid SshCluster:\n {2}- apiHostname "192\.168\.1\.21" is an IP address/);
     });
 
+    it("fails for a name in the lab domain, which the cluster's own CoreDNS answers from Nomad's services", () => {
+      for (const [env, name] of [
+        [lab, "nomad.lab.example.com"],
+        [home, "home.example.com"],
+      ] as const) {
+        expect(build(withCluster(env, { apiHostname: name }))).toThrow(
+          `environment "${env.name}" (EnvironmentConfig):\n  - cluster.apiHostname "${name}" lies in the lab domain "${env.domain}", which the cluster's own CoreDNS answers from Nomad's services ` +
+            `wherever the domain is forwarded to the DNS VIP, so it would not resolve to the servers: pick a name outside it, e.g. "nomad.example.com"`,
+        );
+      }
+    });
+
     it("fails for a name that is not text, in the environment's own words", () => {
-      expect(build(withCluster(lab, { apiHostname: 42 }))).toThrow(/cluster\.apiHostname/);
+      expect(build(withCluster(lab, { apiHostname: 42 }))).toThrow('environment "lab" (EnvironmentConfig):\n  - cluster.apiHostname is 42 (a number); it must be a string');
     });
   });
 });

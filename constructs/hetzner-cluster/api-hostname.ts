@@ -30,7 +30,7 @@ export function apiHostnameProblems(apiHostname: string | undefined): string[] {
   const shown = JSON.stringify(apiHostname);
   if (parseIpv4(apiHostname) !== undefined) {
     return [
-      `apiHostname ${shown} is an IP address, which is one server's and does not survive its loss: give a DNS name with one A record per server (e.g. "nomad.lab.example.com"), or leave apiHostname out`,
+      `apiHostname ${shown} is an IP address, which is one server's and does not survive its loss: give a DNS name with one A record per server (e.g. "nomad.example.com"), or leave apiHostname out`,
     ];
   }
   const problem = dnsNameProblem(apiHostname);

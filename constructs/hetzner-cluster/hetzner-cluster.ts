@@ -65,7 +65,7 @@ export interface HetznerClusterProps {
   /** Only to state the intent explicitly: it must equal serverCount. @default serverCount */
   readonly bootstrapExpect?: number;
   /**
-   * A DNS name with one A record per server's public address, e.g. "nomad.lab.example.com",
+   * A DNS name with one A record per server's public address, e.g. "nomad.example.com",
    * through which the later stacks' providers, the ACL bootstrap and the CLIs reach the Nomad
    * and Consul APIs, so that deploys survive the loss of any one server (Go's dialer tries each
    * address of a name in turn). Every server's certificate carries it. Your DNS serves the

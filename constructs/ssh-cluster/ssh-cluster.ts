@@ -66,7 +66,7 @@ export interface SshClusterProps {
   /** The machines, servers first in deploy order; 1, 3, 5 or 7 servers. */
   readonly hosts: readonly SshClusterHost[];
   /**
-   * A DNS name with one A record per server's address, e.g. "nomad.home.example.com", through
+   * A DNS name with one A record per server's address, e.g. "nomad.example.net", through
    * which the later stacks' providers, the ACL bootstrap and the CLIs reach the Nomad and Consul
    * APIs, so that deploys survive the loss of any one server (Go's dialer tries each address of
    * a name in turn). Every server's certificate carries it. Your LAN's DNS (the router) serves
