@@ -1,7 +1,10 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
 import { App } from "cdktf";
 import { EnvironmentConfig, home, lab } from "../environments";
 import { addEnvironment } from "../stacks/environment";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
+import { requireTool } from "./support/tools";
 
 const NAME = "nomad.example.com";
 const ZONE = { zoneId: "0123456789abcdef0123456789abcdef", zoneName: "example.com" };
@@ -19,6 +22,37 @@ const providersOf = (stacks: Record<string, StackJson>) =>
   Object.entries(stacks).flatMap(([name, stack]) =>
     (["nomad", "consul"] as const).flatMap((kind) => (stack.provider?.[kind] ?? []).map((p: Record<string, unknown>) => ({ stack: name, kind, ...p }))),
   );
+
+/**
+ * One HTTPS request the way the Nomad and Consul providers make it (Go's net/http, the cluster
+ * CA, no server name of their own) to a name that resolves to `addresses` in turn, of which only
+ * 127.0.0.1 has a server, with a certificate for `certificateNames` (support/api-failover.go).
+ */
+function requestThroughName(addresses: string[], certificateNames: string[]): { tried: string[]; answeredBy?: string; status?: string; error?: string } {
+  requireTool("go");
+  const out = execFileSync("go", ["run", join(__dirname, "support", "api-failover.go")], {
+    input: JSON.stringify({ name: NAME, addresses, certificateNames }),
+    encoding: "utf8",
+    env: { ...process.env, GO111MODULE: "off" },
+  });
+  return JSON.parse(out);
+}
+
+describe("what the API name relies on: Go's dialer and TLS, as the providers use them", () => {
+  it("tries each address of the name in turn while servers refuse, and verifies the certificate against the name", () => {
+    expect(requestThroughName(["127.0.0.2", "127.0.0.3", "127.0.0.1"], [NAME])).toEqual({ tried: ["127.0.0.2", "127.0.0.3", "127.0.0.1"], answeredBy: "127.0.0.1", status: "200 OK" });
+  });
+
+  it("fails when the certificate does not carry the name (why every server's certificate must)", () => {
+    expect(requestThroughName(["127.0.0.1"], ["other.example.com"]).error).toMatch(/x509: certificate is valid for other\.example\.com, not nomad\.example\.com$/);
+  });
+
+  it("fails when no address of the name answers, after trying each (Go reports the first address's error)", () => {
+    const result = requestThroughName(["127.0.0.2", "127.0.0.3"], [NAME]);
+    expect(result.tried).toEqual(["127.0.0.2", "127.0.0.3"]);
+    expect(result.error).toMatch(/dial tcp 127\.0\.0\.2:\d+: connect: connection refused$/);
+  });
+});
 
 describe("a cluster's API name (apiHostname): one A record per server, so deploys survive the loss of any one", () => {
   describe("on Hetzner with the name in the environment's Cloudflare zone", () => {
