@@ -115,6 +115,12 @@ describe("the CLI check (a specification of what it refuses)", () => {
     ]);
   });
 
+  it("fails a flag Consul 1.21.5 lacks (force-leave removes a member for good with -prune; -purge is none of its flags)", () => {
+    expect(problemsOf("consul force-leave -purge lab-server-1")).toEqual([
+      "doc.md:2: `consul force-leave -purge lab-server-1`: `consul force-leave` has no flag -purge in consul 1.21.5",
+    ]);
+  });
+
   it("fails a command the pinned CLI lacks (Consul's autopilot has state, not health)", () => {
     expect(problemsOf("consul operator autopilot health")).toEqual([
       'doc.md:2: `consul operator autopilot health`: consul 1.21.5 has no command "operator autopilot health"',
