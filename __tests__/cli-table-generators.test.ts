@@ -6,12 +6,12 @@ import { dirname, join } from "node:path";
 const ROOT = join(__dirname, "..");
 
 /**
- * A git repository with a Consul-shaped source tree at tag v1.0.0: the layouts
- * consul-cli-table.mjs reads (registry entries and imports, HTTPFlags' flag sets, a boolean
- * flag.Value, an agent's config.AddFlags, a _ce.go file beside a command), written here in
- * a few lines each.
+ * A git repository with a source tree at tag v1.0.0, shaped like the layouts a generator reads
+ * (for Consul: registry entries and imports, HTTPFlags' flag sets, a boolean flag.Value, an
+ * agent's config.AddFlags, a _ce.go file beside a command; for Nomad: commands.go, Meta's
+ * general flags, a command's methods), written here in a few lines each.
  */
-function consulShapedRepo(files: Record<string, string>): { dir: string; remove: () => void } {
+function shapedRepo(files: Record<string, string>): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), `hashilab-cli-table-${process.pid}-`));
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
@@ -159,7 +159,7 @@ type Ports struct {
 };
 
 function generate(script: string, files: Record<string, string>) {
-  const repo = consulShapedRepo(files);
+  const repo = shapedRepo(files);
   try {
     return spawnSync("node", [join(ROOT, "scripts/runbooks", script), repo.dir, "v1.0.0"], { encoding: "utf8" });
   } finally {
@@ -195,5 +195,64 @@ describe("scripts/runbooks/consul-cli-table.mjs (the Consul CLI table, read from
     const run = spawnSync("node", [join(ROOT, "scripts/runbooks/consul-cli-table.mjs")], { encoding: "utf8" });
     expect(run.status).toBe(2);
     expect(run.stderr).toBe("usage: consul-cli-table.mjs <consul git dir> <tag>\n");
+  });
+});
+
+const NOMAD_FILES: Record<string, string> = {
+  "command/commands.go": `package command
+
+func Commands(metaPtr *Meta) map[string]cli.CommandFactory {
+\tall := map[string]cli.CommandFactory{
+\t\t"server force-leave": func() (cli.Command, error) {
+\t\t\treturn &ServerForceLeaveCommand{
+\t\t\t\tMeta: meta,
+\t\t\t}, nil
+\t\t},
+\t\t"version": func() (cli.Command, error) {
+\t\t\treturn &VersionCommand{
+\t\t\t\tMeta: meta,
+\t\t\t}, nil
+\t\t},
+\t}
+\treturn all
+}
+`,
+  "command/meta.go": `package command
+
+func (m *Meta) FlagSet(n string, fs FlagSetFlags) *flag.FlagSet {
+\tf := flag.NewFlagSet(n, flag.ContinueOnError)
+\tif fs&FlagSetClient != 0 {
+\t\tf.StringVar(&m.flagAddress, "address", "", "")
+\t\tf.BoolVar(&m.noColor, "no-color", false, "")
+\t}
+\treturn f
+}
+`,
+  "command/server_force_leave.go": `package command
+
+func (c *ServerForceLeaveCommand) Run(args []string) int {
+\tvar prune bool
+\tflags := c.Meta.FlagSet(c.Name(), FlagSetClient)
+\tflags.BoolVar(&prune, "prune", false, "Remove it from the list")
+\treturn 0
+}
+`,
+  "command/version.go": `package command
+
+func (c *VersionCommand) Run(args []string) int {
+\treturn 0
+}
+`,
+};
+
+describe("scripts/runbooks/nomad-cli-table.mjs (the Nomad CLI table, on the same shared reader)", () => {
+  it("lists every command with its own flags and, where it takes them, Meta's general client flags", () => {
+    const run = generate("nomad-cli-table.mjs", NOMAD_FILES);
+    expect(run.stderr).toBe("");
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      cli: "nomad",
+      version: "1.0.0",
+      commands: { "server force-leave": { address: "value", "no-color": "bool", prune: "bool" }, version: {} },
+    });
   });
 });
