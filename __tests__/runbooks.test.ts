@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { HOST_PATHS, NOMAD_PORTS } from "../constructs/hetzner-cluster";
 import { lab } from "../environments";
 import { commandStubs } from "./support/install-secrets";
 import { CLI_TABLES, cliProblems, DocCommand, docCommands, simpleCommands } from "./support/runbooks";
@@ -33,8 +34,9 @@ describe("the runbooks' nomad and consul commands", () => {
   });
 });
 
+const stacks = synthEnvironment(lab);
+
 describe("the runbooks' Terraform resource addresses", () => {
-  const stacks = synthEnvironment(lab);
   // "<hash>" is cdktf's 8 hex digits, "<n>"/"<n-1>" a number; others ("<id>") are left to the reader.
   const ADDRESS = /\b(random_uuid|random_bytes|tls_private_key|tls_self_signed_cert|tls_locally_signed_cert|terraform_data|hcloud_server)\.([A-Z][A-Za-z0-9_<>-]*)/g;
   const addresses = docFiles.flatMap((file) =>
@@ -51,6 +53,53 @@ describe("the runbooks' Terraform resource addresses", () => {
   });
 });
 
+describe('the runbooks "Replacing a dead server" and "Recovering from a lost quorum"', () => {
+  const operations = readFileSync(join(DOCS, "operations.md"), "utf8");
+  const section = (title: string) => {
+    const start = operations.indexOf(`\n## ${title}\n`);
+    expect(start).toBeGreaterThan(-1);
+    return operations.slice(start, operations.indexOf("\n## ", start + 1));
+  };
+  const text = [section("Replacing a dead server"), section("Recovering from a lost quorum (peers.json)")].join("\n");
+  // Nomad 2.0.5: a server's data directory is <data_dir>/server (command/agent/agent.go
+  // convertServerConfig), its node-id there (setupNodeID) and Raft's peers.json in its raft/
+  // (nomad/server.go setupRaft). Consul keeps node-id and raft/ in data_dir itself.
+  const NOMAD_SERVER_DIR = `${HOST_PATHS.nomadDataDir}/server`;
+  const RAFT = {
+    nomad: { peers: `${NOMAD_SERVER_DIR}/raft/peers.json`, nodeId: `${NOMAD_SERVER_DIR}/node-id`, port: NOMAD_PORTS.rpc },
+    // Consul's server RPC port, which Raft uses: its default ports.server, which the agent configuration keeps.
+    consul: { peers: `${HOST_PATHS.consulDataDir}/raft/peers.json`, nodeId: `${HOST_PATHS.consulDataDir}/node-id`, port: 8300 },
+  };
+
+  it("name only the agents' own Raft files, in the data directories the agents are configured with", () => {
+    const known: string[] = Object.values(RAFT).flatMap((r) => [r.peers, r.nodeId]);
+    const paths = [...text.matchAll(/\/(?:opt|var|etc)\/[\w./-]*\w/g)].map((m) => m[0]);
+    expect(new Set(paths)).toEqual(new Set(known));
+  });
+
+  it("write peers.json entries at a lab server's private address and the Raft port of that system", () => {
+    const servers: string[] = stacks["lab-hosts"].output.server_private_ips.value;
+    const files = [...text.matchAll(/cat > (\S+peers\.json)[^\n]*<<'EOF'\n\s*(.*)\n\s*EOF/g)];
+    expect(files.map((m) => m[1])).toEqual([RAFT.nomad.peers, RAFT.consul.peers]);
+    for (const [, file, json] of files) {
+      const port = file === RAFT.nomad.peers ? RAFT.nomad.port : RAFT.consul.port;
+      const entries: { id: string; address: string; non_voter: boolean }[] = JSON.parse(json);
+      expect(entries.length).toBeGreaterThan(0);
+      for (const entry of entries) expect(entry).toEqual({ id: expect.any(String), address: `${servers[0]}:${port}`, non_voter: false });
+    }
+  });
+
+  it("name servers the lab environment has, and Nomad's server members as <node name>.<region>", () => {
+    const serverNames = Object.values<any>(resourcesOf(stacks["lab-hosts"], "hcloud_server")).map((r) => r.name);
+    const named = [...text.matchAll(/\blab-(?:server|client)-\d+(\.[a-z0-9-]+)?/g)];
+    expect(named.length).toBeGreaterThan(5);
+    for (const [name, region] of named) {
+      expect(serverNames).toContain(region ? name.slice(0, -region.length) : name);
+      if (region) expect(region).toBe(`.${lab.region}`);
+    }
+  });
+});
+
 describe("the CLI check (a specification of what it refuses)", () => {
   it("accepts what the pinned CLIs take: a value flag's value is its next word, flags before arguments", () => {
     expect(problemsOf("nomad job status -namespace ops raft-snapshots")).toEqual([]);
@@ -63,6 +112,12 @@ describe("the CLI check (a specification of what it refuses)", () => {
   it("fails a flag the pinned command lacks (Nomad 2.0.5's raft remove-peer takes only -peer-id)", () => {
     expect(problemsOf("nomad operator raft remove-peer -peer-address=10.0.1.6:4647")).toEqual([
       "doc.md:2: `nomad operator raft remove-peer -peer-address=10.0.1.6:4647`: `nomad operator raft remove-peer` has no flag -peer-address in nomad 2.0.5",
+    ]);
+  });
+
+  it("fails a flag Consul 1.21.5 lacks (force-leave removes a member for good with -prune; -purge is none of its flags)", () => {
+    expect(problemsOf("consul force-leave -purge lab-server-1")).toEqual([
+      "doc.md:2: `consul force-leave -purge lab-server-1`: `consul force-leave` has no flag -purge in consul 1.21.5",
     ]);
   });
 
@@ -109,15 +164,15 @@ describe("the CLI check (a specification of what it refuses)", () => {
 
 describe(CLUSTER_ENV, () => {
   /** Runs the script in a project whose stacks' Terraform outputs a stand-in terraform prints. */
-  function clusterEnv(args: string[], { hosts = true, acl = true }: { hosts?: boolean; acl?: boolean } = {}) {
+  function clusterEnv(args: string[], { hosts = true, acl = true, apiHostname }: { hosts?: boolean; acl?: boolean; apiHostname?: string } = {}) {
     const dir = mkdtempSync(join(tmpdir(), `hashilab-cluster-env-${process.pid}-`));
     try {
       if (acl) mkdirSync(join(dir, "cdktf.out/stacks/lab-acl"), { recursive: true });
       if (hosts) mkdirSync(join(dir, "cdktf.out/stacks/lab-hosts"), { recursive: true });
       const stubs = commandStubs(join(dir, "bin"));
       const outputs: Record<string, string> = {
-        "lab-acl nomad_address": "https://203.0.113.10:4646",
-        "lab-acl consul_address": "https://203.0.113.10:8501",
+        "lab-acl nomad_address": `https://${apiHostname ?? "203.0.113.10"}:4646`,
+        "lab-acl consul_address": `https://${apiHostname ?? "203.0.113.10"}:8501`,
         "lab-acl nomad_token": "nomad-secret-'quoted'",
         "lab-acl consul_token": "consul-secret",
         "lab-hosts ca_certificate": "-----BEGIN CERTIFICATE-----\nCA\n-----END CERTIFICATE-----",
@@ -140,7 +195,7 @@ describe(CLUSTER_ENV, () => {
     expect(run.status).toBe(0);
   });
 
-  it("exports the address of server 1, the cluster CA and the management tokens, quoted for eval", () => {
+  it("exports the stacks' address (without an API name, server 1's), the cluster CA and the management tokens, quoted for eval", () => {
     const run = clusterEnv(["lab"]);
     expect(run.stderr).toBe("");
     expect(run.env).toEqual([
@@ -154,7 +209,14 @@ describe(CLUSTER_ENV, () => {
     expect(run.ca).toContain("BEGIN CERTIFICATE");
   });
 
-  it("talks to another server when server 1 is down", () => {
+  it("exports the cluster's API name when it has one (it survives the loss of any server)", () => {
+    const run = clusterEnv(["lab"], { apiHostname: "nomad.lab.example.com" });
+    expect(run.env).toContain("NOMAD_ADDR=https://nomad.lab.example.com:4646");
+    expect(run.env).toContain("CONSUL_HTTP_ADDR=https://nomad.lab.example.com:8501");
+  });
+
+  it("talks to the server it is given instead, by its own address", () => {
+    expect(clusterEnv(["lab", "1"], { apiHostname: "nomad.lab.example.com" }).env).toContain("NOMAD_ADDR=https://203.0.113.10:4646");
     const run = clusterEnv(["lab", "3"]);
     expect(run.env).toContain("NOMAD_ADDR=https://203.0.113.12:4646");
     expect(run.env).toContain("CONSUL_HTTP_ADDR=https://203.0.113.12:8501");

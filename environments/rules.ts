@@ -39,6 +39,16 @@ export function environmentRuleProblems(env: EnvironmentConfig): string[] {
       }
     }),
   );
+  // Operators forward the lab domain to the DNS VIP (docs/dns-and-ingress.md), whose CoreDNS
+  // answers it from Nomad's services: an API name there would never resolve to the servers.
+  const apiHostname = env.cluster.kind === "hetzner" || env.cluster.kind === "ssh" ? env.cluster.apiHostname : undefined;
+  if (typeof apiHostname === "string" && env.dns.mode !== "none" && (apiHostname === env.domain || apiHostname.endsWith(`.${env.domain}`))) {
+    const outside = env.domain.includes(".") ? env.domain.slice(env.domain.indexOf(".") + 1) : "example.com";
+    problems.push(
+      `cluster.apiHostname ${JSON.stringify(apiHostname)} lies in the lab domain "${env.domain}", which the cluster's own CoreDNS answers from Nomad's services ` +
+        `wherever the domain is forwarded to the DNS VIP, so it would not resolve to the servers: pick a name outside it, e.g. "nomad.${outside}"`,
+    );
+  }
   const zoneProblem = env.cloudflare ? dnsNameProblem(env.cloudflare.zoneName) : undefined;
   if (zoneProblem) problems.push(`cloudflare.zoneName ${JSON.stringify(env.cloudflare!.zoneName)} ${zoneProblem}`);
   return problems;

@@ -2,7 +2,8 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
 import { EnvironmentConfig, HetznerClusterConfig, hetznerClusterProps, SshClusterConfig, sshClusterProps } from "../environments";
 import { HetznerCluster } from "../constructs/hetzner-cluster";
-import { HcloudProvider, RandomProvider, TlsProvider } from "../constructs/providers";
+import { CloudflareProvider, HcloudProvider, RandomProvider, TlsProvider } from "../constructs/providers";
+import { inZone, PublicHostname } from "../constructs/public-hostname";
 import { SshCluster } from "../constructs/ssh-cluster";
 import { ClusterEndpoints } from "./endpoints";
 import { useStateBackend } from "./state-backend";
@@ -40,6 +41,7 @@ export class HostsStack extends TerraformStack {
 
     new TerraformOutput(this, "server_private_ips", { value: this.cluster.serverPrivateIps });
     if (this.cluster instanceof HetznerCluster) new TerraformOutput(this, "server_public_ips", { value: this.cluster.serverPublicIps });
+    this.addApiHostnameRecords(props.env);
     new TerraformOutput(this, "nomad_address", { value: this.cluster.nomadAddress });
     new TerraformOutput(this, "consul_address", { value: this.cluster.consulAddress });
     // npm run review warns when one is due within 30 days (scripts/review/expiry.ts).
@@ -50,6 +52,26 @@ export class HostsStack extends TerraformStack {
     new TerraformOutput(this, "ca_certificate", {
       description: "Trust this for the Nomad and Consul APIs: terraform output -raw ca_certificate > ca.pem",
       value: this.cluster.caCertPem,
+    });
+  }
+
+  /**
+   * The A records of the cluster's API name (one per server): written to Cloudflare when the
+   * name lies in the environment's zone, so they follow a replaced server's new public address
+   * in the same deploy (a short TTL, so resolvers forget the old one within a minute);
+   * otherwise listed in the `api_hostname` output for the DNS that serves the name.
+   */
+  private addApiHostnameRecords(env: EnvironmentConfig): void {
+    const name = this.cluster.apiHostname;
+    if (!name) return;
+    const addresses = this.cluster instanceof HetznerCluster ? this.cluster.serverPublicIps : this.cluster.serverPrivateIps;
+    if (this.cluster instanceof HetznerCluster && env.cloudflare && inZone(name, env.cloudflare)) {
+      new CloudflareProvider(this, "cloudflare", {});
+      new PublicHostname(this, "ApiHostname", { zone: env.cloudflare, hostname: name, addresses, ttlSeconds: 60 });
+    }
+    new TerraformOutput(this, "api_hostname", {
+      description: "The name the providers and CLIs reach the APIs through, and the servers' addresses it must resolve to (one A record each)",
+      value: { name, addresses },
     });
   }
 }

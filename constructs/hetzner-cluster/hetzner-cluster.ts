@@ -11,6 +11,7 @@ import {
   HcloudSshKey,
   RandomBytes,
 } from "../providers";
+import { apiHostnameProblems, clusterApiAddresses } from "./api-hostname";
 import { renderUserData } from "./cloud-init";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
@@ -63,6 +64,15 @@ export interface HetznerClusterProps {
   readonly clientType?: string;
   /** Only to state the intent explicitly: it must equal serverCount. @default serverCount */
   readonly bootstrapExpect?: number;
+  /**
+   * A DNS name with one A record per server's public address, e.g. "nomad.example.com",
+   * through which the later stacks' providers, the ACL bootstrap and the CLIs reach the Nomad
+   * and Consul APIs, so that deploys survive the loss of any one server (Go's dialer tries each
+   * address of a name in turn). Every server's certificate carries it. Your DNS serves the
+   * records (the hosts stack writes them when the name lies in the environment's Cloudflare zone).
+   * @default none: the first server's public address, so every deploy fails while it is down
+   */
+  readonly apiHostname?: string;
   /** IPv4 CIDRs that may reach SSH and the Nomad/Consul HTTPS APIs. */
   readonly operatorCidrs: readonly string[];
   /** Keys for root logins; Terraform delivers the secrets with the matching key from ssh-agent. */
@@ -244,9 +254,11 @@ export class HetznerCluster extends Construct {
   readonly serverPublicIps: readonly string[];
   /** Public IPv4 addresses of the hosts that run the Nomad client (references): where ingress ports listen. */
   readonly clientPublicIps: readonly string[];
-  /** e.g. https://<first server>:4646 */
+  /** The name the servers' certificates carry for the APIs (props.apiHostname). */
+  readonly apiHostname?: string;
+  /** https://<apiHostname>:4646, or without one https://<first server>:4646 */
   readonly nomadAddress: string;
-  /** e.g. https://<first server>:8501 */
+  /** https://<apiHostname>:8501, or without one https://<first server>:8501 */
   readonly consulAddress: string;
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
@@ -262,7 +274,7 @@ export class HetznerCluster extends Construct {
     const settings = withDefaults(props);
     this.settings = settings;
     const { errors, warnings } = validateClusterShape(settings);
-    throwIfProblems(this, "invalid HetznerCluster", errors);
+    throwIfProblems(this, "invalid HetznerCluster", [...errors, ...apiHostnameProblems(props.apiHostname)]);
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
     const production = settings.tier === "production";
@@ -318,6 +330,7 @@ export class HetznerCluster extends Construct {
       subnetCidr: settings.subnetCidr,
       publicNetwork: { interface: PUBLIC_INTERFACE },
       chrootEnv: settings.chrootEnv,
+      apiHostname: props.apiHostname,
       agentVersions: {
         consul: settings.consulVersion,
         nomad: settings.nomadVersion,
@@ -333,8 +346,8 @@ export class HetznerCluster extends Construct {
     const servers = this.hosts.filter((h) => h.spec.isServer).map((h) => h.server);
     this.serverPublicIps = servers.map((s) => s.ipv4Address);
     this.clientPublicIps = this.hosts.filter((h) => h.spec.isClient).map((h) => h.server.ipv4Address);
-    this.nomadAddress = `https://${servers[0].ipv4Address}:${NOMAD_PORTS.http}`;
-    this.consulAddress = `https://${servers[0].ipv4Address}:${CONSUL_PORTS.https}`;
+    this.apiHostname = props.apiHostname;
+    ({ nomadAddress: this.nomadAddress, consulAddress: this.consulAddress } = clusterApiAddresses(props.apiHostname ?? servers[0].ipv4Address));
   }
 
   private addHost(spec: HostSpec, shared: SharedResources): ClusterHost {

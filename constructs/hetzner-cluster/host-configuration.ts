@@ -35,6 +35,11 @@ export interface HostClusterSettings {
    * @default none: the hosts' packages are installed another way (SshCluster's HostInstall)
    */
   readonly agentVersions?: AgentVersions;
+  /**
+   * The DNS name with one A record per server that clients reach the APIs through (api-hostname.ts): every server's certificate carries it.
+   * @default none: clients reach one server by its address
+   */
+  readonly apiHostname?: string;
 }
 
 /** One host's place in the cluster. */
@@ -72,6 +77,7 @@ function hostCertificateSubject(cluster: HostClusterSettings, host: ConfiguredHo
       host.name,
       "localhost",
       ...(host.isServer ? [`server.${cluster.region}.nomad`, `server.${cluster.datacenter}.consul`] : []),
+      ...(host.isServer && cluster.apiHostname ? [cluster.apiHostname] : []),
       ...(host.isClient ? [`client.${cluster.region}.nomad`, `client.${cluster.datacenter}.consul`] : []),
     ],
     ipAddresses: ["127.0.0.1", host.privateIp, ...addresses],

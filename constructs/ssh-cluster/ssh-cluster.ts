@@ -3,7 +3,9 @@ import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
 import { throwIfProblems } from "../core";
 import {
+  apiHostnameProblems,
   CLIENT_HOST_NETWORKS,
+  clusterApiAddresses,
   ClusterClients,
   ClusterPki,
   ClusterTier,
@@ -17,7 +19,6 @@ import {
   hostFirewallUnit,
   HostPort,
   hostPackages,
-  NOMAD_PORTS,
   renderHostFirewall,
   SecretsDelivery,
   SshHost,
@@ -64,6 +65,15 @@ export interface SshClusterProps {
   readonly subnetCidr: string;
   /** The machines, servers first in deploy order; 1, 3, 5 or 7 servers. */
   readonly hosts: readonly SshClusterHost[];
+  /**
+   * A DNS name with one A record per server's address, e.g. "nomad.example.net", through
+   * which the later stacks' providers, the ACL bootstrap and the CLIs reach the Nomad and Consul
+   * APIs, so that deploys survive the loss of any one server (Go's dialer tries each address of
+   * a name in turn). Every server's certificate carries it. Your LAN's DNS (the router) serves
+   * the records; the hosts stack's `api_hostname` output lists them.
+   * @default none: the first server's address, so every deploy fails while it is down
+   */
+  readonly apiHostname?: string;
   /** IPv4 CIDRs SSH and the Nomad/Consul HTTPS APIs are for (the host firewall admits only them, and the cluster's hosts to the APIs). */
   readonly operatorCidrs: readonly string[];
   /** Pinned Nomad version, e.g. "2.0.5" (HashiCorp's apt repository). */
@@ -125,9 +135,11 @@ export class SshCluster extends Construct {
   readonly consulAgentAddresses: readonly string[];
   /** Where Terraform reaches each host and the host key it pins, servers first. */
   readonly sshHosts: readonly SshHost[];
-  /** e.g. https://<first server>:4646 */
+  /** The name the servers' certificates carry for the APIs (props.apiHostname). */
+  readonly apiHostname?: string;
+  /** https://<apiHostname>:4646, or without one https://<first server>:4646 */
   readonly nomadAddress: string;
-  /** e.g. https://<first server>:8501 */
+  /** https://<apiHostname>:8501, or without one https://<first server>:8501 */
   readonly consulAddress: string;
   /** The CA that signed the agents' certificates. */
   readonly caCertPem: string;
@@ -137,7 +149,7 @@ export class SshCluster extends Construct {
   constructor(scope: Construct, id: string, props: SshClusterProps) {
     super(scope, id);
     const { errors, warnings } = validateSshCluster(props);
-    throwIfProblems(this, "invalid SshCluster", errors);
+    throwIfProblems(this, "invalid SshCluster", [...errors, ...apiHostnameProblems(props.apiHostname)]);
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
     const drivers = props.drivers ?? DEFAULT_DRIVERS;
@@ -155,8 +167,8 @@ export class SshCluster extends Construct {
     this.privateAddresses = specs.map((s) => s.privateIp);
     this.clientPublicIps = specs.filter((s) => s.isClient).map((s) => s.privateIp);
     this.consulAgentAddresses = specs.map((s) => `https://${s.privateIp}:${CONSUL_PORTS.https}`);
-    this.nomadAddress = `https://${this.serverPrivateIps[0]}:${NOMAD_PORTS.http}`;
-    this.consulAddress = `https://${this.serverPrivateIps[0]}:${CONSUL_PORTS.https}`;
+    this.apiHostname = props.apiHostname;
+    ({ nomadAddress: this.nomadAddress, consulAddress: this.consulAddress } = clusterApiAddresses(props.apiHostname ?? this.serverPrivateIps[0]));
 
     const pki = new ClusterPki(this, "Pki", { name: props.name });
     this.caCertPem = pki.caCertPem;
@@ -177,6 +189,7 @@ export class SshCluster extends Construct {
       // One LAN: the ingress listens on the hosts' LAN addresses.
       publicNetwork: { cidr: props.subnetCidr },
       chrootEnv: props.chrootEnv,
+      apiHostname: props.apiHostname,
     };
 
     const members: SshClusterMember[] = [];
