@@ -37,3 +37,4 @@ export { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 export { DnsRecord as CloudflareDnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
 export { CsiVolume as NomadCsiVolume } from "@cdktf/provider-nomad/lib/csi-volume";
 export { DynamicHostVolume as NomadDynamicHostVolume } from "@cdktf/provider-nomad/lib/dynamic-host-volume";
+export { TerraformData } from "./terraform-data";
