@@ -23,6 +23,13 @@ describe("the TypeScript loader of cdktf.json's app", () => {
     expect(run("main.ts")).toBe('{"sides":4,"label":"4 sides"}\n');
   });
 
+  it("resolves ./name to name.ts before name.json, as TypeScript does", () => {
+    writeFileSync(join(dir, "fixture.json"), '{ "from": "json" }');
+    writeFileSync(join(dir, "fixture.ts"), 'import data from "./fixture.json";\nexport const from = `ts, beside ${data.from}`;\n');
+    writeFileSync(join(dir, "main.ts"), 'import { from } from "./fixture";\nconsole.log(from);\n');
+    expect(run("main.ts")).toBe("ts, beside json\n");
+  });
+
   it("runs the changed source when a file changes (the cache is keyed by its content)", () => {
     const id = `${process.pid}-${Date.now()}`;
     writeFileSync(join(dir, "main.ts"), `const n: number = 1;\nconsole.log("${id}", n);\n`);

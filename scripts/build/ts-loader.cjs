@@ -9,9 +9,9 @@
 // its inline source map).
 "use strict";
 const { createHash } = require("node:crypto");
-const { mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
+const { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } = require("node:fs");
 const Module = require("node:module");
-const { basename, join } = require("node:path");
+const { basename, dirname, join, resolve, sep } = require("node:path");
 
 const ROOT = join(__dirname, "..", "..");
 const CACHE_DIR = join(ROOT, "node_modules", ".cache", "hashilab-ts");
@@ -50,4 +50,16 @@ function compiled(source, filename) {
 
 Module._extensions[".ts"] = (module, filename) => {
   module._compile(compiled(readFileSync(filename, "utf8"), filename), filename);
+};
+
+// TypeScript resolves `./name` to name.ts before name.json or name.js; node's resolver tries
+// .js and .json first. So the project's own relative imports look for the .ts file first.
+const resolveFilename = Module._resolveFilename;
+const NODE_MODULES = `${sep}node_modules${sep}`;
+Module._resolveFilename = function (request, parent, ...rest) {
+  if (request.startsWith(".") && parent?.filename && !parent.filename.includes(NODE_MODULES)) {
+    const candidate = `${resolve(dirname(parent.filename), request)}.ts`;
+    if (existsSync(candidate)) return candidate;
+  }
+  return resolveFilename.call(this, request, parent, ...rest);
 };
