@@ -1,31 +1,41 @@
 /**
- * Where one synth of the app spends its CPU time, phase by phase, as main.ts runs it
- * (cdktf.json's app): loading the modules, building the construct tree (with hashilab's
+ * Where one synth spends its CPU time, phase by phase, as main.ts runs it (cdktf.json's app):
+ * starting node, loading the modules, building the construct tree (with hashilab's
  * validations), cdktf's prepareStack (resolves every stack once to find cross-stack
- * references), rendering and writing each stack (toTerraform, with the plaintext-secret scan),
- * and the rest of app.synth. Prints JSON: milliseconds of CPU (user+sys) per phase.
+ * references), rendering each stack (toTerraform, with the plaintext-secret scan), and writing
+ * the files with the rest of app.synth. Of the whole app, of lab alone, or of the baseline app.
+ * Prints JSON: milliseconds of CPU (user+system) per phase.
  *
- *   node --require ./scripts/build/ts-loader.cjs bench/synth-phases.ts [lab]
+ *   node --require ./scripts/build/ts-loader.cjs bench/synth-phases.ts app|lab|baseline
  */
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
 };
 const t0 = cpuMs();
-/* eslint-disable @typescript-eslint/no-require-imports -- timed loading */
 const { mkdtempSync, rmSync } = require("node:fs") as typeof import("node:fs");
 const { tmpdir } = require("node:os") as typeof import("node:os");
 const { join } = require("node:path") as typeof import("node:path");
 const { App, TerraformStack } = require("cdktf") as typeof import("cdktf");
-const { ENVIRONMENTS, lab } = require("../environments") as typeof import("../environments");
-const { addEnvironments } = require("../stacks/environment") as typeof import("../stacks/environment");
+const which = process.argv[2] ?? "app";
+const build: (app: InstanceType<typeof App>) => void =
+  which === "baseline"
+    ? (require("./baseline/app") as typeof import("./baseline/app")).buildBaseline
+    : (() => {
+        const { ENVIRONMENTS, lab } = require("../environments") as typeof import("../environments");
+        const { addEnvironments } = require("../stacks/environment") as typeof import("../stacks/environment");
+        return (app) => {
+          const problems = addEnvironments(app, which === "lab" ? [lab] : ENVIRONMENTS);
+          if (problems.length > 0) throw new Error(problems.join("\n"));
+        };
+      })();
 const loaded = cpuMs();
 
 const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-phases-"));
 try {
-  const app = new App({ outdir, skipValidation: true });
-  const problems = addEnvironments(app, process.argv[2] === "lab" ? [lab] : ENVIRONMENTS);
-  if (problems.length > 0) throw new Error(problems.join("\n"));
+  // As main.ts: hashilab's validation ran while building; the baseline keeps cdktf's.
+  const app = new App({ outdir, skipValidation: which !== "baseline" });
+  build(app);
   const built = cpuMs();
   const stacks = app.node.findAll().filter(TerraformStack.isStack);
   // app.synth() in its parts (cdktf 0.21.0 lib/app.js synth): prepareStack on every stack,
@@ -54,6 +64,7 @@ try {
   const round = (ms: number) => Math.round(ms);
   console.log(
     JSON.stringify({
+      startNode: round(t0),
       loadModules: round(loaded - t0),
       buildTreeAndValidate: round(built - loaded),
       prepareStacks: round(prepareMs),
