@@ -1,5 +1,7 @@
 import childProcess = require("node:child_process");
 import { App, DataResource, Testing, TerraformStack } from "cdktf";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { TerraformData } from "../constructs/providers";
 
 /** TerraformData: terraform_data as cdktf's DataResource writes it, without running Terraform at synth. */
@@ -43,5 +45,15 @@ describe("TerraformData", () => {
     } finally {
       execSync.mockRestore();
     }
+  });
+
+  it("is the only terraform_data in the library, the stacks and the environments (no DataResource)", () => {
+    const root = join(__dirname, "..");
+    const users = ["constructs", "stacks", "environments", "apps", "policies"].flatMap((dir) =>
+      readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
+        .filter((file) => file.endsWith(".ts") && /\bnew DataResource\b|import [^;]*\bDataResource\b[^;]* from "cdktf"/.test(readFileSync(join(root, dir, file), "utf8")))
+        .map((file) => join(dir, file)),
+    );
+    expect(users).toEqual([]);
   });
 });
