@@ -30,6 +30,12 @@ describe("the TypeScript loader of cdktf.json's app", () => {
     expect(run("main.ts")).toBe("ts, beside json\n");
   });
 
+  it("loads a TypeScript module with import(), as tsc's CommonJS output does", () => {
+    writeFileSync(join(dir, "command.ts"), "export const run = (): number => 7;\n");
+    writeFileSync(join(dir, "main.ts"), 'void import("./command").then((m) => console.log(m.run()));\n');
+    expect(run("main.ts")).toBe("7\n");
+  });
+
   it("runs the changed source when a file changes (the cache is keyed by its content)", () => {
     const id = `${process.pid}-${Date.now()}`;
     writeFileSync(join(dir, "main.ts"), `const n: number = 1;\nconsole.log("${id}", n);\n`);

@@ -17,9 +17,10 @@ const ROOT = join(__dirname, "..", "..");
 const CACHE_DIR = join(ROOT, "node_modules", ".cache", "hashilab-ts");
 const ESBUILD_VERSION = require("esbuild/package.json").version;
 // The project's compiler options (class-field semantics follow its target); esbuild reads
-// tsconfig's JSON-with-comments itself.
+// tsconfig's JSON-with-comments itself. `import()` becomes require(), as tsc's "module":
+// "commonjs" compiles it (node's own import() would not find an extensionless .ts file).
 const TSCONFIG = readFileSync(join(ROOT, "tsconfig.json"), "utf8");
-const OPTIONS = { loader: "ts", format: "cjs", target: "node20", sourcemap: "inline", tsconfigRaw: TSCONFIG };
+const OPTIONS = { loader: "ts", format: "cjs", target: "node20", supported: { "dynamic-import": false }, sourcemap: "inline", tsconfigRaw: TSCONFIG };
 const OPTIONS_KEY = `${ESBUILD_VERSION}\0${JSON.stringify(OPTIONS)}\0`;
 
 let esbuild;
