@@ -24,6 +24,8 @@ export interface MeasureOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Record a failing run instead of throwing, e.g. a test suite with failing tests. @default false */
   readonly allowFailure?: boolean;
+  /** Exit codes that mean success, e.g. the review's 2 (changes found). @default [0] */
+  readonly successCodes?: readonly number[];
 }
 
 const GNU_TIME = "/usr/bin/time";
@@ -39,7 +41,7 @@ export function measureOnce(command: readonly string[], cwd: string, options: Me
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (run.status !== 0) {
+    if (!(options.successCodes ?? [0]).includes(run.status ?? -1)) {
       const message = `${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`;
       if (!options.allowFailure) throw new Error(message);
       console.warn(message);
