@@ -1,7 +1,9 @@
 /**
- * Wall time and peak memory of a whole command, as a user experiences it: GNU time's
- * elapsed seconds and maximum resident set size (of the largest process in the command's
- * tree, which is what ru_maxrss reports for waited-for children).
+ * CPU time, wall time and peak memory of a whole command, as GNU time reports them: user+system
+ * seconds of the command and every child it waited for, elapsed seconds, and the maximum
+ * resident set size (of the largest process in the command's tree, which is what ru_maxrss
+ * reports for waited-for children). The machine may be shared: CPU time is what the ratios use,
+ * since other work stretches the wall time but not the CPU a command needs.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -9,6 +11,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface Measurement {
+  /** CPU time, user + system. */
+  readonly cpuMs: number;
+  /** Wall time. */
   readonly ms: number;
   readonly peakRssMb: number;
   /** The command's exit code (non-zero only where failures are allowed). */
@@ -19,6 +24,8 @@ export interface MeasureOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Record a failing run instead of throwing, e.g. a test suite with failing tests. @default false */
   readonly allowFailure?: boolean;
+  /** Exit codes that mean success, e.g. the review's 2 (changes found). @default [0] */
+  readonly successCodes?: readonly number[];
 }
 
 const GNU_TIME = "/usr/bin/time";
@@ -28,28 +35,29 @@ export function measureOnce(command: readonly string[], cwd: string, options: Me
   const dir = mkdtempSync(join(tmpdir(), "hashilab-time-"));
   try {
     const report = join(dir, "time");
-    const run = spawnSync(GNU_TIME, ["-f", "%e %M", "-o", report, ...command], {
+    const run = spawnSync(GNU_TIME, ["-f", "%e %U %S %M", "-o", report, ...command], {
       cwd,
       env: { ...process.env, CHECKPOINT_DISABLE: "1", ...options.env },
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
-    if (run.status !== 0) {
+    if (!(options.successCodes ?? [0]).includes(run.status ?? -1)) {
       const message = `${command.join(" ")} failed (exit ${run.status}):\n${(run.stderr || run.stdout).slice(-2000)}`;
       if (!options.allowFailure) throw new Error(message);
       console.warn(message);
     }
-    const [seconds, kilobytes] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
-    return { ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024), exitCode: run.status ?? 1 };
+    const [seconds, user, system, kilobytes] = readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+    return { cpuMs: Math.round((user + system) * 1000), ms: Math.round(seconds * 1000), peakRssMb: Math.round(kilobytes / 1024), exitCode: run.status ?? 1 };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The median time and the median peak memory of `runs` runs. */
+/** The median times and the median peak memory of `runs` runs. */
 export function measure(runs: number, command: readonly string[], cwd: string, options: MeasureOptions = {}): Measurement {
   const samples = Array.from({ length: runs }, () => measureOnce(command, cwd, options));
   return {
+    cpuMs: median(samples.map((s) => s.cpuMs)),
     ms: median(samples.map((s) => s.ms)),
     peakRssMb: median(samples.map((s) => s.peakRssMb)),
     exitCode: Math.max(...samples.map((s) => s.exitCode)),

@@ -1,9 +1,9 @@
 /**
  * One benchmark sample: builds a stack with N NomadService instances, synthesizes it to a temp
- * dir and prints {"n", "ms", "peakRssMb"} as JSON. Run in a fresh process per sample (see
+ * dir and prints {"n", "ms" (CPU, user+system), "peakRssMb"} as JSON. Run in a fresh process per sample (see
  * run.ts) so peak memory is this sample's own.
  *
- *   npx tsx bench/synth-services.ts 100
+ *   node --require ./scripts/build/ts-loader.cjs bench/synth-services.ts 100
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -17,7 +17,7 @@ import { environmentFacts, lab } from "../environments";
 const n = Number(process.argv[2] ?? "10");
 const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-"));
 try {
-  const start = performance.now();
+  const start = process.cpuUsage();
   const app = new App({ outdir });
   const stack = new TerraformStack(app, "bench");
   declareClusterFacts(stack, environmentFacts(lab));
@@ -33,7 +33,8 @@ try {
     });
   }
   app.synth();
-  const ms = Math.round(performance.now() - start);
+  const cpu = process.cpuUsage(start);
+  const ms = Math.round((cpu.user + cpu.system) / 1000);
   // maxRSS is in kilobytes.
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(JSON.stringify({ n, ms, peakRssMb }));

@@ -2,6 +2,8 @@
  * The one place that imports provider bindings. Deep paths only: the packages' index
  * modules load every resource of a provider (cloudflare: 0.8 s / 180 MB vs 0.23 s / 66 MB).
  * A move off the frozen @cdktf/provider-* packages changes this file, not its users.
+ * TerraformData is the built-in `terraform_data` resource, written for hashilab
+ * (./terraform-data): cdktf's DataResource runs Terraform at synth.
  */
 export { NomadProvider } from "@cdktf/provider-nomad/lib/provider";
 export { Job as NomadJobResource } from "@cdktf/provider-nomad/lib/job";
@@ -37,3 +39,4 @@ export { CloudflareProvider } from "@cdktf/provider-cloudflare/lib/provider";
 export { DnsRecord as CloudflareDnsRecord } from "@cdktf/provider-cloudflare/lib/dns-record";
 export { CsiVolume as NomadCsiVolume } from "@cdktf/provider-nomad/lib/csi-volume";
 export { DynamicHostVolume as NomadDynamicHostVolume } from "@cdktf/provider-nomad/lib/dynamic-host-volume";
+export { TerraformData } from "./terraform-data";

@@ -49,14 +49,13 @@ export interface ClusterScope {
   readonly hashilabPlatformElsewhere?: boolean;
 }
 
+/** The construct that creates an object of a type and name. */
 interface Claim {
   readonly owner: IConstruct;
-  readonly type: UniqueNameType;
-  readonly name: string;
 }
 
-/** Per App: every claim of its stacks, in creation order. */
-const claimsByApp = new WeakMap<IConstruct, Claim[]>();
+/** Per App: the claims of its stacks by type and name, each list in creation order (a map: one lookup per claim, not a scan). */
+const claimsByApp = new WeakMap<IConstruct, Map<string, Claim[]>>();
 const declaredClusters = new WeakMap<IConstruct, ClusterScope>();
 
 /**
@@ -87,23 +86,25 @@ function describe(cluster: ClusterScope | undefined): string {
  */
 export function claimUniqueName(owner: IConstruct, type: UniqueNameType, name: string, fix: string): void {
   const stack = TerraformStack.of(owner);
-  const claims = claimsByApp.get(owner.node.root) ?? [];
-  claimsByApp.set(owner.node.root, claims);
+  const byName = claimsByApp.get(owner.node.root) ?? new Map<string, Claim[]>();
+  claimsByApp.set(owner.node.root, byName);
+  const key = `${type}\0${name}`;
+  const claims = byName.get(key) ?? [];
+  byName.set(key, claims);
   const { what, atApply } = KINDS[type];
-  const same = (claim: Claim) => claim.type === type && claim.name === name;
-  const first = claims.find((claim) => same(claim) && TerraformStack.of(claim.owner) === stack);
+  const first = claims.find((claim) => TerraformStack.of(claim.owner) === stack);
   if (first !== undefined) {
     throwIfProblems(owner, `${what} name "${name}" is taken`, [
       `${first.owner.node.path} in stack ${stack.node.id} already uses it; one of the two would ${atApply}; ${fix}`,
     ]);
   }
-  claims.push({ owner, type, name });
+  claims.push({ owner });
   // Stacks declare their cluster after their constructors ran, so the cross-stack check waits for synth.
   owner.node.addValidation({
     validate: () => {
       const cluster = clusterOf(owner);
       const problems = claims
-        .filter((claim) => same(claim) && TerraformStack.of(claim.owner) !== stack && sameCluster(clusterOf(claim.owner), cluster))
+        .filter((claim) => TerraformStack.of(claim.owner) !== stack && sameCluster(clusterOf(claim.owner), cluster))
         .map(
           (claim) =>
             `${what} name "${name}" is also used by ${claim.owner.node.path} in stack ${TerraformStack.of(claim.owner).node.id}, ` +

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { AssetType, DataResource, Fn, ITerraformDependable, TerraformAsset, Token } from "cdktf";
+import { AssetType, Fn, ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { throwIfProblems } from "../core";
 import type { SshHost } from "../hetzner-cluster";
-import { RandomUuid } from "../providers";
+import { RandomUuid, TerraformData } from "../providers";
 import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, NOMAD_AGENT_RULES, NOMAD_HEALTH_GATE_RULES } from "./agent-policies";
 import { HealthGateTokenDelivery } from "./health-gate-token-delivery";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
@@ -76,8 +76,8 @@ export class AclBootstrap extends Construct {
   /** The Consul token for the Nomad agents' `consul { token }` (policy `nomad-agents`). Sensitive. */
   readonly nomadAgentConsulToken: string;
   /** The resources that run the bootstrap; depend on these before using the tokens. */
-  readonly nomadBootstrap: DataResource;
-  readonly consulBootstrap: DataResource;
+  readonly nomadBootstrap: TerraformData;
+  readonly consulBootstrap: TerraformData;
   /** The random secret itself: known at plan time while unchanged, unlike the read-back token. */
   private readonly nomadAgentConsulSecret: string;
   /** The health gate's operator:read tokens (random secrets, as above). */
@@ -113,7 +113,7 @@ export class AclBootstrap extends Construct {
       ...(props.caCertPem ? { ACL_CA_PEM: props.caCertPem } : {}),
     };
 
-    this.nomadBootstrap = new DataResource(this, "Nomad", {
+    this.nomadBootstrap = new TerraformData(this, "Nomad", {
       triggersReplace: {
         address: props.nomadAddress,
         secret_sha256: Fn.sha256(nomadManagement),
@@ -154,7 +154,7 @@ export class AclBootstrap extends Construct {
       },
       { name: "health-gate", description: gateDescription, rules: CONSUL_HEALTH_GATE_RULES, secretId: gateConsul, agentTokenOn: [] },
     ];
-    this.consulBootstrap = new DataResource(this, "Consul", {
+    this.consulBootstrap = new TerraformData(this, "Consul", {
       triggersReplace: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
@@ -221,7 +221,7 @@ export class AclBootstrap extends Construct {
   }
 
   /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */
-  private static tokenOf(bootstrap: DataResource, key: string): string {
+  private static tokenOf(bootstrap: TerraformData, key: string): string {
     return bootstrap.getStringAttribute(`output.${key}`);
   }
 

@@ -1,6 +1,7 @@
 import { posix } from "node:path";
-import { DataResource, Fn, ITerraformDependable } from "cdktf";
+import { Fn, ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { TerraformData } from "../providers";
 import { throwIfProblems } from "../core";
 import { HOST_PATHS, remoteCommand, shellQuote, sshConnection, SshHost, sshHostProblems } from "../hetzner-cluster";
 
@@ -46,14 +47,14 @@ export function gateTokenInstallCommands(): string[] {
  * new host re-runs the delivery.
  */
 export class HealthGateTokenDelivery extends Construct {
-  readonly deliveries: readonly DataResource[];
+  readonly deliveries: readonly TerraformData[];
 
   constructor(scope: Construct, id: string, props: HealthGateTokenDeliveryProps) {
     super(scope, id);
     throwIfProblems(this, "invalid health gate token delivery", sshHostProblems(props.hosts, "hosts"));
     this.deliveries = props.hosts.map(
       (host, i) =>
-        new DataResource(this, `Host-${i}`, {
+        new TerraformData(this, `Host-${i}`, {
           dependsOn: [...props.after],
           triggersReplace: { host: host.address, tokens_sha256: Fn.sha256(Fn.join(",", [props.consulToken, props.nomadToken])) },
           connection: sshConnection(host),

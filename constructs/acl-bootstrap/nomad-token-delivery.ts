@@ -1,6 +1,7 @@
 import { posix } from "node:path";
-import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { TerraformData } from "../providers";
 import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import {
   DELIVERED_SCRIPTS,
@@ -101,7 +102,7 @@ export function tokenInstallCommands(configFile: string): string[] {
  * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced.
  */
 export class NomadConsulTokenDelivery extends Construct {
-  readonly deliveries: readonly DataResource[];
+  readonly deliveries: readonly TerraformData[];
 
   constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
     super(scope, id);
@@ -109,10 +110,10 @@ export class NomadConsulTokenDelivery extends Construct {
     const problems = [...configFileProblems(configFile), ...sshHostProblems(props.hosts, "hosts")];
     throwIfProblems(this, "invalid Nomad agent Consul token delivery", problems);
     const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
-    const deliveries: DataResource[] = [];
+    const deliveries: TerraformData[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
-        new DataResource(this, `Host-${i}`, {
+        new TerraformData(this, `Host-${i}`, {
           dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
           triggersReplace: { host: host.address, token_sha256: Fn.sha256(props.token), config_file: configFile },
           connection: sshConnection(host),

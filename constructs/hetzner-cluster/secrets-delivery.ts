@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
+import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { TerraformData } from "../providers";
 import { escapeTerraformTemplate } from "../core";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
@@ -50,7 +51,7 @@ function digest(value: string): string {
  * delivery; the server itself is untouched because its user-data never contains a secret.
  */
 export class SecretsDelivery extends Construct {
-  readonly resource: DataResource;
+  readonly resource: TerraformData;
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
@@ -65,7 +66,7 @@ export class SecretsDelivery extends Construct {
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
     entries.push(...scripts.map(({ name, content }) => ({ name, content })));
     const triggers = { ...props.triggers, ...Object.fromEntries(scripts.map((s) => [s.trigger, s.content])) };
-    this.resource = new DataResource(this, "Delivery", {
+    this.resource = new TerraformData(this, "Delivery", {
       triggersReplace: {
         server: props.serverId,
         ...Object.fromEntries(Object.entries(triggers).map(([name, value]) => [`${name}_sha256`, digest(value)])),

@@ -1,6 +1,6 @@
-import { DataResource, Fn, SSHProvisionerConnection, Token } from "cdktf";
+import { Fn, SSHProvisionerConnection, Token } from "cdktf";
 import { Construct } from "constructs";
-import { TlsPrivateKey } from "../providers";
+import { TerraformData, TlsPrivateKey } from "../providers";
 import { HOST_PATHS } from "./host-paths";
 import { remoteCommand, shellQuote } from "./shell";
 import { sshPublicKeyProblem } from "./ssh-public-key";
@@ -96,14 +96,14 @@ export interface SshHostKeyProps {
 export class SshHostKey extends Construct {
   readonly key: TlsPrivateKey;
   /** Runs once per server (and when the key is rotated); later connections depend on it. */
-  readonly install: DataResource;
+  readonly install: TerraformData;
   readonly sshHost: SshHost;
 
   constructor(scope: Construct, id: string, props: SshHostKeyProps) {
     super(scope, id);
     this.key = new TlsPrivateKey(this, "Key", { algorithm: "ED25519" });
     const publicKey = Fn.trimspace(this.key.publicKeyOpenssh);
-    this.install = new DataResource(this, "Install", {
+    this.install = new TerraformData(this, "Install", {
       triggersReplace: { server: props.serverId, host_key_sha256: Fn.sha256(publicKey) },
       // The first contact: no host_key, so Terraform accepts the key the new server generated.
       connection: rootConnection(props.address),

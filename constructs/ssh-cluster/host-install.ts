@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { DataResource, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
+import { TerraformData } from "../providers";
 import { escapeTerraformTemplate } from "../core";
 import { HostFile, HostPackage, remoteCommand, sshConnection, SshHost } from "../hetzner-cluster";
 
@@ -56,7 +57,7 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  * the new key is what reprovisions it. The script itself changes nothing that is in place.
  */
 export class HostInstall extends Construct {
-  readonly resource: DataResource;
+  readonly resource: TerraformData;
 
   constructor(scope: Construct, id: string, props: HostInstallProps) {
     super(scope, id);
@@ -69,7 +70,7 @@ export class HostInstall extends Construct {
       { name: "hashicorp.list.in", content: `${props.aptSource}\n` },
       { name: INSTALL_SCRIPT, content: installScript() },
     ];
-    this.resource = new DataResource(this, "Install", {
+    this.resource = new TerraformData(this, "Install", {
       triggersReplace: {
         host_key_sha256: sha256(props.host.hostKey.trim()),
         packages,

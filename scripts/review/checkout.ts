@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, symlinkSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
@@ -13,15 +14,16 @@ export class ReviewError extends Error {}
 export const PROJECT_ROOT = resolve(__dirname, "..", "..");
 
 /**
- * Synthesizes the app of a checkout at `dir` by running its main.ts with this checkout's
- * tsx, into a temp folder (not the checkout's cdktf.out), and reads every stack. Async, so
- * the two sides of a review synthesize in parallel.
+ * Synthesizes the app of a checkout at `dir` by running its main.ts as cdktf.json's app does,
+ * with this checkout's TypeScript loader (scripts/build/ts-loader.cjs), into a temp folder (not
+ * the checkout's cdktf.out), and reads every stack. Async, so the two sides of a review
+ * synthesize in parallel.
  */
 export async function synthCheckout(dir: string): Promise<SynthesizedApp> {
   const outdir = mkdtempSync(join(tmpdir(), "hashilab-review-out-"));
   try {
-    const tsx = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-    const child = spawn(process.execPath, [tsx, "main.ts"], {
+    const loader = join(PROJECT_ROOT, "scripts", "build", "ts-loader.cjs");
+    const child = spawn(process.execPath, ["--require", loader, "main.ts"], {
       cwd: dir,
       env: { ...process.env, CDKTF_OUTDIR: outdir, CHECKPOINT_DISABLE: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -112,5 +114,53 @@ export function checkoutRef(repo: string, ref: string): { dir: string; dispose: 
   } catch (e) {
     dispose();
     throw e;
+  }
+}
+
+/** Synthesized commits, so reviewing against the same base again synthesizes only the working tree. */
+const SYNTH_CACHE_DIR = join(PROJECT_ROOT, "node_modules", ".cache", "hashilab-review");
+/** Kept: the most recently written; a synth of the whole app is about 2 MB. */
+const SYNTH_CACHE_ENTRIES = 20;
+
+/**
+ * What a commit's synth depends on besides the commit: the installed dependencies (the
+ * lockfile stands for them; the base runs with this checkout's node_modules), node, and how
+ * this file reads stacks.
+ */
+export function synthCacheFile(repo: string, commit: string): string {
+  const lockfile = join(repo, "package-lock.json");
+  const key = createHash("sha256")
+    .update(`${commit}\0${process.version}\0${existsSync(lockfile) ? readFileSync(lockfile, "utf8") : ""}\0`)
+    .update(readFileSync(__filename, "utf8"))
+    .digest("hex");
+  return join(SYNTH_CACHE_DIR, `${key}.json`);
+}
+
+function storeSynth(file: string, app: SynthesizedApp): void {
+  mkdirSync(SYNTH_CACHE_DIR, { recursive: true });
+  const partial = `${file}.${process.pid}.tmp`;
+  writeFileSync(partial, JSON.stringify(app));
+  renameSync(partial, file);
+  const entries = readdirSync(SYNTH_CACHE_DIR)
+    .filter((name) => name.endsWith(".json"))
+    .map((name) => ({ path: join(SYNTH_CACHE_DIR, name), mtimeMs: statSync(join(SYNTH_CACHE_DIR, name)).mtimeMs }))
+    .sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of entries.slice(SYNTH_CACHE_ENTRIES)) rmSync(old.path, { force: true });
+}
+
+/**
+ * The synthesized app of `commit`: from the cache when this commit was synthesized before
+ * (with the same dependencies), else checked out (checkoutRef), synthesized and cached.
+ */
+export async function synthCommit(repo: string, commit: string): Promise<SynthesizedApp> {
+  const file = synthCacheFile(repo, commit);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, "utf8")) as SynthesizedApp;
+  const checkout = checkoutRef(repo, commit);
+  try {
+    const app = await synthCheckout(checkout.dir);
+    storeSynth(file, app);
+    return app;
+  } finally {
+    checkout.dispose();
   }
 }

@@ -2,7 +2,8 @@
  * npm run review -- <base-ref> [--markdown]
  *
  * Synthesizes the working tree and <base-ref> (in a temporary git worktree that reuses
- * this checkout's node_modules; no install, no network) and prints, per stack, the
+ * this checkout's node_modules; no install, no network; a base synthesized before is read
+ * from node_modules/.cache/hashilab-review) and prints, per stack, the
  * resources to create / update / replace / delete, their changed attributes, the unified
  * diffs of changed jobspecs, ACL policies and user-data, and the cost delta.
  *
@@ -11,7 +12,7 @@
  */
 import { estimateCost } from "../cost/estimate";
 import { loadPriceTable } from "../cost/prices";
-import { checkoutRef, checkoutRoot, resolveCommit, ReviewError, SynthesizedApp, synthCheckout } from "./checkout";
+import { checkoutRoot, resolveCommit, ReviewError, SynthesizedApp, synthCheckout, synthCommit } from "./checkout";
 import { clusterEffects } from "./effects";
 import { compareApps, hasChanges } from "./plan";
 import { reviewExpiry } from "./expiry";
@@ -46,14 +47,9 @@ function costDeltas(before: SynthesizedApp, after: SynthesizedApp): CostDelta[] 
 /** Builds the review of the working tree at `repo` against `base`. */
 export async function review(repo: string, base: string): Promise<ReviewReport & { expiry: string[] }> {
   const commit = resolveCommit(repo, base);
-  const checkout = checkoutRef(repo, commit);
-  let before: SynthesizedApp;
-  let after: SynthesizedApp;
-  try {
-    [before, after] = await Promise.all([synthCheckout(checkout.dir), synthCheckout(repo)]);
-  } finally {
-    checkout.dispose();
-  }
+  // The working tree's synth starts first: it runs while the base is checked out.
+  const head = synthCheckout(repo);
+  const [before, after] = await Promise.all([synthCommit(repo, commit), head]);
   const stacks = compareApps(before, after);
   return {
     base,
