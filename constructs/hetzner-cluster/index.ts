@@ -30,3 +30,5 @@ export { renderHostFirewall } from "./firewall-rules";
 export type { HostFirewallSettings, HostPort } from "./firewall-rules";
 export { chrootEnvProblems, CLIENT_HOST_NETWORKS } from "./nomad-config";
 export { nomadVersionFloorProblems } from "./agent-versions";
+export { ClusterMembership } from "./membership";
+export type { ClusterMembershipProps, MemberHost } from "./membership";

@@ -5,6 +5,7 @@ import { throwIfProblems } from "../core";
 import {
   CLIENT_HOST_NETWORKS,
   ClusterClients,
+  ClusterMembership,
   ClusterPki,
   ClusterTier,
   CONSUL_PORTS,
@@ -211,6 +212,7 @@ export class SshCluster extends Construct {
       members.push({ spec, sshHost, install, delivery });
     });
     this.members = members;
+    new ClusterMembership(this, "Membership", { hosts: members, serversField: "cluster.hosts (a host's role)" });
     this.sshHosts = members.map((m) => m.sshHost);
   }
 
