@@ -131,8 +131,11 @@ export class ClusterMembership extends Construct {
     if (backend instanceof LocalBackend) {
       const path: string = backend.toTerraform().terraform.backend.local.path;
       const statePath = new TerraformLocal(this, "StatePath", escapeTerraformTemplate(path));
-      // A first deploy has no state file yet, and reading a missing state is an error.
-      previous.addOverride("count", `\${fileexists(local.${statePath.friendlyUniqueId}) ? 1 : 0}`);
+      // A first deploy has no state yet (Terraform's lock creates the file empty before the
+      // plan), and reading a missing state is an error (data_source_state.go "Unable to find
+      // remote state"). HCL reports only the chosen branch's errors, so file() of a missing file is not one.
+      const file = `local.${statePath.friendlyUniqueId}`;
+      previous.addOverride("count", `\${fileexists(${file}) ? (length(file(${file})) > 0 ? 1 : 0) : 0}`);
     }
     // Names are validated DNS labels: JSON's quoting is HCL's.
     const previousServers = new TerraformLocal(
