@@ -63,14 +63,19 @@ nomad_leave_config=$root/etc/hashilab/nomad.d/zz-hashilab-leave.hcl
 consul_leave_config=$root/etc/hashilab/consul.d/zz-hashilab-leave.hcl
 nomad_stop_timeout=$root/run/systemd/system/nomad.service.d/hashilab-leave.conf
 
-cleanup() {
-  rm -f "$nomad_leave_config" "$consul_leave_config"
+# Removes the leave settings once an agent stopped, and on any failure: a host that is added
+# back (or kept after a failed leave) must not drain and leave at its next restart.
+forget_nomad_leave() {
+  rm -f "$nomad_leave_config"
   if [ -e "$nomad_stop_timeout" ]; then
     rm -f "$nomad_stop_timeout"
     systemctl daemon-reload || true
   fi
 }
-trap cleanup EXIT
+forget_consul_leave() {
+  rm -f "$consul_leave_config"
+}
+trap 'forget_nomad_leave; forget_consul_leave' EXIT
 
 # fetch AGENT HOST PATH: sets $status (000 when nothing answered) and $body. No token: the
 # status and client health endpoints need none.
@@ -167,6 +172,7 @@ leave_nomad() {
   wait_back nomad
   echo "hashilab-leave: nomad: stopping the agent: $([ "$is_client" = true ] && echo "its client drains (up to ${drain_deadline_seconds}s), ")$([ "$is_server" = true ] && echo "its server leaves Raft")"
   systemctl stop nomad.service
+  forget_nomad_leave
   if [ "$is_server" = true ]; then wait_left nomad 4647; fi
 }
 
@@ -183,6 +189,7 @@ leave_consul() {
   wait_back consul
   echo "hashilab-leave: consul: stopping the agent, which leaves the cluster"
   systemctl stop consul.service
+  forget_consul_leave
   if [ "$is_server" = true ]; then wait_left consul 8300; fi
 }
 
