@@ -24,6 +24,7 @@ export interface MemberHost {
 }
 
 export interface ClusterMembershipProps {
+  /** Every host of the cluster (HetznerCluster's `hosts`, SshCluster's `members`). */
   readonly hosts: readonly MemberHost[];
   /**
    * The environment field that lists or counts the servers, named in the plan's refusal, e.g.
