@@ -70,7 +70,10 @@ function roleOf(host: MemberHost): "server" | "client" | "both" {
  * stack outputs its servers' names, and a guard reads the stack's own previous state
  * (`terraform_remote_state` with the stack's backend) and fails the plan unless a majority of
  * the previous servers stay servers. A first deploy has no previous state: a local state file
- * that does not exist yet is not read (`fileexists`); a remote backend must hold a state.
+ * that does not exist yet, or is still empty, is not read; a remote backend must hold a state
+ * (docs/operations.md "Removing a server"). Set the stack's backend before building the
+ * cluster: the guard reads through it, and a stack without one gets cdktf's default local
+ * backend here.
  */
 export class ClusterMembership extends Construct {
   /** One instance per host, keyed by host name. */
@@ -129,6 +132,8 @@ export class ClusterMembership extends Construct {
     const stack = TerraformStack.of(this);
     const backend = stack.ensureBackendExists();
     const previous = backend.getRemoteStateDataSource(this, "PreviousState", stack.node.id);
+    // Named by its construct path like every resource (cdktf writes no metadata for remote states).
+    previous.addOverride("//", { metadata: { path: previous.node.path, uniqueId: previous.friendlyUniqueId } });
     if (backend instanceof LocalBackend) {
       const path: string = backend.toTerraform().terraform.backend.local.path;
       const statePath = new TerraformLocal(this, "StatePath", escapeTerraformTemplate(path));
