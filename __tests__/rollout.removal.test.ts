@@ -2,16 +2,16 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { App, TerraformStack } from "cdktf";
+import { App, LocalBackend, TerraformStack } from "cdktf";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
-import { LEAVE_CONNECT_TIMEOUT, LEAVE_SCRIPT, LEAVE_UPLOAD_DIR } from "../constructs/hetzner-cluster/membership";
+import { ClusterMembership, LEAVE_CONNECT_TIMEOUT, LEAVE_SCRIPT, LEAVE_UPLOAD_DIR } from "../constructs/hetzner-cluster/membership";
 import { escapeTerraformTemplate } from "../constructs/core";
 import { SshCluster } from "../constructs/ssh-cluster";
 import { home, lab, sshClusterProps } from "../environments";
 import { ANSWERS, Answer, SERVERS } from "./support/agent-apis";
 import { commandStubs } from "./support/install-secrets";
-import { StackJson, resourcesOf, synthEnvironment } from "./support/synth";
+import { StackJson, resourcesOf, synthApp, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
 import { requireTool } from "./support/tools";
 
@@ -112,6 +112,24 @@ describe("the destroy step's arguments", () => {
       { locals: { input: hostile } },
     );
     expect(execFileSync("bash", ["-c", command], { encoding: "utf8" })).toBe(`${hostile.role}\n${hostile.private_ip}\n`);
+  });
+});
+
+describe("the quorum guard's state file", () => {
+  beforeAll(() => requireTool("terraform"));
+
+  it("is the file the backend names, whatever its path holds (the backend block is no template, a data source's arguments are)", () => {
+    const path = 'state/${x}%{y}"quoted"\\.tfstate';
+    const stack = synthApp((app) => {
+      const s = new TerraformStack(app, "hosts");
+      new LocalBackend(s, { path });
+      new ClusterMembership(s, "Membership", { hosts: [], serversField: "cluster.serverCount" });
+    }).hosts;
+    expect(stack.terraform.backend.local.path).toBe(path);
+    const [, previous] = Object.entries<any>(stack.data.terraform_remote_state)[0];
+    const [statePath] = Object.keys(stack.locals).filter((id) => id.startsWith("Membership_StatePath_"));
+    const values = evaluateWithTerraform({ local: `\${local.${statePath}}`, read: previous.config.path }, { locals: { [statePath]: stack.locals[statePath] } });
+    expect(values).toEqual({ local: path, read: path });
   });
 });
 

@@ -136,7 +136,9 @@ export class ClusterMembership extends Construct {
     previous.addOverride("//", { metadata: { path: previous.node.path, uniqueId: previous.friendlyUniqueId } });
     if (backend instanceof LocalBackend) {
       const path: string = backend.toTerraform().terraform.backend.local.path;
+      // A data source's arguments are templates, unlike the backend block's: the same file either way.
       const statePath = new TerraformLocal(this, "StatePath", escapeTerraformTemplate(path));
+      previous.addOverride("config.path", escapeTerraformTemplate(path));
       // A first deploy has no state yet (Terraform's lock creates the file empty before the
       // plan), and reading a missing state is an error (data_source_state.go "Unable to find
       // remote state"). HCL reports only the chosen branch's errors, so file() of a missing file is not one.
