@@ -161,9 +161,9 @@ export class ClusterMembership extends Construct {
           {
             condition: `\${length(${before}) == 0 || ${staying} >= ${quorum}}`,
             errorMessage:
-              `${this.node.path}: this deploy removes the servers \${join(", ", sort(setsubtract(${before}, ${after})))} of \${length(${before})} ` +
+              `${escapeTerraformTemplate(this.node.path)}: this deploy removes the servers \${join(", ", sort(setsubtract(${before}, ${after})))} of \${length(${before})} ` +
               `at once, and only \${${staying}} stay: fewer than the Raft quorum of \${${quorum}}, so Nomad and Consul would stop electing a leader. ` +
-              `Change ${field} to remove at most \${length(${before}) - (${quorum})} server(s) per deploy (one at a time is safest), ` +
+              `Change ${escapeTerraformTemplate(field)} to remove at most \${length(${before}) - (${quorum})} server(s) per deploy (one at a time is safest), ` +
               `deploy, and remove the next in another deploy (docs/operations.md "Removing a host").`,
           },
         ],
