@@ -11,7 +11,8 @@ import { resourcesOf, synthEnvironment } from "./support/synth";
 const SECRET_REFERENCE = /\$\{(replace\()*(tls_private_key|random_bytes|random_uuid)\./;
 
 const stacks = synthEnvironment(lab);
-const deliveries = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"));
+// The membership uploads only the leave script (rollout.removal.test.ts), and its guard nothing.
+const deliveries = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data")).filter((r) => !r["//"].metadata.path.includes("/Membership/"));
 const uploads = (resource: any): Array<{ destination: string; content: string }> =>
   resource.provisioner.filter((p: any) => p.file).map((p: any) => p.file);
 

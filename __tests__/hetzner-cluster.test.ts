@@ -103,8 +103,8 @@ describe("the lab hosts stack", () => {
       hcloud_ssh_key: 1,
       hcloud_firewall: 2,
       hcloud_server: 3,
-      // Per server: its SSH host key's installation and its secrets delivery.
-      terraform_data: 6,
+      // Per server: its SSH host key's installation and its secrets delivery; the membership and its quorum guard.
+      terraform_data: 8,
       random_bytes: 2,
     });
     expect(Object.values<any>(resourcesOf(hosts, "hcloud_network"))[0]).toMatchObject({ name: "lab", ip_range: "10.0.0.0/16" });
@@ -256,7 +256,10 @@ describe("the lab hosts stack", () => {
     // Every other SSH connection of the stack pins a key.
     const others = Object.values<any>(resourcesOf(hosts, "terraform_data")).filter((d) => d.connection && !installs.includes(d));
     expect(others.length).toBeGreaterThan(0);
-    for (const d of others) expect(d.connection.host_key).toMatch(/public_key_openssh/);
+    for (const d of others) expect(d.connection.host_key).toMatch(/public_key_openssh|^\$\{self\.input\.host_key\}$/);
+    // The membership's destroy step reads the key from each host's input (rollout.removal.test.ts).
+    const membership = others.find((d) => d.connection.host_key === "${self.input.host_key}");
+    for (const member of Object.values<any>(membership.for_each)) expect(member.host_key).toMatch(/public_key_openssh/);
     // The private key never reaches user-data, which every container can read.
     for (const server of Object.values<any>(resourcesOf(hosts, "hcloud_server"))) expect(server.user_data).not.toMatch(/PRIVATE KEY|tls_private_key/);
   });
@@ -267,6 +270,8 @@ describe("the lab hosts stack", () => {
 
   it("outputs the server addresses, API addresses, CA certificate and certificate expiry dates", () => {
     expect(Object.keys(hosts.output).filter((name) => !name.startsWith("cross-stack-output")).sort()).toEqual([
+      // The servers' names, which the next deploy's quorum guard reads (rollout.quorum-plan.test.ts).
+      expect.stringMatching(/^Cluster_Membership_Servers_/),
       "ca_certificate",
       "certificate_expiry",
       "consul_address",

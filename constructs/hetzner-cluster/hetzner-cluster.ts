@@ -19,6 +19,7 @@ import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
 import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { HOST_PATHS } from "./host-paths";
+import { ClusterMembership } from "./membership";
 import { CLIENT_HOST_NETWORKS, NOMAD_PORTS } from "./nomad-config";
 import { SecretsDelivery } from "./secrets-delivery";
 import { SshHost, SshHostKey } from "./ssh-host-key";
@@ -340,6 +341,7 @@ export class HetznerCluster extends Construct {
     this.privateAddresses = specs.map((s) => s.privateIp);
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
     deliverOneHostAtATime(this.hosts);
+    new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
     this.sshHosts = this.hosts.map((h) => h.sshHost);
 

@@ -31,3 +31,5 @@ export type { HostFirewallSettings, HostPort } from "./firewall-rules";
 export { chrootEnvProblems, CLIENT_HOST_NETWORKS } from "./nomad-config";
 export { nomadVersionFloorProblems } from "./agent-versions";
 export { apiHostnameProblems, clusterApiAddresses } from "./api-hostname";
+export { ClusterMembership } from "./membership";
+export type { ClusterMembershipProps, MemberHost } from "./membership";

@@ -7,6 +7,7 @@ import {
   CLIENT_HOST_NETWORKS,
   clusterApiAddresses,
   ClusterClients,
+  ClusterMembership,
   ClusterPki,
   ClusterTier,
   CONSUL_PORTS,
@@ -224,6 +225,7 @@ export class SshCluster extends Construct {
       members.push({ spec, sshHost, install, delivery });
     });
     this.members = members;
+    new ClusterMembership(this, "Membership", { hosts: members, serversField: "cluster.hosts (a host's role)" });
     this.sshHosts = members.map((m) => m.sshHost);
   }
 

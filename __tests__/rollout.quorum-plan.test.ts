@@ -1,0 +1,145 @@
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DataResource, LocalBackend, TerraformStack } from "cdktf";
+import { ClusterMembership, MemberHost } from "../constructs/hetzner-cluster";
+import { synthApp } from "./support/synth";
+import { requireTool } from "./support/tools";
+
+/**
+ * The quorum guard and the order of a removal, run by the real Terraform (1.11): the guard,
+ * the previous state's read and the membership are Terraform's built-in provider
+ * (terraform_data, terraform_remote_state), so init downloads nothing. The hosts' deliveries
+ * and machines are stand-in terraform_data resources (a delivery logs when it runs); the removed
+ * host's leave logs instead of connecting over SSH.
+ */
+
+interface Host {
+  readonly name: string;
+  readonly server: boolean;
+}
+const servers = (...names: string[]): Host[] => names.map((name) => ({ name, server: true }));
+
+/** A stack with the membership of `hosts`, each with a stand-in machine and delivery (which logs to `log`). */
+function clusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean } = {}): Record<string, any> {
+  const stacks = synthApp((app) => {
+    const stack = new TerraformStack(app, "hosts");
+    new LocalBackend(stack, { path: "terraform.tfstate" });
+    const serverList = hosts.filter((h) => h.server).map((h) => h.name).join(",");
+    const members: MemberHost[] = hosts.map((h, i) => {
+      const machine = new DataResource(stack, `Host-${h.name}`, {});
+      // A delivery re-runs when the server list changes (the agents' retry_join), as the real one does.
+      const delivery = new DataResource(stack, `Delivery-${h.name}`, {
+        triggersReplace: { servers: serverList },
+        dependsOn: [machine],
+        provisioners: [{ type: "local-exec", command: `echo deliver ${h.name} >> log` }],
+      });
+      return {
+        spec: { name: h.name, isServer: h.server, isClient: true, privateIp: `10.0.10.${11 + i}` },
+        sshHost: { address: `192.0.2.${11 + i}`, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHashilabTestKeyForThePlanTestOnly0000000000" },
+        delivery: { resource: delivery },
+      };
+    });
+    new ClusterMembership(stack, "Membership", { hosts: members, serversField: "cluster.serverCount" });
+  });
+  const config = stacks.hosts;
+  if (options.leaveLogs) {
+    const [member] = Object.entries<any>(config.resource.terraform_data).filter(([id]) => id.startsWith("Membership_Member_"));
+    member[1].provisioner = [{ "local-exec": { when: "destroy", command: "echo leave ${self.input.name} >> log" } }];
+  }
+  return config;
+}
+
+describe("the plan refuses a deploy that removes more servers than the Raft quorum allows (real terraform)", () => {
+  let dir: string;
+  const env = () => ({ ...process.env, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_CLI_CONFIG_FILE: "/dev/null", TF_DATA_DIR: join(dir, ".terraform") });
+  const terraform = (...args: string[]) => {
+    const run = spawnSync("terraform", [...args, "-no-color", "-input=false"], { cwd: dir, env: env(), encoding: "utf8" });
+    return { code: run.status, output: `${run.stdout}${run.stderr}`.replace(/\s*\n\s*│?\s*/g, " ") };
+  };
+  const use = (config: Record<string, any>) => writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config, null, 2));
+  const deploy = (hosts: readonly Host[], options?: { leaveLogs?: boolean }): string => {
+    use(clusterConfig(hosts, options));
+    const applied = terraform("apply", "-auto-approve");
+    if (applied.code !== 0) throw new Error(applied.output);
+    return applied.output;
+  };
+  const plan = (hosts: readonly Host[]) => {
+    use(clusterConfig(hosts));
+    return terraform("plan");
+  };
+  const log = () => readFileSync(join(dir, "log"), "utf8").trim().split("\n");
+
+  beforeAll(() => requireTool("terraform"));
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), `hashilab-quorum-${process.pid}-`));
+    use(clusterConfig(servers("a", "b", "c", "d", "e")));
+    const init = terraform("init");
+    if (init.code !== 0) throw new Error(init.output);
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("passes the first deploy, which has no previous state to read", () => {
+    expect(existsSync(join(dir, "terraform.tfstate"))).toBe(false);
+    deploy(servers("a", "b", "c", "d", "e"));
+    expect(existsSync(join(dir, "terraform.tfstate"))).toBe(true);
+  });
+
+  it("fails the plan that takes five servers to one, naming the removed servers, the quorum and the field to change", () => {
+    deploy(servers("a", "b", "c", "d", "e"));
+    const refused = plan(servers("a"));
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain(
+      "hosts/Membership: this deploy removes the servers b, c, d, e of 5 at once, and only 1 stay: fewer than the Raft quorum of 3, so Nomad and Consul would stop electing a leader. " +
+        "Change cluster.serverCount to remove at most 2 server(s) per deploy (one at a time is safest)",
+    );
+  });
+
+  it("fails the plan that keeps three servers of five when two of them are new (only one of the previous stays)", () => {
+    deploy(servers("a", "b", "c", "d", "e"));
+    const refused = plan(servers("a", "f", "g"));
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain("removes the servers b, c, d, e of 5 at once, and only 1 stay");
+  });
+
+  it("fails the plan that turns two of three servers into clients (a role change removes a server)", () => {
+    deploy(servers("a", "b", "c"));
+    const refused = plan([{ name: "a", server: true }, { name: "b", server: false }, { name: "c", server: false }]);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain("removes the servers b, c of 3 at once, and only 1 stay: fewer than the Raft quorum of 2");
+  });
+
+  it("passes the plan that removes as many servers as the quorum allows (five to four, five to three), and one that adds servers", () => {
+    deploy(servers("a", "b", "c", "d", "e"));
+    expect(plan(servers("a", "b", "c", "d")).code).toBe(0);
+    expect(plan(servers("a", "b", "c")).code).toBe(0);
+    expect(plan(servers("a", "b", "c", "d", "e", "f", "g")).code).toBe(0);
+  });
+
+  it("judges against the last applied deploy: after five went to three, one more removal is the most", () => {
+    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    deploy(servers("a", "b", "c"), { leaveLogs: true });
+    expect(plan(servers("a", "b")).code).toBe(0);
+    expect(plan(servers("a")).output).toContain("removes the servers b, c of 3 at once, and only 1 stay: fewer than the Raft quorum of 2");
+  });
+
+  it("makes a removed host leave before it is destroyed and before the remaining hosts' deliveries re-run", () => {
+    deploy(servers("a", "b", "c"), { leaveLogs: true });
+    writeFileSync(join(dir, "log"), "");
+    const applied = deploy(servers("a", "b"), { leaveLogs: true });
+    const [first, ...rest] = log();
+    expect([first, rest.sort()]).toEqual(["leave c", ["deliver a", "deliver b"]]);
+    // A removed resource's own destroy provisioners do not run, so the order is Terraform's report's.
+    const at = (event: string) => {
+      const index = applied.indexOf(event);
+      if (index < 0) throw new Error(`terraform did not report ${event}`);
+      return index;
+    };
+    const left = at('["c"]: Destruction complete');
+    expect(at("terraform_data.Host-c: Destroying...")).toBeGreaterThan(left);
+    expect(at("terraform_data.Delivery-c: Destroying...")).toBeGreaterThan(left);
+    expect(at("terraform_data.Delivery-a: Creating...")).toBeGreaterThan(left);
+    expect(at("terraform_data.Delivery-b: Creating...")).toBeGreaterThan(left);
+  });
+});
