@@ -79,6 +79,7 @@ const hetznerClusterSchema = z
     labels: stringMap.optional(),
     newServerTypes: list(text).optional(),
     newLocations: stringMap.optional(),
+    caGeneration: z.number().optional(),
   })
   .strict();
 
@@ -109,6 +110,7 @@ const sshClusterSchema = z
     drivers: list(taskDriver).optional(),
     chrootEnv: stringMap.optional(),
     hostFirewall: z.object({ publicPorts: list(hostPortSchema).optional() }).strict().optional(),
+    caGeneration: z.number().optional(),
   })
   .strict();
 

@@ -30,3 +30,6 @@ export { renderHostFirewall } from "./firewall-rules";
 export type { HostFirewallSettings, HostPort } from "./firewall-rules";
 export { chrootEnvProblems, CLIENT_HOST_NETWORKS } from "./nomad-config";
 export { nomadVersionFloorProblems } from "./agent-versions";
+export { CA_ROTATION_STEPS, CA_ROTATION_STEP_VARIABLE, rotateCaHostByHost } from "./ca-rotation";
+export type { CaRotationHost } from "./ca-rotation";
+export type { CaRotation } from "./cluster-pki";
