@@ -231,6 +231,7 @@ export const environmentSchema = z
     backups: backupsSchema.optional(),
     acme: acmeSchema.optional(),
     apps: appsSchema.optional(),
+    tokenGenerations: z.object({ management: z.number().optional(), agents: z.number().optional() }).strict().optional(),
   })
   .strict();
 

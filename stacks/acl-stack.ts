@@ -33,7 +33,7 @@ export class AclStack extends TerraformStack {
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
     const { endpoints } = props;
-    this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
+    this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts, props.env.tokenGenerations));
     if (props.hosts) {
       // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
       const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);

@@ -9,6 +9,26 @@ import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, NOMAD_AGENT_RULES, NOMAD_
 import { HealthGateTokenDelivery } from "./health-gate-token-delivery";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
 
+/**
+ * Which generation of each kind of token the ACL systems hold: raising one rotates those tokens
+ * in the next deploy (docs/operations.md "Rotating tokens").
+ */
+export interface AclTokenGenerations {
+  /**
+   * The management tokens (Nomad's and Consul's). A new generation's token is created with the
+   * previous one, which is then deleted; the later stacks' providers use the new one.
+   * @default 1 (the bootstrap tokens)
+   */
+  readonly management?: number;
+  /**
+   * The agents' tokens: the Consul agents' token, the Nomad agents' Consul token and the health
+   * gate's tokens. New secrets are created beside the old tokens and handed to every agent,
+   * Nomad restarting host by host; the old tokens are left for the operator to delete.
+   * @default 1
+   */
+  readonly agents?: number;
+}
+
 export interface AclBootstrapProps {
   /** Nomad's HTTP API, e.g. "https://203.0.113.10:4646" or "http://127.0.0.1:4646". */
   readonly nomadAddress: string;
@@ -44,6 +64,8 @@ export interface AclBootstrapProps {
    * @default 30
    */
   readonly maxAttempts?: number;
+  /** Raise a generation to rotate those tokens. @default every generation 1 */
+  readonly tokenGenerations?: AclTokenGenerations;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -88,13 +110,17 @@ export class AclBootstrap extends Construct {
     const agentAddresses = props.consulAgentAddresses ?? [props.consulAddress];
     this.validate(props, agentAddresses);
 
-    const nomadManagement = new RandomUuid(this, "NomadManagementSecret", {}).result;
-    const consulManagement = new RandomUuid(this, "ConsulManagementSecret", {}).result;
-    const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", {}).result;
-    const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", {}).result;
+    const management = this.managementSecrets(props.tokenGenerations?.management ?? 1);
+    const nomadManagement = management.nomad.secret;
+    const consulManagement = management.consul.secret;
+    // A new agents' generation is a new keeper: Terraform replaces the secrets (generation 1 keeps none, as before rotations existed).
+    const agentsGeneration = props.tokenGenerations?.agents ?? 1;
+    const agentKeepers = agentsGeneration === 1 ? {} : { keepers: { generation: String(agentsGeneration) } };
+    const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", agentKeepers).result;
+    const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", agentKeepers).result;
     this.nomadAgentConsulSecret = nomadAgentConsul;
-    const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", {}).result;
-    const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", {}).result;
+    const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", agentKeepers).result;
+    const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", agentKeepers).result;
     // Nomad creates an uploaded token only with both IDs chosen (nomad/acl_endpoint.go
     // upsertTokens) and never changes an existing token's SecretID (state_store.go
     // UpsertACLTokens), so a new secret comes with a new accessor: a new token.
@@ -130,6 +156,7 @@ export class AclBootstrap extends Construct {
             ...common,
             ACL_ADDRESS: props.nomadAddress,
             ACL_BOOTSTRAP_SECRET: nomadManagement,
+            ...management.nomad.rotation,
             ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
             ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
           },
@@ -170,6 +197,7 @@ export class AclBootstrap extends Construct {
             ...common,
             ACL_ADDRESS: props.consulAddress,
             ACL_BOOTSTRAP_SECRET: consulManagement,
+            ...management.consul.rotation,
             // JSON text with Terraform interpolations for the secrets: cdktf does not escape
             // quotes in literals inside a Terraform function call such as jsonencode().
             ACL_CONSUL_TOKENS: JSON.stringify(tokens),
@@ -220,6 +248,26 @@ export class AclBootstrap extends Construct {
     });
   }
 
+  /**
+   * The management secrets of `generation` (generation 1: the bootstrap secrets, ids as before
+   * rotations existed) and, from generation 2, what the script needs to rotate to them: the
+   * previous generation's secret (kept in state, so the script can authenticate with it) and,
+   * for Nomad, which takes an uploaded token only with both IDs chosen, a new accessor.
+   */
+  private managementSecrets(generation: number) {
+    const suffix = (g: number) => (g === 1 ? "" : `-${g}`);
+    const secretOf = (system: string, g: number) => new RandomUuid(this, `${system}ManagementSecret${suffix(g)}`, {}).result;
+    const of = (system: "Nomad" | "Consul"): { secret: string; rotation: Record<string, string> } => {
+      const secret = secretOf(system, generation);
+      if (generation === 1) return { secret, rotation: {} };
+      const previous = secretOf(system, generation - 1);
+      const accessor: Record<string, string> =
+        system === "Nomad" ? { ACL_MANAGEMENT_ACCESSOR: new RandomUuid(this, `NomadManagementAccessor${suffix(generation)}`, {}).result } : {};
+      return { secret, rotation: { ACL_PREVIOUS_BOOTSTRAP_SECRET: previous, ...accessor } };
+    };
+    return { nomad: of("Nomad"), consul: of("Consul") };
+  }
+
   /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */
   private static tokenOf(bootstrap: DataResource, key: string): string {
     return bootstrap.getStringAttribute(`output.${key}`);
@@ -241,6 +289,11 @@ export class AclBootstrap extends Construct {
     const attempts = props.maxAttempts;
     if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1 && attempts <= 1000)) {
       problems.push(`maxAttempts ${attempts} must be a whole number from 1 to 1000`);
+    }
+    for (const [kind, generation] of Object.entries(props.tokenGenerations ?? {})) {
+      if (!(Number.isInteger(generation) && generation >= 1 && generation <= 1000)) {
+        problems.push(`tokenGenerations.${kind} ${generation} must be a whole number from 1 to 1000; raise it by exactly one to rotate those tokens`);
+      }
     }
     throwIfProblems(this, "invalid AclBootstrap", problems);
   }
