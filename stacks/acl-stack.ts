@@ -57,6 +57,11 @@ export class AclStack extends TerraformStack {
       value: this.bootstrap.consulManagementToken,
       sensitive: true,
     });
+    // npm run review warns when one is due within 30 days (scripts/review/expiry.ts).
+    new TerraformOutput(this, "token_expiry", {
+      description: "When each token of the ACL bootstrap expires: never (no TTL); rotate them by raising tokenGenerations",
+      value: this.bootstrap.tokenExpiries,
+    });
     new TerraformOutput(this, "nomad_agent_consul_token", {
       description: "The Consul token for the Nomad agents' consul { token } configuration",
       value: this.bootstrap.nomadAgentConsulToken,

@@ -68,6 +68,9 @@ export interface AclBootstrapProps {
   readonly tokenGenerations?: AclTokenGenerations;
 }
 
+/** A token without an ExpirationTTL, which neither Nomad nor Consul ever expires (AclBootstrap.tokenExpiries). */
+export const TOKEN_NEVER_EXPIRES = "never";
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The script, relative to this file; synth copies it beside the stack (see `script`). */
@@ -97,6 +100,13 @@ export class AclBootstrap extends Construct {
   readonly consulAgentToken: string;
   /** The Consul token for the Nomad agents' `consul { token }` (policy `nomad-agents`). Sensitive. */
   readonly nomadAgentConsulToken: string;
+  /**
+   * When each token this construct creates expires, by name: all are created without an
+   * ExpirationTTL, so never (TOKEN_NEVER_EXPIRES); they are rotated by `tokenGenerations`.
+   */
+  readonly tokenExpiries: Readonly<Record<string, string>> = Object.fromEntries(
+    ["nomad management", "consul management", "consul-agents", "nomad-agents", "health-gate (nomad)", "health-gate (consul)"].map((name) => [name, TOKEN_NEVER_EXPIRES]),
+  );
   /** The resources that run the bootstrap; depend on these before using the tokens. */
   readonly nomadBootstrap: DataResource;
   readonly consulBootstrap: DataResource;
