@@ -1,10 +1,11 @@
 import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { join } from "node:path";
-import { TerraformStack } from "cdktf";
+import { App, TerraformStack } from "cdktf";
 import { AclBootstrap, AclBootstrapProps } from "../constructs/acl-bootstrap";
 import { RandomProvider } from "../constructs/providers";
 import { lab } from "../environments";
+import { addEnvironment } from "../stacks/environment";
 import { Running, startFake, System } from "./support/fake-acl-api";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
 
@@ -57,6 +58,13 @@ describe("token rotation by a generation change", () => {
     const third = synthBootstrap({ tokenGenerations: { management: 3 } });
     expect(named(third, "NomadManagementSecret")).toEqual([]);
     expect(environmentOf(third, "Nomad").ACL_PREVIOUS_BOOTSTRAP_SECRET).toBe(`\${random_uuid.${current}.result}`);
+  });
+
+  it("fails for tokenGenerations on a cluster someone else runs, which has no acl stack to rotate them", () => {
+    const existing = { kind: "existing" as const, nomadAddress: "https://nomad.example.net:4646", consulAddress: "https://consul.example.net:8501", caCertPem: "", clients: { count: 1 }, operatorCidrs: ["198.51.100.7/32"] };
+    expect(() => addEnvironment(new App(), { ...lab, cluster: existing, dns: { mode: "none" }, tokenGenerations: { management: 2 } })).toThrow(
+      /tokenGenerations is set, but cluster\.kind "existing" has no acl stack that creates tokens: rotate the tokens you give in TF_VAR_nomad_token and TF_VAR_consul_token yourself, and remove tokenGenerations/,
+    );
   });
 
   it.each([0, 1.5, Number.NaN])("fails for a token generation of %p, naming the field", (generation) => {
