@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { App, TerraformStack } from "cdktf";
 import { AclBootstrap, AclBootstrapProps } from "../constructs/acl-bootstrap";
 import { RandomProvider } from "../constructs/providers";
-import { lab } from "../environments";
+import { HetznerClusterConfig, lab } from "../environments";
+import { rotationGenerations } from "../scripts/review/effects/rotation-generations";
 import { addEnvironment } from "../stacks/environment";
 import { Running, startFake, System } from "./support/fake-acl-api";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
@@ -117,5 +118,35 @@ describe.each<System>(["nomad", "consul"])("a management rotation against %s's A
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(/bootstrapped with a different token/);
     expect([...fake.api.tokens.keys()]).toEqual([actual]);
+  });
+});
+
+describe("npm run review and rotation generations", () => {
+  const withGenerations = (ca: number, management: number) =>
+    synthEnvironment({ ...lab, cluster: { ...(lab.cluster as HetznerClusterConfig), caGeneration: ca }, tokenGenerations: { management } });
+  const one = withGenerations(1, 1);
+  const judge = (after: Record<string, StackJson>) => rotationGenerations({ before: one, after, stacks: [] });
+
+  it("lets a rotation move one generation up", () => {
+    expect(judge(withGenerations(2, 2))).toEqual([]);
+  });
+
+  it("fails a change that skips a generation or goes back, naming the field and the fix", () => {
+    expect(judge(withGenerations(3, 3))).toEqual([
+      {
+        severity: "danger",
+        refuses: true,
+        text: "lab-acl: tokenGenerations.management goes from 1 to 3, but the new management token is created with the previous generation's, which the cluster must know; raise it to 2, deploy, then to 3.",
+      },
+      {
+        severity: "danger",
+        refuses: true,
+        text: "lab-hosts: caGeneration goes from 1 to 3, but the hosts trust only the generation before the new one while their certificates change; raise it to 2, deploy, then to 3.",
+      },
+    ]);
+    const two = withGenerations(2, 1);
+    expect(rotationGenerations({ before: two, after: one, stacks: [] }).map((f) => f.text)).toEqual([
+      "lab-hosts: caGeneration goes from 2 to 1, but the hosts trust only the generation before the new one while their certificates change; raise it to 3 instead (a rotation only moves forward).",
+    ]);
   });
 });
