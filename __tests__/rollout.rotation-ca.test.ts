@@ -10,6 +10,7 @@ import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
 import { installSandbox } from "./support/install-secrets";
 import { resourcesOf, StackJson, synthEnvironment } from "./support/synth";
 import { dependenciesOf, dependencyCycle, waitsFor } from "./support/terraform-graph";
+import { goHandshakes } from "./support/tls-handshake";
 import { requireTool } from "./support/tools";
 
 const before = synthCluster({ clientCount: 1 });
@@ -168,7 +169,7 @@ describe("a rotation step on a host (hashilab-install-secrets.sh)", () => {
   });
 });
 
-describe("the dual-trust phase over real TLS (openssl certificates, node:tls mutual TLS as the agents' RPC)", () => {
+describe("the dual-trust phase over real TLS (openssl certificates; mutual TLS as the agents' RPC, in node:tls and Go)", () => {
   let dir: string;
   const pem: Record<string, string> = {};
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
@@ -228,5 +229,17 @@ describe("the dual-trust phase over real TLS (openssl certificates, node:tls mut
   it("after the rotation an old certificate no longer verifies, and without the dual-trust phase two hosts could not talk", async () => {
     expect(await talk(host("ca2.pem", "agent-ca2.pem"), host("ca2.pem", "agent-ca1.pem"))).toBe(false);
     expect(await both(host("ca2.pem", "agent-ca2.pem"), host("ca1.pem", "agent-ca1.pem"))).toEqual([false, false]);
+  });
+
+  it("Go's crypto/tls, the agents' own TLS, agrees on every step", () => {
+    const steps = [
+      [host("bundle", "agent-ca1.pem"), host("ca1.pem", "agent-ca1.pem")],
+      [host("bundle", "agent-ca2.pem"), host("bundle", "agent-ca1.pem")],
+      [host("ca2.pem", "agent-ca2.pem"), host("bundle", "agent-ca2.pem")],
+      [host("ca2.pem", "agent-ca2.pem"), host("ca2.pem", "agent-ca1.pem")],
+      [host("ca2.pem", "agent-ca2.pem"), host("ca1.pem", "agent-ca1.pem")],
+    ];
+    const pairs = steps.flatMap(([a, b]) => [{ server: a, client: b }, { server: b, client: a }]);
+    expect(goHandshakes(pem["agent.key"], "server.global.nomad", pairs)).toEqual([true, true, true, true, true, true, false, false, false, false]);
   });
 });
