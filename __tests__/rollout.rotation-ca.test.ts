@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, createServer } from "node:tls";
+import { SecretsDelivery } from "../constructs/hetzner-cluster";
 import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { home } from "../environments";
 import { buildCluster, synthCluster } from "./support/hetzner-cluster";
@@ -113,6 +114,14 @@ describe("CA rotation: a change of caGeneration, rolled host by host with a dual
     const graph = dependenciesOf(hosts);
     const firstOwn = names.find((name) => /^Cluster_HostSecrets-/.test(name)) as string;
     for (const name of names.filter((n) => /Ca(Trust|Issue)/.test(n))) expect(waitsFor(graph, `terraform_data.${firstOwn}`, `terraform_data.${name}`)).toBe(true);
+  });
+
+  it("fails for an install environment name that is no variable name (it reaches root's shell)", () => {
+    const { stack } = buildCluster();
+    const host = { address: "203.0.113.10", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE1y" };
+    expect(() => new SecretsDelivery(stack, "Step", { host, serverId: "1", files: {}, triggers: {}, installEnvironment: { "X;reboot": "1" } })).toThrow(
+      'test/Step: invalid secrets delivery:\n  - installEnvironment has the name "X;reboot", which is no environment variable name; use capitals, digits and "_", e.g. HASHILAB_CA_ROTATION_STEP',
+    );
   });
 
   it.each([0, -1, 1.5, Number.NaN, 1001])("fails for caGeneration %p, naming the field and the fix", (generation) => {

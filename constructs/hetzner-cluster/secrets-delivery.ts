@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { DataResource, Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
-import { escapeTerraformTemplate } from "../core";
+import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 import { remoteCommand } from "./shell";
@@ -63,6 +63,14 @@ export class SecretsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
+    // The names reach root's shell through `env NAME=value` (quoted); only an environment variable's name is one.
+    throwIfProblems(
+      this,
+      "invalid secrets delivery",
+      Object.keys(props.installEnvironment ?? {})
+        .filter((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name))
+        .map((name) => `installEnvironment has the name ${JSON.stringify(name)}, which is no environment variable name; use capitals, digits and "_", e.g. HASHILAB_CA_ROTATION_STEP`),
+    );
     // Each script's trigger is named after its key: waitHealthy -> wait_healthy_script.
     const scripts = Object.entries(DELIVERED_SCRIPTS).map(([key, name]) => ({
       trigger: `${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_script`,
