@@ -150,3 +150,60 @@ describe("npm run review and rotation generations", () => {
     ]);
   });
 });
+
+describe("superseded agent tokens are deleted once every host holds the new ones", () => {
+  const acl = synthEnvironment(lab)["lab-acl"];
+  const data = resourcesOf(acl, "terraform_data");
+  const find = (prefix: string) => Object.entries<any>(data).find(([name]) => name.startsWith(prefix)) as [string, any];
+
+  it("runs the script again with ACL_RETIRE_SUPERSEDED after the Nomad agents' token deliveries, once per set of secrets", () => {
+    const deliveries = Object.keys(data).filter((name) => name.startsWith("AclBootstrap_NomadAgentConsulToken_Host-")).sort();
+    expect(deliveries).toHaveLength(3);
+    for (const system of ["Nomad", "Consul"]) {
+      const [, retire] = find(`AclBootstrap_${system}RetireSuperseded_`);
+      const [bootstrapName, bootstrap] = find(`AclBootstrap_${system}_`);
+      expect(retire.depends_on).toEqual([`terraform_data.${bootstrapName}`, ...deliveries.map((name) => `terraform_data.${name}`)]);
+      expect(retire.triggers_replace).toEqual(bootstrap.triggers_replace);
+      const env = retire.provisioner[0]["local-exec"].environment;
+      expect(env).toEqual({ ...bootstrap.provisioner[0]["local-exec"].environment, ACL_RETIRE_SUPERSEDED: "1" });
+    }
+  });
+
+  const tokens = (name: string, description: string, secretId: string, accessorId?: string) =>
+    JSON.stringify([{ name, description, rules: 'node_prefix "" { policy = "write" }', secretId, ...(accessorId ? { accessorId } : {}), agentTokenOn: [] }]);
+
+  it("consul: deletes the previous generation's token of a policy, keeps the current one and the management token", async () => {
+    const fake = await startFake("consul");
+    try {
+      const management = randomUUID();
+      const [old, current] = [randomUUID(), randomUUID()];
+      const base = { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: management };
+      await run("consul", { ...base, ACL_CONSUL_TOKENS: tokens("consul-agents", "Consul agents", old) });
+      await run("consul", { ...base, ACL_CONSUL_TOKENS: tokens("consul-agents", "Consul agents", current) });
+      expect([...fake.api.tokens.keys()].sort()).toEqual([management, old, current].sort());
+      const retired = await run("consul", { ...base, ACL_CONSUL_TOKENS: tokens("consul-agents", "Consul agents", current), ACL_RETIRE_SUPERSEDED: "1" });
+      expect([retired.code, retired.stderr]).toEqual([0, ""]);
+      expect(retired.stdout).toMatch(/consul: deleted the superseded consul-agents token \(accessor [0-9a-f-]+\)/);
+      expect([...fake.api.tokens.keys()].sort()).toEqual([management, current].sort());
+      expect(fake.api.requests.filter((r) => r.startsWith("PUT /v1/acl/token"))).toHaveLength(2);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it("nomad: deletes the previous health-gate token (another accessor), keeps the current one", async () => {
+    const fake = await startFake("nomad");
+    try {
+      const management = randomUUID();
+      const [old, current] = [[randomUUID(), randomUUID()], [randomUUID(), randomUUID()]];
+      const base = { ACL_ADDRESS: fake.address, ACL_BOOTSTRAP_SECRET: management };
+      await run("nomad", { ...base, ACL_NOMAD_TOKENS: tokens("health-gate", "gate", old[0], old[1]) });
+      await run("nomad", { ...base, ACL_NOMAD_TOKENS: tokens("health-gate", "gate", current[0], current[1]) });
+      const retired = await run("nomad", { ...base, ACL_NOMAD_TOKENS: tokens("health-gate", "gate", current[0], current[1]), ACL_RETIRE_SUPERSEDED: "1" });
+      expect([retired.code, retired.stderr]).toEqual([0, ""]);
+      expect([...fake.api.tokens.keys()].sort()).toEqual([management, current[0]].sort());
+    } finally {
+      await fake.close();
+    }
+  });
+});

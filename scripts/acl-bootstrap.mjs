@@ -25,6 +25,10 @@
 //                         agent's certificate is verified against its own address's host (e.g.
 //                         its IP), never ACL_TLS_SERVER_NAME: client agents' certificates rightly
 //                         lack the server name (server.<dc>.consul).
+//   ACL_RETIRE_SUPERSEDED "1": instead of creating the tokens, delete every token an agents rotation superseded: one
+//                         with a listed token's name (Nomad) or description and policy (Consul)
+//                         but another accessor. Terraform runs this once the new tokens reached
+//                         every host (AclBootstrap.retireSupersededTokens).
 //   ACL_NOMAD_TOKENS      nomad only: JSON list of client tokens to ensure after bootstrap [secret]
 //                         [{"name", "description", "rules", "accessorId", "secretId"}]
 //                         Each gets a policy `name` with `rules` and a client token with both IDs
@@ -303,6 +307,31 @@ async function ensureNomadTokens(ctx, specs) {
   }
 }
 
+/** Consul: deletes the tokens of each spec's policy with its description but not its secret. */
+async function retireConsulTokens(ctx, specs) {
+  for (const spec of specs) {
+    const current = await lookupSelf({ name: "consul", ...SYSTEMS.consul }, ctx, spec.secretId);
+    if (!current) throw new Failure(`consul: token ${spec.name} does not exist; nothing is retired before it does`);
+    const policy = await expectOk(ctx, "GET", `/v1/acl/policy/name/${encodeURIComponent(spec.name)}`);
+    const linked = await expectOk(ctx, "GET", `/v1/acl/tokens?policy=${encodeURIComponent(policy.ID)}`);
+    for (const token of linked.filter((t) => t.Description === spec.description && t.AccessorID !== current.AccessorID)) {
+      await expectOk(ctx, "DELETE", `/v1/acl/token/${token.AccessorID}`);
+      log(`consul: deleted the superseded ${spec.name} token (accessor ${token.AccessorID})`);
+    }
+  }
+}
+
+/** Nomad: deletes the client tokens with each spec's name but not its accessor. */
+async function retireNomadTokens(ctx, specs) {
+  const tokens = await nomadOk(ctx, "GET", "/v1/acl/tokens");
+  for (const spec of specs) {
+    for (const token of tokens.filter((t) => t.Name === spec.name && t.Type === "client" && t.AccessorID !== spec.accessorId)) {
+      await nomadOk(ctx, "DELETE", `/v1/acl/token/${token.AccessorID}`);
+      log(`nomad: deleted the superseded ${spec.name} token (accessor ${token.AccessorID})`);
+    }
+  }
+}
+
 function parseTokenSpecs(variable, text, ids) {
   let specs;
   try {
@@ -343,14 +372,18 @@ async function main() {
     tls: { ca: process.env.ACL_CA_PEM || undefined, serverName: process.env.ACL_TLS_SERVER_NAME || undefined },
     retry: { maxAttempts: positiveInt("ACL_MAX_ATTEMPTS", 30), firstDelayMs: positiveInt("ACL_RETRY_DELAY_MS", 1000) },
   };
+  // The retirement runs after the bootstrap that created the tokens: it only deletes.
+  const retire = process.env.ACL_RETIRE_SUPERSEDED === "1";
   if (name === "consul") {
     const specs = parseTokenSpecs("ACL_CONSUL_TOKENS", env("ACL_CONSUL_TOKENS", "[]"), ["secretId"]);
     await bootstrap({ name, ...SYSTEMS[name] }, ctx);
-    await ensureConsulTokens(ctx, specs);
+    if (retire) await retireConsulTokens(ctx, specs);
+    else await ensureConsulTokens(ctx, specs);
   } else {
     const specs = parseTokenSpecs("ACL_NOMAD_TOKENS", env("ACL_NOMAD_TOKENS", "[]"), ["accessorId", "secretId"]);
     await bootstrap({ name, ...SYSTEMS[name] }, ctx);
-    await ensureNomadTokens(ctx, specs);
+    if (retire) await retireNomadTokens(ctx, specs);
+    else await ensureNomadTokens(ctx, specs);
   }
 }
 

@@ -37,7 +37,11 @@ export class AclStack extends TerraformStack {
     if (props.hosts) {
       // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
       const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);
-      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      const nomadAgents = this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      // Old agent tokens go once every host holds the new ones (an agents rotation).
+      this.bootstrap.retireSupersededTokens(nomadAgents.deliveries);
+    } else {
+      this.bootstrap.retireSupersededTokens([]);
     }
     this.endpoints = endpoints;
     this.credentials = {

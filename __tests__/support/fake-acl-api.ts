@@ -87,6 +87,13 @@ export class FakeAclApi {
       return reply(200, this.system === "nomad" ? "" : "true");
     }
     if (this.system === "nomad") return this.handleNomad(req.method!, req.url!, json, reply);
+    // agent/acl_endpoint.go ACLTokenList: ?policy=<ID> keeps the tokens linked to that policy.
+    const byPolicy = req.url!.match(/^\/v1\/acl\/tokens\?policy=(.+)$/);
+    if (req.method === "GET" && byPolicy) {
+      const policy = [...this.policies.values()].find((p) => p.ID === decodeURIComponent(byPolicy[1]));
+      const linked = [...this.tokens.values()].filter((t) => (t.Policies as { Name?: string; ID?: string }[]).some((p) => p.ID === policy?.ID || p.Name === policy?.Name));
+      return reply(200, linked.map(({ AccessorID, Description, Policies }) => ({ AccessorID, Description, Policies })));
+    }
     const policyByName = req.url!.match(/^\/v1\/acl\/policy\/name\/(.+)$/);
     if (req.method === "GET" && policyByName) {
       const policy = this.policies.get(decodeURIComponent(policyByName[1]));
@@ -120,6 +127,9 @@ export class FakeAclApi {
       if (json.Name !== decodeURIComponent(policy[1])) return reply(400, "ACL policy name does not match request path");
       this.policies.set(json.Name, { ID: json.Name, Name: json.Name, Description: json.Description, Rules: json.Rules });
       return reply(200, "");
+    }
+    if (method === "GET" && url === "/v1/acl/tokens") {
+      return reply(200, [...this.tokens.values()].map(({ AccessorID, Name, Type }) => ({ AccessorID, Name, Type })));
     }
     const update = url.match(/^\/v1\/acl\/token(?:\/(.+))?$/);
     if ((method === "POST" || method === "PUT") && update) {

@@ -23,7 +23,8 @@ export interface AclTokenGenerations {
   /**
    * The agents' tokens: the Consul agents' token, the Nomad agents' Consul token and the health
    * gate's tokens. New secrets are created beside the old tokens and handed to every agent,
-   * Nomad restarting host by host; the old tokens are left for the operator to delete.
+   * Nomad restarting host by host; the old tokens are deleted once every host holds the new
+   * ones (retireSupersededTokens).
    * @default 1
    */
   readonly agents?: number;
@@ -71,6 +72,13 @@ export interface AclBootstrapProps {
 /** A token without an ExpirationTTL, which neither Nomad nor Consul ever expires (AclBootstrap.tokenExpiries). */
 export const TOKEN_NEVER_EXPIRES = "never";
 
+/** One run of scripts/acl-bootstrap.mjs by a local-exec provisioner. */
+interface ScriptRun {
+  readonly triggers: Record<string, unknown>;
+  readonly command: string;
+  readonly environment: Record<string, string>;
+}
+
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /** The script, relative to this file; synth copies it beside the stack (see `script`). */
@@ -110,6 +118,8 @@ export class AclBootstrap extends Construct {
   /** The resources that run the bootstrap; depend on these before using the tokens. */
   readonly nomadBootstrap: DataResource;
   readonly consulBootstrap: DataResource;
+  /** How each system's script runs: triggers, command and environment (the retirement runs it again). */
+  private readonly scriptRuns: Record<"Nomad" | "Consul", ScriptRun>;
   /** The random secret itself: known at plan time while unchanged, unlike the read-back token. */
   private readonly nomadAgentConsulSecret: string;
   /** The health gate's operator:read tokens (random secrets, as above). */
@@ -149,29 +159,28 @@ export class AclBootstrap extends Construct {
       ...(props.caCertPem ? { ACL_CA_PEM: props.caCertPem } : {}),
     };
 
-    this.nomadBootstrap = new DataResource(this, "Nomad", {
-      triggersReplace: {
+    const nomadRun: ScriptRun = {
+      triggers: {
         address: props.nomadAddress,
         secret_sha256: Fn.sha256(nomadManagement),
         policies_sha256: sha256(JSON.stringify(nomadTokens.map(({ name, description, rules }) => ({ name, description, rules })))),
         tokens_sha256: Fn.sha256(Fn.join(",", [gateNomadAccessor, gateNomad])),
       },
+      command: command("nomad"),
+      environment: {
+        ...common,
+        ACL_ADDRESS: props.nomadAddress,
+        ACL_BOOTSTRAP_SECRET: nomadManagement,
+        ...management.nomad.rotation,
+        ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
+        ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
+      },
+    };
+    this.nomadBootstrap = new DataResource(this, "Nomad", {
+      triggersReplace: nomadRun.triggers,
       // The tokens are read back from here, so whatever uses one waits for its bootstrap.
       input: Fn.sensitive({ management: nomadManagement }),
-      provisioners: [
-        {
-          type: "local-exec",
-          command: command("nomad"),
-          environment: {
-            ...common,
-            ACL_ADDRESS: props.nomadAddress,
-            ACL_BOOTSTRAP_SECRET: nomadManagement,
-            ...management.nomad.rotation,
-            ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
-            ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
-          },
-        },
-      ],
+      provisioners: [{ type: "local-exec", command: nomadRun.command, environment: nomadRun.environment }],
     });
 
     const tokens = [
@@ -191,31 +200,31 @@ export class AclBootstrap extends Construct {
       },
       { name: "health-gate", description: gateDescription, rules: CONSUL_HEALTH_GATE_RULES, secretId: gateConsul, agentTokenOn: [] },
     ];
-    this.consulBootstrap = new DataResource(this, "Consul", {
-      triggersReplace: {
+    const consulRun: ScriptRun = {
+      triggers: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
         policies_sha256: sha256(JSON.stringify(tokens.map(({ name, description, rules }) => ({ name, description, rules })))),
         secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul, gateConsul])),
       },
+      command: command("consul"),
+      environment: {
+        ...common,
+        ACL_ADDRESS: props.consulAddress,
+        ACL_BOOTSTRAP_SECRET: consulManagement,
+        ...management.consul.rotation,
+        // JSON text with Terraform interpolations for the secrets: cdktf does not escape
+        // quotes in literals inside a Terraform function call such as jsonencode().
+        ACL_CONSUL_TOKENS: JSON.stringify(tokens),
+        ...(props.consulTlsServerName ? { ACL_TLS_SERVER_NAME: props.consulTlsServerName } : {}),
+      },
+    };
+    this.consulBootstrap = new DataResource(this, "Consul", {
+      triggersReplace: consulRun.triggers,
       input: Fn.sensitive({ management: consulManagement, consul_agent: consulAgent, nomad_agent: nomadAgentConsul }),
-      provisioners: [
-        {
-          type: "local-exec",
-          command: command("consul"),
-          environment: {
-            ...common,
-            ACL_ADDRESS: props.consulAddress,
-            ACL_BOOTSTRAP_SECRET: consulManagement,
-            ...management.consul.rotation,
-            // JSON text with Terraform interpolations for the secrets: cdktf does not escape
-            // quotes in literals inside a Terraform function call such as jsonencode().
-            ACL_CONSUL_TOKENS: JSON.stringify(tokens),
-            ...(props.consulTlsServerName ? { ACL_TLS_SERVER_NAME: props.consulTlsServerName } : {}),
-          },
-        },
-      ],
+      provisioners: [{ type: "local-exec", command: consulRun.command, environment: consulRun.environment }],
     });
+    this.scriptRuns = { Nomad: nomadRun, Consul: consulRun };
 
     this.nomadManagementToken = AclBootstrap.tokenOf(this.nomadBootstrap, "management");
     this.consulManagementToken = AclBootstrap.tokenOf(this.consulBootstrap, "management");
@@ -276,6 +285,25 @@ export class AclBootstrap extends Construct {
       return { secret, rotation: { ACL_PREVIOUS_BOOTSTRAP_SECRET: previous, ...accessor } };
     };
     return { nomad: of("Nomad"), consul: of("Consul") };
+  }
+
+  /**
+   * Deletes the tokens an agents rotation superseded (`tokenGenerations.agents`): in each system,
+   * every token with the name (Nomad) or the description and policy (Consul) of one this
+   * construct creates, but another accessor. It runs the bootstrap script again (which changes
+   * nothing that is in place) once `after` ran: the deliveries that hand the new tokens to the
+   * hosts, so no agent and no health gate still holds an old one. Once per set of secrets.
+   * @param after the deliveries of the agents' tokens (deliverHealthGateTokens, deliverNomadAgentConsulToken), or none
+   */
+  public retireSupersededTokens(after: readonly ITerraformDependable[]): DataResource[] {
+    return (["Nomad", "Consul"] as const).map((system) => {
+      const run = this.scriptRuns[system];
+      return new DataResource(this, `${system}RetireSuperseded`, {
+        triggersReplace: run.triggers,
+        dependsOn: [system === "Nomad" ? this.nomadBootstrap : this.consulBootstrap, ...after],
+        provisioners: [{ type: "local-exec", command: run.command, environment: { ...run.environment, ACL_RETIRE_SUPERSEDED: "1" } }],
+      });
+    });
   }
 
   /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */
