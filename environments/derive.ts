@@ -1,6 +1,6 @@
 import type { LocalBackendConfig, S3BackendConfig, TerraformVariable } from "cdktf";
 import { AccessProps, DEFAULT_DEVELOPER_NAMESPACE } from "../constructs/access";
-import type { AclBootstrapProps } from "../constructs/acl-bootstrap";
+import type { AclBootstrapProps, AclTokenGenerations } from "../constructs/acl-bootstrap";
 import type { ClusterFactSources, ClusterFacts } from "../constructs/cluster-facts";
 import { NOMAD_NAME } from "../constructs/core";
 import { DNS_PORT, DnsVipProps } from "../constructs/dns-vip";
@@ -249,9 +249,10 @@ export function existingEndpoints(cluster: ExistingClusterConfig): ClusterEndpoi
 export type AgentHosts = Pick<ClusterOutputs, "consulAgentAddresses" | "sshHosts">;
 
 /** AclBootstrap's props: the cluster's endpoints; with hosts, every host's Consul agent. */
-export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHosts): AclBootstrapProps {
+export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHosts, tokenGenerations?: AclTokenGenerations): AclBootstrapProps {
   return {
     ...endpoints,
+    tokenGenerations,
     // Agent tokens go to every agent through the APIs and SSH, never through user-data.
     consulAgentAddresses: cluster?.consulAgentAddresses,
   };

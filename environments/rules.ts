@@ -12,6 +12,12 @@ import { EnvironmentConfig, ExistingClusterConfig } from "./types";
 export function environmentRuleProblems(env: EnvironmentConfig): string[] {
   const problems: string[] = [];
   if (env.cluster.kind === "existing") problems.push(...existingClusterProblems(env.cluster));
+  // Only an acl stack creates (and so rotates) tokens; a cluster someone else runs has none.
+  if (env.cluster.kind === "existing" && env.tokenGenerations !== undefined) {
+    problems.push(
+      `tokenGenerations is set, but cluster.kind "existing" has no acl stack that creates tokens: rotate the tokens you give in TF_VAR_nomad_token and TF_VAR_consul_token yourself, and remove tokenGenerations`,
+    );
+  }
   // DnsVip answers bare names (<service>.<domain>) from namespace "default" (its defaultNamespace).
   if (!workloadNamespaces(env).includes("default")) {
     problems.push(

@@ -80,6 +80,7 @@ const hetznerClusterSchema = z
     labels: stringMap.optional(),
     newServerTypes: list(text).optional(),
     newLocations: stringMap.optional(),
+    caGeneration: z.number().optional(),
   })
   .strict();
 
@@ -111,6 +112,7 @@ const sshClusterSchema = z
     drivers: list(taskDriver).optional(),
     chrootEnv: stringMap.optional(),
     hostFirewall: z.object({ publicPorts: list(hostPortSchema).optional() }).strict().optional(),
+    caGeneration: z.number().optional(),
   })
   .strict();
 
@@ -231,6 +233,7 @@ export const environmentSchema = z
     backups: backupsSchema.optional(),
     acme: acmeSchema.optional(),
     apps: appsSchema.optional(),
+    tokenGenerations: z.object({ management: z.number().optional(), agents: z.number().optional() }).strict().optional(),
   })
   .strict();
 

@@ -1,5 +1,6 @@
 import type { AppSelection } from "../apps";
 import type { AccessProps } from "../constructs/access";
+import type { AclTokenGenerations } from "../constructs/acl-bootstrap";
 import type { TaskDriver } from "../constructs/cluster-facts";
 import type { DnsVipProps } from "../constructs/dns-vip";
 import type { AcmeSettings } from "../constructs/ingress";
@@ -224,6 +225,11 @@ export interface EnvironmentConfig {
    * and is typed by that app's settings (docs/apps.md). @default none
    */
   readonly apps?: AppSelection;
+  /**
+   * Which generation of the management and agent tokens the acl stack holds: raise one by one
+   * to rotate those tokens (docs/operations.md "Rotating tokens"). @default every generation 1
+   */
+  readonly tokenGenerations?: AclTokenGenerations;
 }
 
 /**

@@ -8,6 +8,11 @@
 // Everything comes from the environment, so no secret is ever visible in `ps`:
 //   ACL_ADDRESS           the API, e.g. https://203.0.113.10:4646 or http://127.0.0.1:8500
 //   ACL_BOOTSTRAP_SECRET  the management token's SecretID (a UUID)            [secret]
+//   ACL_PREVIOUS_BOOTSTRAP_SECRET  a management rotation: the previous management token's
+//                         SecretID. When the ACLs already run with it, the script creates the
+//                         new management token with it, then deletes it.          [secret]
+//   ACL_MANAGEMENT_ACCESSOR  nomad only, with a rotation: the new management token's AccessorID
+//                         (Nomad uploads a token only with both IDs chosen)
 //   ACL_CA_PEM            PEM of the CA that signed the agents' certificates (https only)
 //   ACL_TLS_SERVER_NAME   the name to verify ACL_ADDRESS's certificate against (default: the host)
 //   ACL_MAX_ATTEMPTS      attempts while the API is unreachable or has no leader (default 30)
@@ -20,6 +25,10 @@
 //                         agent's certificate is verified against its own address's host (e.g.
 //                         its IP), never ACL_TLS_SERVER_NAME: client agents' certificates rightly
 //                         lack the server name (server.<dc>.consul).
+//   ACL_RETIRE_SUPERSEDED "1": instead of creating the tokens, delete every token an agents rotation superseded: one
+//                         with a listed token's name (Nomad) or description and policy (Consul)
+//                         but another accessor. Terraform runs this once the new tokens reached
+//                         every host (AclBootstrap.retireSupersededTokens).
 //   ACL_NOMAD_TOKENS      nomad only: JSON list of client tokens to ensure after bootstrap [secret]
 //                         [{"name", "description", "rules", "accessorId", "secretId"}]
 //                         Each gets a policy `name` with `rules` and a client token with both IDs
@@ -143,12 +152,59 @@ async function bootstrap(system, ctx) {
   const self = await request(tls, "GET", `${address}/v1/acl/token/self`, auth);
   if (self.status === 200 && JSON.parse(self.text).SecretID === secret) {
     log(`${system.name}: ACLs at ${address} were already bootstrapped with this token; nothing to do`);
+    await retirePrevious(system, ctx);
     return;
   }
+  if (ctx.previousSecret && (await rotateManagement(system, ctx))) return;
   throw new Failure(
     `${system.name}: ACLs at ${address} were bootstrapped with a different token (GET ${address}/v1/acl/token/self answered ${self.status}). ` +
       "Either set the existing management token as the bootstrap secret or reset the ACL bootstrap (see docs/operations.md).",
   );
+}
+
+/** Consul's built-in global-management policy (agent/structs/acl.go ACLPolicyGlobalManagementID). */
+const CONSUL_GLOBAL_MANAGEMENT_POLICY_ID = "00000000-0000-0000-0000-000000000001";
+
+/** The token whose secret is `secret`, or undefined when the ACL system does not know it. */
+async function lookupSelf(system, ctx, secret) {
+  const res = await request(ctx.tls, "GET", `${ctx.address}/v1/acl/token/self`, { token: secret, tokenHeader: system.tokenHeader });
+  return res.status === 200 ? JSON.parse(res.text) : undefined;
+}
+
+/**
+ * A management rotation: the ACLs run with the previous generation's token. Creates the new
+ * management token with it (Nomad: an uploaded token of type management, nomad/acl_endpoint.go
+ * UpsertTokens; Consul: a token with the global-management policy and the chosen SecretID),
+ * then deletes the previous one (retirePrevious). False when the previous token is unknown too.
+ */
+async function rotateManagement(system, ctx) {
+  const previous = await lookupSelf(system, ctx, ctx.previousSecret);
+  if (!previous) return false;
+  const auth = { token: ctx.previousSecret, tokenHeader: system.tokenHeader };
+  const url = `${ctx.address}/v1/acl/token`;
+  const body =
+    system.name === "nomad"
+      ? { AccessorID: env("ACL_MANAGEMENT_ACCESSOR"), SecretID: ctx.secret, Name: "hashilab management", Type: "management" }
+      : { SecretID: ctx.secret, Description: "hashilab management", Policies: [{ ID: CONSUL_GLOBAL_MANAGEMENT_POLICY_ID }] };
+  const res = await request(ctx.tls, system.name === "nomad" ? "POST" : "PUT", url, { ...auth, body });
+  if (res.status !== 200) throw new Failure(`${system.name}: creating the new management token (${url}) answered ${res.status}: ${res.text.trim()}`);
+  // Both answer with the token (Nomad: command/agent/acl_endpoint.go aclTokenUpdate returns out.Tokens[0]).
+  const token = JSON.parse(res.text);
+  if (token.SecretID !== ctx.secret) throw new Failure(`${system.name}: the new management token's accessor already has another secret, which ${system.name} never changes; raise the management generation again`);
+  log(`${system.name}: created the new management token (accessor ${token.AccessorID}) with the previous one`);
+  await retirePrevious(system, ctx);
+  return true;
+}
+
+/** Deletes the previous generation's management token, once the new one works; nothing when it is gone already. */
+async function retirePrevious(system, ctx) {
+  if (!ctx.previousSecret || ctx.previousSecret === ctx.secret) return;
+  const previous = await lookupSelf(system, ctx, ctx.previousSecret);
+  if (!previous) return;
+  const url = `${ctx.address}/v1/acl/token/${previous.AccessorID}`;
+  const res = await request(ctx.tls, "DELETE", url, { token: ctx.secret, tokenHeader: system.tokenHeader });
+  if (res.status !== 200) throw new Failure(`${system.name}: deleting the previous management token (DELETE ${url}) answered ${res.status}: ${res.text.trim()}`);
+  log(`${system.name}: deleted the previous management token (accessor ${previous.AccessorID})`);
 }
 
 /**
@@ -251,6 +307,31 @@ async function ensureNomadTokens(ctx, specs) {
   }
 }
 
+/** Consul: deletes the tokens of each spec's policy with its description but not its secret. */
+async function retireConsulTokens(ctx, specs) {
+  for (const spec of specs) {
+    const current = await lookupSelf({ name: "consul", ...SYSTEMS.consul }, ctx, spec.secretId);
+    if (!current) throw new Failure(`consul: token ${spec.name} does not exist; nothing is retired before it does`);
+    const policy = await expectOk(ctx, "GET", `/v1/acl/policy/name/${encodeURIComponent(spec.name)}`);
+    const linked = await expectOk(ctx, "GET", `/v1/acl/tokens?policy=${encodeURIComponent(policy.ID)}`);
+    for (const token of linked.filter((t) => t.Description === spec.description && t.AccessorID !== current.AccessorID)) {
+      await expectOk(ctx, "DELETE", `/v1/acl/token/${token.AccessorID}`);
+      log(`consul: deleted the superseded ${spec.name} token (accessor ${token.AccessorID})`);
+    }
+  }
+}
+
+/** Nomad: deletes the client tokens with each spec's name but not its accessor. */
+async function retireNomadTokens(ctx, specs) {
+  const tokens = await nomadOk(ctx, "GET", "/v1/acl/tokens");
+  for (const spec of specs) {
+    for (const token of tokens.filter((t) => t.Name === spec.name && t.Type === "client" && t.AccessorID !== spec.accessorId)) {
+      await nomadOk(ctx, "DELETE", `/v1/acl/token/${token.AccessorID}`);
+      log(`nomad: deleted the superseded ${spec.name} token (accessor ${token.AccessorID})`);
+    }
+  }
+}
+
 function parseTokenSpecs(variable, text, ids) {
   let specs;
   try {
@@ -279,20 +360,30 @@ async function main() {
   const secret = env("ACL_BOOTSTRAP_SECRET");
   secrets.push(secret);
   if (!UUID.test(secret)) throw new Failure("ACL_BOOTSTRAP_SECRET must be a UUID (Nomad and Consul reject anything else)");
+  const previousSecret = process.env.ACL_PREVIOUS_BOOTSTRAP_SECRET || undefined;
+  if (previousSecret !== undefined) {
+    secrets.push(previousSecret);
+    if (!UUID.test(previousSecret)) throw new Failure("ACL_PREVIOUS_BOOTSTRAP_SECRET must be a UUID");
+  }
   const ctx = {
     address: env("ACL_ADDRESS").replace(/\/+$/, ""),
     secret,
+    previousSecret,
     tls: { ca: process.env.ACL_CA_PEM || undefined, serverName: process.env.ACL_TLS_SERVER_NAME || undefined },
     retry: { maxAttempts: positiveInt("ACL_MAX_ATTEMPTS", 30), firstDelayMs: positiveInt("ACL_RETRY_DELAY_MS", 1000) },
   };
+  // The retirement runs after the bootstrap that created the tokens: it only deletes.
+  const retire = process.env.ACL_RETIRE_SUPERSEDED === "1";
   if (name === "consul") {
     const specs = parseTokenSpecs("ACL_CONSUL_TOKENS", env("ACL_CONSUL_TOKENS", "[]"), ["secretId"]);
     await bootstrap({ name, ...SYSTEMS[name] }, ctx);
-    await ensureConsulTokens(ctx, specs);
+    if (retire) await retireConsulTokens(ctx, specs);
+    else await ensureConsulTokens(ctx, specs);
   } else {
     const specs = parseTokenSpecs("ACL_NOMAD_TOKENS", env("ACL_NOMAD_TOKENS", "[]"), ["accessorId", "secretId"]);
     await bootstrap({ name, ...SYSTEMS[name] }, ctx);
-    await ensureNomadTokens(ctx, specs);
+    if (retire) await retireNomadTokens(ctx, specs);
+    else await ensureNomadTokens(ctx, specs);
   }
 }
 

@@ -33,11 +33,15 @@ export class AclStack extends TerraformStack {
     useStateBackend(this, props.env);
     new RandomProvider(this, "random", {});
     const { endpoints } = props;
-    this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
+    this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts, props.env.tokenGenerations));
     if (props.hosts) {
       // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
       const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);
-      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      const nomadAgents = this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      // Old agent tokens go once every host holds the new ones (an agents rotation).
+      this.bootstrap.retireSupersededTokens(nomadAgents.deliveries);
+    } else {
+      this.bootstrap.retireSupersededTokens([]);
     }
     this.endpoints = endpoints;
     this.credentials = {
@@ -56,6 +60,11 @@ export class AclStack extends TerraformStack {
       description: "Consul management token: export CONSUL_HTTP_TOKEN=$(terraform output -raw consul_token)",
       value: this.bootstrap.consulManagementToken,
       sensitive: true,
+    });
+    // npm run review warns when one is due within 30 days (scripts/review/expiry.ts).
+    new TerraformOutput(this, "token_expiry", {
+      description: "When each token of the ACL bootstrap expires: never (no TTL); rotate them by raising tokenGenerations",
+      value: this.bootstrap.tokenExpiries,
     });
     new TerraformOutput(this, "nomad_agent_consul_token", {
       description: "The Consul token for the Nomad agents' consul { token } configuration",

@@ -11,6 +11,8 @@ import { AddressInfo } from "node:net";
  * Listens on 127.0.0.1 only.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Consul's built-in global-management policy (agent/structs/acl.go). */
+const CONSUL_GLOBAL_MANAGEMENT = "00000000-0000-0000-0000-000000000001";
 
 export type System = "nomad" | "consul";
 
@@ -18,7 +20,7 @@ interface FakeToken {
   AccessorID: string;
   SecretID: string;
   Description: string;
-  Policies: { Name: string }[] | string[];
+  Policies: { Name?: string; ID?: string }[] | string[];
   Name?: string;
   Type?: string;
 }
@@ -56,7 +58,10 @@ export class FakeAclApi {
       return reply(500, "No cluster leader");
     }
     const token = this.tokens.get(String(req.headers[this.tokenHeader] ?? ""));
-    const isManagement = token !== undefined && token.SecretID === this.bootstrapSecret;
+    // The bootstrap token, an uploaded Nomad management token, a Consul token with global-management.
+    const isManagement =
+      token !== undefined &&
+      (token.SecretID === this.bootstrapSecret || token.Type === "management" || ((token.Policies ?? []) as { ID?: string }[]).some((p) => p.ID === CONSUL_GLOBAL_MANAGEMENT));
     const json = body ? JSON.parse(body) : {};
     const route = `${req.method} ${req.url}`;
     if (route === "PUT /v1/acl/bootstrap") {
@@ -73,7 +78,22 @@ export class FakeAclApi {
       return token ? reply(200, token) : reply(403, this.system === "nomad" ? "ACL token not found" : "ACL not found");
     }
     if (!isManagement) return reply(403, "Permission denied");
+    const tokenDelete = req.url!.match(/^\/v1\/acl\/token\/(.+)$/);
+    if (req.method === "DELETE" && tokenDelete) {
+      const existing = [...this.tokens.values()].find((t) => t.AccessorID === tokenDelete[1]);
+      // nomad/acl_endpoint.go DeleteTokens: 400 for an unknown accessor; Consul: 403 "ACL not found".
+      if (!existing) return this.system === "nomad" ? reply(400, `Cannot delete nonexistent tokens: ${tokenDelete[1]}`) : reply(403, "ACL not found");
+      this.tokens.delete(existing.SecretID);
+      return reply(200, this.system === "nomad" ? "" : "true");
+    }
     if (this.system === "nomad") return this.handleNomad(req.method!, req.url!, json, reply);
+    // agent/acl_endpoint.go ACLTokenList: ?policy=<ID> keeps the tokens linked to that policy.
+    const byPolicy = req.url!.match(/^\/v1\/acl\/tokens\?policy=(.+)$/);
+    if (req.method === "GET" && byPolicy) {
+      const policy = [...this.policies.values()].find((p) => p.ID === decodeURIComponent(byPolicy[1]));
+      const linked = [...this.tokens.values()].filter((t) => (t.Policies as { Name?: string; ID?: string }[]).some((p) => p.ID === policy?.ID || p.Name === policy?.Name));
+      return reply(200, linked.map(({ AccessorID, Description, Policies }) => ({ AccessorID, Description, Policies })));
+    }
     const policyByName = req.url!.match(/^\/v1\/acl\/policy\/name\/(.+)$/);
     if (req.method === "GET" && policyByName) {
       const policy = this.policies.get(decodeURIComponent(policyByName[1]));
@@ -108,6 +128,9 @@ export class FakeAclApi {
       this.policies.set(json.Name, { ID: json.Name, Name: json.Name, Description: json.Description, Rules: json.Rules });
       return reply(200, "");
     }
+    if (method === "GET" && url === "/v1/acl/tokens") {
+      return reply(200, [...this.tokens.values()].map(({ AccessorID, Name, Type }) => ({ AccessorID, Name, Type })));
+    }
     const update = url.match(/^\/v1\/acl\/token(?:\/(.+))?$/);
     if ((method === "POST" || method === "PUT") && update) {
       if (update[1] !== undefined && update[1] !== json.AccessorID) return reply(400, "ACL token accessor does not match request path");
@@ -125,7 +148,7 @@ export class FakeAclApi {
     return reply(404, `no route ${method} ${url}`);
   }
 
-  private addToken(secret: string, description: string, policies: { Name: string }[]): FakeToken {
+  private addToken(secret: string, description: string, policies: { Name?: string; ID?: string }[]): FakeToken {
     const token = { AccessorID: randomUUID(), SecretID: secret, Description: description, Policies: policies };
     this.tokens.set(secret, token);
     return token;

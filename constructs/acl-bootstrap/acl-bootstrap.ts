@@ -9,6 +9,27 @@ import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, NOMAD_AGENT_RULES, NOMAD_
 import { HealthGateTokenDelivery } from "./health-gate-token-delivery";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
 
+/**
+ * Which generation of each kind of token the ACL systems hold: raising one rotates those tokens
+ * in the next deploy (docs/operations.md "Rotating tokens").
+ */
+export interface AclTokenGenerations {
+  /**
+   * The management tokens (Nomad's and Consul's). A new generation's token is created with the
+   * previous one, which is then deleted; the later stacks' providers use the new one.
+   * @default 1 (the bootstrap tokens)
+   */
+  readonly management?: number;
+  /**
+   * The agents' tokens: the Consul agents' token, the Nomad agents' Consul token and the health
+   * gate's tokens. New secrets are created beside the old tokens and handed to every agent,
+   * Nomad restarting host by host; the old tokens are deleted once every host holds the new
+   * ones (retireSupersededTokens).
+   * @default 1
+   */
+  readonly agents?: number;
+}
+
 export interface AclBootstrapProps {
   /** Nomad's HTTP API, e.g. "https://203.0.113.10:4646" or "http://127.0.0.1:4646". */
   readonly nomadAddress: string;
@@ -44,6 +65,18 @@ export interface AclBootstrapProps {
    * @default 30
    */
   readonly maxAttempts?: number;
+  /** Raise a generation to rotate those tokens. @default every generation 1 */
+  readonly tokenGenerations?: AclTokenGenerations;
+}
+
+/** A token without an ExpirationTTL, which neither Nomad nor Consul ever expires (AclBootstrap.tokenExpiries). */
+export const TOKEN_NEVER_EXPIRES = "never";
+
+/** One run of scripts/acl-bootstrap.mjs by a local-exec provisioner. */
+interface ScriptRun {
+  readonly triggers: Record<string, unknown>;
+  readonly command: string;
+  readonly environment: Record<string, string>;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -75,9 +108,18 @@ export class AclBootstrap extends Construct {
   readonly consulAgentToken: string;
   /** The Consul token for the Nomad agents' `consul { token }` (policy `nomad-agents`). Sensitive. */
   readonly nomadAgentConsulToken: string;
+  /**
+   * When each token this construct creates expires, by name: all are created without an
+   * ExpirationTTL, so never (TOKEN_NEVER_EXPIRES); they are rotated by `tokenGenerations`.
+   */
+  readonly tokenExpiries: Readonly<Record<string, string>> = Object.fromEntries(
+    ["nomad management", "consul management", "consul-agents", "nomad-agents", "health-gate (nomad)", "health-gate (consul)"].map((name) => [name, TOKEN_NEVER_EXPIRES]),
+  );
   /** The resources that run the bootstrap; depend on these before using the tokens. */
   readonly nomadBootstrap: TerraformData;
   readonly consulBootstrap: TerraformData;
+  /** How each system's script runs: triggers, command and environment (the retirement runs it again). */
+  private readonly scriptRuns: Record<"Nomad" | "Consul", ScriptRun>;
   /** The random secret itself: known at plan time while unchanged, unlike the read-back token. */
   private readonly nomadAgentConsulSecret: string;
   /** The health gate's operator:read tokens (random secrets, as above). */
@@ -88,13 +130,17 @@ export class AclBootstrap extends Construct {
     const agentAddresses = props.consulAgentAddresses ?? [props.consulAddress];
     this.validate(props, agentAddresses);
 
-    const nomadManagement = new RandomUuid(this, "NomadManagementSecret", {}).result;
-    const consulManagement = new RandomUuid(this, "ConsulManagementSecret", {}).result;
-    const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", {}).result;
-    const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", {}).result;
+    const management = this.managementSecrets(props.tokenGenerations?.management ?? 1);
+    const nomadManagement = management.nomad.secret;
+    const consulManagement = management.consul.secret;
+    // A new agents' generation is a new keeper: Terraform replaces the secrets (generation 1 keeps none, as before rotations existed).
+    const agentsGeneration = props.tokenGenerations?.agents ?? 1;
+    const agentKeepers = agentsGeneration === 1 ? {} : { keepers: { generation: String(agentsGeneration) } };
+    const consulAgent = new RandomUuid(this, "ConsulAgentTokenSecret", agentKeepers).result;
+    const nomadAgentConsul = new RandomUuid(this, "NomadAgentConsulTokenSecret", agentKeepers).result;
     this.nomadAgentConsulSecret = nomadAgentConsul;
-    const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", {}).result;
-    const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", {}).result;
+    const gateConsul = new RandomUuid(this, "HealthGateConsulTokenSecret", agentKeepers).result;
+    const gateNomad = new RandomUuid(this, "HealthGateNomadTokenSecret", agentKeepers).result;
     // Nomad creates an uploaded token only with both IDs chosen (nomad/acl_endpoint.go
     // upsertTokens) and never changes an existing token's SecretID (state_store.go
     // UpsertACLTokens), so a new secret comes with a new accessor: a new token.
@@ -113,28 +159,28 @@ export class AclBootstrap extends Construct {
       ...(props.caCertPem ? { ACL_CA_PEM: props.caCertPem } : {}),
     };
 
-    this.nomadBootstrap = new TerraformData(this, "Nomad", {
-      triggersReplace: {
+    const nomadRun: ScriptRun = {
+      triggers: {
         address: props.nomadAddress,
         secret_sha256: Fn.sha256(nomadManagement),
         policies_sha256: sha256(JSON.stringify(nomadTokens.map(({ name, description, rules }) => ({ name, description, rules })))),
         tokens_sha256: Fn.sha256(Fn.join(",", [gateNomadAccessor, gateNomad])),
       },
+      command: command("nomad"),
+      environment: {
+        ...common,
+        ACL_ADDRESS: props.nomadAddress,
+        ACL_BOOTSTRAP_SECRET: nomadManagement,
+        ...management.nomad.rotation,
+        ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
+        ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
+      },
+    };
+    this.nomadBootstrap = new TerraformData(this, "Nomad", {
+      triggersReplace: nomadRun.triggers,
       // The tokens are read back from here, so whatever uses one waits for its bootstrap.
       input: Fn.sensitive({ management: nomadManagement }),
-      provisioners: [
-        {
-          type: "local-exec",
-          command: command("nomad"),
-          environment: {
-            ...common,
-            ACL_ADDRESS: props.nomadAddress,
-            ACL_BOOTSTRAP_SECRET: nomadManagement,
-            ACL_NOMAD_TOKENS: JSON.stringify(nomadTokens),
-            ...(props.nomadTlsServerName ? { ACL_TLS_SERVER_NAME: props.nomadTlsServerName } : {}),
-          },
-        },
-      ],
+      provisioners: [{ type: "local-exec", command: nomadRun.command, environment: nomadRun.environment }],
     });
 
     const tokens = [
@@ -154,30 +200,31 @@ export class AclBootstrap extends Construct {
       },
       { name: "health-gate", description: gateDescription, rules: CONSUL_HEALTH_GATE_RULES, secretId: gateConsul, agentTokenOn: [] },
     ];
-    this.consulBootstrap = new TerraformData(this, "Consul", {
-      triggersReplace: {
+    const consulRun: ScriptRun = {
+      triggers: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
         policies_sha256: sha256(JSON.stringify(tokens.map(({ name, description, rules }) => ({ name, description, rules })))),
         secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul, gateConsul])),
       },
+      command: command("consul"),
+      environment: {
+        ...common,
+        ACL_ADDRESS: props.consulAddress,
+        ACL_BOOTSTRAP_SECRET: consulManagement,
+        ...management.consul.rotation,
+        // JSON text with Terraform interpolations for the secrets: cdktf does not escape
+        // quotes in literals inside a Terraform function call such as jsonencode().
+        ACL_CONSUL_TOKENS: JSON.stringify(tokens),
+        ...(props.consulTlsServerName ? { ACL_TLS_SERVER_NAME: props.consulTlsServerName } : {}),
+      },
+    };
+    this.consulBootstrap = new TerraformData(this, "Consul", {
+      triggersReplace: consulRun.triggers,
       input: Fn.sensitive({ management: consulManagement, consul_agent: consulAgent, nomad_agent: nomadAgentConsul }),
-      provisioners: [
-        {
-          type: "local-exec",
-          command: command("consul"),
-          environment: {
-            ...common,
-            ACL_ADDRESS: props.consulAddress,
-            ACL_BOOTSTRAP_SECRET: consulManagement,
-            // JSON text with Terraform interpolations for the secrets: cdktf does not escape
-            // quotes in literals inside a Terraform function call such as jsonencode().
-            ACL_CONSUL_TOKENS: JSON.stringify(tokens),
-            ...(props.consulTlsServerName ? { ACL_TLS_SERVER_NAME: props.consulTlsServerName } : {}),
-          },
-        },
-      ],
+      provisioners: [{ type: "local-exec", command: consulRun.command, environment: consulRun.environment }],
     });
+    this.scriptRuns = { Nomad: nomadRun, Consul: consulRun };
 
     this.nomadManagementToken = AclBootstrap.tokenOf(this.nomadBootstrap, "management");
     this.consulManagementToken = AclBootstrap.tokenOf(this.consulBootstrap, "management");
@@ -220,6 +267,45 @@ export class AclBootstrap extends Construct {
     });
   }
 
+  /**
+   * The management secrets of `generation` (generation 1: the bootstrap secrets, ids as before
+   * rotations existed) and, from generation 2, what the script needs to rotate to them: the
+   * previous generation's secret (kept in state, so the script can authenticate with it) and,
+   * for Nomad, which takes an uploaded token only with both IDs chosen, a new accessor.
+   */
+  private managementSecrets(generation: number) {
+    const suffix = (g: number) => (g === 1 ? "" : `-${g}`);
+    const secretOf = (system: string, g: number) => new RandomUuid(this, `${system}ManagementSecret${suffix(g)}`, {}).result;
+    const of = (system: "Nomad" | "Consul"): { secret: string; rotation: Record<string, string> } => {
+      const secret = secretOf(system, generation);
+      if (generation === 1) return { secret, rotation: {} };
+      const previous = secretOf(system, generation - 1);
+      const accessor: Record<string, string> =
+        system === "Nomad" ? { ACL_MANAGEMENT_ACCESSOR: new RandomUuid(this, `NomadManagementAccessor${suffix(generation)}`, {}).result } : {};
+      return { secret, rotation: { ACL_PREVIOUS_BOOTSTRAP_SECRET: previous, ...accessor } };
+    };
+    return { nomad: of("Nomad"), consul: of("Consul") };
+  }
+
+  /**
+   * Deletes the tokens an agents rotation superseded (`tokenGenerations.agents`): in each system,
+   * every token with the name (Nomad) or the description and policy (Consul) of one this
+   * construct creates, but another accessor. It runs the bootstrap script again (which changes
+   * nothing that is in place) once `after` ran: the deliveries that hand the new tokens to the
+   * hosts, so no agent and no health gate still holds an old one. Once per set of secrets.
+   * @param after the deliveries of the agents' tokens (deliverHealthGateTokens, deliverNomadAgentConsulToken), or none
+   */
+  public retireSupersededTokens(after: readonly ITerraformDependable[]): TerraformData[] {
+    return (["Nomad", "Consul"] as const).map((system) => {
+      const run = this.scriptRuns[system];
+      return new TerraformData(this, `${system}RetireSuperseded`, {
+        triggersReplace: run.triggers,
+        dependsOn: [system === "Nomad" ? this.nomadBootstrap : this.consulBootstrap, ...after],
+        provisioners: [{ type: "local-exec", command: run.command, environment: { ...run.environment, ACL_RETIRE_SUPERSEDED: "1" } }],
+      });
+    });
+  }
+
   /** `${terraform_data.<bootstrap>.output.<key>}`: a token, known once its bootstrap ran. */
   private static tokenOf(bootstrap: TerraformData, key: string): string {
     return bootstrap.getStringAttribute(`output.${key}`);
@@ -241,6 +327,11 @@ export class AclBootstrap extends Construct {
     const attempts = props.maxAttempts;
     if (attempts !== undefined && !(Number.isInteger(attempts) && attempts >= 1 && attempts <= 1000)) {
       problems.push(`maxAttempts ${attempts} must be a whole number from 1 to 1000`);
+    }
+    for (const [kind, generation] of Object.entries(props.tokenGenerations ?? {})) {
+      if (!(Number.isInteger(generation) && generation >= 1 && generation <= 1000)) {
+        problems.push(`tokenGenerations.${kind} ${generation} must be a whole number from 1 to 1000; raise it by exactly one to rotate those tokens`);
+      }
     }
     throwIfProblems(this, "invalid AclBootstrap", problems);
   }

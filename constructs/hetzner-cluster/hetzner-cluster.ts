@@ -13,6 +13,7 @@ import {
 } from "../providers";
 import { apiHostnameProblems, clusterApiAddresses } from "./api-hostname";
 import { renderUserData } from "./cloud-init";
+import { CaRotationHost, rotateCaHostByHost } from "./ca-rotation";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
@@ -115,6 +116,12 @@ export interface HetznerClusterProps {
    * @default none: only the table's locations
    */
   readonly newLocations?: Readonly<Record<string, string>>;
+  /**
+   * The cluster CA's generation: raise it by one to rotate the CA in one deploy, host by host,
+   * with a phase in which every host trusts both CAs (docs/operations.md "Rotating the CA").
+   * @default 1
+   */
+  readonly caGeneration?: number;
 }
 
 /** One host: what was planned and the resources that realize it. */
@@ -261,7 +268,7 @@ export class HetznerCluster extends Construct {
   readonly nomadAddress: string;
   /** https://<apiHostname>:8501, or without one https://<first server>:8501 */
   readonly consulAddress: string;
-  /** The CA that signed the agents' certificates. */
+  /** What API clients trust: the CA that signs the agents' certificates, after a CA rotation also the previous one. */
   readonly caCertPem: string;
   /** When the CA ("ca") and each host's certificate (by host name) expire, RFC 3339. */
   readonly certificateExpiries: Readonly<Record<string, string>>;
@@ -269,6 +276,8 @@ export class HetznerCluster extends Construct {
   private readonly settings: ClusterSettings;
   /** What every host's configuration is rendered from (host-configuration.ts, shared with SshCluster). */
   private readonly hostSettings: HostClusterSettings;
+  /** The hosts a CA rotation goes through, in delivery order. */
+  private readonly rotationHosts: CaRotationHost[] = [];
 
   constructor(scope: Construct, id: string, props: HetznerClusterProps) {
     super(scope, id);
@@ -297,7 +306,7 @@ export class HetznerCluster extends Construct {
 
     const placement = (id: string, name: string) =>
       new HcloudPlacementGroup(this, id, { name: `${settings.name}-${name}`, type: "spread", labels });
-    const pki = new ClusterPki(this, "Pki", { name: settings.name });
+    const pki = new ClusterPki(this, "Pki", { name: settings.name, caGeneration: props.caGeneration });
     const shared: SharedResources = {
       sshKeys: settings.sshKeys.map(
         (key) =>
@@ -317,7 +326,7 @@ export class HetznerCluster extends Construct {
       nomadGossipKey: new RandomBytes(this, "NomadGossipKey", { length: 32 }),
       labels,
     };
-    this.caCertPem = pki.caCertPem;
+    this.caCertPem = pki.trustedCaPem;
     this.certificateExpiries = pki.certificateExpiries;
 
     const specs = planHosts({ ...settings, subnet: parseCidr(settings.subnetCidr) as Ipv4Cidr });
@@ -342,6 +351,7 @@ export class HetznerCluster extends Construct {
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
     deliverOneHostAtATime(this.hosts);
     new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
+    rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
     this.sshHosts = this.hosts.map((h) => h.sshHost);
 
@@ -407,6 +417,7 @@ export class HetznerCluster extends Construct {
       // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
       triggers: { host_key_install: hostKey.install.id },
     });
+    this.rotationHosts.push({ host: spec, sshHost: hostKey.sshHost, instanceId: server.id, after: [hostKey.install], delivery });
     return { spec, server, userData, sshHost: hostKey.sshHost, delivery };
   }
 }

@@ -33,3 +33,6 @@ export { nomadVersionFloorProblems } from "./agent-versions";
 export { apiHostnameProblems, clusterApiAddresses } from "./api-hostname";
 export { ClusterMembership } from "./membership";
 export type { ClusterMembershipProps, MemberHost } from "./membership";
+export { CA_ROTATION_STEPS, CA_ROTATION_STEP_VARIABLE, rotateCaHostByHost } from "./ca-rotation";
+export type { CaRotationHost } from "./ca-rotation";
+export type { CaRotation } from "./cluster-pki";

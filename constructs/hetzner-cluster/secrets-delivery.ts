@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
+import { escapeTerraformTemplate, throwIfProblems } from "../core";
 import { TerraformData } from "../providers";
-import { escapeTerraformTemplate } from "../core";
 import { shippedFile } from "./host-files";
 import { DELIVERED_FILES, DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 import { remoteCommand } from "./shell";
@@ -20,7 +20,8 @@ export const PREPARE_COMMANDS = [
 ];
 
 /** Runs after the upload: the install script that came with it. */
-export const INSTALL_COMMAND = remoteCommand("bash", `${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`);
+const INSTALL_SCRIPT = `${HOST_PATHS.deliveryDir}/${DELIVERED_SCRIPTS.install}`;
+export const INSTALL_COMMAND = remoteCommand("bash", INSTALL_SCRIPT);
 
 export interface SecretsDeliveryProps {
   /** The server's public IPv4 address (a reference) and its pinned host key: Terraform connects there as root. */
@@ -36,6 +37,14 @@ export interface SecretsDeliveryProps {
    * (e.g. a private key's PEM), configuration as text. A change to any re-runs the delivery.
    */
   readonly triggers: Readonly<Record<string, string>>;
+  /** Variables the install script runs with (e.g. HASHILAB_CA_ROTATION_STEP). @default none */
+  readonly installEnvironment?: Readonly<Record<string, string>>;
+  /**
+   * A new version of a delivered script re-runs the delivery. A one-off step (a CA rotation's)
+   * that must not run again in later deploys turns this off.
+   * @default true
+   */
+  readonly rerunOnNewScripts?: boolean;
 }
 
 /** A digest, so the plan names what changed without repeating it: Terraform hashes references, synth hashes text. */
@@ -55,6 +64,14 @@ export class SecretsDelivery extends Construct {
 
   constructor(scope: Construct, id: string, props: SecretsDeliveryProps) {
     super(scope, id);
+    // The names reach root's shell through `env NAME=value` (quoted); only an environment variable's name is one.
+    throwIfProblems(
+      this,
+      "invalid secrets delivery",
+      Object.keys(props.installEnvironment ?? {})
+        .filter((name) => !/^[A-Z_][A-Z0-9_]*$/.test(name))
+        .map((name) => `installEnvironment has the name ${JSON.stringify(name)}, which is no environment variable name; use capitals, digits and "_", e.g. HASHILAB_CA_ROTATION_STEP`),
+    );
     // Each script's trigger is named after its key: waitHealthy -> wait_healthy_script.
     const scripts = Object.entries(DELIVERED_SCRIPTS).map(([key, name]) => ({
       trigger: `${key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)}_script`,
@@ -65,7 +82,9 @@ export class SecretsDelivery extends Construct {
       .filter((key) => props.files[key] !== undefined)
       .map((key) => ({ name: DELIVERED_FILES[key], content: props.files[key] as string }));
     entries.push(...scripts.map(({ name, content }) => ({ name, content })));
-    const triggers = { ...props.triggers, ...Object.fromEntries(scripts.map((s) => [s.trigger, s.content])) };
+    const scriptTriggers = props.rerunOnNewScripts === false ? {} : Object.fromEntries(scripts.map((s) => [s.trigger, s.content]));
+    const triggers = { ...props.triggers, ...scriptTriggers };
+    const environment = Object.entries(props.installEnvironment ?? {}).map(([name, value]) => `${name}=${value}`);
     this.resource = new TerraformData(this, "Delivery", {
       triggersReplace: {
         server: props.serverId,
@@ -81,7 +100,7 @@ export class SecretsDelivery extends Construct {
           content: escapeTerraformTemplate(e.content),
           destination: `${HOST_PATHS.deliveryDir}/${e.name}`,
         })),
-        { type: "remote-exec", inline: [INSTALL_COMMAND] },
+        { type: "remote-exec", inline: [environment.length > 0 ? remoteCommand("env", ...environment, "bash", INSTALL_SCRIPT) : INSTALL_COMMAND] },
       ],
     });
   }

@@ -10,6 +10,7 @@ import {
   ClusterMembership,
   ClusterPki,
   ClusterTier,
+  rotateCaHostByHost,
   CONSUL_PORTS,
   ConfiguredHost,
   deliverHostConfiguration,
@@ -89,6 +90,12 @@ export interface SshClusterProps {
   readonly chrootEnv?: Readonly<Record<string, string>>;
   /** The hosts' own input firewall (nftables). @default none: the LAN's edge is the firewall */
   readonly hostFirewall?: SshHostFirewall;
+  /**
+   * The cluster CA's generation: raise it by one to rotate the CA in one deploy, host by host,
+   * with a phase in which every host trusts both CAs (docs/operations.md "Rotating the CA").
+   * @default 1
+   */
+  readonly caGeneration?: number;
 }
 
 /** One LAN host: its place in the cluster and the resources that install and configure it. */
@@ -171,8 +178,8 @@ export class SshCluster extends Construct {
     this.apiHostname = props.apiHostname;
     ({ nomadAddress: this.nomadAddress, consulAddress: this.consulAddress } = clusterApiAddresses(props.apiHostname ?? this.serverPrivateIps[0]));
 
-    const pki = new ClusterPki(this, "Pki", { name: props.name });
-    this.caCertPem = pki.caCertPem;
+    const pki = new ClusterPki(this, "Pki", { name: props.name, caGeneration: props.caGeneration });
+    this.caCertPem = pki.trustedCaPem;
     this.certificateExpiries = pki.certificateExpiries;
     const secrets = {
       pki,
@@ -226,6 +233,13 @@ export class SshCluster extends Construct {
     });
     this.members = members;
     new ClusterMembership(this, "Membership", { hosts: members, serversField: "cluster.hosts (a host's role)" });
+    // Not after the installs (each waits for the previous host's delivery, which waits for the
+    // rotation): the machines exist already, and one whose agents do not run skips the steps.
+    rotateCaHostByHost(
+      this,
+      pki,
+      members.map((m) => ({ host: m.spec, sshHost: m.sshHost, instanceId: m.sshHost.hostKey, after: [], delivery: m.delivery })),
+    );
     this.sshHosts = members.map((m) => m.sshHost);
   }
 

@@ -18,6 +18,16 @@ restart=""
 # The upload holds secrets: remove it however this script ends.
 trap 'rm -rf "$delivery"' EXIT
 
+# A CA rotation's first two steps (trust both CAs, then present a certificate from the new one;
+# ca-rotation.ts, which names the step in HASHILAB_CA_ROTATION_STEP) only bring running agents
+# along. A host whose agents do not run (not set up yet, or down) gets the end state from its
+# own delivery, which runs after them.
+step=${HASHILAB_CA_ROTATION_STEP:-}
+if [ -n "$step" ] && ! { [ -f "$root/etc/hashilab/tls/agent.pem" ] && systemctl is-active --quiet consul.service && systemctl is-active --quiet nomad.service; }; then
+  echo "hashilab: CA rotation step \"$step\" skipped: the agents do not run here; this host's own delivery installs the new CA and certificate" >&2
+  exit 0
+fi
+
 # install_delivered NAME DESTINATION GROUP MODE [AGENT]: installs NAME if it was delivered
 # and differs from DESTINATION; AGENT then needs a restart, not just a reload.
 install_delivered() {
@@ -48,7 +58,11 @@ fi
 # need the CA. Also opens the directory on hosts bootstrapped when it was 0750.
 install -d -o root -g root -m 0755 "$root/etc/hashilab/tls"
 
-install_delivered ca.pem /etc/hashilab/tls/ca.pem consul 0644
+# A new CA (a rotation's steps) restarts Nomad: SIGHUP re-reads its tls block's files
+# (Agent.Reload compares their checksums) but not its consul block's ca_file/grpc_ca_file,
+# whose Consul client exists only from the start (command/agent/agent.go setupConsuls, v2.0.5).
+# Consul reloads every TLS file on SIGHUP (since 1.4.3, hashicorp/consul#5419).
+install_delivered ca.pem /etc/hashilab/tls/ca.pem consul 0644 nomad
 install_delivered agent.pem /etc/hashilab/tls/agent.pem consul 0644
 install_delivered agent-key.pem /var/lib/hashilab/secrets/tls/agent-key.pem consul 0640
 install_delivered consul-agent.hcl /etc/hashilab/consul.d/agent.hcl consul 0640 consul

@@ -31,9 +31,9 @@
 # On timeout: the reason, each server's answers, the autopilot state and the agent's journal.
 #
 # While /run/hashilab-gate-lenient exists (tmpfs: gone at the next boot), the gate only waits for
-# the local API to answer, and says so: for a CA rotation, which has no phase in which both
-# CAs are trusted, so the cluster cannot be healthy between the first and the last delivery
-# (docs/operations.md "Rotating TLS certificates"). Its content says why it is there.
+# the local API to answer, and says so: an operator's override for an emergency. A CA rotation
+# no longer needs it: it trusts both CAs while the certificates change (docs/operations.md
+# "Rotating the CA"). Its content says why it is there.
 set -euo pipefail
 # HASHILAB_ROOT only exists for tests: on a host every path is absolute.
 root=${HASHILAB_ROOT:-}

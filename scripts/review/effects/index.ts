@@ -1,6 +1,7 @@
 import { Effect, Finding, ReviewedChange } from "./effect";
 import { jobRestarts } from "./job-restarts";
 import { provisionerReruns } from "./provisioner-reruns";
+import { rotationGenerations } from "./rotation-generations";
 import { secretRotation } from "./secret-rotation";
 import { serverQuorum } from "./server-quorum";
 import { volumeChanges } from "./volume-risks";
@@ -8,7 +9,7 @@ import { volumeChanges } from "./volume-risks";
 export type { Effect, Finding, ReviewedChange } from "./effect";
 
 /** Every rule about what a change does to the cluster; a new rule is a module and a line here. */
-export const EFFECTS: readonly Effect[] = [volumeChanges, serverQuorum, provisionerReruns, jobRestarts, secretRotation];
+export const EFFECTS: readonly Effect[] = [volumeChanges, serverQuorum, provisionerReruns, jobRestarts, secretRotation, rotationGenerations];
 
 const RANK: Record<Finding["severity"], number> = { danger: 0, warning: 1, info: 2 };
 
