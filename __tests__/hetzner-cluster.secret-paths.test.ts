@@ -26,8 +26,6 @@ function hostsDeliverySecretPaths(): string[] {
         const secret = SECRET_REFERENCE.test(content);
         if (secret) paths.add(destination);
         files[posix.basename(destination)] = `${secret ? "SECRET" : "public"} ${destination}\n`;
-        // The pinned versions are read as they are (the upgrade script refuses anything else).
-        if (posix.basename(destination) === DELIVERED_FILES.agentVersions) files[posix.basename(destination)] = content;
         // The health gate asks the servers the Consul configuration lists.
         if (posix.basename(destination) === DELIVERED_FILES.consulAgentConfig) files[posix.basename(destination)] += SANDBOX_RETRY_JOIN;
       }
