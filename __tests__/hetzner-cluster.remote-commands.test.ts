@@ -31,14 +31,14 @@ const HOST = { address: "203.0.113.10", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NT
 
 /** The token delivery's remote-exec lines for one host, as synthesized. */
 function synthesizedTokenScripts(configFile?: string, host: SshHost = HOST): string[][] {
-  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken([host], { configFile })).acl;
+  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken([{ name: "lab-server-1", isServer: true, sshHost: host }], { configFile })).acl;
   const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
   return delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
 }
 
 describe("the health gate's token delivery", () => {
   it("runs, as root's shell gets it from Terraform, exactly the intended commands, stops at the first failure and always removes the upload", () => {
-    const stack = synthApp((app) => aclBootstrap(app).deliverHealthGateTokens([HOST])).acl;
+    const stack = synthApp((app) => aclBootstrap(app).deliverHealthGateTokens([{ name: "lab-server-1", isServer: true, sshHost: HOST }])).acl;
     const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
     const [prepare, install] = delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
     const script = evaluateWithTerraform({ prepare, install });

@@ -10,9 +10,9 @@ export interface AclStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   /**
-   * The hosts (HetznerCluster satisfies it): every Consul agent's HTTP API gets its agent
-   * token, and every host over SSH the Nomad agents' Consul token in its configuration and the
-   * health gate's operator:read tokens.
+   * The hosts (HetznerCluster and SshCluster satisfy it): every Consul agent's HTTP API gets its
+   * agent token, and every host over SSH (by its name) the Nomad agents' Consul token in its
+   * configuration and the health gate's operator:read tokens; server hosts also the rollout's.
    * @default none: one Consul agent at endpoints.consulAddress; deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
    */
   readonly hosts?: AgentHosts;
@@ -36,8 +36,9 @@ export class AclStack extends TerraformStack {
     this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
     if (props.hosts) {
       // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
-      const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);
-      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.hostAccess);
+      this.bootstrap.deliverRolloutTokens(props.hosts.hostAccess);
+      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.hostAccess, { after: gate.deliveries });
     }
     this.endpoints = endpoints;
     this.credentials = {
