@@ -52,7 +52,10 @@ export const serverQuorum: Effect = ({ before, after, stacks }) => {
     const together = atOnce(disrupted.map((d) => d.address), after[stack.stack] ?? before[stack.stack]);
     const quorum = Math.floor(existing.size / 2) + 1;
     const hows = [...new Set(disrupted.map((d) => d.how))].join("; ");
-    const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${together} at once`;
+    // Through depends_on (HetznerCluster chains each host's server after the previous host's
+    // resize gate, which waits for its health), Terraform changes them one after another.
+    const pace = together === 1 && disrupted.length > 1 ? "one at a time, each after the one before it" : `${together} at once`;
+    const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${pace}`;
     const removed = disrupted.filter((d) => d.how === "deleted").length;
     if (existing.size - together < quorum) {
       const fix =
