@@ -218,11 +218,17 @@ describe("every remote-exec script", () => {
 describe("the SSH connections of every root provisioner", () => {
   it("put Terraform's inline scripts in root's home, not the 0777 file in /tmp another local user could rewrite", () => {
     const stacks = synthEnvironment(lab);
-    const connections = ["lab-hosts", "lab-acl"].flatMap((name) =>
-      Object.values<any>(resourcesOf(stacks[name], "terraform_data")).filter((r) => r.connection).map((r) => r.connection),
-    );
-    // Three hosts, each with the secrets delivery, its host key, the Nomad agents' Consul token and the health gate's tokens.
-    expect(connections.length).toBe(12);
+    const resources = ["lab-hosts", "lab-acl"].flatMap((name) => Object.values<any>(resourcesOf(stacks[name], "terraform_data")));
+    const connections = [
+      ...resources.filter((r) => r.connection).map((r) => r.connection),
+      // The rollout drains clients from the first server: connections of single provisioners.
+      ...resources.flatMap((r) => (r.provisioner ?? []).flatMap((p: any) => Object.values<any>(p)).filter((p: any) => p.connection).map((p: any) => p.connection)),
+    ];
+    // Three hosts, each with the secrets delivery, its host key, its resize gate, its Consul and
+    // Nomad upgrade steps, the Nomad agents' Consul token, the health gate's tokens and the
+    // rollout's tokens; and each Nomad step's 7 provisioners on the first server (upload and
+    // drain, upload and eligibility).
+    expect(connections.length).toBe(3 * 8 + 3 * 7);
     for (const connection of connections) expect(connection).toMatchObject({ user: "root", script_path: "/root/terraform_%RAND%.sh" });
   });
 });

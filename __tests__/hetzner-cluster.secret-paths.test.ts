@@ -11,7 +11,10 @@ import { resourcesOf, synthEnvironment } from "./support/synth";
 const SECRET_REFERENCE = /\$\{(replace\()*(tls_private_key|random_bytes|random_uuid)\./;
 
 const stacks = synthEnvironment(lab);
-const deliveries = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"));
+// The rollout's steps and the resize gates upload scripts only.
+const deliveries = Object.entries<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"))
+  .filter(([id]) => !/_Rollout_|ResizeGate/.test(id))
+  .map(([, resource]) => resource);
 const uploads = (resource: any): Array<{ destination: string; content: string }> =>
   resource.provisioner.filter((p: any) => p.file).map((p: any) => p.file);
 

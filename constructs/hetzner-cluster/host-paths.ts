@@ -53,6 +53,8 @@ export const HOST_PATHS = {
   rolloutTokenDir: "/var/lib/hashilab/secrets/rollout",
   rolloutConsulToken: "/var/lib/hashilab/secrets/rollout/consul-token",
   rolloutNomadToken: "/var/lib/hashilab/secrets/rollout/nomad-token",
+  /** On the first server: the Nomad clients the rollout drained, made eligible again after their upgrade. */
+  rolloutDrained: "/var/lib/hashilab/rollout-drained",
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
