@@ -112,6 +112,7 @@ describe("an acl stack for hosts with TLS", () => {
       "terraform_data.AclBootstrap_Consul_BEFA9394",
       expect.stringMatching(/^terraform_data\.AclBootstrap_HealthGateTokens_Host-lab-server-1_\w+$/),
       expect.stringMatching(/^terraform_data\.AclBootstrap_HealthGateTokens_Host-lab-client-1_\w+$/),
+      expect.stringMatching(/^terraform_data\.AclBootstrap_RolloutTokens_Host-lab-server-1_\w+$/),
     ]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
     expect(first.connection).toEqual({
@@ -133,12 +134,18 @@ describe("an acl stack for hosts with TLS", () => {
       "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
       "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
       "rm -f /run/hashilab-nomad-token/consul-token.hcl",
+      // A server that leads hands leadership to the server restarted last first.
+      "bash /run/hashilab-nomad-token/hashilab-rollout.sh leader-away nomad",
       "systemctl restart nomad.service",
       // The next host waits until this one's Nomad answers again; one that does not fails the deploy.
       "bash /run/hashilab-nomad-token/hashilab-wait-healthy.sh nomad",
     ]);
     const uploads = first.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
-    expect(uploads).toEqual(["/run/hashilab-nomad-token/consul-token.hcl", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh"]);
+    expect(uploads).toEqual([
+      "/run/hashilab-nomad-token/consul-token.hcl",
+      "/run/hashilab-nomad-token/hashilab-wait-healthy.sh",
+      "/run/hashilab-nomad-token/hashilab-rollout.sh",
+    ]);
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
     expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result)}");
   });

@@ -71,15 +71,18 @@ describe("the Nomad agents' Consul token delivery", () => {
       ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.nomadSecretConfigDir],
       ["install", "-o", "root", "-g", "root", "-m", "0600", "/run/hashilab-nomad-token/consul-token.hcl", HOST_PATHS.nomadConsulTokenConfig],
       ["rm", "-f", "/run/hashilab-nomad-token/consul-token.hcl"],
+      ["bash", "/run/hashilab-nomad-token/hashilab-rollout.sh", "leader-away", "nomad"],
       ["systemctl", "restart", "nomad.service"],
       ["bash", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh", "nomad"],
       // The EXIT trap: the upload (the token) is gone however the script ends.
       ["rm", "-rf", "/run/hashilab-nomad-token"],
     ]);
-    // Terraform takes the script's last status: a Nomad that does not come back must fail it.
+    // Terraform takes the script's last status: a leadership that does not move (the first bash)
+    // stops it before the restart, as a Nomad that does not come back fails it.
     const unhealthy = runInlineScript(script.install, COMMANDS, { failing: ["bash"] });
     unhealthy.cleanup();
     expect(unhealthy.status).not.toBe(0);
+    expect(unhealthy.calls.map((c) => c.join(" "))).not.toContain("systemctl restart nomad.service");
     expect(unhealthy.calls.at(-1)).toEqual(["rm", "-rf", "/run/hashilab-nomad-token"]);
     const installFails = runInlineScript(script.install, COMMANDS, { failing: ["install"] });
     installFails.cleanup();

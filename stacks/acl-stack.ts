@@ -36,9 +36,11 @@ export class AclStack extends TerraformStack {
     this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts));
     if (props.hosts) {
       // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
+      // The gate's and the rollout's tokens first, so the Nomad agents' restarts below are gated
+      // on autopilot too and a leading server hands leadership over before it restarts.
       const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.hostAccess);
-      this.bootstrap.deliverRolloutTokens(props.hosts.hostAccess);
-      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.hostAccess, { after: gate.deliveries });
+      const rollout = this.bootstrap.deliverRolloutTokens(props.hosts.hostAccess);
+      this.bootstrap.deliverNomadAgentConsulToken(props.hosts.hostAccess, { after: [...gate.deliveries, ...rollout.deliveries] });
     }
     this.endpoints = endpoints;
     this.credentials = {

@@ -79,6 +79,8 @@ export function tokenInstallCommands(configFile: string): string[] {
     remoteCommand("install", "-o", "root", "-g", "root", "-m", "0600", UPLOADED_TOKEN, configFile),
     // The token is gone from the upload before anything below can fail.
     remoteCommand("rm", "-f", UPLOADED_TOKEN),
+    // A server that leads hands leadership to the server restarted last (nothing on clients).
+    remoteCommand("bash", `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.rollout}`, "leader-away", "nomad"),
     remoteCommand("systemctl", "restart", "nomad.service"),
     remoteCommand("bash", `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`, "nomad"),
   ];
@@ -89,7 +91,8 @@ export function tokenInstallCommands(configFile: string): string[] {
  * and restarts Nomad: Nomad has no API to set it, and user-data must not hold it. The hosts
  * go one after another, each only once the Nomad cluster is healthy again (the health gate,
  * hashilab-wait-healthy.sh: a Nomad that does not come back or rejoin fails the delivery), so
- * at most one Nomad server restarts at a time.
+ * at most one Nomad server restarts at a time, and a server that leads hands leadership over
+ * first (hashilab-rollout.sh leader-away, with the rollout's token).
  * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced. One
  * resource per host, keyed by its name (Host-<name>): removing a host touches no other.
  */
@@ -101,7 +104,6 @@ export class NomadConsulTokenDelivery extends Construct {
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
     const problems = [...configFileProblems(configFile), ...tokenHostProblems(props.hosts)];
     throwIfProblems(this, "invalid Nomad agent Consul token delivery", problems);
-    const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
     const deliveries: DataResource[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
@@ -112,7 +114,11 @@ export class NomadConsulTokenDelivery extends Construct {
           provisioners: [
             { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
             { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: UPLOADED_TOKEN },
-            { type: "file", content: escapeTerraformTemplate(shippedFile(DELIVERED_SCRIPTS.waitHealthy)), destination: waitHealthy },
+            ...[DELIVERED_SCRIPTS.waitHealthy, DELIVERED_SCRIPTS.rollout].map((name) => ({
+              type: "file" as const,
+              content: escapeTerraformTemplate(shippedFile(name)),
+              destination: `${UPLOAD_DIR}/${name}`,
+            })),
             { type: "remote-exec", inline: tokenInstallCommands(configFile) },
           ],
         }),
