@@ -213,7 +213,6 @@ interface SharedResources {
  * nothing to wait for yet.
  */
 const RESIZE_GATE_COMMANDS = [
-  remoteCommand("install", "-d", "-m", "0700", HOST_PATHS.rolloutUploadDir),
   remoteCommand("trap", `rm -rf ${HOST_PATHS.rolloutUploadDir}`, "EXIT"),
   `if [ -f ${HOST_PATHS.agentKey} ]; then ${remoteCommand("bash", `${HOST_PATHS.rolloutUploadDir}/${DELIVERED_SCRIPTS.waitHealthy}`, "consul", "nomad")}; else echo 'hashilab: no agents configured yet; nothing to wait for'; fi`,
 ];
