@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { SERVERS } from "./support/agent-apis";
 import { CONSUL_NODE_IDS, rolloutSandbox } from "./support/rollout";
+import { cliProblems } from "./support/runbooks";
 
 /** The steps of hashilab-rollout.sh on a sandboxed host, against the CLIs' and APIs' recorded answers. */
 
@@ -189,5 +190,27 @@ describe("drain and eligible: a Nomad client around its upgrade, run on a server
     expect(run.status).toBe(2);
     expect(run.stderr).toContain(message);
     expect(run.calls).toEqual([]);
+  });
+});
+
+describe("every nomad and consul command the rollout runs", () => {
+  it("exists with its flags, before any argument, in the pinned CLIs (scripts/runbooks/cli: Nomad 2.0.5, Consul 1.21.5)", () => {
+    const calls: string[][] = [];
+    const versions = `${HOST_PATHS.rolloutUploadDir}/agent-versions`;
+    for (const agent of ["consul", "nomad"]) {
+      const host = rolloutSandbox({ me: SERVERS[0], installed: { consul: "1.21.4-1", nomad: "2.0.4-1" }, nodes: [{ id: "f3a8c2d1-5e6b-4a7c-9d8e-1b2c3d4e5f60", name: "lab-server-1", status: "ready", version: "2.0.4" }] });
+      writeFileSync(host.path(versions), `${agent} ${agent === "consul" ? "1.21.5" : "2.0.5"}\n`);
+      expect(host.run(["drain", "lab-server-1", "2.0.5", "15"]).status).toBe(0);
+      expect(host.run(["upgrade", agent, host.path(versions)]).status).toBe(0);
+      expect(host.run(["eligible", "lab-server-1"]).status).toBe(0);
+      calls.push(...host.cliCalls());
+      host.cleanup();
+    }
+    expect(new Set(calls.map((c) => c.slice(0, 3).join(" ")))).toEqual(
+      new Set(["nomad node status", "nomad node drain", "nomad node eligibility", "consul operator raft", "nomad operator raft"]),
+    );
+    expect(calls.flatMap((words, line) => cliProblems({ file: "hashilab-rollout.sh", line, words, overSsh: false, fenced: true }))).toEqual([]);
+    // The check itself: a flag the pinned Nomad lacks (transfer-leadership has no -peer) is caught.
+    expect(cliProblems({ file: "x", line: 1, words: ["nomad", "operator", "raft", "transfer-leadership", "-peer=10.0.1.4:4647"], overSsh: false, fenced: true })).toHaveLength(1);
   });
 });

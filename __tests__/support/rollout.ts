@@ -89,6 +89,7 @@ export function clusterStubs(stubs: ReturnType<typeof commandStubs>, state: stri
     "consul",
     [
       `echo "consul $*" >> "${log}"`,
+      `printf '%s\\037' consul "$@" >> "${state}/argv.log"; echo >> "${state}/argv.log"`,
       'case "$1 $2 $3" in',
       `  "operator raft list-peers") cat "${state}/list-peers" ;;`,
       "  \"operator raft transfer-leader\")",
@@ -106,6 +107,7 @@ export function clusterStubs(stubs: ReturnType<typeof commandStubs>, state: stri
     "nomad",
     [
       `echo "nomad $* NOMAD_TOKEN=\${NOMAD_TOKEN:-}" >> "${log}"`,
+      `printf '%s\\037' nomad "$@" >> "${state}/argv.log"; echo >> "${state}/argv.log"`,
       'case "$1 $2" in',
       '  "operator raft")',
       '    target=${4#-peer-address=}; agent=nomad',
@@ -173,6 +175,11 @@ export function rolloutSandbox(options: RolloutSandboxOptions = {}) {
     root,
     path: (hostPath: string) => join(root, hostPath),
     leader: (agent: "consul" | "nomad") => readFileSync(join(state, `${agent}-leader`), "utf8"),
+    /** Every nomad and consul command line run so far, as argument lists (the CLI first). */
+    cliCalls: (): string[][] =>
+      existsSync(join(state, "argv.log"))
+        ? readFileSync(join(state, "argv.log"), "utf8").split("\n").filter(Boolean).map((line) => line.split("\x1f").slice(0, -1))
+        : [],
     /** Runs hashilab-rollout.sh with `args` from the upload directory. */
     run(args: readonly string[], env: Record<string, string> = {}) {
       rmSync(log, { force: true });
