@@ -229,9 +229,8 @@ describe("the SSH connections of every root provisioner", () => {
     ];
     // Three hosts, each with the secrets delivery, its host key, its resize gate, its Consul and
     // Nomad upgrade steps, the Nomad agents' Consul token, the health gate's tokens and the
-    // rollout's tokens; and each Nomad step's 7 provisioners on the first server (upload and
-    // drain, upload and eligibility).
-    expect(connections.length).toBe(3 * 8 + 3 * 7);
+    // rollout's tokens; and each Nomad step's drain and eligibility on the first server.
+    expect(connections.length).toBe(3 * 8 + 3 * 2);
     for (const connection of connections) expect(connection).toMatchObject({ user: "root", script_path: "/root/terraform_%RAND%.sh" });
   });
 });

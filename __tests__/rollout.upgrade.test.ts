@@ -10,7 +10,7 @@ import { resourcesOf, synthEnvironment } from "./support/synth";
 /** The rolling upgrade a version change renders, step by step in the synthesized JSON, for lab (Hetzner) and home (LAN hosts). */
 
 const withCluster = (env: EnvironmentConfig, cluster: Record<string, unknown>) => ({ ...env, cluster: { ...env.cluster, ...cluster } }) as EnvironmentConfig;
-const ROLLOUT = `bash ${HOST_PATHS.rolloutUploadDir}/hashilab-rollout.sh`;
+const ROLLOUT = `bash ${HOST_PATHS.rolloutScriptsDir}/hashilab-rollout.sh`;
 
 /** The hosts stack's terraform_data resources by their id without cdktf's hash suffix. */
 function hostsData(env: EnvironmentConfig): Map<string, any> {
@@ -57,10 +57,7 @@ describe.each([
     for (const id of consulSteps) {
       const resource = data.get(id);
       expect(resource.triggers_replace).toEqual({ consul: cluster.consulVersion });
-      expect(steps(resource)).toEqual([
-        ...uploadsTo("host", ["hashilab-rollout.sh", "hashilab-wait-healthy.sh", "hashilab-upgrade-agents.sh", "agent-versions"]),
-        ["host", `${ROLLOUT} upgrade consul ${HOST_PATHS.rolloutUploadDir}/agent-versions`],
-      ]);
+      expect(steps(resource)).toEqual([...uploadsTo("host", ["agent-versions"]), ["host", `${ROLLOUT} upgrade consul ${HOST_PATHS.rolloutUploadDir}/agent-versions`]]);
       expect(resource.provisioner.find((p: any) => p.file?.destination.endsWith("/agent-versions")).file.content).toBe(`consul ${cluster.consulVersion}\n`);
     }
   });
@@ -71,11 +68,9 @@ describe.each([
       const node = name === "lab" ? `lab-server-${i + 1}` : `node${i + 1}`;
       expect(resource.triggers_replace).toEqual({ nomad: cluster.nomadVersion, nomad_driver_podman: "0.6.4" });
       expect(steps(resource)).toEqual([
-        ...uploadsTo(firstServer, ["hashilab-rollout.sh", "hashilab-wait-healthy.sh"]),
         [firstServer, `${ROLLOUT} drain ${node} ${cluster.nomadVersion} 15`],
-        ...uploadsTo("host", ["hashilab-rollout.sh", "hashilab-wait-healthy.sh", "hashilab-upgrade-agents.sh", "agent-versions"]),
+        ...uploadsTo("host", ["agent-versions"]),
         ["host", `${ROLLOUT} upgrade nomad ${HOST_PATHS.rolloutUploadDir}/agent-versions`],
-        ...uploadsTo(firstServer, ["hashilab-rollout.sh"]),
         [firstServer, `${ROLLOUT} eligible ${node}`],
       ]);
       expect(resource.provisioner.find((p: any) => p.file?.destination.endsWith("/agent-versions")).file.content).toBe(
@@ -84,10 +79,14 @@ describe.each([
     }
   });
 
-  it("uploads the scripts as shipped (shellcheck-clean, tested in rollout.steps)", () => {
-    const uploads = data.get(nomadSteps[0]).provisioner.filter((p: any) => p.file?.destination.endsWith(".sh")).map((p: any) => p.file.content);
+  it("runs the scripts every delivery installs (it comes before the rollout): the current ones, uploaded once per host", () => {
+    const delivery = data.get(`Cluster_${lastDelivery}`);
+    const uploaded = (name: string) => delivery.provisioner.find((p: any) => p.file?.destination.endsWith(`/${name}`)).file.content;
     // Escaped once for Terraform, which reads ${ as its own template syntax.
-    expect(uploads[0]).toBe(escapeTerraformTemplate(shippedFile("hashilab-rollout.sh")));
+    for (const name of ["hashilab-rollout.sh", "hashilab-wait-healthy.sh", "hashilab-upgrade-agents.sh"]) {
+      expect(uploaded(name)).toBe(escapeTerraformTemplate(shippedFile(name)));
+    }
+    expect(shippedFile("hashilab-install-secrets.sh")).toContain(`install_delivered "$script" "${HOST_PATHS.rolloutScriptsDir}/$script" root 0755`);
   });
 
   it("re-runs only the Consul steps for a new Consul version, only the Nomad steps for a new Nomad version, and no delivery for either", () => {
@@ -117,7 +116,7 @@ describe("a host with only a Nomad client", () => {
 
   it("drains with the deadline the environment sets", () => {
     const slow = hostsData(withCluster(lab, { clientCount: 1, drainDeadlineMinutes: 60 }));
-    expect(steps(slow.get("Cluster_Rollout_ClientNomad-1"))[3][1]).toBe(`${ROLLOUT} drain lab-client-1 ${(lab.cluster as any).nomadVersion} 60`);
+    expect(steps(slow.get("Cluster_Rollout_ClientNomad-1"))[0][1]).toBe(`${ROLLOUT} drain lab-client-1 ${(lab.cluster as any).nomadVersion} 60`);
   });
 });
 

@@ -79,8 +79,14 @@ export const HOST_PATHS = {
   sshHostKeyUploadDir: "/run/hashilab-host-key",
   /** Where the Nomad agents' Consul token waits between upload and install (tmpfs). */
   nomadTokenUploadDir: "/run/hashilab-nomad-token",
-  /** Where the rollout's scripts and pinned versions are uploaded for an upgrade or drain step (tmpfs, no secret). */
+  /** Where the rollout's pinned versions (and a resize gate's health gate) are uploaded for a step (tmpfs, no secret). */
   rolloutUploadDir: "/run/hashilab-rollout",
+  /**
+   * Where each delivery installs the rollout's scripts (hashilab-rollout.sh beside the health gate
+   * and the upgrade script it runs), so the rollout's steps, which come after the deliveries, run
+   * the current ones without uploading them again.
+   */
+  rolloutScriptsDir: "/usr/local/lib/hashilab",
   /** Where the rollout's tokens wait between upload and install (tmpfs). */
   rolloutTokenUploadDir: "/run/hashilab-rollout-tokens",
   /** Where the health gate's tokens wait between upload and install (tmpfs). */

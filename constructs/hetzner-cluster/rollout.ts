@@ -2,7 +2,6 @@ import { DataResource, TerraformResource } from "cdktf";
 import { Construct } from "constructs";
 import { addDependsOn, escapeTerraformTemplate, throwIfProblems } from "../core";
 import { AgentVersions } from "./agent-versions";
-import { shippedFile } from "./host-files";
 import { ConfiguredHost } from "./host-configuration";
 import { hostConstructId } from "./host-plan";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
@@ -59,20 +58,23 @@ export interface AgentRolloutProps {
 }
 
 const UPLOAD_DIR = HOST_PATHS.rolloutUploadDir;
-const ROLLOUT = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.rollout}`;
+/** Installed by every delivery, which runs before the rollout: the current script on every host. */
+const ROLLOUT = `${HOST_PATHS.rolloutScriptsDir}/${DELIVERED_SCRIPTS.rollout}`;
 /** The versions one step installs: "<package> <version>" lines (hashilab-upgrade-agents.sh). */
 const VERSIONS = `${UPLOAD_DIR}/agent-versions`;
 
-/** The upload of `scripts` (and a versions file), then `command` run by root; the upload is removed however it ends. */
-function step(scripts: readonly string[], command: readonly string[], connection?: SshHost, versions?: string) {
-  const over = connection ? { connection: sshConnection(connection) } : {};
-  const files: Array<{ destination: string; content: string }> = scripts.map((name) => ({ destination: `${UPLOAD_DIR}/${name}`, content: shippedFile(name) }));
-  if (versions !== undefined) files.push({ destination: VERSIONS, content: versions });
+/** A step run by root: hashilab-rollout.sh with `args`, on the resource's host or on `on`. */
+function step(args: readonly string[], on?: SshHost) {
+  return { type: "remote-exec" as const, inline: [remoteCommand("bash", ROLLOUT, ...args)], ...(on ? { connection: sshConnection(on) } : {}) };
+}
+
+/** The upgrade on the host itself: the versions file uploaded, then the step; the upload is removed however it ends. */
+function upgradeStep(agent: "consul" | "nomad", versions: string) {
   return [
-    { type: "remote-exec" as const, inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)], ...over },
-    ...files.map((f) => ({ type: "file" as const, content: escapeTerraformTemplate(f.content), destination: f.destination, ...over })),
+    { type: "remote-exec" as const, inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
+    { type: "file" as const, content: escapeTerraformTemplate(versions), destination: VERSIONS },
     // remote-exec runs `inline` as one script without `set -e` and takes the last command's status.
-    { type: "remote-exec" as const, inline: [remoteCommand("trap", `rm -rf ${UPLOAD_DIR}`, "EXIT"), remoteCommand(...command)], ...over },
+    { type: "remote-exec" as const, inline: [remoteCommand("trap", `rm -rf ${UPLOAD_DIR}`, "EXIT"), remoteCommand("bash", ROLLOUT, "upgrade", agent, VERSIONS)] },
   ];
 }
 
@@ -104,15 +106,11 @@ export class AgentRollout extends Construct {
       : [`drainDeadlineMinutes ${minutes} must be a whole number of minutes from 1 to 1440 (nomad node drain -deadline: after it, what is left on the node is stopped)`];
     throwIfProblems(this, "invalid rollout", problems);
     const runner = props.hosts.find((h) => h.spec.isServer)!;
-    const upgrade = (host: RolloutHost, agent: "consul" | "nomad", versions: string, triggers: Record<string, string>, around: { before: any[]; after: any[] }) =>
+    const upgrade = (host: RolloutHost, agent: "consul" | "nomad", versions: string, triggers: Record<string, string>, around: { before: ReturnType<typeof step>[]; after: ReturnType<typeof step>[] }) =>
       new DataResource(this, hostConstructId(host.spec, agent === "consul" ? "Consul" : "Nomad"), {
         triggersReplace: triggers,
         connection: sshConnection(host.sshHost),
-        provisioners: [
-          ...around.before,
-          ...step([DELIVERED_SCRIPTS.rollout, DELIVERED_SCRIPTS.waitHealthy, DELIVERED_SCRIPTS.upgradeAgents], ["bash", ROLLOUT, "upgrade", agent, VERSIONS], undefined, versions),
-          ...around.after,
-        ],
+        provisioners: [...around.before, ...upgradeStep(agent, versions), ...around.after],
       });
     const consul = props.hosts.map((host) =>
       upgrade(host, "consul", versionsFile([[ROLLED_OUT_PACKAGES.consul, props.versions.consul]]), { consul: props.versions.consul }, { before: [], after: [] }),
@@ -122,8 +120,8 @@ export class AgentRollout extends Construct {
       const name = host.spec.name;
       const drain = host.spec.isClient
         ? {
-            before: step([DELIVERED_SCRIPTS.rollout, DELIVERED_SCRIPTS.waitHealthy], ["bash", ROLLOUT, "drain", name, props.versions.nomad, String(minutes)], runner.sshHost),
-            after: step([DELIVERED_SCRIPTS.rollout], ["bash", ROLLOUT, "eligible", name], runner.sshHost),
+            before: [step(["drain", name, props.versions.nomad, String(minutes)], runner.sshHost)],
+            after: [step(["eligible", name], runner.sshHost)],
           }
         : { before: [], after: [] };
       return upgrade(

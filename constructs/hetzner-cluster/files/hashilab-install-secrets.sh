@@ -61,6 +61,11 @@ install_delivered consul.service /etc/systemd/system/consul.service root 0644 co
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
 # The units' ExecStartPre; a new version needs no restart.
 install_delivered hashilab-wait-address.sh /usr/local/sbin/hashilab-wait-address root 0755
+# The rollout's scripts, which its steps run after the deliveries (rollout.ts).
+install -d -o root -g root -m 0755 "$root/usr/local/lib/hashilab"
+for script in hashilab-rollout.sh hashilab-wait-healthy.sh hashilab-upgrade-agents.sh; do
+  install_delivered "$script" "/usr/local/lib/hashilab/$script" root 0755
+done
 # Clients: the alloc dir's own filesystem, which Nomad's unit requires (RequiresMountsFor).
 install_delivered hashilab-nomad-alloc-image.sh /usr/local/sbin/hashilab-nomad-alloc-image root 0755
 install_delivered hashilab-nomad-alloc-image.service /etc/systemd/system/hashilab-nomad-alloc-image.service root 0644

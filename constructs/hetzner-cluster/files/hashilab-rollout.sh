@@ -1,7 +1,8 @@
 #!/bin/bash
 # hashilab-rollout.sh COMMAND ARG...: the steps of a rolling change beyond the health gate, run
-# as root from the directory Terraform uploaded it to, beside hashilab-wait-healthy.sh and
-# hashilab-upgrade-agents.sh (docs/operations.md "Upgrading Nomad and Consul").
+# as root beside hashilab-wait-healthy.sh and hashilab-upgrade-agents.sh: from the delivery's
+# upload by the install script, and from /usr/local/lib/hashilab, where each delivery installs
+# the three, by the rollout's steps (docs/operations.md "Rolling upgrade of Nomad and Consul").
 #
 #   leader-away AGENT            On a server host, before its AGENT (consul or nomad) restarts:
 #                                when this server leads AGENT's cluster, hand leadership to the
