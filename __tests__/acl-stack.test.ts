@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { App, Testing, TerraformStack } from "cdktf";
 import { dev, lab } from "../environments";
-import { AclBootstrap } from "../constructs/acl-bootstrap";
+import { AclBootstrap, CONSUL_ROLLOUT_RULES } from "../constructs/acl-bootstrap";
+import { HOST_PATHS } from "../constructs/hetzner-cluster";
 import { AclStack } from "../stacks/acl-stack";
 import { HostsStack } from "../stacks/hosts-stack";
 import { Running, startFake } from "./support/fake-acl-api";
@@ -79,9 +80,9 @@ describe("an acl stack for hosts with TLS", () => {
         endpoints,
         hosts: {
           consulAgentAddresses: ["https://203.0.113.10:8501", "https://203.0.113.11:8501"],
-          sshHosts: [
-            { address: "203.0.113.10", hostKey: HOST_KEY },
-            { address: "203.0.113.11", hostKey: HOST_KEY },
+          hostAccess: [
+            { name: "lab-server-1", isServer: true, sshHost: { address: "203.0.113.10", hostKey: HOST_KEY } },
+            { name: "lab-client-1", isServer: false, sshHost: { address: "203.0.113.11", hostKey: HOST_KEY } },
           ],
         },
       }),
@@ -100,14 +101,18 @@ describe("an acl stack for hosts with TLS", () => {
   });
 
   it("writes the Nomad agents' Consul token over SSH, one host after another, after the Consul bootstrap and the health gate's tokens", () => {
-    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("NomadAgentConsulToken_"));
+    // In rollout order (the synthesized JSON sorts them by name).
+    const deliveries = Object.entries<any>(resources)
+      .filter(([id]) => id.includes("NomadAgentConsulToken_"))
+      .sort(([, a], [, b]) => a.connection.host.localeCompare(b.connection.host));
     expect(deliveries).toHaveLength(2);
     const [[firstId, first], [, second]] = deliveries;
     // With the gate's tokens on every host, each restart below waits for autopilot too.
     expect(first.depends_on).toEqual([
       "terraform_data.AclBootstrap_Consul_BEFA9394",
-      "terraform_data.AclBootstrap_HealthGateTokens_Host-0_B0A55288",
-      "terraform_data.AclBootstrap_HealthGateTokens_Host-1_A9775E93",
+      expect.stringMatching(/^terraform_data\.AclBootstrap_HealthGateTokens_Host-lab-server-1_\w+$/),
+      expect.stringMatching(/^terraform_data\.AclBootstrap_HealthGateTokens_Host-lab-client-1_\w+$/),
+      expect.stringMatching(/^terraform_data\.AclBootstrap_RolloutTokens_Host-lab-server-1_\w+$/),
     ]);
     expect(second.depends_on).toEqual([`terraform_data.${firstId}`]);
     expect(first.connection).toEqual({
@@ -129,12 +134,18 @@ describe("an acl stack for hosts with TLS", () => {
       "install -d -o root -g root -m 0700 /var/lib/hashilab/secrets/nomad.d",
       "install -o root -g root -m 0600 /run/hashilab-nomad-token/consul-token.hcl /var/lib/hashilab/secrets/nomad.d/consul-token.hcl",
       "rm -f /run/hashilab-nomad-token/consul-token.hcl",
+      // A server that leads hands leadership to the server restarted last first.
+      "bash /run/hashilab-nomad-token/hashilab-rollout.sh leader-away nomad",
       "systemctl restart nomad.service",
       // The next host waits until this one's Nomad answers again; one that does not fails the deploy.
       "bash /run/hashilab-nomad-token/hashilab-wait-healthy.sh nomad",
     ]);
     const uploads = first.provisioner.filter((p: any) => p.file).map((p: any) => p.file.destination);
-    expect(uploads).toEqual(["/run/hashilab-nomad-token/consul-token.hcl", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh"]);
+    expect(uploads).toEqual([
+      "/run/hashilab-nomad-token/consul-token.hcl",
+      "/run/hashilab-nomad-token/hashilab-wait-healthy.sh",
+      "/run/hashilab-nomad-token/hashilab-rollout.sh",
+    ]);
     // Known at plan time, so a re-run of the Consul bootstrap (a new host) restarts no Nomad agent.
     expect(first.triggers_replace.token_sha256).toBe("${sha256(random_uuid.AclBootstrap_NomadAgentConsulTokenSecret_EEE3A3ED.result)}");
   });
@@ -169,7 +180,7 @@ describe("an acl stack for hosts with TLS", () => {
 
   it("writes the health gate's tokens over SSH to root-only files outside /etc, pinning each host's key, after both bootstraps", () => {
     const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("HealthGateTokens_"));
-    expect(deliveries.map(([, d]) => d.connection.host)).toEqual(["203.0.113.10", "203.0.113.11"]);
+    expect(deliveries.map(([, d]) => d.connection.host).sort()).toEqual(["203.0.113.10", "203.0.113.11"]);
     for (const [, delivery] of deliveries) {
       expect(delivery.connection).toMatchObject({ type: "ssh", user: "root", host_key: HOST_KEY, script_path: "/root/terraform_%RAND%.sh" });
       expect(delivery.depends_on).toEqual(["terraform_data.AclBootstrap_Nomad_AC27DB49", "terraform_data.AclBootstrap_Consul_BEFA9394"]);
@@ -189,6 +200,51 @@ describe("an acl stack for hosts with TLS", () => {
       expect(delivery.triggers_replace.tokens_sha256).toMatch(/^\$\{sha256\(join\(",", \[random_uuid\.AclBootstrap_HealthGateConsulTokenSecret_\w+\.result, random_uuid\.AclBootstrap_HealthGateNomadTokenSecret_\w+\.result\]\)\)\}$/);
     }
   });
+
+  it("creates the rollout's Consul token with operator and agent write only, and gives server hosts Nomad's management secret, which Nomad v2.0.5 requires to transfer leadership", async () => {
+    const consulTokens = JSON.parse(localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS);
+    const rollout = consulTokens.find((t: any) => t.name === "rollout");
+    expect(rollout).toEqual({
+      name: "rollout",
+      description: expect.any(String),
+      rules: CONSUL_ROLLOUT_RULES,
+      secretId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_RolloutConsulTokenSecret_\w+\.result\}$/),
+      agentTokenOn: [],
+    });
+    expect(await parseHcl(rollout.rules)).toEqual({ operator: "write", agent_prefix: { "": [{ policy: "write" }] } });
+    // No Nomad client token: transfer-leadership checks IsManagement (nomad/operator_endpoint.go).
+    expect(JSON.parse(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_NOMAD_TOKENS).map((t: any) => t.name)).toEqual(["health-gate"]);
+  });
+
+  it("writes the rollout's tokens to root-only files on server hosts only, keyed by host name, after both bootstraps", () => {
+    const deliveries = Object.entries<any>(resources).filter(([id]) => id.includes("RolloutTokens_"));
+    expect(deliveries.map(([id]) => id.replace(/_[0-9A-F]{8}$/, ""))).toEqual(["AclBootstrap_RolloutTokens_Host-lab-server-1"]);
+    const [[, delivery]] = deliveries;
+    expect(delivery.connection).toMatchObject({ host: "203.0.113.10", user: "root", host_key: HOST_KEY });
+    expect(delivery.depends_on).toEqual(["terraform_data.AclBootstrap_Nomad_AC27DB49", "terraform_data.AclBootstrap_Consul_BEFA9394"]);
+    expect(delivery.provisioner.filter((p: any) => p.file).map((p: any) => p.file)).toEqual([
+      { content: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_RolloutConsulTokenSecret_\w+\.result\}\n$/), destination: "/run/hashilab-rollout-tokens/consul-token" },
+      { content: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_NomadManagementSecret_\w+\.result\}\n$/), destination: "/run/hashilab-rollout-tokens/nomad-token" },
+    ]);
+    expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual([
+      "set -eu",
+      "trap 'rm -rf /run/hashilab-rollout-tokens' EXIT",
+      `install -d -o root -g root -m 0700 ${HOST_PATHS.rolloutTokenDir}`,
+      `install -o root -g root -m 0600 /run/hashilab-rollout-tokens/consul-token ${HOST_PATHS.rolloutConsulToken}`,
+      `install -o root -g root -m 0600 /run/hashilab-rollout-tokens/nomad-token ${HOST_PATHS.rolloutNomadToken}`,
+    ]);
+  });
+
+  it("keys every host's token delivery by the host's name, so removing a host re-delivers to no other", () => {
+    const ids = Object.keys(resources).filter((id) => /_Host-/.test(id)).map((id) => id.replace(/_[0-9A-F]{8}$/, "")).sort();
+    expect(ids).toEqual([
+      "AclBootstrap_HealthGateTokens_Host-lab-client-1",
+      "AclBootstrap_HealthGateTokens_Host-lab-server-1",
+      "AclBootstrap_NomadAgentConsulToken_Host-lab-client-1",
+      "AclBootstrap_NomadAgentConsulToken_Host-lab-server-1",
+      "AclBootstrap_RolloutTokens_Host-lab-server-1",
+    ]);
+  });
 });
 
 it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/environment.ts can use)", () => {
@@ -200,8 +256,8 @@ it("takes the lab hosts' agents by cross-stack reference (the wiring stacks/envi
   });
   const resources = resourcesOf(stacks["lab-acl"], "terraform_data");
   const deliveries = Object.values<any>(resources).filter((r) => r.connection);
-  // Per host: the Nomad agents' Consul token and the health gate's tokens.
-  expect(deliveries).toHaveLength(2 * cluster.serverCount!);
+  // Per host: the Nomad agents' Consul token and the health gate's tokens; per server host (every lab host) the rollout's tokens.
+  expect(deliveries).toHaveLength(3 * cluster.serverCount!);
   for (const d of deliveries) {
     expect(d.connection.host).toMatch(/^\$\{data\.terraform_remote_state\.cross-stack-reference-input-lab-hosts\.outputs\.[^}]+\}$/);
     // Each host's pinned key comes from the hosts stack too.
@@ -241,8 +297,21 @@ describe("AclBootstrap", () => {
 
   it("fails to deliver the health gate's tokens to a host without a pinned host key, naming the construct and the host", () => {
     const acl = build({});
-    expect(() => acl.deliverHealthGateTokens([{ address: "203.0.113.10", hostKey: HOST_KEY }, { address: "203.0.113.11", hostKey: " " }])).toThrow(
+    const hosts = [
+      { name: "lab-server-1", isServer: true, sshHost: { address: "203.0.113.10", hostKey: HOST_KEY } },
+      { name: "lab-server-2", isServer: true, sshHost: { address: "203.0.113.11", hostKey: " " } },
+    ];
+    expect(() => acl.deliverHealthGateTokens(hosts)).toThrow(
       /^test\/acl\/HealthGateTokens: invalid health gate token delivery:\n  - hosts\[1\]\.hostKey is empty: Terraform would accept any host at that address/,
+    );
+  });
+
+  it("fails to deliver tokens to hosts whose names collide or could not key a delivery, naming each", () => {
+    const acl = build({});
+    const host = (name: string) => ({ name, isServer: true, sshHost: { address: "203.0.113.10", hostKey: HOST_KEY } });
+    expect(() => acl.deliverRolloutTokens([host("nuc1"), host("nuc1"), host("Nuc 2")])).toThrow(
+      'test/acl/RolloutTokens: invalid rollout token delivery:\n  - hosts[1].name "nuc1" is also hosts[0]\'s: each host needs a name of its own\n' +
+        '  - hosts[2].name "Nuc 2" is not a host name (lowercase letters, digits and "-"); it keys the host\'s delivery',
     );
   });
 

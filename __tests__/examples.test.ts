@@ -229,7 +229,7 @@ describe("each example synthesizes to what its construct page says it creates", 
   test("AclBootstrap: generated secrets, one terraform_data bootstrap per system, the token only as a sensitive output", () => {
     const file = "examples/acl-bootstrap.ts";
     const created = createdBy(synthExample(file));
-    expect(created.filter((c) => c.type === "random_uuid")).toHaveLength(7);
+    expect(created.filter((c) => c.type === "random_uuid")).toHaveLength(8);
     expect(resourceAt(file, "terraform_data", "AclBootstrap/Nomad").provisioner[0]["local-exec"].command).toContain("acl-bootstrap.mjs");
     expect(synthExample(file).output.nomad_token).toMatchObject({ sensitive: true });
   });

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { DELIVERED_FILES, HOST_PATHS, LEGACY_SECRET_PATHS } from "../constructs/hetzner-cluster/host-paths";
-import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
+import { SANDBOX_RETRY_JOIN, SERVERS } from "./support/agent-apis";
 import { installSandbox } from "./support/install-secrets";
+import { clusterStubs, CONSUL_NODE_IDS } from "./support/rollout";
 
 const SERVER_DELIVERY = {
   [DELIVERED_FILES.caCert]: "CA\n",
@@ -137,5 +138,35 @@ describe("hashilab-install-secrets", () => {
     for (const path of Object.values(LEGACY_SECRET_PATHS)) expect(existsSync(host.path(path))).toBe(false);
     expect(readFileSync(host.path(HOST_PATHS.nomadConsulTokenConfig), "utf8")).toBe(`old ${LEGACY_SECRET_PATHS.nomadConsulTokenConfig}\n`);
     expect(mode(HOST_PATHS.nomadConsulTokenConfig)).toBe("600");
+  });
+});
+
+describe("a delivery that restarts a server's agents", () => {
+  let host: ReturnType<typeof installSandbox>;
+  afterEach(() => host?.cleanup());
+  /** The leading server's configuration in a three-server cluster, and the same with one setting changed. */
+  const serverConfig = `advertise_addr = "${SERVERS[0]}"\nretry_join = [${SERVERS.map((ip) => `"${ip}"`).join(", ")}]\nserver = true\n`;
+
+  beforeEach(() => {
+    host = installSandbox();
+    // The cluster's answers and the CLIs, logged with systemctl's calls, in order.
+    clusterStubs(host.stubs, host.path("fake-cluster"), host.path("systemctl.log"));
+    host.deliver({ ...SERVER_DELIVERY, [DELIVERED_FILES.consulAgentConfig]: serverConfig });
+    mkdirSync(host.path(HOST_PATHS.rolloutTokenDir), { recursive: true });
+    writeFileSync(host.path(HOST_PATHS.rolloutConsulToken), "consul-rollout-secret\n");
+    writeFileSync(host.path(HOST_PATHS.rolloutNomadToken), "nomad-rollout-secret\n");
+  });
+
+  it("hands Consul's leadership to the last server before it restarts the leader's Consul, and only reloads Nomad", () => {
+    const calls = host.deliver({ ...SERVER_DELIVERY, [DELIVERED_FILES.consulAgentConfig]: `${serverConfig}log_level = "DEBUG"\n` });
+    const tokenFile = host.path(HOST_PATHS.rolloutConsulToken);
+    expect(calls).toEqual([
+      "daemon-reload",
+      ENABLE,
+      `consul operator raft list-peers -token-file=${tokenFile}`,
+      `consul operator raft transfer-leader -token-file=${tokenFile} -id=${CONSUL_NODE_IDS[SERVERS[2]]}`,
+      "restart consul.service",
+      "reload-or-restart nomad.service",
+    ]);
   });
 });

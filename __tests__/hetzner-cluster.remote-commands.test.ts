@@ -31,14 +31,14 @@ const HOST = { address: "203.0.113.10", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NT
 
 /** The token delivery's remote-exec lines for one host, as synthesized. */
 function synthesizedTokenScripts(configFile?: string, host: SshHost = HOST): string[][] {
-  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken([host], { configFile })).acl;
+  const stack = synthApp((app) => aclBootstrap(app).deliverNomadAgentConsulToken([{ name: "lab-server-1", isServer: true, sshHost: host }], { configFile })).acl;
   const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
   return delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
 }
 
 describe("the health gate's token delivery", () => {
   it("runs, as root's shell gets it from Terraform, exactly the intended commands, stops at the first failure and always removes the upload", () => {
-    const stack = synthApp((app) => aclBootstrap(app).deliverHealthGateTokens([HOST])).acl;
+    const stack = synthApp((app) => aclBootstrap(app).deliverHealthGateTokens([{ name: "lab-server-1", isServer: true, sshHost: HOST }])).acl;
     const [delivery] = Object.values<any>(resourcesOf(stack, "terraform_data")).filter((r) => r.connection);
     const [prepare, install] = delivery.provisioner.filter((p: any) => p["remote-exec"]).map((p: any) => p["remote-exec"].inline);
     const script = evaluateWithTerraform({ prepare, install });
@@ -71,15 +71,18 @@ describe("the Nomad agents' Consul token delivery", () => {
       ["install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.nomadSecretConfigDir],
       ["install", "-o", "root", "-g", "root", "-m", "0600", "/run/hashilab-nomad-token/consul-token.hcl", HOST_PATHS.nomadConsulTokenConfig],
       ["rm", "-f", "/run/hashilab-nomad-token/consul-token.hcl"],
+      ["bash", "/run/hashilab-nomad-token/hashilab-rollout.sh", "leader-away", "nomad"],
       ["systemctl", "restart", "nomad.service"],
       ["bash", "/run/hashilab-nomad-token/hashilab-wait-healthy.sh", "nomad"],
       // The EXIT trap: the upload (the token) is gone however the script ends.
       ["rm", "-rf", "/run/hashilab-nomad-token"],
     ]);
-    // Terraform takes the script's last status: a Nomad that does not come back must fail it.
+    // Terraform takes the script's last status: a leadership that does not move (the first bash)
+    // stops it before the restart, as a Nomad that does not come back fails it.
     const unhealthy = runInlineScript(script.install, COMMANDS, { failing: ["bash"] });
     unhealthy.cleanup();
     expect(unhealthy.status).not.toBe(0);
+    expect(unhealthy.calls.map((c) => c.join(" "))).not.toContain("systemctl restart nomad.service");
     expect(unhealthy.calls.at(-1)).toEqual(["rm", "-rf", "/run/hashilab-nomad-token"]);
     const installFails = runInlineScript(script.install, COMMANDS, { failing: ["install"] });
     installFails.cleanup();
@@ -218,12 +221,17 @@ describe("every remote-exec script", () => {
 describe("the SSH connections of every root provisioner", () => {
   it("put Terraform's inline scripts in root's home, not the 0777 file in /tmp another local user could rewrite", () => {
     const stacks = synthEnvironment(lab);
-    const connections = ["lab-hosts", "lab-acl"].flatMap((name) =>
-      Object.values<any>(resourcesOf(stacks[name], "terraform_data")).filter((r) => r.connection).map((r) => r.connection),
-    );
-    // Three hosts, each with the secrets delivery, its host key, the Nomad agents' Consul token and the health gate's tokens;
-    // and the membership, whose one resource runs every removed host's leave.
-    expect(connections.length).toBe(13);
+    const resources = ["lab-hosts", "lab-acl"].flatMap((name) => Object.values<any>(resourcesOf(stacks[name], "terraform_data")));
+    const connections = [
+      ...resources.filter((r) => r.connection).map((r) => r.connection),
+      // The rollout drains clients from the first server: connections of single provisioners.
+      ...resources.flatMap((r) => (r.provisioner ?? []).flatMap((p: any) => Object.values<any>(p)).filter((p: any) => p.connection).map((p: any) => p.connection)),
+    ];
+    // Three hosts, each with the secrets delivery, its host key, its resize gate, its Consul and
+    // Nomad upgrade steps, the Nomad agents' Consul token, the health gate's tokens and the
+    // rollout's tokens; each Nomad step's drain and eligibility on the first server; and the
+    // membership, whose one resource runs every removed host's leave.
+    expect(connections.length).toBe(3 * 8 + 3 * 2 + 1);
     for (const connection of connections) expect(connection).toMatchObject({ user: "root", script_path: "/root/terraform_%RAND%.sh" });
   });
 });

@@ -11,8 +11,11 @@ import { resourcesOf, synthEnvironment } from "./support/synth";
 const SECRET_REFERENCE = /\$\{(replace\()*(tls_private_key|random_bytes|random_uuid)\./;
 
 const stacks = synthEnvironment(lab);
-// The membership uploads only the leave script (rollout.removal.test.ts), and its guard nothing.
-const deliveries = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data")).filter((r) => !r["//"].metadata.path.includes("/Membership/"));
+// The rollout's steps and the resize gates upload scripts only; the membership only the leave
+// script (rollout.removal.test.ts), and its guard nothing.
+const deliveries = Object.entries<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"))
+  .filter(([id, resource]) => !/_Rollout_|ResizeGate/.test(id) && !resource["//"].metadata.path.includes("/Membership/"))
+  .map(([, resource]) => resource);
 const uploads = (resource: any): Array<{ destination: string; content: string }> =>
   resource.provisioner.filter((p: any) => p.file).map((p: any) => p.file);
 
@@ -27,8 +30,6 @@ function hostsDeliverySecretPaths(): string[] {
         const secret = SECRET_REFERENCE.test(content);
         if (secret) paths.add(destination);
         files[posix.basename(destination)] = `${secret ? "SECRET" : "public"} ${destination}\n`;
-        // The pinned versions are read as they are (the upgrade script refuses anything else).
-        if (posix.basename(destination) === DELIVERED_FILES.agentVersions) files[posix.basename(destination)] = content;
         // The health gate asks the servers the Consul configuration lists.
         if (posix.basename(destination) === DELIVERED_FILES.consulAgentConfig) files[posix.basename(destination)] += SANDBOX_RETRY_JOIN;
       }

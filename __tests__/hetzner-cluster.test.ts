@@ -103,8 +103,9 @@ describe("the lab hosts stack", () => {
       hcloud_ssh_key: 1,
       hcloud_firewall: 2,
       hcloud_server: 3,
-      // Per server: its SSH host key's installation and its secrets delivery; the membership and its quorum guard.
-      terraform_data: 8,
+      // Per server: its SSH host key's installation, its secrets delivery, its resize gate and the
+      // rollout's two steps (Consul, Nomad); the membership and its quorum guard.
+      terraform_data: 17,
       random_bytes: 2,
     });
     expect(Object.values<any>(resourcesOf(hosts, "hcloud_network"))[0]).toMatchObject({ name: "lab", ip_range: "10.0.0.0/16" });
@@ -130,7 +131,8 @@ describe("the lab hosts stack", () => {
       rebuild_protection: false,
     });
     expect(server.firewall_ids).toHaveLength(2);
-    expect(server.depends_on).toEqual([expect.stringMatching(/^hcloud_network_subnet\./)]);
+    // And, so that resizes go one at a time, on the previous host's resize gate (rollout.quorum).
+    expect(server.depends_on).toEqual([expect.stringMatching(/^hcloud_network_subnet\./), expect.stringMatching(/^terraform_data\.Cluster_ServerResizeGate-1_/)]);
   });
 
   it("never replaces a server for a user-data or SSH key change, and gives it no reference to a secret", () => {
@@ -201,12 +203,12 @@ describe("the lab hosts stack", () => {
       "/run/hashilab-delivery/metadata-block.nft",
       "/run/hashilab-delivery/hashilab-nomad-alloc-image.service",
       "/run/hashilab-delivery/opt-nomad-data-alloc.mount",
-      "/run/hashilab-delivery/agent-versions",
       "/run/hashilab-delivery/hashilab-install-secrets.sh",
       "/run/hashilab-delivery/hashilab-wait-healthy.sh",
       "/run/hashilab-delivery/hashilab-wait-address.sh",
       "/run/hashilab-delivery/hashilab-nomad-alloc-image.sh",
       "/run/hashilab-delivery/hashilab-upgrade-agents.sh",
+      "/run/hashilab-delivery/hashilab-rollout.sh",
     ]);
     // The script comes with the delivery, so running hosts always install with the current one.
     expect(delivery.provisioner.at(-1)["remote-exec"].inline).toEqual(["bash /run/hashilab-delivery/hashilab-install-secrets.sh"]);
@@ -217,7 +219,6 @@ describe("the lab hosts stack", () => {
     expect(Object.keys(delivery.triggers_replace).sort()).toEqual([
       "agent_cert_sha256",
       "agent_key_sha256",
-      "agent_versions_sha256",
       "alloc_image_script_sha256",
       "alloc_units_sha256",
       "ca_cert_sha256",
@@ -230,6 +231,7 @@ describe("the lab hosts stack", () => {
       "nomad_config_sha256",
       "nomad_gossip_key_sha256",
       "nomad_unit_sha256",
+      "rollout_script_sha256",
       "server",
       "upgrade_agents_script_sha256",
       "wait_address_script_sha256",

@@ -259,8 +259,8 @@ describe("the deliveries that restart agents", () => {
         .filter((p: any) => p.file?.destination.endsWith(`/${DELIVERED_SCRIPTS.waitHealthy}`))
         .map((p: any) => p.file.content as string),
     );
-    // Three hosts, each with both deliveries.
-    expect(uploads).toHaveLength(6);
+    // Three hosts, each with both deliveries and its resize gate.
+    expect(uploads).toHaveLength(3 * 3);
     const evaluated = evaluateWithTerraform(Object.fromEntries(uploads.map((content, i) => [`upload_${i}`, content])));
     for (const content of Object.values(evaluated)) expect(content).toBe(shippedFile(DELIVERED_SCRIPTS.waitHealthy));
   });

@@ -139,19 +139,15 @@ describe("the home environment", () => {
 });
 
 describe("the review tool on home", () => {
-  it("shows a version change as each host's install replaced, and its delivery with it (its trigger is the install's id), and nothing else", () => {
+  it("shows a version change as the rollout's steps of that agent replaced, one per host, and nothing else (no install, no delivery)", () => {
     if (home.cluster.kind !== "ssh") throw new Error("home is a LAN environment");
     const upgraded = synthEnvironment({ ...home, cluster: { ...home.cluster, nomadVersion: "2.0.6" } });
     const changes = compareApps({ "home-hosts": homeStacks["home-hosts"] }, { "home-hosts": upgraded["home-hosts"] }).flatMap((s) => s.changes);
     expect(changes.map((c) => c.constructPath?.replace("home-hosts/Cluster/", "")).sort()).toEqual([
-      "HostInstall-node1/Install",
-      "HostInstall-node2/Install",
-      "HostInstall-node3/Install",
-      "HostSecrets-node1/Delivery",
-      "HostSecrets-node2/Delivery",
-      "HostSecrets-node3/Delivery",
+      "Rollout/HostNomad-node1",
+      "Rollout/HostNomad-node2",
+      "Rollout/HostNomad-node3",
     ]);
-    // Each delivery's trigger is its install's id, known only after the install is replaced.
     expect(changes.every((c) => c.action === "replace")).toBe(true);
   });
 });

@@ -1,134 +1,172 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { renderAgentVersions } from "../constructs/hetzner-cluster/agent-versions";
-import { DELIVERED_FILES, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
-import { lab } from "../environments";
-import { SANDBOX_RETRY_JOIN } from "./support/agent-apis";
-import { installSandbox } from "./support/install-secrets";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { escapeTerraformTemplate } from "../constructs/core";
+import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { shippedFile } from "../constructs/hetzner-cluster/host-files";
+import { EnvironmentConfig, home, lab } from "../environments";
+import { SERVERS } from "./support/agent-apis";
+import { rolloutSandbox } from "./support/rollout";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 
-/** A running combined host's delivery with the pinned versions. */
-const delivery = (versions: Parameters<typeof renderAgentVersions>[0]) => ({
-  [DELIVERED_FILES.consulAgentConfig]: SANDBOX_RETRY_JOIN,
-  [DELIVERED_FILES.nomadAgentConfig]: "nomad config\n",
-  [DELIVERED_FILES.agentVersions]: renderAgentVersions(versions),
-});
-const V1 = { consul: "1.21.4", nomad: "2.0.4", nomadDriverPodman: "0.6.3" };
-const V2 = { consul: "1.21.5", nomad: "2.0.5", nomadDriverPodman: "0.6.4" };
+/** The rolling upgrade a version change renders, step by step in the synthesized JSON, for lab (Hetzner) and home (LAN hosts). */
 
-describe("a changed nomadVersion/consulVersion reaches running hosts through the delivery", () => {
-  let host: ReturnType<typeof installSandbox>;
-  const installed = (pkg: string) => readFileSync(host.path(`/var/lib/fake-dpkg/${pkg}`), "utf8");
-  const aptCalls = () => (existsSync(host.path("/apt.log")) ? readFileSync(host.path("/apt.log"), "utf8").trim().split("\n").filter(Boolean) : []);
-  beforeEach(() => {
-    host = installSandbox();
-    // The host as cloud-init left it with the previous pins, its configuration already delivered.
-    mkdirSync(host.path("/var/lib/fake-dpkg"), { recursive: true });
-    for (const [pkg, version] of Object.entries({ consul: V1.consul, nomad: V1.nomad, "nomad-driver-podman": V1.nomadDriverPodman })) {
-      writeFileSync(host.path(`/var/lib/fake-dpkg/${pkg}`), `${version}-1`);
+const withCluster = (env: EnvironmentConfig, cluster: Record<string, unknown>) => ({ ...env, cluster: { ...env.cluster, ...cluster } }) as EnvironmentConfig;
+const ROLLOUT = `bash ${HOST_PATHS.rolloutScriptsDir}/hashilab-rollout.sh`;
+
+/** The hosts stack's terraform_data resources by their id without cdktf's hash suffix. */
+function hostsData(env: EnvironmentConfig): Map<string, any> {
+  const stacks = synthEnvironment(env);
+  const resources = resourcesOf(stacks[`${env.name}-hosts`], "terraform_data");
+  return new Map(Object.entries<any>(resources).map(([id, body]) => [id.replace(/_[0-9A-F]{8}$/, ""), { ...body, address: `terraform_data.${id}` }]));
+}
+
+/** The ids of `data` in the order Terraform must run them: each depends on the one before. */
+function chain(data: Map<string, any>, ids: readonly string[]): string[] {
+  return ids.map((id, i) => (i === 0 ? id : data.get(id).depends_on.includes(data.get(ids[i - 1]).address) ? id : `${id} (does not wait for ${ids[i - 1]})`));
+}
+
+/** Each provisioner as [where it runs ("host" or the runner's address), what it does]. */
+function steps(resource: any): Array<[string, string]> {
+  return resource.provisioner.map((p: any) => {
+    const [kind, body] = Object.entries<any>(p)[0];
+    const where = body.connection ? body.connection.host : "host";
+    return [where, kind === "file" ? `upload ${body.destination}` : body.inline.at(-1)];
+  });
+}
+
+const uploadsTo = (where: string, names: readonly string[]): Array<[string, string]> => [
+  [where, `install -d -m 0700 ${HOST_PATHS.rolloutUploadDir}`],
+  ...names.map((name): [string, string] => [where, `upload ${HOST_PATHS.rolloutUploadDir}/${name}`]),
+];
+
+describe.each([
+  ["lab", lab, ["Server-1", "Server-2", "Server-3"], "ServerSecrets-3_Delivery", "${hcloud_server.Cluster_Server-1_233DE816.ipv4_address}"],
+  ["home", home, ["Host-node1", "Host-node2", "Host-node3"], "HostSecrets-node3_Delivery", "192.168.1.21"],
+])("the rolling upgrade of %s", (name, env, hosts, lastDelivery, firstServer) => {
+  const data = hostsData(env);
+  const cluster = env.cluster as { consulVersion: string; nomadVersion: string };
+  const step = (agent: "Consul" | "Nomad", host: string) => `Cluster_Rollout_${host.replace("-", agent + "-")}`;
+  const consulSteps = hosts.map((h) => step("Consul", h));
+  const nomadSteps = hosts.map((h) => step("Nomad", h));
+
+  it("upgrades Consul on every host, one at a time after the deliveries, before Nomad on any", () => {
+    expect(data.get(consulSteps[0]).depends_on).toEqual([data.get(`Cluster_${lastDelivery}`).address]);
+    expect(chain(data, [...consulSteps, ...nomadSteps])).toEqual([...consulSteps, ...nomadSteps]);
+  });
+
+  it("runs each Consul step on its host behind the health gate, triggered only by the Consul version", () => {
+    for (const id of consulSteps) {
+      const resource = data.get(id);
+      expect(resource.triggers_replace).toEqual({ consul: cluster.consulVersion });
+      expect(steps(resource)).toEqual([...uploadsTo("host", ["agent-versions"]), ["host", `${ROLLOUT} upgrade consul ${HOST_PATHS.rolloutUploadDir}/agent-versions`]]);
+      expect(resource.provisioner.find((p: any) => p.file?.destination.endsWith("/agent-versions")).file.content).toBe(`consul ${cluster.consulVersion}\n`);
     }
-    writeFileSync(host.path(HOST_PATHS.consulAgentConfig), SANDBOX_RETRY_JOIN);
-    writeFileSync(host.path(HOST_PATHS.nomadAgentConfig), "nomad config\n");
   });
-  afterEach(() => host.cleanup());
 
-  it("upgrades Consul before Nomad and its driver, then restarts both agents, Consul first", () => {
-    const systemctl = host.deliver(delivery(V2));
-    expect(aptCalls()).toEqual([
-      "apt-get -o DPkg::Lock::Timeout=300 update -qq",
-      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold consul=1.21.5-1",
-      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1",
-      "apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad-driver-podman=0.6.4-1",
+  it("drains each Nomad client from the first server, upgrades it on its host, then makes it eligible again", () => {
+    for (const [i, id] of nomadSteps.entries()) {
+      const resource = data.get(id);
+      const node = name === "lab" ? `lab-server-${i + 1}` : `node${i + 1}`;
+      expect(resource.triggers_replace).toEqual({ nomad: cluster.nomadVersion, nomad_driver_podman: "0.6.4" });
+      expect(steps(resource)).toEqual([
+        [firstServer, `${ROLLOUT} drain ${node} ${cluster.nomadVersion} 15`],
+        ...uploadsTo("host", ["agent-versions"]),
+        ["host", `${ROLLOUT} upgrade nomad ${HOST_PATHS.rolloutUploadDir}/agent-versions`],
+        [firstServer, `${ROLLOUT} eligible ${node}`],
+      ]);
+      expect(resource.provisioner.find((p: any) => p.file?.destination.endsWith("/agent-versions")).file.content).toBe(
+        `nomad ${cluster.nomadVersion}\nnomad-driver-podman 0.6.4\n`,
+      );
+    }
+  });
+
+  it("runs the scripts every delivery installs (it comes before the rollout): the current ones, uploaded once per host", () => {
+    const delivery = data.get(`Cluster_${lastDelivery}`);
+    const uploaded = (name: string) => delivery.provisioner.find((p: any) => p.file?.destination.endsWith(`/${name}`)).file.content;
+    // Escaped once for Terraform, which reads ${ as its own template syntax.
+    for (const name of ["hashilab-rollout.sh", "hashilab-wait-healthy.sh", "hashilab-upgrade-agents.sh"]) {
+      expect(uploaded(name)).toBe(escapeTerraformTemplate(shippedFile(name)));
+    }
+    expect(shippedFile("hashilab-install-secrets.sh")).toContain(`install_delivered "$script" "${HOST_PATHS.rolloutScriptsDir}/$script" root 0755`);
+  });
+
+  it("re-runs only the Consul steps for a new Consul version, only the Nomad steps for a new Nomad version, and no delivery for either", () => {
+    const triggers = (d: Map<string, any>) => Object.fromEntries([...d].map(([id, r]) => [id, JSON.stringify(r.triggers_replace)]));
+    const before = triggers(data);
+    const changed = (after: Record<string, string>) => Object.keys(after).filter((id) => after[id] !== before[id]);
+    expect(changed(triggers(hostsData(withCluster(env, { consulVersion: "1.21.6" }))))).toEqual(consulSteps);
+    expect(changed(triggers(hostsData(withCluster(env, { nomadVersion: "2.0.6" }))))).toEqual(nomadSteps);
+  });
+});
+
+describe("a host with only a Nomad client", () => {
+  const data = hostsData(withCluster(lab, { clientCount: 1 }));
+
+  it("comes after the servers in both phases, and is drained from the first server", () => {
+    expect(chain(data, ["Cluster_Rollout_ServerConsul-3", "Cluster_Rollout_ClientConsul-1", "Cluster_Rollout_ServerNomad-1"])).toEqual([
+      "Cluster_Rollout_ServerConsul-3",
+      "Cluster_Rollout_ClientConsul-1",
+      "Cluster_Rollout_ServerNomad-1",
     ]);
-    expect([installed("consul"), installed("nomad"), installed("nomad-driver-podman")]).toEqual(["1.21.5-1", "2.0.5-1", "0.6.4-1"]);
-    expect(systemctl.filter((c) => /^(restart|reload-or-restart) (consul|nomad)/.test(c))).toEqual(["restart consul.service", "restart nomad.service"]);
+    expect(steps(data.get("Cluster_Rollout_ClientNomad-1")).filter(([, what]) => what.startsWith("bash"))).toEqual([
+      ["${hcloud_server.Cluster_Server-1_233DE816.ipv4_address}", `${ROLLOUT} drain lab-client-1 ${(lab.cluster as any).nomadVersion} 15`],
+      ["host", `${ROLLOUT} upgrade nomad ${HOST_PATHS.rolloutUploadDir}/agent-versions`],
+      ["${hcloud_server.Cluster_Server-1_233DE816.ipv4_address}", `${ROLLOUT} eligible lab-client-1`],
+    ]);
   });
 
-  it("changes nothing on a host that already runs the pinned versions (a re-delivery only reloads)", () => {
-    host.deliver(delivery(V2));
-    writeFileSync(host.path("/apt.log"), "");
-    const systemctl = host.deliver(delivery(V2));
-    expect(aptCalls()).toEqual([]);
-    expect(systemctl.filter((c) => /(consul|nomad)\.service$/.test(c) && !c.startsWith("enable"))).toEqual(["reload-or-restart consul.service", "reload-or-restart nomad.service"]);
+  it("drains with the deadline the environment sets", () => {
+    const slow = hostsData(withCluster(lab, { clientCount: 1, drainDeadlineMinutes: 60 }));
+    expect(steps(slow.get("Cluster_Rollout_ClientNomad-1"))[0][1]).toBe(`${ROLLOUT} drain lab-client-1 ${(lab.cluster as any).nomadVersion} 60`);
   });
+});
 
-  it("upgrades only the agent whose pin changed, and goes back to a previous pin (the way out of a bad release)", () => {
-    host.deliver(delivery({ ...V1, nomad: V2.nomad }));
-    expect(aptCalls().slice(1)).toEqual(["apt-get -o DPkg::Lock::Timeout=300 install -y -qq --allow-downgrades -o Dpkg::Options::=--force-confold nomad=2.0.5-1"]);
-    writeFileSync(host.path("/apt.log"), "");
-    const systemctl = host.deliver(delivery(V1));
+describe("the drain deadline", () => {
+  it.each([0, 2.5, 1441])("fails on %s minutes, naming the construct and the prop", (minutes) => {
+    expect(() => synthEnvironment(withCluster(lab, { drainDeadlineMinutes: minutes }))).toThrow(
+      new RegExp(`lab-hosts/Cluster/Rollout: invalid rollout:\\n  - drainDeadlineMinutes ${minutes} must be a whole number of minutes from 1 to 1440`),
+    );
+  });
+});
+
+describe("a running host from one version's packages to the next", () => {
+  let host: ReturnType<typeof rolloutSandbox>;
+  afterEach(() => host.cleanup());
+  const VERSIONS = `${HOST_PATHS.rolloutUploadDir}/agent-versions`;
+  const installed = (pkg: string) => readFileSync(host.path(`/var/lib/fake-dpkg/${pkg}`), "utf8");
+
+  it("upgrades Nomad and its driver, goes back to a previous pin (the way out of a bad release), and changes nothing the third time", () => {
+    host = rolloutSandbox({ me: SERVERS[1], installed: { nomad: "2.0.4-1", "nomad-driver-podman": "0.6.3-1" } });
+    writeFileSync(host.path(VERSIONS), "nomad 2.0.5\nnomad-driver-podman 0.6.4\n");
+    expect(host.run(["upgrade", "nomad", host.path(VERSIONS)]).status).toBe(0);
+    expect([installed("nomad"), installed("nomad-driver-podman")]).toEqual(["2.0.5-1", "0.6.4-1"]);
+    writeFileSync(host.path(VERSIONS), "nomad 2.0.4\nnomad-driver-podman 0.6.4\n");
+    expect(host.run(["upgrade", "nomad", host.path(VERSIONS)]).calls).toContain("systemctl restart nomad.service");
     expect(installed("nomad")).toBe("2.0.4-1");
-    expect(systemctl).toContain("restart nomad.service");
-    expect(systemctl).toContain("reload-or-restart consul.service");
+    expect(host.run(["upgrade", "nomad", host.path(VERSIONS)]).calls).toEqual([]);
   });
 
-  it("fails the delivery on a version the repository lacks, and restarts what it did change on the next one", () => {
-    mkdirSync(host.path("/var/lib/fake-apt"), { recursive: true });
-    writeFileSync(host.path("/var/lib/fake-apt/missing"), "nomad=2.0.9-1\n");
-    expect(() => host.deliver(delivery({ ...V2, nomad: "2.0.9" }))).toThrow(/Version '2.0.9-1' for 'nomad' was not found/);
-    expect(installed("consul")).toBe("1.21.5-1");
-    // Consul's package changed before the failure: the pending restart remembers it.
-    expect(readFileSync(host.path(HOST_PATHS.pendingRestart), "utf8")).toContain("consul");
-    const systemctl = host.deliver(delivery(V2));
-    expect(systemctl).toContain("restart consul.service");
-    expect(systemctl).toContain("restart nomad.service");
+  it("fails on a version the repository lacks, and restarts what it did change on the next run", () => {
+    host = rolloutSandbox({ me: SERVERS[1], installed: { nomad: "2.0.4-1", "nomad-driver-podman": "0.6.3-1" } });
+    mkdirSync(host.path("var/lib/fake-apt"), { recursive: true });
+    writeFileSync(host.path("var/lib/fake-apt/missing"), "nomad-driver-podman=0.6.9-1\n");
+    writeFileSync(host.path(VERSIONS), "nomad 2.0.5\nnomad-driver-podman 0.6.9\n");
+    const failed = host.run(["upgrade", "nomad", host.path(VERSIONS)]);
+    expect(failed.status).not.toBe(0);
+    expect(failed.stderr).toContain("Version '0.6.9-1' for 'nomad-driver-podman' was not found");
+    expect(installed("nomad")).toBe("2.0.5-1");
+    writeFileSync(host.path(VERSIONS), "nomad 2.0.5\nnomad-driver-podman 0.6.3\n");
+    expect(host.run(["upgrade", "nomad", host.path(VERSIONS)]).calls).toEqual(["systemctl restart nomad.service"]);
   });
 
   it.each([
     ["a package that is no agent", "curl 8.0.0\n", "names 'curl', not an agent package"],
     ["a version that is no release", "nomad 2.0.5; rm -rf /\n", "pins nomad to '2.0.5; rm -rf /', not a release (x.y.z)"],
-  ])("fails on %s in the versions file", (_, text, message) => {
-    expect(() => host.deliver({ ...delivery(V2), [DELIVERED_FILES.agentVersions]: text })).toThrow(message);
-    expect(aptCalls()).toEqual([]);
-  });
-});
-
-describe("the versions file each host gets", () => {
-  const stacks = synthEnvironment(lab);
-  const versionUploads = Object.values<any>(resourcesOf(stacks["lab-hosts"], "terraform_data"))
-    .flatMap((r) => r.provisioner ?? [])
-    .filter((p: any) => p.file?.destination.endsWith(`/${DELIVERED_FILES.agentVersions}`))
-    .map((p: any) => p.file.content);
-
-  it("pins Consul, Nomad and, on hosts that run podman tasks, its driver, from the environment", () => {
-    const cluster = lab.cluster.kind === "hetzner" ? lab.cluster : undefined;
-    expect(versionUploads).toEqual(Array(3).fill(`consul ${cluster?.consulVersion}\nnomad ${cluster?.nomadVersion}\nnomad-driver-podman 0.6.4\n`));
-  });
-
-  it("re-runs a host's delivery when a pin changes (the trigger), one host at a time behind the health gate", () => {
-    const bumped = synthEnvironment({ ...lab, cluster: { ...lab.cluster, nomadVersion: "2.0.6" } } as typeof lab);
-    const triggers = (s: any) => Object.values<any>(resourcesOf(s["lab-hosts"], "terraform_data")).map((r) => r.triggers_replace?.agent_versions_sha256).filter(Boolean);
-    const before = triggers(stacks);
-    const after = triggers(bumped);
-    expect(before).toHaveLength(3);
-    after.forEach((digest: string, i: number) => expect(digest).not.toBe(before[i]));
-  });
-});
-
-describe("a delivery to a running host checks the cluster before it changes anything", () => {
-  let host: ReturnType<typeof installSandbox>;
-  beforeEach(() => {
-    host = installSandbox();
-    host.deliver(delivery(V2));
-  });
-  afterEach(() => host.cleanup());
-
-  /** Every server answers like a Consul without a leader (200 ""). */
-  const leaderless = () => host.stubs.stub("curl", `case \${!#} in */v1/status/leader) printf '""\\n200' ;; *) printf '["10.0.1.2:8300"]\\n200' ;; esac`);
-
-  it("fails before installing or restarting anything while the cluster is unhealthy: a rollout never restarts a server while another is down", () => {
-    leaderless();
-    const changed = { ...delivery(V2), [DELIVERED_FILES.nomadAgentConfig]: "nomad config 2\n" };
-    expect(() => host.deliver(changed, { HASHILAB_WAIT_ATTEMPTS: "1" })).toThrow(/consul is not healthy after 1 attempts: server 10\.0\.1\.2 knows no leader/);
-    expect(readFileSync(host.path(HOST_PATHS.nomadAgentConfig), "utf8")).toBe("nomad config\n");
-    expect(existsSync(host.path(HOST_PATHS.pendingRestart))).toBe(false);
-  });
-
-  it("skips that check on a host whose last delivery failed, so the next one can fix it", () => {
-    writeFileSync(host.path(HOST_PATHS.pendingRestart), "nomad\n");
-    leaderless();
-    // The check after the restart still runs, and still fails on a leaderless cluster: but the fix is in place.
-    const fixed = { ...delivery(V2), [DELIVERED_FILES.nomadAgentConfig]: "nomad config fixed\n" };
-    expect(() => host.deliver(fixed, { HASHILAB_WAIT_ATTEMPTS: "1" })).toThrow(/consul is not healthy/);
-    expect(readFileSync(host.path(HOST_PATHS.nomadAgentConfig), "utf8")).toBe("nomad config fixed\n");
+  ])("fails on %s in the versions file, before touching the agent", (_, text, message) => {
+    host = rolloutSandbox({ me: SERVERS[1] });
+    writeFileSync(host.path(VERSIONS), text);
+    const run = host.run(["upgrade", "nomad", host.path(VERSIONS)]);
+    expect(run.status).not.toBe(0);
+    expect(run.stderr).toContain(message);
+    expect(run.calls.filter((c) => c.startsWith("apt-get install") || c.startsWith("systemctl restart"))).toEqual([]);
   });
 });

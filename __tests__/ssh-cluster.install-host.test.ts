@@ -136,18 +136,23 @@ describe("hashilab-install-host.sh", () => {
     expect(statSync(host.path(HOST_PATHS.consulUnit)).mtimeMs).toBe(before);
   });
 
-  it("upgrades only the package whose version changed, and leaves the agents' restart to the delivery behind it", () => {
+  it("leaves an installed agent package at another version to the rollout (one host at a time, leader last), and installs it where it is missing", () => {
     host = hostSandbox(DEBIAN_12);
     host.install(upload);
     const packages = `${INSTALL_UPLOAD_DIR}/packages.list`;
-    const upgrade = host.install({ ...upload, [packages]: upload[packages].replace("nomad=2.0.5-1", "nomad=2.0.6-1") });
-    expect(upgrade.status).toBe(0);
-    expect(upgrade.calls.filter((c) => c.startsWith("apt-get install"))).toEqual([
+    expect(upload[packages]).toContain("nomad=2.0.5-1 new-only\n");
+    const bumped = { ...upload, [packages]: upload[packages].replace("nomad=2.0.5-1", "nomad=2.0.6-1") };
+    const running = host.install(bumped);
+    expect(running.status).toBe(0);
+    expect(running.calls).toEqual([]);
+    expect(host.packages()).toContain("nomad 2.0.5-1\n");
+    expect(existsSync(host.path(HOST_PATHS.pendingRestart))).toBe(false);
+    // A reinstalled machine without the package gets the pinned one.
+    writeFileSync(host.path("dpkg.db"), host.packages().replace(/^nomad .*\n/m, ""));
+    const fresh = host.install(bumped);
+    expect(fresh.calls.filter((c) => c.startsWith("apt-get install"))).toEqual([
       "apt-get install -y -qq --allow-change-held-packages -o Dpkg::Options::=--force-confold -o DPkg::Lock::Timeout=600 nomad=2.0.6-1",
     ]);
-    expect(host.packages()).toContain("nomad 2.0.6-1\n");
-    expect(readFileSync(host.path(HOST_PATHS.pendingRestart), "utf8")).toBe("consul nomad\n");
-    expect(upgrade.calls.filter((c) => c.startsWith("systemctl restart"))).toEqual([]);
   });
 
   it("writes HashiCorp's source for the release it runs on (Ubuntu 24.04: noble)", () => {

@@ -67,9 +67,13 @@ describe("the home environment's hosts stack", () => {
     expect(rekeyedInstall.triggers_replace.files_sha256).toBe(install.triggers_replace.files_sha256);
   });
 
-  it("pins the packages, so a version change re-runs the install and the delivery behind it", () => {
+  it("pins the agents' packages for a new install only: a version change re-runs no install (the rollout upgrades running hosts)", () => {
     expect(byPath["HostInstall-node1/Install"].triggers_replace.packages).toBe(
-      "nomad=2.0.5-1\nconsul=1.21.5-1\nnftables\nage\ncontainernetworking-plugins\ndocker.io\npodman\nnomad-driver-podman=0.6.4-1\n",
+      "nomad\nconsul\nnftables\nage\ncontainernetworking-plugins\ndocker.io\npodman\nnomad-driver-podman\n",
+    );
+    const manifest = byPath["HostInstall-node1/Install"].provisioner.find((p: any) => p.file?.destination.endsWith("/packages.list")).file.content;
+    expect(manifest).toBe(
+      "nomad=2.0.5-1 new-only\nconsul=1.21.5-1 new-only\nnftables\nage\ncontainernetworking-plugins\ndocker.io\npodman\nnomad-driver-podman=0.6.4-1 new-only\n",
     );
   });
 

@@ -246,7 +246,7 @@ export function existingEndpoints(cluster: ExistingClusterConfig): ClusterEndpoi
 }
 
 /** The hosts whose agents get tokens from the acl stack (HetznerCluster, or any hosts reached over SSH). */
-export type AgentHosts = Pick<ClusterOutputs, "consulAgentAddresses" | "sshHosts">;
+export type AgentHosts = Pick<HetznerCluster, "consulAgentAddresses" | "hostAccess">;
 
 /** AclBootstrap's props: the cluster's endpoints; with hosts, every host's Consul agent. */
 export function aclBootstrapProps(endpoints: ClusterEndpoints, cluster?: AgentHosts, tokenGenerations?: AclTokenGenerations): AclBootstrapProps {

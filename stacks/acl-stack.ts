@@ -10,9 +10,9 @@ export interface AclStackProps {
   readonly env: EnvironmentConfig;
   readonly endpoints: ClusterEndpoints;
   /**
-   * The hosts (HetznerCluster satisfies it): every Consul agent's HTTP API gets its agent
-   * token, and every host over SSH the Nomad agents' Consul token in its configuration and the
-   * health gate's operator:read tokens.
+   * The hosts (HetznerCluster and SshCluster satisfy it): every Consul agent's HTTP API gets its
+   * agent token, and every host over SSH (by its name) the Nomad agents' Consul token in its
+   * configuration and the health gate's operator:read tokens; server hosts also the rollout's.
    * @default none: one Consul agent at endpoints.consulAddress; deliver the `nomad_agent_consul_token` output yourself (dev agents need none)
    */
   readonly hosts?: AgentHosts;
@@ -35,9 +35,11 @@ export class AclStack extends TerraformStack {
     const { endpoints } = props;
     this.bootstrap = new AclBootstrap(this, "AclBootstrap", aclBootstrapProps(endpoints, props.hosts, props.env.tokenGenerations));
     if (props.hosts) {
-      // The gate's tokens first, so the Nomad agents' restarts below are gated on autopilot too.
-      const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.sshHosts);
-      const nomadAgents = this.bootstrap.deliverNomadAgentConsulToken(props.hosts.sshHosts, { after: gate.deliveries });
+      // The gate's and the rollout's tokens first, so the Nomad agents' restarts below are gated
+      // on autopilot too and a leading server hands leadership over before it restarts.
+      const gate = this.bootstrap.deliverHealthGateTokens(props.hosts.hostAccess);
+      const rollout = this.bootstrap.deliverRolloutTokens(props.hosts.hostAccess);
+      const nomadAgents = this.bootstrap.deliverNomadAgentConsulToken(props.hosts.hostAccess, { after: [...gate.deliveries, ...rollout.deliveries] });
       // Old agent tokens go once every host holds the new ones (an agents rotation).
       this.bootstrap.retireSupersededTokens(nomadAgents.deliveries);
     } else {

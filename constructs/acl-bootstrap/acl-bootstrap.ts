@@ -3,11 +3,12 @@ import { join } from "node:path";
 import { AssetType, Fn, ITerraformDependable, TerraformAsset, Token } from "cdktf";
 import { Construct } from "constructs";
 import { throwIfProblems } from "../core";
-import type { SshHost } from "../hetzner-cluster";
+import type { HostAccess } from "../hetzner-cluster";
 import { RandomUuid, TerraformData } from "../providers";
-import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, NOMAD_AGENT_RULES, NOMAD_HEALTH_GATE_RULES } from "./agent-policies";
+import { CONSUL_AGENT_RULES, CONSUL_HEALTH_GATE_RULES, CONSUL_ROLLOUT_RULES, NOMAD_AGENT_RULES, NOMAD_HEALTH_GATE_RULES } from "./agent-policies";
 import { HealthGateTokenDelivery } from "./health-gate-token-delivery";
 import { NomadConsulTokenDelivery } from "./nomad-token-delivery";
+import { RolloutTokenDelivery } from "./rollout-token-delivery";
 
 /**
  * Which generation of each kind of token the ACL systems hold: raising one rotates those tokens
@@ -124,6 +125,8 @@ export class AclBootstrap extends Construct {
   private readonly nomadAgentConsulSecret: string;
   /** The health gate's operator:read tokens (random secrets, as above). */
   private readonly healthGateSecrets: { readonly consul: string; readonly nomad: string };
+  /** The rollout's write tokens: Consul's operator:write token and Nomad's management secret (random secrets). */
+  private readonly rolloutSecrets: { readonly consul: string; readonly nomad: string };
 
   constructor(scope: Construct, id: string, props: AclBootstrapProps) {
     super(scope, id);
@@ -146,6 +149,9 @@ export class AclBootstrap extends Construct {
     // UpsertACLTokens), so a new secret comes with a new accessor: a new token.
     const gateNomadAccessor = new RandomUuid(this, "HealthGateNomadTokenAccessor", { keepers: { secret_sha256: Fn.sha256(gateNomad) } }).result;
     this.healthGateSecrets = { consul: gateConsul, nomad: gateNomad };
+    const rolloutConsul = new RandomUuid(this, "RolloutConsulTokenSecret", {}).result;
+    // Nomad v2.0.5 transfers Raft leadership only for a management token (agent-policies.ts).
+    this.rolloutSecrets = { consul: rolloutConsul, nomad: nomadManagement };
     const gateDescription = "The health gate between hosts (hashilab-wait-healthy.sh): reads autopilot health";
     const nomadTokens = [
       { name: "health-gate", description: gateDescription, rules: NOMAD_HEALTH_GATE_RULES, accessorId: gateNomadAccessor, secretId: gateNomad },
@@ -199,13 +205,20 @@ export class AclBootstrap extends Construct {
         agentTokenOn: [],
       },
       { name: "health-gate", description: gateDescription, rules: CONSUL_HEALTH_GATE_RULES, secretId: gateConsul, agentTokenOn: [] },
+      {
+        name: "rollout",
+        description: "The rollout on server hosts (hashilab-rollout.sh): hands Raft leadership over before a server restarts",
+        rules: CONSUL_ROLLOUT_RULES,
+        secretId: rolloutConsul,
+        agentTokenOn: [],
+      },
     ];
     const consulRun: ScriptRun = {
       triggers: {
         address: props.consulAddress,
         agent_addresses: agentAddresses,
         policies_sha256: sha256(JSON.stringify(tokens.map(({ name, description, rules }) => ({ name, description, rules })))),
-        secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul, gateConsul])),
+        secrets_sha256: Fn.sha256(Fn.join(",", [consulManagement, consulAgent, nomadAgentConsul, gateConsul, rolloutConsul])),
       },
       command: command("consul"),
       environment: {
@@ -235,10 +248,10 @@ export class AclBootstrap extends Construct {
   /**
    * Writes `nomadAgentConsulToken` into the Nomad configuration of each host (SSH as root with
    * the operator's ssh-agent) and restarts Nomad there, one host at a time.
-   * @param hosts the hosts' SSH addresses with the host keys to pin (HetznerCluster: each host's `sshHost`)
+   * @param hosts the hosts by name with the host keys to pin (HetznerCluster, SshCluster: `hostAccess`)
    */
   public deliverNomadAgentConsulToken(
-    hosts: readonly SshHost[],
+    hosts: readonly HostAccess[],
     options: { configFile?: string; after?: readonly ITerraformDependable[] } = {},
   ): NomadConsulTokenDelivery {
     return new NomadConsulTokenDelivery(this, "NomadAgentConsulToken", {
@@ -255,9 +268,9 @@ export class AclBootstrap extends Construct {
    * Writes the health gate's operator:read tokens to each host (SSH as root with the
    * operator's ssh-agent, host keys pinned), so that hashilab-wait-healthy.sh also checks that
    * autopilot reports every server healthy and voting. No agent restarts.
-   * @param hosts the hosts' SSH addresses with the host keys to pin (HetznerCluster: each host's `sshHost`)
+   * @param hosts the hosts by name with the host keys to pin (HetznerCluster, SshCluster: `hostAccess`)
    */
-  public deliverHealthGateTokens(hosts: readonly SshHost[]): HealthGateTokenDelivery {
+  public deliverHealthGateTokens(hosts: readonly HostAccess[]): HealthGateTokenDelivery {
     return new HealthGateTokenDelivery(this, "HealthGateTokens", {
       hosts,
       // The random secrets, known at plan time while unchanged (see deliverNomadAgentConsulToken).
@@ -303,6 +316,22 @@ export class AclBootstrap extends Construct {
         dependsOn: [system === "Nomad" ? this.nomadBootstrap : this.consulBootstrap, ...after],
         provisioners: [{ type: "local-exec", command: run.command, environment: { ...run.environment, ACL_RETIRE_SUPERSEDED: "1" } }],
       });
+    });
+  }
+
+  /**
+   * Writes the rollout's write tokens to the server hosts among `hosts` (never to a client host),
+   * where hashilab-rollout.sh hands Raft leadership over before a server restarts and drains Nomad
+   * clients before their upgrade. No agent restarts.
+   * @param hosts the hosts by name with the host keys to pin (HetznerCluster, SshCluster: `hostAccess`)
+   */
+  public deliverRolloutTokens(hosts: readonly HostAccess[]): RolloutTokenDelivery {
+    return new RolloutTokenDelivery(this, "RolloutTokens", {
+      hosts,
+      // The random secrets, known at plan time while unchanged (see deliverNomadAgentConsulToken).
+      consulToken: this.rolloutSecrets.consul,
+      nomadToken: this.rolloutSecrets.nomad,
+      after: [this.nomadBootstrap, this.consulBootstrap],
     });
   }
 

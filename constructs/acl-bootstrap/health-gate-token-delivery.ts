@@ -1,13 +1,13 @@
-import { posix } from "node:path";
-import { Fn, ITerraformDependable } from "cdktf";
+import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import { TerraformData } from "../providers";
 import { throwIfProblems } from "../core";
-import { HOST_PATHS, remoteCommand, shellQuote, sshConnection, SshHost, sshHostProblems } from "../hetzner-cluster";
+import { HOST_PATHS, HostAccess } from "../hetzner-cluster";
+import { deliverTokenFiles, tokenFileInstallCommands, tokenHostProblems } from "./token-file-delivery";
 
 export interface HealthGateTokenDeliveryProps {
-  /** The hosts and their SSH host keys (HetznerCluster: each host's `sshHost`); a host that presents another key is refused. */
-  readonly hosts: readonly SshHost[];
+  /** The hosts by name with their SSH host keys (HetznerCluster, SshCluster: `hostAccess`); a host that presents another key is refused. */
+  readonly hosts: readonly HostAccess[];
   /** The Consul operator:read token's secret (a reference; it lands only in a root-only file). */
   readonly consulToken: string;
   /** The Nomad operator:read token's secret (a reference; it lands only in a root-only file). */
@@ -16,27 +16,11 @@ export interface HealthGateTokenDeliveryProps {
   readonly after: readonly ITerraformDependable[];
 }
 
-/** Where the tokens wait between upload and install (tmpfs, root only). */
-const UPLOAD_DIR = HOST_PATHS.healthGateTokenUploadDir;
-const FILES = [
-  { token: "consulToken", path: HOST_PATHS.healthGateConsulToken },
-  { token: "nomadToken", path: HOST_PATHS.healthGateNomadToken },
-] as const;
-const uploaded = (path: string) => `${UPLOAD_DIR}/${posix.basename(path)}`;
+const PATHS = [HOST_PATHS.healthGateConsulToken, HOST_PATHS.healthGateNomadToken];
 
-/**
- * The root commands that move the uploaded tokens into place. Terraform runs `inline` as one
- * script without `set -e` (remote-exec's generateScripts), so it stops at the first failure
- * itself and removes the upload however it ends. No agent restarts: the gate reads the files
- * each time it runs.
- */
+/** The root commands that move the uploaded gate tokens into place (see tokenFileInstallCommands). */
 export function gateTokenInstallCommands(): string[] {
-  return [
-    "set -eu",
-    remoteCommand("trap", `rm -rf ${shellQuote(UPLOAD_DIR)}`, "EXIT"),
-    remoteCommand("install", "-d", "-o", "root", "-g", "root", "-m", "0700", HOST_PATHS.healthGateTokenDir),
-    ...FILES.map(({ path }) => remoteCommand("install", "-o", "root", "-g", "root", "-m", "0600", uploaded(path), path)),
-  ];
+  return tokenFileInstallCommands(HOST_PATHS.healthGateTokenUploadDir, HOST_PATHS.healthGateTokenDir, PATHS);
 }
 
 /**
@@ -44,26 +28,23 @@ export function gateTokenInstallCommands(): string[] {
  * /var/lib/hashilab/secrets/gate on each host over SSH, where hashilab-wait-healthy.sh reads
  * them to check autopilot. Never under /etc (exec tasks' chroot links it in), never in user-data.
  * The hosts need no restart, so they do not wait for one another; a new token (rotation) or a
- * new host re-runs the delivery.
+ * new host re-runs the delivery. One resource per host, keyed by its name (Host-<name>).
  */
 export class HealthGateTokenDelivery extends Construct {
   readonly deliveries: readonly TerraformData[];
 
   constructor(scope: Construct, id: string, props: HealthGateTokenDeliveryProps) {
     super(scope, id);
-    throwIfProblems(this, "invalid health gate token delivery", sshHostProblems(props.hosts, "hosts"));
-    this.deliveries = props.hosts.map(
-      (host, i) =>
-        new TerraformData(this, `Host-${i}`, {
-          dependsOn: [...props.after],
-          triggersReplace: { host: host.address, tokens_sha256: Fn.sha256(Fn.join(",", [props.consulToken, props.nomadToken])) },
-          connection: sshConnection(host),
-          provisioners: [
-            { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
-            ...FILES.map(({ token, path }) => ({ type: "file" as const, content: `${props[token]}\n`, destination: uploaded(path) })),
-            { type: "remote-exec", inline: gateTokenInstallCommands() },
-          ],
-        }),
-    );
+    throwIfProblems(this, "invalid health gate token delivery", tokenHostProblems(props.hosts));
+    this.deliveries = deliverTokenFiles(this, {
+      hosts: props.hosts,
+      files: [
+        { token: props.consulToken, path: HOST_PATHS.healthGateConsulToken },
+        { token: props.nomadToken, path: HOST_PATHS.healthGateNomadToken },
+      ],
+      uploadDir: HOST_PATHS.healthGateTokenUploadDir,
+      dir: HOST_PATHS.healthGateTokenDir,
+      after: props.after,
+    });
   }
 }

@@ -3,24 +3,16 @@ import { Fn, ITerraformDependable, Token } from "cdktf";
 import { Construct } from "constructs";
 import { TerraformData } from "../providers";
 import { escapeTerraformTemplate, throwIfProblems } from "../core";
-import {
-  DELIVERED_SCRIPTS,
-  HOST_PATHS,
-  remoteCommand,
-  shellQuote,
-  shippedFile,
-  sshConnection,
-  SshHost,
-  sshHostProblems,
-} from "../hetzner-cluster";
+import { DELIVERED_SCRIPTS, HOST_PATHS, HostAccess, remoteCommand, shellQuote, shippedFile, sshConnection } from "../hetzner-cluster";
+import { tokenHostProblems } from "./token-file-delivery";
 
 export interface NomadConsulTokenDeliveryProps {
   /**
-   * The hosts and their SSH host keys (HetznerCluster: each host's `sshHost`); Terraform
-   * connects as root, authenticated by the operator's ssh-agent, and refuses a host that
-   * presents another key.
+   * The hosts by name with their SSH host keys (HetznerCluster, SshCluster: `hostAccess`), in
+   * rollout order; Terraform connects as root, authenticated by the operator's ssh-agent, and
+   * refuses a host that presents another key.
    */
-  readonly hosts: readonly SshHost[];
+  readonly hosts: readonly HostAccess[];
   /** The Consul token for the Nomad agents (a reference; it lands only in a root-only file). */
   readonly token: string;
   /** Must run after these (the Consul token must exist before Nomad uses it). */
@@ -88,6 +80,8 @@ export function tokenInstallCommands(configFile: string): string[] {
     remoteCommand("install", "-o", "root", "-g", "root", "-m", "0600", UPLOADED_TOKEN, configFile),
     // The token is gone from the upload before anything below can fail.
     remoteCommand("rm", "-f", UPLOADED_TOKEN),
+    // A server that leads hands leadership to the server restarted last (nothing on clients).
+    remoteCommand("bash", `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.rollout}`, "leader-away", "nomad"),
     remoteCommand("systemctl", "restart", "nomad.service"),
     remoteCommand("bash", `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`, "nomad"),
   ];
@@ -98,8 +92,10 @@ export function tokenInstallCommands(configFile: string): string[] {
  * and restarts Nomad: Nomad has no API to set it, and user-data must not hold it. The hosts
  * go one after another, each only once the Nomad cluster is healthy again (the health gate,
  * hashilab-wait-healthy.sh: a Nomad that does not come back or rejoin fails the delivery), so
- * at most one Nomad server restarts at a time.
- * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced.
+ * at most one Nomad server restarts at a time, and a server that leads hands leadership over
+ * first (hashilab-rollout.sh leader-away, with the rollout's token).
+ * A new token (rotation) or a new host re-runs the delivery; the servers are not replaced. One
+ * resource per host, keyed by its name (Host-<name>): removing a host touches no other.
  */
 export class NomadConsulTokenDelivery extends Construct {
   readonly deliveries: readonly TerraformData[];
@@ -107,20 +103,23 @@ export class NomadConsulTokenDelivery extends Construct {
   constructor(scope: Construct, id: string, props: NomadConsulTokenDeliveryProps) {
     super(scope, id);
     const configFile = props.configFile ?? HOST_PATHS.nomadConsulTokenConfig;
-    const problems = [...configFileProblems(configFile), ...sshHostProblems(props.hosts, "hosts")];
+    const problems = [...configFileProblems(configFile), ...tokenHostProblems(props.hosts)];
     throwIfProblems(this, "invalid Nomad agent Consul token delivery", problems);
-    const waitHealthy = `${UPLOAD_DIR}/${DELIVERED_SCRIPTS.waitHealthy}`;
     const deliveries: TerraformData[] = [];
     props.hosts.forEach((host, i) => {
       deliveries.push(
-        new TerraformData(this, `Host-${i}`, {
+        new TerraformData(this, `Host-${host.name}`, {
           dependsOn: i === 0 ? [...props.after] : [deliveries[i - 1]],
-          triggersReplace: { host: host.address, token_sha256: Fn.sha256(props.token), config_file: configFile },
-          connection: sshConnection(host),
+          triggersReplace: { host: host.sshHost.address, token_sha256: Fn.sha256(props.token), config_file: configFile },
+          connection: sshConnection(host.sshHost),
           provisioners: [
             { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", UPLOAD_DIR)] },
             { type: "file", content: `consul {\n  token = "${props.token}"\n}\n`, destination: UPLOADED_TOKEN },
-            { type: "file", content: escapeTerraformTemplate(shippedFile(DELIVERED_SCRIPTS.waitHealthy)), destination: waitHealthy },
+            ...[DELIVERED_SCRIPTS.waitHealthy, DELIVERED_SCRIPTS.rollout].map((name) => ({
+              type: "file" as const,
+              content: escapeTerraformTemplate(shippedFile(name)),
+              destination: `${UPLOAD_DIR}/${name}`,
+            })),
             { type: "remote-exec", inline: tokenInstallCommands(configFile) },
           ],
         }),

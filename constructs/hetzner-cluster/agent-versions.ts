@@ -11,22 +11,12 @@ import { compareVersions, parseVersion } from "../../policies";
  */
 export const MINIMUM_NOMAD_VERSION = "2.0.4";
 
-/** The pinned agent packages of one host, for hashilab-upgrade-agents.sh. */
+/** The pinned agent packages (the rollout installs them on running hosts: rollout.ts). */
 export interface AgentVersions {
   readonly consul: string;
   readonly nomad: string;
   /** Hosts that run podman tasks. @default not installed */
   readonly nomadDriverPodman?: string;
-}
-
-/**
- * The delivered versions file: "<package> <version>" lines, Consul first, because a running
- * host upgrades in that order (Consul before the Nomad that registers in it).
- */
-export function renderAgentVersions(versions: AgentVersions): string {
-  const lines = [`consul ${versions.consul}`, `nomad ${versions.nomad}`];
-  if (versions.nomadDriverPodman) lines.push(`nomad-driver-podman ${versions.nomadDriverPodman}`);
-  return `${lines.join("\n")}\n`;
 }
 
 /** What is wrong with pinning Nomad `version` on the hosts (empty when it is fine). */

@@ -1,5 +1,6 @@
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
+import { TerraformData } from "../providers";
 import type { TaskDriver } from "../cluster-facts";
 import { addDependsOn, escapeTerraformTemplate, Ipv4Cidr, parseCidr, throwIfProblems } from "../core";
 import {
@@ -18,12 +19,15 @@ import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
 import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
+import { shippedFile } from "./host-files";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
-import { HOST_PATHS } from "./host-paths";
+import { DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
 import { ClusterMembership } from "./membership";
 import { CLIENT_HOST_NETWORKS, NOMAD_PORTS } from "./nomad-config";
+import { AgentRollout, DEFAULT_DRAIN_DEADLINE_MINUTES, HostAccess, oneAtATime, rolloutOrder } from "./rollout";
 import { SecretsDelivery } from "./secrets-delivery";
-import { SshHost, SshHostKey } from "./ssh-host-key";
+import { remoteCommand } from "./shell";
+import { SshHost, SshHostKey, sshConnection } from "./ssh-host-key";
 import { ClusterShape, validateClusterShape } from "./validate";
 
 /** An operator's SSH public key (the one line of a `.pub` file). */
@@ -85,6 +89,12 @@ export interface HetznerClusterProps {
   readonly consulVersion: string;
   /** nomad-driver-podman version, installed where podman is a driver. @default "0.6.4" */
   readonly podmanDriverVersion?: string;
+  /**
+   * How long the rollout lets a Nomad client drain before its upgrade (`nomad node drain
+   * -deadline`); after it, allocations still on the node are stopped.
+   * @default 15
+   */
+  readonly drainDeadlineMinutes?: number;
   /** Task drivers every client enables; raw_exec only when listed. @default ["docker", "exec"] */
   readonly drivers?: readonly TaskDriver[];
   /**
@@ -133,6 +143,11 @@ export interface ClusterHost {
   /** Where Terraform reaches the host over SSH and the host key it pins there. */
   readonly sshHost: SshHost;
   readonly delivery: SecretsDelivery;
+  /**
+   * Waits for the health gate on this host after Terraform changed its server type (Hetzner powers
+   * the server off for that); the next host's server waits for it, so resizes go one at a time.
+   */
+  readonly resizeGate: TerraformData;
 }
 
 /** Hetzner images name the public interface eth0. */
@@ -212,15 +227,14 @@ interface SharedResources {
 }
 
 /**
- * Chains the hosts' deliveries, servers first: a delivery restarts the agents whose
- * configuration changed and fails unless they answer again, so a bad change stops at the
- * first host instead of restarting every server at once (losing quorum). Any answer counts,
- * so the first deploy does not wait for a leader that needs the later servers.
+ * Where a resize gate waits (hashilab-wait-healthy.sh, uploaded with it): only on a host whose
+ * agents have been configured (its first delivery installed the TLS key); a new host has
+ * nothing to wait for yet.
  */
-function deliverOneHostAtATime(hosts: readonly ClusterHost[]): void {
-  const ordered = [...hosts.filter((h) => h.spec.isServer), ...hosts.filter((h) => !h.spec.isServer)];
-  ordered.slice(1).forEach((host, i) => addDependsOn(host.delivery.resource, ordered[i].delivery.resource));
-}
+const RESIZE_GATE_COMMANDS = [
+  remoteCommand("trap", `rm -rf ${HOST_PATHS.rolloutUploadDir}`, "EXIT"),
+  `if [ -f ${HOST_PATHS.agentKey} ]; then ${remoteCommand("bash", `${HOST_PATHS.rolloutUploadDir}/${DELIVERED_SCRIPTS.waitHealthy}`, "consul", "nomad")}; else echo 'hashilab: no agents configured yet; nothing to wait for'; fi`,
+];
 
 /**
  * A Nomad + Consul cluster on Hetzner Cloud: private network, spread placement, firewall,
@@ -250,6 +264,10 @@ export class HetznerCluster extends Construct {
   readonly privateNetworkId: string;
   readonly subnetCidr: string;
   readonly hosts: readonly ClusterHost[];
+  /** The agent upgrades (Consul on every host, then Nomad), after the deliveries. */
+  readonly rollout: AgentRollout;
+  /** Every host's name, role and SSH access, in rollout order: the acl stack delivers tokens by name. */
+  readonly hostAccess: readonly HostAccess[];
   /** Private addresses of the servers (fixed at synth time). */
   readonly serverPrivateIps: readonly string[];
   /** Private addresses of every host, servers first (fixed at synth time). */
@@ -341,17 +359,28 @@ export class HetznerCluster extends Construct {
       publicNetwork: { interface: PUBLIC_INTERFACE },
       chrootEnv: settings.chrootEnv,
       apiHostname: props.apiHostname,
-      agentVersions: {
+    };
+    this.privateAddresses = specs.map((s) => s.privateIp);
+    this.hosts = specs.map((spec) => this.addHost(spec, shared));
+    // Servers first, one host at a time: a delivery restarts the agents whose configuration
+    // changed and fails unless the cluster is healthy again, so a bad change stops at the first host.
+    const ordered = rolloutOrder(this.hosts);
+    oneAtATime(ordered.map((h) => h.delivery.resource));
+    // A resize powers the server off: the next host's server waits for this one's gate.
+    ordered.slice(1).forEach((host, i) => addDependsOn(host.server, ordered[i].resizeGate));
+    new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
+    rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
+    this.rollout = new AgentRollout(this, "Rollout", {
+      hosts: ordered,
+      versions: {
         consul: settings.consulVersion,
         nomad: settings.nomadVersion,
         nomadDriverPodman: settings.drivers.includes("podman") ? settings.podmanDriverVersion : undefined,
       },
-    };
-    this.privateAddresses = specs.map((s) => s.privateIp);
-    this.hosts = specs.map((spec) => this.addHost(spec, shared));
-    deliverOneHostAtATime(this.hosts);
-    new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
-    rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
+      drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
+      after: [ordered[ordered.length - 1].delivery.resource],
+    });
+    this.hostAccess = ordered.map((h) => ({ name: h.spec.name, isServer: h.spec.isServer, sshHost: h.sshHost }));
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
     this.sshHosts = this.hosts.map((h) => h.sshHost);
 
@@ -417,7 +446,22 @@ export class HetznerCluster extends Construct {
       // A re-run first contact (a rebuilt disk) re-delivers everything the disk lost.
       triggers: { host_key_install: hostKey.install.id },
     });
+    const resizeGate = new TerraformData(this, hostConstructId(spec, "ResizeGate"), {
+      // Replaced, and so run, after each change of the server type (which powers the server off).
+      triggersReplace: { server_type: server.serverType },
+      dependsOn: [hostKey.install],
+      connection: sshConnection(hostKey.sshHost),
+      provisioners: [
+        { type: "remote-exec", inline: [remoteCommand("install", "-d", "-m", "0700", HOST_PATHS.rolloutUploadDir)] },
+        {
+          type: "file",
+          content: escapeTerraformTemplate(shippedFile(DELIVERED_SCRIPTS.waitHealthy)),
+          destination: `${HOST_PATHS.rolloutUploadDir}/${DELIVERED_SCRIPTS.waitHealthy}`,
+        },
+        { type: "remote-exec", inline: RESIZE_GATE_COMMANDS },
+      ],
+    });
     this.rotationHosts.push({ host: spec, sshHost: hostKey.sshHost, instanceId: server.id, after: [hostKey.install], delivery });
-    return { spec, server, userData, sshHost: hostKey.sshHost, delivery };
+    return { spec, server, userData, sshHost: hostKey.sshHost, delivery, resizeGate };
   }
 }

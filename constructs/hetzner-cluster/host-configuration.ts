@@ -2,7 +2,6 @@ import { ITerraformDependable } from "cdktf";
 import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
 import type { RandomBytes } from "../providers";
-import { AgentVersions, renderAgentVersions } from "./agent-versions";
 import { ClusterPki, HostCertificateSubject } from "./cluster-pki";
 import { renderConsulAgentConfig, renderConsulGossipConfig } from "./consul-config";
 import { allocImageUnit, allocMountUnit, consulUnit, nomadUnit, shippedFile } from "./host-files";
@@ -30,11 +29,6 @@ export interface HostClusterSettings {
   /** Where host network "public" is (see NomadClientSettings.publicNetwork). */
   readonly publicNetwork: NomadClientSettings["publicNetwork"];
   readonly chrootEnv?: Readonly<Record<string, string>>;
-  /**
-   * The pinned agent versions the delivery brings running hosts to (hashilab-upgrade-agents.sh).
-   * @default none: the hosts' packages are installed another way (SshCluster's HostInstall)
-   */
-  readonly agentVersions?: AgentVersions;
   /**
    * The DNS name with one A record per server that clients reach the APIs through (api-hostname.ts): every server's certificate carries it.
    * @default none: clients reach one server by its address
@@ -122,8 +116,6 @@ export function deliverHostConfiguration(scope: Construct, props: HostDeliveryPr
     ...(host.isClient ? { allocImage: allocImageUnit(), allocMount: allocMountUnit() } : {}),
   };
   const firewall = shippedFile("metadata-block.nft");
-  // A changed pin reaches running hosts through the delivery (hashilab-upgrade-agents.sh).
-  const versions = cluster.agentVersions && renderAgentVersions(host.isClient ? cluster.agentVersions : { ...cluster.agentVersions, nomadDriverPodman: undefined });
   return new SecretsDelivery(scope, hostConstructId(host, "Secrets"), {
     host: props.sshHost,
     after: props.after,
@@ -141,7 +133,6 @@ export function deliverHostConfiguration(scope: Construct, props: HostDeliveryPr
       firewall,
       allocImageUnit: units.allocImage,
       allocMountUnit: units.allocMount,
-      agentVersions: versions,
     },
     triggers: {
       ...props.triggers,
@@ -150,7 +141,6 @@ export function deliverHostConfiguration(scope: Construct, props: HostDeliveryPr
       consul_unit: units.consul,
       nomad_unit: units.nomad,
       firewall_rules: firewall,
-      ...(versions ? { agent_versions: versions } : {}),
       ...(units.allocMount ? { alloc_units: `${units.allocImage}${units.allocMount}` } : {}),
       ca_cert: pki.caCertPem,
       agent_cert: certificate.certPem,

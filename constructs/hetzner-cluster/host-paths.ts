@@ -53,6 +53,8 @@ export const HOST_PATHS = {
   rolloutTokenDir: "/var/lib/hashilab/secrets/rollout",
   rolloutConsulToken: "/var/lib/hashilab/secrets/rollout/consul-token",
   rolloutNomadToken: "/var/lib/hashilab/secrets/rollout/nomad-token",
+  /** On the first server: the Nomad clients the rollout drained, made eligible again after their upgrade. */
+  rolloutDrained: "/var/lib/hashilab/rollout-drained",
   nomadAgentConfig: "/etc/hashilab/nomad.d/agent.hcl",
   consulAgentConfig: "/etc/hashilab/consul.d/agent.hcl",
   nomadDataDir: "/opt/nomad/data",
@@ -77,6 +79,16 @@ export const HOST_PATHS = {
   sshHostKeyUploadDir: "/run/hashilab-host-key",
   /** Where the Nomad agents' Consul token waits between upload and install (tmpfs). */
   nomadTokenUploadDir: "/run/hashilab-nomad-token",
+  /** Where the rollout's pinned versions (and a resize gate's health gate) are uploaded for a step (tmpfs, no secret). */
+  rolloutUploadDir: "/run/hashilab-rollout",
+  /**
+   * Where each delivery installs the rollout's scripts (hashilab-rollout.sh beside the health gate
+   * and the upgrade script it runs), so the rollout's steps, which come after the deliveries, run
+   * the current ones without uploading them again.
+   */
+  rolloutScriptsDir: "/usr/local/lib/hashilab",
+  /** Where the rollout's tokens wait between upload and install (tmpfs). */
+  rolloutTokenUploadDir: "/run/hashilab-rollout-tokens",
   /** Where the health gate's tokens wait between upload and install (tmpfs). */
   healthGateTokenUploadDir: "/run/hashilab-gate-tokens",
   consulUnit: "/etc/systemd/system/consul.service",
@@ -85,8 +97,6 @@ export const HOST_PATHS = {
   /** The agents' ExecStartPre: waits for the private address (delivered, hashilab-wait-address.sh). */
   waitAddressScript: "/usr/local/sbin/hashilab-wait-address",
   metadataFirewall: "/etc/hashilab/metadata-block.nft",
-  /** The agent versions the environment pins, which hashilab-upgrade-agents.sh installs. */
-  agentVersions: "/etc/hashilab/agent-versions",
 } as const;
 
 /** Directories that hold secrets, even briefly: no exec task's chroot may include them. */
@@ -95,6 +105,7 @@ export const SECRET_DIRS: readonly string[] = [
   HOST_PATHS.deliveryDir,
   HOST_PATHS.nomadTokenUploadDir,
   HOST_PATHS.healthGateTokenUploadDir,
+  HOST_PATHS.rolloutTokenUploadDir,
   HOST_PATHS.sshHostKeyUploadDir,
 ];
 
@@ -131,8 +142,6 @@ export const DELIVERED_FILES = {
   /** Clients: the alloc dir's filesystem (see HOST_PATHS.nomadAllocDir). */
   allocImageUnit: "hashilab-nomad-alloc-image.service",
   allocMountUnit: "opt-nomad-data-alloc.mount",
-  /** The agent versions the environment pins (renderAgentVersions), installed on running hosts by the upgrade script. */
-  agentVersions: "agent-versions",
 } as const;
 
 /** The scripts a delivery runs, uploaded with it so that running hosts always run the current ones. */
@@ -144,6 +153,8 @@ export const DELIVERED_SCRIPTS = {
   waitAddress: "hashilab-wait-address.sh",
   /** Installed as HOST_PATHS.nomadAllocImageScript, run by the alloc image unit. */
   allocImage: "hashilab-nomad-alloc-image.sh",
-  /** Installs the pinned agent versions on a running host (the install script runs it). */
+  /** Installs the pinned agent versions on a running host (the rollout's upgrade step runs it). */
   upgradeAgents: "hashilab-upgrade-agents.sh",
+  /** The rollout's steps: leader transfer before a server restarts, agent upgrades, client drains (rollout.ts). */
+  rollout: "hashilab-rollout.sh",
 } as const;

@@ -3,6 +3,8 @@ export type { ClusterClients, ClusterHost, ClusterTier, HetznerClusterProps, Ssh
 export { ClusterPki } from "./cluster-pki";
 export type { ClusterPkiProps, HostCertificate, HostCertificateSubject } from "./cluster-pki";
 export { SecretsDelivery } from "./secrets-delivery";
+export { AgentRollout, DEFAULT_DRAIN_DEADLINE_MINUTES, oneAtATime, ROLLED_OUT_PACKAGES, rolloutOrder } from "./rollout";
+export type { AgentRolloutProps, HostAccess, RolloutHost } from "./rollout";
 export { sshConnection } from "./ssh-host-key";
 export type { SshHost } from "./ssh-host-key";
 export type { SecretsDeliveryProps } from "./secrets-delivery";

@@ -32,9 +32,14 @@ export function installManifest(files: readonly InstalledFile[]): { list: string
   return { list: `${list}\n`, uploads };
 }
 
-/** packages.list: "NAME" or "NAME=VERSION" per package, as apt-get install takes them. */
-export function packageManifest(packages: readonly HostPackage[]): string {
-  return `${packages.map((p) => (typeof p === "string" ? p : `${p[0]}=${p[1]}`)).join("\n")}\n`;
+/**
+ * packages.list: "NAME" or "NAME=VERSION" per package, as apt-get install takes them; a package
+ * the rollout upgrades on running hosts is marked "new-only": the script installs it where it is
+ * missing and leaves an installed one at another version to the rollout (AgentRollout).
+ */
+export function packageManifest(packages: readonly HostPackage[], rolledOut: readonly string[] = []): string {
+  const line = (p: HostPackage) => (typeof p === "string" ? p : `${p[0]}=${p[1]}${rolledOut.includes(p[0]) ? " new-only" : ""}`);
+  return `${packages.map(line).join("\n")}\n`;
 }
 
 export interface HostInstallProps {
@@ -44,6 +49,12 @@ export interface HostInstallProps {
   readonly packages: readonly HostPackage[];
   /** HashiCorp's apt source with RELEASE_PLACEHOLDER for the release. */
   readonly aptSource: string;
+  /**
+   * Packages the rollout upgrades on running hosts (AgentRollout, Consul before Nomad, one host at
+   * a time): their pins serve a new install only, so a changed pin does not re-run this install.
+   * @default none
+   */
+  readonly rolledOut?: readonly string[];
   /** Runs after these (the previous host's delivery: one host at a time). @default none */
   readonly after?: readonly ITerraformDependable[];
 }
@@ -62,7 +73,12 @@ export class HostInstall extends Construct {
   constructor(scope: Construct, id: string, props: HostInstallProps) {
     super(scope, id);
     const manifest = installManifest(props.files);
-    const packages = packageManifest(props.packages);
+    const packages = packageManifest(props.packages, props.rolledOut);
+    // A rolled-out package's pin is left out of the trigger: the rollout, not a re-install, brings it.
+    const pinned = packageManifest(
+      props.packages.map((p) => (typeof p !== "string" && props.rolledOut?.includes(p[0]) ? p[0] : p)),
+      props.rolledOut,
+    );
     const uploads = [
       ...manifest.uploads.map((u) => ({ ...u, name: `files/${u.name}` })),
       { name: "files.list", content: manifest.list },
@@ -73,7 +89,7 @@ export class HostInstall extends Construct {
     this.resource = new TerraformData(this, "Install", {
       triggersReplace: {
         host_key_sha256: sha256(props.host.hostKey.trim()),
-        packages,
+        packages: pinned,
         files_sha256: sha256(uploads.filter((u) => u.name !== "packages.list").map((u) => `${u.name}\n${u.content}`).join("\n")),
       },
       dependsOn: props.after ? [...props.after] : undefined,

@@ -3,6 +3,7 @@ import { Construct } from "constructs";
 import type { TaskDriver } from "../cluster-facts";
 import { throwIfProblems } from "../core";
 import {
+  AgentRollout,
   apiHostnameProblems,
   CLIENT_HOST_NETWORKS,
   clusterApiAddresses,
@@ -13,15 +14,19 @@ import {
   rotateCaHostByHost,
   CONSUL_PORTS,
   ConfiguredHost,
+  DEFAULT_DRAIN_DEADLINE_MINUTES,
   deliverHostConfiguration,
   HASHICORP_KEYRING,
   hashicorpAptSource,
   hashicorpKeyring,
+  HostAccess,
   HostClusterSettings,
   hostFirewallUnit,
   HostPort,
   hostPackages,
   renderHostFirewall,
+  ROLLED_OUT_PACKAGES,
+  rolloutOrder,
   SecretsDelivery,
   SshHost,
   systemFiles,
@@ -84,6 +89,12 @@ export interface SshClusterProps {
   readonly consulVersion: string;
   /** nomad-driver-podman version, installed where podman is a driver. @default "0.6.4" */
   readonly podmanDriverVersion?: string;
+  /**
+   * How long the rollout lets a Nomad client drain before its upgrade (`nomad node drain
+   * -deadline`); after it, allocations still on the node are stopped.
+   * @default 15
+   */
+  readonly drainDeadlineMinutes?: number;
   /** Task drivers every client enables. @default ["docker", "exec"] */
   readonly drivers?: readonly TaskDriver[];
   /** Paths linked into exec tasks' chroot. @default Nomad's built-in list */
@@ -133,6 +144,10 @@ export class SshCluster extends Construct {
 
   readonly subnetCidr: string;
   readonly members: readonly SshClusterMember[];
+  /** The agent upgrades (Consul on every host, then Nomad), after the deliveries. */
+  readonly rollout: AgentRollout;
+  /** Every host's name, role and SSH access, in rollout order: the acl stack delivers tokens by name. */
+  readonly hostAccess: readonly HostAccess[];
   /** The servers' addresses. */
   readonly serverPrivateIps: readonly string[];
   /** Every host's address, servers first. */
@@ -161,15 +176,13 @@ export class SshCluster extends Construct {
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
     const drivers = props.drivers ?? DEFAULT_DRIVERS;
-    const ordered = [...props.hosts.filter((h) => h.role !== "client"), ...props.hosts.filter((h) => h.role === "client")];
-    const specs: ConfiguredHost[] = ordered.map((h) => ({
-      role: "Host",
-      ordinal: h.name,
-      name: h.name,
-      isServer: h.role !== "client",
-      isClient: h.role !== "server",
-      privateIp: h.address,
-    }));
+    const ordered = rolloutOrder(
+      props.hosts.map((h) => ({
+        host: h,
+        spec: { role: "Host", ordinal: h.name, name: h.name, isServer: h.role !== "client", isClient: h.role !== "server", privateIp: h.address } as ConfiguredHost,
+      })),
+    );
+    const specs = ordered.map((o) => o.spec);
     this.subnetCidr = props.subnetCidr;
     this.serverPrivateIps = specs.filter((s) => s.isServer).map((s) => s.privateIp);
     this.privateAddresses = specs.map((s) => s.privateIp);
@@ -203,7 +216,7 @@ export class SshCluster extends Construct {
     const members: SshClusterMember[] = [];
     specs.forEach((spec, i) => {
       // Type and key only: the comment is free text that Terraform would read as a template.
-      const sshHost: SshHost = { address: spec.privateIp, hostKey: ordered[i].hostKey.trim().split(/\s+/).slice(0, 2).join(" ") };
+      const sshHost: SshHost = { address: spec.privateIp, hostKey: ordered[i].host.hostKey.trim().split(/\s+/).slice(0, 2).join(" ") };
       const previous = members[i - 1];
       const install = new HostInstall(this, `HostInstall-${spec.name}`, {
         host: sshHost,
@@ -216,6 +229,7 @@ export class SshCluster extends Construct {
           drivers,
         }),
         aptSource: hashicorpAptSource(RELEASE_PLACEHOLDER),
+        rolledOut: Object.values(ROLLED_OUT_PACKAGES),
         after: previous ? [previous.delivery.resource] : undefined,
       });
       const delivery = deliverHostConfiguration(this, {
@@ -241,6 +255,17 @@ export class SshCluster extends Construct {
       members.map((m) => ({ host: m.spec, sshHost: m.sshHost, instanceId: m.sshHost.hostKey, after: [], delivery: m.delivery })),
     );
     this.sshHosts = members.map((m) => m.sshHost);
+    this.rollout = new AgentRollout(this, "Rollout", {
+      hosts: members,
+      versions: {
+        consul: props.consulVersion,
+        nomad: props.nomadVersion,
+        nomadDriverPodman: drivers.includes("podman") ? (props.podmanDriverVersion ?? "0.6.4") : undefined,
+      },
+      drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
+      after: [members[members.length - 1].delivery.resource],
+    });
+    this.hostAccess = members.map((m) => ({ name: m.spec.name, isServer: m.spec.isServer, sshHost: m.sshHost }));
   }
 
   /** What cloud-init writes on a Hetzner host, plus the key and, when asked for, the host firewall. */

@@ -3,7 +3,8 @@
 # too: the CA certificate, this host's certificate and key, the gossip keys, the agents'
 # configuration and units, each only if delivered. Terraform runs it after each delivery: the
 # first one (once cloud-init has finished), each rotation and each configuration change. Then
-# it starts the agents, restarts one whose configuration changed, or reloads it so it picks up
+# it starts the agents, restarts one whose configuration changed (a server that leads hands
+# leadership over first), or reloads it so it picks up
 # new certificates (a new gossip key also needs the keyring steps in docs/operations.md), and
 # waits until the cluster is healthy again (hashilab-wait-healthy.sh, uploaded beside it).
 #
@@ -74,14 +75,17 @@ install_delivered consul.service /etc/systemd/system/consul.service root 0644 co
 install_delivered nomad.service /etc/systemd/system/nomad.service root 0644 nomad
 # The units' ExecStartPre; a new version needs no restart.
 install_delivered hashilab-wait-address.sh /usr/local/sbin/hashilab-wait-address root 0755
+# The rollout's scripts, which its steps run after the deliveries (rollout.ts).
+install -d -o root -g root -m 0755 "$root/usr/local/lib/hashilab"
+for script in hashilab-rollout.sh hashilab-wait-healthy.sh hashilab-upgrade-agents.sh; do
+  install_delivered "$script" "/usr/local/lib/hashilab/$script" root 0755
+done
 # Clients: the alloc dir's own filesystem, which Nomad's unit requires (RequiresMountsFor).
 install_delivered hashilab-nomad-alloc-image.sh /usr/local/sbin/hashilab-nomad-alloc-image root 0755
 install_delivered hashilab-nomad-alloc-image.service /etc/systemd/system/hashilab-nomad-alloc-image.service root 0644
 install_delivered opt-nomad-data-alloc.mount /etc/systemd/system/opt-nomad-data-alloc.mount root 0644
 # What containers may not reach; a change is loaded at once (the file replaces its own table).
 install_delivered metadata-block.nft /etc/hashilab/metadata-block.nft root 0644 firewall
-# The pinned agent versions (below, the upgrade script installs them).
-install_delivered agent-versions /etc/hashilab/agent-versions root 0644
 
 # Hosts set up before the secrets left /etc: keep the Nomad agents' Consul token (the ACL
 # stack writes it only when it changes), drop the copies this delivery has just replaced.
@@ -97,12 +101,6 @@ for legacy in /etc/hashilab/tls/agent-key.pem /etc/hashilab/consul.d/gossip.hcl 
 done
 
 printf '%s\n' "$restart" >"$pending"
-# The pinned agent versions: a changed pin upgrades (or downgrades) the packages here, on one
-# host at a time like every delivery; the agents it changed join the restarts (via $pending).
-if [ -f "$root/etc/hashilab/agent-versions" ]; then
-  bash "$delivery/hashilab-upgrade-agents.sh" "$root/etc/hashilab/agent-versions" "$pending"
-  restart=$(tr '\n' ' ' <"$pending")
-fi
 systemctl daemon-reload
 # Started at every boot even where the first boot's bootstrap stopped before enabling them.
 systemctl enable hashilab-metadata-block.service consul.service nomad.service
@@ -110,9 +108,16 @@ case " $restart " in
   *" firewall "*) systemctl restart hashilab-metadata-block.service ;;
 esac
 # A stopped agent (the first delivery) is started either way.
+# A running server that leads hands leadership to the server restarted last before it restarts
+# (hashilab-rollout.sh leader-away; nothing on clients, nor on an agent that is not running).
 for agent in consul nomad; do
   case " $restart " in
-    *" $agent "*) systemctl restart "$agent.service" ;;
+    *" $agent "*)
+      if systemctl is-active --quiet "$agent.service"; then
+        bash "$delivery/hashilab-rollout.sh" leader-away "$agent"
+      fi
+      systemctl restart "$agent.service"
+      ;;
     *) systemctl reload-or-restart "$agent.service" ;;
   esac
 done

@@ -1,12 +1,11 @@
 #!/bin/bash
 # hashilab-upgrade-agents.sh VERSIONS PENDING: installs the agent versions the environment pins on a
-# running host, so that a changed nomadVersion/consulVersion reaches the hosts a deploy
-# delivers to, one host at a time and each behind the health gate, like every delivery
-# (cloud-init installs them only on a new host). VERSIONS has one "<package> <version>" a line,
-# Consul before Nomad (HashiCorp's Debian packages are "<version>-1"). Appends the agent of each
-# package it changed (consul, nomad) to PENDING, the install script's restart memory, at once:
-# a run that fails half-way still restarts what it changed on the next delivery. A package
-# already at its version is left alone.
+# running host (cloud-init and the SSH install install them only on a new host). The rollout
+# runs it (hashilab-rollout.sh upgrade), one agent and one host at a time, Consul on every host
+# before Nomad on any, each behind the health gate. VERSIONS has one "<package> <version>" a line
+# (HashiCorp's Debian packages are "<version>-1"). Appends the agent of each package it changed
+# (consul, nomad) to PENDING, the hosts' restart memory, at once: a run that fails half-way still
+# restarts what it changed on the next run. A package already at its version is left alone.
 set -euo pipefail
 versions=$1
 pending=$2

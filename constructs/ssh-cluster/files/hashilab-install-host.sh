@@ -10,10 +10,12 @@
 # version differs, and with no change nothing else happens. A changed package version (an
 # upgrade) is installed and the agents' restart left to the delivery that follows, which
 # restarts them one host at a time and waits for them (pending-restart, as the install
-# script of the delivery reads it).
+# script of the delivery reads it); but the agents' own packages, marked "new-only", are only
+# installed where missing: on a running host the rollout upgrades them (hashilab-rollout.sh).
 #
 # Uploaded beside it: files.list (lines "NAME MODE PATH [UNIT]": files/NAME goes to PATH, and
-# UNIT is restarted when it changed), packages.list (lines "NAME" or "NAME=VERSION"),
+# UNIT is restarted when it changed), packages.list (lines "NAME", "NAME=VERSION" or
+# "NAME=VERSION new-only"),
 # hashicorp.list.in (the apt source, @RELEASE@ for the release's codename).
 set -euo pipefail
 # HASHILAB_ROOT only exists for tests: on a host every path is absolute.
@@ -61,11 +63,15 @@ put "$upload/hashicorp.list" 0644 /etc/apt/sources.list.d/hashicorp.list
 # Packages missing or at another version; a pinned one may be held (hashilab-bootstrap holds them).
 wanted=()
 upgraded=()
-while read -r spec; do
+while read -r spec when; do
   name=${spec%%=*}
   have=$(dpkg-query --show --showformat='${db:Status-Status} ${Version}' "$name" 2>/dev/null || true)
   case $spec in
     *=*)
+      # The agents' packages: on a running host the rollout upgrades them, one host at a time.
+      if [ "${when:-}" = new-only ] && [[ $have == installed\ * ]]; then
+        continue
+      fi
       if [ "$have" != "installed ${spec#*=}" ]; then
         wanted+=("$spec")
         case $have in installed\ *) upgraded+=("$name") ;; esac

@@ -52,7 +52,10 @@ export const serverQuorum: Effect = ({ before, after, stacks }) => {
     const together = atOnce(disrupted.map((d) => d.address), after[stack.stack] ?? before[stack.stack]);
     const quorum = Math.floor(existing.size / 2) + 1;
     const hows = [...new Set(disrupted.map((d) => d.how))].join("; ");
-    const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${together} at once`;
+    // Through depends_on (HetznerCluster chains each host's server after the previous host's
+    // resize gate, which waits for its health), Terraform changes them one after another.
+    const pace = together === 1 && disrupted.length > 1 ? "one at a time, each after the one before it" : `${together} at once`;
+    const what = `${disrupted.length} of ${existing.size} servers stop (${hows}), ${pace}`;
     const removed = disrupted.filter((d) => d.how === "deleted").length;
     if (existing.size - together < quorum) {
       const fix =
@@ -66,13 +69,13 @@ export const serverQuorum: Effect = ({ before, after, stacks }) => {
       });
     } else {
       findings.push({ severity: "warning", text: `${stack.stack}: ${what}; the quorum of ${quorum} of ${existing.size} holds.` });
-      // Terraform destroys a server without it leaving: the others keep it as a Raft voter.
+      // ClusterMembership makes each removed server leave before Terraform destroys it; a dead one stops the apply.
       if (removed > 0) {
         findings.push({
           severity: "warning",
           text:
-            `${stack.stack}: before deploying, drain each removed server, stop its agents and make it leave (docs/operations.md "Removing a server"): ` +
-            `Terraform destroys it without leaving, and the other servers restart for the shorter retry_join.`,
+            `${stack.stack}: the deploy drains each removed server and makes it leave the Raft peers before Terraform destroys it (ClusterMembership); ` +
+            `a removed server that does not answer stops the apply (docs/operations.md "A dead host").`,
         });
       }
     }
