@@ -74,7 +74,8 @@ describe("a cluster's API name (apiHostname): one A record per server, so deploy
       expect(hosts.output.nomad_address.value).toBe(`https://${NAME}:4646`);
       expect(hosts.output.consul_address.value).toBe(`https://${NAME}:8501`);
       const bootstraps = Object.values<any>(resourcesOf(stacks["lab-acl"], "terraform_data")).filter((r) => r.provisioner?.[0]?.["local-exec"]?.environment?.ACL_ADDRESS);
-      expect(bootstraps.map((r) => r.provisioner[0]["local-exec"].environment.ACL_ADDRESS).sort()).toEqual([`https://${NAME}:4646`, `https://${NAME}:8501`]);
+      // Each system's bootstrap and its retirement of superseded tokens run the same script at the same address.
+      expect([...new Set(bootstraps.map((r) => r.provisioner[0]["local-exec"].environment.ACL_ADDRESS))].sort()).toEqual([`https://${NAME}:4646`, `https://${NAME}:8501`]);
     });
 
     it("is in every server's certificate (the host the providers verify), and in no client-only host's", () => {
