@@ -17,6 +17,7 @@ import { CaRotationHost, rotateCaHostByHost } from "./ca-rotation";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
+import { createGossipKeys, rotateGossipKeys } from "./gossip-rotation";
 import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { HOST_PATHS } from "./host-paths";
@@ -122,6 +123,12 @@ export interface HetznerClusterProps {
    * @default 1
    */
   readonly caGeneration?: number;
+  /**
+   * The gossip keys' generation: raise it by one to rotate Consul's and Nomad's gossip keys in
+   * one deploy (docs/operations.md "Rotating gossip keys").
+   * @default 1
+   */
+  readonly gossipKeyGeneration?: number;
 }
 
 /** One host: what was planned and the resources that realize it. */
@@ -307,6 +314,7 @@ export class HetznerCluster extends Construct {
     const placement = (id: string, name: string) =>
       new HcloudPlacementGroup(this, id, { name: `${settings.name}-${name}`, type: "spread", labels });
     const pki = new ClusterPki(this, "Pki", { name: settings.name, caGeneration: props.caGeneration });
+    const gossipKeys = createGossipKeys(this, props.gossipKeyGeneration);
     const shared: SharedResources = {
       sshKeys: settings.sshKeys.map(
         (key) =>
@@ -321,9 +329,7 @@ export class HetznerCluster extends Construct {
       serverPlacement: placement("ServersPlacement", "servers"),
       clientPlacement: settings.clientCount > 0 ? placement("ClientsPlacement", "clients") : undefined,
       pki,
-      // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.
-      consulGossipKey: new RandomBytes(this, "ConsulGossipKey", { length: 32 }),
-      nomadGossipKey: new RandomBytes(this, "NomadGossipKey", { length: 32 }),
+      ...gossipKeys,
       labels,
     };
     this.caCertPem = pki.trustedCaPem;
@@ -351,6 +357,7 @@ export class HetznerCluster extends Construct {
     this.hosts = specs.map((spec) => this.addHost(spec, shared));
     deliverOneHostAtATime(this.hosts);
     new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
+    rotateGossipKeys(this, gossipKeys, { server: this.hosts.filter((h) => h.spec.isServer)[0].sshHost, deliveries: this.hosts.map((h) => h.delivery.resource) });
     rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
     this.sshHosts = this.hosts.map((h) => h.sshHost);
