@@ -9,8 +9,8 @@
 # serf/remote.keyring; Nomad v2.0.5 command/agent/agent.go setupKeyrings and keyring.go
 # initKeyring: <data_dir>/server/serf.keyring is written only when absent). So the new key
 # reaches the running cluster only through the keyring operations, which every member applies:
-#   1. install the new key on every member; wait until every member reports it (a member that
-#      lacks it could no longer read the gossip once the key is primary);
+#   1. install the new key on every member, again until every member reports it (a member
+#      that lacks it could no longer read the gossip once the key is primary);
 #   2. make it primary;
 #   3. remove every other key.
 # Idempotent: when the new key is already the only one on every member, nothing is done.
@@ -63,7 +63,9 @@ consul_counts() {
   consul keyring -list | sed -n 's/^  \([A-Za-z0-9+/=]*\) \[\([0-9]*\)\/\([0-9]*\)\]$/\1 \2 \3/p'
 }
 consul_pools() {
-  consul keyring -list | grep -c ':$' || true
+  local list
+  list=$(consul keyring -list) || { say "consul: keyring -list failed"; return 1; }
+  grep -c ':$' <<<"$list" || { say "consul: keyring -list names no pool"; return 1; }
 }
 
 # Nomad: "<key> <holding> <members>" per key (one pool: the servers).
@@ -86,22 +88,29 @@ others() {
   "$1"_counts | awk -v key="$2" '$1 != key { print $1 }' | sort -u
 }
 
+install_key() {
+  case $1 in
+    consul) consul keyring -install "$2" ;;
+    nomad) nomad operator gossip keyring install "$2" ;;
+  esac
+}
+
 # rotate AGENT KEY POOLS: the three steps, each only where still needed.
 rotate() {
-  local agent=$1 key=$2 pools=$3 attempt old
+  local agent=$1 key=$2 pools=$3 attempt old install_error
   if everywhere "$agent" "$key" "$pools" && [ -z "$(others "$agent" "$key")" ]; then
     say "$agent: every member holds only the new gossip key; nothing to do"
     return 0
   fi
   say "$agent: installing the new gossip key on every member"
-  case $agent in
-    consul) consul keyring -install "$key" >/dev/null ;;
-    nomad) nomad operator gossip keyring install "$key" >/dev/null ;;
-  esac
+  # Installing is idempotent: each attempt reaches the members the previous one missed (it
+  # fails while any member does not answer, which the count below shows).
   for ((attempt = 1; ; attempt++)); do
+    install_error=$(install_key "$agent" "$key" 2>&1 >/dev/null) || true
     everywhere "$agent" "$key" "$pools" && break
     if [ "$attempt" -ge "$attempts" ]; then
-      say "$agent: not every member holds the new gossip key after $attempts attempts; the old key stays primary. Each key with the members holding it / the members:"
+      say "$agent: not every member holds the new gossip key after $attempts attempts; the old key stays primary. The last install said: ${install_error:-nothing}"
+      say "$agent: each key, the members holding it, the members:"
       "$agent"_counts >&2
       say "start or repair the members that lack it, then deploy again (docs/operations.md \"Rotating gossip keys\")"
       return 1
@@ -127,5 +136,6 @@ consul_key=$(key_in "$secrets/consul.d/gossip.hcl")
 nomad_key=$(key_in "$secrets/nomad.d/gossip.hcl")
 token_from "$secrets/rollout/consul-token" CONSUL_HTTP_TOKEN
 token_from "$secrets/rollout/nomad-token" NOMAD_TOKEN
-rotate consul "$consul_key" "$(consul_pools)"
+consul_pool_count=$(consul_pools)
+rotate consul "$consul_key" "$consul_pool_count"
 rotate nomad "$nomad_key" 1
