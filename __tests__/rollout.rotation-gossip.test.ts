@@ -217,6 +217,15 @@ describe("hashilab-rotate-gossip.sh on a server host", () => {
     expect(state.calls).toEqual([]);
   });
 
+  it("fails, saying what Nomad answered, when Nomad refuses the token (its `operator api` exits 0 on a 403)", () => {
+    box = sandbox();
+    writeFileSync(join(box.secrets, "rollout", "nomad-token"), "a-token-nomad-does-not-know\n");
+    const { code, stderr, state } = box.run();
+    expect([code, stderr]).toEqual([1, expect.stringContaining("hashilab: nomad: the keyring list answered: Permission denied")]);
+    expect(state.calls.filter((c) => c.startsWith("nomad"))).toEqual([]);
+    expect(state.nomad.members.map((m) => m.primary)).toEqual([OLD.nomad, OLD.nomad, OLD.nomad]);
+  });
+
   it("fails when a delivered gossip file holds no key", () => {
     box = sandbox();
     writeFileSync(join(box.secrets, "consul.d", "gossip.hcl"), "encrypt = \"\"\n");

@@ -69,10 +69,14 @@ consul_pools() {
 }
 
 # Nomad: "<key> <holding> <members>" per key (one pool: the servers).
+# `operator api` POSTs its stdin when that is no terminal (command/operator_api.go): -X GET and
+# /dev/null keep it a read. It prints an error's body and exits 0, so the body is checked.
 nomad_counts() {
-  local body members
-  body=$(nomad operator api /v1/agent/keyring/list | tr -d ' \n')
+  local answer body members
+  answer=$(nomad operator api -X GET /v1/agent/keyring/list </dev/null)
+  body=$(tr -d ' \n' <<<"$answer")
   members=$(sed -n 's/.*"NumNodes":\([0-9]*\).*/\1/p' <<<"$body")
+  [ -n "$members" ] || { say "nomad: the keyring list answered: ${answer:-nothing}"; return 1; }
   grep -oE '"Keys":\{[^}]*\}' <<<"$body" | grep -oE '"[A-Za-z0-9+/=]+":[0-9]+' | tr -d '"' | tr ':' ' ' | sed "s/\$/ $members/"
 }
 
