@@ -4,7 +4,7 @@
 //   { consul: { datacenter, members: [{ name, server, keys: [], primary }] }, nomad: { members: [...] },
 //     tokens: { consul, nomad }, lagging: [member names that never receive an installed key], calls: [] }
 // What it prints follows the real CLIs: Consul 1.21 command/keyring/keyring.go (an "==> " info
-// line, then per pool "", "<pool>:", "  <key> [<holding>/<members>]"); Nomad v2.0.5
+// line, then per pool "", "<pool>:", "  ===> <node>: <message>", "  <key> [<holding>/<members>]"); Nomad v2.0.5
 // command/operator_gossip_keyring_*.go and, for `operator api -X GET /v1/agent/keyring/list`, the
 // agent endpoint's body {"Messages":{},"Keys":{"<key>":n},"NumNodes":m}. Like serf's key
 // manager, `use` fails where a member lacks the key and `remove` fails for a primary key.
@@ -72,6 +72,8 @@ if (cli === "consul") {
     for (const [pool, members] of pools) {
       console.log("");
       console.log(`${pool}:`);
+      // What a member that answered with an error said (formatMessages), before the keys.
+      for (const m of members.filter((m) => state.lagging.includes(m.name))) console.log(`  ===> ${m.name}: No installed keys could decrypt the message:`);
       for (const k of allKeys(members)) console.log(`  ${k} [${members.filter((m) => m.keys.includes(k)).length}/${members.length}]`);
     }
   } else {

@@ -15,13 +15,15 @@
 #   3. remove every other key.
 # Idempotent: when the new key is already the only one on every member, nothing is done.
 #
-# Checking "every member": Consul's `keyring -list` prints, per pool ("WAN:", "dc1 (LAN):"),
-# "  <key> [<members holding it>/<members>]" (command/keyring/keyring.go handleList). Nomad's
+# Checking "every member": Consul's `keyring -list` prints, per pool ("WAN:", "dc1 (LAN):"), the
+# members' messages ("  ===> <node>: <message>") and "  <key> [<members holding it>/<members>]"
+# (command/keyring/keyring.go formatResponse). Nomad's
 # `operator gossip keyring list` prints keys only (v2.0.5 command/operator_gossip_keyring_list.go),
 # so its counts come from GET /v1/agent/keyring/list, {"Keys":{"<key>":n},"NumNodes":m}
 # (command/agent/agent_endpoint.go KeyringOperationRequest). Both count the members alive now.
 #
-# ACLs: Consul's keyring operations need `keyring = "write"`; Nomad's endpoint needs agent:write
+# ACLs: Consul's list needs `keyring = "read"`, install/use/remove `keyring = "write"`
+# (agent/consul/internal_endpoint.go KeyringOperation); Nomad's endpoint needs agent:write
 # (AllowAgentWrite), which the rollout's management token has. The tokens are the rollout's,
 # root-only files the ACL stack delivers to server hosts; they reach the CLIs by environment,
 # never on a command line.
@@ -65,7 +67,7 @@ consul_counts() {
 consul_pools() {
   local list
   list=$(consul keyring -list) || { say "consul: keyring -list failed"; return 1; }
-  grep -c ':$' <<<"$list" || { say "consul: keyring -list names no pool"; return 1; }
+  grep -c '^[^ =].*:$' <<<"$list" || { say "consul: keyring -list names no pool"; return 1; }
 }
 
 # Nomad: "<key> <holding> <members>" per key (one pool: the servers).
