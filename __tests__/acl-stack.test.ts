@@ -211,7 +211,7 @@ describe("an acl stack for hosts with TLS", () => {
       secretId: expect.stringMatching(/^\$\{random_uuid\.AclBootstrap_RolloutConsulTokenSecret_\w+\.result\}$/),
       agentTokenOn: [],
     });
-    expect(await parseHcl(rollout.rules)).toEqual({ operator: "write", agent_prefix: { "": [{ policy: "write" }] } });
+    expect(await parseHcl(rollout.rules)).toEqual({ operator: "write", keyring: "write" });
     // No Nomad client token: transfer-leadership checks IsManagement (nomad/operator_endpoint.go).
     expect(JSON.parse(localExec(resources["AclBootstrap_Nomad_AC27DB49"]).environment.ACL_NOMAD_TOKENS).map((t: any) => t.name)).toEqual(["health-gate"]);
   });

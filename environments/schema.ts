@@ -82,6 +82,7 @@ const hetznerClusterSchema = z
     newServerTypes: list(text).optional(),
     newLocations: stringMap.optional(),
     caGeneration: z.number().optional(),
+    gossipKeyGeneration: z.number().optional(),
   })
   .strict();
 
@@ -115,6 +116,7 @@ const sshClusterSchema = z
     chrootEnv: stringMap.optional(),
     hostFirewall: z.object({ publicPorts: list(hostPortSchema).optional() }).strict().optional(),
     caGeneration: z.number().optional(),
+    gossipKeyGeneration: z.number().optional(),
   })
   .strict();
 

@@ -50,17 +50,16 @@ export const NOMAD_HEALTH_GATE_RULES = `operator {
 `;
 
 /**
- * The rollout's Consul token, on server hosts only (hashilab-rollout.sh): `consul operator raft
- * transfer-leader` (PUT /v1/operator/raft/transfer-leader) and `list-peers` need operator write
- * and read; `consul leave` (PUT /v1/agent/leave, for removing a host) needs agent write on the
- * leaving agent (Consul 1.21 API docs: "Transfer Raft Leadership", "Graceful Leave and Shutdown").
+ * The rollout's Consul token, on server hosts only: `consul operator raft transfer-leader` (PUT
+ * /v1/operator/raft/transfer-leader) and `list-peers` need operator write and read
+ * (hashilab-rollout.sh; Consul 1.21 API docs "Transfer Raft Leadership"); `consul keyring
+ * -install/-use/-remove/-list` need keyring write (hashilab-rotate-gossip.sh;
+ * agent/consul/internal_endpoint.go KeyringOperation). A removed host leaves through
+ * leave_on_terminate (hashilab-leave.sh), so no agent write.
  * The Nomad side of the rollout needs a management token: Nomad v2.0.5 transfers leadership only
  * for one (nomad/operator_endpoint.go TransferLeadershipToPeer: IsManagement), so the server
  * hosts get Nomad's management secret, which their Raft state holds anyway.
  */
 export const CONSUL_ROLLOUT_RULES = `operator = "write"
-
-agent_prefix "" {
-  policy = "write"
-}
+keyring = "write"
 `;

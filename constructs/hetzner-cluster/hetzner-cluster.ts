@@ -18,6 +18,7 @@ import { CaRotationHost, rotateCaHostByHost } from "./ca-rotation";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
+import { createGossipKeys, rotateGossipKeys } from "./gossip-rotation";
 import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
 import { shippedFile } from "./host-files";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
@@ -132,6 +133,12 @@ export interface HetznerClusterProps {
    * @default 1
    */
   readonly caGeneration?: number;
+  /**
+   * The gossip keys' generation: raise it by one to rotate Consul's and Nomad's gossip keys in
+   * one deploy (docs/operations.md "Rotating gossip keys").
+   * @default 1
+   */
+  readonly gossipKeyGeneration?: number;
 }
 
 /** One host: what was planned and the resources that realize it. */
@@ -325,6 +332,7 @@ export class HetznerCluster extends Construct {
     const placement = (id: string, name: string) =>
       new HcloudPlacementGroup(this, id, { name: `${settings.name}-${name}`, type: "spread", labels });
     const pki = new ClusterPki(this, "Pki", { name: settings.name, caGeneration: props.caGeneration });
+    const gossipKeys = createGossipKeys(this, props.gossipKeyGeneration);
     const shared: SharedResources = {
       sshKeys: settings.sshKeys.map(
         (key) =>
@@ -339,9 +347,7 @@ export class HetznerCluster extends Construct {
       serverPlacement: placement("ServersPlacement", "servers"),
       clientPlacement: settings.clientCount > 0 ? placement("ClientsPlacement", "clients") : undefined,
       pki,
-      // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.
-      consulGossipKey: new RandomBytes(this, "ConsulGossipKey", { length: 32 }),
-      nomadGossipKey: new RandomBytes(this, "NomadGossipKey", { length: 32 }),
+      ...gossipKeys,
       labels,
     };
     this.caCertPem = pki.trustedCaPem;
@@ -370,6 +376,7 @@ export class HetznerCluster extends Construct {
     ordered.slice(1).forEach((host, i) => addDependsOn(host.server, ordered[i].resizeGate));
     new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
     rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
+    const gossipRotation = rotateGossipKeys(this, gossipKeys, { server: ordered[0].sshHost, deliveries: ordered.map((h) => h.delivery.resource) });
     this.rollout = new AgentRollout(this, "Rollout", {
       hosts: ordered,
       versions: {
@@ -378,7 +385,8 @@ export class HetznerCluster extends Construct {
         nomadDriverPodman: settings.drivers.includes("podman") ? settings.podmanDriverVersion : undefined,
       },
       drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
-      after: [ordered[ordered.length - 1].delivery.resource],
+      // Upgrades restart agents: not while the keyring changes.
+      after: [ordered[ordered.length - 1].delivery.resource, ...(gossipRotation ? [gossipRotation] : [])],
     });
     this.hostAccess = ordered.map((h) => ({ name: h.spec.name, isServer: h.spec.isServer, sshHost: h.sshHost }));
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);

@@ -38,3 +38,5 @@ export type { ClusterMembershipProps, MemberHost } from "./membership";
 export { CA_ROTATION_STEPS, CA_ROTATION_STEP_VARIABLE, rotateCaHostByHost } from "./ca-rotation";
 export type { CaRotationHost } from "./ca-rotation";
 export type { CaRotation } from "./cluster-pki";
+export { createGossipKeys, GOSSIP_ROTATION_SCRIPT, rotateGossipKeys } from "./gossip-rotation";
+export type { GossipKeys, GossipRotationProps } from "./gossip-rotation";

@@ -12,8 +12,10 @@ import {
   ClusterPki,
   ClusterTier,
   rotateCaHostByHost,
+  rotateGossipKeys,
   CONSUL_PORTS,
   ConfiguredHost,
+  createGossipKeys,
   DEFAULT_DRAIN_DEADLINE_MINUTES,
   deliverHostConfiguration,
   HASHICORP_KEYRING,
@@ -31,7 +33,6 @@ import {
   SshHost,
   systemFiles,
 } from "../hetzner-cluster";
-import { RandomBytes } from "../providers";
 import { HostInstall, InstalledFile, RELEASE_PLACEHOLDER } from "./host-install";
 import { validateSshCluster } from "./validate";
 
@@ -107,6 +108,12 @@ export interface SshClusterProps {
    * @default 1
    */
   readonly caGeneration?: number;
+  /**
+   * The gossip keys' generation: raise it by one to rotate Consul's and Nomad's gossip keys in
+   * one deploy (docs/operations.md "Rotating gossip keys").
+   * @default 1
+   */
+  readonly gossipKeyGeneration?: number;
 }
 
 /** One LAN host: its place in the cluster and the resources that install and configure it. */
@@ -194,12 +201,8 @@ export class SshCluster extends Construct {
     const pki = new ClusterPki(this, "Pki", { name: props.name, caGeneration: props.caGeneration });
     this.caCertPem = pki.trustedCaPem;
     this.certificateExpiries = pki.certificateExpiries;
-    const secrets = {
-      pki,
-      // 32 random bytes, base64: what `consul keygen` and `nomad operator gossip keyring generate` produce.
-      consulGossipKey: new RandomBytes(this, "ConsulGossipKey", { length: 32 }),
-      nomadGossipKey: new RandomBytes(this, "NomadGossipKey", { length: 32 }),
-    };
+    const gossipKeys = createGossipKeys(this, props.gossipKeyGeneration);
+    const secrets = { pki, ...gossipKeys };
     const cluster: HostClusterSettings = {
       region: props.region ?? "global",
       datacenter: props.datacenter ?? "dc1",
@@ -254,6 +257,7 @@ export class SshCluster extends Construct {
       pki,
       members.map((m) => ({ host: m.spec, sshHost: m.sshHost, instanceId: m.sshHost.hostKey, after: [], delivery: m.delivery })),
     );
+    const gossipRotation = rotateGossipKeys(this, gossipKeys, { server: members.filter((m) => m.spec.isServer)[0].sshHost, deliveries: members.map((m) => m.delivery.resource) });
     this.sshHosts = members.map((m) => m.sshHost);
     this.rollout = new AgentRollout(this, "Rollout", {
       hosts: members,
@@ -263,7 +267,8 @@ export class SshCluster extends Construct {
         nomadDriverPodman: drivers.includes("podman") ? (props.podmanDriverVersion ?? "0.6.4") : undefined,
       },
       drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
-      after: [members[members.length - 1].delivery.resource],
+      // Upgrades restart agents: not while the keyring changes.
+      after: [members[members.length - 1].delivery.resource, ...(gossipRotation ? [gossipRotation] : [])],
     });
     this.hostAccess = members.map((m) => ({ name: m.spec.name, isServer: m.spec.isServer, sshHost: m.sshHost }));
   }

@@ -3,9 +3,10 @@ import { Effect, Finding } from "./effect";
 
 /**
  * The generations a rotation moves between, read from construct ids: ClusterPki's CAs
- * (`…_Pki_Ca-3_…`, generation 1 without a suffix) and AclBootstrap's management secrets
- * (`…_NomadManagementSecret-2_…`). Each configuration holds the current generation and the one
- * before, so the highest is the current one.
+ * (`…_Pki_Ca-3_…`, generation 1 without a suffix), AclBootstrap's management secrets
+ * (`…_NomadManagementSecret-2_…`) and the gossip keys (`…_ConsulGossipKey-2_…`). A
+ * configuration holds the current generation and at most the one before, so the highest is
+ * the current one.
  */
 const GENERATIONS = [
   { type: "tls_self_signed_cert", id: /_Pki_Ca(?:-(\d+))?_[0-9A-F]+$/, what: "caGeneration", how: "the hosts trust only the generation before the new one while their certificates change" },
@@ -14,6 +15,14 @@ const GENERATIONS = [
     id: /_(?:Nomad|Consul)ManagementSecret(?:-(\d+))?_[0-9A-F]+$/,
     what: "tokenGenerations.management",
     how: "the new management token is created with the previous generation's, which the cluster must know",
+  },
+  {
+    type: "random_bytes",
+    id: /_(?:Consul|Nomad)GossipKey(?:-(\d+))?_[0-9A-F]+$/,
+    what: "gossipKeyGeneration",
+    how: "the keyring step runs only on a new generation above 1, so going back delivers keys the cluster never installs (a rebuilt host would start with one and not join)",
+    // Each generation's keys are new and the step removes every other key: skipping some is harmless.
+    skipsAllowed: true,
   },
 ] as const;
 
@@ -25,7 +34,7 @@ function generationOf(stack: Record<string, any> | undefined, rule: (typeof GENE
   return found.length > 0 ? Math.max(...found) : undefined;
 }
 
-/** Refuses a rotation that skips or reverses a generation: one deploy moves one generation up. */
+/** Refuses a rotation that reverses a generation, or skips one where the next rotation needs the one before: one deploy moves one generation up. */
 export const rotationGenerations: Effect = ({ before, after }: { before: SynthesizedApp; after: SynthesizedApp }) => {
   const findings: Finding[] = [];
   for (const [stack, json] of Object.entries(after)) {
@@ -33,7 +42,7 @@ export const rotationGenerations: Effect = ({ before, after }: { before: Synthes
       const was = generationOf(before[stack], rule);
       const is = generationOf(json, rule);
       // A new stack starts at any generation; an unchanged or next one is a rotation as designed.
-      if (was === undefined || is === undefined || is === was || is === was + 1) continue;
+      if (was === undefined || is === undefined || is === was || is === was + 1 || (is > was && "skipsAllowed" in rule)) continue;
       const fix = is > was ? `raise it to ${was + 1}, deploy, then to ${was + 2}` : `raise it to ${was + 1} instead (a rotation only moves forward)`;
       findings.push({ severity: "danger", refuses: true, text: `${stack}: ${rule.what} goes from ${was} to ${is}, but ${rule.how}; ${fix}.` });
     }
