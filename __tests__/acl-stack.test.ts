@@ -201,7 +201,7 @@ describe("an acl stack for hosts with TLS", () => {
     }
   });
 
-  it("creates the rollout's Consul token with operator and agent write only, and gives server hosts Nomad's management secret, which Nomad v2.0.5 requires to transfer leadership", async () => {
+  it("creates the rollout's Consul token with operator and keyring write only (leadership transfer, gossip keyring), and gives server hosts Nomad's management secret, which Nomad v2.0.5 requires to transfer leadership", async () => {
     const consulTokens = JSON.parse(localExec(resources["AclBootstrap_Consul_BEFA9394"]).environment.ACL_CONSUL_TOKENS);
     const rollout = consulTokens.find((t: any) => t.name === "rollout");
     expect(rollout).toEqual({
