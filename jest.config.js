@@ -6,6 +6,9 @@ module.exports = {
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   // examples/ import the library by its package name, as a consumer repository does.
   moduleNameMapper: { "^hashilab$": "<rootDir>/constructs/index.ts" },
+  // A folder the run's test files share: one npm pack, one synth of each environment (test-run.ts).
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   // Synthesizing stacks and running terraform/validators takes seconds, not milliseconds.
   testTimeout: 120000,
   // Most suites wait on child processes (terraform, tsc, npm, validators), not the CPU: more

@@ -49,6 +49,9 @@ function runReview(cwd: string, ...args: string[]) {
 
 describe("npm run review", () => {
   let repo: string;
+  // The review of the fixture's last commit, which several tests read: one run (two synths of the app), not one per test.
+  let lastCommitReview: ReturnType<typeof runReview> | undefined;
+  const reviewOfLastCommit = () => (lastCommitReview ??= runReview(repo, "HEAD~1"));
 
   beforeAll(() => {
     repo = scratchCopyOfProject();
@@ -71,7 +74,7 @@ describe("npm run review", () => {
   afterAll(() => rmSync(repo, { recursive: true, force: true }));
 
   test("names exactly the changed job and policy and shows both text diffs", () => {
-    const { status, stdout, stderr } = runReview(repo, "HEAD~1");
+    const { status, stdout, stderr } = reviewOfLastCommit();
     expect(stderr).not.toMatch(/review:/);
     expect(status).toBe(2);
     const resourceLines = stdout.split("\n").filter((l) => /^ {2}(\+|~|-\/\+|-) /.test(l));
@@ -88,7 +91,7 @@ describe("npm run review", () => {
   });
 
   test("shows jobspecs as Nomad receives them, with sensitive references masked", () => {
-    const { stdout } = runReview(repo, "HEAD~1");
+    const { stdout } = reviewOfLastCommit();
     expect(stdout).toContain(`         args  = ["--listen", "\${NOMAD_IP_http}", "--api-token", "${MASK}"]`);
     expect(stdout).not.toContain("var.api_token");
   });

@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { goProgram } from "../support/go";
 import { parseHcl } from "../support/hcl";
 import { requireTool } from "../support/tools";
 
@@ -80,7 +81,6 @@ export interface NomadHclBody {
 }
 
 const GOPATH = "/usr/share/gocode";
-let reader: string | undefined;
 
 /**
  * Reads jobspecs with HashiCorp's HCL parser and evaluator in Go (Debian's
@@ -88,17 +88,10 @@ let reader: string | undefined;
  * nomad-hcl/main.go): every string is its value as Nomad gets it. One process for all texts.
  */
 export function readJobspecs(texts: readonly string[]): ({ body: NomadHclBody } | { error: string })[] {
-  requireTool("go");
   if (!existsSync(join(GOPATH, "src/github.com/hashicorp/hcl/v2"))) {
     throw new Error("HCL for Go is not installed: install golang-github-hashicorp-hcl-v2-dev (scripts/ci/install-validators.sh)");
   }
-  if (reader === undefined) {
-    const dir = mkdtempSync(join(tmpdir(), `hashilab-nomad-hcl-${process.pid}-`));
-    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
-    const env = { ...process.env, GO111MODULE: "off", GOPATH, GOCACHE: join(dir, "cache"), GOFLAGS: "" };
-    execFileSync("go", ["build", "-o", join(dir, "nomad-hcl"), join(__dirname, "nomad-hcl", "main.go")], { env, stdio: "pipe" });
-    reader = join(dir, "nomad-hcl");
-  }
+  const reader = goProgram("nomad-hcl", join(__dirname, "nomad-hcl", "main.go"), GOPATH);
   return JSON.parse(execFileSync(reader, [], { input: JSON.stringify(texts), encoding: "utf8", maxBuffer: 1 << 28 }));
 }
 

@@ -219,13 +219,14 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
       ...SERVERS.map((ip) => `ip addr add ${ip}/32 dev lo`),
       `"${process.execPath}" "${server}" "${dir}/scenario.json" "${pki.cert}" "${pki.key}" "${ready}" "${requestLog}" &`,
       "server=$!",
+      // Also when the run is killed (spawnSync's timeout on a loaded machine): no stand-in outlives it.
+      "trap 'kill $server 2>/dev/null' EXIT TERM",
       `for _ in $(seq 200); do [ -e "${ready}" ] && break; kill -0 $server || exit 90; sleep 0.05; done`,
       "set +e",
       // Passed in the script, not the environment: sudo (the root fallback) starts a clean one.
       ...Object.entries(options.env ?? {}).map(([name, value]) => `export ${name}='${value.replace(/'/g, "'\\''")}'`),
       `PATH="${stubs.dir}:$PATH" HASHILAB_ROOT="${root}" HASHILAB_WAIT_ATTEMPTS=${options.attempts ?? 3} bash "${script}" "$@"`,
       "code=$?",
-      "kill $server",
       "exit $code",
     ].join("\n");
     const [unshare, unshareArgs] = netnsCommand();

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { requireTool } from "./tools";
+import { goProgram } from "./go";
 
 /** What a Nomad template reads at render time. */
 export interface TemplateWorld {
@@ -11,10 +11,8 @@ export interface TemplateWorld {
 
 /** A Nomad template's data rendered by Go's text/template with consul-template's functions (nomad-template.go). */
 export function renderNomadTemplate(data: string, world: TemplateWorld): string {
-  requireTool("go");
-  return execFileSync("go", ["run", join(__dirname, "nomad-template.go")], {
+  return execFileSync(goProgram("nomad-template", join(__dirname, "nomad-template.go")), [], {
     input: JSON.stringify({ data, variables: {}, services: {}, env: {}, ...world }),
     encoding: "utf8",
-    env: { ...process.env, GO111MODULE: "off" },
   });
 }

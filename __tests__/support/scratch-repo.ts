@@ -8,10 +8,10 @@ export const PROJECT_ROOT = join(__dirname, "..", "..");
 /**
  * A new git repository holding a copy of this project's working tree (tracked and
  * untracked files, minus ignored ones), its generated .gen, and a symlink to its
- * node_modules. Returns its path.
+ * node_modules, in a new folder under `parent`. Returns its path.
  */
-export function scratchCopyOfProject(): string {
-  const dir = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-scratch-")));
+export function scratchCopyOfProject(parent = tmpdir()): string {
+  const dir = realpathSync(mkdtempSync(join(parent, "hashilab-scratch-")));
   const files = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: PROJECT_ROOT, encoding: "utf8" }).split("\0").filter(Boolean);
   // A node_modules symlink (as in a git worktree) is untracked, not ignored; it is linked below.
   for (const file of files.filter((f) => f !== "node_modules")) {

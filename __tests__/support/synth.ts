@@ -1,9 +1,11 @@
+import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App } from "cdktf";
-import { EnvironmentConfig } from "../../environments";
+import { ENVIRONMENTS, EnvironmentConfig } from "../../environments";
 import { addEnvironment, EnvironmentStacks } from "../../stacks/environment";
+import { sharedOncePerRun } from "./test-run";
 
 /** A synthesized stack: its parsed cdk.tf.json. */
 export type StackJson = Record<string, any>;
@@ -25,12 +27,21 @@ export function synthApp(build: (app: App) => void): Record<string, StackJson> {
   }
 }
 
-/** Synthesizes one environment's stacks. */
+/**
+ * Synthesizes one environment's stacks. The project's own environments as they are (lab,
+ * home, dev: most test files read them) are synthesized once per jest run and shared; each
+ * call still returns objects of its own.
+ */
 export function synthEnvironment(env: EnvironmentConfig, extend?: (stacks: EnvironmentStacks) => void): Record<string, StackJson> {
-  return synthApp((app) => {
-    const stacks = addEnvironment(app, env);
-    extend?.(stacks);
-  });
+  const synth = () =>
+    synthApp((app) => {
+      const stacks = addEnvironment(app, env);
+      extend?.(stacks);
+    });
+  if (extend || !ENVIRONMENTS.includes(env)) return synth();
+  // The content in the name: a test file that changed the shared object gets a synth of its own.
+  const content = createHash("sha256").update(JSON.stringify(env)).digest("hex").slice(0, 16);
+  return sharedOncePerRun(`synth-${env.name}-${content}`, synth);
 }
 
 /** All resources of one type in a stack, keyed by their logical id. */

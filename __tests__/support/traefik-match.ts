@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
-import { requireTool } from "./tools";
+import { goProgram } from "./go";
 
 /**
  * Traefik's own matching semantics, run by Go (the parser and regexp engine Traefik uses):
@@ -11,12 +11,6 @@ export function traefikMatch(input: { constraint?: string; tagSets?: string[][];
   matches: boolean[];
   hostMatches: boolean[];
 } {
-  requireTool("go");
-  const out = execFileSync("go", ["run", join(__dirname, "traefik-match.go")], {
-    input: JSON.stringify(input),
-    encoding: "utf8",
-    // The program uses the standard library only.
-    env: { ...process.env, GO111MODULE: "off" },
-  });
+  const out = execFileSync(goProgram("traefik-match", join(__dirname, "traefik-match.go")), [], { input: JSON.stringify(input), encoding: "utf8" });
   return JSON.parse(out);
 }
