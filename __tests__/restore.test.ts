@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
-import { lab } from "../environments";
+import { home, lab } from "../environments";
 import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
@@ -212,12 +212,13 @@ describe("the runbooks' deploy and restore commands", () => {
     expect(scripts.restore).toBe("bash scripts/ops/restore.sh");
   });
 
-  it("deploy stacks the lab environment has, replacing resources those stacks have", () => {
-    const stacks = synthEnvironment(lab);
+  it("deploy stacks the environment (lab or home) has, replacing resources those stacks have", () => {
+    const synthesized = { lab: synthEnvironment(lab), home: synthEnvironment(home) };
     const named = invocations("deploy");
     expect(named.length).toBeGreaterThan(2);
     for (const [env, ...rest] of named) {
-      expect(env).toBe("lab");
+      expect(Object.keys(synthesized)).toContain(env);
+      const stacks = synthesized[env as keyof typeof synthesized];
       const names = rest.filter((a) => !a.startsWith("-"));
       for (const stack of names) expect(Object.keys(stacks)).toContain(stack);
       for (const option of rest.filter((a) => a.startsWith("-"))) {

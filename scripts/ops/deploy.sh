@@ -80,7 +80,7 @@ snapshot() {
     echo "deploy.sh: $env_name-acl has no tokens yet (a first deploy): no cluster to snapshot"
     return
   fi
-  if ! cluster_env=$("$ops_dir/cluster-env.sh" "$env_name" "${HASHILAB_SERVER:-1}"); then
+  if ! cluster_env=$("$ops_dir/cluster-env.sh" "$env_name" ${HASHILAB_SERVER:+"$HASHILAB_SERVER"}); then
     echo "deploy.sh: cannot reach $env_name for the snapshots before $stack; nothing applied. Name another server with HASHILAB_SERVER=2 (see cluster-env.sh)" >&2
     exit 1
   fi

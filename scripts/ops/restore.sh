@@ -67,7 +67,7 @@ if [[ $snapshot == *.age ]]; then
   exit 2
 fi
 
-cluster_env=$("$ops_dir/cluster-env.sh" "$env_name" "${HASHILAB_SERVER:-1}")
+cluster_env=$("$ops_dir/cluster-env.sh" "$env_name" ${HASHILAB_SERVER:+"$HASHILAB_SERVER"})
 eval "$cluster_env"
 
 # Where each server reads acl-bootstrap-reset: HOST_PATHS.nomadDataDir + "/server" (the Nomad
