@@ -104,8 +104,8 @@ describe("the lab hosts stack", () => {
       hcloud_firewall: 2,
       hcloud_server: 3,
       // Per server: its SSH host key's installation, its secrets delivery, its resize gate and the
-      // rollout's two steps (Consul, Nomad); the membership and its quorum guard.
-      terraform_data: 17,
+      // rollout's two steps (Consul, Nomad); the membership, its quorum guard and its server record.
+      terraform_data: 18,
       random_bytes: 2,
     });
     expect(Object.values<any>(resourcesOf(hosts, "hcloud_network"))[0]).toMatchObject({ name: "lab", ip_range: "10.0.0.0/16" });

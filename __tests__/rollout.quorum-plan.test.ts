@@ -22,7 +22,7 @@ interface Host {
 const servers = (...names: string[]): Host[] => names.map((name) => ({ name, server: true }));
 
 /** A stack with the membership of `hosts`, each with a stand-in machine and delivery (which logs to `log`). */
-function clusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean } = {}): Record<string, any> {
+function clusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean; leaveFails?: boolean } = {}): Record<string, any> {
   const stacks = synthApp((app) => {
     const stack = new TerraformStack(app, "hosts");
     new LocalBackend(stack, { path: "terraform.tfstate" });
@@ -44,9 +44,10 @@ function clusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean } 
     new ClusterMembership(stack, "Membership", { hosts: members, serversField: "cluster.serverCount" });
   });
   const config = stacks.hosts;
-  if (options.leaveLogs) {
+  if (options.leaveLogs || options.leaveFails) {
     const [member] = Object.entries<any>(config.resource.terraform_data).filter(([id]) => id.startsWith("Membership_Member_"));
-    member[1].provisioner = [{ "local-exec": { when: "destroy", command: "echo leave ${self.input.name} >> log" } }];
+    const command = options.leaveFails ? "echo cannot leave ${self.input.name} >&2; exit 1" : "echo leave ${self.input.name} >> log";
+    member[1].provisioner = [{ "local-exec": { when: "destroy", command } }];
   }
   return config;
 }
@@ -59,15 +60,15 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
     return { code: run.status, output: `${run.stdout}${run.stderr}`.replace(/\s*\n\s*│?\s*/g, " ") };
   };
   const use = (config: Record<string, any>) => writeFileSync(join(dir, "main.tf.json"), JSON.stringify(config, null, 2));
-  const deploy = (hosts: readonly Host[], options?: { leaveLogs?: boolean }): string => {
+  const deploy = (hosts: readonly Host[], options?: { leaveLogs?: boolean; leaveFails?: boolean }): string => {
     use(clusterConfig(hosts, options));
     const applied = terraform("apply", "-auto-approve");
     if (applied.code !== 0) throw new Error(applied.output);
     return applied.output;
   };
-  const plan = (hosts: readonly Host[]) => {
+  const plan = (hosts: readonly Host[], ...args: string[]) => {
     use(clusterConfig(hosts));
-    return terraform("plan");
+    return terraform("plan", ...args);
   };
   const log = () => readFileSync(join(dir, "log"), "utf8").trim().split("\n");
 
@@ -122,6 +123,21 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
     deploy(servers("a", "b", "c"), { leaveLogs: true });
     expect(plan(servers("a", "b")).code).toBe(0);
     expect(plan(servers("a")).output).toContain("removes the servers b, c of 3 at once, and only 1 stay: fewer than the Raft quorum of 2");
+  });
+
+  it("fails the plan after a removal whose leave failed: the servers that did not leave still count", () => {
+    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    use(clusterConfig(servers("a", "b", "c"), { leaveFails: true }));
+    expect(terraform("apply", "-auto-approve").code).toBe(1);
+    expect(plan(servers("a", "b")).output).toContain("removes the servers c, d, e of 5 at once, and only 2 stay: fewer than the Raft quorum of 3");
+  });
+
+  it("fails a plan that targets only the membership: the guard comes with it", () => {
+    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    const member = Object.keys(clusterConfig(servers("a")).resource.terraform_data).find((id) => id.startsWith("Membership_Member_"));
+    const refused = plan(servers("a"), `-target=terraform_data.${member}`);
+    expect(refused.code).toBe(1);
+    expect(refused.output).toContain("removes the servers b, c, d, e of 5 at once");
   });
 
   it("makes a removed host leave before it is destroyed and before the remaining hosts' deliveries re-run", () => {

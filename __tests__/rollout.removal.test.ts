@@ -79,14 +79,19 @@ describe.each([
     expect(JSON.stringify([steps, member.connection])).not.toMatch(/(?<!\$)\$\{(?!self\.input\.|replace\(self\.input\.)/);
   });
 
-  it("depends on every host's delivery, so a removed host leaves before its machine goes and before the others' deliveries re-run", () => {
+  it("depends on every host's delivery, so a removed host leaves before its machine goes and before the others' deliveries re-run, and on the quorum guard, so a -target of the members plans the guard too", () => {
     expect(deliveries).toHaveLength(names.length);
-    expect([...member.depends_on].sort()).toEqual(deliveries.map(addressOf).sort());
+    const guardAddress = `terraform_data.${Object.keys(stack.resource.terraform_data).find((id) => id.startsWith("Cluster_Membership_QuorumGuard_"))}`;
+    expect([...member.depends_on].sort()).toEqual([...deliveries.map(addressOf), guardAddress].sort());
   });
 
   it("outputs the servers' names and guards the plan with the stack's own previous state, read from the stack's backend", () => {
+    // Recorded only once every member's change (a removed host's leave) succeeded: a failed leave keeps the previous list.
+    const [recordId, record] = Object.entries<any>(stack.resource.terraform_data).find(([id]) => id.startsWith("Cluster_Membership_ServerRecord_"))!;
+    expect(record.input).toEqual({ servers: names });
+    expect(record.depends_on).toEqual([`terraform_data.${Object.keys(stack.resource.terraform_data).find((id) => id.startsWith("Cluster_Membership_Member_"))}`]);
     const servers = Object.entries<any>(stack.output).find(([id]) => id.startsWith("Cluster_Membership_Servers_"));
-    expect(servers?.[1].value).toEqual(names);
+    expect(servers?.[1].value).toBe(`\${terraform_data.${recordId}.output.servers}`);
     const [previousId, previous] = Object.entries<any>(stack.data.terraform_remote_state)[0];
     expect(previous.backend).toBe("local");
     expect(previous.config.path).toBe(stack.terraform.backend.local.path);

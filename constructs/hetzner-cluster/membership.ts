@@ -87,9 +87,10 @@ export class ClusterMembership extends Construct {
   constructor(scope: Construct, id: string, props: ClusterMembershipProps) {
     super(scope, id);
     const serverNames = props.hosts.filter((h) => h.spec.isServer).map((h) => h.spec.name).sort();
+    // The output is declared first: the guard reads it by name from the previous deploy's state.
     this.servers = new TerraformOutput(this, "Servers", {
       description: "The Nomad and Consul servers' names; the next deploy's quorum guard reads them",
-      value: serverNames,
+      value: [],
     });
     this.guard = this.quorumGuard(serverNames, props.serversField);
 
@@ -112,7 +113,8 @@ export class ClusterMembership extends Construct {
     this.resource = new TerraformData(this, "Member", {
       forEach: members,
       input: members.value,
-      dependsOn: props.hosts.map((h) => h.delivery.resource),
+      // The guard too, so that `-target` of the members cannot leave the guard out of the plan.
+      dependsOn: [...props.hosts.map((h) => h.delivery.resource), this.guard],
       connection: {
         ...sshConnection({ address: `\${self.input.${INPUT.address}}`, hostKey: `\${self.input.${INPUT.hostKey}}` }),
         timeout: LEAVE_CONNECT_TIMEOUT,
@@ -126,6 +128,11 @@ export class ClusterMembership extends Construct {
         }),
       ],
     });
+    // What the next deploy's guard compares with: recorded only once every removed host has
+    // left. A constant output would be written at the start of an apply whose leaves then
+    // fail, and the next plan would judge against servers that are still peers.
+    const record = new TerraformData(this, "ServerRecord", { input: { servers: serverNames }, dependsOn: [this.resource] });
+    this.servers.value = record.getListAttribute("output.servers");
   }
 
   /** A resource whose precondition compares this deploy's servers with the previous deploy's. */
