@@ -60,6 +60,14 @@ describe("upgrade: one agent on one host, behind the health gate", () => {
     expect(host.leader("nomad")).toBe(`${SERVERS[1]}:4647`);
   });
 
+  it("on a leader while servers are being added: hands leadership to the last listed server that is a Raft peer already, not to one that has not joined", () => {
+    host = rolloutSandbox({ me: SERVERS[0], leaders: { nomad: `${SERVERS[0]}:4647` }, joining: ["10.0.10.14", "10.0.10.15"], installed: { nomad: "2.0.4-1" } });
+    const run = upgrade("nomad", "nomad 2.0.5\n");
+    expect(run.status).toBe(0);
+    expect(run.calls[0]).toBe(`nomad operator raft transfer-leadership -peer-address=${SERVERS[2]}:4647 NOMAD_TOKEN=nomad-rollout-secret`);
+    expect(host.leader("nomad")).toBe(`${SERVERS[2]}:4647`);
+  });
+
   it("fails without restarting the leader when leadership does not move, and says so", () => {
     host = rolloutSandbox({ me: SERVERS[0], installed: { consul: "1.21.4-1" }, transfersMove: false });
     const run = upgrade("consul", "consul 1.21.5\n");

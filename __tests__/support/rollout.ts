@@ -54,6 +54,8 @@ export interface RolloutSandboxOptions {
   readonly tokens?: boolean;
   /** The Nomad nodes the servers know. @default none */
   readonly nodes?: readonly FakeNode[];
+  /** Servers retry_join lists after SERVERS that are no Raft peers yet (a deploy that adds them). @default none */
+  readonly joining?: readonly string[];
   /** The wider list-peers table of later Consul releases. @default false */
   readonly widePeers?: boolean;
   /** Installed packages and their Debian versions. @default none */
@@ -76,6 +78,8 @@ export function clusterStubs(stubs: ReturnType<typeof commandStubs>, state: stri
     "curl",
     [
       "url=${!#}",
+      // A server still joining does not answer yet: curl's "could not connect".
+      ...(options.joining ?? []).map((ip) => `case $url in https://${ip}:*) exit 7 ;; esac`),
       "case $url in *:4646/*) agent=nomad; raft=4647 ;; *) agent=consul; raft=8300 ;; esac",
       "case $url in",
       `  */v1/status/leader) printf '"%s"\\n200' "$(cat "${state}/$agent-leader")" ;;`,
@@ -151,7 +155,7 @@ export function rolloutSandbox(options: RolloutSandboxOptions = {}) {
   for (const dir of [HOST_PATHS.consulConfigDir, HOST_PATHS.nomadConfigDir, HOST_PATHS.tlsDir, HOST_PATHS.rolloutUploadDir]) mkdirSync(join(root, dir), { recursive: true });
   writeFileSync(
     join(root, HOST_PATHS.consulAgentConfig),
-    `advertise_addr = "${me}"\nretry_join = [${SERVERS.map((ip) => `"${ip}"`).join(", ")}]\n${options.server === false ? "" : "server = true\n"}`,
+    `advertise_addr = "${me}"\nretry_join = [${[...SERVERS, ...(options.joining ?? [])].map((ip) => `"${ip}"`).join(", ")}]\n${options.server === false ? "" : "server = true\n"}`,
   );
   writeFileSync(join(root, HOST_PATHS.nomadAgentConfig), "client {\n  enabled = true\n}\n");
   if (options.tokens !== false) {

@@ -78,6 +78,14 @@ nomad_cli() {
   NOMAD_TOKEN=${token//[[:space:]]/} nomad "$@"
 }
 
+# AGENT's Raft peers ("ip:port", one a line) as the local server knows them (GET
+# /v1/status/peers, no token needed), or nothing.
+peers_of() {
+  local out
+  out=$(curl --silent --connect-timeout 2 --max-time 8 --cacert "$ca" "https://127.0.0.1:$(api_port "$1")/v1/status/peers" 2>/dev/null || true)
+  grep -oE '"[^"]*"' <<<"$out" | tr -d '"' || true
+}
+
 # The leader AGENT's local API names ("ip:port"), or nothing. The status endpoints need no token.
 leader_of() {
   local out
@@ -96,13 +104,17 @@ leader_away() {
     echo "hashilab: $agent: this server ($me) does not lead (leader: ${leader:-none}); no transfer"
     return 0
   fi
-  # The last listed server other than this one: the one the rollout restarts last.
+  # The last listed server other than this one that is a Raft peer already: the one the rollout
+  # restarts last. A server this deploy adds is listed before it has joined (its delivery comes
+  # later in the chain), and Raft refuses to hand leadership to a non-peer.
+  local peers
+  peers=$(peers_of "$agent")
   target=""
   while read -r server; do
-    [ "$server" = "$me" ] || target=$server
+    if [ "$server" != "$me" ] && grep -qxF "$server:$(raft_port "$agent")" <<<"$peers"; then target=$server; fi
   done < <(grep -E '^retry_join *=' "$consul_config" | grep -oE '[0-9]+(\.[0-9]+){3}')
   if [ -z "$target" ]; then
-    echo "hashilab: $agent: this is the only server; its cluster has no leader while it restarts"
+    echo "hashilab: $agent: no other server is a Raft peer; its cluster has no leader while this one restarts"
     return 0
   fi
   token=$(token_file "$agent" "restarting the $agent leader without handing leadership over first (the others elect a new one)")
@@ -170,7 +182,12 @@ upgrade() {
 # The ID of the Nomad node named NODE that is not down, or nothing.
 node_id() {
   local ids
-  ids=$(nomad_cli node status -quiet -filter "Name == \"$1\" and Status != \"down\"")
+  # A failed query (a 403, no leader) must stop the rollout, not read as "no such node": set -e
+  # does not reach into a command substitution.
+  ids=$(nomad_cli node status -quiet -filter "Name == \"$1\" and Status != \"down\"") || {
+    echo "hashilab: nomad: cannot list the nodes to find $1; not upgrading it undrained" >&2
+    exit 1
+  }
   [ "$ids" != "No nodes registered" ] || ids=""
   if [ "$(grep -c . <<<"$ids")" -gt 1 ]; then
     echo "hashilab: several Nomad nodes are named $1 and not down: ${ids//$'\n'/ }" >&2
