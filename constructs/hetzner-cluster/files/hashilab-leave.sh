@@ -155,6 +155,8 @@ wait_left() {
 leave_nomad() {
   if ! systemctl is-active --quiet nomad.service; then
     echo "hashilab-leave: nomad is not running: nothing to drain or leave"
+    # A re-run after a leave whose Raft check failed: the check still decides.
+    if [ "$is_server" = true ]; then wait_left nomad 4647; fi
     return 0
   fi
   {
@@ -179,6 +181,7 @@ leave_nomad() {
 leave_consul() {
   if ! systemctl is-active --quiet consul.service; then
     echo "hashilab-leave: consul is not running: nothing to leave"
+    if [ "$is_server" = true ]; then wait_left consul 8300; fi
     return 0
   fi
   {
