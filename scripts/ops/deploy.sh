@@ -76,9 +76,26 @@ state_serial() {
 snapshot() {
   local stack=$1 changes=$2 dir serial target cluster_env
   dir=cdktf.out/stacks/$stack
-  if ! terraform -chdir="cdktf.out/stacks/$env_name-acl" output -raw nomad_token >/dev/null 2>&1; then
-    echo "deploy.sh: $env_name-acl has no tokens yet (a first deploy): no cluster to snapshot"
+  local acl=cdktf.out/stacks/$env_name-acl message
+  if [ ! -d "$acl" ]; then
+    echo "deploy.sh: $env_name has no acl stack (a cluster someone else runs): its snapshots are theirs"
     return
+  fi
+  # Only a state that is readable and holds no token yet is a first deploy; a backend that
+  # cannot be read (not initialized, no credentials) must not skip the snapshot silently.
+  if ! message=$(terraform -chdir="$acl" init -input=false 2>&1 >/dev/null); then
+    printf '%s\n' "$message" >&2
+    echo "deploy.sh: cannot read $env_name-acl's state to take the snapshots before $stack; nothing applied" >&2
+    exit 1
+  fi
+  if ! message=$(terraform -chdir="$acl" output -raw nomad_token 2>&1 >/dev/null); then
+    if grep -q 'not found' <<<"$message"; then
+      echo "deploy.sh: $env_name-acl has no tokens yet (a first deploy): no cluster to snapshot"
+      return
+    fi
+    printf '%s\n' "$message" >&2
+    echo "deploy.sh: cannot read $env_name-acl's tokens to take the snapshots before $stack; nothing applied" >&2
+    exit 1
   fi
   if ! cluster_env=$("$ops_dir/cluster-env.sh" "$env_name" ${HASHILAB_SERVER:+"$HASHILAB_SERVER"}); then
     echo "deploy.sh: cannot reach $env_name for the snapshots before $stack; nothing applied. Name another server with HASHILAB_SERVER=2 (see cluster-env.sh)" >&2

@@ -116,8 +116,11 @@ rotate() {
     everywhere "$agent" "$key" "$pools" && break
     if [ "$attempt" -ge "$attempts" ]; then
       say "$agent: not every member holds the new gossip key after $attempts attempts; the old key stays primary. The last install said: ${install_error:-nothing}"
-      say "$agent: each key, the members holding it, the members:"
-      "$agent"_counts >&2
+      # Keys are secrets and this reaches Terraform's output: a fingerprint of each instead.
+      say "$agent: each key (its sha256, first 12 digits), the members holding it, the members:"
+      "$agent"_counts | while read -r listed holding members; do
+        printf '  %s %s %s\n' "$(printf '%s' "$listed" | sha256sum | cut -c1-12)" "$holding" "$members"
+      done >&2
       say "start or repair the members that lack it, then deploy again (docs/operations.md \"Rotating gossip keys\")"
       return 1
     fi
@@ -128,7 +131,11 @@ rotate() {
     consul) consul keyring -use "$key" >/dev/null ;;
     nomad) nomad operator gossip keyring use "$key" >/dev/null ;;
   esac
-  for old in $(others "$agent" "$key"); do
+  # A listing that fails must fail the step: the step runs once per generation, and an old key
+  # left installed would never be removed (set -e does not reach into a command substitution).
+  local olds
+  olds=$(others "$agent" "$key") || { say "$agent: cannot list the keys to remove the previous ones"; return 1; }
+  for old in $olds; do
     say "$agent: removing a previous gossip key"
     case $agent in
       consul) consul keyring -remove "$old" >/dev/null ;;
