@@ -354,6 +354,11 @@ describe("hashilab-leave.sh (the removed host's destroy step)", () => {
     expect(run.stderr).toContain("hashilab-leave: nomad is not back in the cluster after its restart (its client health answers HTTP 500");
     expect(run.systemctl).not.toContain("stop nomad.service");
     expect(host.leftover()).toEqual([]);
+    // The agent runs with the leave settings loaded: killed (no graceful leave) and started without them.
+    const restarts = run.calls.filter((c) => c === "restart nomad.service" || c === "kill --signal=SIGKILL --kill-who=main nomad.service");
+    expect(restarts).toEqual(["restart nomad.service", "kill --signal=SIGKILL --kill-who=main nomad.service", "restart nomad.service"]);
+    const lastRestart = run.calls.lastIndexOf("restart nomad.service");
+    expect(run.calls.slice(lastRestart + 1).filter((c) => c.startsWith("  "))).toEqual([]);
   });
 
   it("fails when the restarted server knows no leader (it could not leave Raft)", () => {

@@ -75,7 +75,26 @@ forget_nomad_leave() {
 forget_consul_leave() {
   rm -f "$consul_leave_config"
 }
-trap 'forget_nomad_leave; forget_consul_leave' EXIT
+# Whether an agent runs with the leave settings loaded (restarted with them, not stopped yet).
+nomad_armed=false
+consul_armed=false
+# On any end: the leave settings go; an agent that a failure left running with them loaded
+# would drain and leave at its next ordinary stop (Nomad reads them only at start), so it is
+# killed without a graceful stop (SIGKILL runs no leave) and started without them.
+restart_without_leave() {
+  if systemctl is-active --quiet "$1.service"; then
+    echo "hashilab-leave: $1 still runs with the leave settings: killing it and starting it without them" >&2
+    systemctl kill --signal=SIGKILL --kill-who=main "$1.service" || true
+    systemctl restart "$1.service" || true
+  fi
+}
+disarm() {
+  forget_nomad_leave
+  forget_consul_leave
+  if [ "$nomad_armed" = true ]; then restart_without_leave nomad; fi
+  if [ "$consul_armed" = true ]; then restart_without_leave consul; fi
+}
+trap disarm EXIT
 
 # fetch AGENT HOST PATH: sets $status (000 when nothing answered) and $body. No token: the
 # status and client health endpoints need none.
@@ -170,10 +189,12 @@ leave_nomad() {
   mkdir -p "${nomad_stop_timeout%/*}"
   printf '[Service]\nTimeoutStopSec=%s\n' "$((drain_deadline_seconds + 60))" >"$nomad_stop_timeout"
   systemctl daemon-reload
+  nomad_armed=true
   systemctl restart nomad.service
   wait_back nomad
   echo "hashilab-leave: nomad: stopping the agent: $([ "$is_client" = true ] && echo "its client drains (up to ${drain_deadline_seconds}s), ")$([ "$is_server" = true ] && echo "its server leaves Raft")"
   systemctl stop nomad.service
+  nomad_armed=false
   forget_nomad_leave
   if [ "$is_server" = true ]; then wait_left nomad 4647; fi
 }
@@ -188,10 +209,12 @@ leave_consul() {
     echo "# Written by hashilab-leave.sh while this host leaves the cluster; removed when it is done."
     echo "leave_on_terminate = true"
   } >"$consul_leave_config"
+  consul_armed=true
   systemctl restart consul.service
   wait_back consul
   echo "hashilab-leave: consul: stopping the agent, which leaves the cluster"
   systemctl stop consul.service
+  consul_armed=false
   forget_consul_leave
   if [ "$is_server" = true ]; then wait_left consul 8300; fi
 }
