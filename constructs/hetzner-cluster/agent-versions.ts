@@ -11,6 +11,9 @@ import { compareVersions, parseVersion } from "../../policies";
  */
 export const MINIMUM_NOMAD_VERSION = "2.0.4";
 
+/** The nomad-driver-podman release HetznerCluster and SshCluster install where podman is a driver, unless told otherwise. */
+export const DEFAULT_PODMAN_DRIVER_VERSION = "0.6.4";
+
 /** The pinned agent packages (the rollout installs them on running hosts: rollout.ts). */
 export interface AgentVersions {
   readonly consul: string;

@@ -12,20 +12,20 @@ import {
   HcloudSshKey,
   RandomBytes,
 } from "../providers";
+import { DEFAULT_PODMAN_DRIVER_VERSION } from "./agent-versions";
 import { apiHostnameProblems, clusterApiAddresses } from "./api-hostname";
 import { renderUserData } from "./cloud-init";
-import { CaRotationHost, rotateCaHostByHost } from "./ca-rotation";
 import { ClusterPki } from "./cluster-pki";
 import { CONSUL_PORTS } from "./consul-config";
 import { clusterFirewallRules, ingressFirewallRules } from "./firewall-rules";
-import { createGossipKeys, rotateGossipKeys } from "./gossip-rotation";
+import { createGossipKeys } from "./gossip-rotation";
 import { deliverHostConfiguration, HostClusterSettings, renderAgentConfigs } from "./host-configuration";
 import { shippedFile } from "./host-files";
+import { addHostLifecycle, LifecycleHost } from "./host-lifecycle";
 import { HostSpec, hostConstructId, planHosts } from "./host-plan";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "./host-paths";
-import { ClusterMembership } from "./membership";
 import { CLIENT_HOST_NETWORKS, NOMAD_PORTS } from "./nomad-config";
-import { AgentRollout, DEFAULT_DRAIN_DEADLINE_MINUTES, HostAccess, oneAtATime, rolloutOrder } from "./rollout";
+import { AgentRollout, HostAccess, oneAtATime, rolloutOrder } from "./rollout";
 import { SecretsDelivery } from "./secrets-delivery";
 import { remoteCommand } from "./shell";
 import { SshHost, SshHostKey, sshConnection } from "./ssh-host-key";
@@ -216,7 +216,7 @@ function withDefaults(props: HetznerClusterProps): ClusterSettings {
     image: props.image ?? "debian-12",
     networkCidr: props.networkCidr ?? "10.0.0.0/16",
     subnetCidr: props.subnetCidr ?? "10.0.10.0/24",
-    podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
+    podmanDriverVersion: props.podmanDriverVersion ?? DEFAULT_PODMAN_DRIVER_VERSION,
   };
 }
 
@@ -301,8 +301,8 @@ export class HetznerCluster extends Construct {
   private readonly settings: ClusterSettings;
   /** What every host's configuration is rendered from (host-configuration.ts, shared with SshCluster). */
   private readonly hostSettings: HostClusterSettings;
-  /** The hosts a CA rotation goes through, in delivery order. */
-  private readonly rotationHosts: CaRotationHost[] = [];
+  /** The hosts as the day-two steps see them (host-lifecycle.ts), filled by addHost. */
+  private readonly lifecycleHosts: LifecycleHost[] = [];
 
   constructor(scope: Construct, id: string, props: HetznerClusterProps) {
     super(scope, id);
@@ -374,21 +374,18 @@ export class HetznerCluster extends Construct {
     oneAtATime(ordered.map((h) => h.delivery.resource));
     // A resize powers the server off: the next host's server waits for this one's gate.
     ordered.slice(1).forEach((host, i) => addDependsOn(host.server, ordered[i].resizeGate));
-    new ClusterMembership(this, "Membership", { hosts: this.hosts, serversField: "cluster.serverCount" });
-    rotateCaHostByHost(this, pki, [...this.rotationHosts.filter((h) => h.host.role === "Server"), ...this.rotationHosts.filter((h) => h.host.role !== "Server")]);
-    const gossipRotation = rotateGossipKeys(this, gossipKeys, { server: ordered[0].sshHost, deliveries: ordered.map((h) => h.delivery.resource) });
-    this.rollout = new AgentRollout(this, "Rollout", {
-      hosts: ordered,
+    ({ rollout: this.rollout, hostAccess: this.hostAccess } = addHostLifecycle(this, {
+      hosts: rolloutOrder(this.lifecycleHosts),
+      pki,
+      gossipKeys,
       versions: {
         consul: settings.consulVersion,
         nomad: settings.nomadVersion,
         nomadDriverPodman: settings.drivers.includes("podman") ? settings.podmanDriverVersion : undefined,
       },
-      drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
-      // Upgrades restart agents: not while the keyring changes.
-      after: [ordered[ordered.length - 1].delivery.resource, ...(gossipRotation ? [gossipRotation] : [])],
-    });
-    this.hostAccess = ordered.map((h) => ({ name: h.spec.name, isServer: h.spec.isServer, sshHost: h.sshHost }));
+      drainDeadlineMinutes: props.drainDeadlineMinutes,
+      serversField: "cluster.serverCount",
+    }));
     this.consulAgentAddresses = this.hosts.map((h) => `https://${h.server.ipv4Address}:${CONSUL_PORTS.https}`);
     this.sshHosts = this.hosts.map((h) => h.sshHost);
 
@@ -469,7 +466,7 @@ export class HetznerCluster extends Construct {
         { type: "remote-exec", inline: RESIZE_GATE_COMMANDS },
       ],
     });
-    this.rotationHosts.push({ host: spec, sshHost: hostKey.sshHost, instanceId: server.id, after: [hostKey.install], delivery });
+    this.lifecycleHosts.push({ spec, sshHost: hostKey.sshHost, delivery, instanceId: server.id, connectAfter: [hostKey.install] });
     return { spec, server, userData, sshHost: hostKey.sshHost, delivery, resizeGate };
   }
 }

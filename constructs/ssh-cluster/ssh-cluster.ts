@@ -4,19 +4,17 @@ import type { TaskDriver } from "../cluster-facts";
 import { throwIfProblems } from "../core";
 import {
   AgentRollout,
+  addHostLifecycle,
   apiHostnameProblems,
   CLIENT_HOST_NETWORKS,
   clusterApiAddresses,
   ClusterClients,
-  ClusterMembership,
   ClusterPki,
   ClusterTier,
-  rotateCaHostByHost,
-  rotateGossipKeys,
   CONSUL_PORTS,
   ConfiguredHost,
   createGossipKeys,
-  DEFAULT_DRAIN_DEADLINE_MINUTES,
+  DEFAULT_PODMAN_DRIVER_VERSION,
   deliverHostConfiguration,
   HASHICORP_KEYRING,
   hashicorpAptSource,
@@ -171,7 +169,7 @@ export class SshCluster extends Construct {
   readonly nomadAddress: string;
   /** https://<apiHostname>:8501, or without one https://<first server>:8501 */
   readonly consulAddress: string;
-  /** The CA that signed the agents' certificates. */
+  /** What API clients trust: the CA that signs the agents' certificates, after a CA rotation also the previous one. */
   readonly caCertPem: string;
   /** When the CA ("ca") and each host's certificate (by host name) expire, RFC 3339. */
   readonly certificateExpiries: Readonly<Record<string, string>>;
@@ -183,6 +181,7 @@ export class SshCluster extends Construct {
     warnings.forEach((w) => Annotations.of(this).addWarning(w));
 
     const drivers = props.drivers ?? DEFAULT_DRIVERS;
+    const podmanDriverVersion = props.podmanDriverVersion ?? DEFAULT_PODMAN_DRIVER_VERSION;
     const ordered = rolloutOrder(
       props.hosts.map((h) => ({
         host: h,
@@ -228,7 +227,7 @@ export class SshCluster extends Construct {
           isClient: spec.isClient,
           nomadVersion: props.nomadVersion,
           consulVersion: props.consulVersion,
-          podmanDriverVersion: props.podmanDriverVersion ?? "0.6.4",
+          podmanDriverVersion,
           drivers,
         }),
         aptSource: hashicorpAptSource(RELEASE_PLACEHOLDER),
@@ -249,28 +248,22 @@ export class SshCluster extends Construct {
       members.push({ spec, sshHost, install, delivery });
     });
     this.members = members;
-    new ClusterMembership(this, "Membership", { hosts: members, serversField: "cluster.hosts (a host's role)" });
-    // Not after the installs (each waits for the previous host's delivery, which waits for the
-    // rotation): the machines exist already, and one whose agents do not run skips the steps.
-    rotateCaHostByHost(
-      this,
-      pki,
-      members.map((m) => ({ host: m.spec, sshHost: m.sshHost, instanceId: m.sshHost.hostKey, after: [], delivery: m.delivery })),
-    );
-    const gossipRotation = rotateGossipKeys(this, gossipKeys, { server: members.filter((m) => m.spec.isServer)[0].sshHost, deliveries: members.map((m) => m.delivery.resource) });
     this.sshHosts = members.map((m) => m.sshHost);
-    this.rollout = new AgentRollout(this, "Rollout", {
-      hosts: members,
+    ({ rollout: this.rollout, hostAccess: this.hostAccess } = addHostLifecycle(this, {
+      // The CA rotation's steps come not after the installs (each waits for the previous host's
+      // delivery, which waits for the rotation): the machines exist already, and one whose
+      // agents do not run skips the steps.
+      hosts: members.map((m) => ({ ...m, instanceId: m.sshHost.hostKey, connectAfter: [] })),
+      pki,
+      gossipKeys,
       versions: {
         consul: props.consulVersion,
         nomad: props.nomadVersion,
-        nomadDriverPodman: drivers.includes("podman") ? (props.podmanDriverVersion ?? "0.6.4") : undefined,
+        nomadDriverPodman: drivers.includes("podman") ? podmanDriverVersion : undefined,
       },
-      drainDeadlineMinutes: props.drainDeadlineMinutes ?? DEFAULT_DRAIN_DEADLINE_MINUTES,
-      // Upgrades restart agents: not while the keyring changes.
-      after: [members[members.length - 1].delivery.resource, ...(gossipRotation ? [gossipRotation] : [])],
-    });
-    this.hostAccess = members.map((m) => ({ name: m.spec.name, isServer: m.spec.isServer, sshHost: m.sshHost }));
+      drainDeadlineMinutes: props.drainDeadlineMinutes,
+      serversField: "cluster.hosts (a host's role)",
+    }));
   }
 
   /** What cloud-init writes on a Hetzner host, plus the key and, when asked for, the host firewall. */
