@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { TerraformData } from "../providers";
 import { throwIfProblems } from "../core";
 import { HOST_PATHS, HostAccess } from "../hetzner-cluster";
-import { deliverTokenFiles, tokenFileInstallCommands, tokenHostProblems } from "./token-file-delivery";
+import { deliverTokenFiles, tokenHostProblems } from "./token-file-delivery";
 
 export interface RolloutTokenDeliveryProps {
   /**
@@ -17,13 +17,6 @@ export interface RolloutTokenDeliveryProps {
   readonly nomadToken: string;
   /** Must run after these (the tokens must exist before a rollout uses them). */
   readonly after: readonly ITerraformDependable[];
-}
-
-const PATHS = [HOST_PATHS.rolloutConsulToken, HOST_PATHS.rolloutNomadToken];
-
-/** The root commands that move the uploaded rollout tokens into place (see tokenFileInstallCommands). */
-export function rolloutTokenInstallCommands(): string[] {
-  return tokenFileInstallCommands(HOST_PATHS.rolloutTokenUploadDir, HOST_PATHS.rolloutTokenDir, PATHS);
 }
 
 /**
