@@ -172,7 +172,7 @@ export function findSecretMaterial(text: string, key?: string): SecretMatch[] {
 /**
  * Findings by text and key. A synth scans the same long texts many times (a host script in
  * every host's delivery, in each environment), and the patterns cost a few ms per 100 KB each
- * time; shorter texts cost less than the lookup. A full map is emptied, which bounds its memory.
+ * time; short texts are cheap to scan and not kept. A full map is emptied, which bounds its memory.
  */
 const MEMO = new Map<string, Map<string | undefined, readonly SecretMatch[]>>();
 const MEMO_MIN_LENGTH = 64;
