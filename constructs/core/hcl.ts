@@ -183,7 +183,7 @@ type StringContext = "quoted" | "label" | "heredoc";
  * rebuilds the text by scanning the source past the reference's "}" for more "}"s and spaces,
  * and would return "${attr.x}}" for "${attr.x}}", doubling the brace.
  */
-const RUNTIME_REFERENCE = /^\$\{(?!(?:var|local)[.}])[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\}(?! *\})/;
+const RUNTIME_REFERENCE = /\$\{(?!(?:var|local)[.}])[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*\}(?! *\})/y;
 
 function renderString(value: string, context: StringContext): string {
   const pieces = stringPieces(value);
@@ -198,37 +198,41 @@ function renderString(value: string, context: StringContext): string {
 
 function renderLiteral(literal: string, context: StringContext, beforeToken: boolean): string {
   const escaped = context === "heredoc" ? literal : escapeQuoted(literal);
+  // Only "$" and "%" are ever rewritten: the text between them is copied whole.
   let out = "";
-  for (let i = 0; i < escaped.length; i++) {
-    const c = escaped[i];
-    if ((c === "$" || c === "%") && escaped[i + 1] === "{") {
+  let copied = 0;
+  SIGN.lastIndex = 0;
+  for (let sign = SIGN.exec(escaped); sign; sign = SIGN.exec(escaped)) {
+    const i = sign.index;
+    const c = sign[0];
+    let written = c;
+    if (escaped[i + 1] === "{") {
       // `${` and `%{` start a template sequence; doubling the sign makes them literal (`$${` reads `${`).
-      const reference = RUNTIME_REFERENCE.exec(escaped.slice(i));
+      RUNTIME_REFERENCE.lastIndex = i;
+      const reference = RUNTIME_REFERENCE.exec(escaped);
       const atEndBeforeToken = reference !== null && beforeToken && i + reference[0].length === escaped.length;
       const keep = c === "$" && context !== "label" && escaped[i - 1] !== "$" && reference !== null && !atEndBeforeToken;
-      out += keep ? c : c + c;
+      written = keep ? c : c + c;
     } else if (c === "$" && i === escaped.length - 1 && beforeToken && context === "heredoc") {
       // Before a heredoc token's `${"`, a "$" would make the escape `$${`: it is an interpolation of itself.
-      out += '${"$"}';
-    } else if ((c === "$" || c === "%") && i === escaped.length - 1 && beforeToken && context !== "heredoc") {
+      written = '${"$"}';
+    } else if (i === escaped.length - 1 && beforeToken && context !== "heredoc") {
       // A token's value may start with "{": this sign must not make a template sequence of it.
-      out += `\\u00${c.charCodeAt(0).toString(16)}`;
-    } else {
-      out += c;
+      written = `\\u00${c.charCodeAt(0).toString(16)}`;
     }
+    out += escaped.slice(copied, i) + written;
+    copied = i + 1;
   }
-  return out;
+  return copied === 0 ? escaped : out + escaped.slice(copied);
 }
 
+const SIGN = /[$%]/g;
+
+const QUOTED_ESCAPES: Readonly<Record<string, string>> = { "\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
 function escapeQuoted(literal: string): string {
-  return literal
-    .replace(/\\/g, "\\\\")
-    .replace(/"/g, '\\"')
-    .replace(/\n/g, "\\n")
-    .replace(/\r/g, "\\r")
-    .replace(/\t/g, "\\t")
-    // HCL has no \b or \f escapes; other control characters are written as \uNNNN.
-    .replace(/[\u0000-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // One pass: HCL has no \b or \f escapes; other control characters are written as \uNNNN.
+  return literal.replace(/[\\"\u0000-\u001f]/g, (c) => QUOTED_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**

@@ -158,6 +158,27 @@ const EXPRESSION_STOP = /["{}]/g;
  * token without granting anything.
  */
 export function findSecretMaterial(text: string, key?: string): SecretMatch[] {
+  if (text.length < MEMO_MIN_LENGTH) return scanText(text, key);
+  let byKey = MEMO.get(text);
+  if (!byKey) {
+    if (MEMO.size >= MEMO_MAX_TEXTS) MEMO.clear();
+    MEMO.set(text, (byKey = new Map()));
+  }
+  let found = byKey.get(key);
+  if (!found) byKey.set(key, (found = scanText(text, key)));
+  return [...found];
+}
+
+/**
+ * Findings by text and key. A synth scans the same long texts many times (a host script in
+ * every host's delivery, in each environment), and the patterns cost a few ms per 100 KB each
+ * time; short texts are cheap to scan and not kept. A full map is emptied, which bounds its memory.
+ */
+const MEMO = new Map<string, Map<string | undefined, readonly SecretMatch[]>>();
+const MEMO_MIN_LENGTH = 64;
+const MEMO_MAX_TEXTS = 4096;
+
+function scanText(text: string, key: string | undefined): SecretMatch[] {
   // The key is scanned too: a secret used as a name is still written out.
   const prefix = key === undefined ? "" : `${key}: `;
   if (prefix.length + text.length < 8 || !(CANDIDATE.test(text) || CANDIDATE.test(prefix))) return [];

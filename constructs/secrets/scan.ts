@@ -37,19 +37,28 @@ function label(element: unknown, index: number): string {
   return String(index);
 }
 
-/** Every string under `value`, with its field path and the key it is the value of. */
-function walk(value: unknown, field: string, key: string | undefined, visit: (text: string, field: string, key?: string) => void): void {
+/**
+ * Every string under `value`, with its field path and the key it is the value of. The path is
+ * built only for a string with a finding: most strings have none, and naming an element or a
+ * key costs a scan of its own (see `shown`).
+ */
+function walk(value: unknown, field: () => string, key: string | undefined, visit: (text: string, field: () => string, key?: string) => void): void {
   if (typeof value === "string") {
     visit(value, field, key);
   } else if (Array.isArray(value)) {
-    value.forEach((element, i) => walk(element, `${field}[${label(element, i)}]`, key, visit));
+    value.forEach((element, i) => walk(element, () => `${field()}[${label(element, i)}]`, key, visit));
   } else if (value && typeof value === "object") {
     // A constraint or affinity on an id attribute (`${node.unique.id}`) compares with an id, not a secret.
     const attribute = (value as Record<string, unknown>).attribute;
     const idValue = typeof attribute === "string" && /\.id\}?$/.test(attribute);
     for (const [k, v] of Object.entries(value)) {
       // "//" holds cdktf's metadata (construct paths), not configuration.
-      if (k !== "//") walk(v, field ? `${field}.${shown(k)}` : shown(k), idValue && k === "value" ? "id" : k, visit);
+      if (k === "//") continue;
+      const inner = () => {
+        const outer = field();
+        return outer ? `${outer}.${shown(k)}` : shown(k);
+      };
+      walk(v, inner, idValue && k === "value" ? "id" : k, visit);
     }
   }
 }
@@ -57,8 +66,8 @@ function walk(value: unknown, field: string, key: string | undefined, visit: (te
 /** Secret-shaped literal text in every string under `value` (e.g. a parsed cdk.tf.json), reported at `path`. */
 export function findSecretsIn(value: unknown, path: string, field = ""): PlaintextSecret[] {
   const found: PlaintextSecret[] = [];
-  walk(value, field, undefined, (text, at, key) => {
-    for (const match of findSecretMaterial(text, key)) found.push({ ...match, path, field: at });
+  walk(value, () => field, undefined, (text, at, key) => {
+    for (const match of findSecretMaterial(text, key)) found.push({ ...match, path, field: at() });
   });
   return found;
 }
