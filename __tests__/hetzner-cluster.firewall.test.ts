@@ -5,8 +5,8 @@ import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { buildCluster } from "./support/hetzner-cluster";
 import { asRoot } from "./support/install-secrets";
-import { requireTool } from "./support/tools";
 import { probeConnects, ProbeResult } from "./support/tcp-probe";
+import { requireTool } from "./support/tools";
 import { writtenFile } from "./support/user-data";
 
 /**
