@@ -32,8 +32,6 @@ function run(...args: string[]): void {
 }
 
 const portsOfHost = PORTS.map((p) => `192.168.1.21:${p}`);
-/** The ports of the host that a TCP connect from namespace `from` reached within a second, as `probe` saw. */
-const portsReached = (probe: ProbeResult, from: string): number[] => probe.reachable(from, portsOfHost).map((t) => Number(t.split(":")[1]));
 /** Tries every port of the host from each of the namespaces, all at once. */
 const probeFrom = (...namespaces: string[]) => probeConnects(namespaces.map((from) => [from, portsOfHost]));
 
@@ -88,7 +86,8 @@ describe("a LAN host's input firewall", () => {
   beforeAll(() => {
     seen = probeFrom(ns.operator, ns.peer, ns.outside);
   });
-  const reachable = (from: string) => portsReached(seen, from);
+  /** The ports of the host a TCP connect from namespace `from` reached within a second, in the last probe. */
+  const reachable = (from: string): number[] => seen.reachable(from, portsOfHost).map((t) => Number(t.split(":")[1]));
 
   it("lets the operator reach SSH, the HTTPS APIs, the ingress and DNS, but not the agents' other ports", () => {
     expect(reachable(ns.operator)).toEqual([22, 4646, 8501, 80, 443, 53]);
