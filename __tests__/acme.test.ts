@@ -205,8 +205,13 @@ describe("the certificate renewer, against Pebble", () => {
   });
 });
 
-/** A certificate for tools.example.com 80 days into its 90: in its last third. */
+/** A certificate for tools.example.com 80 days into its 90: in its last third. Made once: the cases store it, none changes it. */
+let expiring: string | undefined;
 function expiringCertificate(dir: string): string {
+  return (expiring ??= makeExpiringCertificate(dir));
+}
+
+function makeExpiringCertificate(dir: string): string {
   const script = `
 import datetime
 from cryptography import x509

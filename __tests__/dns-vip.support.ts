@@ -190,6 +190,8 @@ export interface LabHost {
  */
 export class VrrpLab {
   static readonly INTERFACE = "hl0";
+  /** Labs made by this process so far: each names its namespaces apart, so two can run at once. */
+  private static made = 0;
   readonly dir = mkdtempSync(join(tmpdir(), "hashilab-vrrp-"));
   readonly hosts: readonly LabHost[];
   private readonly healthScript = join(this.dir, "health.js");
@@ -197,7 +199,7 @@ export class VrrpLab {
 
   constructor(addresses: readonly string[], prefixLength: number, vip: string) {
     for (const tool of ["keepalived", "curl", "ip", "unshare", "nft"]) requireTool(tool);
-    const tag = `${process.pid}`.slice(-6);
+    const tag = `${process.pid}`.slice(-6) + String.fromCharCode(97 + VrrpLab.made++);
     this.hosts = addresses.map((address, i) => ({
       name: `host${i + 1}`,
       address,
