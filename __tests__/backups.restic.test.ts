@@ -255,6 +255,7 @@ describe("restic.sh, the volume backup", () => {
       expect(run.code).not.toBe(0);
       expect(bucket.objects.size).toBe(0);
       expect(bucket.requests.some((r) => r.error === "SignatureDoesNotMatch")).toBe(true);
+      expect(run.out).toContain("not initializing over it");
     });
   });
 });

@@ -24,10 +24,14 @@ fail() {
 : "$BACKUP_HOST" "$RESTIC_REPOSITORY" "$RESTIC_PASSWORD_FILE"
 
 # A repository that is not there yet is created; any other error (network, keys, a wrong
-# password) fails rather than trying to initialize over an existing repository.
+# password, a missing bucket) fails rather than trying to initialize over an existing repository.
+# restic 0.14 has no exit code for "no repository" (10 came in 0.17), so the missing config file
+# is told by the backend's own words: the local backend's stat error, S3's NoSuchKey (minio-go's
+# "The specified key does not exist." for a HEAD without a body). "unable to open config file"
+# prefixes every failure, refused keys included, so it alone says nothing.
 ensure_repository() {
   if restic cat config >/dev/null 2>"$work/cat.err"; then return 0; fi
-  if grep -qiE 'does not exist|no such file|NoSuchKey|unable to open config file' "$work/cat.err"; then
+  if grep -qE 'no such file or directory|NoSuchKey|The specified key does not exist' "$work/cat.err"; then
     restic init
   else
     cat "$work/cat.err" >&2
