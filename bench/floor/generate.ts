@@ -81,13 +81,15 @@ export function sameConfiguration(a: StackJson, b: StackJson): boolean {
 }
 
 export function generate(stacks: ReadonlyMap<string, StackJson>): string {
+  /** Pass 1: what every reference needs to exist. Then the locals (blocks read them), then the rest. */
   const lines: string[] = [];
+  const locals: string[] = [];
   const later: string[] = [];
   /** Per stack: Terraform address (`type.name`, `data.type.name`, `var.x`, `local.x`) → JavaScript variable. */
   const addresses = new Map<string, Map<string, string>>();
   let n = 0;
   const fresh = (prefix: string) => `${prefix}${n++}`;
-  const used = new Set<string>();
+  const providerTypes = new Set<string>();
 
   const reference = (stack: string, expression: string): string | undefined => {
     if (expression.startsWith(`data.terraform_remote_state.${CROSS_STACK_INPUT}`)) {
@@ -129,19 +131,15 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
   const value = (stack: string, v: Json): string => {
     if (typeof v === "string") {
       const pieces: string[] = [];
-      let literal = "";
       let last = 0;
       for (const m of v.matchAll(INTERPOLATION)) {
         const token = reference(stack, m[1]) ?? expression(stack, m[1]);
         if (!token) continue;
-        literal += v.slice(last, m.index);
-        if (literal) pieces.push(str(literal));
+        if (m.index! > last) pieces.push(str(v.slice(last, m.index)));
         pieces.push(token);
-        literal = "";
         last = m.index! + m[0].length;
       }
-      literal += v.slice(last);
-      if (literal || pieces.length === 0) pieces.push(str(literal));
+      if (last < v.length || pieces.length === 0) pieces.push(str(v.slice(last)));
       return pieces.join(" + ");
     }
     if (Array.isArray(v)) return `[${v.map((e) => value(stack, e)).join(", ")}]`;
@@ -151,7 +149,7 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
   const camelKeys = (v: Json): Json =>
     Array.isArray(v) ? v.map(camelKeys) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, e]) => [camel(k), camelKeys(e)])) : v;
 
-  // Pass 1: stacks, backends, providers, variables and every block, so that any can be referenced.
+  // Pass 1: stacks, backends, variables and every block, so that any can be referenced (providers, which may reference blocks, go later).
   const stackVars = new Map<string, string>();
   const blocks: { stack: string; variable: string; block: Block; address: string }[] = [];
   for (const [name, json] of stacks) {
@@ -166,7 +164,7 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
     for (const [type, configs] of Object.entries(json.provider ?? {})) {
       const provider = PROVIDERS[type];
       if (!provider || configs.length !== 1) throw new Error(`${name}: provider ${type} is not handled`);
-      used.add(type);
+      providerTypes.add(type);
       later.push(`  new ${provider.name}(${s}, ${str(type)}, ${value(name, camelKeys(configs[0]))});`);
     }
     for (const [variable, config] of Object.entries(json.variable ?? {})) {
@@ -218,7 +216,11 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
     later.push(`  ${r}.body = ${value(stack, body)};`);
     const index = addresses.get(stack)!;
     if (block.depends_on) {
-      const targets = (block.depends_on as string[]).map((d) => index.get(d) ?? `(() => { throw new Error(${str(`no ${d}`)}); })()`);
+      const targets = (block.depends_on as string[]).map((d) => {
+        const target = index.get(d);
+        if (!target) throw new Error(`${stack}: depends_on names ${d}, which is not in the stack`);
+        return target;
+      });
       later.push(`  ${r}.dependsOn = [${targets.map((t) => `dependable(${t})`).join(", ")}];`);
     }
     if (block.count !== undefined) later.push(`  ${r}.count = ${value(stack, block.count)};`);
@@ -237,7 +239,7 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
     const s = stackVars.get(name)!;
     const index = addresses.get(name)!;
     for (const [local, expression] of Object.entries(json.locals ?? {})) {
-      later.push(`  const ${index.get(`local.${local}`)} = new TerraformLocal(${s}, ${str(local)}, ${value(name, expression)});`);
+      locals.push(`  const ${index.get(`local.${local}`)} = new TerraformLocal(${s}, ${str(local)}, ${value(name, expression)});`);
     }
     for (const [output, config] of Object.entries(json.output ?? {})) {
       if (output.startsWith(CROSS_STACK_OUTPUT)) continue;
@@ -246,21 +248,17 @@ export function generate(stacks: ReadonlyMap<string, StackJson>): string {
     }
     for (const { from, to } of json.moved ?? []) later.push(`  ${index.get(to)}.moveFromId(${str(from)});`);
   }
-  // Locals are referenced by blocks: declare them before the bodies that read them.
-  const localLines = later.filter((l) => l.includes("new TerraformLocal("));
-  const rest = later.filter((l) => !l.includes("new TerraformLocal("));
-
   return [
     '"use strict";',
     "// Generated by bench/floor/generate.ts from a synth of the whole app. Do not edit.",
     'const { LocalBackend, TerraformIterator, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable, Token, dependable } = require("cdktf");',
     'const { Construct } = require("constructs");',
     'const { FloorDataSource, FloorExpression, FloorResource } = require("./blocks");',
-    ...[...used].sort().map((t) => `const { ${PROVIDERS[t].name} } = require(${str(PROVIDERS[t].module)});`),
+    ...[...providerTypes].sort().map((t) => `const { ${PROVIDERS[t].name} } = require(${str(PROVIDERS[t].module)});`),
     "exports.buildFloor = (app) => {",
     ...lines,
-    ...localLines,
-    ...rest,
+    ...locals,
+    ...later,
     "};",
     "",
   ].join("\n");
