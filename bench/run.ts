@@ -8,10 +8,12 @@
  * 1. Synth as a user runs it (cdktf.json's app, the cdktf CLI, the previous tsx app command),
  *    of the whole app and of lab alone, each beside the baseline app run the same way
  *    (baseline/: cdktf, one provider by deep import, one resource).
- * 2. Where one synth's CPU goes, phase by phase (synth-phases.ts), beside the baseline's.
- * 3. NomadService ×N in one stack, in-process (after module loading): cost per item.
- * 4. `npm run review` on a one-file change: base not cached yet, and cached.
- * 5. `npm test` (the type-check and every test) beside the baseline's one-test suite; `npm ci` from a clean clone.
+ * 2. cdktf's floor for the app's output (floor/: the same stacks and blocks declared straight
+ *    through cdktf, generated from a synth of the app) beside the app and the baseline app.
+ * 3. Where one synth's CPU goes, phase by phase (synth-phases.ts), beside the floor's and the baseline's.
+ * 4. NomadService ×N in one stack, in-process (after module loading): cost per item.
+ * 5. `npm run review` on a one-file change: base not cached yet, and cached.
+ * 6. `npm test` (the type-check and every test) beside the baseline's one-test suite; `npm ci` from a clean clone.
  * Prints the tables and writes them to docs/performance.md.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -19,12 +21,15 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitAll, scratchCopyOfProject } from "../__tests__/support/scratch-repo";
+import { countBlocks, GENERATED, generate, readStacks, sameConfiguration } from "./floor/generate";
 import { measure, Measurement, median, ratio } from "./measure";
 
 const ROOT = join(__dirname, "..");
 const BASELINE_DIR = join(__dirname, "baseline");
 /** lab/: the lab environment alone, with a cdktf.json like the project's. */
 const LAB_DIR = join(__dirname, "lab");
+/** floor/: cdktf's floor for the whole app's output. */
+const FLOOR_DIR = join(__dirname, "floor");
 const LOADER = join(ROOT, "scripts", "build", "ts-loader.cjs");
 /** cdktf.json's app command, as the project and the baseline run it. */
 const APP_COMMAND = [process.execPath, "--require", LOADER, "main.ts"];
@@ -112,7 +117,61 @@ function formatComparisons(comparisons: readonly Comparison[], runs: number): st
   ].join("\n");
 }
 
-// --- 2. phases -----------------------------------------------------------------------------
+// --- 2. cdktf's floor ---------------------------------------------------------------------
+
+/** Runs cdktf.json's app command in `cwd` into a temp folder and returns what `read` makes of the output. */
+function synthesized<T>(cwd: string, read: (outdir: string) => T): T {
+  const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-floor-"));
+  try {
+    execFileSync(APP_COMMAND[0], APP_COMMAND.slice(1), { cwd, env: { ...process.env, CDKTF_OUTDIR: outdir }, stdio: ["ignore", "ignore", "inherit"] });
+    return read(outdir);
+  } finally {
+    rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Writes the floor app from a synth of the whole app, synthesizes it, and checks that every
+ * stack has the same number of resources, data sources, outputs, variables and locals.
+ * Returns how far the configurations agree beyond the counts.
+ */
+function prepareFloor(): string {
+  const app = synthesized(ROOT, readStacks);
+  writeFileSync(GENERATED, generate(app));
+  const floor = synthesized(FLOOR_DIR, readStacks);
+  const counts = (stacks: typeof app) => JSON.stringify([...stacks].map(([name, json]) => [name, countBlocks(json)]));
+  if (counts(floor) !== counts(app)) throw new Error(`the floor's blocks differ from the app's:\n${counts(floor)}\n${counts(app)}`);
+  const differing = [...app].filter(([name, json]) => !sameConfiguration(json, floor.get(name)!)).map(([name]) => name);
+  return differing.length === 0
+    ? "Every stack's configuration is the app's, block for block (only cdktf's `//` metadata differs, and the floor writes no assets)."
+    : `The block counts match; the configurations of ${differing.join(", ")} differ in content.`;
+}
+
+interface FloorFigures {
+  readonly app: Measurement;
+  readonly floor: Measurement;
+  readonly baseline: Measurement;
+  readonly agreement: string;
+}
+
+function formatFloor(f: FloorFigures, runs: number): string {
+  const row = (name: string, m: Measurement) =>
+    `| ${name} | ${m.cpuMs} | ${m.ms} | ${m.peakRssMb} | ${ratio(m.cpuMs, f.floor.cpuMs)} / ${ratio(m.peakRssMb, f.floor.peakRssMb)} | ${ratio(m.cpuMs, f.baseline.cpuMs)} / ${ratio(m.peakRssMb, f.baseline.peakRssMb)} |`;
+  return [
+    "### cdktf's floor for the app's output",
+    "",
+    `bench/floor: the whole app's 11 stacks declared straight through cdktf, generated from a synth of the app before it is measured (bench/floor/generate.ts): cdktf's generic resource and data-source classes, the providers' own classes, LocalBackend, TerraformVariable, TerraformLocal, TerraformOutput; references as cdktf tokens, cross-stack ones included. ${f.agreement}`,
+    `Each run as cdktf.json's app runs main.ts, median of ${runs} run(s). Whatever the app costs over the floor is hashilab's own work; the floor over the baseline is what cdktf needs for this much output.`,
+    "",
+    "| app | CPU ms | wall ms | MB | vs floor (CPU / memory) | vs baseline (CPU / memory) |",
+    "|---|---|---|---|---|---|",
+    row("the whole app (`main.ts`)", f.app),
+    row("cdktf's floor for its output (`bench/floor/main.ts`)", f.floor),
+    row("the one-resource baseline (`bench/baseline/main.ts`)", f.baseline),
+  ].join("\n");
+}
+
+// --- 3. phases -----------------------------------------------------------------------------
 
 type Phases = Record<string, number>;
 
@@ -134,19 +193,20 @@ function phases(which: string, runs: number): Phases {
   return Object.fromEntries(Object.keys(samples[0]).map((k) => [k, median(samples.map((s) => s[k]))]));
 }
 
-function formatPhases(app: Phases, lab: Phases, baseline: Phases, runs: number): string {
+function formatPhases(app: Phases, lab: Phases, floor: Phases, baseline: Phases, runs: number): string {
   return [
     "### Where one synth's CPU goes",
     "",
-    `bench/synth-phases.ts: CPU ms per phase as main.ts runs (cdktf.json's app), median of ${runs} run(s). "over baseline" is the whole app's phase minus the baseline's.`,
+    `bench/synth-phases.ts: CPU ms per phase as main.ts runs (cdktf.json's app), median of ${runs} run(s). ` +
+      `"over floor" is the whole app's phase minus that of cdktf's floor for its output (hashilab's own work); "over baseline" minus the baseline's.`,
     "",
-    "| phase | whole app | lab | baseline | over baseline |",
-    "|---|---|---|---|---|",
-    ...Object.keys(PHASE_NAMES).map((k) => `| ${PHASE_NAMES[k]} | ${app[k]} | ${lab[k]} | ${baseline[k]} | ${app[k] - baseline[k]} |`),
+    "| phase | whole app | lab | floor | baseline | over floor | over baseline |",
+    "|---|---|---|---|---|---|---|",
+    ...Object.keys(PHASE_NAMES).map((k) => `| ${PHASE_NAMES[k]} | ${app[k]} | ${lab[k]} | ${floor[k]} | ${baseline[k]} | ${app[k] - floor[k]} | ${app[k] - baseline[k]} |`),
   ].join("\n");
 }
 
-// --- 3. NomadService ×N --------------------------------------------------------------------
+// --- 4. NomadService ×N --------------------------------------------------------------------
 
 interface Sample {
   readonly n: number;
@@ -190,7 +250,7 @@ function formatScaling(samples: readonly Sample[], baseline: Sample, runs: numbe
   ].join("\n");
 }
 
-// --- 4. review -----------------------------------------------------------------------------
+// --- 5. review -----------------------------------------------------------------------------
 
 interface ReviewFigures {
   readonly cold: Measurement;
@@ -236,7 +296,7 @@ function formatReview(r: ReviewFigures, runs: number): string {
   ].join("\n");
 }
 
-// --- 5. npm ci -----------------------------------------------------------------------------
+// --- 6. npm ci -----------------------------------------------------------------------------
 
 interface InstallFigures {
   readonly install: Measurement;
@@ -295,10 +355,14 @@ if (require.main === module) {
   const sections: string[] = [];
   // Warm the transpile cache first: every figure is of a run after the first.
   spawnSync(process.execPath, ["--require", LOADER, join(__dirname, "synth-phases.ts"), "app"], { cwd: ROOT });
+  const agreement = prepareFloor();
   const comparisons = synthComparisons(runs);
   if (!args.includes("--skip-tests")) comparisons.push(testComparison());
   section(sections, formatComparisons(comparisons, runs));
-  section(sections, formatPhases(phases("app", runs), phases("lab", runs), phases("baseline", runs), runs));
+  const [app] = comparisons;
+  const floor = withOutdir(runs, FLOOR_DIR, () => APP_COMMAND, (out) => ({ CDKTF_OUTDIR: out }));
+  section(sections, formatFloor({ app: app.hashilab, floor, baseline: app.baseline, agreement }, runs));
+  section(sections, formatPhases(phases("app", runs), phases("lab", runs), phases("floor", runs), phases("baseline", runs), runs));
   const baseline = runSamples("synth-baseline.ts", 1, runs);
   section(sections, formatScaling(SERVICE_COUNTS.map((n) => runSamples("synth-services.ts", n, runs)), baseline, runs));
   section(sections, formatReview(reviewFigures(runs), runs));

@@ -3,10 +3,12 @@
  * starting node, loading the modules, building the construct tree (with hashilab's
  * validations), cdktf's prepareStack (resolves every stack once to find cross-stack
  * references), rendering each stack (toTerraform, with the plaintext-secret scan), and writing
- * the files with the rest of app.synth. Of the whole app, of lab alone, or of the baseline app.
+ * the files with the rest of app.synth. Of the whole app, of lab alone, of cdktf's floor for the
+ * whole app's output (floor/; run.ts, or floor/generate.ts on a synth of the app, writes it
+ * first), or of the baseline app.
  * Prints JSON: milliseconds of CPU (user+system) per phase.
  *
- *   node --require ./scripts/build/ts-loader.cjs bench/synth-phases.ts app|lab|baseline
+ *   node --require ./scripts/build/ts-loader.cjs bench/synth-phases.ts app|lab|floor|baseline
  */
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
@@ -21,7 +23,9 @@ const which = process.argv[2] ?? "app";
 const build: (app: InstanceType<typeof App>) => void =
   which === "baseline"
     ? (require("./baseline/app") as typeof import("./baseline/app")).buildBaseline
-    : (() => {
+    : which === "floor"
+      ? (require("./floor/stacks.generated.js") as { buildFloor: (app: InstanceType<typeof App>) => void }).buildFloor
+      : (() => {
         const { ENVIRONMENTS, lab } = require("../environments") as typeof import("../environments");
         const { addEnvironments } = require("../stacks/environment") as typeof import("../stacks/environment");
         return (app) => {
@@ -33,7 +37,7 @@ const loaded = cpuMs();
 
 const outdir = mkdtempSync(join(tmpdir(), "hashilab-bench-phases-"));
 try {
-  // As main.ts: hashilab's validation ran while building; the baseline keeps cdktf's.
+  // As main.ts (and the floor's main.ts): hashilab's validation ran while building; the baseline keeps cdktf's.
   const app = new App({ outdir, skipValidation: which !== "baseline" });
   build(app);
   const built = cpuMs();
