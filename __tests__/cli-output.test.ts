@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runNodeScript } from "./support/npm-script";
 import { PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch-repo";
 
 /** The README's synth command, read from its set-up block. */
@@ -35,7 +36,8 @@ test("fails when the README's synth command prints spinner frames, escapes or er
 test("fails when a synth that cannot run says anything but one sentence naming the fix", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-no-project-")));
   try {
-    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(PROJECT_ROOT, "scripts", "cli", "hashilab.ts"), "synth"], { cwd: dir, encoding: "utf8" });
+    // package.json's synth script (`hashilab synth` from its source), from a folder without a project.
+    const run = runNodeScript("synth", [], { cwd: dir });
     expect(run.stderr).toBe(`synth: no cdktf.json in ${dir}; run it from your cdktf project's folder (where cdktf.json is).\n`);
     expect(run.status).toBe(1);
   } finally {

@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execSync } from "node:child_process";
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -7,13 +7,13 @@ import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 const projectRoot = resolve(__dirname, "..");
 const SKIP = new Set(["node_modules", "cdktf.out", ".git", "state", "dist"]);
 
-/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would. */
+/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would: cdktf.json's app, through a shell. */
 function synthCopy(dir: string): Record<string, Buffer> {
   for (const entry of readdirSync(projectRoot)) {
     if (!SKIP.has(entry)) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(projectRoot, "node_modules"), join(dir, "node_modules"));
-  execFileSync(process.execPath, [join(projectRoot, "node_modules", "tsx", "dist", "cli.mjs"), "main.ts"], {
+  execSync(JSON.parse(readFileSync(join(dir, "cdktf.json"), "utf8")).app, {
     cwd: dir,
     env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out"), CHECKPOINT_DISABLE: "1" },
     stdio: "pipe",
