@@ -12,7 +12,7 @@
 // the first needs the reset index in acl-bootstrap-reset where the leader reads it.
 // `terraform state pull` runs the real terraform ($REAL_TERRAFORM), and ssh a local bash: the
 // stub runs them in its own place (exec), with its stdio.
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 
 // The call being answered (one at a time).
@@ -210,13 +210,13 @@ const commands = { nomad, consul, curl, ssh, terraform, npm: () => undefined };
 
 /** Answers one call, run in `cwd` with the environment `variables` and `stdinText`. */
 function answer(cwd, variables, stdinText, argv) {
-  process.chdir(cwd);
   env = variables;
   input = stdinText;
   [command, ...args] = argv;
   stdout = "";
   stderr = "";
   try {
+    process.chdir(cwd);
     file = env.FAKE_CLUSTER;
     cluster = JSON.parse(readFileSync(file, "utf8"));
     cluster.log.push([command, ...args].join(" "));
@@ -251,6 +251,10 @@ const server = createServer((socket) => {
     socket.end(replyFields.map((field) => `${field}\0`).join(""));
   });
 });
-server.listen(0, "127.0.0.1", () => writeFileSync(process.argv[2], String(server.address().port)));
+// Written whole, then renamed: the test file waits for the port file to appear.
+server.listen(0, "127.0.0.1", () => {
+  writeFileSync(`${process.argv[2]}.tmp`, String(server.address().port));
+  renameSync(`${process.argv[2]}.tmp`, process.argv[2]);
+});
 // Ends with the test file's process, which holds the other end of stdin.
 process.stdin.on("end", () => process.exit(0)).resume();
