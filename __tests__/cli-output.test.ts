@@ -1,41 +1,29 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch-repo";
-
-/** The README's synth command, read from its set-up block. */
-const SYNTH_COMMAND = readFileSync(join(PROJECT_ROOT, "README.md"), "utf8")
-  .split("## Set up, synthesize, test\n")[1]
-  .split("```sh\n")[1]
-  .split("\n")
-  .find((line) => /synth/.test(line))!;
+import { runNodeScript } from "./support/npm-script";
+import { readmeSynth } from "./support/readme-synth";
 
 /** Spinner frames (braille dots), ANSI escapes, and lines that say error or warn. */
 const NOISE = /[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]|\u001b\[|\berror\b|\bwarn(ing)?\b/i;
 
 test("fails when the README's synth command prints spinner frames, escapes or error lines to a pipe, or more than its result", () => {
-  const repo = scratchCopyOfProject();
-  try {
-    const [command, ...args] = SYNTH_COMMAND.split(" ");
-    // As a user's shell runs it: a terminal-less pipe, and the machine's environment as it is.
-    const run = spawnSync(command, args, { cwd: repo, encoding: "utf8", env: { ...process.env, npm_config_update_notifier: "false" } });
-    const lines = `${run.stdout}${run.stderr}`.split("\n").filter((l) => l.trim() !== "");
-    expect(lines.filter((l) => NOISE.test(l))).toEqual([]);
-    expect(run.status).toBe(0);
-    // npm echoes the script it runs (two "> " lines); the command itself prints one line.
-    expect(lines.filter((l) => !l.startsWith("> "))).toEqual([
-      "Synthesized 11 stack(s) into cdktf.out/stacks: dev-acl, dev-platform, dev-workloads, home-acl, home-hosts, home-platform, home-workloads, lab-acl, lab-hosts, lab-platform, lab-workloads",
-    ]);
-  } finally {
-    rmSync(repo, { recursive: true, force: true });
-  }
+  // In a copy of the project, as a user's shell runs it (determinism.test.ts compares what it wrote).
+  const run = readmeSynth();
+  const lines = `${run.stdout}${run.stderr}`.split("\n").filter((l) => l.trim() !== "");
+  expect(lines.filter((l) => NOISE.test(l))).toEqual([]);
+  expect(run.status).toBe(0);
+  // npm echoes the script it runs (two "> " lines); the command itself prints one line.
+  expect(lines.filter((l) => !l.startsWith("> "))).toEqual([
+    "Synthesized 11 stack(s) into cdktf.out/stacks: dev-acl, dev-platform, dev-workloads, home-acl, home-hosts, home-platform, home-workloads, lab-acl, lab-hosts, lab-platform, lab-workloads",
+  ]);
 });
 
 test("fails when a synth that cannot run says anything but one sentence naming the fix", () => {
   const dir = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-no-project-")));
   try {
-    const run = spawnSync(process.execPath, [join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs"), join(PROJECT_ROOT, "scripts", "cli", "hashilab.ts"), "synth"], { cwd: dir, encoding: "utf8" });
+    // package.json's synth script (`hashilab synth` from its source), from a folder without a project.
+    const run = runNodeScript("synth", [], { cwd: dir });
     expect(run.stderr).toBe(`synth: no cdktf.json in ${dir}; run it from your cdktf project's folder (where cdktf.json is).\n`);
     expect(run.status).toBe(1);
   } finally {

@@ -1,15 +1,9 @@
-import { spawnSync } from "node:child_process";
-import { join } from "node:path";
 import { estimateCost } from "../scripts/cost/estimate";
 import { loadPriceTable, PriceTable } from "../scripts/cost/prices";
+import { runNodeScript } from "./support/npm-script";
 
-const ROOT = join(__dirname, "..");
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-
-function runCost(...args: string[]) {
-  const r = spawnSync(process.execPath, [TSX, "scripts/cost/cli.ts", ...args], { cwd: ROOT, encoding: "utf8" });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+/** `npm run cost -- <args>`. */
+const runCost = (...args: string[]) => runNodeScript("cost", args);
 
 describe("npm run cost", () => {
   test("prices lab: three cx23 hosts with a primary IPv4 and IPv6 each", () => {

@@ -1,19 +1,20 @@
-import { execFileSync } from "node:child_process";
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { execSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
+import { readmeSynth } from "./support/readme-synth";
 
 const projectRoot = resolve(__dirname, "..");
 const SKIP = new Set(["node_modules", "cdktf.out", ".git", "state", "dist"]);
 
-/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would. */
+/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would: cdktf.json's app, through a shell. */
 function synthCopy(dir: string): Record<string, Buffer> {
   for (const entry of readdirSync(projectRoot)) {
     if (!SKIP.has(entry)) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
   }
   symlinkSync(join(projectRoot, "node_modules"), join(dir, "node_modules"));
-  execFileSync(process.execPath, [join(projectRoot, "node_modules", "tsx", "dist", "cli.mjs"), "main.ts"], {
+  execSync(JSON.parse(readFileSync(join(dir, "cdktf.json"), "utf8")).app, {
     cwd: dir,
     env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out"), CHECKPOINT_DISABLE: "1" },
     stdio: "pipe",
@@ -26,16 +27,16 @@ function synthCopy(dir: string): Record<string, Buffer> {
 }
 
 describe("synth", () => {
-  const a = mkdtempSync(join(tmpdir(), "hashilab-a-"));
   const b = join(mkdtempSync(join(tmpdir(), "hashilab-b-")), "some", "deeper", "checkout");
-  afterAll(() => {
-    rmSync(a, { recursive: true, force: true });
-    rmSync(resolve(b, "../../.."), { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(resolve(b, "../../.."), { recursive: true, force: true }));
 
   it("gives byte-identical stacks from two checkouts at different paths, with no machine path in them", () => {
-    cpSync(projectRoot, b, { recursive: true, filter: () => false }); // creates the nested folder
-    const first = synthCopy(a);
+    // The first checkout: the copy where the README's synth command ran (cli-output.test.ts reads what it printed).
+    const readme = readmeSynth();
+    expect(readme.status).toBe(0);
+    const a = readme.dir;
+    const first = Object.fromEntries(Object.entries(readme.files).map(([name, base64]) => [name, Buffer.from(base64, "base64")]));
+    mkdirSync(b, { recursive: true });
     const second = synthCopy(b);
     expect(Object.keys(second)).toEqual(Object.keys(first));
     expect(Object.keys(first).length).toBeGreaterThan(5);

@@ -4,12 +4,18 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { jobSpecFromHcl } from "../constructs";
 import { jobModule } from "../scripts/import-job/generate";
+import { nodeScriptArgs } from "./support/npm-script";
+import { PROJECT_ROOT } from "./support/scratch-repo";
 
-/** `hashilab import-job` as a user runs it (`npm run import-job -- ...` runs the same entry). */
-const ROOT = join(__dirname, "..");
-const CLI = join(ROOT, "scripts", "cli", "hashilab.ts");
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
-const hashilab = (...args: string[]) => spawnSync(process.execPath, [TSX, CLI, ...args], { cwd: ROOT, encoding: "utf8" });
+/**
+ * `hashilab <args>` as a user runs it in this repository: package.json's import-job script
+ * is `hashilab import-job` from its source, so `npm run import-job -- <args>` is
+ * hashilab("import-job", <args>); its entry without the command runs the others.
+ */
+const IMPORT_JOB = nodeScriptArgs("import-job");
+if (IMPORT_JOB.at(-1) !== "import-job") throw new Error(`package.json's import-job script does not end with the command: ${IMPORT_JOB.join(" ")}`);
+const HASHILAB = IMPORT_JOB.slice(0, -1);
+const hashilab = (...args: string[]) => spawnSync(process.execPath, [...HASHILAB, ...args], { cwd: PROJECT_ROOT, encoding: "utf8" });
 
 const FILES = [
   join(__dirname, "fixtures", "jobs", "mr-karan-homelab", "terraform__modules__doggo__conf__doggo.nomad.hcl"),

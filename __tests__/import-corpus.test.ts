@@ -1,4 +1,3 @@
-import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
@@ -9,6 +8,7 @@ import { jobModule } from "../scripts/import-job/generate";
 import { NORMALISATIONS, normaliseJobTree } from "./import.support";
 import { parseHcl } from "./support/hcl";
 import { evaluateWithTerraform } from "./support/terraform";
+import { typeCheck } from "./support/type-check";
 
 /**
  * Real public jobspecs (first line: source repository, path and commit), imported, rendered and
@@ -118,8 +118,10 @@ describe("generated TypeScript", () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   test("type-checks with --strict for every corpus job (one tsc run)", () => {
-    const tsc = join(__dirname, "..", "node_modules", "typescript", "bin", "tsc");
-    expect(() => execFileSync(process.execPath, [tsc, "-p", join(dir, "tsconfig.json"), "--noEmit", "--strict"], { encoding: "utf8", stdio: "pipe" })).not.toThrow();
+    // The modules' own type errors: the library they import is type-checked, strict, by the
+    // project's tsc (npm test), so checking its files here again would find nothing new.
+    const modules = corpus.map((_, i) => join(dir, `job${i}.ts`));
+    expect(typeCheck(join(dir, "tsconfig.json"), { extend: { strict: true }, only: modules }).output).toBe("");
   });
 
   test("builds the same job: each module's function passes NomadJob the props that render the imported jobspec", () => {

@@ -1,4 +1,3 @@
-import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -7,9 +6,8 @@ import { Masker, MASK } from "../scripts/review/mask";
 import { clusterEffects } from "../scripts/review/effects";
 import { compareApps } from "../scripts/review/plan";
 import { renderText } from "../scripts/review/render";
-import { commitAll, PROJECT_ROOT, scratchCopyOfProject } from "./support/scratch-repo";
-
-const TSX = join(PROJECT_ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+import { runNodeScript } from "./support/npm-script";
+import { commitAll, scratchCopyOfProject } from "./support/scratch-repo";
 
 /**
  * A fixture stack added to the scratch copy's main.ts: the everyday NomadService and a
@@ -42,9 +40,9 @@ const BASE_FIXTURE = {
   capabilities: ["submit-job", "dispatch-job", "read-logs"],
 };
 
-function runReview(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [TSX, "scripts/review/cli.ts", ...args], { cwd, encoding: "utf8" });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+/** `npm run review -- <args>` in the checkout at `dir`. */
+function runReview(dir: string, ...args: string[]) {
+  return runNodeScript("review", args, { dir });
 }
 
 describe("npm run review", () => {
@@ -119,7 +117,7 @@ describe("npm run review", () => {
   test("fails with one sentence outside a git checkout", () => {
     const outside = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-no-git-")));
     try {
-      const result = spawnSync(process.execPath, [TSX, join(repo, "scripts/review/cli.ts"), "HEAD"], { cwd: outside, encoding: "utf8", env: { ...process.env, GIT_CEILING_DIRECTORIES: tmpdir() } });
+      const result = runNodeScript("review", ["HEAD"], { dir: repo, cwd: outside, env: { ...process.env, GIT_CEILING_DIRECTORIES: tmpdir() } });
       expect(result.status).toBe(1);
       expect(result.stderr).toBe(`review: ${outside} is not inside a git checkout; run the review from your hashilab repository.\n`);
     } finally {

@@ -141,6 +141,8 @@ interface Case {
   readonly id: string;
   /** What the consumer must read. */
   readonly expected: string;
+  /** The case's own stack, when its construct was built. */
+  readonly stack?: TerraformStack;
 }
 
 const random = seededRandom(13);
@@ -150,23 +152,21 @@ const variables: Record<string, string> = {};
 /** Reads a jobspec case's value back from the parsed file (Terraform-only cases have none). */
 const readers = new Map<string, (file: NomadHclBody) => string>();
 
-/** Builds in a scratch stack first (a refused construct stays half-built in its tree), then for real. */
+/**
+ * Builds the case's construct in a stack (and App) of its own: a refused construct stays
+ * half-built in its tree, and no other case's construct is built beside it.
+ */
 function attempt(slot: string, mode: Mode, value: string, id: string, build: (scope: TerraformStack) => void, expected = value): void {
-  const scratch = new TerraformStack(new App(), "scratch");
-  new NomadProvider(scratch, "nomad", { address: "http://127.0.0.1:4646" });
+  const stack = new TerraformStack(new App(), "property");
+  new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" });
   try {
-    build(scratch);
+    build(stack);
   } catch (e) {
     cases.push({ slot, mode, value, outcome: "refused", error: (e as Error).message, id, expected });
     return;
   }
-  build(stack);
-  cases.push({ slot, mode, value, outcome: "synthesized", id, expected });
+  cases.push({ slot, mode, value, outcome: "synthesized", id, expected, stack });
 }
-
-const app = new App();
-const stack = new TerraformStack(app, "property");
-new NomadProvider(stack, "nomad", { address: "http://127.0.0.1:4646" });
 
 let n = 0;
 for (const value of values) {
@@ -205,8 +205,7 @@ describe("random hostile strings through every string prop (seeded, deterministi
 
   it("each accepted input reaches its consumer byte-equal, after terraform and HCL read it", async () => {
     const synthesized = cases.filter((c) => c.outcome === "synthesized");
-    const json: StackJson = JSON.parse(Testing.synth(stack));
-    const expressions = synthesized.map((c) => expressionOf(json, c));
+    const expressions = synthesized.map((c) => expressionOf(JSON.parse(Testing.synth(c.stack!)), c));
     const evaluated = evaluateTerraformBatch(expressions, variables);
     const jobspecs = synthesized.map((c, i) => (readers.has(c.id) ? evaluated[i] : ""));
     const files = readJobspecs(jobspecs);

@@ -1,29 +1,45 @@
 // A stand-in for the commands scripts/ops/ calls (nomad, consul, curl, ssh, terraform, npm),
-// answering from one cluster kept in the JSON file $FAKE_CLUSTER: `node fake-cluster.mjs
-// <command> <args...>`. Messages are the real ones, from the sources at the pinned versions:
-// Nomad 2.0.5 command/*.go and nomad/acl_endpoint.go (Bootstrap), Consul 1.21.5 command/*
-// and agent/consul/acl_endpoint.go (BootstrapACL); an API error prints as the Go clients
-// print it, "Unexpected response code: <status> (<body>)". Like the real servers, a restore
+// answering from one cluster kept in the JSON file $FAKE_CLUSTER. One server process answers
+// every call of a test file: `node fake-cluster.mjs <port-file>` listens on 127.0.0.1 and
+// writes its port to <port-file>; each command is a bash stub (support/ops-project.ts) that
+// sends its arguments, working directory, stdin and the variables read here (FAKE_CLUSTER,
+// NOMAD_TOKEN, CONSUL_HTTP_TOKEN, REAL_TERRAFORM), and prints the answer (a node process per
+// call cost most of the restore tests' CPU). Messages are the real ones, from the sources at
+// the pinned versions: Nomad 2.0.5 command/*.go and nomad/acl_endpoint.go (Bootstrap), Consul
+// 1.21.5 command/* and agent/consul/acl_endpoint.go (BootstrapACL); an API error prints as the
+// Go clients print it, "Unexpected response code: <status> (<body>)". Like the real servers, a restore
 // needs a management token, replaces every token with the snapshot's, and a bootstrap after
 // the first needs the reset index in acl-bootstrap-reset where the leader reads it.
-// `terraform state pull` runs the real terraform ($REAL_TERRAFORM).
-import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+// `terraform state pull` runs the real terraform ($REAL_TERRAFORM), and ssh a local bash: the
+// stub runs them in its own place (exec), with its stdio.
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 
-const file = process.env.FAKE_CLUSTER;
-const cluster = JSON.parse(readFileSync(file, "utf8"));
+// The call being answered (one at a time).
+let file, cluster, command, args, env, input, stdout, stderr;
 const save = () => writeFileSync(file, JSON.stringify(cluster, null, 2));
-const [command, ...args] = process.argv.slice(2);
-cluster.log.push([command, ...args].join(" "));
-save();
 
-const out = (text) => process.stdout.write(`${text}\n`);
+/** How a call ends: its exit code, or a real command the stub runs in its place. */
+class Exit {
+  constructor(code) {
+    this.code = code;
+  }
+}
+class Exec {
+  constructor(argv) {
+    this.argv = argv;
+  }
+}
+
+const out = (text) => {
+  stdout += `${text}\n`;
+};
 function fail(text, code = 1) {
-  process.stderr.write(`${text}\n`);
-  process.exit(code);
+  stderr += `${text}\n`;
+  throw new Exit(code);
 }
 const apiError = (status, body) => `Unexpected response code: ${status} (${body})`;
-const stdin = () => readFileSync(0, "utf8");
+const stdin = () => input;
 const management = (system, token) => cluster[system].tokens.includes(token);
 
 /** Bootstrap with a caller-chosen secret: once, or again with the reset index in place. */
@@ -49,7 +65,7 @@ function bootstrap(system, secret) {
 }
 
 function snapshotCommand(system, verb, path) {
-  const token = system === "nomad" ? process.env.NOMAD_TOKEN : process.env.CONSUL_HTTP_TOKEN;
+  const token = system === "nomad" ? env.NOMAD_TOKEN : env.CONSUL_HTTP_TOKEN;
   if (verb === "inspect") {
     let snap;
     try {
@@ -80,7 +96,7 @@ function nomad() {
   const words = args.join(" ");
   if (words.startsWith("operator snapshot ")) return snapshotCommand("nomad", args[2], args[3]);
   if (words === "acl token self") {
-    if (!management("nomad", process.env.NOMAD_TOKEN)) fail(`Error fetching self token: ${apiError(403, "ACL token not found")}`);
+    if (!management("nomad", env.NOMAD_TOKEN)) fail(`Error fetching self token: ${apiError(403, "ACL token not found")}`);
     return out("Accessor ID  = 0b1b7c3f-3f4e-4ad7-8e80-8c0e3b2f7a11\nName         = Bootstrap Token\nType         = management\nGlobal       = true");
   }
   if (words === "acl bootstrap -") {
@@ -95,7 +111,7 @@ function consul() {
   const words = args.join(" ");
   if (words.startsWith("snapshot ")) return snapshotCommand("consul", args[1], args[2]);
   if (words === "acl token read -self") {
-    if (!management("consul", process.env.CONSUL_HTTP_TOKEN)) fail(`Error reading token: ${apiError(403, "ACL not found")}`);
+    if (!management("consul", env.CONSUL_HTTP_TOKEN)) fail(`Error reading token: ${apiError(403, "ACL not found")}`);
     return out("AccessorID:       5f0b6b4e-8f4e-4c1e-9d0e-2b1e0c0f7a22\nDescription:      Bootstrap Token (Global Management)");
   }
   if (words === "acl bootstrap -") {
@@ -143,8 +159,7 @@ function ssh() {
   const host = args[args.length - 2].replace(/^root@/, "");
   if ((cluster.unreachable ?? []).includes(host)) fail(`ssh: connect to host ${host} port 22: Connection refused`, 255);
   const remote = args[args.length - 1].replaceAll("/opt/", `${cluster.hostsDir}/${host}/opt/`);
-  const run = spawnSync("bash", ["-c", remote], { stdio: "inherit" });
-  process.exit(run.status ?? 1);
+  throw new Exec(["bash", "-c", remote]);
 }
 
 /** terraform -chdir=cdktf.out/stacks/<stack> <subcommand> ... */
@@ -152,14 +167,14 @@ function terraform() {
   const stack = args[0].replace(/^-chdir=cdktf\.out\/stacks\//, "");
   const [sub, ...rest] = args.slice(1);
   if (sub === "state" && rest[0] === "pull") {
-    const run = spawnSync(process.env.REAL_TERRAFORM, args, { stdio: "inherit" });
-    process.exit(run.status ?? 1);
+    throw new Exec([env.REAL_TERRAFORM, ...args]);
   }
   if (sub === "state" && rest[0] === "list") return out((cluster.stateList[stack] ?? []).join("\n"));
   if (sub === "output") {
     const value = cluster.outputs[`${stack} ${rest[rest.length - 1]}`];
     if (value === undefined) fail(`╷\n│ Error: Output "${rest[rest.length - 1]}" not found\n╵`);
-    return process.stdout.write(value);
+    stdout += value;
+    return;
   }
   if (sub === "init") return out("Terraform has been successfully initialized!");
   if (sub === "plan") {
@@ -168,7 +183,7 @@ function terraform() {
     writeFileSync(`cdktf.out/stacks/${stack}/${planFile}`, JSON.stringify(plan));
     const changes = plan.resource_changes.filter((c) => !c.change.actions.every((a) => a === "no-op"));
     out(changes.length ? `Plan: ${changes.length} to change.` : "No changes. Your infrastructure matches the configuration.");
-    process.exit(changes.length ? 2 : 0);
+    throw new Exit(changes.length ? 2 : 0);
   }
   if (sub === "show") return out(readFileSync(`cdktf.out/stacks/${stack}/${rest[1]}`, "utf8"));
   if (sub === "apply") {
@@ -192,5 +207,54 @@ function terraform() {
 }
 
 const commands = { nomad, consul, curl, ssh, terraform, npm: () => undefined };
-if (!commands[command]) fail(`fake-cluster: no command ${command}`, 99);
-commands[command]();
+
+/** Answers one call, run in `cwd` with the environment `variables` and `stdinText`. */
+function answer(cwd, variables, stdinText, argv) {
+  env = variables;
+  input = stdinText;
+  [command, ...args] = argv;
+  stdout = "";
+  stderr = "";
+  try {
+    process.chdir(cwd);
+    file = env.FAKE_CLUSTER;
+    cluster = JSON.parse(readFileSync(file, "utf8"));
+    cluster.log.push([command, ...args].join(" "));
+    save();
+    if (!commands[command]) fail(`fake-cluster: no command ${command}`, 99);
+    commands[command]();
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    if (error instanceof Exit) return { code: error.code, stdout, stderr };
+    if (error instanceof Exec) return { exec: error.argv };
+    return { code: 1, stdout, stderr: `${stderr}${error.stack}\n` };
+  }
+}
+
+// A request: its number of fields, then the working directory, stdin, the number of variables,
+// each variable as NAME=value, the command and its arguments; each field ended by NUL. The
+// answer: exit code, stdout and stderr; or "exec", the number of arguments and the arguments;
+// each ended by NUL.
+const server = createServer((socket) => {
+  // A stub that exits without reading the whole answer resets the connection: nothing to do.
+  socket.on("error", () => undefined);
+  let received = Buffer.alloc(0);
+  socket.on("data", (chunk) => {
+    received = Buffer.concat([received, chunk]);
+    const fields = received.toString("utf8").split("\0");
+    if (fields.length < Number(fields[0]) + 2) return;
+    const [, cwd, stdinText, count, ...rest] = fields.slice(0, Number(fields[0]) + 1);
+    const assignments = rest.splice(0, Number(count));
+    const variables = Object.fromEntries(assignments.map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+    const reply = answer(cwd, variables, stdinText, rest);
+    const replyFields = "exec" in reply ? ["exec", reply.exec.length, ...reply.exec] : [reply.code, reply.stdout, reply.stderr];
+    socket.end(replyFields.map((field) => `${field}\0`).join(""));
+  });
+});
+// Written whole, then renamed: the test file waits for the port file to appear.
+server.listen(0, "127.0.0.1", () => {
+  writeFileSync(`${process.argv[2]}.tmp`, String(server.address().port));
+  renameSync(`${process.argv[2]}.tmp`, process.argv[2]);
+});
+// Ends with the test file's process, which holds the other end of stdin.
+process.stdin.on("end", () => process.exit(0)).resume();
