@@ -1,19 +1,20 @@
 import { execSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { readmeSynth } from "./support/readme-synth";
+import { scratchCopyOfProject } from "./support/scratch-repo";
 
 const projectRoot = resolve(__dirname, "..");
-const SKIP = new Set(["node_modules", "cdktf.out", ".git", "state", "dist"]);
 
-/** Copies the project to `dir` (node_modules linked) and runs the cdktf app there, as `cdktf synth` would: cdktf.json's app, through a shell. */
-function synthCopy(dir: string): Record<string, Buffer> {
-  for (const entry of readdirSync(projectRoot)) {
-    if (!SKIP.has(entry)) cpSync(join(projectRoot, entry), join(dir, entry), { recursive: true });
-  }
-  symlinkSync(join(projectRoot, "node_modules"), join(dir, "node_modules"));
+/**
+ * Copies the project into a new folder under `parent` (the files git tracks or would track, as a
+ * checkout has them; not the folders other test files write into the project meanwhile) and runs
+ * the cdktf app there, as `cdktf synth` would: cdktf.json's app, through a shell.
+ */
+function synthCopy(parent: string): { dir: string; files: Record<string, Buffer> } {
+  const dir = scratchCopyOfProject(parent);
   execSync(JSON.parse(readFileSync(join(dir, "cdktf.json"), "utf8")).app, {
     cwd: dir,
     env: { ...process.env, CDKTF_OUTDIR: join(dir, "cdktf.out"), CHECKPOINT_DISABLE: "1" },
@@ -23,7 +24,7 @@ function synthCopy(dir: string): Record<string, Buffer> {
   for (const stack of readdirSync(join(dir, "cdktf.out", "stacks")).sort()) {
     files[stack] = readFileSync(join(dir, "cdktf.out", "stacks", stack, "cdk.tf.json"));
   }
-  return files;
+  return { dir, files };
 }
 
 describe("synth", () => {
@@ -37,14 +38,14 @@ describe("synth", () => {
     const a = readme.dir;
     const first = Object.fromEntries(Object.entries(readme.files).map(([name, base64]) => [name, Buffer.from(base64, "base64")]));
     mkdirSync(b, { recursive: true });
-    const second = synthCopy(b);
+    const { dir: bCheckout, files: second } = synthCopy(b);
     expect(Object.keys(second)).toEqual(Object.keys(first));
     expect(Object.keys(first).length).toBeGreaterThan(5);
     for (const name of Object.keys(first)) {
       expect({ name, same: first[name].equals(second[name]) }).toEqual({ name, same: true });
       // Paths on the hosts (root's home for Terraform's scripts) are no paths of this machine.
       const text = first[name].toString("utf8").split(HOST_PATHS.terraformScript).join("");
-      for (const machinePath of [a, b, projectRoot, tmpdir(), "/home/", "/root/", "/Users/"]) {
+      for (const machinePath of [a, bCheckout, projectRoot, tmpdir(), "/home/", "/root/", "/Users/"]) {
         expect({ name, machinePath, found: text.includes(machinePath) }).toEqual({ name, machinePath, found: false });
       }
     }
