@@ -1,13 +1,16 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { opsProject, STATE_TOKENS } from "./support/ops-project";
+import { opsProject, STATE_TOKENS, stopFakeCluster } from "./support/ops-project";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "ops", "deploy.sh");
 
 const projects: { dir: string }[] = [];
-afterAll(() => projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+afterAll(() => {
+  stopFakeCluster();
+  projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
+});
 
 /** A change as `terraform show -json` lists it in resource_changes. */
 const change = (address: string, ...actions: string[]) => ({ address, type: address.split(".")[0], change: { actions } });

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { home, lab } from "../environments";
-import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
+import { LIVE_NODE_IDS, opsProject, STATE_TOKENS, stopFakeCluster } from "./support/ops-project";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
@@ -18,7 +18,10 @@ function project(env: "lab" | "dev") {
   projects.push(p);
   return p;
 }
-afterAll(() => projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+afterAll(() => {
+  stopFakeCluster();
+  projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
+});
 
 /** No secret of the state may reach the terminal. */
 function expectNoSecrets(output: string) {

@@ -1,11 +1,42 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commandStubs } from "./install-secrets";
 
 const ROOT = join(__dirname, "..", "..");
 const FAKE = join(__dirname, "fake-cluster.mjs");
+const FAKE_CLIENT = join(__dirname, "fake-cluster-client.sh");
+
+/** The fake's server for this test file (fake-cluster.mjs): started by the first project, stopped by stopFakeCluster. */
+let fakeServer: { process: ChildProcess; port: string; dir: string } | undefined;
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+function fakeClusterPort(): string {
+  if (!fakeServer) {
+    const dir = mkdtempSync(join(tmpdir(), `hashilab-fake-cluster-${process.pid}-`));
+    const portFile = join(dir, "port");
+    // Its stdin stays open while this process lives; neither keeps jest waiting at the end.
+    const server = spawn(process.execPath, [FAKE, portFile], { stdio: ["pipe", "ignore", "inherit"] });
+    server.unref();
+    (server.stdin as Socket).unref();
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(portFile)) {
+      if (Date.now() > deadline) throw new Error("the fake cluster's server (fake-cluster.mjs) did not start within 30 s");
+      Atomics.wait(pause, 0, 0, 5);
+    }
+    fakeServer = { process: server, port: readFileSync(portFile, "utf8"), dir };
+  }
+  return fakeServer.port;
+}
+
+/** Stops the fake's server (each test file's afterAll). */
+export function stopFakeCluster(): void {
+  if (!fakeServer) return;
+  fakeServer.process.kill();
+  rmSync(fakeServer.dir, { recursive: true, force: true });
+  fakeServer = undefined;
+}
 
 /** The management secrets in the acl stack's state (Terraform outputs nomad_token, consul_token). */
 export const STATE_TOKENS = { nomad: "3f9c1d2e-0000-4000-8000-00000000a001", consul: "3f9c1d2e-0000-4000-8000-00000000a002" } as const;
@@ -19,7 +50,8 @@ interface Recorded {
 }
 
 /**
- * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs):
+ * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs,
+ * its server started on the first run and stopped by stopFakeCluster):
  * lab (three servers behind the hosts stack's outputs, SSH to their public addresses) or dev
  * (local agents that read acl-bootstrap-reset from their working directory).
  */
@@ -28,8 +60,9 @@ export function opsProject(env: "lab" | "dev") {
   const stacks = join(dir, "cdktf.out", "stacks");
   mkdirSync(join(stacks, `${env}-acl`), { recursive: true });
   if (env === "lab") mkdirSync(join(stacks, "lab-hosts"), { recursive: true });
-  const stubs = commandStubs(join(dir, "bin"));
-  for (const name of ["nomad", "consul", "curl", "ssh", "terraform", "npm"]) stubs.stub(name, `exec node "${FAKE}" ${name} "$@"`);
+  const bin = join(dir, "bin");
+  mkdirSync(bin);
+  for (const name of ["nomad", "consul", "curl", "ssh", "terraform", "npm"]) symlinkSync(FAKE_CLIENT, join(bin, name));
   /** The server that leads (and so reads acl-bootstrap-reset) in the fake: server 2. */
   const leaderSshIp = "203.0.113.11";
   const resetDir = env === "lab" ? undefined : join(dir, "agent");
@@ -106,9 +139,9 @@ export function opsProject(env: "lab" | "dev") {
         encoding: "utf8",
         env: {
           ...process.env,
-          PATH: `${stubs.dir}:${process.env.PATH}`,
+          PATH: `${bin}:${process.env.PATH}`,
           FAKE_CLUSTER: clusterFile,
-          REAL_TERRAFORM: execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim(),
+          FAKE_CLUSTER_PORT: fakeClusterPort(),
           ...(resetDir ? { HASHILAB_DEV_AGENT_DIR: resetDir } : {}),
           ...env,
         },
