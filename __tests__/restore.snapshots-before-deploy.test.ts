@@ -2,14 +2,15 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { opsProject, STATE_TOKENS, stopFakeCluster } from "./support/ops-project";
+import { opsProject, STATE_TOKENS } from "./support/ops-project";
+import { stopStandIns } from "./support/stand-in";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "ops", "deploy.sh");
 
 const projects: { dir: string }[] = [];
 afterAll(() => {
-  stopFakeCluster();
+  stopStandIns();
   projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
 });
 

@@ -3,7 +3,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { home, lab } from "../environments";
-import { LIVE_NODE_IDS, opsProject, STATE_TOKENS, stopFakeCluster } from "./support/ops-project";
+import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
+import { stopStandIns } from "./support/stand-in";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
@@ -19,7 +20,7 @@ function project(env: "lab" | "dev") {
   return p;
 }
 afterAll(() => {
-  stopFakeCluster();
+  stopStandIns();
   projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
 });
 

@@ -1,9 +1,7 @@
 // A stand-in for the commands scripts/ops/ call (nomad, consul, curl, ssh, terraform, npm),
-// answering from one cluster kept in the JSON file $FAKE_CLUSTER. One server per test file
-// (`node fake-cluster.mjs PORT_FILE`, started by support/ops-project.ts) answers every call:
-// the commands are links to fake-cluster-client.sh, a bash client that sends its command line
-// to this server over TCP, which costs a fraction of starting node for each call. Messages are
-// the real ones, from the sources at the pinned versions: Nomad 2.0.5 command/*.go and
+// answering from one cluster kept in the JSON file $FAKE_CLUSTER: the handler of their
+// stand-in server (support/stand-in-server.mjs, started by support/ops-project.ts). Messages
+// are the real ones, from the sources at the pinned versions: Nomad 2.0.5 command/*.go and
 // nomad/acl_endpoint.go (Bootstrap), Consul 1.21.5 command/* and
 // agent/consul/acl_endpoint.go (BootstrapACL); an API error prints as the Go clients print it,
 // "Unexpected response code: <status> (<body>)". Like the real servers, a restore needs a
@@ -11,35 +9,20 @@
 // needs the reset index in acl-bootstrap-reset where the leader reads it. `terraform state
 // pull` runs the real terraform: the server's PATH is the test's, without the stand-ins.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 
-/**
- * The call being answered: its command line, the variables the real CLIs read, its standard
- * input, and what it prints. The server answers one call at a time, synchronously.
- */
+/** The call being answered (stand-in-server.mjs), with the cluster it reads and changes. */
 let call;
-/** How a call ends: `fail` and the commands that exit with a status throw it. */
-class Exit {
-  constructor(code) {
-    this.code = code;
-  }
-}
-
-const save = () => writeFileSync(call.file, JSON.stringify(call.cluster, null, 2));
-const write = (text) => (call.stdout += text);
-const out = (text) => write(`${text}\n`);
-function fail(text, code = 1) {
-  call.stderr += `${text}\n`;
-  throw new Exit(code);
-}
+const save = () => writeFileSync(call.env.FAKE_CLUSTER, JSON.stringify(call.cluster, null, 2));
+const out = (text) => call.out(text);
+const fail = (text, code) => call.fail(text, code);
 const apiError = (status, body) => `Unexpected response code: ${status} (${body})`;
 const management = (system, token) => call.cluster[system].tokens.includes(token);
 /** Ends the call as the process `run` ended, with what it printed. */
 function exitWith(run) {
   call.stdout += run.stdout;
   call.stderr += run.stderr;
-  throw new Exit(run.status ?? 1);
+  call.exit(run.status ?? 1);
 }
 
 /** Bootstrap with a caller-chosen secret: once, or again with the reset index in place. */
@@ -180,7 +163,7 @@ function terraform() {
   if (sub === "output") {
     const value = cluster.outputs[`${stack} ${rest[rest.length - 1]}`];
     if (value === undefined) fail(`╷\n│ Error: Output "${rest[rest.length - 1]}" not found\n╵`);
-    return write(value);
+    return call.write(value);
   }
   if (sub === "init") return out("Terraform has been successfully initialized!");
   if (sub === "plan") {
@@ -189,7 +172,7 @@ function terraform() {
     writeFileSync(`cdktf.out/stacks/${stack}/${planFile}`, JSON.stringify(plan));
     const changes = plan.resource_changes.filter((c) => !c.change.actions.every((a) => a === "no-op"));
     out(changes.length ? `Plan: ${changes.length} to change.` : "No changes. Your infrastructure matches the configuration.");
-    throw new Exit(changes.length ? 2 : 0);
+    call.exit(changes.length ? 2 : 0);
   }
   if (sub === "show") return out(readFileSync(`cdktf.out/stacks/${stack}/${rest[1]}`, "utf8"));
   if (sub === "apply") {
@@ -214,72 +197,11 @@ function terraform() {
 
 const commands = { nomad, consul, curl, ssh, terraform, npm: () => undefined };
 
-/** Answers one call in its working directory: the exit code, then what it printed. */
-function answer({ command, args, cwd, env, stdin }) {
-  process.chdir(cwd);
-  const cluster = JSON.parse(readFileSync(env.FAKE_CLUSTER, "utf8"));
-  call = { file: env.FAKE_CLUSTER, cluster, args, env, stdin, stdout: "", stderr: "" };
-  cluster.log.push([command, ...args].join(" "));
+export function answer(standInCall) {
+  call = standInCall;
+  call.cluster = JSON.parse(readFileSync(call.env.FAKE_CLUSTER, "utf8"));
+  call.cluster.log.push([call.command, ...call.args].join(" "));
   save();
-  let code = 0;
-  try {
-    if (!commands[command]) fail(`fake-cluster: no command ${command}`, 99);
-    commands[command]();
-  } catch (error) {
-    if (!(error instanceof Exit)) throw error;
-    code = error.code;
-  }
-  return { code, stdout: call.stdout, stderr: call.stderr };
+  if (!commands[call.command]) fail(`fake-cluster: no command ${call.command}`, 99);
+  commands[call.command]();
 }
-
-/**
- * A call as fake-cluster-client.sh sends it, NUL-terminated fields: the number of arguments,
- * the command and its arguments, the working directory, FAKE_CLUSTER, NOMAD_TOKEN,
- * CONSUL_HTTP_TOKEN, the length of standard input in bytes; then standard input. Undefined
- * until all of it has arrived.
- */
-function parseCall(buffer) {
-  const fields = [];
-  let at = 0;
-  const next = () => {
-    const end = buffer.indexOf(0, at);
-    if (end < 0) return false;
-    fields.push(buffer.toString("utf8", at, end));
-    at = end + 1;
-    return true;
-  };
-  if (!next()) return undefined;
-  const total = 1 + (Number(fields[0]) + 1) + 5;
-  while (fields.length < total) if (!next()) return undefined;
-  const [, command, ...args] = fields;
-  const [cwd, FAKE_CLUSTER, NOMAD_TOKEN, CONSUL_HTTP_TOKEN, stdinBytes] = args.splice(-5);
-  const end = at + Number(stdinBytes);
-  if (buffer.length < end) return undefined;
-  return { command, args, cwd, env: { FAKE_CLUSTER, NOMAD_TOKEN, CONSUL_HTTP_TOKEN }, stdin: buffer.toString("utf8", at, end) };
-}
-
-const [portFile] = process.argv.slice(2);
-const server = createServer((socket) => {
-  let received = Buffer.alloc(0);
-  socket.on("error", () => socket.destroy());
-  socket.on("data", (chunk) => {
-    received = Buffer.concat([received, chunk]);
-    const request = parseCall(received);
-    if (!request) return;
-    let result;
-    try {
-      result = answer(request);
-    } catch (error) {
-      // A bug of the fake shows in the test's output, not as a hang.
-      result = { code: 99, stdout: "", stderr: `fake-cluster: ${error.stack}\n` };
-    }
-    // The client reads the lengths in bytes, then exactly that many bytes of each stream.
-    socket.end(`${result.code}\n${Buffer.byteLength(result.stdout)}\n${Buffer.byteLength(result.stderr)}\n${result.stdout}${result.stderr}`);
-  });
-});
-server.listen(0, "127.0.0.1", () => {
-  writeFileSync(`${portFile}.tmp`, String(server.address().port));
-  renameSync(`${portFile}.tmp`, portFile);
-});
-// The test file that started the server holds the other end of its stdin: it ends when that file's process does.
-process.stdin.on("end", () => process.exit(0)).resume();

@@ -1,42 +1,11 @@
-import { ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { Socket } from "node:net";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { standInCommands } from "./stand-in";
 
 const ROOT = join(__dirname, "..", "..");
 const FAKE = join(__dirname, "fake-cluster.mjs");
-const FAKE_CLIENT = join(__dirname, "fake-cluster-client.sh");
-
-/** The fake's server for this test file (fake-cluster.mjs): started by the first project, stopped by stopFakeCluster. */
-let fakeServer: { process: ChildProcess; port: string; dir: string } | undefined;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-function fakeClusterPort(): string {
-  if (!fakeServer) {
-    const dir = mkdtempSync(join(tmpdir(), `hashilab-fake-cluster-${process.pid}-`));
-    const portFile = join(dir, "port");
-    // Its stdin stays open while this process lives; neither keeps jest waiting at the end.
-    const server = spawn(process.execPath, [FAKE, portFile], { stdio: ["pipe", "ignore", "inherit"] });
-    server.unref();
-    (server.stdin as Socket).unref();
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(portFile)) {
-      if (Date.now() > deadline) throw new Error("the fake cluster's server (fake-cluster.mjs) did not start within 30 s");
-      Atomics.wait(pause, 0, 0, 5);
-    }
-    fakeServer = { process: server, port: readFileSync(portFile, "utf8"), dir };
-  }
-  return fakeServer.port;
-}
-
-/** Stops the fake's server (each test file's afterAll). */
-export function stopFakeCluster(): void {
-  if (!fakeServer) return;
-  fakeServer.process.kill();
-  rmSync(fakeServer.dir, { recursive: true, force: true });
-  fakeServer = undefined;
-}
 
 /** The management secrets in the acl stack's state (Terraform outputs nomad_token, consul_token). */
 export const STATE_TOKENS = { nomad: "3f9c1d2e-0000-4000-8000-00000000a001", consul: "3f9c1d2e-0000-4000-8000-00000000a002" } as const;
@@ -50,8 +19,8 @@ interface Recorded {
 }
 
 /**
- * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs,
- * its server started on the first run and stopped by stopFakeCluster):
+ * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs;
+ * the test file's afterAll stops its server with stopStandIns):
  * lab (three servers behind the hosts stack's outputs, SSH to their public addresses) or dev
  * (local agents that read acl-bootstrap-reset from their working directory).
  */
@@ -61,8 +30,7 @@ export function opsProject(env: "lab" | "dev") {
   mkdirSync(join(stacks, `${env}-acl`), { recursive: true });
   if (env === "lab") mkdirSync(join(stacks, "lab-hosts"), { recursive: true });
   const bin = join(dir, "bin");
-  mkdirSync(bin);
-  for (const name of ["nomad", "consul", "curl", "ssh", "terraform", "npm"]) symlinkSync(FAKE_CLIENT, join(bin, name));
+  const fakeEnv = standInCommands(FAKE, bin, ["nomad", "consul", "curl", "ssh", "terraform", "npm"], ["FAKE_CLUSTER", "NOMAD_TOKEN", "CONSUL_HTTP_TOKEN"]);
   /** The server that leads (and so reads acl-bootstrap-reset) in the fake: server 2. */
   const leaderSshIp = "203.0.113.11";
   const resetDir = env === "lab" ? undefined : join(dir, "agent");
@@ -141,7 +109,7 @@ export function opsProject(env: "lab" | "dev") {
           ...process.env,
           PATH: `${bin}:${process.env.PATH}`,
           FAKE_CLUSTER: clusterFile,
-          FAKE_CLUSTER_PORT: fakeClusterPort(),
+          ...fakeEnv,
           ...(resetDir ? { HASHILAB_DEV_AGENT_DIR: resetDir } : {}),
           ...env,
         },
