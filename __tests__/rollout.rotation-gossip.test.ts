@@ -151,10 +151,9 @@ function sandbox(options: { lagging?: string[]; tokens?: boolean } = {}) {
   const stateFile = join(dir, "state.json");
   writeFileSync(stateFile, JSON.stringify(state));
   const bin = join(dir, "bin");
-  const fakeEnv = standInCommands(join(__dirname, "support", "fake-gossip-cli.mjs"), bin, ["consul", "nomad"], [
-    "FAKE_GOSSIP_STATE",
-    ...["CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", "CONSUL_CACERT", "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT"],
-  ]);
+  const fake = join(__dirname, "support", "fake-gossip-cli.mjs");
+  const reads = ["FAKE_GOSSIP_STATE", "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", "CONSUL_CACERT", "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT"];
+  const fakeEnv = standInCommands(fake, bin, ["consul", "nomad"], reads);
   const run = () => {
     const result = spawnSync("bash", [SCRIPT], {
       encoding: "utf8",
