@@ -8,6 +8,7 @@ import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { NOMAD_PORTS } from "../../constructs/hetzner-cluster/nomad-config";
 import { asRoot, commandStubs } from "./install-secrets";
+import { waitForFile } from "./stand-in";
 
 /**
  * Recorded answers of the Nomad 2.0.5 and Consul 1.21 HTTP APIs the health gate reads, as the
@@ -145,17 +146,6 @@ function netnsCommands(): { create: [string, string[]]; enter: (pid: string) => 
   return unprivileged.status === 0
     ? { create: ["unshare", ["--net", "--map-root-user"]], enter: (pid) => ["nsenter", ["--target", pid, "--user", "--net", "--preserve-credentials"]] }
     : { create: asRoot("unshare", "--net"), enter: (pid) => asRoot("nsenter", "--target", pid, "--net") };
-}
-
-const pause = new Int32Array(new SharedArrayBuffer(4));
-/** Waits until the file holds `content` (any, when undefined) and returns its content; throws `failure()` after 30 s. */
-function waitForFile(file: string, content: string | undefined, failure: () => string): string {
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(file) || (content !== undefined && readFileSync(file, "utf8") !== content)) {
-    if (Date.now() > deadline) throw new Error(failure());
-    Atomics.wait(pause, 0, 0, 5);
-  }
-  return readFileSync(file, "utf8");
 }
 
 /**

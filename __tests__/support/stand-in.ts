@@ -11,6 +11,19 @@ const CLIENT = join(__dirname, "stand-in-client.sh");
 const servers = new Map<string, { process: ChildProcess; port: string; dir: string }>();
 const pause = new Int32Array(new SharedArrayBuffer(4));
 
+/**
+ * Waits (blocking: a test cannot yield to a process it started) until `file` exists and, when
+ * `content` is given, holds it; returns its content, or throws `failure()` after 30 s.
+ */
+export function waitForFile(file: string, content: string | undefined, failure: () => string): string {
+  const deadline = Date.now() + 30_000;
+  while (!existsSync(file) || (content !== undefined && readFileSync(file, "utf8") !== content)) {
+    if (Date.now() > deadline) throw new Error(failure());
+    Atomics.wait(pause, 0, 0, 5);
+  }
+  return readFileSync(file, "utf8");
+}
+
 function serverPort(handler: string): string {
   let server = servers.get(handler);
   if (!server) {
@@ -20,12 +33,8 @@ function serverPort(handler: string): string {
     const child = spawn(process.execPath, [SERVER, handler, portFile], { stdio: ["pipe", "ignore", "inherit"] });
     child.unref();
     (child.stdin as Socket).unref();
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(portFile)) {
-      if (Date.now() > deadline) throw new Error(`the stand-in server for ${handler} did not start within 30 s`);
-      Atomics.wait(pause, 0, 0, 5);
-    }
-    server = { process: child, port: readFileSync(portFile, "utf8"), dir };
+    const port = waitForFile(portFile, undefined, () => `the stand-in server for ${handler} did not start within 30 s`);
+    server = { process: child, port, dir };
     servers.set(handler, server);
   }
   return server.port;
