@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { shippedFile } from "../constructs/hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { lab } from "../environments";
-import { ANSWERS, API_PORT, autopilotHealth, cluster, healthyServer, healthyThisHost, runGate, SERVERS, testPki, THIS_HOST } from "./support/agent-apis";
+import { ANSWERS, API_PORT, autopilotHealth, cluster, healthyServer, healthyThisHost, runGate, SERVERS, stopAgentApis, testPki, THIS_HOST } from "./support/agent-apis";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { evaluateWithTerraform } from "./support/terraform";
 
@@ -19,7 +19,10 @@ describe("hashilab-wait-healthy (the gate between hosts), against recorded agent
     dir = mkdtempSync(join(tmpdir(), `hashilab-gate-pki-${process.pid}-`));
     pki = testPki(dir);
   });
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    stopAgentApis();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("passes a healthy cluster: every server follows the same leader, has every server as a Raft peer, and this host reaches it", () => {
     const run = runGate(pki, ["consul", "nomad"], cluster(["consul", "nomad"]));

@@ -1,32 +1,51 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { opsProject, STATE_TOKENS } from "./support/ops-project";
+import { stopStandIns } from "./support/stand-in";
 import { requireTool } from "./support/tools";
 
 const SCRIPT = join(__dirname, "..", "scripts", "ops", "deploy.sh");
 
 const projects: { dir: string }[] = [];
-afterAll(() => projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+afterAll(() => {
+  stopStandIns();
+  projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
+});
 
 /** A change as `terraform show -json` lists it in resource_changes. */
 const change = (address: string, ...actions: string[]) => ({ address, type: address.split(".")[0], change: { actions } });
 
+/** lab-hosts' configuration: a local backend whose path, relative to the stack's folder, is the same in every project. */
+const LAB_HOSTS_CONFIG = JSON.stringify({ terraform: { backend: { local: { path: "../../../state/lab-hosts.tfstate" } } } });
+
+/** A lab-hosts folder initialized with the real terraform (offline), once per file: every project has the same backend. */
+let initialized: string | undefined;
+function initializedLabHosts(): string {
+  if (!initialized) {
+    requireTool("terraform");
+    initialized = mkdtempSync(join(tmpdir(), `hashilab-deploy-init-${process.pid}-`));
+    writeFileSync(join(initialized, "cdk.tf.json"), LAB_HOSTS_CONFIG);
+    execFileSync("terraform", [`-chdir=${initialized}`, "init", "-input=false"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" }, stdio: "pipe" });
+  }
+  return initialized;
+}
+afterAll(() => initialized && rmSync(initialized, { recursive: true, force: true }));
+
 /**
  * The lab project with lab-hosts synthesized as a real Terraform configuration whose local state
- * has serial 42: `terraform state pull` is the real one (initialized here, offline).
+ * has serial 42: `terraform state pull` is the real one (initialized, offline).
  */
 function labProject() {
-  requireTool("terraform");
   const p = opsProject("lab");
   projects.push(p);
   const dir = join(p.dir, "cdktf.out/stacks/lab-hosts");
-  const state = join(p.dir, "state/lab-hosts.tfstate");
-  execFileSync("mkdir", ["-p", join(p.dir, "state")]);
-  writeFileSync(state, JSON.stringify({ version: 4, terraform_version: "1.11.0", serial: 42, lineage: "0d5f9a7e-2a7c-4c53-9d3f-6b1b8c9e1f00", outputs: {}, resources: [] }));
-  writeFileSync(join(dir, "cdk.tf.json"), JSON.stringify({ terraform: { backend: { local: { path: state } } } }));
+  mkdirSync(join(p.dir, "state"));
+  writeFileSync(join(p.dir, "state/lab-hosts.tfstate"), JSON.stringify({ version: 4, terraform_version: "1.11.0", serial: 42, lineage: "0d5f9a7e-2a7c-4c53-9d3f-6b1b8c9e1f00", outputs: {}, resources: [] }));
+  writeFileSync(join(dir, "cdk.tf.json"), LAB_HOSTS_CONFIG);
   writeFileSync(join(p.dir, "cdktf.out/stacks/lab-acl/cdk.tf.json"), "{}");
-  execFileSync("terraform", [`-chdir=${dir}`, "init", "-input=false"], { env: { ...process.env, CHECKPOINT_DISABLE: "1" }, stdio: "pipe" });
+  cpSync(join(initializedLabHosts(), ".terraform"), join(dir, ".terraform"), { recursive: true });
   return p;
 }
 

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { HOST_PATHS } from "../constructs/hetzner-cluster/host-paths";
 import { home, lab } from "../environments";
 import { LIVE_NODE_IDS, opsProject, STATE_TOKENS } from "./support/ops-project";
+import { stopStandIns } from "./support/stand-in";
 import { resourcesOf, synthEnvironment } from "./support/synth";
 import { requireTool } from "./support/tools";
 
@@ -18,7 +19,10 @@ function project(env: "lab" | "dev") {
   projects.push(p);
   return p;
 }
-afterAll(() => projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true })));
+afterAll(() => {
+  stopStandIns();
+  projects.forEach((p) => rmSync(p.dir, { recursive: true, force: true }));
+});
 
 /** No secret of the state may reach the terminal. */
 function expectNoSecrets(output: string) {

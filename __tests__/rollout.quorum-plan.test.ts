@@ -1,18 +1,19 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DataResource, LocalBackend, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformStack } from "cdktf";
 import { ClusterMembership, MemberHost } from "../constructs/hetzner-cluster";
+import { TerraformData } from "../constructs/terraform-data";
 import { synthApp } from "./support/synth";
 import { requireTool } from "./support/tools";
 
 /**
  * The quorum guard and the order of a removal, run by the real Terraform (1.11): the guard,
  * the previous state's read and the membership are Terraform's built-in provider
- * (terraform_data, terraform_remote_state), so init downloads nothing. The hosts' deliveries
- * and machines are stand-in terraform_data resources (a delivery logs when it runs); the removed
- * host's leave logs instead of connecting over SSH.
+ * (terraform_data, terraform_remote_state), so init downloads nothing: one init serves every
+ * case. The hosts' deliveries and machines are stand-in terraform_data resources (a delivery
+ * logs when it runs); the removed host's leave logs instead of connecting over SSH.
  */
 
 interface Host {
@@ -21,16 +22,27 @@ interface Host {
 }
 const servers = (...names: string[]): Host[] => names.map((name) => ({ name, server: true }));
 
+/** Each configuration synthesized once per file (by hosts and options): a case only reads it. */
+const configs = new Map<string, Record<string, any>>();
+
 /** A stack with the membership of `hosts`, each with a stand-in machine and delivery (which logs to `log`). */
 function clusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean; leaveFails?: boolean } = {}): Record<string, any> {
+  const key = JSON.stringify([hosts, options]);
+  const config = configs.get(key) ?? synthClusterConfig(hosts, options);
+  configs.set(key, config);
+  return config;
+}
+
+function synthClusterConfig(hosts: readonly Host[], options: { leaveLogs?: boolean; leaveFails?: boolean }): Record<string, any> {
   const stacks = synthApp((app) => {
     const stack = new TerraformStack(app, "hosts");
     new LocalBackend(stack, { path: "terraform.tfstate" });
     const serverList = hosts.filter((h) => h.server).map((h) => h.name).join(",");
     const members: MemberHost[] = hosts.map((h, i) => {
-      const machine = new DataResource(stack, `Host-${h.name}`, {});
+      // The project's TerraformData renders as cdktf's DataResource, without its `terraform version` check per instance and synth.
+      const machine = new TerraformData(stack, `Host-${h.name}`, {});
       // A delivery re-runs when the server list changes (the agents' retry_join), as the real one does.
-      const delivery = new DataResource(stack, `Delivery-${h.name}`, {
+      const delivery = new TerraformData(stack, `Delivery-${h.name}`, {
         triggersReplace: { servers: serverList },
         dependsOn: [machine],
         provisioners: [{ type: "local-exec", command: `echo deliver ${h.name} >> log` }],
@@ -72,12 +84,33 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
   };
   const log = () => readFileSync(join(dir, "log"), "utf8").trim().split("\n");
 
-  beforeAll(() => requireTool("terraform"));
-  beforeEach(() => {
-    dir = mkdtempSync(join(tmpdir(), `hashilab-quorum-${process.pid}-`));
+  /** A folder initialized for the configuration (its backend), which each case starts from. */
+  let initialized: string;
+  /** A folder where servers a to e are deployed. */
+  let fiveDeployed: string;
+  const folderFrom = (from: string) => {
+    const to = mkdtempSync(join(tmpdir(), `hashilab-quorum-${process.pid}-`));
+    cpSync(from, to, { recursive: true });
+    return to;
+  };
+  /**
+   * This case's folder as the deploy of servers a to e left it (state and log). A leave's
+   * provisioner is configuration, never state: the state is the same whether or not it logs.
+   */
+  const fromFiveDeployed = () => cpSync(fiveDeployed, dir, { recursive: true });
+
+  beforeAll(() => {
+    requireTool("terraform");
+    initialized = dir = mkdtempSync(join(tmpdir(), `hashilab-quorum-${process.pid}-`));
     use(clusterConfig(servers("a", "b", "c", "d", "e")));
     const init = terraform("init");
     if (init.code !== 0) throw new Error(init.output);
+    fiveDeployed = dir = folderFrom(initialized);
+    deploy(servers("a", "b", "c", "d", "e"));
+  });
+  afterAll(() => [initialized, fiveDeployed].forEach((d) => rmSync(d, { recursive: true, force: true })));
+  beforeEach(() => {
+    dir = folderFrom(initialized);
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -88,7 +121,7 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
   });
 
   it("fails the plan that takes five servers to one, naming the removed servers, the quorum and the field to change", () => {
-    deploy(servers("a", "b", "c", "d", "e"));
+    fromFiveDeployed();
     const refused = plan(servers("a"));
     expect(refused.code).toBe(1);
     expect(refused.output).toContain(
@@ -98,7 +131,7 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
   });
 
   it("fails the plan that keeps three servers of five when two of them are new (only one of the previous stays)", () => {
-    deploy(servers("a", "b", "c", "d", "e"));
+    fromFiveDeployed();
     const refused = plan(servers("a", "f", "g"));
     expect(refused.code).toBe(1);
     expect(refused.output).toContain("removes the servers b, c, d, e of 5 at once, and only 1 stay");
@@ -112,28 +145,28 @@ describe("the plan refuses a deploy that removes more servers than the Raft quor
   });
 
   it("passes the plan that removes as many servers as the quorum allows (five to four, five to three), and one that adds servers", () => {
-    deploy(servers("a", "b", "c", "d", "e"));
+    fromFiveDeployed();
     expect(plan(servers("a", "b", "c", "d")).code).toBe(0);
     expect(plan(servers("a", "b", "c")).code).toBe(0);
     expect(plan(servers("a", "b", "c", "d", "e", "f", "g")).code).toBe(0);
   });
 
   it("judges against the last applied deploy: after five went to three, one more removal is the most", () => {
-    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    fromFiveDeployed();
     deploy(servers("a", "b", "c"), { leaveLogs: true });
     expect(plan(servers("a", "b")).code).toBe(0);
     expect(plan(servers("a")).output).toContain("removes the servers b, c of 3 at once, and only 1 stay: fewer than the Raft quorum of 2");
   });
 
   it("fails the plan after a removal whose leave failed: the servers that did not leave still count", () => {
-    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    fromFiveDeployed();
     use(clusterConfig(servers("a", "b", "c"), { leaveFails: true }));
     expect(terraform("apply", "-auto-approve").code).toBe(1);
     expect(plan(servers("a", "b")).output).toContain("removes the servers c, d, e of 5 at once, and only 2 stay: fewer than the Raft quorum of 3");
   });
 
   it("fails a plan that targets only the membership: the guard comes with it", () => {
-    deploy(servers("a", "b", "c", "d", "e"), { leaveLogs: true });
+    fromFiveDeployed();
     const member = Object.keys(clusterConfig(servers("a")).resource.terraform_data).find((id) => id.startsWith("Membership_Member_"));
     const refused = plan(servers("a"), `-target=terraform_data.${member}`);
     expect(refused.code).toBe(1);

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { App, TerraformStack } from "cdktf";
@@ -12,6 +12,7 @@ import { SshCluster } from "../constructs/ssh-cluster";
 import { home, HetznerClusterConfig, lab, sshClusterProps } from "../environments";
 import { rotationGenerations } from "../scripts/review/effects/rotation-generations";
 import { buildCluster, synthCluster } from "./support/hetzner-cluster";
+import { standInCommands, stopStandIns } from "./support/stand-in";
 import { resourcesOf, StackJson, synthApp, synthEnvironment } from "./support/synth";
 import { dependenciesOf, dependencyCycle, waitsFor } from "./support/terraform-graph";
 import { requireTool } from "./support/tools";
@@ -150,10 +151,9 @@ function sandbox(options: { lagging?: string[]; tokens?: boolean } = {}) {
   const stateFile = join(dir, "state.json");
   writeFileSync(stateFile, JSON.stringify(state));
   const bin = join(dir, "bin");
-  mkdirSync(bin);
   const fake = join(__dirname, "support", "fake-gossip-cli.mjs");
-  chmodSync(fake, 0o755);
-  for (const cli of ["consul", "nomad"]) symlinkSync(fake, join(bin, cli));
+  const reads = ["FAKE_GOSSIP_STATE", "CONSUL_HTTP_ADDR", "CONSUL_HTTP_TOKEN", "CONSUL_CACERT", "NOMAD_ADDR", "NOMAD_TOKEN", "NOMAD_CACERT"];
+  const fakeEnv = standInCommands(fake, bin, ["consul", "nomad"], reads);
   const run = () => {
     const result = spawnSync("bash", [SCRIPT], {
       encoding: "utf8",
@@ -163,6 +163,7 @@ function sandbox(options: { lagging?: string[]; tokens?: boolean } = {}) {
         HASHILAB_WAIT_ATTEMPTS: "3",
         HASHILAB_WAIT_INTERVAL_SECONDS: "0",
         FAKE_GOSSIP_STATE: stateFile,
+        ...fakeEnv,
       },
     });
     return { code: result.status, stderr: result.stderr, state: JSON.parse(readFileSync(stateFile, "utf8")) as FakeState };
@@ -173,6 +174,7 @@ function sandbox(options: { lagging?: string[]; tokens?: boolean } = {}) {
 describe("hashilab-rotate-gossip.sh on a server host", () => {
   let box: ReturnType<typeof sandbox> | undefined;
   afterEach(() => box?.cleanup());
+  afterAll(() => stopStandIns());
 
   it("passes shellcheck", () => {
     requireTool("shellcheck");

@@ -1,5 +1,6 @@
-import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CONSUL_PORTS } from "../../constructs/hetzner-cluster/consul-config";
@@ -7,6 +8,7 @@ import { shippedFile } from "../../constructs/hetzner-cluster/host-files";
 import { DELIVERED_SCRIPTS, HOST_PATHS } from "../../constructs/hetzner-cluster/host-paths";
 import { NOMAD_PORTS } from "../../constructs/hetzner-cluster/nomad-config";
 import { asRoot, commandStubs } from "./install-secrets";
+import { waitForFile } from "./stand-in";
 
 /**
  * Recorded answers of the Nomad 2.0.5 and Consul 1.21 HTTP APIs the health gate reads, as the
@@ -135,12 +137,63 @@ export function testPki(dir: string): { ca: string; cert: string; key: string } 
 }
 
 /**
- * How to get a network namespace of our own: as an unprivileged user where the kernel allows
- * it, else as root (Ubuntu's AppArmor restricts unprivileged user namespaces; CI has sudo).
+ * How to get a network namespace of our own, and how to enter it: as an unprivileged user where
+ * the kernel allows it, else as root (Ubuntu's AppArmor restricts unprivileged user namespaces;
+ * CI has sudo).
  */
-function netnsCommand(): [string, string[]] {
+function netnsCommands(): { create: [string, string[]]; enter: (pid: string) => [string, string[]] } {
   const unprivileged = spawnSync("unshare", ["--net", "--map-root-user", "true"]);
-  return unprivileged.status === 0 ? ["unshare", ["--net", "--map-root-user"]] : asRoot("unshare", "--net");
+  return unprivileged.status === 0
+    ? { create: ["unshare", ["--net", "--map-root-user"]], enter: (pid) => ["nsenter", ["--target", pid, "--user", "--net", "--preserve-credentials"]] }
+    : { create: asRoot("unshare", "--net"), enter: (pid) => asRoot("nsenter", "--target", pid, "--net") };
+}
+
+/**
+ * The agent APIs' stand-in (agent-api-server.mjs) of this test file, in its network namespace:
+ * the servers' addresses on its loopback, so the real ports on 127.0.0.1 collide with nothing
+ * on this machine. Started by the first gate run, it serves each run's scenario in turn.
+ */
+let apiServer: { pki: object; process: ChildProcess; dir: string; enter: [string, string[]]; runs: number } | undefined;
+
+function startApiServer(pki: { cert: string; key: string }): NonNullable<typeof apiServer> {
+  const dir = mkdtempSync(join(tmpdir(), `hashilab-gate-apis-${process.pid}-`));
+  const { create, enter } = netnsCommands();
+  const inside = [
+    "set -e",
+    "ip link set lo up",
+    ...SERVERS.map((ip) => `ip addr add ${ip}/32 dev lo`),
+    `exec "${process.execPath}" "${join(__dirname, "agent-api-server.mjs")}" "${pki.cert}" "${pki.key}" "${dir}"`,
+  ].join("\n");
+  const stderr = openSync(join(dir, "stderr"), "w");
+  // Its stdin stays open while this process lives; neither keeps jest waiting at the end.
+  const server = spawn(create[0], [...create[1], "bash", "-c", inside], { stdio: ["pipe", "ignore", stderr] });
+  closeSync(stderr);
+  server.unref();
+  (server.stdin as Socket).unref();
+  const pid = waitForFile(join(dir, "ready"), undefined, () => `the agent API stand-in did not start: ${readFileSync(join(dir, "stderr"), "utf8")}`);
+  return { pki, process: server, dir, enter: enter(pid), runs: 0 };
+}
+
+/** Stops the agent APIs' stand-in (the test file's afterAll). */
+export function stopAgentApis(): void {
+  if (!apiServer) return;
+  apiServer.process.kill();
+  rmSync(apiServer.dir, { recursive: true, force: true });
+  apiServer = undefined;
+}
+
+/** Has the stand-in serve `routes` (by "ip:port"), logging requests to `log`, and returns it. */
+function serve(pki: { cert: string; key: string }, routes: Record<string, Routes>, log: string): NonNullable<typeof apiServer> {
+  if (apiServer?.pki !== pki) {
+    stopAgentApis();
+    apiServer = startApiServer(pki);
+  }
+  const server = apiServer;
+  const id = String(++server.runs);
+  writeFileSync(join(server.dir, "scenario.tmp"), JSON.stringify({ id, routes, log }));
+  renameSync(join(server.dir, "scenario.tmp"), join(server.dir, "scenario.json"));
+  waitForFile(join(server.dir, "applied"), id, () => `the agent API stand-in did not serve scenario ${id}: ${readFileSync(join(server.dir, "stderr"), "utf8")}`);
+  return server;
 }
 
 export interface GateRun {
@@ -174,8 +227,7 @@ export interface GateOptions {
 
 /**
  * Runs the real hashilab-wait-healthy.sh with the real curl against `apis` served over HTTPS
- * on their own addresses, inside a network namespace of its own (unshare --net as an
- * unprivileged user), so the real ports on 127.0.0.1 collide with nothing on this machine.
+ * on their own addresses, inside the network namespace of this file's agent API stand-in.
  * `systemctl`, `journalctl` and `sleep` are stand-ins that record their calls.
  */
 export function runGate(pki: { ca: string; cert: string; key: string }, agents: readonly string[], apis: ClusterApis, options: GateOptions = {}): GateRun {
@@ -199,7 +251,6 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
     for (const [agent, byAddress] of Object.entries(apis)) {
       for (const [ip, routes] of Object.entries(byAddress ?? {})) scenario[`${ip}:${API_PORT[agent as Agent]}`] = routes;
     }
-    writeFileSync(join(dir, "scenario.json"), JSON.stringify(scenario));
     const stubs = commandStubs(join(dir, "bin"));
     const log = join(dir, "calls.log");
     const curlLog = join(dir, "curl.log");
@@ -210,31 +261,18 @@ export function runGate(pki: { ca: string; cert: string; key: string }, agents: 
     stubs.stub("sleep", `echo "sleep $*" >> "${log}"`);
     const script = join(dir, DELIVERED_SCRIPTS.waitHealthy);
     writeFileSync(script, shippedFile(DELIVERED_SCRIPTS.waitHealthy));
-    const server = join(__dirname, "agent-api-server.mjs");
-    const ready = join(dir, "ready");
     const requestLog = join(dir, "requests.log");
+    const server = serve(pki, scenario, requestLog);
     const inside = [
-      "set -e",
-      "ip link set lo up",
-      ...SERVERS.map((ip) => `ip addr add ${ip}/32 dev lo`),
-      `"${process.execPath}" "${server}" "${dir}/scenario.json" "${pki.cert}" "${pki.key}" "${ready}" "${requestLog}" &`,
-      "server=$!",
-      // Also when the run is killed (spawnSync's timeout on a loaded machine): no stand-in outlives it.
-      "trap 'kill $server 2>/dev/null' EXIT TERM",
-      `for _ in $(seq 200); do [ -e "${ready}" ] && break; kill -0 $server || exit 90; sleep 0.05; done`,
-      "set +e",
       // Passed in the script, not the environment: sudo (the root fallback) starts a clean one.
       ...Object.entries(options.env ?? {}).map(([name, value]) => `export ${name}='${value.replace(/'/g, "'\\''")}'`),
-      `PATH="${stubs.dir}:$PATH" HASHILAB_ROOT="${root}" HASHILAB_WAIT_ATTEMPTS=${options.attempts ?? 3} bash "${script}" "$@"`,
-      "code=$?",
-      "exit $code",
+      `PATH="${stubs.dir}:$PATH" HASHILAB_ROOT="${root}" HASHILAB_WAIT_ATTEMPTS=${options.attempts ?? 3} exec bash "${script}" "$@"`,
     ].join("\n");
-    const [unshare, unshareArgs] = netnsCommand();
-    const run = spawnSync(unshare, [...unshareArgs, "bash", "-c", inside, "gate", ...agents], {
+    const [nsenter, nsenterArgs] = server.enter;
+    const run = spawnSync(nsenter, [...nsenterArgs, "bash", "-c", inside, "gate", ...agents], {
       encoding: "utf8",
       timeout: 60_000,
     });
-    if (run.status === 90) throw new Error(`the agent API stand-in did not start: ${run.stderr}`);
     const lines = (file: string) => (existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter(Boolean) : []);
     return {
       code: run.status,

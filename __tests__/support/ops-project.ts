@@ -1,68 +1,11 @@
-import { ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { Socket } from "node:net";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { commandStubs } from "./install-secrets";
+import { standInCommands } from "./stand-in";
 
 const ROOT = join(__dirname, "..", "..");
 const FAKE = join(__dirname, "fake-cluster.mjs");
-
-/** The fake cluster's server for this test file (support/fake-cluster.mjs): started by the first project, stopped after the file's tests. */
-let server: { process: ChildProcess; port: number } | undefined;
-const pause = new Int32Array(new SharedArrayBuffer(4));
-
-function fakeClusterPort(): number {
-  if (server) return server.port;
-  const dir = mkdtempSync(join(tmpdir(), `hashilab-fake-cluster-${process.pid}-`));
-  const portFile = join(dir, "port");
-  // Its stdin stays open while this process lives: the server ends when it closes.
-  const child = spawn(process.execPath, [FAKE, portFile], { stdio: ["pipe", "ignore", "inherit"] });
-  child.unref();
-  (child.stdin as Socket).unref();
-  const deadline = Date.now() + 30_000;
-  while (!existsSync(portFile) && Date.now() < deadline) Atomics.wait(pause, 0, 0, 20);
-  const port = existsSync(portFile) ? Number(readFileSync(portFile, "utf8")) : NaN;
-  rmSync(dir, { recursive: true, force: true });
-  if (!port) throw new Error(`support/fake-cluster.mjs did not start listening in 30 s`);
-  server = { process: child, port };
-  return port;
-}
-afterAll(() => server?.process.kill());
-
-/** The variables fake-cluster.mjs reads from a call's environment. */
-const CALL_VARIABLES = ["FAKE_CLUSTER", "NOMAD_TOKEN", "CONSUL_HTTP_TOKEN", "REAL_TERRAFORM"];
-
-/** A command answered by the fake cluster's server on `port` (its protocol: fake-cluster.mjs); stdin is sent for "-" and "@-" arguments, the ones that read it. */
-function fakeCommandStub(name: string, port: number): string {
-  return `exec 3<>/dev/tcp/127.0.0.1/${port}
-input=
-for arg in "$@"; do
-  if [[ $arg == - || $arg == @- ]]; then IFS= read -r -d '' input; break; fi
-done
-variables=()
-for variable in ${CALL_VARIABLES.join(" ")}; do
-  if [[ -v $variable ]]; then variables+=("$variable=\${!variable}"); fi
-done
-fields=("$PWD" "$input" "\${#variables[@]}" "\${variables[@]}" ${name} "$@")
-printf '%s\\0' "\${#fields[@]}" "\${fields[@]}" >&3
-IFS= read -r -d '' code <&3
-if [[ $code == exec ]]; then
-  IFS= read -r -d '' count <&3
-  argv=()
-  for ((i = 0; i < count; i++)); do IFS= read -r -d '' arg <&3; argv+=("$arg"); done
-  exec 3<&-
-  exec "\${argv[@]}"
-fi
-IFS= read -r -d '' stdout <&3
-IFS= read -r -d '' stderr <&3
-printf '%s' "$stdout"
-printf '%s' "$stderr" >&2
-exit "$code"`;
-}
-
-/** Where terraform is, for `terraform state pull` (the real one). */
-let realTerraform: string | undefined;
 
 /** The management secrets in the acl stack's state (Terraform outputs nomad_token, consul_token). */
 export const STATE_TOKENS = { nomad: "3f9c1d2e-0000-4000-8000-00000000a001", consul: "3f9c1d2e-0000-4000-8000-00000000a002" } as const;
@@ -76,7 +19,8 @@ interface Recorded {
 }
 
 /**
- * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs):
+ * A project folder where scripts/ops/ run against the fake cluster (support/fake-cluster.mjs;
+ * the test file's afterAll stops its server with stopStandIns):
  * lab (three servers behind the hosts stack's outputs, SSH to their public addresses) or dev
  * (local agents that read acl-bootstrap-reset from their working directory).
  */
@@ -85,9 +29,8 @@ export function opsProject(env: "lab" | "dev") {
   const stacks = join(dir, "cdktf.out", "stacks");
   mkdirSync(join(stacks, `${env}-acl`), { recursive: true });
   if (env === "lab") mkdirSync(join(stacks, "lab-hosts"), { recursive: true });
-  const stubs = commandStubs(join(dir, "bin"));
-  const port = fakeClusterPort();
-  for (const name of ["nomad", "consul", "curl", "ssh", "terraform", "npm"]) stubs.stub(name, fakeCommandStub(name, port));
+  const bin = join(dir, "bin");
+  const fakeEnv = standInCommands(FAKE, bin, ["nomad", "consul", "curl", "ssh", "terraform", "npm"], ["FAKE_CLUSTER", "NOMAD_TOKEN", "CONSUL_HTTP_TOKEN"]);
   /** The server that leads (and so reads acl-bootstrap-reset) in the fake: server 2. */
   const leaderSshIp = "203.0.113.11";
   const resetDir = env === "lab" ? undefined : join(dir, "agent");
@@ -164,9 +107,9 @@ export function opsProject(env: "lab" | "dev") {
         encoding: "utf8",
         env: {
           ...process.env,
-          PATH: `${stubs.dir}:${process.env.PATH}`,
+          PATH: `${bin}:${process.env.PATH}`,
           FAKE_CLUSTER: clusterFile,
-          REAL_TERRAFORM: (realTerraform ??= execFileSync("sh", ["-c", "command -v terraform"], { encoding: "utf8" }).trim()),
+          ...fakeEnv,
           ...(resetDir ? { HASHILAB_DEV_AGENT_DIR: resetDir } : {}),
           ...env,
         },
