@@ -77,7 +77,7 @@ describe("the npm package", () => {
     expect(existsSync(join(copy, ".package.json.packing"))).toBe(false);
   });
 
-  test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", () => {
+  test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", async () => {
     const consumer = join(work, "consumer");
     mkdirSync(consumer);
     // The library's dependencies, and the cdktf and constructs the consumer brings itself (peer
@@ -88,7 +88,7 @@ describe("the npm package", () => {
       dependencies[dep] = `file:${join(ROOT, "node_modules", dep)}`;
     }
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "my-homelab", private: true, dependencies }, null, 2));
-    npm(consumer, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts");
+    await npm(consumer, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts");
     expect(readdirSync(join(consumer, "node_modules", "hashilab"))).toEqual(expect.arrayContaining(["dist", "package.json"]));
     // One cdktf for the app and the library: two copies would split the construct tree.
     const cdktfFrom = (dir: string) => realpathSync(require.resolve("cdktf", { paths: [dir] }));

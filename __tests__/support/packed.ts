@@ -1,4 +1,4 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -8,8 +8,37 @@ import { sharedOncePerRun } from "./test-run";
 /** The environment npm runs in for these tests: no registry, no update check. */
 export const OFFLINE_NPM_ENV = { ...process.env, npm_config_offline: "true", npm_config_update_notifier: "false", CHECKPOINT_DISABLE: "1" };
 
-export function npm(cwd: string, ...args: string[]): string {
-  return execFileSync("npm", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: OFFLINE_NPM_ENV });
+export interface Outcome {
+  readonly status: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs a command in `cwd` with OFFLINE_NPM_ENV, as spawnSync would, without blocking the test
+ * file: its tests that install projects run side by side.
+ */
+export function spawnOffline(cwd: string, command: string, ...args: string[]): Promise<Outcome> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd, env: OFFLINE_NPM_ENV, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+/** A command that must succeed: its stdout, or an error naming it with its output. */
+export async function runOffline(cwd: string, command: string, ...args: string[]): Promise<string> {
+  const { status, stdout, stderr } = await spawnOffline(cwd, command, ...args);
+  if (status !== 0) throw new Error(`${[command, ...args].join(" ")} failed in ${cwd} (exit ${status}):\n${stderr}${stdout}`);
+  return stdout;
+}
+
+export function npm(cwd: string, ...args: string[]): Promise<string> {
+  return runOffline(cwd, "npm", ...args);
 }
 
 export interface Packed {
@@ -34,7 +63,7 @@ export function packScratchCopy(): Packed {
   const { repo, tarball, files } = sharedOncePerRun("pack", (dir) => {
     const repo = scratchCopyOfProject(dir);
     // `npm pack` runs prepack (the build); scripts print before the JSON.
-    const out = npm(repo, "pack", "--json", "--pack-destination", dir);
+    const out = execFileSync("npm", ["pack", "--json", "--pack-destination", dir], { cwd: repo, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: OFFLINE_NPM_ENV });
     const packed = JSON.parse(out.slice(out.indexOf("\n[") + 1))[0];
     return { repo, tarball: join(dir, packed.filename), files: packed.files.map((f: { path: string }) => f.path) as string[] };
   });
