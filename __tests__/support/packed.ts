@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, realpathSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, realpathSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { scratchCopyOfProject } from "./scratch-repo";
@@ -41,6 +41,29 @@ export function npm(cwd: string, ...args: string[]): Promise<string> {
   return runOffline(cwd, "npm", ...args);
 }
 
+/** Room for what a test file installs (a project's node_modules is 600 MB), with a margin. */
+const MEMORY_FOLDER_MIN_FREE_BYTES = 4 * 1024 ** 3;
+
+/**
+ * Where test files install projects: /dev/shm when it is a tmpfs that allows executables (the
+ * projects run their node_modules/.bin) and has room, else the temp folder. Each `npm ci`
+ * writes 20,000 files; on tmpfs that costs half the system time it costs on a disk, and
+ * removing them takes under a second instead of seconds of disk I/O.
+ */
+function workParent(): string {
+  try {
+    const mount = readFileSync("/proc/self/mounts", "utf8")
+      .split("\n")
+      .map((line) => line.split(" "))
+      .find(([, path]) => path === "/dev/shm");
+    const { bavail, bsize } = statfsSync("/dev/shm");
+    if (mount?.[2] === "tmpfs" && !mount[3].split(",").includes("noexec") && bavail * bsize >= MEMORY_FOLDER_MIN_FREE_BYTES) return "/dev/shm";
+  } catch {
+    // Not Linux, or no /dev/shm.
+  }
+  return tmpdir();
+}
+
 export interface Packed {
   /** A git repository holding a copy of this working tree (what `git+file://` installs). Read only: shared by the run. */
   readonly repo: string;
@@ -67,6 +90,6 @@ export function packScratchCopy(): Packed {
     const packed = JSON.parse(out.slice(out.indexOf("\n[") + 1))[0];
     return { repo, tarball: join(dir, packed.filename), files: packed.files.map((f: { path: string }) => f.path) as string[] };
   });
-  const work = realpathSync(mkdtempSync(join(tmpdir(), "hashilab-pack-")));
+  const work = realpathSync(mkdtempSync(join(workParent(), "hashilab-pack-")));
   return { repo, tarball, files, work, dispose: () => rmSync(work, { recursive: true, force: true }) };
 }
