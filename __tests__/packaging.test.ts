@@ -5,7 +5,8 @@ import { npm, Packed, packScratchCopy } from "./support/packed";
 
 const ROOT = join(__dirname, "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** The project's own TypeScript loader (cdktf.json's app uses it): one node process, where tsx's CLI starts two. */
+const TS_LOADER = join(ROOT, "scripts", "build", "ts-loader.cjs");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
 /** A homelab repository of its own: one stack composing the library's constructs. */
@@ -107,7 +108,7 @@ describe("the npm package", () => {
     expect(tsc.stdout + tsc.stderr).toBe("");
 
     const outdir = join(consumer, "cdktf.out");
-    const synth = spawnSync(process.execPath, [TSX, "main.ts"], { cwd: consumer, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir } });
+    const synth = spawnSync(process.execPath, ["--require", TS_LOADER, "main.ts"], { cwd: consumer, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir } });
     expect(synth.stderr).toBe("");
     expect(synth.status).toBe(0);
     const stack = JSON.parse(readFileSync(join(outdir, "stacks", "homelab", "cdk.tf.json"), "utf8"));
