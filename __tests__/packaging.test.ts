@@ -5,7 +5,8 @@ import { npm, Packed, packScratchCopy } from "./support/packed";
 
 const ROOT = join(__dirname, "..");
 const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+/** The project's own TypeScript loader (cdktf.json's app uses it): one node process, where tsx's CLI starts two. */
+const TS_LOADER = join(ROOT, "scripts", "build", "ts-loader.cjs");
 const TSC = join(ROOT, "node_modules", "typescript", "bin", "tsc");
 
 /** A homelab repository of its own: one stack composing the library's constructs. */
@@ -77,7 +78,7 @@ describe("the npm package", () => {
     expect(existsSync(join(copy, ".package.json.packing"))).toBe(false);
   });
 
-  test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", () => {
+  test("installs offline into another cdktf app that composes NomadService and DnsVip and synthesizes", async () => {
     const consumer = join(work, "consumer");
     mkdirSync(consumer);
     // The library's dependencies, and the cdktf and constructs the consumer brings itself (peer
@@ -88,7 +89,7 @@ describe("the npm package", () => {
       dependencies[dep] = `file:${join(ROOT, "node_modules", dep)}`;
     }
     writeFileSync(join(consumer, "package.json"), JSON.stringify({ name: "my-homelab", private: true, dependencies }, null, 2));
-    npm(consumer, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts");
+    await npm(consumer, "install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts");
     expect(readdirSync(join(consumer, "node_modules", "hashilab"))).toEqual(expect.arrayContaining(["dist", "package.json"]));
     // One cdktf for the app and the library: two copies would split the construct tree.
     const cdktfFrom = (dir: string) => realpathSync(require.resolve("cdktf", { paths: [dir] }));
@@ -107,7 +108,7 @@ describe("the npm package", () => {
     expect(tsc.stdout + tsc.stderr).toBe("");
 
     const outdir = join(consumer, "cdktf.out");
-    const synth = spawnSync(process.execPath, [TSX, "main.ts"], { cwd: consumer, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir } });
+    const synth = spawnSync(process.execPath, ["--require", TS_LOADER, "main.ts"], { cwd: consumer, encoding: "utf8", env: { ...process.env, CDKTF_OUTDIR: outdir } });
     expect(synth.stderr).toBe("");
     expect(synth.status).toBe(0);
     const stack = JSON.parse(readFileSync(join(outdir, "stacks", "homelab", "cdk.tf.json"), "utf8"));

@@ -1,12 +1,13 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { OFFLINE_NPM_ENV, npm, Packed, packScratchCopy } from "./support/packed";
+import { OFFLINE_NPM_ENV, npm, Packed, packScratchCopy, runOffline, spawnOffline } from "./support/packed";
 
 /**
  * `npx hashilab init` as a new user runs it, from the packed package, offline (npm's cache
  * holds every package this repository's lockfile names; CI fills it with this repository's
- * `npm ci`). The project then installs hashilab from the tarball, or from a git clone.
+ * `npm ci`). The project then installs hashilab from the tarball, or from a git clone: two
+ * projects, set up side by side (test.concurrent), since each mostly waits on npm.
  */
 describe("npx hashilab init", () => {
   let packed: Packed;
@@ -21,21 +22,21 @@ describe("npx hashilab init", () => {
   afterAll(() => packed.dispose());
 
   function init(dir: string, ...args: string[]) {
-    return spawnSync(process.execPath, [bin, "init", dir, ...args], { cwd: packed.work, encoding: "utf8", env: OFFLINE_NPM_ENV });
+    return spawnOffline(packed.work, process.execPath, bin, "init", dir, ...args);
   }
 
   /** The README's three commands, and `npx cdktf synth`, in the new project. */
-  function setUpSynthTest(project: string): { synth: string } {
-    npm(project, "ci", "--no-audit", "--no-fund");
-    const synth = npm(project, "run", "--silent", "synth");
+  async function setUpSynthTest(project: string): Promise<{ synth: string }> {
+    await npm(project, "ci", "--no-audit", "--no-fund");
+    const synth = await npm(project, "run", "--silent", "synth");
     expect(JSON.parse(readFileSync(join(project, "cdktf.out", "stacks", "home", "cdk.tf.json"), "utf8")).resource.nomad_job).toBeDefined();
-    execFileSync("npx", ["cdktf", "synth"], { cwd: project, env: OFFLINE_NPM_ENV, stdio: "pipe" });
-    npm(project, "test");
+    await runOffline(project, "npx", "cdktf", "synth");
+    await npm(project, "test");
     return { synth };
   }
 
-  test("writes a project whose README commands pass offline with hashilab from the release tarball", () => {
-    const result = init("from-tarball", "--hashilab", `file:${packed.tarball}`);
+  test.concurrent("writes a project whose README commands pass offline with hashilab from the release tarball", async () => {
+    const result = await init("from-tarball", "--hashilab", `file:${packed.tarball}`);
     expect(result.stderr).toBe("");
     expect(result.status).toBe(0);
     const project = join(packed.work, "from-tarball");
@@ -48,16 +49,16 @@ describe("npx hashilab init", () => {
     const readme = readFileSync(join(project, "README.md"), "utf8");
     expect(readme.split("```sh\n")[1].split("```")[0]).toBe("npm ci\nnpm run synth\nnpm test\n");
     expect(readFileSync(join(project, ".gitignore"), "utf8")).toMatch(/^\*\.tfstate$/m);
-    const { synth } = setUpSynthTest(project);
+    const { synth } = await setUpSynthTest(project);
     expect(synth).toBe("Synthesized 1 stack(s) into cdktf.out/stacks: home\n");
   }, 600_000);
 
-  test("writes a project that installs hashilab from a git URL: npm builds dist/ in hashilab's prepare", () => {
-    const result = init("from-git", "--hashilab", `git+file://${packed.repo}`);
+  test.concurrent("writes a project that installs hashilab from a git URL: npm builds dist/ in hashilab's prepare", async () => {
+    const result = await init("from-git", "--hashilab", `git+file://${packed.repo}`);
     expect(result.stderr).toBe("");
     const project = join(packed.work, "from-git");
     expect(JSON.parse(readFileSync(join(project, "package.json"), "utf8")).allowScripts).toMatchObject({ [`git+file://${packed.repo}`]: true });
-    setUpSynthTest(project);
+    await setUpSynthTest(project);
     expect(existsSync(join(project, "node_modules", "hashilab", "dist", "constructs", "index.js"))).toBe(true);
   }, 900_000);
 
@@ -74,11 +75,11 @@ describe("npx hashilab init", () => {
     expect(result.status).toBe(1);
   });
 
-  test("fails on a folder that is not empty, and writes nothing into it", () => {
+  test("fails on a folder that is not empty, and writes nothing into it", async () => {
     const dir = join(packed.work, "taken");
     mkdirSync(dir);
     writeFileSync(join(dir, "main.ts"), "mine\n");
-    const result = init("taken", "--no-lockfile");
+    const result = await init("taken", "--no-lockfile");
     expect(result.stderr).toBe(`init: ${dir} is not empty; pick a new folder (init writes package.json, main.ts and more and overwrites nothing).\n`);
     expect(readdirSync(dir)).toEqual(["main.ts"]);
   });
