@@ -1,6 +1,9 @@
+const { availableParallelism } = require("node:os");
+
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: "node",
+  // jest's node environment, with cdktf's token stack traces left to V8 (test-environment.ts).
+  testEnvironment: "<rootDir>/__tests__/support/test-environment.ts",
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest"] },
@@ -13,6 +16,7 @@ module.exports = {
   testTimeout: 120000,
   // Most suites wait on child processes (terraform, tsc, npm, validators), not the CPU: more
   // workers than cores overlap those waits (on 2 cores: 255 s with 3 workers; jest's default
-  // of cores - 1 = 1 worker took several times longer).
-  maxWorkers: "150%",
+  // of cores - 1 = 1 worker took several times longer). A number: jest reads a percentage
+  // only up to 100 % and takes "150%" as 150 workers.
+  maxWorkers: Math.ceil(availableParallelism() * 1.5),
 };

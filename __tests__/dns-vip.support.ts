@@ -196,6 +196,8 @@ export class VrrpLab {
   readonly hosts: readonly LabHost[];
   private readonly healthScript = join(this.dir, "health.js");
   private readonly notified = join(this.dir, "notified");
+  /** Every process the lab started: stop() waits for them, since one still running keeps jest's worker from exiting. */
+  private readonly started: ChildProcess[] = [];
 
   constructor(addresses: readonly string[], prefixLength: number, vip: string) {
     for (const tool of ["keepalived", "curl", "ip", "unshare", "nft"]) requireTool(tool);
@@ -258,7 +260,7 @@ export class VrrpLab {
   }
 
   startHealth(host: LabHost): void {
-    host.health = spawnAsRoot("ip", ["netns", "exec", host.namespace, process.execPath, this.healthScript, host.address], this.logPath(host, "health"));
+    host.health = this.start(["netns", "exec", host.namespace, process.execPath, this.healthScript, host.address], this.logPath(host, "health"));
   }
 
   stopHealth(host: LabHost): void {
@@ -274,11 +276,13 @@ export class VrrpLab {
   startKeepalived(host: LabHost, command: readonly string[]): void {
     const pidFiles = ["--pid", this.pidPath(host), "--vrrp_pid", join(this.dir, `${host.name}-vrrp.pid`)];
     const [program, ...args] = command.map((arg) => this.localPaths(host, arg));
-    host.keepalived = spawnAsRoot(
-      "ip",
-      ["netns", "exec", host.namespace, "unshare", "--pid", "--fork", program, ...args, ...pidFiles],
-      this.logPath(host, "keepalived"),
-    );
+    host.keepalived = this.start(["netns", "exec", host.namespace, "unshare", "--pid", "--fork", program, ...args, ...pidFiles], this.logPath(host, "keepalived"));
+  }
+
+  private start(ipArgs: readonly string[], logFile: string): ChildProcess {
+    const child = spawnAsRoot("ip", ipArgs, logFile);
+    this.started.push(child);
+    return child;
   }
 
   /** Sends keepalived's main process `signal` from outside its PID namespace, as podman does for Nomad's change_signal. */
@@ -332,7 +336,11 @@ export class VrrpLab {
     return Date.now() - start;
   }
 
-  stop(): void {
+  /** Stops each host's processes and waits until they have exited, then removes the namespaces. */
+  async stop(): Promise<void> {
+    const exited = this.started.map((child) =>
+      child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once("exit", resolve)),
+    );
     for (const host of this.hosts) {
       this.stopHealth(host);
       // unshare passes nothing on: stop keepalived itself, which releases the VIP.
@@ -342,6 +350,7 @@ export class VrrpLab {
         // it has stopped already
       }
     }
+    await Promise.all(exited);
     for (const host of this.hosts) {
       try {
         asRoot("ip", ["netns", "del", host.namespace]);
