@@ -1,5 +1,6 @@
 /** The library's shared core: imported by every feature, imports none of them. Re-exports only. */
 export * from "./dependencies";
+export * from "./describe";
 export * from "./dns-name";
 export * from "./errors";
 export * from "./glob";

@@ -6,7 +6,7 @@ import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies";
 import { NomadJobResource } from "../providers";
 import { rejectPlaintextSecrets } from "../secrets";
-import { escapeTerraformTemplate, throwIfProblems } from "../core";
+import { describePlainData, escapeTerraformTemplate, throwIfProblems } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
 import { validateCompleteJob, validateJob } from "./validate";
@@ -47,6 +47,8 @@ export class NomadJob extends Construct {
   private readonly groups: TaskGroup[];
   /** The last rendering and the spec it is of (as JSON): synth resolves the jobspec twice (prepareStack, then toTerraform). */
   private rendered?: { readonly spec: string; readonly hcl: string };
+  /** The last validateJob result and its inputs (the spec and the cluster facts, described): the synth-time validation repeats the constructor's. */
+  private validated?: { readonly inputs: string; readonly problems: readonly string[] };
 
   constructor(scope: Construct, id: string, props: NomadJobProps) {
     super(scope, id);
@@ -68,7 +70,7 @@ export class NomadJob extends Construct {
       deregisterOnIdChange: true,
       purgeOnDestroy: purgeOnDestroy ?? true,
     });
-    this.node.addValidation({ validate: () => [...validateJob(this.spec, clusterFactsOf(this)), ...validateCompleteJob(this.spec)] });
+    this.node.addValidation({ validate: () => [...this.jobProblems(), ...validateCompleteJob(this.spec)] });
     // Any stack with a job is scanned, a consumer's own included: env, meta and templates are
     // where a secret is most easily pasted.
     rejectPlaintextSecrets(TerraformStack.of(this));
@@ -110,6 +112,16 @@ export class NomadJob extends Construct {
   private throwIfInvalid(): void {
     // Unknown fields first: the other rules read the fields they expect.
     const unknown = unknownFieldProblems(this.spec);
-    throwIfProblems(this, "invalid Nomad job", unknown.length > 0 ? unknown : validateJob(this.spec, clusterFactsOf(this)));
+    throwIfProblems(this, "invalid Nomad job", unknown.length > 0 ? unknown : this.jobProblems());
+  }
+
+  /** validateJob of the spec and facts as they are now, kept while both stay the same. */
+  private jobProblems(): readonly string[] {
+    const spec = this.spec;
+    const facts = clusterFactsOf(this);
+    const inputs = describePlainData([spec, facts]);
+    if (inputs === undefined) return validateJob(spec, facts);
+    if (this.validated?.inputs !== inputs) this.validated = { inputs, problems: validateJob(spec, facts) };
+    return this.validated.problems;
   }
 }

@@ -1,0 +1,41 @@
+/**
+ * A string that tells `value` apart from every other plain-data value (what JSON.stringify
+ * loses kept: a key set to undefined, NaN, ±Infinity, -0), for keeping the last result of a
+ * pure function of it. Undefined when `value` holds something that is not plain data (a
+ * function, a symbol, a bigint, a class instance such as a cdktf token object): such a value
+ * has no description, and its result must not be kept.
+ */
+export function describePlainData(value: unknown): string | undefined {
+  try {
+    return JSON.stringify(value, describeLeaf as (key: string, value: unknown) => unknown);
+  } catch (error) {
+    if (error === NOT_PLAIN) return undefined;
+    throw error;
+  }
+}
+
+const NOT_PLAIN = Symbol("not plain data");
+
+// Sentinels start with NUL, and so a string that starts with NUL gets one more: no two values meet.
+// The holder's own value is checked too: JSON.stringify hands the replacer what toJSON made of it.
+function describeLeaf(this: Record<string, unknown>, key: string, value: unknown): unknown {
+  if (!Object.is(this[key], value)) throw NOT_PLAIN;
+  switch (typeof value) {
+    case "string":
+      return value.startsWith("\0") ? `\0${value}` : value;
+    case "undefined":
+      return "\0undefined";
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0) ? value : `\0number ${Object.is(value, -0) ? "-0" : String(value)}`;
+    case "boolean":
+      return value;
+    case "object": {
+      if (value === null || Array.isArray(value)) return value;
+      const prototype = Object.getPrototypeOf(value);
+      if (prototype === Object.prototype || prototype === null) return value;
+      throw NOT_PLAIN;
+    }
+    default:
+      throw NOT_PLAIN;
+  }
+}
