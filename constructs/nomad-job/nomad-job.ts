@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { attachJobPolicy, AttachPolicyOptions, grantReadJobs, GrantReadJobsOptions, NomadAclPolicy } from "../acl";
@@ -47,7 +48,7 @@ export class NomadJob extends Construct {
   private readonly groups: TaskGroup[];
   /** The last rendering and the spec it is of (as JSON): synth resolves the jobspec twice (prepareStack, then toTerraform). */
   private rendered?: { readonly spec: string; readonly hcl: string };
-  /** The last validateJob result and its inputs (the spec and the cluster facts, described): the synth-time validation repeats the constructor's. */
+  /** The last validateJob result and its inputs (the spec and the cluster facts, described and digested): the synth-time validation repeats the constructor's. */
   private validated?: { readonly inputs: string; readonly problems: readonly string[] };
 
   constructor(scope: Construct, id: string, props: NomadJobProps) {
@@ -119,8 +120,10 @@ export class NomadJob extends Construct {
   private jobProblems(): readonly string[] {
     const spec = this.spec;
     const facts = clusterFactsOf(this);
-    const inputs = describePlainData([spec, facts]);
-    if (inputs === undefined) return validateJob(spec, facts);
+    const description = describePlainData([spec, facts]);
+    if (description === undefined) return validateJob(spec, facts);
+    // Its digest, as the project's loader keys its cache: a job keeps 44 bytes, not the description's 5 KB.
+    const inputs = createHash("sha256").update(description).digest("base64");
     if (this.validated?.inputs !== inputs) this.validated = { inputs, problems: validateJob(spec, facts) };
     return this.validated.problems;
   }
