@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { rootCertificates } from "node:tls";
-import { App, DataResource, Fn, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
+import { App, DataResource, Fn, Lazy, TerraformLocal, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import { Construct } from "constructs";
 import { ConsulWorkloadIdentity } from "../constructs/acl/consul-workload-identity";
 import { DnsVip } from "../constructs/dns-vip";
@@ -211,6 +211,16 @@ describe("the synth-time scan of a stack", () => {
     expect(error).toMatch(new RegExp(`test/App: groups\\[web\\].tasks\\[server\\].env.HCLOUD_TOKEN holds a 64-character token .* in plain text; ${fix}`));
     expect(error).toMatch(new RegExp(`test/App: groups\\[web\\].tasks\\[server\\].templates\\[secrets/htpasswd\\].data holds an htpasswd/crypt password hash`));
     expect(error).not.toMatch(new RegExp(`${uuid}|${HCLOUD_TOKEN}|ckT15`));
+  });
+
+  it("fails on a secret that a token in a job's spec stands for, naming the field", () => {
+    const error = synthScanned((stack) => {
+      new NomadJob(stack, "App", {
+        name: "app",
+        groups: [{ name: "web", tasks: [{ name: "server", driver: "docker", config: { image: "nginx" }, env: { HCLOUD_TOKEN: Lazy.stringValue({ produce: () => HCLOUD_TOKEN }) } }] }],
+      });
+    });
+    expect(error).toMatch(/test\/App: groups\[web\]\.tasks\[server\]\.env\.HCLOUD_TOKEN holds a 64-character token/);
   });
 
   it("fails on a secret used as a key or a name, without printing it whole", () => {
