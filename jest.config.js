@@ -8,7 +8,11 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest"] },
   // examples/ import the library by its package name, as a consumer repository does.
-  moduleNameMapper: { "^hashilab$": "<rootDir>/constructs/index.ts" },
+  // @cdktf/hcl2json: the real parser, one copy per worker, not per test file (support/hcl2json.ts).
+  moduleNameMapper: {
+    "^hashilab$": "<rootDir>/constructs/index.ts",
+    "^@cdktf/hcl2json$": "<rootDir>/__tests__/support/hcl2json.ts",
+  },
   // A folder the run's test files share: one npm pack, one synth of each environment (test-run.ts).
   globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
   globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
