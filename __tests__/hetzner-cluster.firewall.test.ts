@@ -86,7 +86,7 @@ describe("the workload firewall on a host", () => {
   const agentTargets = (ip: string) => AGENT_PORTS.map((port) => `${ip}:${port}`);
   /**
    * Every connect the cases up to the reload try, made at once before them: a dropped one
-   * takes its whole second, and these are one second in all instead of one per case.
+   * takes the probe's whole deadline, and these wait one deadline in all instead of one per case.
    */
   let seen: ProbeResult;
   beforeAll(() => {
@@ -99,7 +99,7 @@ describe("the workload firewall on a host", () => {
       [ns.host, ["127.0.0.1:4646"]],
     ]);
   });
-  /** Which of the "ip:port" targets a TCP connect from namespace `from` reached within a second. */
+  /** Which of the "ip:port" targets a TCP connect from namespace `from` reached within the probe's deadline. */
   const reachable = (from: string, targets: readonly string[]) => seen.reachable(from, targets);
   const connects = (from: string, ip: string, port: number) => reachable(from, [`${ip}:${port}`]).length === 1;
 

@@ -81,12 +81,12 @@ afterAll(() => {
 });
 
 describe("a LAN host's input firewall", () => {
-  // The three neighbours' connects at once: a dropped one takes its whole second.
+  // The three neighbours' connects at once: a dropped one takes the probe's whole deadline.
   let seen: ProbeResult;
   beforeAll(() => {
     seen = probeFrom(ns.operator, ns.peer, ns.outside);
   });
-  /** The ports of the host a TCP connect from namespace `from` reached within a second, in the last probe. */
+  /** The ports of the host a TCP connect from namespace `from` reached within the probe's deadline, in the last probe. */
   const reachable = (from: string): number[] => seen.reachable(from, portsOfHost).map((t) => Number(t.split(":")[1]));
 
   it("lets the operator reach SSH, the HTTPS APIs, the ingress and DNS, but not the agents' other ports", () => {

@@ -11,9 +11,17 @@ export interface ProbeResult {
 }
 
 /**
- * One namespace's connects, all at once: each target whose TCP handshake completes within a
- * second is printed as "<namespace> <ip:port>" (a dropped SYN is never answered; a refused
- * connect fails at once).
+ * How long a connect is given. Linux resends an unanswered SYN after one second (the initial
+ * retransmission timeout, RFC 6298), so a deadline of exactly one second reads a first SYN lost
+ * on a busy machine as a drop; this one outlasts the first resend.
+ */
+const DEADLINE_SECONDS = 2.5;
+
+/**
+ * One namespace's connects, all at once: each target whose TCP handshake completes within the
+ * deadline is printed as "<namespace> <ip:port>" (a dropped SYN is never answered; a refused
+ * connect fails at once). The sockets are polled once more after the deadline, so a process
+ * the machine stalls past it still reports the handshakes completed meanwhile.
  */
 const CONNECT_ALL = `
 import select, socket, sys, time
@@ -25,19 +33,22 @@ for target in targets:
     s.setblocking(False)
     s.connect_ex((ip, int(port)))
     pending[s] = target
-deadline = time.monotonic() + 1
-while pending and time.monotonic() < deadline:
-    for s in select.select([], list(pending), [], max(0, deadline - time.monotonic()))[1]:
+deadline = time.monotonic() + ${DEADLINE_SECONDS}
+while pending:
+    left = deadline - time.monotonic()
+    for s in select.select([], list(pending), [], max(0, left))[1]:
         if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
             print(namespace, pending[s], flush=True)
         del pending[s]
+    if left <= 0:
+        break
 `;
 
 /**
- * Tries a TCP connect to every target of the plan from its namespace, all at once, each given a
- * second (a firewall's drop shows only as that second passing without an answer): one
+ * Tries a TCP connect to every target of the plan from its namespace, all at once, each given
+ * the deadline (a firewall's drop shows only as the deadline passing without an answer): one
  * privileged process for the whole plan and one per namespace, so a plan of many namespaces
- * and targets waits one second, not one per namespace.
+ * and targets waits one deadline, not one per namespace.
  */
 export function probeConnects(plan: ProbePlan): ProbeResult {
   const tried = new Map<string, Set<string>>();
