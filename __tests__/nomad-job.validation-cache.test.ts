@@ -13,6 +13,14 @@ describe("NomadJob's validation cache", () => {
     expect(job.node.validate().join("\n")).toContain("count");
   });
 
+  it("reports a change JSON does not show: a property made not enumerable after the constructor validated the job", () => {
+    const group = webGroup();
+    const job = new NomadJob(jobStack(LAB_LIKE_FACTS), "Web", { name: "web", groups: [group] });
+    expect(job.node.validate()).toEqual([]);
+    Object.defineProperty(group, "count", { value: -1, enumerable: false });
+    expect(job.node.validate().join("\n")).toContain("count");
+  });
+
   it("reports cluster facts declared after the constructor validated the job", () => {
     const stack = jobStack(LAB_LIKE_FACTS);
     const job = new NomadJob(stack, "Web", { name: "web", namespace: "dns", groups: [webGroup()] });
@@ -39,5 +47,7 @@ describe("describePlainData", () => {
     expect(describePlainData({ at: new Date(0) })).toBeUndefined();
     expect(describePlainData({ produce: () => "x" })).toBeUndefined();
     expect(describePlainData({ toJSON: () => "x" })).toBeUndefined();
+    expect(describePlainData(Object.defineProperty({}, "hidden", { value: 1, enumerable: false }))).toBeUndefined();
+    expect(describePlainData({ [Symbol("s")]: 1 })).toBeUndefined();
   });
 });

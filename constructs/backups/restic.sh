@@ -23,12 +23,14 @@ fail() {
 [ -d "$BACKUP_PATH" ] || fail "$BACKUP_PATH is not a directory: is the volume mounted?"
 : "$BACKUP_HOST" "$RESTIC_REPOSITORY" "$RESTIC_PASSWORD_FILE"
 
-# A repository that is not there yet is created; any other error (network, keys, a wrong
-# password, a missing bucket) fails rather than trying to initialize over an existing repository.
-# restic 0.14 has no exit code for "no repository" (10 came in 0.17), so the missing config file
-# is told by the backend's own words: the local backend's stat error, S3's NoSuchKey (minio-go's
-# "The specified key does not exist." for a HEAD without a body). "unable to open config file"
-# prefixes every failure, refused keys included, so it alone says nothing.
+# A repository that is not there yet is created; any other error (network, refused keys, a wrong
+# password) fails rather than trying to initialize over an existing repository. restic 0.14 has
+# no exit code for "no repository" (10 came in 0.17), so the missing config file is told by the
+# backend's own words: the local backend's stat error, S3's NoSuchKey (minio-go's "The specified
+# key does not exist." for a HEAD without a body). "unable to open config file" prefixes every
+# failure, refused keys included, so it alone says nothing. A missing bucket answers the same
+# HEAD the same way, so restic init runs and creates it if the keys may create buckets: give the
+# job keys that reach its one bucket only.
 ensure_repository() {
   if restic cat config >/dev/null 2>"$work/cat.err"; then return 0; fi
   if grep -qE 'no such file or directory|NoSuchKey|The specified key does not exist' "$work/cat.err"; then

@@ -30,7 +30,10 @@ function describeLeaf(this: Record<string, unknown>, key: string, value: unknown
     case "boolean":
       return value;
     case "object": {
-      if (value === null || Array.isArray(value)) return value;
+      if (value === null) return value;
+      // A property JSON does not show (not enumerable, or a symbol) would change nothing here.
+      if (Reflect.ownKeys(value).length !== Object.keys(value).length + (Array.isArray(value) ? 1 : 0)) throw NOT_PLAIN;
+      if (Array.isArray(value)) return value;
       const prototype = Object.getPrototypeOf(value);
       if (prototype === Object.prototype || prototype === null) return value;
       throw NOT_PLAIN;

@@ -1,5 +1,7 @@
+import { BoundedCache } from "./bounded-cache";
+
 /** Each pattern's expression, compiled once: every job is matched against the same few (datacenters, reserved names). */
-const COMPILED = new Map<string, RegExp>();
+const COMPILED = new BoundedCache<string, RegExp>(4096);
 
 /**
  * Whether `name` matches `pattern`, where "*" matches any run of characters and nothing else
@@ -7,11 +9,9 @@ const COMPILED = new Map<string, RegExp>();
  * writes its reserved-name patterns.
  */
 export function globMatches(pattern: string, name: string): boolean {
-  let compiled = COMPILED.get(pattern);
-  if (!compiled) {
+  const compiled = COMPILED.get(pattern, () => {
     const source = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\-]/g, "\\$&")).join(".*");
-    compiled = new RegExp(`^${source}$`);
-    COMPILED.set(pattern, compiled);
-  }
+    return new RegExp(`^${source}$`);
+  });
   return compiled.test(name);
 }

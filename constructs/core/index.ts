@@ -1,4 +1,5 @@
 /** The library's shared core: imported by every feature, imports none of them. Re-exports only. */
+export * from "./bounded-cache";
 export * from "./dependencies";
 export * from "./describe";
 export * from "./dns-name";

@@ -1,4 +1,4 @@
-import { TERRAFORM_TEMPLATE_START } from "../core";
+import { BoundedCache, TERRAFORM_TEMPLATE_START } from "../core";
 
 /** What kind of secret a piece of literal text looks like. */
 export type SecretKind =
@@ -159,24 +159,20 @@ const EXPRESSION_STOP = /["{}]/g;
  */
 export function findSecretMaterial(text: string, key?: string): SecretMatch[] {
   if (text.length < MEMO_MIN_LENGTH) return scanText(text, key);
-  let byKey = MEMO.get(text);
-  if (!byKey) {
-    if (MEMO.size >= MEMO_MAX_TEXTS) MEMO.clear();
-    MEMO.set(text, (byKey = new Map()));
-  }
+  const byKey = MEMO.get(text, () => new Map());
   let found = byKey.get(key);
-  if (!found) byKey.set(key, (found = scanText(text, key)));
+  // Each finding frozen: callers share them, and one must not change what another is told.
+  if (!found) byKey.set(key, (found = scanText(text, key).map((match) => Object.freeze(match))));
   return [...found];
 }
 
 /**
- * Findings by text and key. A synth scans the same long texts many times (a host script in
+ * Findings by text, then key. A synth scans the same long texts many times (a host script in
  * every host's delivery, in each environment), and the patterns cost a few ms per 100 KB each
- * time; short texts are cheap to scan and not kept. A full map is emptied, which bounds its memory.
+ * time; short texts are cheap to scan and not kept.
  */
-const MEMO = new Map<string, Map<string | undefined, readonly SecretMatch[]>>();
+const MEMO = new BoundedCache<string, Map<string | undefined, readonly SecretMatch[]>>(4096);
 const MEMO_MIN_LENGTH = 64;
-const MEMO_MAX_TEXTS = 4096;
 
 function scanText(text: string, key: string | undefined): SecretMatch[] {
   // The key is scanned too: a secret used as a name is still written out.
