@@ -19,6 +19,13 @@ describe("NomadJob's rendering cache", () => {
     expect(job.renderHcl()).toContain('task "sidecar"');
   });
 
+  it("renders a change JSON does not show: a property made not enumerable after the first rendering", () => {
+    const job = new NomadJob(jobStack(), "Web", { name: "web", groups: [webGroup()] });
+    expect(job.renderHcl()).not.toMatch(/count\s*=\s*7/);
+    Object.defineProperty(job.spec.groups[0], "count", { value: 7, enumerable: false });
+    expect(job.renderHcl()).toMatch(/count\s*=\s*7/);
+  });
+
   it("writes the jobspec of the last change to cdk.tf.json", () => {
     const stack = synthJobStack((scope) => {
       const job = new NomadJob(scope, "Web", { name: "web", groups: [webGroup()] });

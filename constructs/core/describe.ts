@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+
 /**
  * A string that tells `value` apart from every other plain-data value (what JSON.stringify
  * loses kept: a key set to undefined, NaN, ±Infinity, -0), for keeping the last result of a
@@ -40,5 +42,23 @@ function describeLeaf(this: Record<string, unknown>, key: string, value: unknown
     }
     default:
       throw NOT_PLAIN;
+  }
+}
+
+/**
+ * The last result of a pure function, kept while its inputs stay the same: a SHA-256 digest of
+ * their description is kept (44 bytes, not a description of kilobytes). Inputs that are not
+ * plain data have no description, and their result is computed every time.
+ */
+export class LastResult<T> {
+  private last?: { readonly inputs: string; readonly result: T };
+
+  /** `compute()`'s result for `inputs`, computed again only when `inputs` changed. */
+  of(inputs: unknown, compute: () => T): T {
+    const description = describePlainData(inputs);
+    if (description === undefined) return compute();
+    const digest = createHash("sha256").update(description).digest("base64");
+    if (this.last?.inputs !== digest) this.last = { inputs: digest, result: compute() };
+    return this.last.result;
   }
 }

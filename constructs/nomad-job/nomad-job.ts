@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { Lazy, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { attachJobPolicy, AttachPolicyOptions, grantReadJobs, GrantReadJobsOptions, NomadAclPolicy } from "../acl";
@@ -7,7 +6,7 @@ import { claimUniqueName } from "../unique-names";
 import { NomadPolicyRules } from "../../policies";
 import { NomadJobResource } from "../providers";
 import { rejectPlaintextSecrets } from "../secrets";
-import { describePlainData, escapeTerraformTemplate, throwIfProblems } from "../core";
+import { escapeTerraformTemplate, LastResult, throwIfProblems } from "../core";
 import { Job, TaskGroup } from "./model";
 import { renderJobHcl } from "./render-hcl";
 import { validateCompleteJob, validateJob } from "./validate";
@@ -46,10 +45,10 @@ export class NomadJob extends Construct {
   public readonly resource: NomadJobResource;
   private readonly job: Omit<Job, "groups">;
   private readonly groups: TaskGroup[];
-  /** The last rendering and the spec it is of (as JSON): synth resolves the jobspec twice (prepareStack, then toTerraform). */
-  private rendered?: { readonly spec: string; readonly hcl: string };
-  /** The last validateJob result and its inputs (the spec and the cluster facts, described and digested): the synth-time validation repeats the constructor's. */
-  private validated?: { readonly inputs: string; readonly problems: readonly string[] };
+  /** The last rendering: synth resolves the jobspec twice (prepareStack, then toTerraform). */
+  private readonly rendering = new LastResult<string>();
+  /** The last validateJob result: the synth-time validation repeats the constructor's. */
+  private readonly validation = new LastResult<readonly string[]>();
 
   constructor(scope: Construct, id: string, props: NomadJobProps) {
     super(scope, id);
@@ -104,10 +103,8 @@ export class NomadJob extends Construct {
   /** The jobspec Nomad receives, before it is escaped for Terraform; may contain cdktf tokens. */
   public renderHcl(): string {
     const spec = this.spec;
-    // Keyed by the whole spec, so a group added or changed since still shows; the key costs a fiftieth of a rendering.
-    const key = JSON.stringify(spec);
-    if (this.rendered?.spec !== key) this.rendered = { spec: key, hcl: renderJobHcl(spec) };
-    return this.rendered.hcl;
+    // Keyed by the whole spec, so a group added or changed since still shows.
+    return this.rendering.of(spec, () => renderJobHcl(spec));
   }
 
   private throwIfInvalid(): void {
@@ -120,11 +117,6 @@ export class NomadJob extends Construct {
   private jobProblems(): readonly string[] {
     const spec = this.spec;
     const facts = clusterFactsOf(this);
-    const description = describePlainData([spec, facts]);
-    if (description === undefined) return validateJob(spec, facts);
-    // Its digest, as the project's loader keys its cache: a job keeps 44 bytes, not the description's 5 KB.
-    const inputs = createHash("sha256").update(description).digest("base64");
-    if (this.validated?.inputs !== inputs) this.validated = { inputs, problems: validateJob(spec, facts) };
-    return this.validated.problems;
+    return this.validation.of([spec, facts], () => validateJob(spec, facts));
   }
 }
