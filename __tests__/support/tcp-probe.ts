@@ -10,21 +10,19 @@ export interface ProbeResult {
   reachable(from: string, targets: readonly string[]): string[];
 }
 
-/**
- * How long a connect is given. Linux resends an unanswered SYN after one second (the initial
- * retransmission timeout, RFC 6298), so a deadline of exactly one second reads a first SYN lost
- * on a busy machine as a drop; this one outlasts the first resend.
- */
-const DEADLINE_SECONDS = 2.5;
+/** How long a connect is given: a dropped SYN is never answered, so a drop costs all of it. */
+const DEADLINE_SECONDS = 1;
 
 /**
  * One namespace's connects, all at once: each target whose TCP handshake completes within the
  * deadline is printed as "<namespace> <ip:port>" (a dropped SYN is never answered; a refused
- * connect fails at once). The sockets are polled once more after the deadline, so a process
+ * connect fails at once). Each line is one write(2): the namespaces' processes share the pipe,
+ * and print() writes a line in pieces, which interleave with another process's (a line lost
+ * that way reads as a drop). The sockets are polled once more after the deadline, so a process
  * the machine stalls past it still reports the handshakes completed meanwhile.
  */
 const CONNECT_ALL = `
-import select, socket, sys, time
+import os, select, socket, sys, time
 namespace, targets = sys.argv[1], sys.argv[2:]
 pending = {}
 for target in targets:
@@ -38,7 +36,7 @@ while pending:
     left = deadline - time.monotonic()
     for s in select.select([], list(pending), [], max(0, left))[1]:
         if s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
-            print(namespace, pending[s], flush=True)
+            os.write(1, f"{namespace} {pending[s]}\\n".encode())
         del pending[s]
     if left <= 0:
         break
